@@ -1,0 +1,140 @@
+// The action's edge with a typed fake of @actions/core, against the emulator.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeCore } from '../__fixtures__/core.js';
+import { run } from '../src/action/main.js';
+import type { Emulator } from '../src/emulator/index.js';
+import {
+  emulatorWithKeys,
+  listFolder,
+  removeFolder,
+  SECRET_ID,
+  SECRET_KEY,
+  tempFolder,
+} from './helpers/env.js';
+
+let emulator: Emulator;
+let work: string;
+const big = randomBytes(1536 * 1024);
+
+beforeAll(async () => {
+  emulator = await emulatorWithKeys();
+  emulator.setVersioning(true);
+  emulator.put('a/hello.txt', 'hello');
+  emulator.put('a/big.bin', big, { storageClass: 'STANDARD_IA' });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  work = await tempFolder();
+  emulator.clearFaults();
+});
+afterEach(async () => {
+  await removeFolder(work);
+});
+
+function inputs(extra: Record<string, string>): Record<string, string> {
+  return { bucket: emulator.bucket, endpoint: emulator.url, retries: '2', timeout: '5s', ...extra };
+}
+
+describe('action', () => {
+  it('sets every single-object output and writes a summary row', async () => {
+    const core = fakeCore(inputs({ key: 'a/big.bin', 'part-size': '512KiB', destination: 'out/' }));
+    await run({
+      core,
+      env: { GITHUB_WORKSPACE: work, TENCENTCLOUD_SECRET_ID: SECRET_ID, TENCENTCLOUD_SECRET_KEY: SECRET_KEY },
+    });
+    expect(core.failed).toBeUndefined();
+    const version = emulator.versions('a/big.bin').at(-1);
+    expect(core.outputs).toMatchObject({
+      etag: version?.etag,
+      'version-id': version?.versionId,
+      crc64: version?.crc64,
+      'content-length': String(big.length),
+      'storage-class': 'STANDARD_IA',
+      path: path.join(work, 'out', 'big.bin'),
+      'not-modified': 'false',
+    });
+    expect(new Date(core.outputs['last-modified'] ?? '').toISOString()).toBe(core.outputs['last-modified']);
+    expect(Buffer.compare(await readFile(path.join(work, 'out', 'big.bin')), big)).toBe(0);
+    expect(core.summaries[0]?.rows[0]?.[0]).toBe('a/big.bin');
+    expect(core.secrets).toEqual(expect.arrayContaining([SECRET_ID, SECRET_KEY]));
+  });
+
+  it('masks secret inputs before it logs anything, and never logs them', async () => {
+    const sse = randomBytes(32).toString('base64');
+    const core = fakeCore(
+      inputs({
+        key: 'a/hello.txt',
+        'secret-id': SECRET_ID,
+        'secret-key': SECRET_KEY,
+        'sse-customer-key': sse,
+      }),
+      true,
+    );
+    await run({ core, env: { GITHUB_WORKSPACE: work } });
+    expect(core.secrets).toEqual(expect.arrayContaining([SECRET_ID, SECRET_KEY, sse]));
+    const everything = JSON.stringify([core.logs, core.outputs, core.summaries, core.failed]);
+    expect(everything).not.toContain(SECRET_KEY);
+    expect(everything).not.toContain(sse);
+  });
+
+  it('reports not-modified=true on 304', async () => {
+    const etag = emulator.versions('a/hello.txt').at(-1)?.etag ?? '';
+    const core = fakeCore(inputs({ key: 'a/hello.txt', 'if-none-match': etag }));
+    await run({
+      core,
+      env: { GITHUB_WORKSPACE: work, COS_SECRET_ID: SECRET_ID, COS_SECRET_KEY: SECRET_KEY },
+    });
+    expect(core.failed).toBeUndefined();
+    expect(core.outputs['not-modified']).toBe('true');
+    expect(await listFolder(work)).toEqual([]);
+  });
+
+  it.each([
+    [{ key: 'a', prefix: 'b' }, /'key'.*'prefix'|'prefix'.*'key'/],
+    [{}, /key.*prefix|prefix.*key/],
+    [{ key: 'a', range: 'bytes=5-2' }, /'range'/],
+    [{ key: 'a', 'traffic-limit': '100' }, /'traffic-limit' = '100'.*819200/],
+    [{ key: 'a', 'part-size': '10MB' }, /'part-size' = '10MB'/],
+    [{ key: 'a', 'part-size': 'ten' }, /'part-size' = 'ten'/],
+    [{ key: 'a', bucket: 'Bad_Bucket' }, /'bucket' = 'Bad_Bucket'/],
+    [{ prefix: 'a', shard: '3/2' }, /'shard' = '3\/2'/],
+  ])('fails %j before any request, in one line', async (extra, message) => {
+    emulator.stats.reset();
+    const core = fakeCore(inputs(extra as Record<string, string>));
+    await run({ core, env: { GITHUB_WORKSPACE: work } });
+    expect(core.failed).toMatch(message);
+    expect(core.failed).not.toContain('\n');
+    expect(core.failed).toMatch(/Fix:/);
+    expect(emulator.stats.requests).toHaveLength(0);
+    expect(core.outputs).toEqual({});
+  });
+
+  it('fails a missing object with the COS code, and leaves no file', async () => {
+    const core = fakeCore(inputs({ key: 'a/missing', 'secret-id': SECRET_ID, 'secret-key': SECRET_KEY }));
+    await run({ core, env: { GITHUB_WORKSPACE: work } });
+    expect(core.failed).toMatch(/404 NoSuchKey/);
+    expect(core.failed).not.toMatch(/\n\s+at /);
+    expect(await listFolder(work)).toEqual([]);
+  });
+
+  it('logs progress at a steady pace for a long transfer', async () => {
+    emulator.setFaults({ latencyMs: 30 });
+    const core = fakeCore(
+      inputs({
+        key: 'a/big.bin',
+        'part-size': '512KiB',
+        concurrency: '1',
+        'secret-id': SECRET_ID,
+        'secret-key': SECRET_KEY,
+      }),
+    );
+    await run({ core, env: { GITHUB_WORKSPACE: work }, progressIntervalMs: 10 });
+    expect(core.failed).toBeUndefined();
+    expect(core.logs.some((l) => /Downloading: \d+% .* \/ 1\.50 MiB, .*\/s/.test(l))).toBe(true);
+  });
+});

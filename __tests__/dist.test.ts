@@ -1,0 +1,143 @@
+// The bundled action run the way a runner runs it: `node dist/index.js` with INPUT_* variables and a
+// GITHUB_OUTPUT file; outputs read back from that file. Also the bundled CLI.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../src/emulator/index.js';
+import { emulatorWithKeys, removeFolder, SECRET_ID, SECRET_KEY, tempFolder } from './helpers/env.js';
+
+const exec = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '..');
+let emulator: Emulator;
+let work: string;
+
+beforeAll(async () => {
+  emulator = await emulatorWithKeys();
+  emulator.put('release/app.tar.gz', Buffer.alloc(300_000, 7));
+  work = await tempFolder();
+});
+afterAll(async () => {
+  await emulator.close();
+  await removeFolder(work);
+});
+
+/** Parses the GITHUB_OUTPUT file format (`name<<delimiter` … `delimiter`). */
+function readOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i] as string);
+    if (!match) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i] as string);
+    outputs[match[1] as string] = value.join('\n');
+  }
+  return outputs;
+}
+
+async function runAction(inputs: Record<string, string>) {
+  const outputFile = path.join(work, `output-${Math.random().toString(36).slice(2)}`);
+  const summaryFile = `${outputFile}.summary`;
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_WORKSPACE: work,
+    RUNNER_TEMP: work,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  const child = await exec(process.execPath, [path.join(root, 'dist/index.js')], { env, cwd: work }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  return {
+    code: child.code,
+    stdout: child.stdout,
+    outputs: readOutputs(await readFile(outputFile, 'utf8')),
+    summary: await readFile(summaryFile, 'utf8'),
+  };
+}
+
+describe('dist/index.js as a runner runs it', () => {
+  it('downloads and writes the outputs to GITHUB_OUTPUT', async () => {
+    const result = await runAction({
+      bucket: emulator.bucket,
+      endpoint: emulator.url,
+      key: 'release/app.tar.gz',
+      destination: 'dl/',
+      'secret-id': SECRET_ID,
+      'secret-key': SECRET_KEY,
+      crc: 'true',
+    });
+    expect(result.code).toBe(0);
+    const version = emulator.versions('release/app.tar.gz').at(-1);
+    expect(result.outputs.etag).toBe(version?.etag);
+    expect(result.outputs.crc64).toBe(version?.crc64);
+    expect(result.outputs['content-length']).toBe('300000');
+    expect(result.outputs.path).toBe(path.join(work, 'dl', 'app.tar.gz'));
+    expect(result.outputs['not-modified']).toBe('false');
+    expect((await readFile(path.join(work, 'dl', 'app.tar.gz'))).equals(Buffer.alloc(300_000, 7))).toBe(true);
+    expect(result.stdout).toContain(`::add-mask::${SECRET_KEY}`);
+    expect(result.stdout.replaceAll(`::add-mask::${SECRET_KEY}`, '')).not.toContain(SECRET_KEY);
+    expect(result.summary).toContain('release/app.tar.gz');
+  });
+
+  it('fails a bad input with exit 1 and one ::error:: line, before any request', async () => {
+    emulator.stats.reset();
+    const result = await runAction({
+      bucket: emulator.bucket,
+      endpoint: emulator.url,
+      key: 'x',
+      range: 'bytes=9-1',
+    });
+    expect(result.code).toBe(1);
+    const errors = result.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/Input 'range' = 'bytes=9-1'/);
+    expect(emulator.stats.requests).toHaveLength(0);
+  });
+});
+
+describe('dist/cli/index.js', () => {
+  it('prints --json and exits 0, 1 on failure, 2 on a usage error', async () => {
+    const cli = path.join(root, 'dist/cli/index.js');
+    const base = [
+      '--bucket',
+      emulator.bucket,
+      '--endpoint',
+      emulator.url,
+      '--secret-id',
+      SECRET_ID,
+      '--secret-key',
+      SECRET_KEY,
+    ];
+    const ok = await exec(
+      process.execPath,
+      [cli, ...base, '--key', 'release/app.tar.gz', '--destination', 'cli.bin', '--json'],
+      { cwd: work },
+    );
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      ok: true,
+      status: 'downloaded',
+      'content-length': '300000',
+    });
+    const missing = await exec(process.execPath, [cli, ...base, '--key', 'nope', '--json'], {
+      cwd: work,
+    }).catch((e) => e);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false });
+    expect(missing.stderr).toMatch(/404 NoSuchKey/);
+    const usage = await exec(process.execPath, [cli, ...base, '--key', 'a', '--prefix', 'b'], {
+      cwd: work,
+    }).catch((e) => e);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.trim().split('\n')).toHaveLength(1);
+    const unknown = await exec(process.execPath, [cli, '--frobnicate'], { cwd: work }).catch((e) => e);
+    expect(unknown.code).toBe(2);
+    expect(`${missing.stdout}${missing.stderr}${usage.stderr}`).not.toContain(SECRET_KEY);
+  });
+});

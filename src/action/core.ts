@@ -1,0 +1,33 @@
+// The slice of @actions/core the action uses, so tests can hand in a typed fake.
+import * as actionsCore from '@actions/core';
+
+import type { SummaryTable } from '../core/summary.js';
+
+export interface ActionCore {
+  getInput(name: string): string;
+  setOutput(name: string, value: string): void;
+  setSecret(secret: string): void;
+  setFailed(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+  isDebug(): boolean;
+  writeSummary(table: SummaryTable): Promise<void>;
+}
+
+export const realCore: ActionCore = {
+  getInput: (name) => actionsCore.getInput(name),
+  setOutput: (name, value) => actionsCore.setOutput(name, value),
+  setSecret: (secret) => actionsCore.setSecret(secret),
+  setFailed: (message) => actionsCore.setFailed(message),
+  info: (message) => actionsCore.info(message),
+  warning: (message) => actionsCore.warning(message),
+  debug: (message) => actionsCore.debug(message),
+  isDebug: () => actionsCore.isDebug(),
+  writeSummary: async (table) => {
+    await actionsCore.summary
+      .addHeading(table.heading, 3)
+      .addTable([table.header.map((data) => ({ data, header: true })), ...table.rows.map((row) => [...row])])
+      .write();
+  },
+};

@@ -1,0 +1,119 @@
+// The action's edge: read inputs, mask secrets, call the core, set outputs, write the summary.
+import { statSync } from 'node:fs';
+import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
+import { parseOptions, type RawInputs } from '../config/parse.js';
+import { download, type RunResult } from '../core/download.js';
+import { outputsFor, summaryFor } from '../core/outputs.js';
+import { formatProgress, Progress } from '../core/progress.js';
+import { errorMessage, type Logger } from '../core/runtime.js';
+import { type ActionCore, realCore } from './core.js';
+
+export interface ActionDeps {
+  readonly core?: ActionCore;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** How often a long transfer logs a progress line. */
+  readonly progressIntervalMs?: number;
+}
+
+export async function run(deps: ActionDeps = {}): Promise<void> {
+  const core = deps.core ?? realCore;
+  const env = deps.env ?? process.env;
+  try {
+    maskSecrets(core, env);
+    const raw: RawInputs = {};
+    for (const name of INPUT_NAMES) {
+      if ((INPUTS[name] as InputSpec).cliOnly) continue;
+      const value = core.getInput(name);
+      if (value !== '') raw[name] = value;
+    }
+    const options = parseOptions(raw, {
+      cwd: env.GITHUB_WORKSPACE ?? process.cwd(),
+      env,
+      isDirectory: (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
+    });
+    const logger: Logger = {
+      debug: (m) => core.debug(m),
+      info: (m) => core.info(m),
+      warning: (m) => core.warning(m),
+    };
+    const result = await withProgressLog(core, deps.progressIntervalMs ?? 10_000, (onStart, onBytes) =>
+      download(options, { logger, onStart, onBytes }),
+    );
+    for (const [name, value] of Object.entries(outputsFor(result))) core.setOutput(name, value);
+    logResult(core, result);
+    await core.writeSummary(summaryFor(result)).catch((error: unknown) => {
+      core.warning(`Could not write the job summary: ${errorMessage(error)}`);
+    });
+  } catch (error: unknown) {
+    if (core.isDebug() && error instanceof Error && error.stack) core.debug(error.stack);
+    core.setFailed(errorMessage(error));
+  }
+}
+
+/** Masks every secret input and credential variable before anything is logged. */
+function maskSecrets(core: ActionCore, env: Readonly<Record<string, string | undefined>>): void {
+  for (const name of INPUT_NAMES as InputName[]) {
+    if ((INPUTS[name] as InputSpec).secret) {
+      const value = core.getInput(name);
+      if (value !== '') core.setSecret(value);
+    }
+  }
+  for (const names of Object.values(CREDENTIAL_ENV)) {
+    for (const name of names) {
+      const value = env[name];
+      if (value) core.setSecret(value);
+    }
+  }
+}
+
+type OnStart = (info: { key: string }, length: number) => void;
+type OnBytes = (count: number) => void;
+
+/** Logs `percent, bytes, rate, ETA` at a steady pace while a transfer runs. */
+async function withProgressLog<T>(
+  core: ActionCore,
+  intervalMs: number,
+  body: (onStart: OnStart, onBytes: OnBytes) => Promise<T>,
+): Promise<T> {
+  const progress = new Progress(Date.now());
+  let started = false;
+  const timer = setInterval(() => {
+    if (started) core.info(`Downloading: ${formatProgress(progress.snapshot(Date.now()))}`);
+  }, intervalMs);
+  timer.unref();
+  try {
+    return await body(
+      (info, length) => {
+        started = true;
+        progress.addTotal(length);
+        core.info(`Downloading '${info.key}' (${length} bytes)`);
+      },
+      (count) => progress.add(count),
+    );
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function logResult(core: ActionCore, result: RunResult): void {
+  const object = result.object;
+  switch (object.status) {
+    case 'not-modified':
+      core.info(`Not modified: nothing written to ${object.path}`);
+      return;
+    case 'skipped':
+      core.info(`Skipped ${object.path}: ${object.reason ?? 'unchanged'}`);
+      return;
+    case 'downloaded': {
+      const check =
+        object.crcCheck === 'verified'
+          ? `CRC64 ${object.info.crc64} verified`
+          : object.crcCheck === 'no-crc-header'
+            ? 'COS sent no CRC64 for this object (an old object): length verified only'
+            : object.crcCheck === 'partial-range'
+              ? "a byte range: COS's CRC64 covers the whole object, length verified"
+              : 'CRC64 check disabled (crc: false): length verified only';
+      core.info(`Downloaded ${object.length} bytes to ${object.path}; ${check}`);
+    }
+  }
+}

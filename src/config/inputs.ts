@@ -1,0 +1,132 @@
+// The names users type: action inputs (kebab-case) and CLI flags (`--name`). One table, so the
+// action, the CLI, action.yml and the README cannot drift apart (a test holds them together).
+
+export interface InputSpec {
+  readonly description: string;
+  /** Default as action.yml declares it; absent = no default. */
+  readonly default?: string;
+  /** Secret values are masked and never echoed in messages. */
+  readonly secret?: boolean;
+  /** Only a CLI flag / library option, not an action input. */
+  readonly cliOnly?: boolean;
+}
+
+export const INPUTS = {
+  bucket: { description: 'Bucket name with APPID, e.g. `examplebucket-1250000000`. Required.' },
+  region: {
+    description: 'Region, e.g. `ap-guangzhou`. Required unless `endpoint` is a URL without `{region}`.',
+  },
+  endpoint: {
+    description:
+      'Base URL; may hold `{bucket}` and `{region}`. Default `https://{bucket}.cos.{region}.myqcloud.com`. ' +
+      'A plain URL (e.g. `http://127.0.0.1:9000`) is used as is.',
+  },
+  accelerate: {
+    description: '`true` uses the global acceleration domain `{bucket}.cos.accelerate.myqcloud.com`.',
+    default: 'false',
+  },
+  'secret-id': {
+    description:
+      'SecretId. Falls back to env `TENCENTCLOUD_SECRET_ID`, then `COS_SECRET_ID`; none → anonymous.',
+    secret: true,
+  },
+  'secret-key': {
+    description: 'SecretKey. Falls back to env `TENCENTCLOUD_SECRET_KEY`, then `COS_SECRET_KEY`.',
+    secret: true,
+  },
+  'session-token': {
+    description: 'Session token of temporary credentials. Falls back to env `TENCENTCLOUD_SESSION_TOKEN`.',
+    secret: true,
+  },
+  key: { description: 'One object to download. Exactly one of `key` / `prefix`.' },
+  prefix: { description: 'Mirror every object under this prefix (`/` = the whole bucket).' },
+  destination: {
+    description:
+      'File (for `key`; an existing folder or a path ending in `/` takes the key’s base name) or folder ' +
+      '(for `prefix`), relative to the workspace. Default: the key’s base name / the workspace.',
+  },
+  'version-id': { description: 'Download this version of `key`.' },
+  range: { description: '`bytes=first-last`, `bytes=first-` or `bytes=-suffix` (with `key`).' },
+  'if-match': { description: 'Download only if the ETag matches (else fail: 412).' },
+  'if-none-match': { description: 'Download only if the ETag differs (else `not-modified=true`).' },
+  'if-modified-since': {
+    description:
+      'Download only if modified after this date (HTTP date or ISO 8601; else `not-modified=true`).',
+  },
+  'if-unmodified-since': {
+    description: 'Download only if not modified after this date (else fail: 412).',
+  },
+  include: { description: 'Newline-separated globs on the key relative to `prefix`; only matching keys.' },
+  exclude: {
+    description: 'Newline-separated globs on the key relative to `prefix`; matching keys are left out.',
+  },
+  'part-size': {
+    description:
+      'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 1MiB, max 5GiB).',
+    default: '20MiB',
+  },
+  concurrency: { description: 'Requests in flight at once, across objects and parts (1..64).', default: '8' },
+  'traffic-limit': {
+    description: '`x-cos-traffic-limit` in bit/s per request (819200..838860800).',
+  },
+  crc: { description: 'Verify every byte against the object’s CRC64.', default: 'true' },
+  overwrite: {
+    description: '`changed` (skip files that match the remote), `always`, or `never`.',
+    default: 'changed',
+  },
+  delete: {
+    description: 'Remove local files under `destination` that are not in the prefix (with `prefix`).',
+    default: 'false',
+  },
+  'dry-run': {
+    description: 'List what would be downloaded, skipped and deleted; write nothing.',
+    default: 'false',
+  },
+  shard: { description: '`i/n` (1 ≤ i ≤ n): take only this job’s share of the keys (matrix fan-out).' },
+  'sse-customer-key': { description: 'Base64 AES-256 key for SSE-C objects.', secret: true },
+  retries: { description: 'Retries per request for transient failures (0..20).', default: '5' },
+  timeout: {
+    description: 'Idle timeout per request: seconds, or with a unit (`500ms`, `30s`, `2m`).',
+    default: '60s',
+  },
+  cache: { description: 'Keep the mirror in the GitHub Actions cache (with `prefix`).', default: 'false' },
+  'cache-key': { description: 'Extra text mixed into the cache key.' },
+  'response-cache-control': { description: 'Override `Cache-Control` of the response.', cliOnly: true },
+  'response-content-disposition': { description: 'Override `Content-Disposition`.', cliOnly: true },
+  'response-content-encoding': { description: 'Override `Content-Encoding`.', cliOnly: true },
+  'response-content-language': { description: 'Override `Content-Language`.', cliOnly: true },
+  'response-content-type': { description: 'Override `Content-Type`.', cliOnly: true },
+  'response-expires': { description: 'Override `Expires`.', cliOnly: true },
+} as const satisfies Record<string, InputSpec>;
+
+export type InputName = keyof typeof INPUTS;
+
+export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
+
+export const ACTION_INPUT_NAMES = INPUT_NAMES.filter((name) => !(INPUTS[name] as InputSpec).cliOnly);
+
+export const OUTPUTS = {
+  etag: 'ETag of the object (single object).',
+  'version-id': 'Version ID of the object, when versioned.',
+  crc64: 'CRC64 (decimal) of the whole object, as COS reports it.',
+  'content-length': 'Bytes written for the object (the range length for a ranged download).',
+  'last-modified': 'Last-Modified of the object (ISO 8601).',
+  'storage-class': 'Storage class of the object (`STANDARD` when COS omits it).',
+  path: 'Absolute path of the downloaded file (or folder, for a prefix).',
+  'not-modified': '`true` when a conditional GET answered 304 and nothing was written.',
+  'files-downloaded': 'Files downloaded (prefix).',
+  'files-skipped': 'Files skipped because unchanged (prefix).',
+  'files-deleted': 'Local files deleted by `delete` (prefix).',
+  'bytes-downloaded': 'Bytes downloaded.',
+  manifest: 'Path of the JSON manifest: key, etag, version-id, crc64, size, local path (prefix).',
+  'cache-hit': '`true`, `partial` or `false` (with `cache`).',
+} as const;
+
+export type OutputName = keyof typeof OUTPUTS;
+
+/** Environment variables read for credentials, in order of preference. */
+export const CREDENTIAL_ENV = {
+  secretId: ['TENCENTCLOUD_SECRET_ID', 'COS_SECRET_ID'],
+  secretKey: ['TENCENTCLOUD_SECRET_KEY', 'COS_SECRET_KEY'],
+  sessionToken: ['TENCENTCLOUD_SESSION_TOKEN'],
+} as const;

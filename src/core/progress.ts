@@ -1,0 +1,70 @@
+// Transfer progress: counts bytes against a total and tells percent, rate and ETA. Pure but for
+// the injected clock reading passed in.
+
+export interface ProgressSnapshot {
+  readonly done: number;
+  readonly total: number;
+  readonly elapsedMs: number;
+  /** Bytes per second over the whole transfer so far. */
+  readonly rate: number;
+  /** Milliseconds left at the current rate; undefined before any byte. */
+  readonly etaMs: number | undefined;
+}
+
+export class Progress {
+  #done = 0;
+  #total = 0;
+  readonly #startedAt: number;
+
+  constructor(startedAt: number) {
+    this.#startedAt = startedAt;
+  }
+
+  addTotal(bytes: number): void {
+    this.#total += bytes;
+  }
+
+  add(bytes: number): void {
+    this.#done += bytes;
+  }
+
+  snapshot(now: number): ProgressSnapshot {
+    const elapsedMs = Math.max(1, now - this.#startedAt);
+    const rate = (this.#done * 1000) / elapsedMs;
+    const left = Math.max(0, this.#total - this.#done);
+    return {
+      done: this.#done,
+      total: this.#total,
+      elapsedMs,
+      rate,
+      etaMs: rate > 0 ? (left / rate) * 1000 : undefined,
+    };
+  }
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${UNITS[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+/** `42% 420.0 MiB / 1.00 GiB, 95.2 MiB/s, ETA 6s` */
+export function formatProgress(s: ProgressSnapshot): string {
+  const percent = s.total > 0 ? Math.floor((s.done * 100) / s.total) : 100;
+  const eta = s.etaMs === undefined ? '' : `, ETA ${formatDuration(s.etaMs)}`;
+  return `${percent}% ${formatBytes(s.done)} / ${formatBytes(s.total)}, ${formatBytes(Math.round(s.rate))}/s${eta}`;
+}

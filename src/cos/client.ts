@@ -1,0 +1,196 @@
+// The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
+// classified retries. It knows requests and responses; what to do with the bytes is the caller's.
+import { Agent, type Dispatcher } from 'undici';
+import type { Connection } from '../config/options.js';
+import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '../core/runtime.js';
+import { CosError, hintFor, isTransient, parseErrorBody } from './errors.js';
+import { authorization, cosEncode } from './sign.js';
+
+export interface ClientDeps {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Uniform in [0, 1): the jitter of retry delays. */
+  readonly random?: () => number;
+  /** Base delay of the exponential backoff. */
+  readonly retryBaseMs?: number;
+  readonly retryCapMs?: number;
+  /** Connections kept per origin; defaults to 16. */
+  readonly connections?: number;
+}
+
+export interface CosRequest {
+  readonly method: 'GET' | 'HEAD';
+  /** The object key, or '' for the bucket itself. */
+  readonly key: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Statuses the caller handles itself; any other non-2xx becomes a CosError. */
+  readonly accept?: readonly number[];
+  readonly signal?: AbortSignal;
+}
+
+export interface CosResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Dispatcher.ResponseData['body'];
+}
+
+export class CosClient {
+  readonly connection: Connection;
+  readonly #agent: Agent;
+  readonly #origin: string;
+  readonly #basePath: string;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #random: () => number;
+  readonly #retryBaseMs: number;
+  readonly #retryCapMs: number;
+  /** Server time minus our time, learnt from RequestTimeTooSkewed answers. */
+  #clockOffsetMs = 0;
+
+  constructor(connection: Connection, deps: ClientDeps = {}) {
+    this.connection = connection;
+    const url = new URL(connection.endpoint);
+    this.#origin = url.origin;
+    this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#clock = deps.clock ?? systemClock;
+    this.#logger = deps.logger ?? silentLogger;
+    this.#random = deps.random ?? Math.random;
+    this.#retryBaseMs = deps.retryBaseMs ?? 250;
+    this.#retryCapMs = deps.retryCapMs ?? 20_000;
+    this.#agent = new Agent({
+      connections: deps.connections ?? 16,
+      keepAliveTimeout: 30_000,
+      headersTimeout: connection.timeoutMs,
+      bodyTimeout: connection.timeoutMs,
+      connect: { timeout: connection.timeoutMs },
+    });
+  }
+
+  get logger(): Logger {
+    return this.#logger;
+  }
+
+  /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
+  async send(request: CosRequest): Promise<CosResponse> {
+    const query = request.query ?? {};
+    const url = new URL(this.#origin);
+    const signPath = `${this.#basePath}/${request.key}`;
+    const encodedPath = `${this.#basePath}/${request.key.split('/').map(cosEncode).join('/')}`;
+    const search = Object.entries(query)
+      .map(([k, v]) => (v === '' ? cosEncode(k) : `${cosEncode(k)}=${cosEncode(v)}`))
+      .join('&');
+    const headers: Record<string, string> = { host: url.host, ...request.headers };
+    const credentials = this.connection.credentials;
+    if (credentials) {
+      if (credentials.sessionToken) headers['x-cos-security-token'] = credentials.sessionToken;
+      headers.authorization = authorization(
+        credentials,
+        { method: request.method, path: signPath, query, headers },
+        (this.#clock.now() + this.#clockOffsetMs) / 1000,
+      );
+    }
+    const response = await this.#agent.request({
+      origin: this.#origin,
+      path: search === '' ? encodedPath : `${encodedPath}?${search}`,
+      method: request.method,
+      headers,
+      signal: request.signal ?? null,
+    });
+    const status = response.statusCode;
+    if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
+      return { status, headers: response.headers, body: response.body };
+    }
+    const text = await readCapped(response.body, 64 * 1024);
+    if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
+      // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
+      await this.send({
+        ...request,
+        method: 'GET',
+        headers: { ...request.headers, range: 'bytes=0-0' },
+      }).then(
+        (answer) => answer.body.dump(),
+        (error: unknown) => {
+          if (error instanceof CosError && error.status === status) {
+            throw error.rephrase(
+              error.cosMessage,
+              describe(request),
+              hintFor(error, credentials === undefined),
+            );
+          }
+        },
+      );
+    }
+    const details = parseErrorBody(status, text, response.headers);
+    throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
+  }
+
+  /**
+   * Runs `attempt` until it succeeds, a failure is not transient, or the retries are spent.
+   * Full-jitter exponential backoff; a RequestTimeTooSkewed answer corrects the clock and retries at once.
+   */
+  async retrying<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    attempt: (n: number) => Promise<T>,
+  ): Promise<T> {
+    const attempts = this.connection.retries + 1;
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt(n);
+      } catch (error: unknown) {
+        if (signal?.aborted) throw error;
+        const skew = error instanceof CosError && error.code === 'RequestTimeTooSkewed';
+        if (n >= attempts || !(skew || isTransient(error))) throw error;
+        if (skew && this.#correctClock(error)) {
+          this.#logger.info(
+            `${what}: the local clock is off by ${Math.round(this.#clockOffsetMs / 1000)} s; corrected from the server's Date, retrying (attempt ${n + 1}/${attempts})`,
+          );
+          continue;
+        }
+        const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
+        const wait = Math.round(this.#random() * ceiling);
+        this.#logger.warning(
+          `${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms`,
+        );
+        await this.#clock.sleep(wait, signal);
+      }
+    }
+  }
+
+  #correctClock(error: CosError): boolean {
+    const server = error.serverDate === undefined ? Number.NaN : Date.parse(error.serverDate);
+    if (Number.isNaN(server)) return false;
+    this.#clockOffsetMs = server - this.#clock.now();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}
+
+function describe(request: CosRequest): string {
+  if (request.key === '') return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
+  const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
+  return `${request.method} '${request.key}'${version}`;
+}
+
+/** Reads a body as text, keeping at most `limit` characters and draining the rest. */
+export async function readCapped(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    if (length < limit) {
+      chunks.push(Buffer.from(chunk));
+      length += chunk.length;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+
+/** First value of a response header. */
+export function header(response: CosResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

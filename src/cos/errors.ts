@@ -1,0 +1,202 @@
+// Typed COS failures: the service's XML errors, and what goes wrong on the wire.
+import { XMLParser } from 'fast-xml-parser';
+
+export interface CosErrorDetails {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly requestId?: string;
+  readonly traceId?: string;
+  /** The server's `Date` header, for clock-skew correction. */
+  readonly serverDate?: string;
+  readonly location?: string;
+}
+
+/** An error answer from COS (or an unexpected status). The message never holds a signed URL. */
+export class CosError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly cosMessage: string;
+  readonly requestId: string | undefined;
+  readonly traceId: string | undefined;
+  readonly serverDate: string | undefined;
+  readonly location: string | undefined;
+
+  constructor(details: CosErrorDetails, context: string, hint?: string) {
+    const id = details.requestId ? ` (request id ${details.requestId})` : '';
+    super(`${context}: ${details.status} ${details.code}: ${details.message}${id}${hint ? `. ${hint}` : ''}`);
+    this.name = 'CosError';
+    this.status = details.status;
+    this.code = details.code;
+    this.cosMessage = details.message;
+    this.requestId = details.requestId;
+    this.traceId = details.traceId;
+    this.serverDate = details.serverDate;
+    this.location = details.location;
+  }
+
+  /** The same failure told differently (e.g. naming the version or the condition that failed). */
+  rephrase(message: string, context: string, hint?: string): CosError {
+    return new CosError({ ...this.details(), message }, context, hint);
+  }
+
+  details(): CosErrorDetails {
+    return {
+      status: this.status,
+      code: this.code,
+      message: this.cosMessage,
+      ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
+      ...(this.traceId === undefined ? {} : { traceId: this.traceId }),
+      ...(this.serverDate === undefined ? {} : { serverDate: this.serverDate }),
+      ...(this.location === undefined ? {} : { location: this.location }),
+    };
+  }
+}
+
+/** What to do about the failures users meet most; appended to the message. */
+export function hintFor(
+  details: { readonly status: number; readonly code: string; readonly location?: string | undefined },
+  anonymous: boolean,
+): string | undefined {
+  if (details.status >= 300 && details.status < 400 && details.status !== 304) {
+    return (
+      `COS redirected to ${safeLocation(details.location)} (an origin-pull redirect: the object is not in the bucket). ` +
+      'Redirects are never followed, as following them blindly allows server-side request forgery; ' +
+      'fetch the object from the origin, or let COS pull it in first.'
+    );
+  }
+  switch (details.code) {
+    case 'InvalidObjectState':
+      return 'The object is in ARCHIVE or DEEP_ARCHIVE storage: restore it first (console, or POST Object restore), then download it.';
+    case 'SignatureDoesNotMatch':
+      return 'Check secret-id and secret-key (and session-token for temporary credentials).';
+    case 'InvalidAccessKeyId':
+      return 'The secret-id is not known to COS: check it.';
+    case 'AccessDenied':
+      return anonymous
+        ? 'No credentials were given, so the request was anonymous: set secret-id and secret-key, or make the bucket public-read.'
+        : 'The credentials may not read this object: grant cos:GetObject, cos:HeadObject and cos:GetBucket.';
+    case 'NoSuchBucket':
+      return 'Check bucket (BucketName-APPID) and region.';
+    case 'RequestTimeTooSkewed':
+      return "The machine's clock is far off and could not be corrected: sync it (NTP).";
+    default:
+      return undefined;
+  }
+}
+
+/** A redirect target without query or credentials, safe to print. */
+export function safeLocation(location: string | undefined): string {
+  if (location === undefined) return 'an unstated location';
+  try {
+    const url = new URL(location);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return 'an unparsable location';
+  }
+}
+
+/** A response that broke the protocol: wrong status for a range, a bad Content-Range, a short body. */
+export class ProtocolError extends Error {
+  readonly transient: boolean;
+  constructor(message: string, options: { transient: boolean; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ProtocolError';
+    this.transient = options.transient;
+  }
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  processEntities: true,
+  ignoreDeclaration: true,
+});
+
+const STATUS_CODES: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  403: 'AccessDenied',
+  404: 'NoSuchKey',
+  405: 'MethodNotAllowed',
+  412: 'PreconditionFailed',
+  416: 'InvalidRange',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+};
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Reads Code/Message/RequestId/TraceId from a COS XML error body; falls back to the status. */
+export function parseErrorBody(
+  status: number,
+  body: string,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): CosErrorDetails {
+  const header = (name: string): string | undefined => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  let code: string | undefined;
+  let message: string | undefined;
+  let requestId = header('x-cos-request-id');
+  let traceId = header('x-cos-trace-id');
+  if (body.length > 0 && body.length <= MAX_ERROR_BODY && body.includes('<Error')) {
+    try {
+      const parsed = parser.parse(body) as { Error?: Record<string, unknown> };
+      const error = parsed.Error;
+      if (error && typeof error === 'object') {
+        const text = (v: unknown): string | undefined =>
+          typeof v === 'string' && v.length > 0 ? v.replace(/[\r\n]+/g, ' ').slice(0, 500) : undefined;
+        code = text(error.Code);
+        message = text(error.Message);
+        requestId = text(error.RequestId) ?? requestId;
+        traceId = text(error.TraceId) ?? traceId;
+      }
+    } catch {
+      // Not XML after all: keep the status-based code.
+    }
+  }
+  const details: CosErrorDetails = {
+    status,
+    code: code ?? STATUS_CODES[status] ?? `HTTP${status}`,
+    message: message ?? `HTTP status ${status}`,
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(traceId === undefined ? {} : { traceId }),
+    ...(header('date') === undefined ? {} : { serverDate: header('date') as string }),
+    ...(header('location') === undefined ? {} : { location: header('location') as string }),
+  };
+  return details;
+}
+
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+/** True for failures worth another attempt: network drops, timeouts, 429, 5xx, SlowDown. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof CosError) {
+    return error.status === 429 || error.status >= 500 || error.code === 'SlowDown';
+  }
+  if (error instanceof ProtocolError) return error.transient;
+  if (error instanceof Error) {
+    if (error.name === 'AbortError') return false;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)) return true;
+    if (error.cause !== undefined && error.cause !== error) return isTransient(error.cause);
+  }
+  return false;
+}

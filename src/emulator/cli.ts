@@ -1,0 +1,154 @@
+// `cos-download emulator` / `cos-emulator`: run the local COS emulator until SIGINT or SIGTERM.
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadDemo } from './demo.js';
+import { type EmulatorOptions, startEmulator } from './server.js';
+
+export interface EmulatorCliIo {
+  readonly stdout?: (line: string) => void;
+  readonly stderr?: (line: string) => void;
+  /** Stops the emulator like SIGINT does (tests). */
+  readonly signal?: AbortSignal;
+}
+
+const USAGE =
+  'usage: cos-emulator [--port 9000] [--host 127.0.0.1] [--root DIR] [--demo] [--bucket NAME-APPID] ' +
+  '[--region REGION] [--secret-id ID --secret-key KEY [--session-token T] [--public-read]] [--lenient-signing]';
+
+class UsageError extends Error {}
+
+function parse(argv: readonly string[]): { options: EmulatorOptions; demo: boolean; help: boolean } {
+  let values: ReturnType<typeof readArgs>['values'];
+  try {
+    ({ values } = readArgs(argv));
+  } catch (error: unknown) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const port = values.port ?? '9000';
+  if (!/^\d+$/.test(port) || Number(port) > 65535) {
+    throw new UsageError(`--port must be an integer from 0 to 65535, not "${port}"`);
+  }
+  const bucket = values.bucket ?? 'examplebucket-1250000000';
+  if (!/^[a-z0-9-]+-\d+$/.test(bucket)) {
+    throw new UsageError(
+      `--bucket must look like NAME-APPID (e.g. examplebucket-1250000000), not "${bucket}"`,
+    );
+  }
+  const region = values.region ?? 'ap-guangzhou';
+  if (!/^[a-z0-9-]+$/.test(region))
+    throw new UsageError(`--region must look like ap-guangzhou, not "${region}"`);
+  if ((values['secret-id'] === undefined) !== (values['secret-key'] === undefined)) {
+    throw new UsageError('--secret-id and --secret-key go together; give both or neither (public-read)');
+  }
+  const options: EmulatorOptions = {
+    bucket,
+    region,
+    host: values.host ?? '127.0.0.1',
+    port: Number(port),
+    publicRead: values['public-read'] ?? false,
+    strictSigning: !(values['lenient-signing'] ?? false),
+  };
+  if (values['secret-id'] !== undefined && values['secret-key'] !== undefined) {
+    const token = values['session-token'];
+    options.credentials = [
+      {
+        secretId: values['secret-id'],
+        secretKey: values['secret-key'],
+        ...(token === undefined ? {} : { sessionToken: token }),
+      },
+    ];
+  } else if (values['session-token'] !== undefined) {
+    throw new UsageError('--session-token needs --secret-id and --secret-key');
+  }
+  if (values.root !== undefined) options.root = values.root;
+  return { options, demo: values.demo ?? false, help: values.help ?? false };
+}
+
+function readArgs(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      root: { type: 'string' },
+      demo: { type: 'boolean' },
+      bucket: { type: 'string' },
+      region: { type: 'string' },
+      'secret-id': { type: 'string' },
+      'secret-key': { type: 'string' },
+      'session-token': { type: 'string' },
+      'public-read': { type: 'boolean' },
+      'lenient-signing': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function waitForStop(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (signal?.aborted === true) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/**
+ * Runs the emulator. `argv` are the arguments after the command name (`cos-emulator …` or
+ * `cos-download emulator …`). Returns 0 after SIGINT/SIGTERM, 2 on a usage error, 1 when the
+ * emulator cannot start (port in use, unreadable --root).
+ */
+export async function main(argv: readonly string[], io: EmulatorCliIo = {}): Promise<number> {
+  const out = io.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const err = io.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error: unknown) {
+    if (!(error instanceof UsageError)) throw error;
+    err(`cos-emulator: ${error.message}. ${USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    out(USAGE);
+    return 0;
+  }
+  const { options } = parsed;
+  if (options.root !== undefined) {
+    const info = await stat(options.root).catch(() => undefined);
+    if (info?.isDirectory() !== true) {
+      err(
+        `cos-emulator: --root "${options.root}" is not a folder; give an existing folder to serve. ${USAGE}`,
+      );
+      return 2;
+    }
+  }
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator(options);
+  } catch (error: unknown) {
+    err(`cos-emulator: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  if (parsed.demo) loadDemo(emulator);
+  const credentials =
+    options.credentials === undefined
+      ? ' (anonymous: public-read bucket)'
+      : ' with --secret-id/--secret-key as given';
+  out(
+    `COS emulator for ${emulator.bucket} (${emulator.region}) at ${emulator.url}; try: cos-download ` +
+      `--endpoint ${emulator.url} --bucket ${emulator.bucket} --region ${emulator.region} ` +
+      `--prefix / --destination ./cos-emulator-download${credentials}. Ctrl-C stops it.`,
+  );
+  await waitForStop(io.signal);
+  await emulator.close();
+  return 0;
+}

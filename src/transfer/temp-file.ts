@@ -1,0 +1,89 @@
+// The narrow writer of a download: positional writes into a temp file beside the destination,
+// then fsync + rename into place, or discard. The destination is never opened for writing.
+import { type FileHandle, open, rename, rm, utimes } from 'node:fs/promises';
+import path from 'node:path';
+
+/** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
+export function tempPathFor(destination: string): string {
+  return `${destination}.cos-download`;
+}
+
+export class TempFile {
+  readonly path: string;
+  #handle: FileHandle | undefined;
+
+  private constructor(filePath: string, handle: FileHandle) {
+    this.path = filePath;
+    this.#handle = handle;
+  }
+
+  /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
+  static async create(filePath: string, length: number): Promise<TempFile> {
+    const handle = await open(filePath, 'w', 0o644);
+    try {
+      await handle.truncate(length);
+    } catch (error: unknown) {
+      await handle.close();
+      throw error;
+    }
+    return new TempFile(filePath, handle);
+  }
+
+  /** Opens an existing temp file for more positional writes (a resumed download). */
+  static async reopen(filePath: string): Promise<TempFile> {
+    return new TempFile(filePath, await open(filePath, 'r+'));
+  }
+
+  #open(): FileHandle {
+    if (this.#handle === undefined) throw new Error(`temp file ${this.path} is already closed`);
+    return this.#handle;
+  }
+
+  /** Writes all of `data` at `position`, looping over short writes. */
+  async writeAt(data: Uint8Array, position: number): Promise<void> {
+    const handle = this.#open();
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
+  async sync(): Promise<void> {
+    await this.#open().sync();
+  }
+
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+  }
+
+  /** fsync, close, stamp the mtime, and rename over `destination` (atomic on one file system). */
+  async commit(destination: string, mtime?: Date): Promise<void> {
+    await this.sync();
+    await this.close();
+    if (mtime !== undefined && !Number.isNaN(mtime.getTime())) await utimes(this.path, mtime, mtime);
+    await rename(this.path, destination);
+    await syncDirectory(path.dirname(destination));
+  }
+
+  /** Closes and removes the temp file; never throws. */
+  async discard(): Promise<void> {
+    await this.close().catch(() => {});
+    await rm(this.path, { force: true }).catch(() => {});
+  }
+}
+
+/** fsync a folder so a rename in it survives a crash; not every platform allows it. */
+async function syncDirectory(folder: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(folder, 'r');
+    await handle.sync();
+  } catch {
+    // Windows and some file systems refuse to open or fsync a folder.
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}

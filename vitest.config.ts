@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['__tests__/**/*.test.ts'],
+    setupFiles: ['__tests__/setup/loopback-only.ts'],
+    passWithNoTests: false,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    expect: { requireAssertions: true },
+  },
+});
