@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isLoopbackHost, resolveEndpoint } from '../src/config/endpoint.js';
-import { errorMessage, InputError, quoteValue } from '../src/config/errors.js';
+import { InputError, quoteValue } from '../src/config/errors.js';
 import { INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../src/config/inputs.js';
 import { type ByteRange, MiB } from '../src/config/options.js';
 import {
@@ -28,6 +28,7 @@ import {
   parseTrafficLimit,
   type RawInputs,
 } from '../src/config/parse.js';
+import { errorMessage } from '../src/core/runtime.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers

@@ -162,6 +162,12 @@ describe('Crc64: incremental', () => {
     expect([a.digest(), b.digest()]).toEqual([crc64(x), crc64(y)]);
   });
 
+  it('refuses input that is not bytes instead of coercing it', () => {
+    const text = '123456789' as unknown as Uint8Array;
+    expect(() => crc64(text)).toThrow(TypeError);
+    expect(() => new Crc64().update([1, 2, 3] as unknown as Uint8Array)).toThrow(/must be a Uint8Array/);
+  });
+
   it('rejects a `previous` outside 0..2^64-1', () => {
     expect(() => crc64(new Uint8Array(1), -1n)).toThrow(RangeError);
     expect(() => crc64(new Uint8Array(1), MAX + 1n)).toThrow(/previous must be a bigint in 0\.\.2\^64-1/);

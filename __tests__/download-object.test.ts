@@ -313,11 +313,40 @@ describe('integrity and the canary', () => {
     expect(await listFolder(work)).toEqual([]);
   });
 
-  it('catches an ETag change between parts: a 412 on If-Match, never a mixed file', async () => {
+  it('catches an ETag change between parts (412 on If-Match) and starts over: never a mixed file', async () => {
     emulator.setFaults({ etagChangeAfterRequests: 1 });
-    await expect(
-      objectResult({ key: 'data/big.bin', 'part-size': '512KiB', concurrency: '1' }),
-    ).rejects.toThrow(/412/);
+    const logger = recordingLogger();
+    const result = await run(
+      optionsFor(emulator, work, { key: 'data/big.bin', 'part-size': '512KiB', concurrency: '1' }),
+      {
+        logger,
+      },
+    );
+    expect(result.object.status).toBe('downloaded');
+    const latest = emulator.versions('data/big.bin').at(-1);
+    if (result.object.status === 'downloaded') expect(result.object.info.etag).toBe(latest?.etag);
+    expect(latest?.etag).not.toBe(`"${createHash('md5').update(body).digest('hex')}"`);
+    const file = await readFile(path.join(work, 'big.bin'));
+    expect(file.length).toBe(latest?.size);
+    expect(createHash('md5').update(file).digest('hex')).toBe(latest?.etag.replaceAll('"', ''));
+    expect(logger.lines.some((l) => /changed during the download.*starting over/.test(l))).toBe(true);
+    expect(await listFolder(work)).toEqual(['big.bin']);
+  });
+
+  it('fails clearly when the object keeps changing', async () => {
+    emulator.setFaults({ etagChangeAfterRequests: 1 });
+    const options = optionsFor(emulator, work, {
+      key: 'data/big.bin',
+      'part-size': '512KiB',
+      concurrency: '1',
+    });
+    const first = run(options, {
+      onStart: () => {
+        // Each start re-arms the fault, so the restart sees a change too.
+        emulator.setFaults({ etagChangeAfterRequests: 1 });
+      },
+    });
+    await expect(first).rejects.toThrow(/changed during the download/);
     expect(await listFolder(work)).toEqual([]);
   });
 });

@@ -45401,13 +45401,19 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1902);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5164);
 
+// A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
+const controller = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => controller.abort(new Error(`cancelled by ${signal}`)));
+}
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
+    signal: controller.signal,
 });
 
 __webpack_async_result__();
@@ -45415,7 +45421,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1902:
+/***/ 5164:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45473,9 +45479,11 @@ const INPUTS = {
         description: 'Download only if not modified after this date (else fail: 412).',
     },
     include: { description: 'Newline-separated globs on the key relative to `prefix`; only matching keys.' },
-    exclude: { description: 'Newline-separated globs on the key relative to `prefix`; matching keys are left out.' },
+    exclude: {
+        description: 'Newline-separated globs on the key relative to `prefix`; matching keys are left out.',
+    },
     'part-size': {
-        description: 'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 1MiB, max 5GiB).',
+        description: 'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 512KiB, max 5GiB).',
         default: '20MiB',
     },
     concurrency: { description: 'Requests in flight at once, across objects and parts (1..64).', default: '8' },
@@ -45491,7 +45499,10 @@ const INPUTS = {
         description: 'Remove local files under `destination` that are not in the prefix (with `prefix`).',
         default: 'false',
     },
-    'dry-run': { description: 'List what would be downloaded, skipped and deleted; write nothing.', default: 'false' },
+    'dry-run': {
+        description: 'List what would be downloaded, skipped and deleted; write nothing.',
+        default: 'false',
+    },
     shard: { description: '`i/n` (1 ≤ i ≤ n): take only this job’s share of the keys (matrix fan-out).' },
     'sse-customer-key': { description: 'Base64 AES-256 key for SSE-C objects.', secret: true },
     retries: { description: 'Retries per request for transient failures (0..20).', default: '5' },
@@ -45581,17 +45592,6 @@ class InputError extends Error {
         this.input = problem.input;
         this.rule = problem.rule;
         this.fix = problem.fix;
-    }
-}
-/** The message of anything thrown, for `setFailed` and the CLI. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    try {
-        return String(error);
-    }
-    catch {
-        return Object.prototype.toString.call(error);
     }
 }
 
@@ -45737,7 +45737,7 @@ const SIZE_RULE = 'a size is a number with a binary unit (512KiB, 8MiB, 1.5GiB) 
 /** `512KiB`, `8MiB`, `1.5GiB`, `1048576B`, or a plain number of MiB (`20` = 20MiB) → bytes. */
 function parseSize(name, text) {
     const value = text.trim();
-    const match = /^(\d+)(?:\.(\d+))?\s?([a-z]*)$/i.exec(value);
+    const match = /^(\d+)(?:\.(\d+))? ?([a-z]*)$/i.exec(value);
     const fail = (rule, fix = "e.g. '20MiB'") => new InputError({ input: name, value, rule, fix });
     if (match === null)
         throw fail(SIZE_RULE);
@@ -46449,11 +46449,16 @@ const silentLogger = {
     info: () => { },
     warning: () => { },
 };
-/** The message of anything thrown. */
-function runtime_errorMessage(error) {
+/** The message of anything thrown, for `setFailed` and the CLI. */
+function errorMessage(error) {
     if (error instanceof Error)
         return error.message;
-    return String(error);
+    try {
+        return String(error);
+    }
+    catch {
+        return Object.prototype.toString.call(error);
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/util.js
@@ -53990,7 +53995,11 @@ class CosClient {
         const text = await readCapped(response.body, 64 * 1024);
         if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
             // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
-            await this.send({ ...request, method: 'GET', headers: { ...request.headers, range: 'bytes=0-0' } }).then((answer) => answer.body.dump(), (error) => {
+            await this.send({
+                ...request,
+                method: 'GET',
+                headers: { ...request.headers, range: 'bytes=0-0' },
+            }).then((answer) => answer.body.dump(), (error) => {
                 if (error instanceof CosError && error.status === status) {
                     throw error.rephrase(error.cosMessage, describe(request), hintFor(error, credentials === undefined));
                 }
@@ -54021,7 +54030,7 @@ class CosClient {
                 }
                 const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
                 const wait = Math.round(this.#random() * ceiling);
-                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${runtime_errorMessage(error)}); retrying in ${wait} ms`);
+                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms`);
                 await this.#clock.sleep(wait, signal);
             }
         }
@@ -54397,7 +54406,11 @@ async function headObject(client, key, access, conditions, signal) {
         return { kind: 'not-modified' };
     const size = contentLength(response);
     if (size === undefined) {
-        throw new CosError({ status: response.status, code: 'BadContentLength', message: 'HEAD answered without a valid Content-Length' }, `HEAD '${key}'`);
+        throw new CosError({
+            status: response.status,
+            code: 'BadContentLength',
+            message: 'HEAD answered without a valid Content-Length',
+        }, `HEAD '${key}'`);
     }
     return { kind: 'found', info: objectInfoFrom(key, response, size) };
 }
@@ -54455,7 +54468,8 @@ function makeTables(slices) {
 //
 // Memory layout (one fixed 128 KiB memory, never grown, so views on it stay valid):
 //   [0, 32 KiB)        slicing-by-16 tables, i64 little-endian, table k at k * 2048
-//   [32 KiB, +8)       the CRC register (not inverted), read and written by `update`
+//   [32 KiB, +8)       the CRC register (the running state; the CRC is its complement), i64,
+//                      read and written by `update`
 //   [64 KiB, 128 KiB)  staging area: the caller copies input here, at most STAGING_SIZE bytes a call
 // The kernel exports `memory` and `update(pointer: i32, length: i32)`.
 
@@ -54567,7 +54581,9 @@ function kernelBody() {
     emit(op.i32Const, ...sleb(0), ...mem(op.i64Load, 3, STATE_OFFSET), op.localSet, CRC);
     emit(op.localGet, P, op.localGet, N, op.i32Add, op.localSet, END);
     emit(op.localGet, P, op.localGet, N, op.i32Const, ...sleb(-16), op.i32And, op.i32Add, op.localSet, END16);
-    // 16 bytes an iteration: the first 8 are xor-ed with the register, all 16 go through their own table.
+    // Slicing-by-16, 16 bytes an iteration: the first 8 are xor-ed with the register, then byte j of the
+    // block is looked up in table 15 - j (which carries it past the 15 - j bytes after it) and all 16
+    // results are xor-ed together to give the next register.
     emit(op.block, VOID_BLOCK, op.loop, VOID_BLOCK);
     emit(op.localGet, P, op.localGet, END16, op.i32GeU, op.brIf, 1);
     emit(op.localGet, CRC, op.localGet, P, ...mem(op.i64Load, 3, 0), op.i64Xor, op.localTee, A);
@@ -54652,7 +54668,7 @@ function instantiate() {
         register[1] = view.getUint32(STATE_OFFSET + 4, true);
     };
 }
-/** The WebAssembly slicing-by-16 kernel, instantiated once per process (synchronously, ~1 ms). */
+/** The WebAssembly slicing-by-16 kernel, instantiated once per process, synchronously (a few ms). */
 const wasm_kernel_advance = instantiate();
 
 ;// CONCATENATED MODULE: ./lib/transfer/crc64.js
@@ -54894,6 +54910,156 @@ async function localFileMatches(filePath, size, info) {
     return hash.digest('hex') === md5;
 }
 
+;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
+// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
+// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
+// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
+// It never holds a secret: no credentials, no signed URL, no SSE-C key.
+
+const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
+function checkpointPathFor(destination) {
+    return `${destination}.cos-download.json`;
+}
+function identityOf(bucket, info, window, partSize) {
+    return {
+        bucket,
+        key: info.key,
+        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
+        etag: info.etag,
+        size: info.size,
+        lastModified: info.lastModified,
+        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        window,
+        partSize,
+    };
+}
+function serializeCheckpoint(checkpoint) {
+    const parts = {};
+    for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
+        parts[String(index)] = checkpoint.parts.get(index);
+    }
+    return `${JSON.stringify({
+        format: CHECKPOINT_FORMAT,
+        bucket: checkpoint.bucket,
+        key: checkpoint.key,
+        versionId: checkpoint.versionId ?? null,
+        etag: checkpoint.etag,
+        size: checkpoint.size,
+        lastModified: checkpoint.lastModified,
+        crc64: checkpoint.crc64 ?? null,
+        window: checkpoint.window,
+        partSize: checkpoint.partSize,
+        parts,
+    }, null, 2)}\n`;
+}
+const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isText = (v) => typeof v === 'string';
+/** Parses a checkpoint; undefined for anything that is not exactly our format. */
+function parseCheckpoint(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof data !== 'object' || data === null)
+        return undefined;
+    const d = data;
+    const window = d.window;
+    if (d.format !== CHECKPOINT_FORMAT ||
+        !isText(d.bucket) ||
+        !isText(d.key) ||
+        !(d.versionId === null || isText(d.versionId)) ||
+        !isText(d.etag) ||
+        !isCount(d.size) ||
+        !isText(d.lastModified) ||
+        !(d.crc64 === null || isText(d.crc64)) ||
+        typeof window !== 'object' ||
+        window === null ||
+        !isCount(window.first) ||
+        !isCount(window.length) ||
+        !isCount(d.partSize) ||
+        d.partSize === 0 ||
+        typeof d.parts !== 'object' ||
+        d.parts === null) {
+        return undefined;
+    }
+    const partCount = Math.ceil(window.length / d.partSize);
+    const parts = new Map();
+    for (const [index, crc] of Object.entries(d.parts)) {
+        const n = Number(index);
+        if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc))
+            return undefined;
+        parts.set(n, crc);
+    }
+    return {
+        bucket: d.bucket,
+        key: d.key,
+        ...(d.versionId === null ? {} : { versionId: d.versionId }),
+        etag: d.etag,
+        size: d.size,
+        lastModified: d.lastModified,
+        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
+        window: { first: window.first, length: window.length },
+        partSize: d.partSize,
+        parts,
+    };
+}
+/** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
+function mismatch(saved, wanted) {
+    if (saved.bucket !== wanted.bucket || saved.key !== wanted.key)
+        return 'it is for another object';
+    if (saved.etag !== wanted.etag || saved.size !== wanted.size || saved.lastModified !== wanted.lastModified) {
+        return `the object changed since (ETag ${saved.etag} → ${wanted.etag})`;
+    }
+    if ((saved.versionId ?? '') !== (wanted.versionId ?? ''))
+        return 'it is for another version';
+    if ((saved.crc64 ?? '') !== (wanted.crc64 ?? ''))
+        return 'the object’s CRC64 changed since';
+    if (saved.window.first !== wanted.window.first || saved.window.length !== wanted.window.length) {
+        return 'it is for another byte range';
+    }
+    if (saved.partSize !== wanted.partSize)
+        return `the part size changed (${saved.partSize} → ${wanted.partSize})`;
+    return undefined;
+}
+/** Reads a checkpoint file; undefined when absent, `'corrupt'` when unreadable. */
+async function readCheckpoint(filePath) {
+    let text;
+    try {
+        text = await (0,external_node_fs_promises_.readFile)(filePath, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        return 'corrupt';
+    }
+    return parseCheckpoint(text) ?? 'corrupt';
+}
+/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
+async function writeCheckpoint(filePath, checkpoint) {
+    const temp = `${filePath}.tmp`;
+    const handle = await (0,external_node_fs_promises_.open)(temp, 'w', 0o600);
+    try {
+        await handle.writeFile(serializeCheckpoint(checkpoint), 'utf8');
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+    await (0,external_node_fs_promises_.rename)(temp, filePath);
+}
+async function removeCheckpoint(filePath) {
+    await (0,external_node_fs_promises_.rm)(filePath, { force: true });
+    await (0,external_node_fs_promises_.rm)(`${filePath}.tmp`, { force: true });
+}
+/** Size of a file, or undefined when it does not exist. */
+async function fileSize(filePath) {
+    const info = await (0,external_node_fs_promises_.stat)(filePath).catch(() => undefined);
+    return info?.isFile() ? info.size : undefined;
+}
+
 ;// CONCATENATED MODULE: ./lib/transfer/plan.js
 /** Objects larger than the part size come down as parallel ranged GETs. */
 function isMultipart(length, partSize) {
@@ -55041,19 +55207,29 @@ async function syncDirectory(folder) {
 
 
 
+
 class IntegrityError extends Error {
     constructor(message) {
         super(message);
         this.name = 'IntegrityError';
     }
 }
-async function downloadObject(client, request, deps = {}) {
-    const access = {
+/** The object's ETag stopped matching between requests. */
+class ObjectChangedError extends Error {
+    constructor(message, cause) {
+        super(message, { cause });
+        this.name = 'ObjectChangedError';
+    }
+}
+function accessOf(request) {
+    return {
         ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
         ...(request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey }),
         ...(request.trafficLimit === undefined ? {} : { trafficLimit: request.trafficLimit }),
     };
-    const head = await headWithReason(client, request, access, deps.signal);
+}
+async function downloadObject(client, request, deps = {}) {
+    const head = await headWithReason(client, request, accessOf(request), deps.signal);
     if (head.kind === 'not-modified')
         return { status: 'not-modified', path: request.destination };
     const info = head.info;
@@ -55077,26 +55253,147 @@ async function downloadObject(client, request, deps = {}) {
             }
         }
     }
+    return fetchObject(client, request, info, window, deps);
+}
+/**
+ * Downloads `window` of a known object version into `request.destination`. Multipart downloads keep
+ * a checkpoint beside the temp file and resume from it; an object that changes mid-download
+ * (412 on If-Match) is started over once.
+ */
+async function fetchObject(client, request, known, window, deps = {}) {
+    let info = known;
+    for (let restart = 0;; restart++) {
+        try {
+            return await fetchVersion(client, request, info, window, deps);
+        }
+        catch (error) {
+            if (!(error instanceof ObjectChangedError) || restart >= 1 || request.range !== undefined)
+                throw error;
+            client.logger.info(`'${request.key}' changed during the download (its ETag no longer matches): starting over`);
+            const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
+            if (head.kind !== 'found')
+                throw error;
+            info = head.info;
+            window = { first: 0, length: info.size };
+        }
+    }
+}
+async function fetchVersion(client, request, info, window, deps) {
+    const whole = window.first === 0 && window.length === info.size;
+    const parts = planParts(window, request.partSize);
     deps.onStart?.(info, window.length);
     await (0,external_node_fs_promises_.mkdir)(external_node_path_.dirname(request.destination), { recursive: true });
-    const temp = await TempFile.create(tempPathFor(request.destination), window.length);
+    const resume = await openForResume(client, request, info, window, parts.length);
+    const done = resume.done;
+    const temp = resume.temp;
+    const checkpoint = new Checkpointer(checkpointPathFor(request.destination), identityOf(client.connection.bucket, info, window, request.partSize), temp, done);
+    let resumedBytes = 0;
+    for (const index of done.keys()) {
+        const part = parts[index];
+        resumedBytes += part.last - part.first + 1;
+    }
+    if (resumedBytes > 0)
+        deps.onBytes?.(resumedBytes);
     try {
-        const parts = planParts(window, request.partSize);
-        const crcs = await fetchParts(client, request, info, access, temp, window.first, parts, deps);
-        const crcCheck = download_object_checkCrc(request, info, whole, parts, crcs);
+        const missing = parts.filter((part) => !done.has(part.index));
+        // A part's slot is released only once the checkpoint records it, so a crash loses at most the
+        // parts in flight: at most concurrency × part-size bytes to fetch again.
+        await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, crc) => {
+            done.set(part.index, formatCrc64(crc));
+            if (parts.length > 1)
+                await checkpoint.flush();
+        });
+        const crcCheck = download_object_checkCrc(request, info, whole, parts, done);
         await temp.commit(request.destination, new Date(info.lastModified));
+        await checkpoint.remove();
         return {
             status: 'downloaded',
             path: request.destination,
             info,
             length: window.length,
-            bytesDownloaded: window.length,
+            bytesDownloaded: window.length - resumedBytes,
             crcCheck,
         };
     }
     catch (error) {
-        await temp.discard();
+        const keep = parts.length > 1 && done.size > 0 && !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
+        if (keep) {
+            await checkpoint.flush().catch(() => { });
+            await temp.close().catch(() => { });
+            client.logger.info(`Kept ${done.size} of ${parts.length} finished parts of '${request.key}' beside the destination: run again to resume`);
+        }
+        else {
+            await temp.discard();
+            await checkpoint.remove().catch(() => { });
+        }
         throw error;
+    }
+}
+/** Reopens the temp file of an earlier run when its checkpoint matches; else starts a fresh one. */
+async function openForResume(client, request, info, window, partCount) {
+    const tempPath = tempPathFor(request.destination);
+    const checkpointPath = checkpointPathFor(request.destination);
+    if (partCount > 1) {
+        const saved = await readCheckpoint(checkpointPath);
+        if (saved !== undefined) {
+            const tempSize = await fileSize(tempPath);
+            const reason = saved === 'corrupt'
+                ? 'it is unreadable'
+                : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
+                    (tempSize === undefined
+                        ? 'the temp file is gone'
+                        : tempSize < window.length
+                            ? `the temp file is shorter (${tempSize} of ${window.length} bytes)`
+                            : undefined));
+            if (reason === undefined && saved !== 'corrupt') {
+                client.logger.info(`Resuming '${request.key}': ${saved.parts.size} of ${partCount} parts are already downloaded`);
+                return { temp: await TempFile.reopen(tempPath), done: new Map(saved.parts) };
+            }
+            client.logger.info(`Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
+            await removeCheckpoint(checkpointPath);
+        }
+    }
+    return { temp: await TempFile.create(tempPath, window.length), done: new Map() };
+}
+/**
+ * Writes the checkpoint after the bytes it vouches for are flushed: snapshot the finished parts,
+ * fsync the temp file, then write. At most one write runs and one waits.
+ */
+class Checkpointer {
+    #path;
+    #identity;
+    #temp;
+    #done;
+    #chain = Promise.resolve();
+    #queued = false;
+    constructor(filePath, identity, temp, done) {
+        this.#path = filePath;
+        this.#identity = identity;
+        this.#temp = temp;
+        this.#done = done;
+    }
+    schedule() {
+        if (this.#queued)
+            return;
+        this.#queued = true;
+        this.#chain = this.#chain
+            .then(async () => {
+            this.#queued = false;
+            const parts = new Map(this.#done);
+            await this.#temp.sync();
+            await writeCheckpoint(this.#path, { ...this.#identity, parts });
+        })
+            .catch(() => {
+            // A failed checkpoint write costs only a resume; the download itself goes on.
+        });
+    }
+    async flush() {
+        this.schedule();
+        await this.#chain;
+    }
+    async remove() {
+        await this.#chain;
+        await removeCheckpoint(this.#path);
     }
 }
 function skipped(destination, info, reason) {
@@ -55118,7 +55415,7 @@ async function headWithReason(client, request, access, signal) {
     catch (error) {
         if (error instanceof CosError && error.status === 404 && request.versionId !== undefined) {
             throw error.rephrase(`version '${request.versionId}' of '${request.key}' does not exist (or is a delete marker). ` +
-                'Check the version-id input against the object\'s versions.', `GET '${request.key}'`);
+                "Check the version-id input against the object's versions.", `GET '${request.key}'`);
         }
         if (!(error instanceof CosError) || error.status !== 412)
             throw error;
@@ -55134,17 +55431,19 @@ async function headWithReason(client, request, access, signal) {
         throw error.rephrase(`precondition failed: ${reasons.join('; ') || 'a condition'} does not hold`, `GET '${request.key}'`);
     }
 }
-/** Fetches every part through a bounded pool; the first hard failure aborts the rest. */
-async function fetchParts(client, request, info, access, temp, base, parts, deps) {
+/** Fetches parts through a bounded pool; the first hard failure aborts the rest. */
+async function fetchParts(client, request, info, temp, base, parts, deps, onPart) {
     const controller = new AbortController();
     const outer = deps.signal;
     const onAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted)
+        onAbort();
     outer?.addEventListener('abort', onAbort, { once: true });
-    const limit = pLimit(request.concurrency);
+    const limit = deps.limit ?? pLimit(request.concurrency);
     const job = {
         client,
         info,
-        access,
+        access: accessOf(request),
         overrides: request.responseOverrides,
         writer: temp,
         base,
@@ -55152,15 +55451,15 @@ async function fetchParts(client, request, info, access, temp, base, parts, deps
         ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
     };
     let firstError;
-    const settled = await Promise.allSettled(parts.map((part) => limit(async () => {
+    await Promise.allSettled(parts.map((part) => limit(async () => {
         controller.signal.throwIfAborted();
         try {
-            return await fetchPart(job, part);
+            await onPart(part, await fetchPart(job, part));
         }
         catch (error) {
             if (firstError === undefined) {
-                firstError = error;
-                controller.abort(error);
+                firstError = asChange(error, info);
+                controller.abort(firstError);
             }
             throw error;
         }
@@ -55168,12 +55467,15 @@ async function fetchParts(client, request, info, access, temp, base, parts, deps
     outer?.removeEventListener('abort', onAbort);
     if (firstError !== undefined)
         throw firstError;
-    for (const result of settled)
-        if (result.status === 'rejected')
-            throw result.reason;
-    return settled.map((result) => result.value);
 }
-function download_object_checkCrc(request, info, whole, parts, crcs) {
+/** A 412 on a part's If-Match means the object changed under us. */
+function asChange(error, info) {
+    if (error instanceof CosError && error.status === 412) {
+        return new ObjectChangedError(`'${info.key}' changed during the download: ETag ${info.etag} no longer matches (412)`, error);
+    }
+    return error;
+}
+function download_object_checkCrc(request, info, whole, parts, done) {
     if (!request.crc)
         return 'disabled';
     if (!whole)
@@ -55182,9 +55484,12 @@ function download_object_checkCrc(request, info, whole, parts, crcs) {
     if (expected === undefined)
         return 'no-crc-header';
     let actual = 0n;
-    parts.forEach((part, i) => {
-        actual = crc64Combine(actual, crcs[i], part.last - part.first + 1);
-    });
+    for (const part of parts) {
+        const crc = parseCrc64(done.get(part.index) ?? '');
+        if (crc === undefined)
+            throw new IntegrityError(`part ${part.index} of '${info.key}' has no CRC64 recorded`);
+        actual = crc64Combine(actual, crc, part.last - part.first + 1);
+    }
     if (actual !== expected) {
         throw new IntegrityError(`CRC64 mismatch for '${info.key}': COS says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
             'nothing was written to the destination. Run again; if it persists, the object or a proxy is corrupting data.');
@@ -55230,6 +55535,51 @@ async function download(options, deps = {}) {
     finally {
         await client.close();
     }
+}
+
+;// CONCATENATED MODULE: ./lib/core/outputs.js
+
+function outputsFor(result) {
+    const object = result.object;
+    if (object.status === 'not-modified') {
+        return { path: object.path, 'not-modified': 'true' };
+    }
+    const info = object.info;
+    const lastModified = new Date(info.lastModified);
+    return {
+        etag: info.etag,
+        'version-id': info.versionId ?? '',
+        crc64: info.crc64 ?? '',
+        'content-length': String(object.length),
+        'last-modified': Number.isNaN(lastModified.getTime()) ? info.lastModified : lastModified.toISOString(),
+        'storage-class': info.storageClass,
+        path: object.path,
+        'not-modified': 'false',
+        'bytes-downloaded': String(object.bytesDownloaded),
+    };
+}
+function summaryFor(result) {
+    const object = result.object;
+    const header = ['Key', 'Result', 'Size', 'ETag', 'CRC64', 'Path'];
+    if (object.status === 'not-modified') {
+        return { heading: 'COS download', header, rows: [['', 'not modified (304)', '', '', '', object.path]] };
+    }
+    return {
+        heading: 'COS download',
+        header,
+        rows: [
+            [
+                object.info.key,
+                object.status === 'downloaded'
+                    ? `downloaded (CRC64 ${object.crcCheck})`
+                    : `skipped: ${object.reason ?? ''}`,
+                formatBytes(object.length),
+                object.info.etag,
+                object.info.crc64 ?? '',
+                object.path,
+            ],
+        ],
+    };
 }
 
 ;// CONCATENATED MODULE: ./lib/core/progress.js
@@ -55287,49 +55637,6 @@ function formatProgress(s) {
     return `${percent}% ${progress_formatBytes(s.done)} / ${progress_formatBytes(s.total)}, ${progress_formatBytes(Math.round(s.rate))}/s${eta}`;
 }
 
-;// CONCATENATED MODULE: ./lib/core/outputs.js
-
-function outputsFor(result) {
-    const object = result.object;
-    if (object.status === 'not-modified') {
-        return { path: object.path, 'not-modified': 'true' };
-    }
-    const info = object.info;
-    const lastModified = new Date(info.lastModified);
-    return {
-        etag: info.etag,
-        'version-id': info.versionId ?? '',
-        crc64: info.crc64 ?? '',
-        'content-length': String(object.length),
-        'last-modified': Number.isNaN(lastModified.getTime()) ? info.lastModified : lastModified.toISOString(),
-        'storage-class': info.storageClass,
-        path: object.path,
-        'not-modified': 'false',
-        'bytes-downloaded': String(object.bytesDownloaded),
-    };
-}
-function summaryFor(result) {
-    const object = result.object;
-    const header = ['Key', 'Result', 'Size', 'ETag', 'CRC64', 'Path'];
-    if (object.status === 'not-modified') {
-        return { heading: 'COS download', header, rows: [['', 'not modified (304)', '', '', '', object.path]] };
-    }
-    return {
-        heading: 'COS download',
-        header,
-        rows: [
-            [
-                object.info.key,
-                object.status === 'downloaded' ? `downloaded (CRC64 ${object.crcCheck})` : `skipped: ${object.reason ?? ''}`,
-                formatBytes(object.length),
-                object.info.etag,
-                object.info.crc64 ?? '',
-                object.path,
-            ],
-        ],
-    };
-}
-
 ;// CONCATENATED MODULE: ./lib/cli/main.js
 // The CLI's edge: argv → raw inputs → the core; prints a result (or --json) and returns the exit code.
 
@@ -55381,7 +55688,8 @@ function parseArgs(argv) {
             const input = name;
             if (value === undefined) {
                 const next = argv[i + 1];
-                if (BOOLEAN_INPUTS.has(input) && (next === undefined || next.startsWith('--') || !/^(true|false)$/i.test(next))) {
+                if (BOOLEAN_INPUTS.has(input) &&
+                    (next === undefined || next.startsWith('--') || !/^(true|false)$/i.test(next))) {
                     value = 'true';
                 }
                 else if (next === undefined) {
@@ -55436,7 +55744,7 @@ async function main(argv, io) {
         args = parseArgs(argv);
     }
     catch (error) {
-        io.stderr.write(`cos-download: ${runtime_errorMessage(error)}\n`);
+        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
         return EXIT_USAGE;
     }
     if (args.help) {
@@ -55466,6 +55774,7 @@ async function main(argv, io) {
         try {
             result = await download(options, {
                 logger,
+                ...(io.signal ? { signal: io.signal } : {}),
                 onStart: (info, length) => bar.start(info.key, length),
                 onBytes: (count) => bar.add(count),
             });
@@ -55482,8 +55791,8 @@ async function main(argv, io) {
             return EXIT_USAGE;
         }
         if (args.json)
-            io.stdout.write(`${JSON.stringify({ ok: false, error: runtime_errorMessage(error) })}\n`);
-        io.stderr.write(`cos-download: ${runtime_errorMessage(error)}\n`);
+            io.stdout.write(`${JSON.stringify({ ok: false, error: errorMessage(error) })}\n`);
+        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
         return EXIT_FAILURE;
     }
 }

@@ -13,6 +13,8 @@ export interface ActionDeps {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** How often a long transfer logs a progress line. */
   readonly progressIntervalMs?: number;
+  /** Aborted when the job is cancelled; the download keeps its checkpoint for a re-run. */
+  readonly signal?: AbortSignal;
 }
 
 export async function run(deps: ActionDeps = {}): Promise<void> {
@@ -37,7 +39,7 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       warning: (m) => core.warning(m),
     };
     const result = await withProgressLog(core, deps.progressIntervalMs ?? 10_000, (onStart, onBytes) =>
-      download(options, { logger, onStart, onBytes }),
+      download(options, { logger, onStart, onBytes, signal: deps.signal ?? cancelOnSignals() }),
     );
     for (const [name, value] of Object.entries(outputsFor(result))) core.setOutput(name, value);
     logResult(core, result);
@@ -48,6 +50,19 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
     if (core.isDebug() && error instanceof Error && error.stack) core.debug(error.stack);
     core.setFailed(errorMessage(error));
   }
+}
+
+/** A cancelled workflow run sends SIGINT, then SIGTERM: abort, so the download keeps its checkpoint. */
+let cancellation: AbortController | undefined;
+function cancelOnSignals(): AbortSignal {
+  if (cancellation === undefined) {
+    const controller = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => controller.abort(new Error(`cancelled by ${signal}`)));
+    }
+    cancellation = controller;
+  }
+  return cancellation.signal;
 }
 
 /** Masks every secret input and credential variable before anything is logged. */

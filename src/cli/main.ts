@@ -13,6 +13,8 @@ export interface CliIo {
   readonly stderr: { write(text: string): unknown; isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Aborted on SIGINT / SIGTERM: the download stops and keeps its checkpoint for a re-run. */
+  readonly signal?: AbortSignal;
 }
 
 export const EXIT_OK = 0;
@@ -152,6 +154,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     try {
       result = await download(options, {
         logger,
+        ...(io.signal ? { signal: io.signal } : {}),
         onStart: (info, length) => bar.start(info.key, length),
         onBytes: (count) => bar.add(count),
       });

@@ -70,13 +70,3 @@ export class InputError extends Error {
     this.fix = problem.fix;
   }
 }
-
-/** The message of anything thrown, for `setFailed` and the CLI. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  try {
-    return String(error);
-  } catch {
-    return Object.prototype.toString.call(error);
-  }
-}

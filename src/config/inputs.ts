@@ -62,7 +62,7 @@ export const INPUTS = {
   },
   'part-size': {
     description:
-      'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 1MiB, max 5GiB).',
+      'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 512KiB, max 5GiB).',
     default: '20MiB',
   },
   concurrency: { description: 'Requests in flight at once, across objects and parts (1..64).', default: '8' },

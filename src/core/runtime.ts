@@ -26,8 +26,12 @@ export const silentLogger: Logger = {
   warning: () => {},
 };
 
-/** The message of anything thrown. */
+/** The message of anything thrown, for `setFailed` and the CLI. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
-  return String(error);
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }

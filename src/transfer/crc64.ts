@@ -13,6 +13,15 @@ function checkCrc(value: bigint, what: string): void {
   }
 }
 
+function checkBytes(data: Uint8Array, what: string): void {
+  // A string or number array would be coerced byte by byte by TypedArray#set: refuse it instead.
+  if (!(data instanceof Uint8Array)) {
+    throw new TypeError(
+      `${what} must be a Uint8Array (or Buffer), got ${Object.prototype.toString.call(data)}`,
+    );
+  }
+}
+
 /** The register (the inverted CRC) for a finished CRC value, as uint32 halves, low first. */
 function registerOf(crc: bigint): Uint32Array {
   const inverted = crc ^ MAX_CRC;
@@ -32,6 +41,7 @@ export class Crc64 {
   #length = 0;
 
   update(data: Uint8Array): this {
+    checkBytes(data, 'Crc64.update: data');
     const length = this.#length + data.length;
     if (length > Number.MAX_SAFE_INTEGER) {
       throw new RangeError(`Crc64: more than ${Number.MAX_SAFE_INTEGER} bytes in one stream`);
@@ -54,6 +64,7 @@ export class Crc64 {
 
 /** One-shot CRC-64/XZ. `previous` is the CRC of the bytes before `data`, to continue a stream. */
 export function crc64(data: Uint8Array, previous = 0n): bigint {
+  checkBytes(data, 'crc64: data');
   checkCrc(previous, 'crc64: previous');
   const register = registerOf(previous);
   advance(register, data);

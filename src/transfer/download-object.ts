@@ -3,15 +3,25 @@
 // destination before the bytes are verified.
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { ByteRange, Conditions, Overwrite, ResponseOverrides } from '../config/options.js';
 import type { CosClient } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
 import { headObject, type ObjectAccess, type ObjectInfo } from '../cos/object.js';
+import {
+  type CheckpointIdentity,
+  checkpointPathFor,
+  fileSize,
+  identityOf,
+  mismatch,
+  readCheckpoint,
+  removeCheckpoint,
+  writeCheckpoint,
+} from './checkpoint.js';
 import { crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
 import { fetchPart } from './fetch-part.js';
 import { localFileMatches } from './local-match.js';
-import { formatRange, type Part, planParts, rangeWindow } from './plan.js';
+import { formatRange, type Part, planParts, rangeWindow, type Window } from './plan.js';
 import { TempFile, tempPathFor } from './temp-file.js';
 
 export interface ObjectDownload {
@@ -36,6 +46,8 @@ export interface DownloadDeps {
   readonly onBytes?: (count: number) => void;
   /** Called once the object's size is known, with the bytes this download will fetch. */
   readonly onStart?: (info: ObjectInfo, length: number) => void;
+  /** The shared request budget (a mirror passes one for all objects); default: p-limit(concurrency). */
+  readonly limit?: LimitFunction;
 }
 
 /** How the written bytes were checked. */
@@ -63,17 +75,28 @@ export class IntegrityError extends Error {
   }
 }
 
+/** The object's ETag stopped matching between requests. */
+export class ObjectChangedError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'ObjectChangedError';
+  }
+}
+
+function accessOf(request: ObjectDownload): ObjectAccess {
+  return {
+    ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
+    ...(request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey }),
+    ...(request.trafficLimit === undefined ? {} : { trafficLimit: request.trafficLimit }),
+  };
+}
+
 export async function downloadObject(
   client: CosClient,
   request: ObjectDownload,
   deps: DownloadDeps = {},
 ): Promise<ObjectDownloadResult> {
-  const access: ObjectAccess = {
-    ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
-    ...(request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey }),
-    ...(request.trafficLimit === undefined ? {} : { trafficLimit: request.trafficLimit }),
-  };
-  const head = await headWithReason(client, request, access, deps.signal);
+  const head = await headWithReason(client, request, accessOf(request), deps.signal);
   if (head.kind === 'not-modified') return { status: 'not-modified', path: request.destination };
   const info = head.info;
 
@@ -89,7 +112,6 @@ export async function downloadObject(
     );
   }
   const whole = window.first === 0 && window.length === info.size;
-
   if (request.overwrite !== 'always' && whole) {
     const existing = await stat(request.destination).catch(() => undefined);
     if (existing?.isFile()) {
@@ -102,25 +124,194 @@ export async function downloadObject(
     }
   }
 
+  return fetchObject(client, request, info, window, deps);
+}
+
+/**
+ * Downloads `window` of a known object version into `request.destination`. Multipart downloads keep
+ * a checkpoint beside the temp file and resume from it; an object that changes mid-download
+ * (412 on If-Match) is started over once.
+ */
+export async function fetchObject(
+  client: CosClient,
+  request: ObjectDownload,
+  known: ObjectInfo,
+  window: Window,
+  deps: DownloadDeps = {},
+): Promise<ObjectDownloadResult> {
+  let info = known;
+  for (let restart = 0; ; restart++) {
+    try {
+      return await fetchVersion(client, request, info, window, deps);
+    } catch (error: unknown) {
+      if (!(error instanceof ObjectChangedError) || restart >= 1 || request.range !== undefined) throw error;
+      client.logger.info(
+        `'${request.key}' changed during the download (its ETag no longer matches): starting over`,
+      );
+      const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
+      if (head.kind !== 'found') throw error;
+      info = head.info;
+      window = { first: 0, length: info.size };
+    }
+  }
+}
+
+async function fetchVersion(
+  client: CosClient,
+  request: ObjectDownload,
+  info: ObjectInfo,
+  window: Window,
+  deps: DownloadDeps,
+): Promise<ObjectDownloadResult> {
+  const whole = window.first === 0 && window.length === info.size;
+  const parts = planParts(window, request.partSize);
   deps.onStart?.(info, window.length);
   await mkdir(path.dirname(request.destination), { recursive: true });
-  const temp = await TempFile.create(tempPathFor(request.destination), window.length);
+  const resume = await openForResume(client, request, info, window, parts.length);
+  const done = resume.done;
+  const temp = resume.temp;
+  const checkpoint = new Checkpointer(
+    checkpointPathFor(request.destination),
+    identityOf(client.connection.bucket, info, window, request.partSize),
+    temp,
+    done,
+  );
+  let resumedBytes = 0;
+  for (const index of done.keys()) {
+    const part = parts[index] as Part;
+    resumedBytes += part.last - part.first + 1;
+  }
+  if (resumedBytes > 0) deps.onBytes?.(resumedBytes);
   try {
-    const parts = planParts(window, request.partSize);
-    const crcs = await fetchParts(client, request, info, access, temp, window.first, parts, deps);
-    const crcCheck = checkCrc(request, info, whole, parts, crcs);
+    const missing = parts.filter((part) => !done.has(part.index));
+    // A part's slot is released only once the checkpoint records it, so a crash loses at most the
+    // parts in flight: at most concurrency × part-size bytes to fetch again.
+    await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, crc) => {
+      done.set(part.index, formatCrc64(crc));
+      if (parts.length > 1) await checkpoint.flush();
+    });
+    const crcCheck = checkCrc(request, info, whole, parts, done);
     await temp.commit(request.destination, new Date(info.lastModified));
+    await checkpoint.remove();
     return {
       status: 'downloaded',
       path: request.destination,
       info,
       length: window.length,
-      bytesDownloaded: window.length,
+      bytesDownloaded: window.length - resumedBytes,
       crcCheck,
     };
   } catch (error: unknown) {
-    await temp.discard();
+    const keep =
+      parts.length > 1 &&
+      done.size > 0 &&
+      !(error instanceof IntegrityError) &&
+      !(error instanceof ObjectChangedError);
+    if (keep) {
+      await checkpoint.flush().catch(() => {});
+      await temp.close().catch(() => {});
+      client.logger.info(
+        `Kept ${done.size} of ${parts.length} finished parts of '${request.key}' beside the destination: run again to resume`,
+      );
+    } else {
+      await temp.discard();
+      await checkpoint.remove().catch(() => {});
+    }
     throw error;
+  }
+}
+
+interface ResumeState {
+  readonly temp: TempFile;
+  /** Finished part index → decimal CRC. */
+  readonly done: Map<number, string>;
+}
+
+/** Reopens the temp file of an earlier run when its checkpoint matches; else starts a fresh one. */
+async function openForResume(
+  client: CosClient,
+  request: ObjectDownload,
+  info: ObjectInfo,
+  window: Window,
+  partCount: number,
+): Promise<ResumeState> {
+  const tempPath = tempPathFor(request.destination);
+  const checkpointPath = checkpointPathFor(request.destination);
+  if (partCount > 1) {
+    const saved = await readCheckpoint(checkpointPath);
+    if (saved !== undefined) {
+      const tempSize = await fileSize(tempPath);
+      const reason =
+        saved === 'corrupt'
+          ? 'it is unreadable'
+          : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
+            (tempSize === undefined
+              ? 'the temp file is gone'
+              : tempSize < window.length
+                ? `the temp file is shorter (${tempSize} of ${window.length} bytes)`
+                : undefined));
+      if (reason === undefined && saved !== 'corrupt') {
+        client.logger.info(
+          `Resuming '${request.key}': ${saved.parts.size} of ${partCount} parts are already downloaded`,
+        );
+        return { temp: await TempFile.reopen(tempPath), done: new Map(saved.parts) };
+      }
+      client.logger.info(
+        `Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`,
+      );
+      await removeCheckpoint(checkpointPath);
+    }
+  }
+  return { temp: await TempFile.create(tempPath, window.length), done: new Map() };
+}
+
+/**
+ * Writes the checkpoint after the bytes it vouches for are flushed: snapshot the finished parts,
+ * fsync the temp file, then write. At most one write runs and one waits.
+ */
+class Checkpointer {
+  readonly #path: string;
+  readonly #identity: CheckpointIdentity;
+  readonly #temp: TempFile;
+  readonly #done: ReadonlyMap<number, string>;
+  #chain: Promise<void> = Promise.resolve();
+  #queued = false;
+
+  constructor(
+    filePath: string,
+    identity: CheckpointIdentity,
+    temp: TempFile,
+    done: ReadonlyMap<number, string>,
+  ) {
+    this.#path = filePath;
+    this.#identity = identity;
+    this.#temp = temp;
+    this.#done = done;
+  }
+
+  schedule(): void {
+    if (this.#queued) return;
+    this.#queued = true;
+    this.#chain = this.#chain
+      .then(async () => {
+        this.#queued = false;
+        const parts = new Map(this.#done);
+        await this.#temp.sync();
+        await writeCheckpoint(this.#path, { ...this.#identity, parts });
+      })
+      .catch(() => {
+        // A failed checkpoint write costs only a resume; the download itself goes on.
+      });
+  }
+
+  async flush(): Promise<void> {
+    this.schedule();
+    await this.#chain;
+  }
+
+  async remove(): Promise<void> {
+    await this.#chain;
+    await removeCheckpoint(this.#path);
   }
 }
 
@@ -172,26 +363,27 @@ async function headWithReason(
   }
 }
 
-/** Fetches every part through a bounded pool; the first hard failure aborts the rest. */
+/** Fetches parts through a bounded pool; the first hard failure aborts the rest. */
 async function fetchParts(
   client: CosClient,
   request: ObjectDownload,
   info: ObjectInfo,
-  access: ObjectAccess,
   temp: TempFile,
   base: number,
   parts: readonly Part[],
   deps: DownloadDeps,
-): Promise<bigint[]> {
+  onPart: (part: Part, crc: bigint) => Promise<void>,
+): Promise<void> {
   const controller = new AbortController();
   const outer = deps.signal;
   const onAbort = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) onAbort();
   outer?.addEventListener('abort', onAbort, { once: true });
-  const limit = pLimit(request.concurrency);
+  const limit = deps.limit ?? pLimit(request.concurrency);
   const job = {
     client,
     info,
-    access,
+    access: accessOf(request),
     overrides: request.responseOverrides,
     writer: temp,
     base,
@@ -202,13 +394,13 @@ async function fetchParts(
   const settled = await Promise.allSettled(
     parts.map((part) =>
       limit(async () => {
-        controller.signal.throwIfAborted();
         try {
-          return await fetchPart(job, part);
+          controller.signal.throwIfAborted();
+          await onPart(part, await fetchPart(job, part));
         } catch (error: unknown) {
           if (firstError === undefined) {
-            firstError = error;
-            controller.abort(error);
+            firstError = asChange(error, info);
+            controller.abort(firstError);
           }
           throw error;
         }
@@ -217,8 +409,20 @@ async function fetchParts(
   );
   outer?.removeEventListener('abort', onAbort);
   if (firstError !== undefined) throw firstError;
-  for (const result of settled) if (result.status === 'rejected') throw result.reason;
-  return settled.map((result) => (result as PromiseFulfilledResult<bigint>).value);
+  // Belt and braces: no part may be missing when this returns.
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** A 412 on a part's If-Match means the object changed under us. */
+function asChange(error: unknown, info: ObjectInfo): unknown {
+  if (error instanceof CosError && error.status === 412) {
+    return new ObjectChangedError(
+      `'${info.key}' changed during the download: ETag ${info.etag} no longer matches (412)`,
+      error,
+    );
+  }
+  return error;
 }
 
 function checkCrc(
@@ -226,16 +430,19 @@ function checkCrc(
   info: ObjectInfo,
   whole: boolean,
   parts: readonly Part[],
-  crcs: readonly bigint[],
+  done: ReadonlyMap<number, string>,
 ): CrcCheck {
   if (!request.crc) return 'disabled';
   if (!whole) return 'partial-range';
   const expected = info.crc64 === undefined ? undefined : parseCrc64(info.crc64);
   if (expected === undefined) return 'no-crc-header';
   let actual = 0n;
-  parts.forEach((part, i) => {
-    actual = crc64Combine(actual, crcs[i] as bigint, part.last - part.first + 1);
-  });
+  for (const part of parts) {
+    const crc = parseCrc64(done.get(part.index) ?? '');
+    if (crc === undefined)
+      throw new IntegrityError(`part ${part.index} of '${info.key}' has no CRC64 recorded`);
+    actual = crc64Combine(actual, crc, part.last - part.first + 1);
+  }
   if (actual !== expected) {
     throw new IntegrityError(
       `CRC64 mismatch for '${info.key}': COS says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +

@@ -4,7 +4,8 @@
 //
 // Memory layout (one fixed 128 KiB memory, never grown, so views on it stay valid):
 //   [0, 32 KiB)        slicing-by-16 tables, i64 little-endian, table k at k * 2048
-//   [32 KiB, +8)       the CRC register (not inverted), read and written by `update`
+//   [32 KiB, +8)       the CRC register (the running state; the CRC is its complement), i64,
+//                      read and written by `update`
 //   [64 KiB, 128 KiB)  staging area: the caller copies input here, at most STAGING_SIZE bytes a call
 // The kernel exports `memory` and `update(pointer: i32, length: i32)`.
 import { makeTables } from './tables.js';
@@ -130,7 +131,9 @@ function kernelBody(): number[] {
   emit(op.localGet, P, op.localGet, N, op.i32Add, op.localSet, END);
   emit(op.localGet, P, op.localGet, N, op.i32Const, ...sleb(-16), op.i32And, op.i32Add, op.localSet, END16);
 
-  // 16 bytes an iteration: the first 8 are xor-ed with the register, all 16 go through their own table.
+  // Slicing-by-16, 16 bytes an iteration: the first 8 are xor-ed with the register, then byte j of the
+  // block is looked up in table 15 - j (which carries it past the 15 - j bytes after it) and all 16
+  // results are xor-ed together to give the next register.
   emit(op.block, VOID_BLOCK, op.loop, VOID_BLOCK);
   emit(op.localGet, P, op.localGet, END16, op.i32GeU, op.brIf, 1);
   emit(op.localGet, CRC, op.localGet, P, ...mem(op.i64Load, 3, 0), op.i64Xor, op.localTee, A);
@@ -237,5 +240,5 @@ function instantiate(): Advance {
   };
 }
 
-/** The WebAssembly slicing-by-16 kernel, instantiated once per process (synchronously, ~1 ms). */
+/** The WebAssembly slicing-by-16 kernel, instantiated once per process, synchronously (a few ms). */
 export const advance: Advance = instantiate();

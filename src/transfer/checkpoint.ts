@@ -1,0 +1,185 @@
+// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
+// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
+// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
+// It never holds a secret: no credentials, no signed URL, no SSE-C key.
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { ObjectInfo } from '../cos/object.js';
+import type { Window } from './plan.js';
+
+export const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
+
+/** What a checkpoint must match to be trusted. */
+export interface CheckpointIdentity {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly lastModified: string;
+  readonly crc64?: string;
+  readonly window: Window;
+  readonly partSize: number;
+}
+
+export interface Checkpoint extends CheckpointIdentity {
+  /** Finished part index → decimal CRC-64 of that part's bytes. */
+  readonly parts: ReadonlyMap<number, string>;
+}
+
+export function checkpointPathFor(destination: string): string {
+  return `${destination}.cos-download.json`;
+}
+
+export function identityOf(
+  bucket: string,
+  info: ObjectInfo,
+  window: Window,
+  partSize: number,
+): CheckpointIdentity {
+  return {
+    bucket,
+    key: info.key,
+    ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
+    etag: info.etag,
+    size: info.size,
+    lastModified: info.lastModified,
+    ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+    window,
+    partSize,
+  };
+}
+
+export function serializeCheckpoint(checkpoint: Checkpoint): string {
+  const parts: Record<string, string> = {};
+  for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
+    parts[String(index)] = checkpoint.parts.get(index) as string;
+  }
+  return `${JSON.stringify(
+    {
+      format: CHECKPOINT_FORMAT,
+      bucket: checkpoint.bucket,
+      key: checkpoint.key,
+      versionId: checkpoint.versionId ?? null,
+      etag: checkpoint.etag,
+      size: checkpoint.size,
+      lastModified: checkpoint.lastModified,
+      crc64: checkpoint.crc64 ?? null,
+      window: checkpoint.window,
+      partSize: checkpoint.partSize,
+      parts,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isText = (v: unknown): v is string => typeof v === 'string';
+
+/** Parses a checkpoint; undefined for anything that is not exactly our format. */
+export function parseCheckpoint(text: string): Checkpoint | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== 'object' || data === null) return undefined;
+  const d = data as Record<string, unknown>;
+  const window = d.window as Record<string, unknown> | null | undefined;
+  if (
+    d.format !== CHECKPOINT_FORMAT ||
+    !isText(d.bucket) ||
+    !isText(d.key) ||
+    !(d.versionId === null || isText(d.versionId)) ||
+    !isText(d.etag) ||
+    !isCount(d.size) ||
+    !isText(d.lastModified) ||
+    !(d.crc64 === null || isText(d.crc64)) ||
+    typeof window !== 'object' ||
+    window === null ||
+    !isCount(window.first) ||
+    !isCount(window.length) ||
+    !isCount(d.partSize) ||
+    d.partSize === 0 ||
+    typeof d.parts !== 'object' ||
+    d.parts === null
+  ) {
+    return undefined;
+  }
+  const partCount = Math.ceil(window.length / d.partSize);
+  const parts = new Map<number, string>();
+  for (const [index, crc] of Object.entries(d.parts as Record<string, unknown>)) {
+    const n = Number(index);
+    if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc)) return undefined;
+    parts.set(n, crc);
+  }
+  return {
+    bucket: d.bucket,
+    key: d.key,
+    ...(d.versionId === null ? {} : { versionId: d.versionId }),
+    etag: d.etag,
+    size: d.size,
+    lastModified: d.lastModified,
+    ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
+    window: { first: window.first, length: window.length },
+    partSize: d.partSize,
+    parts,
+  };
+}
+
+/** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
+export function mismatch(saved: CheckpointIdentity, wanted: CheckpointIdentity): string | undefined {
+  if (saved.bucket !== wanted.bucket || saved.key !== wanted.key) return 'it is for another object';
+  if (
+    saved.etag !== wanted.etag ||
+    saved.size !== wanted.size ||
+    saved.lastModified !== wanted.lastModified
+  ) {
+    return `the object changed since (ETag ${saved.etag} → ${wanted.etag})`;
+  }
+  if ((saved.versionId ?? '') !== (wanted.versionId ?? '')) return 'it is for another version';
+  if ((saved.crc64 ?? '') !== (wanted.crc64 ?? '')) return 'the object’s CRC64 changed since';
+  if (saved.window.first !== wanted.window.first || saved.window.length !== wanted.window.length) {
+    return 'it is for another byte range';
+  }
+  if (saved.partSize !== wanted.partSize)
+    return `the part size changed (${saved.partSize} → ${wanted.partSize})`;
+  return undefined;
+}
+
+/** Reads a checkpoint file; undefined when absent, `'corrupt'` when unreadable. */
+export async function readCheckpoint(filePath: string): Promise<Checkpoint | 'corrupt' | undefined> {
+  let text: string;
+  try {
+    text = await readFile(filePath, 'utf8');
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return 'corrupt';
+  }
+  return parseCheckpoint(text) ?? 'corrupt';
+}
+
+/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
+export async function writeCheckpoint(filePath: string, checkpoint: Checkpoint): Promise<void> {
+  const temp = `${filePath}.tmp`;
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(serializeCheckpoint(checkpoint), 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, filePath);
+}
+
+export async function removeCheckpoint(filePath: string): Promise<void> {
+  await rm(filePath, { force: true });
+  await rm(`${filePath}.tmp`, { force: true });
+}
+
+/** Size of a file, or undefined when it does not exist. */
+export async function fileSize(filePath: string): Promise<number | undefined> {
+  const info = await stat(filePath).catch(() => undefined);
+  return info?.isFile() ? info.size : undefined;
+}
