@@ -978,7 +978,15 @@ describe('serving a folder and the command', () => {
     );
     for (let i = 0; i < 100 && lines.length === 0; i += 1)
       await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(7);
+    expect(lines.slice(1).map((l) => l.trim().split(':')[0])).toEqual([
+      'hello.txt',
+      'data/random-3MiB.bin',
+      'dir/',
+      'dir/nested.txt',
+      'archive/cold.bin',
+      'versioned.txt',
+    ]);
     const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(lines[0] ?? '')?.[1] ?? '';
     expect(lines[0]).toContain(`--endpoint ${url}`);
     const fake = { url } as Emulator;

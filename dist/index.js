@@ -82919,6 +82919,158 @@ async function headObject(client, key, access, conditions, signal) {
     return { kind: 'found', info: objectInfoFrom(key, response, size) };
 }
 
+;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
+// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
+// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
+// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
+// It never holds a secret: no credentials, no signed URL, no SSE-C key.
+
+const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
+function checkpointPathFor(destination) {
+    return `${destination}.cos-download.json`;
+}
+function identityOf(bucket, info, window, partSize) {
+    return {
+        bucket,
+        key: info.key,
+        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
+        etag: info.etag,
+        size: info.size,
+        lastModified: info.lastModified,
+        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        window,
+        partSize,
+    };
+}
+function serializeCheckpoint(checkpoint) {
+    const parts = {};
+    for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
+        parts[String(index)] = checkpoint.parts.get(index);
+    }
+    return `${JSON.stringify({
+        format: CHECKPOINT_FORMAT,
+        bucket: checkpoint.bucket,
+        key: checkpoint.key,
+        versionId: checkpoint.versionId ?? null,
+        etag: checkpoint.etag,
+        size: checkpoint.size,
+        lastModified: checkpoint.lastModified,
+        crc64: checkpoint.crc64 ?? null,
+        window: checkpoint.window,
+        partSize: checkpoint.partSize,
+        parts,
+    }, null, 2)}\n`;
+}
+const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isText = (v) => typeof v === 'string';
+/** Parses a checkpoint; undefined for anything that is not exactly our format. */
+function parseCheckpoint(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof data !== 'object' || data === null)
+        return undefined;
+    const d = data;
+    const window = d.window;
+    if (d.format !== CHECKPOINT_FORMAT ||
+        !isText(d.bucket) ||
+        !isText(d.key) ||
+        !(d.versionId === null || isText(d.versionId)) ||
+        !isText(d.etag) ||
+        !isCount(d.size) ||
+        !isText(d.lastModified) ||
+        !(d.crc64 === null || isText(d.crc64)) ||
+        typeof window !== 'object' ||
+        window === null ||
+        !isCount(window.first) ||
+        !isCount(window.length) ||
+        !isCount(d.partSize) ||
+        d.partSize === 0 ||
+        typeof d.parts !== 'object' ||
+        d.parts === null) {
+        return undefined;
+    }
+    const partCount = Math.ceil(window.length / d.partSize);
+    const parts = new Map();
+    for (const [index, crc] of Object.entries(d.parts)) {
+        const n = Number(index);
+        if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc))
+            return undefined;
+        parts.set(n, crc);
+    }
+    return {
+        bucket: d.bucket,
+        key: d.key,
+        ...(d.versionId === null ? {} : { versionId: d.versionId }),
+        etag: d.etag,
+        size: d.size,
+        lastModified: d.lastModified,
+        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
+        window: { first: window.first, length: window.length },
+        partSize: d.partSize,
+        parts,
+    };
+}
+/** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
+function mismatch(saved, wanted) {
+    if (saved.bucket !== wanted.bucket || saved.key !== wanted.key)
+        return 'it is for another object';
+    if (saved.etag !== wanted.etag ||
+        saved.size !== wanted.size ||
+        saved.lastModified !== wanted.lastModified) {
+        return `the object changed since (ETag ${saved.etag} → ${wanted.etag})`;
+    }
+    if ((saved.versionId ?? '') !== (wanted.versionId ?? ''))
+        return 'it is for another version';
+    if ((saved.crc64 ?? '') !== (wanted.crc64 ?? ''))
+        return 'the object’s CRC64 changed since';
+    if (saved.window.first !== wanted.window.first || saved.window.length !== wanted.window.length) {
+        return 'it is for another byte range';
+    }
+    if (saved.partSize !== wanted.partSize)
+        return `the part size changed (${saved.partSize} → ${wanted.partSize})`;
+    return undefined;
+}
+/** Reads a checkpoint file; undefined when absent, `'corrupt'` when unreadable. */
+async function readCheckpoint(filePath) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(filePath, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        return 'corrupt';
+    }
+    return parseCheckpoint(text) ?? 'corrupt';
+}
+/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
+async function writeCheckpoint(filePath, checkpoint) {
+    const temp = `${filePath}.tmp`;
+    const handle = await (0,promises_.open)(temp, 'w', 0o600);
+    try {
+        await handle.writeFile(serializeCheckpoint(checkpoint), 'utf8');
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+    await (0,promises_.rename)(temp, filePath);
+}
+async function removeCheckpoint(filePath) {
+    await (0,promises_.rm)(filePath, { force: true });
+    await (0,promises_.rm)(`${filePath}.tmp`, { force: true });
+}
+/** Size of a file, or undefined when it does not exist. */
+async function fileSize(filePath) {
+    const info = await (0,promises_.stat)(filePath).catch(() => undefined);
+    return info?.isFile() ? info.size : undefined;
+}
+
 ;// CONCATENATED MODULE: ./lib/transfer/crc64/tables.js
 // CRC-64/XZ lookup tables, computed with 64-bit values held as two uint32 halves (no BigInt).
 // Pure: no I/O.
@@ -83188,6 +83340,12 @@ function checkCrc(value, what) {
         throw new RangeError(`${what} must be a bigint in 0..2^64-1, got ${String(value)}`);
     }
 }
+function checkBytes(data, what) {
+    // A string or number array would be coerced byte by byte by TypedArray#set: refuse it instead.
+    if (!(data instanceof Uint8Array)) {
+        throw new TypeError(`${what} must be a Uint8Array (or Buffer), got ${Object.prototype.toString.call(data)}`);
+    }
+}
 /** The register (the inverted CRC) for a finished CRC value, as uint32 halves, low first. */
 function registerOf(crc) {
     const inverted = crc ^ MAX_CRC;
@@ -83204,6 +83362,7 @@ class Crc64 {
     #register = Uint32Array.of(0xffffffff, 0xffffffff);
     #length = 0;
     update(data) {
+        checkBytes(data, 'Crc64.update: data');
         const length = this.#length + data.length;
         if (length > Number.MAX_SAFE_INTEGER) {
             throw new RangeError(`Crc64: more than ${Number.MAX_SAFE_INTEGER} bytes in one stream`);
@@ -83223,6 +83382,7 @@ class Crc64 {
 }
 /** One-shot CRC-64/XZ. `previous` is the CRC of the bytes before `data`, to continue a stream. */
 function crc64(data, previous = 0n) {
+    checkBytes(data, 'crc64: data');
     checkCrc(previous, 'crc64: previous');
     const register = registerOf(previous);
     advance(register, data);
@@ -83333,11 +83493,12 @@ function checkPartialResponse(response, first, last, size) {
         });
     }
 }
-/** Downloads one part; returns the CRC-64 of its bytes. */
+/** Downloads one part. */
 async function fetchPart(job, part) {
     const { client, info, access, writer, base, signal } = job;
     const crc = new Crc64();
     let next = part.first;
+    let objectCrc64;
     const query = { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) };
     const fixedHeaders = {
         'if-match': info.etag,
@@ -83360,6 +83521,7 @@ async function fetchPart(job, part) {
             response.body.destroy();
             throw error;
         }
+        objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
         for await (const chunk of response.body) {
             if (next + chunk.length > part.last + 1) {
                 response.body.destroy();
@@ -83376,7 +83538,7 @@ async function fetchPart(job, part) {
             throw new ProtocolError(`GET '${info.key}' body ended at byte ${next}, before ${part.last + 1}: the connection dropped`, { transient: true });
         }
     });
-    return crc.digest();
+    return { crc: crc.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/local-match.js
@@ -83412,156 +83574,6 @@ async function localFileMatches(filePath, size, info) {
         hash.update(chunk);
     }
     return hash.digest('hex') === md5;
-}
-
-;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
-// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
-// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
-// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
-// It never holds a secret: no credentials, no signed URL, no SSE-C key.
-
-const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
-function checkpointPathFor(destination) {
-    return `${destination}.cos-download.json`;
-}
-function identityOf(bucket, info, window, partSize) {
-    return {
-        bucket,
-        key: info.key,
-        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
-        etag: info.etag,
-        size: info.size,
-        lastModified: info.lastModified,
-        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
-        window,
-        partSize,
-    };
-}
-function serializeCheckpoint(checkpoint) {
-    const parts = {};
-    for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
-        parts[String(index)] = checkpoint.parts.get(index);
-    }
-    return `${JSON.stringify({
-        format: CHECKPOINT_FORMAT,
-        bucket: checkpoint.bucket,
-        key: checkpoint.key,
-        versionId: checkpoint.versionId ?? null,
-        etag: checkpoint.etag,
-        size: checkpoint.size,
-        lastModified: checkpoint.lastModified,
-        crc64: checkpoint.crc64 ?? null,
-        window: checkpoint.window,
-        partSize: checkpoint.partSize,
-        parts,
-    }, null, 2)}\n`;
-}
-const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isText = (v) => typeof v === 'string';
-/** Parses a checkpoint; undefined for anything that is not exactly our format. */
-function parseCheckpoint(text) {
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-    if (typeof data !== 'object' || data === null)
-        return undefined;
-    const d = data;
-    const window = d.window;
-    if (d.format !== CHECKPOINT_FORMAT ||
-        !isText(d.bucket) ||
-        !isText(d.key) ||
-        !(d.versionId === null || isText(d.versionId)) ||
-        !isText(d.etag) ||
-        !isCount(d.size) ||
-        !isText(d.lastModified) ||
-        !(d.crc64 === null || isText(d.crc64)) ||
-        typeof window !== 'object' ||
-        window === null ||
-        !isCount(window.first) ||
-        !isCount(window.length) ||
-        !isCount(d.partSize) ||
-        d.partSize === 0 ||
-        typeof d.parts !== 'object' ||
-        d.parts === null) {
-        return undefined;
-    }
-    const partCount = Math.ceil(window.length / d.partSize);
-    const parts = new Map();
-    for (const [index, crc] of Object.entries(d.parts)) {
-        const n = Number(index);
-        if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc))
-            return undefined;
-        parts.set(n, crc);
-    }
-    return {
-        bucket: d.bucket,
-        key: d.key,
-        ...(d.versionId === null ? {} : { versionId: d.versionId }),
-        etag: d.etag,
-        size: d.size,
-        lastModified: d.lastModified,
-        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
-        window: { first: window.first, length: window.length },
-        partSize: d.partSize,
-        parts,
-    };
-}
-/** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
-function mismatch(saved, wanted) {
-    if (saved.bucket !== wanted.bucket || saved.key !== wanted.key)
-        return 'it is for another object';
-    if (saved.etag !== wanted.etag || saved.size !== wanted.size || saved.lastModified !== wanted.lastModified) {
-        return `the object changed since (ETag ${saved.etag} → ${wanted.etag})`;
-    }
-    if ((saved.versionId ?? '') !== (wanted.versionId ?? ''))
-        return 'it is for another version';
-    if ((saved.crc64 ?? '') !== (wanted.crc64 ?? ''))
-        return 'the object’s CRC64 changed since';
-    if (saved.window.first !== wanted.window.first || saved.window.length !== wanted.window.length) {
-        return 'it is for another byte range';
-    }
-    if (saved.partSize !== wanted.partSize)
-        return `the part size changed (${saved.partSize} → ${wanted.partSize})`;
-    return undefined;
-}
-/** Reads a checkpoint file; undefined when absent, `'corrupt'` when unreadable. */
-async function readCheckpoint(filePath) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(filePath, 'utf8');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        return 'corrupt';
-    }
-    return parseCheckpoint(text) ?? 'corrupt';
-}
-/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
-async function writeCheckpoint(filePath, checkpoint) {
-    const temp = `${filePath}.tmp`;
-    const handle = await (0,promises_.open)(temp, 'w', 0o600);
-    try {
-        await handle.writeFile(serializeCheckpoint(checkpoint), 'utf8');
-        await handle.sync();
-    }
-    finally {
-        await handle.close();
-    }
-    await (0,promises_.rename)(temp, filePath);
-}
-async function removeCheckpoint(filePath) {
-    await (0,promises_.rm)(filePath, { force: true });
-    await (0,promises_.rm)(`${filePath}.tmp`, { force: true });
-}
-/** Size of a file, or undefined when it does not exist. */
-async function fileSize(filePath) {
-    const info = await (0,promises_.stat)(filePath).catch(() => undefined);
-    return info?.isFile() ? info.size : undefined;
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/plan.js
@@ -83631,7 +83643,9 @@ class TempFile {
     }
     /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
     static async create(filePath, length) {
-        const handle = await (0,promises_.open)(filePath, 'w', 0o644);
+        // Exclusive create after removal: never follow a link planted at the temp path.
+        await (0,promises_.rm)(filePath, { force: true });
+        const handle = await (0,promises_.open)(filePath, 'wx', 0o644);
         try {
             await handle.truncate(length);
         }
@@ -83643,6 +83657,9 @@ class TempFile {
     }
     /** Opens an existing temp file for more positional writes (a resumed download). */
     static async reopen(filePath) {
+        const info = await (0,promises_.lstat)(filePath);
+        if (!info.isFile())
+            throw new Error(`${filePath} is not a regular file`);
         return new TempFile(filePath, await (0,promises_.open)(filePath, 'r+'));
     }
     #open() {
@@ -83782,7 +83799,8 @@ async function fetchObject(client, request, known, window, deps = {}) {
         }
     }
 }
-async function fetchVersion(client, request, info, window, deps) {
+async function fetchVersion(client, request, known, window, deps) {
+    let info = known;
     const whole = window.first === 0 && window.length === info.size;
     const parts = planParts(window, request.partSize);
     deps.onStart?.(info, window.length);
@@ -83802,11 +83820,15 @@ async function fetchVersion(client, request, info, window, deps) {
         const missing = parts.filter((part) => !done.has(part.index));
         // A part's slot is released only once the checkpoint records it, so a crash loses at most the
         // parts in flight: at most concurrency × part-size bytes to fetch again.
-        await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, crc) => {
-            done.set(part.index, formatCrc64(crc));
+        let stated = info.crc64;
+        await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, result) => {
+            done.set(part.index, formatCrc64(result.crc));
+            stated ??= result.objectCrc64;
             if (parts.length > 1)
                 await checkpoint.flush();
         });
+        if (stated !== info.crc64 && stated !== undefined)
+            info = { ...info, crc64: stated };
         const crcCheck = download_object_checkCrc(request, info, whole, parts, done);
         await temp.commit(request.destination, new Date(info.lastModified));
         await checkpoint.remove();
@@ -83820,7 +83842,10 @@ async function fetchVersion(client, request, info, window, deps) {
         };
     }
     catch (error) {
-        const keep = parts.length > 1 && done.size > 0 && !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
+        const keep = parts.length > 1 &&
+            done.size > 0 &&
+            !(error instanceof IntegrityError) &&
+            !(error instanceof ObjectChangedError);
         if (keep) {
             await checkpoint.flush().catch(() => { });
             await temp.close().catch(() => { });
@@ -83955,9 +83980,9 @@ async function fetchParts(client, request, info, temp, base, parts, deps, onPart
         ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
     };
     let firstError;
-    await Promise.allSettled(parts.map((part) => limit(async () => {
-        controller.signal.throwIfAborted();
+    const settled = await Promise.allSettled(parts.map((part) => limit(async () => {
         try {
+            controller.signal.throwIfAborted();
             await onPart(part, await fetchPart(job, part));
         }
         catch (error) {
@@ -83971,6 +83996,10 @@ async function fetchParts(client, request, info, temp, base, parts, deps, onPart
     outer?.removeEventListener('abort', onAbort);
     if (firstError !== undefined)
         throw firstError;
+    // Belt and braces: no part may be missing when this returns.
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed)
+        throw failed.reason;
 }
 /** A 412 on a part's If-Match means the object changed under us. */
 function asChange(error, info) {

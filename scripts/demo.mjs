@@ -10,12 +10,12 @@ const cli = path.resolve(import.meta.dirname, '../dist/cli/index.js');
 const emulator = spawn(process.execPath, [cli, 'emulator', '--demo', '--port', '0'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+let banner = '';
 const endpoint = await new Promise((resolve, reject) => {
-  let seen = '';
   emulator.stdout.on('data', (chunk) => {
-    seen += chunk;
-    const match = /https?:\/\/127\.0\.0\.1:\d+/.exec(seen);
-    if (match) resolve(match[0]);
+    banner += chunk;
+    const match = /https?:\/\/127\.0\.0\.1:\d+/.exec(banner);
+    if (match && /versioned\.txt: .*first is (\S+)/.test(banner)) resolve(match[0]);
   });
   emulator.on('exit', (code) => reject(new Error(`the emulator exited (${code}) before it was ready`)));
 });
@@ -36,11 +36,11 @@ function step(title, args) {
 
 try {
   console.log(`COS emulator at ${endpoint}; downloading into ${work}`);
-  step('a whole object, CRC64 verified', ['--key', 'demo/hello.txt', '--destination', 'hello.txt']);
+  step('a whole object, CRC64 verified', ['--key', 'hello.txt', '--destination', 'hello.txt']);
   console.log(`  content: ${JSON.stringify(readFileSync(path.join(work, 'hello.txt'), 'utf8'))}`);
   step('a byte range of a 3 MiB object, in 1 MiB parts', [
     '--key',
-    'demo/big.bin',
+    'data/random-3MiB.bin',
     '--range',
     'bytes=1000-1999999',
     '--part-size',
@@ -50,7 +50,7 @@ try {
   ]);
   step('the whole 3 MiB object in parallel 1 MiB parts', [
     '--key',
-    'demo/big.bin',
+    'data/random-3MiB.bin',
     '--part-size',
     '1MiB',
     '--destination',
@@ -58,26 +58,26 @@ try {
   ]);
   const versions = spawnSync(
     process.execPath,
-    [cli, ...common, '--key', 'demo/versioned.txt', '--destination', 'latest.txt'],
+    [cli, ...common, '--key', 'versioned.txt', '--destination', 'latest.txt'],
     {
       encoding: 'utf8',
       cwd: work,
     },
   );
   const latest = JSON.parse(versions.stdout);
-  console.log(`\n# the latest version of demo/versioned.txt is ${latest['version-id']}`);
+  console.log(`\n# the latest version of versioned.txt is ${latest['version-id']}`);
   step('an older version, by version-id', [
     '--key',
-    'demo/versioned.txt',
+    'versioned.txt',
     '--version-id',
-    process.env.DEMO_VERSION ?? 'v1',
+    /versioned\.txt: .*first is (\S+)/.exec(banner)[1],
     '--destination',
     'older.txt',
   ]);
   console.log(`  content: ${JSON.stringify(readFileSync(path.join(work, 'older.txt'), 'utf8'))}`);
   step('a conditional GET that is not modified', [
     '--key',
-    'demo/hello.txt',
+    'hello.txt',
     '--if-none-match',
     latestEtag(work),
     '--destination',
@@ -91,7 +91,7 @@ process.exitCode = failed ? 1 : 0;
 function latestEtag(folder) {
   const run = spawnSync(
     process.execPath,
-    [cli, ...common, '--key', 'demo/hello.txt', '--destination', 'hello.txt', '--overwrite', 'always'],
+    [cli, ...common, '--key', 'hello.txt', '--destination', 'hello.txt', '--overwrite', 'always'],
     {
       encoding: 'utf8',
       cwd: folder,

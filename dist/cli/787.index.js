@@ -1371,7 +1371,8 @@ async function startEmulator(options = {}) {
         await loadFolder(emulator.store, options.root);
     const sockets = new Set();
     const server = (0,external_node_http_.createServer)((req, res) => {
-        void emulator.handle(req, res);
+        // handle() answers every error itself; this only guards against a failure while failing.
+        emulator.handle(req, res).catch(() => res.destroy());
     });
     server.on('connection', (socket) => {
         sockets.add(socket);
@@ -1549,14 +1550,15 @@ async function main(argv, io = {}) {
         err(`cos-emulator: cannot start: ${error instanceof Error ? error.message : String(error)}`);
         return 1;
     }
-    if (parsed.demo)
-        loadDemo(emulator);
+    const demo = parsed.demo ? loadDemo(emulator) : [];
     const credentials = options.credentials === undefined
         ? ' (anonymous: public-read bucket)'
         : ' with --secret-id/--secret-key as given';
     out(`COS emulator for ${emulator.bucket} (${emulator.region}) at ${emulator.url}; try: cos-download ` +
         `--endpoint ${emulator.url} --bucket ${emulator.bucket} --region ${emulator.region} ` +
         `--prefix / --destination ./cos-emulator-download${credentials}. Ctrl-C stops it.`);
+    for (const object of demo)
+        out(`  ${object.key}: ${object.note}`);
     await waitForStop(io.signal);
     await emulator.close();
     return 0;

@@ -138,7 +138,7 @@ export async function main(argv: readonly string[], io: EmulatorCliIo = {}): Pro
     err(`cos-emulator: cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  if (parsed.demo) loadDemo(emulator);
+  const demo = parsed.demo ? loadDemo(emulator) : [];
   const credentials =
     options.credentials === undefined
       ? ' (anonymous: public-read bucket)'
@@ -148,6 +148,7 @@ export async function main(argv: readonly string[], io: EmulatorCliIo = {}): Pro
       `--endpoint ${emulator.url} --bucket ${emulator.bucket} --region ${emulator.region} ` +
       `--prefix / --destination ./cos-emulator-download${credentials}. Ctrl-C stops it.`,
   );
+  for (const object of demo) out(`  ${object.key}: ${object.note}`);
   await waitForStop(io.signal);
   await emulator.close();
   return 0;

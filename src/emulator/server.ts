@@ -628,7 +628,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.root !== undefined) await loadFolder(emulator.store, options.root);
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
-    void emulator.handle(req, res);
+    // handle() answers every error itself; this only guards against a failure while failing.
+    emulator.handle(req, res).catch(() => res.destroy());
   });
   server.on('connection', (socket) => {
     sockets.add(socket);

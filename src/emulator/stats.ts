@@ -22,7 +22,7 @@ export interface RequestRecord {
   authorization?: string;
   /** 0 until the status line is sent. */
   status: number;
-  /** Body bytes handed to the socket so far. */
+  /** Object body bytes handed to the socket so far (GET Object only; XML bodies are not counted). */
   bytesSent: number;
   /** `Date.now()` when the request arrived. */
   startedAt: number;
@@ -37,7 +37,7 @@ export interface Stats {
   readonly requests: readonly RequestRecord[];
   /** Requests of this kind (all requests when no kind is given). */
   count(kind?: RequestKind): number;
-  /** Body bytes actually written to sockets, all requests. */
+  /** Object body bytes actually written to sockets by GET Object answers (XML bodies not counted). */
   readonly bytesServed: number;
   /** Most GET Object requests in flight at once. */
   readonly maxInFlight: number;

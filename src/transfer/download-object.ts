@@ -19,7 +19,7 @@ import {
   writeCheckpoint,
 } from './checkpoint.js';
 import { crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
-import { fetchPart } from './fetch-part.js';
+import { fetchPart, type PartResult } from './fetch-part.js';
 import { localFileMatches } from './local-match.js';
 import { formatRange, type Part, planParts, rangeWindow, type Window } from './plan.js';
 import { TempFile, tempPathFor } from './temp-file.js';
@@ -159,10 +159,11 @@ export async function fetchObject(
 async function fetchVersion(
   client: CosClient,
   request: ObjectDownload,
-  info: ObjectInfo,
+  known: ObjectInfo,
   window: Window,
   deps: DownloadDeps,
 ): Promise<ObjectDownloadResult> {
+  let info = known;
   const whole = window.first === 0 && window.length === info.size;
   const parts = planParts(window, request.partSize);
   deps.onStart?.(info, window.length);
@@ -186,10 +187,13 @@ async function fetchVersion(
     const missing = parts.filter((part) => !done.has(part.index));
     // A part's slot is released only once the checkpoint records it, so a crash loses at most the
     // parts in flight: at most concurrency × part-size bytes to fetch again.
-    await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, crc) => {
-      done.set(part.index, formatCrc64(crc));
+    let stated = info.crc64;
+    await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, result) => {
+      done.set(part.index, formatCrc64(result.crc));
+      stated ??= result.objectCrc64;
       if (parts.length > 1) await checkpoint.flush();
     });
+    if (stated !== info.crc64 && stated !== undefined) info = { ...info, crc64: stated };
     const crcCheck = checkCrc(request, info, whole, parts, done);
     await temp.commit(request.destination, new Date(info.lastModified));
     await checkpoint.remove();
@@ -372,7 +376,7 @@ async function fetchParts(
   base: number,
   parts: readonly Part[],
   deps: DownloadDeps,
-  onPart: (part: Part, crc: bigint) => Promise<void>,
+  onPart: (part: Part, result: PartResult) => Promise<void>,
 ): Promise<void> {
   const controller = new AbortController();
   const outer = deps.signal;

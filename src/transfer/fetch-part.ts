@@ -66,11 +66,19 @@ export function checkPartialResponse(response: CosResponse, first: number, last:
   }
 }
 
-/** Downloads one part; returns the CRC-64 of its bytes. */
-export async function fetchPart(job: PartJob, part: Part): Promise<bigint> {
+export interface PartResult {
+  /** CRC-64 of the part's bytes. */
+  readonly crc: bigint;
+  /** The object's `x-cos-hash-crc64ecma` as this response stated it (listings do not carry it). */
+  readonly objectCrc64?: string;
+}
+
+/** Downloads one part. */
+export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
   const { client, info, access, writer, base, signal } = job;
   const crc = new Crc64();
   let next = part.first;
+  let objectCrc64: string | undefined;
   const query = { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) };
   const fixedHeaders: Record<string, string> = {
     'if-match': info.etag,
@@ -92,6 +100,7 @@ export async function fetchPart(job: PartJob, part: Part): Promise<bigint> {
       response.body.destroy();
       throw error;
     }
+    objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       if (next + chunk.length > part.last + 1) {
         response.body.destroy();
@@ -111,5 +120,5 @@ export async function fetchPart(job: PartJob, part: Part): Promise<bigint> {
       );
     }
   });
-  return crc.digest();
+  return { crc: crc.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }

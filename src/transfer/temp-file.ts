@@ -1,6 +1,6 @@
 // The narrow writer of a download: positional writes into a temp file beside the destination,
 // then fsync + rename into place, or discard. The destination is never opened for writing.
-import { type FileHandle, open, rename, rm, utimes } from 'node:fs/promises';
+import { type FileHandle, lstat, open, rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 
 /** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
@@ -19,7 +19,9 @@ export class TempFile {
 
   /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
   static async create(filePath: string, length: number): Promise<TempFile> {
-    const handle = await open(filePath, 'w', 0o644);
+    // Exclusive create after removal: never follow a link planted at the temp path.
+    await rm(filePath, { force: true });
+    const handle = await open(filePath, 'wx', 0o644);
     try {
       await handle.truncate(length);
     } catch (error: unknown) {
@@ -31,6 +33,8 @@ export class TempFile {
 
   /** Opens an existing temp file for more positional writes (a resumed download). */
   static async reopen(filePath: string): Promise<TempFile> {
+    const info = await lstat(filePath);
+    if (!info.isFile()) throw new Error(`${filePath} is not a regular file`);
     return new TempFile(filePath, await open(filePath, 'r+'));
   }
 
