@@ -31,8 +31,8 @@ export function fakeCore(inputs: Readonly<Record<string, string>>, debug = false
     warning: (message) => fake.logs.push(`warning: ${message}`),
     debug: (message) => fake.logs.push(`debug: ${message}`),
     isDebug: () => debug,
-    writeSummary: async (table) => {
-      fake.summaries.push(table);
+    writeSummary: async (tables) => {
+      fake.summaries.push(...tables);
     },
   };
   return fake;

@@ -28090,6 +28090,2510 @@ module.exports = {
 
 /***/ }),
 
+/***/ 4006:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const pico = __nccwpck_require__(8016);
+const utils = __nccwpck_require__(4059);
+
+function picomatch(glob, options, returnState = false) {
+  // default to os.platform()
+  if (options && (options.windows === null || options.windows === undefined)) {
+    // don't mutate the original options object
+    options = { ...options, windows: utils.isWindows() };
+  }
+
+  return pico(glob, options, returnState);
+}
+
+Object.assign(picomatch, pico);
+module.exports = picomatch;
+
+
+/***/ }),
+
+/***/ 5595:
+/***/ ((module) => {
+
+
+
+const WIN_SLASH = '\\\\/';
+const WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+
+const DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+
+/**
+ * Posix glob regex
+ */
+
+const DOT_LITERAL = '\\.';
+const PLUS_LITERAL = '\\+';
+const QMARK_LITERAL = '\\?';
+const SLASH_LITERAL = '\\/';
+const ONE_CHAR = '(?=.)';
+const QMARK = '[^/]';
+const END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+const START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+const DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+const NO_DOT = `(?!${DOT_LITERAL})`;
+const NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+const NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+const NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+const QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+const STAR = `${QMARK}*?`;
+const SEP = '/';
+
+const POSIX_CHARS = {
+  DOT_LITERAL,
+  PLUS_LITERAL,
+  QMARK_LITERAL,
+  SLASH_LITERAL,
+  ONE_CHAR,
+  QMARK,
+  END_ANCHOR,
+  DOTS_SLASH,
+  NO_DOT,
+  NO_DOTS,
+  NO_DOT_SLASH,
+  NO_DOTS_SLASH,
+  QMARK_NO_DOT,
+  STAR,
+  START_ANCHOR,
+  SEP
+};
+
+/**
+ * Windows glob regex
+ */
+
+const WINDOWS_CHARS = {
+  ...POSIX_CHARS,
+
+  SLASH_LITERAL: `[${WIN_SLASH}]`,
+  QMARK: WIN_NO_SLASH,
+  STAR: `${WIN_NO_SLASH}*?`,
+  DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+  NO_DOT: `(?!${DOT_LITERAL})`,
+  NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+  NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+  NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+  QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+  START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+  END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+  SEP: '\\'
+};
+
+/**
+ * POSIX Bracket Regex
+ */
+
+const POSIX_REGEX_SOURCE = {
+  __proto__: null,
+  alnum: 'a-zA-Z0-9',
+  alpha: 'a-zA-Z',
+  ascii: '\\x00-\\x7F',
+  blank: ' \\t',
+  cntrl: '\\x00-\\x1F\\x7F',
+  digit: '0-9',
+  graph: '\\x21-\\x7E',
+  lower: 'a-z',
+  print: '\\x20-\\x7E ',
+  punct: '\\-!"#$%&\'()\\*+,./:;<=>?@[\\]^_`{|}~',
+  space: ' \\t\\r\\n\\v\\f',
+  upper: 'A-Z',
+  word: 'A-Za-z0-9_',
+  xdigit: 'A-Fa-f0-9'
+};
+
+module.exports = {
+  DEFAULT_MAX_EXTGLOB_RECURSION,
+  MAX_LENGTH: 1024 * 64,
+  POSIX_REGEX_SOURCE,
+
+  // regular expressions
+  REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+  REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+  REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+  REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+  REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+  REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+
+  // Replace globs with equivalent patterns to reduce parsing time.
+  REPLACEMENTS: {
+    __proto__: null,
+    '***': '*',
+    '**/**': '**',
+    '**/**/**': '**'
+  },
+
+  // Digits
+  CHAR_0: 48, /* 0 */
+  CHAR_9: 57, /* 9 */
+
+  // Alphabet chars.
+  CHAR_UPPERCASE_A: 65, /* A */
+  CHAR_LOWERCASE_A: 97, /* a */
+  CHAR_UPPERCASE_Z: 90, /* Z */
+  CHAR_LOWERCASE_Z: 122, /* z */
+
+  CHAR_LEFT_PARENTHESES: 40, /* ( */
+  CHAR_RIGHT_PARENTHESES: 41, /* ) */
+
+  CHAR_ASTERISK: 42, /* * */
+
+  // Non-alphabetic chars.
+  CHAR_AMPERSAND: 38, /* & */
+  CHAR_AT: 64, /* @ */
+  CHAR_BACKWARD_SLASH: 92, /* \ */
+  CHAR_CARRIAGE_RETURN: 13, /* \r */
+  CHAR_CIRCUMFLEX_ACCENT: 94, /* ^ */
+  CHAR_COLON: 58, /* : */
+  CHAR_COMMA: 44, /* , */
+  CHAR_DOT: 46, /* . */
+  CHAR_DOUBLE_QUOTE: 34, /* " */
+  CHAR_EQUAL: 61, /* = */
+  CHAR_EXCLAMATION_MARK: 33, /* ! */
+  CHAR_FORM_FEED: 12, /* \f */
+  CHAR_FORWARD_SLASH: 47, /* / */
+  CHAR_GRAVE_ACCENT: 96, /* ` */
+  CHAR_HASH: 35, /* # */
+  CHAR_HYPHEN_MINUS: 45, /* - */
+  CHAR_LEFT_ANGLE_BRACKET: 60, /* < */
+  CHAR_LEFT_CURLY_BRACE: 123, /* { */
+  CHAR_LEFT_SQUARE_BRACKET: 91, /* [ */
+  CHAR_LINE_FEED: 10, /* \n */
+  CHAR_NO_BREAK_SPACE: 160, /* \u00A0 */
+  CHAR_PERCENT: 37, /* % */
+  CHAR_PLUS: 43, /* + */
+  CHAR_QUESTION_MARK: 63, /* ? */
+  CHAR_RIGHT_ANGLE_BRACKET: 62, /* > */
+  CHAR_RIGHT_CURLY_BRACE: 125, /* } */
+  CHAR_RIGHT_SQUARE_BRACKET: 93, /* ] */
+  CHAR_SEMICOLON: 59, /* ; */
+  CHAR_SINGLE_QUOTE: 39, /* ' */
+  CHAR_SPACE: 32, /*   */
+  CHAR_TAB: 9, /* \t */
+  CHAR_UNDERSCORE: 95, /* _ */
+  CHAR_VERTICAL_LINE: 124, /* | */
+  CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279, /* \uFEFF */
+
+  /**
+   * Create EXTGLOB_CHARS
+   */
+
+  extglobChars(chars) {
+    return {
+      '!': { type: 'negate', open: '(?:(?!(?:', close: `))${chars.STAR})` },
+      '?': { type: 'qmark', open: '(?:', close: ')?' },
+      '+': { type: 'plus', open: '(?:', close: ')+' },
+      '*': { type: 'star', open: '(?:', close: ')*' },
+      '@': { type: 'at', open: '(?:', close: ')' }
+    };
+  },
+
+  /**
+   * Create GLOB_CHARS
+   */
+
+  globChars(win32) {
+    return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+  }
+};
+
+
+/***/ }),
+
+/***/ 8265:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const constants = __nccwpck_require__(5595);
+const utils = __nccwpck_require__(4059);
+
+/**
+ * Constants
+ */
+
+const {
+  MAX_LENGTH,
+  POSIX_REGEX_SOURCE,
+  REGEX_NON_SPECIAL_CHARS,
+  REGEX_SPECIAL_CHARS_BACKREF,
+  REPLACEMENTS
+} = constants;
+
+/**
+ * Helpers
+ */
+
+const expandRange = (args, options) => {
+  if (typeof options.expandRange === 'function') {
+    return options.expandRange(...args, options);
+  }
+
+  args.sort();
+  const value = `[${args.join('-')}]`;
+
+  try {
+    /* eslint-disable-next-line no-new */
+    new RegExp(value);
+  } catch (ex) {
+    return args.map(v => utils.escapeRegex(v)).join('..');
+  }
+
+  return value;
+};
+
+/**
+ * Create the message for a syntax error
+ */
+
+const syntaxError = (type, char) => {
+  return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+};
+
+const splitTopLevel = input => {
+  const parts = [];
+  let bracket = 0;
+  let paren = 0;
+  let quote = 0;
+  let value = '';
+  let escaped = false;
+
+  for (const ch of input) {
+    if (escaped === true) {
+      value += ch;
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      value += ch;
+      escaped = true;
+      continue;
+    }
+
+    if (ch === '"') {
+      quote = quote === 1 ? 0 : 1;
+      value += ch;
+      continue;
+    }
+
+    if (quote === 0) {
+      if (ch === '[') {
+        bracket++;
+      } else if (ch === ']' && bracket > 0) {
+        bracket--;
+      } else if (bracket === 0) {
+        if (ch === '(') {
+          paren++;
+        } else if (ch === ')' && paren > 0) {
+          paren--;
+        } else if (ch === '|' && paren === 0) {
+          parts.push(value);
+          value = '';
+          continue;
+        }
+      }
+    }
+
+    value += ch;
+  }
+
+  parts.push(value);
+  return parts;
+};
+
+const isPlainBranch = branch => {
+  let escaped = false;
+
+  for (const ch of branch) {
+    if (escaped === true) {
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      escaped = true;
+      continue;
+    }
+
+    if (/[?*+@!()[\]{}]/.test(ch)) {
+      return false;
+    }
+  }
+
+  return true;
+};
+
+const normalizeSimpleBranch = branch => {
+  let value = branch.trim();
+  let changed = true;
+
+  while (changed === true) {
+    changed = false;
+
+    if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+      value = value.slice(2, -1);
+      changed = true;
+    }
+  }
+
+  if (!isPlainBranch(value)) {
+    return;
+  }
+
+  return value.replace(/\\(.)/g, '$1');
+};
+
+const hasRepeatedCharPrefixOverlap = branches => {
+  const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+
+  for (let i = 0; i < values.length; i++) {
+    for (let j = i + 1; j < values.length; j++) {
+      const a = values[i];
+      const b = values[j];
+      const char = a[0];
+
+      if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+        continue;
+      }
+
+      if (a === b || a.startsWith(b) || b.startsWith(a)) {
+        return true;
+      }
+    }
+  }
+
+  return false;
+};
+
+const parseRepeatedExtglob = (pattern, requireEnd = true) => {
+  if ((pattern[0] !== '+' && pattern[0] !== '*') || pattern[1] !== '(') {
+    return;
+  }
+
+  let bracket = 0;
+  let paren = 0;
+  let quote = 0;
+  let escaped = false;
+
+  for (let i = 1; i < pattern.length; i++) {
+    const ch = pattern[i];
+
+    if (escaped === true) {
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      escaped = true;
+      continue;
+    }
+
+    if (ch === '"') {
+      quote = quote === 1 ? 0 : 1;
+      continue;
+    }
+
+    if (quote === 1) {
+      continue;
+    }
+
+    if (ch === '[') {
+      bracket++;
+      continue;
+    }
+
+    if (ch === ']' && bracket > 0) {
+      bracket--;
+      continue;
+    }
+
+    if (bracket > 0) {
+      continue;
+    }
+
+    if (ch === '(') {
+      paren++;
+      continue;
+    }
+
+    if (ch === ')') {
+      paren--;
+
+      if (paren === 0) {
+        if (requireEnd === true && i !== pattern.length - 1) {
+          return;
+        }
+
+        return {
+          type: pattern[0],
+          body: pattern.slice(2, i),
+          end: i
+        };
+      }
+    }
+  }
+};
+
+const buildCharClassStar = chars => {
+  const source = chars.length === 1
+    ? utils.escapeRegex(chars[0])
+    : `[${chars.map(ch => utils.escapeRegex(ch)).join('')}]`;
+
+  return `${source}*`;
+};
+
+const getStarExtglobSequenceChars = pattern => {
+  let index = 0;
+  const chars = [];
+
+  while (index < pattern.length) {
+    const match = parseRepeatedExtglob(pattern.slice(index), false);
+
+    if (!match || match.type !== '*') {
+      return;
+    }
+
+    const branches = splitTopLevel(match.body).map(branch => branch.trim());
+    if (branches.length !== 1) {
+      return;
+    }
+
+    const branch = normalizeSimpleBranch(branches[0]);
+    if (!branch || branch.length !== 1) {
+      return;
+    }
+
+    chars.push(branch);
+    index += match.end + 1;
+  }
+
+  if (chars.length < 1) {
+    return;
+  }
+
+  return chars;
+};
+
+const repeatedExtglobRecursion = pattern => {
+  let depth = 0;
+  let value = pattern.trim();
+  let match = parseRepeatedExtglob(value);
+
+  while (match) {
+    depth++;
+    value = match.body.trim();
+    match = parseRepeatedExtglob(value);
+  }
+
+  return depth;
+};
+
+const analyzeRepeatedExtglob = (body, options) => {
+  if (options.maxExtglobRecursion === false) {
+    return { risky: false };
+  }
+
+  const max =
+    typeof options.maxExtglobRecursion === 'number'
+      ? options.maxExtglobRecursion
+      : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
+
+  const branches = splitTopLevel(body).map(branch => branch.trim());
+
+  if (branches.length > 1) {
+    if (
+      branches.some(branch => branch === '') ||
+      branches.some(branch => /^[*?]+$/.test(branch)) ||
+      hasRepeatedCharPrefixOverlap(branches)
+    ) {
+      return { risky: true };
+    }
+  }
+
+  // A repeated extglob is "risky" (prone to catastrophic backtracking) when a
+  // branch is itself a `*(...)` sequence, since that nests an unbounded quantifier
+  // inside the outer `+(...)`/`*(...)`. When *every* branch reduces to single
+  // characters we can emit one flat, ReDoS-safe character class that preserves the
+  // meaning of ALL branches (e.g. `+(*(a)|*(b))` -> `[ab]*`), rather than dropping
+  // every branch but the first.
+  const safeChars = [];
+  let sawStarSequence = false;
+  let combinable = true;
+
+  for (const branch of branches) {
+    const chars = getStarExtglobSequenceChars(branch);
+    if (chars) {
+      sawStarSequence = true;
+      safeChars.push(...chars);
+      continue;
+    }
+
+    const literal = normalizeSimpleBranch(branch);
+    if (literal && literal.length === 1) {
+      safeChars.push(literal);
+      continue;
+    }
+
+    combinable = false;
+
+    if (repeatedExtglobRecursion(branch) > max) {
+      return { risky: true };
+    }
+  }
+
+  if (sawStarSequence) {
+    return combinable
+      ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) }
+      : { risky: true };
+  }
+
+  return { risky: false };
+};
+
+/**
+ * Parse the given input string.
+ * @param {String} input
+ * @param {Object} options
+ * @return {Object}
+ */
+
+const parse = (input, options) => {
+  if (typeof input !== 'string') {
+    throw new TypeError('Expected a string');
+  }
+
+  input = REPLACEMENTS[input] || input;
+
+  const opts = { ...options };
+  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+
+  let len = input.length;
+  if (len > max) {
+    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+  }
+
+  const bos = { type: 'bos', value: '', output: opts.prepend || '' };
+  const tokens = [bos];
+
+  const capture = opts.capture ? '' : '?:';
+
+  // create constants based on platform, for windows or posix
+  const PLATFORM_CHARS = constants.globChars(opts.windows);
+  const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
+
+  const {
+    DOT_LITERAL,
+    PLUS_LITERAL,
+    SLASH_LITERAL,
+    ONE_CHAR,
+    DOTS_SLASH,
+    NO_DOT,
+    NO_DOT_SLASH,
+    NO_DOTS_SLASH,
+    QMARK,
+    QMARK_NO_DOT,
+    STAR,
+    START_ANCHOR
+  } = PLATFORM_CHARS;
+
+  const globstar = opts => {
+    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+  };
+
+  const nodot = opts.dot ? '' : NO_DOT;
+  const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+  let star = opts.bash === true ? globstar(opts) : STAR;
+
+  if (opts.capture) {
+    star = `(${star})`;
+  }
+
+  // minimatch options support
+  if (typeof opts.noext === 'boolean') {
+    opts.noextglob = opts.noext;
+  }
+
+  const state = {
+    input,
+    index: -1,
+    start: 0,
+    dot: opts.dot === true,
+    consumed: '',
+    output: '',
+    prefix: '',
+    backtrack: false,
+    negated: false,
+    brackets: 0,
+    braces: 0,
+    parens: 0,
+    quotes: 0,
+    globstar: false,
+    tokens
+  };
+
+  input = utils.removePrefix(input, state);
+  len = input.length;
+
+  const extglobs = [];
+  const braces = [];
+  const stack = [];
+  let prev = bos;
+  let value;
+
+  /**
+   * Tokenizing helpers
+   */
+
+  const eos = () => state.index === len - 1;
+  const peek = state.peek = (n = 1) => input[state.index + n];
+  const advance = state.advance = () => input[++state.index] || '';
+  const remaining = () => input.slice(state.index + 1);
+  const consume = (value = '', num = 0) => {
+    state.consumed += value;
+    state.index += num;
+  };
+
+  const append = token => {
+    state.output += token.output != null ? token.output : token.value;
+    consume(token.value);
+  };
+
+  const negate = () => {
+    let count = 1;
+
+    while (peek() === '!' && (peek(2) !== '(' || peek(3) === '?')) {
+      advance();
+      state.start++;
+      count++;
+    }
+
+    if (count % 2 === 0) {
+      return false;
+    }
+
+    state.negated = true;
+    state.start++;
+    return true;
+  };
+
+  const increment = type => {
+    state[type]++;
+    stack.push(type);
+  };
+
+  const decrement = type => {
+    state[type]--;
+    stack.pop();
+  };
+
+  /**
+   * Push tokens onto the tokens array. This helper speeds up
+   * tokenizing by 1) helping us avoid backtracking as much as possible,
+   * and 2) helping us avoid creating extra tokens when consecutive
+   * characters are plain text. This improves performance and simplifies
+   * lookbehinds.
+   */
+
+  const push = tok => {
+    if (prev.type === 'globstar') {
+      const isBrace = state.braces > 0 && (tok.type === 'comma' || tok.type === 'brace');
+      const isExtglob = tok.extglob === true || (extglobs.length && (tok.type === 'pipe' || tok.type === 'paren'));
+
+      if (tok.type !== 'slash' && tok.type !== 'paren' && !isBrace && !isExtglob) {
+        state.output = state.output.slice(0, -prev.output.length);
+        prev.type = 'star';
+        prev.value = '*';
+        prev.output = star;
+        state.output += prev.output;
+      }
+    }
+
+    if (extglobs.length && tok.type !== 'paren') {
+      extglobs[extglobs.length - 1].inner += tok.value;
+    }
+
+    if (tok.value || tok.output) append(tok);
+    if (prev && prev.type === 'text' && tok.type === 'text') {
+      prev.output = (prev.output || prev.value) + tok.value;
+      prev.value += tok.value;
+      return;
+    }
+
+    tok.prev = prev;
+    tokens.push(tok);
+    prev = tok;
+  };
+
+  const extglobOpen = (type, value) => {
+    const token = { ...EXTGLOB_CHARS[value], conditions: 1, inner: '' };
+
+    token.prev = prev;
+    token.parens = state.parens;
+    token.output = state.output;
+    token.startIndex = state.index;
+    token.tokensIndex = tokens.length;
+    const output = (opts.capture ? '(' : '') + token.open;
+
+    increment('parens');
+    push({ type, value, output: state.output ? '' : ONE_CHAR });
+    push({ type: 'paren', extglob: true, value: advance(), output });
+    extglobs.push(token);
+  };
+
+  const extglobClose = token => {
+    const literal = input.slice(token.startIndex, state.index + 1);
+    const body = input.slice(token.startIndex + 2, state.index);
+    const analysis = analyzeRepeatedExtglob(body, opts);
+
+    if ((token.type === 'plus' || token.type === 'star') && analysis.risky) {
+      const safeOutput = analysis.safeOutput
+        ? (token.output ? '' : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput)
+        : undefined;
+      const open = tokens[token.tokensIndex];
+
+      open.type = 'text';
+      open.value = literal;
+      open.output = safeOutput || utils.escapeRegex(literal);
+
+      for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+        tokens[i].value = '';
+        tokens[i].output = '';
+        delete tokens[i].suffix;
+      }
+
+      state.output = token.output + open.output;
+      state.backtrack = true;
+
+      push({ type: 'paren', extglob: true, value, output: '' });
+      decrement('parens');
+      return;
+    }
+
+    let output = token.close + (opts.capture ? ')' : '');
+    let rest;
+
+    if (token.type === 'negate') {
+      let extglobStar = star;
+
+      if (token.inner && token.inner.length > 1 && token.inner.includes('/')) {
+        extglobStar = globstar(opts);
+      }
+
+      if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+        output = token.close = `)$))${extglobStar}`;
+      }
+
+      if (token.inner.includes('*') && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+        // Any non-magical string (`.ts`) or even nested expression (`.{ts,tsx}`) can follow after the closing parenthesis.
+        // In this case, we need to parse the string and use it in the output of the original pattern.
+        // Suitable patterns: `/!(*.d).ts`, `/!(*.d).{ts,tsx}`, `**/!(*-dbg).@(js)`.
+        //
+        // Disabling the `fastpaths` option due to a problem with parsing strings as `.ts` in the pattern like `**/!(*.d).ts`.
+        const expression = parse(rest, { ...options, fastpaths: false }).output;
+
+        output = token.close = `)${expression})${extglobStar})`;
+      }
+
+      if (token.prev.type === 'bos') {
+        state.negatedExtglob = true;
+      }
+    }
+
+    push({ type: 'paren', extglob: true, value, output });
+    decrement('parens');
+  };
+
+  /**
+   * Fast paths
+   */
+
+  if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+    let backslashes = false;
+
+    let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
+      if (first === '\\') {
+        backslashes = true;
+        return m;
+      }
+
+      if (first === '?') {
+        if (esc) {
+          return esc + first + (rest ? QMARK.repeat(rest.length) : '');
+        }
+        if (index === 0) {
+          return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : '');
+        }
+        return QMARK.repeat(chars.length);
+      }
+
+      if (first === '.') {
+        return DOT_LITERAL.repeat(chars.length);
+      }
+
+      if (first === '*') {
+        if (esc) {
+          return esc + first + (rest ? star : '');
+        }
+        return star;
+      }
+      return esc ? m : `\\${m}`;
+    });
+
+    if (backslashes === true) {
+      if (opts.unescape === true) {
+        output = output.replace(/\\/g, '');
+      } else {
+        output = output.replace(/\\+/g, m => {
+          return m.length % 2 === 0 ? '\\\\' : (m ? '\\' : '');
+        });
+      }
+    }
+
+    if (output === input && opts.contains === true) {
+      state.output = input;
+      return state;
+    }
+
+    state.output = utils.wrapOutput(output, state, options);
+    return state;
+  }
+
+  /**
+   * Tokenize input until we reach end-of-string
+   */
+
+  while (!eos()) {
+    value = advance();
+
+    if (value === '\u0000') {
+      continue;
+    }
+
+    /**
+     * Escaped characters
+     */
+
+    if (value === '\\') {
+      const next = peek();
+
+      if (next === '/' && opts.bash !== true) {
+        continue;
+      }
+
+      if (next === '.' || next === ';') {
+        continue;
+      }
+
+      if (!next) {
+        value += '\\';
+        push({ type: 'text', value });
+        continue;
+      }
+
+      // collapse slashes to reduce potential for exploits
+      const match = /^\\+/.exec(remaining());
+      let slashes = 0;
+
+      if (match && match[0].length > 2) {
+        slashes = match[0].length;
+        state.index += slashes;
+        if (slashes % 2 !== 0) {
+          value += '\\';
+        }
+      }
+
+      if (opts.unescape === true) {
+        value = advance();
+      } else {
+        value += advance();
+      }
+
+      if (state.brackets === 0) {
+        push({ type: 'text', value });
+        continue;
+      }
+    }
+
+    /**
+     * If we're inside a regex character class, continue
+     * until we reach the closing bracket.
+     */
+
+    if (state.brackets > 0 && (value !== ']' || prev.value === '[' || prev.value === '[^')) {
+      if (opts.posix !== false && value === ':') {
+        const inner = prev.value.slice(1);
+        if (inner.includes('[')) {
+          prev.posix = true;
+
+          if (inner.includes(':')) {
+            const idx = prev.value.lastIndexOf('[');
+            const pre = prev.value.slice(0, idx);
+            const rest = prev.value.slice(idx + 2);
+            const posix = POSIX_REGEX_SOURCE[rest];
+            if (posix) {
+              prev.value = pre + posix;
+              state.backtrack = true;
+              advance();
+
+              if (!bos.output && tokens.indexOf(prev) === 1) {
+                bos.output = ONE_CHAR;
+              }
+              continue;
+            }
+          }
+        }
+      }
+
+      if ((value === '[' && peek() !== ':') || (value === '-' && peek() === ']')) {
+        value = `\\${value}`;
+      }
+
+      if (value === ']' && (prev.value === '[' || prev.value === '[^')) {
+        value = `\\${value}`;
+      }
+
+      if (opts.posix === true && value === '!' && prev.value === '[') {
+        value = '^';
+      }
+
+      prev.value += value;
+      append({ value });
+      continue;
+    }
+
+    /**
+     * If we're inside a quoted string, continue
+     * until we reach the closing double quote.
+     */
+
+    if (state.quotes === 1 && value !== '"') {
+      value = utils.escapeRegex(value);
+      prev.value += value;
+      append({ value });
+      continue;
+    }
+
+    /**
+     * Double quotes
+     */
+
+    if (value === '"') {
+      state.quotes = state.quotes === 1 ? 0 : 1;
+      if (opts.keepQuotes === true) {
+        push({ type: 'text', value });
+      }
+      continue;
+    }
+
+    /**
+     * Parentheses
+     */
+
+    if (value === '(') {
+      increment('parens');
+      push({ type: 'paren', value });
+      continue;
+    }
+
+    if (value === ')') {
+      if (state.parens === 0 && opts.strictBrackets === true) {
+        throw new SyntaxError(syntaxError('opening', '('));
+      }
+
+      const extglob = extglobs[extglobs.length - 1];
+      if (extglob && state.parens === extglob.parens + 1) {
+        extglobClose(extglobs.pop());
+        continue;
+      }
+
+      push({ type: 'paren', value, output: state.parens ? ')' : '\\)' });
+      decrement('parens');
+      continue;
+    }
+
+    /**
+     * Square brackets
+     */
+
+    if (value === '[') {
+      if (opts.nobracket === true || !remaining().includes(']')) {
+        if (opts.nobracket !== true && opts.strictBrackets === true) {
+          throw new SyntaxError(syntaxError('closing', ']'));
+        }
+
+        value = `\\${value}`;
+      } else {
+        increment('brackets');
+      }
+
+      push({ type: 'bracket', value });
+      continue;
+    }
+
+    if (value === ']') {
+      if (opts.nobracket === true || (prev && prev.type === 'bracket' && prev.value.length === 1)) {
+        push({ type: 'text', value, output: `\\${value}` });
+        continue;
+      }
+
+      if (state.brackets === 0) {
+        if (opts.strictBrackets === true) {
+          throw new SyntaxError(syntaxError('opening', '['));
+        }
+
+        push({ type: 'text', value, output: `\\${value}` });
+        continue;
+      }
+
+      decrement('brackets');
+
+      const prevValue = prev.value.slice(1);
+      if (prev.posix !== true && prevValue[0] === '^' && !prevValue.includes('/')) {
+        value = `/${value}`;
+      }
+
+      prev.value += value;
+      append({ value });
+
+      // when literal brackets are explicitly disabled
+      // assume we should match with a regex character class
+      if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+        continue;
+      }
+
+      const escaped = utils.escapeRegex(prev.value);
+      state.output = state.output.slice(0, -prev.value.length);
+
+      // when literal brackets are explicitly enabled
+      // assume we should escape the brackets to match literal characters
+      if (opts.literalBrackets === true) {
+        state.output += escaped;
+        prev.value = escaped;
+        continue;
+      }
+
+      // when the user specifies nothing, try to match both
+      prev.value = `(${capture}${escaped}|${prev.value})`;
+      state.output += prev.value;
+      continue;
+    }
+
+    /**
+     * Braces
+     */
+
+    if (value === '{' && opts.nobrace !== true) {
+      increment('braces');
+
+      const open = {
+        type: 'brace',
+        value,
+        output: '(',
+        outputIndex: state.output.length,
+        tokensIndex: state.tokens.length
+      };
+
+      braces.push(open);
+      push(open);
+      continue;
+    }
+
+    if (value === '}') {
+      const brace = braces[braces.length - 1];
+
+      if (opts.nobrace === true || !brace) {
+        push({ type: 'text', value, output: value });
+        continue;
+      }
+
+      let output = ')';
+
+      if (brace.dots === true) {
+        const arr = tokens.slice();
+        const range = [];
+
+        for (let i = arr.length - 1; i >= 0; i--) {
+          tokens.pop();
+          if (arr[i].type === 'brace') {
+            break;
+          }
+          if (arr[i].type !== 'dots') {
+            range.unshift(arr[i].value);
+          }
+        }
+
+        output = expandRange(range, opts);
+        state.backtrack = true;
+      }
+
+      if (brace.comma !== true && brace.dots !== true) {
+        const out = state.output.slice(0, brace.outputIndex);
+        const toks = state.tokens.slice(brace.tokensIndex);
+        brace.value = brace.output = '\\{';
+        value = output = '\\}';
+        state.output = out;
+        for (const t of toks) {
+          state.output += (t.output || t.value);
+        }
+      }
+
+      push({ type: 'brace', value, output });
+      decrement('braces');
+      braces.pop();
+      continue;
+    }
+
+    /**
+     * Pipes
+     */
+
+    if (value === '|') {
+      if (extglobs.length > 0) {
+        extglobs[extglobs.length - 1].conditions++;
+      }
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Commas
+     */
+
+    if (value === ',') {
+      let output = value;
+
+      const brace = braces[braces.length - 1];
+      if (brace && stack[stack.length - 1] === 'braces') {
+        brace.comma = true;
+        output = '|';
+      }
+
+      push({ type: 'comma', value, output });
+      continue;
+    }
+
+    /**
+     * Slashes
+     */
+
+    if (value === '/') {
+      // if the beginning of the glob is "./", advance the start
+      // to the current index, and don't add the "./" characters
+      // to the state. This greatly simplifies lookbehinds when
+      // checking for BOS characters like "!" and "." (not "./")
+      if (prev.type === 'dot' && state.index === state.start + 1) {
+        state.start = state.index + 1;
+        state.consumed = '';
+        state.output = '';
+        tokens.pop();
+        prev = bos; // reset "prev" to the first token
+        continue;
+      }
+
+      push({ type: 'slash', value, output: SLASH_LITERAL });
+      continue;
+    }
+
+    /**
+     * Dots
+     */
+
+    if (value === '.') {
+      if (state.braces > 0 && prev.type === 'dot') {
+        if (prev.value === '.') prev.output = DOT_LITERAL;
+        const brace = braces[braces.length - 1];
+        prev.type = 'dots';
+        prev.output += value;
+        prev.value += value;
+        brace.dots = true;
+        continue;
+      }
+
+      if ((state.braces + state.parens) === 0 && prev.type !== 'bos' && prev.type !== 'slash') {
+        push({ type: 'text', value, output: DOT_LITERAL });
+        continue;
+      }
+
+      push({ type: 'dot', value, output: DOT_LITERAL });
+      continue;
+    }
+
+    /**
+     * Question marks
+     */
+
+    if (value === '?') {
+      const isGroup = prev && prev.value === '(';
+      if (!isGroup && opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        extglobOpen('qmark', value);
+        continue;
+      }
+
+      if (prev && prev.type === 'paren') {
+        const next = peek();
+        let output = value;
+
+        if ((prev.value === '(' && !/[!=<:]/.test(next)) || (next === '<' && !/<([!=]|\w+>)/.test(remaining()))) {
+          output = `\\${value}`;
+        }
+
+        push({ type: 'text', value, output });
+        continue;
+      }
+
+      if (opts.dot !== true && (prev.type === 'slash' || prev.type === 'bos')) {
+        push({ type: 'qmark', value, output: QMARK_NO_DOT });
+        continue;
+      }
+
+      push({ type: 'qmark', value, output: QMARK });
+      continue;
+    }
+
+    /**
+     * Exclamation
+     */
+
+    if (value === '!') {
+      if (opts.noextglob !== true && peek() === '(') {
+        if (peek(2) !== '?' || !/[!=<:]/.test(peek(3))) {
+          extglobOpen('negate', value);
+          continue;
+        }
+      }
+
+      if (opts.nonegate !== true && state.index === 0) {
+        negate();
+        continue;
+      }
+    }
+
+    /**
+     * Plus
+     */
+
+    if (value === '+') {
+      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        extglobOpen('plus', value);
+        continue;
+      }
+
+      if ((prev && prev.value === '(') || opts.regex === false) {
+        push({ type: 'plus', value, output: PLUS_LITERAL });
+        continue;
+      }
+
+      if ((prev && (prev.type === 'bracket' || prev.type === 'paren' || prev.type === 'brace')) || state.parens > 0) {
+        push({ type: 'plus', value });
+        continue;
+      }
+
+      push({ type: 'plus', value: PLUS_LITERAL });
+      continue;
+    }
+
+    /**
+     * Plain text
+     */
+
+    if (value === '@') {
+      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        push({ type: 'at', extglob: true, value, output: '' });
+        continue;
+      }
+
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Plain text
+     */
+
+    if (value !== '*') {
+      if (value === '$' || value === '^') {
+        value = `\\${value}`;
+      }
+
+      const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+      if (match) {
+        value += match[0];
+        state.index += match[0].length;
+      }
+
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Stars
+     */
+
+    if (prev && (prev.type === 'globstar' || prev.star === true)) {
+      prev.type = 'star';
+      prev.star = true;
+      prev.value += value;
+      prev.output = star;
+      state.backtrack = true;
+      state.globstar = true;
+      consume(value);
+      continue;
+    }
+
+    let rest = remaining();
+    if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+      extglobOpen('star', value);
+      continue;
+    }
+
+    if (prev.type === 'star') {
+      if (opts.noglobstar === true) {
+        consume(value);
+        continue;
+      }
+
+      const prior = prev.prev;
+      const before = prior.prev;
+      const isStart = prior.type === 'slash' || prior.type === 'bos';
+      const afterStar = before && (before.type === 'star' || before.type === 'globstar');
+
+      if (opts.bash === true && (!isStart || (rest[0] && rest[0] !== '/'))) {
+        push({ type: 'star', value, output: '' });
+        continue;
+      }
+
+      const isBrace = state.braces > 0 && (prior.type === 'comma' || prior.type === 'brace');
+      const isExtglob = extglobs.length && (prior.type === 'pipe' || prior.type === 'paren');
+      if (!isStart && prior.type !== 'paren' && !isBrace && !isExtglob) {
+        push({ type: 'star', value, output: '' });
+        continue;
+      }
+
+      // strip consecutive `/**/`
+      while (rest.slice(0, 3) === '/**') {
+        const after = input[state.index + 4];
+        if (after && after !== '/') {
+          break;
+        }
+        rest = rest.slice(3);
+        consume('/**', 3);
+      }
+
+      // A globstar followed only by balanced closing parens is at the logical end of patterns like
+      // `test(/utils/**)` and `test?(/utils/**)`. Treat it as EOS so the trailing `/**` can match its
+      // parent path, except in negated extglobs where that would change the exclusion semantics.
+      const isEnd = eos() || (
+        state.parens > 0
+        && rest === ')'.repeat(state.parens)
+        && !extglobs.some(extglob => extglob.type === 'negate')
+      );
+
+      if (prior.type === 'bos' && eos()) {
+        prev.type = 'globstar';
+        prev.value += value;
+        prev.output = globstar(opts);
+        state.output = prev.output;
+        state.globstar = true;
+        consume(value);
+        continue;
+      }
+
+      if (prior.type === 'slash' && prior.prev.type !== 'bos' && !afterStar && isEnd) {
+        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+        prior.output = `(?:${prior.output}`;
+
+        prev.type = 'globstar';
+        prev.output = globstar(opts) + (opts.strictSlashes ? ')' : '|$)');
+        prev.value += value;
+        state.globstar = true;
+        state.output += prior.output + prev.output;
+        consume(value);
+        continue;
+      }
+
+      if (prior.type === 'slash' && prior.prev.type !== 'bos' && rest[0] === '/') {
+        const end = rest[1] !== void 0 ? '|$' : '';
+
+        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+        prior.output = `(?:${prior.output}`;
+
+        prev.type = 'globstar';
+        prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+        prev.value += value;
+
+        state.output += prior.output + prev.output;
+        state.globstar = true;
+
+        consume(value + advance());
+
+        push({ type: 'slash', value: '/', output: '' });
+        continue;
+      }
+
+      if (prior.type === 'bos' && rest[0] === '/') {
+        prev.type = 'globstar';
+        prev.value += value;
+        prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+        state.output = prev.output;
+        state.globstar = true;
+        consume(value + advance());
+        push({ type: 'slash', value: '/', output: '' });
+        continue;
+      }
+
+      // remove single star from output
+      state.output = state.output.slice(0, -prev.output.length);
+
+      // reset previous token to globstar
+      prev.type = 'globstar';
+      prev.output = globstar(opts);
+      prev.value += value;
+
+      // reset output with globstar
+      state.output += prev.output;
+      state.globstar = true;
+      consume(value);
+      continue;
+    }
+
+    const token = { type: 'star', value, output: star };
+
+    if (opts.bash === true) {
+      token.output = '.*?';
+      if (prev.type === 'bos' || prev.type === 'slash') {
+        token.output = nodot + token.output;
+      }
+      push(token);
+      continue;
+    }
+
+    if (prev && (prev.type === 'bracket' || prev.type === 'paren') && opts.regex === true) {
+      token.output = value;
+      push(token);
+      continue;
+    }
+
+    if (state.index === state.start || prev.type === 'slash' || prev.type === 'dot') {
+      if (prev.type === 'dot') {
+        state.output += NO_DOT_SLASH;
+        prev.output += NO_DOT_SLASH;
+
+      } else if (opts.dot === true) {
+        state.output += NO_DOTS_SLASH;
+        prev.output += NO_DOTS_SLASH;
+
+      } else {
+        state.output += nodot;
+        prev.output += nodot;
+      }
+
+      if (peek() !== '*') {
+        state.output += ONE_CHAR;
+        prev.output += ONE_CHAR;
+      }
+    }
+
+    push(token);
+  }
+
+  while (state.brackets > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ']'));
+    state.output = utils.escapeLast(state.output, '[');
+    decrement('brackets');
+  }
+
+  while (state.parens > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ')'));
+    state.output = utils.escapeLast(state.output, '(');
+    decrement('parens');
+  }
+
+  while (state.braces > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', '}'));
+    state.output = utils.escapeLast(state.output, '{');
+    decrement('braces');
+  }
+
+  if (opts.strictSlashes !== true && (prev.type === 'star' || prev.type === 'bracket')) {
+    push({ type: 'maybe_slash', value: '', output: `${SLASH_LITERAL}?` });
+  }
+
+  // rebuild the output if we had to backtrack at any point
+  if (state.backtrack === true) {
+    state.output = '';
+
+    for (const token of state.tokens) {
+      state.output += token.output != null ? token.output : token.value;
+
+      if (token.suffix) {
+        state.output += token.suffix;
+      }
+    }
+  }
+
+  return state;
+};
+
+/**
+ * Fast paths for creating regular expressions for common glob patterns.
+ * This can significantly speed up processing and has very little downside
+ * impact when none of the fast paths match.
+ */
+
+parse.fastpaths = (input, options) => {
+  const opts = { ...options };
+  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+  const len = input.length;
+  if (len > max) {
+    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+  }
+
+  input = REPLACEMENTS[input] || input;
+
+  // create constants based on platform, for windows or posix
+  const {
+    DOT_LITERAL,
+    SLASH_LITERAL,
+    ONE_CHAR,
+    DOTS_SLASH,
+    NO_DOT,
+    NO_DOTS,
+    NO_DOTS_SLASH,
+    STAR,
+    START_ANCHOR
+  } = constants.globChars(opts.windows);
+
+  const nodot = opts.dot ? NO_DOTS : NO_DOT;
+  const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+  const capture = opts.capture ? '' : '?:';
+  const state = { negated: false, prefix: '' };
+  let star = opts.bash === true ? '.*?' : STAR;
+
+  if (opts.capture) {
+    star = `(${star})`;
+  }
+
+  const globstar = opts => {
+    if (opts.noglobstar === true) return star;
+    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+  };
+
+  const create = str => {
+    switch (str) {
+      case '*':
+        return `${nodot}${ONE_CHAR}${star}`;
+
+      case '.*':
+        return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '*.*':
+        return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '*/*':
+        return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+
+      case '**':
+        return nodot + globstar(opts);
+
+      case '**/*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+
+      case '**/*.*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '**/.*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      default: {
+        const match = /^(.*?)\.(\w+)$/.exec(str);
+        if (!match) return;
+
+        const source = create(match[1]);
+        if (!source) return;
+
+        return source + DOT_LITERAL + match[2];
+      }
+    }
+  };
+
+  const output = utils.removePrefix(input, state);
+  let source = create(output);
+
+  if (source && opts.strictSlashes !== true) {
+    source += `${SLASH_LITERAL}?`;
+  }
+
+  return source;
+};
+
+module.exports = parse;
+
+
+/***/ }),
+
+/***/ 8016:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const scan = __nccwpck_require__(1781);
+const parse = __nccwpck_require__(8265);
+const utils = __nccwpck_require__(4059);
+const constants = __nccwpck_require__(5595);
+const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
+
+/**
+ * Creates a matcher function from one or more glob patterns. The
+ * returned function takes a string to match as its first argument,
+ * and returns true if the string is a match. The returned matcher
+ * function also takes a boolean as the second argument that, when true,
+ * returns an object with additional information.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch(glob[, options]);
+ *
+ * const isMatch = picomatch('*.!(*a)');
+ * console.log(isMatch('a.a')); //=> false
+ * console.log(isMatch('a.b')); //=> true
+ *
+ * // For environments without `node.js`, `picomatch/posix` provides you a dependency-free matcher, without automatic OS detection.
+ * const picomatch = require('picomatch/posix');
+ * // the same API, defaulting to posix paths
+ * const isMatch = picomatch('a/*');
+ * console.log(isMatch('a\\b')); //=> false
+ * console.log(isMatch('a/b')); //=> true
+ *
+ * // you can still configure the matcher function to accept windows paths
+ * const isMatch = picomatch('a/*', { options: windows });
+ * console.log(isMatch('a\\b')); //=> true
+ * console.log(isMatch('a/b')); //=> true
+ * ```
+ * @name picomatch
+ * @param {String|Array} `globs` One or more glob patterns.
+ * @param {Object=} `options`
+ * @return {Function=} Returns a matcher function.
+ * @api public
+ */
+
+const picomatch = (glob, options, returnState = false) => {
+  if (Array.isArray(glob)) {
+    const fns = glob.map(input => picomatch(input, options, returnState));
+    const arrayMatcher = str => {
+      for (const isMatch of fns) {
+        const state = isMatch(str);
+        if (state) return state;
+      }
+      return false;
+    };
+    return arrayMatcher;
+  }
+
+  const isState = isObject(glob) && glob.tokens && glob.input;
+
+  if (glob === '' || (typeof glob !== 'string' && !isState)) {
+    throw new TypeError('Expected pattern to be a non-empty string');
+  }
+
+  const opts = options || {};
+  const posix = opts.windows;
+  const regex = isState
+    ? picomatch.compileRe(glob, options)
+    : picomatch.makeRe(glob, options, false, true);
+
+  const state = regex.state;
+  delete regex.state;
+
+  let isIgnored = () => false;
+  if (opts.ignore) {
+    const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+    isIgnored = picomatch(opts.ignore, ignoreOpts, returnState);
+  }
+
+  const matcher = (input, returnObject = false) => {
+    const { isMatch, match, output } = picomatch.test(input, regex, options, { glob, posix });
+    const result = { glob, state, regex, posix, input, output, match, isMatch };
+
+    if (typeof opts.onResult === 'function') {
+      opts.onResult(result);
+    }
+
+    if (isMatch === false) {
+      result.isMatch = false;
+      return returnObject ? result : false;
+    }
+
+    if (isIgnored(input)) {
+      if (typeof opts.onIgnore === 'function') {
+        opts.onIgnore(result);
+      }
+      result.isMatch = false;
+      return returnObject ? result : false;
+    }
+
+    if (typeof opts.onMatch === 'function') {
+      opts.onMatch(result);
+    }
+    return returnObject ? result : true;
+  };
+
+  if (returnState) {
+    matcher.state = state;
+  }
+
+  return matcher;
+};
+
+/**
+ * Test `input` with the given `regex`. This is used by the main
+ * `picomatch()` function to test the input string.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.test(input, regex[, options]);
+ *
+ * console.log(picomatch.test('foo/bar', /^(?:([^/]*?)\/([^/]*?))$/));
+ * // { isMatch: true, match: [ 'foo/', 'foo', 'bar' ], output: 'foo/bar' }
+ * ```
+ * @param {String} `input` String to test.
+ * @param {RegExp} `regex`
+ * @return {Object} Returns an object with matching info.
+ * @api public
+ */
+
+picomatch.test = (input, regex, options, { glob, posix } = {}) => {
+  if (typeof input !== 'string') {
+    throw new TypeError('Expected input to be a string');
+  }
+
+  if (input === '') {
+    return { isMatch: false, output: '' };
+  }
+
+  const opts = options || {};
+  const format = opts.format || (posix ? utils.toPosixSlashes : null);
+  let match = input === glob;
+  let output = (match && format) ? format(input) : input;
+
+  if (match === false) {
+    output = format ? format(input) : input;
+    match = output === glob;
+  }
+
+  if (match === false || opts.capture === true) {
+    if (opts.matchBase === true || opts.basename === true) {
+      match = picomatch.matchBase(input, regex, options, posix);
+    } else {
+      match = regex.exec(output);
+    }
+  }
+
+  return { isMatch: Boolean(match), match, output };
+};
+
+/**
+ * Match the basename of a filepath.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.matchBase(input, glob[, options]);
+ * console.log(picomatch.matchBase('foo/bar.js', '*.js'); // true
+ * ```
+ * @param {String} `input` String to test.
+ * @param {RegExp|String} `glob` Glob pattern or regex created by [.makeRe](#makeRe).
+ * @return {Boolean}
+ * @api public
+ */
+
+picomatch.matchBase = (input, glob, options, posix = options && options.windows) => {
+  const regex = glob instanceof RegExp ? glob : picomatch.makeRe(glob, options);
+  return regex.test(utils.basename(input, { windows: posix }));
+};
+
+/**
+ * Returns true if **any** of the given glob `patterns` match the specified `string`.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.isMatch(string, patterns[, options]);
+ *
+ * console.log(picomatch.isMatch('a.a', ['b.*', '*.a'])); //=> true
+ * console.log(picomatch.isMatch('a.a', 'b.*')); //=> false
+ * ```
+ * @param {String|Array} str The string to test.
+ * @param {String|Array} patterns One or more glob patterns to use for matching.
+ * @param {Object} [options] See available [options](#options).
+ * @return {Boolean} Returns true if any patterns match `str`
+ * @api public
+ */
+
+picomatch.isMatch = (str, patterns, options) => picomatch(patterns, options)(str);
+
+/**
+ * Parse a glob pattern to create the source string for a regular
+ * expression.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * const result = picomatch.parse(pattern[, options]);
+ * ```
+ * @param {String} `pattern`
+ * @param {Object} `options`
+ * @return {Object} Returns an object with useful properties and output to be used as a regex source string.
+ * @api public
+ */
+
+picomatch.parse = (pattern, options) => {
+  if (Array.isArray(pattern)) return pattern.map(p => picomatch.parse(p, options));
+  return parse(pattern, { ...options, fastpaths: false });
+};
+
+/**
+ * Scan a glob pattern to separate the pattern into segments.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.scan(input[, options]);
+ *
+ * const result = picomatch.scan('!./foo/*.js');
+ * console.log(result);
+ * { prefix: '!./',
+ *   input: '!./foo/*.js',
+ *   start: 3,
+ *   base: 'foo',
+ *   glob: '*.js',
+ *   isBrace: false,
+ *   isBracket: false,
+ *   isGlob: true,
+ *   isExtglob: false,
+ *   isGlobstar: false,
+ *   negated: true }
+ * ```
+ * @param {String} `input` Glob pattern to scan.
+ * @param {Object} `options`
+ * @return {Object} Returns an object with
+ * @api public
+ */
+
+picomatch.scan = (input, options) => scan(input, options);
+
+/**
+ * Compile a regular expression from the `state` object returned by the
+ * [parse()](#parse) method.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * const state = picomatch.parse('*.js');
+ * // picomatch.compileRe(state[, options]);
+ *
+ * console.log(picomatch.compileRe(state));
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {Object} `state`
+ * @param {Object} `options`
+ * @param {Boolean} `returnOutput` Intended for implementors, this argument allows you to return the raw output from the parser.
+ * @param {Boolean} `returnState` Adds the state to a `state` property on the returned regex. Useful for implementors and debugging.
+ * @return {RegExp}
+ * @api public
+ */
+
+picomatch.compileRe = (state, options, returnOutput = false, returnState = false) => {
+  if (returnOutput === true) {
+    return state.output;
+  }
+
+  const opts = options || {};
+  const prepend = opts.contains ? '' : '^';
+  const append = opts.contains ? '' : '$';
+
+  let source = `${prepend}(?:${state.output})${append}`;
+  if (state && state.negated === true) {
+    source = `^(?!${source}).*$`;
+  }
+
+  const regex = picomatch.toRegex(source, options);
+  if (returnState === true) {
+    regex.state = state;
+  }
+
+  return regex;
+};
+
+/**
+ * Create a regular expression from a parsed glob pattern.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.makeRe(state[, options]);
+ *
+ * const result = picomatch.makeRe('*.js');
+ * console.log(result);
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {String} `state` The object returned from the `.parse` method.
+ * @param {Object} `options`
+ * @param {Boolean} `returnOutput` Implementors may use this argument to return the compiled output, instead of a regular expression. This is not exposed on the options to prevent end-users from mutating the result.
+ * @param {Boolean} `returnState` Implementors may use this argument to return the state from the parsed glob with the returned regular expression.
+ * @return {RegExp} Returns a regex created from the given pattern.
+ * @api public
+ */
+
+picomatch.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+  if (!input || typeof input !== 'string') {
+    throw new TypeError('Expected a non-empty string');
+  }
+
+  let parsed = { negated: false, fastpaths: true };
+
+  if (options.fastpaths !== false && (input[0] === '.' || input[0] === '*')) {
+    parsed.output = parse.fastpaths(input, options);
+  }
+
+  if (!parsed.output) {
+    parsed = parse(input, options);
+  }
+
+  return picomatch.compileRe(parsed, options, returnOutput, returnState);
+};
+
+/**
+ * Create a regular expression from the given regex source string.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.toRegex(source[, options]);
+ *
+ * const { output } = picomatch.parse('*.js');
+ * console.log(picomatch.toRegex(output));
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {String} `source` Regular expression source string.
+ * @param {Object} `options`
+ * @return {RegExp}
+ * @api public
+ */
+
+picomatch.toRegex = (source, options) => {
+  try {
+    const opts = options || {};
+    return new RegExp(source, opts.flags || (opts.nocase ? 'i' : ''));
+  } catch (err) {
+    if (options && options.debug === true) throw err;
+    return /$^/;
+  }
+};
+
+/**
+ * Picomatch constants.
+ * @return {Object}
+ */
+
+picomatch.constants = constants;
+
+/**
+ * Expose "picomatch"
+ */
+
+module.exports = picomatch;
+
+
+/***/ }),
+
+/***/ 1781:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const utils = __nccwpck_require__(4059);
+const {
+  CHAR_ASTERISK,             /* * */
+  CHAR_AT,                   /* @ */
+  CHAR_BACKWARD_SLASH,       /* \ */
+  CHAR_COMMA,                /* , */
+  CHAR_DOT,                  /* . */
+  CHAR_EXCLAMATION_MARK,     /* ! */
+  CHAR_FORWARD_SLASH,        /* / */
+  CHAR_LEFT_CURLY_BRACE,     /* { */
+  CHAR_LEFT_PARENTHESES,     /* ( */
+  CHAR_LEFT_SQUARE_BRACKET,  /* [ */
+  CHAR_PLUS,                 /* + */
+  CHAR_QUESTION_MARK,        /* ? */
+  CHAR_RIGHT_CURLY_BRACE,    /* } */
+  CHAR_RIGHT_PARENTHESES,    /* ) */
+  CHAR_RIGHT_SQUARE_BRACKET  /* ] */
+} = __nccwpck_require__(5595);
+
+const isPathSeparator = code => {
+  return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+};
+
+const depth = token => {
+  if (token.isPrefix !== true) {
+    token.depth = token.isGlobstar ? Infinity : 1;
+  }
+};
+
+/**
+ * Quickly scans a glob pattern and returns an object with a handful of
+ * useful properties, like `isGlob`, `path` (the leading non-glob, if it exists),
+ * `glob` (the actual pattern), `negated` (true if the path starts with `!` but not
+ * with `!(`) and `negatedExtglob` (true if the path starts with `!(`).
+ *
+ * ```js
+ * const pm = require('picomatch');
+ * console.log(pm.scan('foo/bar/*.js'));
+ * { isGlob: true, input: 'foo/bar/*.js', base: 'foo/bar', glob: '*.js' }
+ * ```
+ * @param {String} `str`
+ * @param {Object} `options`
+ * @return {Object} Returns an object with tokens and regex source string.
+ * @api public
+ */
+
+const scan = (input, options) => {
+  const opts = options || {};
+
+  const length = input.length - 1;
+  const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+  const slashes = [];
+  const tokens = [];
+  const parts = [];
+
+  let str = input;
+  let index = -1;
+  let start = 0;
+  let lastIndex = 0;
+  let isBrace = false;
+  let isBracket = false;
+  let isGlob = false;
+  let isExtglob = false;
+  let isGlobstar = false;
+  let braceEscaped = false;
+  let backslashes = false;
+  let negated = false;
+  let negatedExtglob = false;
+  let finished = false;
+  let braces = 0;
+  let prev;
+  let code;
+  let token = { value: '', depth: 0, isGlob: false };
+
+  const eos = () => index >= length;
+  const peek = () => str.charCodeAt(index + 1);
+  const advance = () => {
+    prev = code;
+    return str.charCodeAt(++index);
+  };
+
+  while (index < length) {
+    code = advance();
+    let next;
+
+    if (code === CHAR_BACKWARD_SLASH) {
+      backslashes = token.backslashes = true;
+      code = advance();
+
+      if (code === CHAR_LEFT_CURLY_BRACE) {
+        braceEscaped = true;
+      }
+      continue;
+    }
+
+    if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+      braces++;
+
+      while (eos() !== true && (code = advance())) {
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          advance();
+          continue;
+        }
+
+        if (code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          continue;
+        }
+
+        if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+          isBrace = token.isBrace = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+
+          if (scanToEnd === true) {
+            continue;
+          }
+
+          break;
+        }
+
+        if (braceEscaped !== true && code === CHAR_COMMA) {
+          isBrace = token.isBrace = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+
+          if (scanToEnd === true) {
+            continue;
+          }
+
+          break;
+        }
+
+        if (code === CHAR_RIGHT_CURLY_BRACE) {
+          braces--;
+
+          if (braces === 0) {
+            braceEscaped = false;
+            isBrace = token.isBrace = true;
+            finished = true;
+            break;
+          }
+        }
+      }
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+
+    if (code === CHAR_FORWARD_SLASH) {
+      slashes.push(index);
+      tokens.push(token);
+      token = { value: '', depth: 0, isGlob: false };
+
+      if (finished === true) continue;
+      if (prev === CHAR_DOT && index === (start + 1)) {
+        start += 2;
+        continue;
+      }
+
+      lastIndex = index + 1;
+      continue;
+    }
+
+    if (opts.noext !== true) {
+      const isExtglobChar = code === CHAR_PLUS
+        || code === CHAR_AT
+        || code === CHAR_ASTERISK
+        || code === CHAR_QUESTION_MARK
+        || code === CHAR_EXCLAMATION_MARK;
+
+      if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+        isGlob = token.isGlob = true;
+        isExtglob = token.isExtglob = true;
+        finished = true;
+        if (code === CHAR_EXCLAMATION_MARK && index === start) {
+          negatedExtglob = true;
+        }
+
+        if (scanToEnd === true) {
+          let parens = 0;
+
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+
+            if (code === CHAR_LEFT_PARENTHESES) {
+              parens++;
+              continue;
+            }
+
+            if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+              finished = true;
+              break;
+            }
+          }
+          continue;
+        }
+        break;
+      }
+    }
+
+    if (code === CHAR_ASTERISK) {
+      if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+      isGlob = token.isGlob = true;
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+      break;
+    }
+
+    if (code === CHAR_QUESTION_MARK) {
+      isGlob = token.isGlob = true;
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+      break;
+    }
+
+    if (code === CHAR_LEFT_SQUARE_BRACKET) {
+      while (eos() !== true && (next = advance())) {
+        if (next === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          advance();
+          continue;
+        }
+
+        if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+          isBracket = token.isBracket = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          break;
+        }
+      }
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+
+    if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+      negated = token.negated = true;
+      start++;
+      continue;
+    }
+
+    if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+      isGlob = token.isGlob = true;
+
+      if (scanToEnd === true) {
+        let parens = 1;
+
+        while (eos() !== true && (code = advance())) {
+          if (code === CHAR_BACKWARD_SLASH) {
+            backslashes = token.backslashes = true;
+            advance();
+            continue;
+          }
+
+          if (code === CHAR_LEFT_PARENTHESES) {
+            parens++;
+            continue;
+          }
+
+          if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+            finished = true;
+            break;
+          }
+        }
+        continue;
+      }
+      break;
+    }
+
+    if (isGlob === true) {
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+  }
+
+  if (opts.noext === true) {
+    isExtglob = false;
+    isGlob = false;
+  }
+
+  let base = str;
+  let prefix = '';
+  let glob = '';
+
+  if (start > 0) {
+    prefix = str.slice(0, start);
+    str = str.slice(start);
+    lastIndex -= start;
+  }
+
+  if (base && isGlob === true && lastIndex > 0) {
+    base = str.slice(0, lastIndex);
+    glob = str.slice(lastIndex);
+  } else if (isGlob === true) {
+    base = '';
+    glob = str;
+  } else {
+    base = str;
+  }
+
+  if (base && base !== '' && base !== '/' && base !== str) {
+    if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+      base = base.slice(0, -1);
+    }
+  }
+
+  if (opts.unescape === true) {
+    if (glob) glob = utils.removeBackslashes(glob);
+
+    if (base && backslashes === true) {
+      base = utils.removeBackslashes(base);
+    }
+  }
+
+  const state = {
+    prefix,
+    input,
+    start,
+    base,
+    glob,
+    isBrace,
+    isBracket,
+    isGlob,
+    isExtglob,
+    isGlobstar,
+    negated,
+    negatedExtglob
+  };
+
+  if (opts.tokens === true) {
+    state.maxDepth = 0;
+    if (!isPathSeparator(code)) {
+      tokens.push(token);
+    }
+    state.tokens = tokens;
+  }
+
+  if (opts.parts === true || opts.tokens === true) {
+    let prevIndex;
+
+    for (let idx = 0; idx < slashes.length; idx++) {
+      const n = prevIndex !== undefined ? prevIndex + 1 : start;
+      const i = slashes[idx];
+      const value = input.slice(n, i);
+      if (opts.tokens) {
+        if (idx === 0 && start !== 0) {
+          tokens[idx].isPrefix = true;
+          tokens[idx].value = prefix;
+        } else {
+          tokens[idx].value = value;
+        }
+        depth(tokens[idx]);
+        state.maxDepth += tokens[idx].depth;
+      }
+      if (i >= start) {
+        parts.push(value);
+        prevIndex = i;
+      }
+    }
+
+    const n = prevIndex !== undefined ? prevIndex + 1 : start;
+    const value = input.slice(n);
+    parts.push(value);
+
+    if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+      tokens[tokens.length - 1].value = value;
+      depth(tokens[tokens.length - 1]);
+      state.maxDepth += tokens[tokens.length - 1].depth;
+    }
+
+    state.slashes = slashes;
+    state.parts = parts;
+  }
+
+  return state;
+};
+
+module.exports = scan;
+
+
+/***/ }),
+
+/***/ 4059:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+/*global navigator*/
+
+
+const {
+  REGEX_BACKSLASH,
+  REGEX_REMOVE_BACKSLASH,
+  REGEX_SPECIAL_CHARS,
+  REGEX_SPECIAL_CHARS_GLOBAL
+} = __nccwpck_require__(5595);
+
+exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
+exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
+exports.isRegexChar = str => str.length === 1 && exports.hasRegexChars(str);
+exports.escapeRegex = str => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, '\\$1');
+exports.toPosixSlashes = str => str.replace(REGEX_BACKSLASH, '/');
+
+exports.isWindows = () => {
+  if (typeof navigator !== 'undefined' && navigator.platform) {
+    const platform = navigator.platform.toLowerCase();
+    return platform === 'win32' || platform === 'windows';
+  }
+
+  if (typeof process !== 'undefined' && process.platform) {
+    return process.platform === 'win32';
+  }
+
+  return false;
+};
+
+exports.removeBackslashes = str => {
+  return str.replace(REGEX_REMOVE_BACKSLASH, match => {
+    return match === '\\' ? '' : match;
+  });
+};
+
+exports.escapeLast = (input, char, lastIdx) => {
+  const idx = input.lastIndexOf(char, lastIdx);
+  if (idx === -1) return input;
+  if (input[idx - 1] === '\\') return exports.escapeLast(input, char, idx - 1);
+  return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+};
+
+exports.removePrefix = (input, state = {}) => {
+  let output = input;
+  if (output.startsWith('./')) {
+    output = output.slice(2);
+    state.prefix = './';
+  }
+  return output;
+};
+
+exports.wrapOutput = (input, state = {}, options = {}) => {
+  const prepend = options.contains ? '' : '^';
+  const append = options.contains ? '' : '$';
+
+  let output = `${prepend}(?:${input})${append}`;
+  if (state.negated === true) {
+    output = `(?:^(?!${output}).*$)`;
+  }
+  return output;
+};
+
+exports.basename = (path, { windows } = {}) => {
+  const segs = path.split(windows ? /[\\/]/ : '/');
+  const last = segs[segs.length - 1];
+
+  if (last === '') {
+    return segs[segs.length - 2];
+  }
+
+  return last;
+};
+
+
+/***/ }),
+
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -73814,7 +76318,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 1249:
+/***/ 6118:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -83774,6 +86278,16 @@ async function downloadObject(client, request, deps = {}) {
             }
         }
     }
+    if (request.dryRun) {
+        return {
+            status: 'would-download',
+            path: request.destination,
+            info,
+            length: window.length,
+            bytesDownloaded: 0,
+            crcCheck: request.crc ? (whole ? 'verified' : 'partial-range') : 'disabled',
+        };
+    }
     return fetchObject(client, request, info, window, deps);
 }
 /**
@@ -84030,14 +86544,624 @@ function download_object_checkCrc(request, info, whole, parts, done) {
     return 'verified';
 }
 
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+;// CONCATENATED MODULE: ./lib/cos/list.js
+// ListObjects (GET Bucket): pages of keys, yielded as they arrive so downloads can start before the
+// listing ends. Keys come URL-encoded (`encoding-type=url`) so any byte survives the XML.
+
+
+
+/** A listing page is at most 1000 entries; anything far larger is not COS talking. */
+const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+const list_parser = new XMLParser({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    trimValues: false,
+    ignoreDeclaration: true,
+    processEntities: true,
+    isArray: (name) => name === 'Contents' || name === 'CommonPrefixes',
+});
+function decode(value, what) {
+    if (typeof value !== 'string')
+        throw new ProtocolError(`ListObjects: ${what} is missing`, { transient: false });
+    try {
+        return decodeURIComponent(value.replace(/\+/g, '%20'));
+    }
+    catch (error) {
+        throw new ProtocolError(`ListObjects: ${what} is not valid URL encoding`, {
+            transient: false,
+            cause: error,
+        });
+    }
+}
+function list_text(value) {
+    return typeof value === 'string' ? value : '';
+}
+/** Parses one ListBucketResult page (URL-encoded keys). Pure. */
+function parseListPage(xml) {
+    let parsed;
+    try {
+        parsed = list_parser.parse(xml);
+    }
+    catch (error) {
+        throw new ProtocolError('ListObjects answered XML that does not parse', {
+            transient: true,
+            cause: error,
+        });
+    }
+    const result = parsed.ListBucketResult;
+    if (result === undefined || typeof result !== 'object' || result === null) {
+        throw new ProtocolError('ListObjects answered without a ListBucketResult', { transient: true });
+    }
+    const contents = (result.Contents ?? []);
+    const objects = contents.map((entry) => {
+        const key = decode(entry.Key, 'a Key');
+        const sizeText = list_text(entry.Size);
+        if (!/^\d{1,16}$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
+            throw new ProtocolError(`ListObjects: '${key}' has an invalid Size`, { transient: false });
+        }
+        return {
+            key,
+            etag: list_text(entry.ETag),
+            size: Number(sizeText),
+            lastModified: list_text(entry.LastModified),
+            storageClass: list_text(entry.StorageClass) || 'STANDARD',
+        };
+    });
+    const prefixes = (result.CommonPrefixes ?? []);
+    const truncated = list_text(result.IsTruncated) === 'true';
+    const nextMarker = result.NextMarker === undefined ? undefined : decode(result.NextMarker, 'NextMarker');
+    return {
+        objects,
+        commonPrefixes: prefixes.map((p) => decode(p.Prefix, 'a CommonPrefixes Prefix')),
+        truncated,
+        ...(nextMarker === undefined ? {} : { nextMarker }),
+    };
+}
+/** Yields listing pages in order, following NextMarker (or the last key) until the end. */
+async function* listPages(client, options) {
+    let marker = '';
+    for (let page = 1;; page++) {
+        const query = {
+            prefix: options.prefix,
+            'max-keys': String(options.maxKeys ?? 1000),
+            'encoding-type': 'url',
+            ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
+            ...(marker === '' ? {} : { marker }),
+        };
+        const result = await client.retrying(`ListObjects '${options.prefix}' page ${page}`, options.signal, async () => {
+            const response = await client.send({
+                method: 'GET',
+                key: '',
+                query,
+                ...(options.signal ? { signal: options.signal } : {}),
+            });
+            return parseListPage(await readCapped(response.body, MAX_PAGE_BYTES));
+        });
+        yield result;
+        if (!result.truncated)
+            return;
+        const next = result.nextMarker ?? result.objects.at(-1)?.key ?? result.commonPrefixes.at(-1);
+        if (next === undefined || next === marker) {
+            throw new ProtocolError(`ListObjects '${options.prefix}' page ${page} is truncated but gives no marker to go on`, {
+                transient: false,
+            });
+        }
+        marker = next;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/manifest.js
+// The manifest a mirror keeps in its destination: what was downloaded (key → etag, size, crc64,
+// version) and the local file's size and mtime then. A re-run compares listings against it with a
+// stat per file and no request. Written atomically; never holds a secret.
+
+
+const MANIFEST_NAME = '.cos-download-manifest.json';
+const MANIFEST_FORMAT = 'cos-download-manifest/1';
+function manifestPath(destination) {
+    return external_node_path_.join(destination, MANIFEST_NAME);
+}
+function serializeManifest(manifest) {
+    const objects = [...manifest.objects.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return `${JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix, objects }, null, 1)}\n`;
+}
+function validEntry(value) {
+    if (typeof value !== 'object' || value === null)
+        return false;
+    const e = value;
+    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    return (typeof e.key === 'string' &&
+        typeof e.etag === 'string' &&
+        typeof e.path === 'string' &&
+        count(e.size) &&
+        count(e['local-size']) &&
+        count(e['local-mtime-ms']) &&
+        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
+        (e.crc64 === undefined || typeof e.crc64 === 'string'));
+}
+/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
+function parseManifest(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof data !== 'object' || data === null)
+        return undefined;
+    const d = data;
+    if (d.format !== MANIFEST_FORMAT || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
+        return undefined;
+    if (!Array.isArray(d.objects) || !d.objects.every(validEntry))
+        return undefined;
+    return {
+        bucket: d.bucket,
+        prefix: d.prefix,
+        objects: new Map(d.objects.map((entry) => [entry.key, entry])),
+    };
+}
+async function readManifest(destination) {
+    const text = await (0,promises_.readFile)(manifestPath(destination), 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : parseManifest(text);
+}
+async function writeManifest(destination, manifest) {
+    const target = manifestPath(destination);
+    const temp = `${target}.tmp`;
+    const handle = await (0,promises_.open)(temp, 'w', 0o644);
+    try {
+        await handle.writeFile(serializeManifest(manifest), 'utf8');
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+    await (0,promises_.rename)(temp, target);
+    return target;
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/paths.js
+// Object keys → local paths under the destination. Pure. A key maps to a path only if that path
+// stays inside the destination and every runner's file system can hold it; otherwise it is refused
+// with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
+
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MAX_SEGMENT_BYTES = 255;
+/** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
+function relativeKey(key, prefix) {
+    return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+}
+/**
+ * Maps a key (relative to the prefix) to a relative local path, using `/` as separator.
+ * Refused everywhere: empty names, `.` / `..` segments, absolute paths, drive letters, backslashes
+ * (a separator on Windows), NUL and control characters, segments over 255 bytes. Refused on
+ * Windows only: reserved device names, `<>:"|?*`, trailing dots or spaces.
+ */
+function mapKey(relative, platform = 'linux') {
+    if (relative === '')
+        return { kind: 'refused', reason: 'it is the prefix itself' };
+    const folder = relative.endsWith('/');
+    const body = folder ? relative.slice(0, -1) : relative;
+    if (body === '')
+        return { kind: 'refused', reason: 'it is an empty name' };
+    if (body.startsWith('/'))
+        return { kind: 'refused', reason: 'it is an absolute path' };
+    if (/^[a-zA-Z]:/.test(body))
+        return { kind: 'refused', reason: 'it starts with a drive letter' };
+    if (body.includes('\\'))
+        return { kind: 'refused', reason: 'it contains a backslash' };
+    if (CONTROL.test(body))
+        return { kind: 'refused', reason: 'it contains NUL or a control character' };
+    for (const segment of body.split('/')) {
+        if (segment === '')
+            return { kind: 'refused', reason: "it contains an empty segment ('//')" };
+        if (segment === '.' || segment === '..')
+            return { kind: 'refused', reason: `it contains a '${segment}' segment` };
+        if (platform === 'win32') {
+            const windows = windowsProblem(segment);
+            if (windows !== undefined)
+                return { kind: 'refused', reason: windows };
+        }
+        if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
+            return { kind: 'refused', reason: 'a path segment is longer than 255 bytes' };
+        }
+    }
+    return { kind: folder ? 'folder' : 'file', relative: body };
+}
+function windowsProblem(segment) {
+    if (WINDOWS_RESERVED.test(segment))
+        return `'${segment}' is a reserved device name on Windows`;
+    if (WINDOWS_FORBIDDEN.test(segment))
+        return `'${segment}' holds a character Windows cannot store (<>:"|?*)`;
+    if (/[. ]$/.test(segment))
+        return `'${segment}' ends with a dot or space, which Windows drops`;
+    return undefined;
+}
+/** True where names differing only in case are the same file (Windows, macOS by default). */
+function caseInsensitive(platform) {
+    return platform === 'win32' || platform === 'darwin';
+}
+/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
+function localPath(root, relative) {
+    const full = external_node_path_.resolve(root, ...relative.split('/'));
+    const inside = external_node_path_.relative(root, full);
+    if (inside === '' || inside.startsWith('..') || external_node_path_.isAbsolute(inside)) {
+        throw new Error(`refusing to write outside the destination: ${relative}`);
+    }
+    return full;
+}
+/** Key for collision checks on case-insensitive file systems (Windows, macOS). */
+function foldedPath(relative) {
+    return relative.normalize('NFC').toLowerCase();
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/mirror.js
+// A prefix mirrored into a folder. Listing pages feed the download pool as they arrive; small
+// objects and large objects' parts share one request budget; unchanged files are skipped from the
+// manifest without a request; `delete` runs only after a complete, failure-free pass.
+
+
+
+
+
+
+
+
+
+
+
+
+class MirrorError extends Error {
+    result;
+    constructor(message, result, cause) {
+        super(message, { cause });
+        this.name = 'MirrorError';
+        this.result = result;
+    }
+}
+const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'DEEP_ARCHIVE']);
+/** Files the mirror itself keeps in the destination, never mirrored nor deleted. */
+const OWN_FILE = /(\.cos-download|\.cos-download\.json|\.cos-download\.json\.tmp)$/;
+/** The shard (1-based) a key belongs to: a stable hash, the same on every runner and run. */
+function shardOf(key, count) {
+    const digest = (0,external_node_crypto_.createHash)('sha1').update(key, 'utf8').digest();
+    return (digest.readUInt32BE(0) % count) + 1;
+}
+/** `prefix` as listed: '' for the whole bucket, else with a trailing '/' (folder semantics). */
+function folderPrefix(prefix) {
+    if (prefix === '' || prefix === '/')
+        return '';
+    return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+function keyFilter(request) {
+    const options = { dot: true };
+    const include = request.include.length === 0 ? () => true : picomatch([...request.include], options);
+    const exclude = request.exclude.length === 0 ? () => false : picomatch([...request.exclude], options);
+    const shard = request.shard;
+    return (relative, key) => include(relative) &&
+        !exclude(relative) &&
+        (shard === undefined || shardOf(key, shard.count) === shard.index);
+}
+async function mirrorPrefix(client, request, deps = {}) {
+    const started = Date.now();
+    const prefix = folderPrefix(request.prefix);
+    const platform = request.platform ?? process.platform;
+    const inScope = keyFilter(request);
+    const limit = pLimit(request.concurrency);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(deps.signal?.reason);
+    if (deps.signal?.aborted)
+        onAbort();
+    deps.signal?.addEventListener('abort', onAbort, { once: true });
+    if (!request.dryRun)
+        await (0,promises_.mkdir)(request.destination, { recursive: true });
+    const root = await (0,promises_.realpath)(request.destination).catch(() => request.destination);
+    const previous = await readManifest(root);
+    const known = previous?.prefix === prefix && previous.bucket === client.connection.bucket
+        ? previous.objects
+        : undefined;
+    const files = [];
+    const refused = [];
+    const archived = [];
+    const entries = new Map();
+    const expected = new Set();
+    const folded = new Map();
+    const safeFolders = new Set([root]);
+    const failures = [];
+    let bytesDownloaded = 0;
+    let listRequests = 0;
+    let listingError;
+    // Object tasks in flight are bounded, so memory stays flat however many keys the listing has.
+    const active = new Set();
+    const maxActive = request.concurrency * 4;
+    const refuse = (key, reason) => {
+        refused.push({ key, reason });
+        client.logger.warning(`Skipping '${key}': ${reason}; it cannot be written safely under the destination`);
+    };
+    const handle = async (object, file) => {
+        const target = localPath(root, file);
+        const decision = await decide(client, request, object, target, file, known?.get(object.key), controller.signal);
+        if (decision.action === 'skip') {
+            files.push({ key: object.key, path: file, size: object.size, action: 'skip', reason: decision.reason });
+            if (decision.entry)
+                entries.set(object.key, decision.entry);
+            return;
+        }
+        files.push({ key: object.key, path: file, size: object.size, action: 'download' });
+        if (request.dryRun)
+            return;
+        await ensureFolder(root, external_node_path_.dirname(target), safeFolders);
+        const result = await fetchObject(client, downloadRequest(request, object.key, target), infoFromListing(object), { first: 0, length: object.size }, { signal: controller.signal, limit, ...onProgress(deps) });
+        if (result.status !== 'downloaded')
+            return;
+        bytesDownloaded += result.bytesDownloaded;
+        const local = await (0,promises_.stat)(target);
+        entries.set(object.key, entryFor(result.info, file, local.size, local.mtimeMs));
+    };
+    try {
+        for await (const page of listPages(client, {
+            prefix,
+            maxKeys: request.listPageSize ?? 1000,
+            signal: controller.signal,
+        })) {
+            listRequests++;
+            for (const object of page.objects) {
+                if (controller.signal.aborted)
+                    break;
+                const relative = relativeKey(object.key, prefix);
+                if (relative === undefined || relative === '' || !inScope(relative, object.key))
+                    continue;
+                const mapping = mapKey(relative, platform);
+                if (mapping.kind === 'refused') {
+                    refuse(object.key, mapping.reason);
+                    continue;
+                }
+                if (mapping.kind === 'folder') {
+                    expected.add(mapping.relative);
+                    if (!request.dryRun)
+                        await ensureFolder(root, localPath(root, mapping.relative), safeFolders);
+                    continue;
+                }
+                if (caseInsensitive(platform)) {
+                    const clash = folded.get(foldedPath(mapping.relative));
+                    if (clash !== undefined) {
+                        refuse(object.key, `it differs only in case from '${clash}', and this file system ignores case`);
+                        continue;
+                    }
+                    folded.set(foldedPath(mapping.relative), object.key);
+                }
+                expected.add(mapping.relative);
+                if (ARCHIVE_CLASSES.has(object.storageClass)) {
+                    archived.push(object.key);
+                    if (known?.has(object.key))
+                        entries.set(object.key, known.get(object.key));
+                    continue;
+                }
+                const task = handle(object, mapping.relative).catch((error) => {
+                    failures.push({ key: object.key, error });
+                    if (controller.signal.aborted)
+                        return;
+                    client.logger.warning(`'${object.key}' failed: ${errorMessage(error)}`);
+                });
+                active.add(task);
+                void task.finally(() => active.delete(task));
+                if (active.size >= maxActive)
+                    await Promise.race(active);
+            }
+            if (controller.signal.aborted)
+                break;
+        }
+    }
+    catch (error) {
+        listingError = error;
+    }
+    await Promise.all(active);
+    deps.signal?.removeEventListener('abort', onAbort);
+    if (archived.length > 0) {
+        const shown = archived.slice(0, 5).join(', ');
+        client.logger.warning(`${archived.length} ARCHIVE / DEEP_ARCHIVE object(s) not downloaded (restore them first): ${shown}${archived.length > 5 ? ', …' : ''}`);
+    }
+    const complete = listingError === undefined && failures.length === 0 && !controller.signal.aborted;
+    let deleted = 0;
+    if (request.delete && complete) {
+        for (const file of await strayFiles(root, expected, prefix, inScope)) {
+            files.push({
+                key: `${prefix}${file.relative}`,
+                path: file.relative,
+                size: file.size,
+                action: 'delete',
+            });
+            if (!request.dryRun)
+                await (0,promises_.rm)(localPath(root, file.relative), { force: true });
+            deleted++;
+        }
+    }
+    else if (request.delete) {
+        client.logger.warning('Nothing was deleted: the listing or a download failed, so the mirror is incomplete');
+    }
+    let manifest;
+    if (!request.dryRun) {
+        manifest = await writeManifest(root, { bucket: client.connection.bucket, prefix, objects: entries });
+    }
+    const result = {
+        destination: root,
+        downloaded: files.filter((f) => f.action === 'download').length,
+        skipped: files.filter((f) => f.action === 'skip').length,
+        deleted,
+        bytesDownloaded,
+        files,
+        refused,
+        archived,
+        ...(manifest === undefined ? {} : { manifest }),
+        listRequests,
+        elapsedMs: Date.now() - started,
+    };
+    if (listingError !== undefined) {
+        throw new MirrorError(`Listing '${prefix}' failed: ${errorMessage(listingError)}`, result, listingError);
+    }
+    if (deps.signal?.aborted)
+        throw deps.signal.reason;
+    if (failures.length > 0) {
+        const first = failures[0];
+        throw new MirrorError(`${failures.length} of ${result.downloaded} download(s) failed; first: ${errorMessage(first.error)}`, result, first.error);
+    }
+    return result;
+}
+function onProgress(deps) {
+    return {
+        ...(deps.onStart ? { onStart: deps.onStart } : {}),
+        ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
+    };
+}
+function downloadRequest(request, key, destination) {
+    return {
+        key,
+        conditions: {},
+        responseOverrides: {},
+        destination,
+        partSize: request.partSize,
+        concurrency: request.concurrency,
+        crc: request.crc,
+        overwrite: 'always',
+        ...(request.trafficLimit === undefined ? {} : { trafficLimit: request.trafficLimit }),
+        ...(request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey }),
+    };
+}
+function infoFromListing(object) {
+    return {
+        key: object.key,
+        etag: object.etag,
+        size: object.size,
+        lastModified: object.lastModified,
+        storageClass: object.storageClass,
+    };
+}
+function entryFor(info, file, localSize, localMtimeMs) {
+    return {
+        key: info.key,
+        etag: info.etag,
+        ...(info.versionId === undefined ? {} : { 'version-id': info.versionId }),
+        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        size: info.size,
+        path: file,
+        'local-size': localSize,
+        'local-mtime-ms': localMtimeMs,
+    };
+}
+/** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */
+async function decide(client, request, object, target, file, recorded, signal) {
+    if (request.overwrite === 'always')
+        return { action: 'download' };
+    const local = await (0,promises_.lstat)(target).catch(() => undefined);
+    if (local === undefined)
+        return { action: 'download' };
+    if (!local.isFile()) {
+        throw new Error(`'${object.key}' cannot be written: ${file} exists and is not a regular file (a folder or a link)`);
+    }
+    if (request.overwrite === 'never')
+        return { action: 'skip', reason: 'exists (overwrite: never)' };
+    if (recorded !== undefined &&
+        recorded.etag === object.etag &&
+        recorded.size === object.size &&
+        recorded['local-size'] === local.size &&
+        recorded['local-mtime-ms'] === local.mtimeMs) {
+        return { action: 'skip', reason: 'unchanged (manifest)', entry: { ...recorded, path: file } };
+    }
+    if (local.size !== object.size)
+        return { action: 'download' };
+    let info = infoFromListing(object);
+    if (plainMd5Etag(object.etag) === undefined) {
+        // A multipart ETag is no MD5: ask COS for the object's CRC64 to compare with.
+        const head = await headObject(client, object.key, accessFor(request), {}, signal);
+        if (head.kind !== 'found' || head.info.etag !== object.etag)
+            return { action: 'download' };
+        info = head.info;
+    }
+    if (await localFileMatches(target, local.size, info)) {
+        return {
+            action: 'skip',
+            reason: 'unchanged (content)',
+            entry: entryFor(info, file, local.size, local.mtimeMs),
+        };
+    }
+    return { action: 'download' };
+}
+function accessFor(request) {
+    return request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey };
+}
+/**
+ * Creates `folder` under `root` one segment at a time, refusing to pass through a symlink or a
+ * file, so a link planted in the destination can never lead a write outside it.
+ */
+async function ensureFolder(root, folder, safe) {
+    if (safe.has(folder))
+        return;
+    const relative = external_node_path_.relative(root, folder);
+    if (relative.startsWith('..') || external_node_path_.isAbsolute(relative)) {
+        throw new Error(`refusing to create a folder outside the destination: ${folder}`);
+    }
+    let current = root;
+    for (const segment of relative.split(external_node_path_.sep)) {
+        if (segment === '')
+            continue;
+        current = external_node_path_.join(current, segment);
+        if (safe.has(current))
+            continue;
+        const info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info === undefined) {
+            await (0,promises_.mkdir)(current).catch((error) => {
+                if (error.code !== 'EEXIST')
+                    throw error;
+            });
+            const made = await (0,promises_.lstat)(current);
+            if (!made.isDirectory())
+                throw new Error(`${current} is not a folder`);
+        }
+        else if (info.isSymbolicLink()) {
+            throw new Error(`refusing to follow the symlink ${current} found in the destination`);
+        }
+        else if (!info.isDirectory()) {
+            throw new Error(`${current} is a file, but a key needs it to be a folder`);
+        }
+        safe.add(current);
+    }
+}
+/** Files under `root` that the listing does not hold, within the filters' scope; never follows links. */
+async function strayFiles(root, expected, prefix, inScope) {
+    const stray = [];
+    const walk = async (folder, relative) => {
+        for (const entry of await (0,promises_.readdir)(folder, { withFileTypes: true })) {
+            const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
+            if (entry.isDirectory()) {
+                await walk(external_node_path_.join(folder, entry.name), rel);
+            }
+            else if (entry.isFile() || entry.isSymbolicLink()) {
+                if (rel === MANIFEST_NAME || OWN_FILE.test(entry.name) || expected.has(rel))
+                    continue;
+                if (!inScope(rel, `${prefix}${rel}`))
+                    continue;
+                const info = await (0,promises_.lstat)(external_node_path_.join(folder, entry.name));
+                stray.push({ relative: rel, size: info.size });
+            }
+        }
+    };
+    const exists = await (0,promises_.lstat)(root).catch(() => undefined);
+    if (exists?.isDirectory())
+        await walk(root, '');
+    return stray.sort((a, b) => (a.relative < b.relative ? -1 : 1));
+}
+
 ;// CONCATENATED MODULE: ./lib/core/download.js
+
 
 
 async function download(options, deps = {}) {
     const target = options.target;
-    if (target.kind === 'prefix') {
-        throw new Error('prefix mirroring is not available in this version yet; download objects one key at a time');
-    }
     const client = new CosClient(options.connection, {
         ...deps.client,
         ...(deps.logger ? { logger: deps.logger } : {}),
@@ -84045,6 +87169,28 @@ async function download(options, deps = {}) {
         connections: Math.max(options.concurrency, 1),
     });
     try {
+        if (target.kind === 'prefix') {
+            const mirror = await mirrorPrefix(client, {
+                prefix: target.prefix,
+                include: target.include,
+                exclude: target.exclude,
+                delete: target.delete,
+                ...(target.shard === undefined ? {} : { shard: target.shard }),
+                destination: options.destination,
+                partSize: options.partSize,
+                concurrency: options.concurrency,
+                crc: options.crc,
+                overwrite: options.overwrite,
+                dryRun: options.dryRun,
+                ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
+                ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
+            }, {
+                ...(deps.signal ? { signal: deps.signal } : {}),
+                ...(deps.onStart ? { onStart: deps.onStart } : {}),
+                ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
+            });
+            return { kind: 'prefix', mirror, dryRun: options.dryRun };
+        }
         const object = await downloadObject(client, {
             key: target.key,
             ...(target.versionId === undefined ? {} : { versionId: target.versionId }),
@@ -84056,6 +87202,7 @@ async function download(options, deps = {}) {
             concurrency: options.concurrency,
             crc: options.crc,
             overwrite: options.overwrite,
+            dryRun: options.dryRun,
             ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
             ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
         }, {
@@ -84128,9 +87275,11 @@ function formatProgress(s) {
 ;// CONCATENATED MODULE: ./lib/core/outputs.js
 
 function outputsFor(result) {
-    const object = result.object;
+    return result.kind === 'object' ? objectOutputs(result.object) : mirrorOutputs(result.mirror);
+}
+function objectOutputs(object) {
     if (object.status === 'not-modified') {
-        return { path: object.path, 'not-modified': 'true' };
+        return { path: object.path, 'not-modified': 'true', 'bytes-downloaded': '0' };
     }
     const info = object.info;
     const lastModified = new Date(info.lastModified);
@@ -84146,21 +87295,38 @@ function outputsFor(result) {
         'bytes-downloaded': String(object.bytesDownloaded),
     };
 }
+function mirrorOutputs(mirror) {
+    return {
+        path: mirror.destination,
+        'files-downloaded': String(mirror.downloaded),
+        'files-skipped': String(mirror.skipped),
+        'files-deleted': String(mirror.deleted),
+        'bytes-downloaded': String(mirror.bytesDownloaded),
+        manifest: mirror.manifest ?? '',
+    };
+}
 function summaryFor(result) {
-    const object = result.object;
+    return result.kind === 'object'
+        ? [objectSummary(result.object)]
+        : mirrorSummary(result.mirror, result.dryRun);
+}
+function objectSummary(object) {
     const header = ['Key', 'Result', 'Size', 'ETag', 'CRC64', 'Path'];
     if (object.status === 'not-modified') {
         return { heading: 'COS download', header, rows: [['', 'not modified (304)', '', '', '', object.path]] };
     }
+    const outcome = object.status === 'downloaded'
+        ? `downloaded (CRC64 ${object.crcCheck})`
+        : object.status === 'would-download'
+            ? 'would download (dry run)'
+            : `skipped: ${object.reason ?? ''}`;
     return {
         heading: 'COS download',
         header,
         rows: [
             [
                 object.info.key,
-                object.status === 'downloaded'
-                    ? `downloaded (CRC64 ${object.crcCheck})`
-                    : `skipped: ${object.reason ?? ''}`,
+                outcome,
                 formatBytes(object.length),
                 object.info.etag,
                 object.info.crc64 ?? '',
@@ -84168,6 +87334,104 @@ function summaryFor(result) {
             ],
         ],
     };
+}
+function mirrorSummary(mirror, dryRun) {
+    const seconds = Math.max(mirror.elapsedMs, 1) / 1000;
+    const verb = dryRun ? 'would be ' : '';
+    const totals = {
+        heading: dryRun ? 'COS mirror (dry run: nothing written)' : 'COS mirror',
+        header: [
+            'Downloaded',
+            'Skipped (unchanged)',
+            'Deleted',
+            'Bytes',
+            'Throughput',
+            'Refused keys',
+            'Archived',
+        ],
+        rows: [
+            [
+                `${mirror.downloaded} ${verb}`.trim(),
+                String(mirror.skipped),
+                `${mirror.deleted} ${verb}`.trim(),
+                formatBytes(mirror.bytesDownloaded),
+                `${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`,
+                String(mirror.refused.length),
+                String(mirror.archived.length),
+            ],
+        ],
+    };
+    const largest = mirror.files
+        .filter((f) => f.action === 'download')
+        .sort((a, b) => b.size - a.size)
+        .slice(0, 10);
+    const tables = [totals];
+    if (largest.length > 0) {
+        tables.push({
+            heading: dryRun ? 'Largest files to download' : 'Largest files downloaded',
+            header: ['Key', 'Size', 'Path'],
+            rows: largest.map((f) => [f.key, formatBytes(f.size), f.path]),
+        });
+    }
+    if (mirror.refused.length > 0) {
+        tables.push({
+            heading: 'Keys not written (unsafe as local paths)',
+            header: ['Key', 'Reason'],
+            rows: mirror.refused.slice(0, 50).map((r) => [JSON.stringify(r.key), r.reason]),
+        });
+    }
+    return tables;
+}
+/** Human lines telling what a run did (or, in a dry run, would do): the action logs them, the CLI prints them. */
+function describeResult(result) {
+    if (result.kind === 'prefix')
+        return describeMirror(result.mirror, result.dryRun);
+    const object = result.object;
+    switch (object.status) {
+        case 'not-modified':
+            return [`Not modified (304): nothing written to ${object.path}`];
+        case 'skipped':
+            return [`Skipped ${object.path}: ${object.reason ?? 'unchanged'}`];
+        case 'would-download':
+            return [
+                `Dry run: would download '${object.info.key}' (${formatBytes(object.length)}) to ${object.path}`,
+            ];
+        case 'downloaded': {
+            const check = object.crcCheck === 'verified'
+                ? `CRC64 ${object.info.crc64} verified`
+                : object.crcCheck === 'no-crc-header'
+                    ? 'COS sent no CRC64 for this object (an old object): length verified only'
+                    : object.crcCheck === 'partial-range'
+                        ? "a byte range: COS's CRC64 covers the whole object, length verified"
+                        : 'CRC64 check disabled (crc: false): length verified only';
+            return [`Downloaded '${object.info.key}' (${formatBytes(object.length)}) to ${object.path}; ${check}`];
+        }
+    }
+}
+function describeMirror(mirror, dryRun) {
+    const lines = [];
+    if (dryRun) {
+        for (const file of mirror.files) {
+            const what = file.action === 'download' ? 'download' : file.action === 'delete' ? 'delete  ' : 'skip    ';
+            lines.push(`${what} ${file.path} (${formatBytes(file.size)})${file.reason ? `: ${file.reason}` : ''}`);
+        }
+    }
+    const seconds = Math.max(mirror.elapsedMs, 1) / 1000;
+    const would = dryRun ? 'Dry run, nothing written: would download' : 'Downloaded';
+    lines.push(`${would} ${mirror.downloaded} file(s), ${formatBytes(mirror.bytesDownloaded || sumOf(mirror, 'download'))}; ` +
+        `skipped ${mirror.skipped} unchanged; ${dryRun ? 'would delete' : 'deleted'} ${mirror.deleted}` +
+        (dryRun
+            ? ''
+            : `; ${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`) +
+        ` (${mirror.listRequests} listing request(s))`);
+    if (mirror.refused.length > 0)
+        lines.push(`${mirror.refused.length} key(s) refused as unsafe local paths`);
+    if (mirror.archived.length > 0)
+        lines.push(`${mirror.archived.length} ARCHIVE object(s) not downloaded`);
+    return lines;
+}
+function sumOf(mirror, action) {
+    return mirror.files.filter((f) => f.action === action).reduce((total, f) => total + f.size, 0);
 }
 
 ;// CONCATENATED MODULE: external "os"
@@ -87127,11 +90391,16 @@ const realCore = {
     warning: (message) => warning(message),
     debug: (message) => core_debug(message),
     isDebug: () => isDebug(),
-    writeSummary: async (table) => {
-        await summary
-            .addHeading(table.heading, 3)
-            .addTable([table.header.map((data) => ({ data, header: true })), ...table.rows.map((row) => [...row])])
-            .write();
+    writeSummary: async (tables) => {
+        for (const table of tables) {
+            summary
+                .addHeading(table.heading, 3)
+                .addTable([
+                table.header.map((data) => ({ data, header: true })),
+                ...table.rows.map((row) => [...row]),
+            ]);
+        }
+        await summary.write();
     },
 };
 
@@ -87171,7 +90440,8 @@ async function run(deps = {}) {
         const result = await withProgressLog(core, deps.progressIntervalMs ?? 10_000, (onStart, onBytes) => download(options, { logger, onStart, onBytes, signal: deps.signal ?? cancelOnSignals() }));
         for (const [name, value] of Object.entries(outputsFor(result)))
             core.setOutput(name, value);
-        logResult(core, result);
+        for (const line of describeResult(result))
+            core.info(line);
         await core.writeSummary(summaryFor(result)).catch((error) => {
             core.warning(`Could not write the job summary: ${errorMessage(error)}`);
         });
@@ -87231,27 +90501,6 @@ async function withProgressLog(core, intervalMs, body) {
         clearInterval(timer);
     }
 }
-function logResult(core, result) {
-    const object = result.object;
-    switch (object.status) {
-        case 'not-modified':
-            core.info(`Not modified: nothing written to ${object.path}`);
-            return;
-        case 'skipped':
-            core.info(`Skipped ${object.path}: ${object.reason ?? 'unchanged'}`);
-            return;
-        case 'downloaded': {
-            const check = object.crcCheck === 'verified'
-                ? `CRC64 ${object.info.crc64} verified`
-                : object.crcCheck === 'no-crc-header'
-                    ? 'COS sent no CRC64 for this object (an old object): length verified only'
-                    : object.crcCheck === 'partial-range'
-                        ? "a byte range: COS's CRC64 covers the whole object, length verified"
-                        : 'CRC64 check disabled (crc: false): length verified only';
-            core.info(`Downloaded ${object.length} bytes to ${object.path}; ${check}`);
-        }
-    }
-}
 
 
 /***/ }),
@@ -87260,7 +90509,7 @@ function logResult(core, result) {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1249);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6118);
 
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Options } from '../../src/config/options.js';
 import { parseOptions, type RawInputs } from '../../src/config/parse.js';
-import { download, type RunDeps } from '../../src/core/download.js';
+import { download, type ObjectRunResult, type RunDeps } from '../../src/core/download.js';
 import type { Logger } from '../../src/core/runtime.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
+import type { MirrorResult } from '../../src/transfer/mirror.js';
 
 export const SECRET_ID = 'AKIDtestsecretid0000000000000000';
 export const SECRET_KEY = 'test-secret-key-never-printed-0123456789';
@@ -59,10 +60,18 @@ export function recordingLogger(): LogLines {
   };
 }
 
-/** Runs the core with instant retry sleeps (the backoff is still computed and logged). */
-export function run(options: Options, deps: RunDeps = {}) {
-  return download(options, {
-    clock: { now: () => Date.now(), sleep: async () => {} },
-    ...deps,
-  });
+const instant = { now: () => Date.now(), sleep: async () => {} };
+
+/** Runs a single-object download with instant retry sleeps (the backoff is still computed and logged). */
+export async function run(options: Options, deps: RunDeps = {}): Promise<ObjectRunResult> {
+  const result = await download(options, { clock: instant, ...deps });
+  if (result.kind !== 'object') throw new Error('expected a single-object result');
+  return result;
+}
+
+/** Runs a prefix mirror with instant retry sleeps. */
+export async function runMirror(options: Options, deps: RunDeps = {}): Promise<MirrorResult> {
+  const result = await download(options, { clock: instant, ...deps });
+  if (result.kind !== 'prefix') throw new Error('expected a prefix result');
+  return result.mirror;
 }

@@ -12,7 +12,7 @@ export interface ActionCore {
   warning(message: string): void;
   debug(message: string): void;
   isDebug(): boolean;
-  writeSummary(table: SummaryTable): Promise<void>;
+  writeSummary(tables: readonly SummaryTable[]): Promise<void>;
 }
 
 export const realCore: ActionCore = {
@@ -24,10 +24,15 @@ export const realCore: ActionCore = {
   warning: (message) => actionsCore.warning(message),
   debug: (message) => actionsCore.debug(message),
   isDebug: () => actionsCore.isDebug(),
-  writeSummary: async (table) => {
-    await actionsCore.summary
-      .addHeading(table.heading, 3)
-      .addTable([table.header.map((data) => ({ data, header: true })), ...table.rows.map((row) => [...row])])
-      .write();
+  writeSummary: async (tables) => {
+    for (const table of tables) {
+      actionsCore.summary
+        .addHeading(table.heading, 3)
+        .addTable([
+          table.header.map((data) => ({ data, header: true })),
+          ...table.rows.map((row) => [...row]),
+        ]);
+    }
+    await actionsCore.summary.write();
   },
 };

@@ -2,8 +2,8 @@
 import { statSync } from 'node:fs';
 import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
-import { download, type RunResult } from '../core/download.js';
-import { outputsFor, summaryFor } from '../core/outputs.js';
+import { download } from '../core/download.js';
+import { describeResult, outputsFor, summaryFor } from '../core/outputs.js';
 import { formatProgress, Progress } from '../core/progress.js';
 import { errorMessage, type Logger } from '../core/runtime.js';
 import { type ActionCore, realCore } from './core.js';
@@ -42,7 +42,7 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       download(options, { logger, onStart, onBytes, signal: deps.signal ?? cancelOnSignals() }),
     );
     for (const [name, value] of Object.entries(outputsFor(result))) core.setOutput(name, value);
-    logResult(core, result);
+    for (const line of describeResult(result)) core.info(line);
     await core.writeSummary(summaryFor(result)).catch((error: unknown) => {
       core.warning(`Could not write the job summary: ${errorMessage(error)}`);
     });
@@ -107,28 +107,5 @@ async function withProgressLog<T>(
     );
   } finally {
     clearInterval(timer);
-  }
-}
-
-function logResult(core: ActionCore, result: RunResult): void {
-  const object = result.object;
-  switch (object.status) {
-    case 'not-modified':
-      core.info(`Not modified: nothing written to ${object.path}`);
-      return;
-    case 'skipped':
-      core.info(`Skipped ${object.path}: ${object.reason ?? 'unchanged'}`);
-      return;
-    case 'downloaded': {
-      const check =
-        object.crcCheck === 'verified'
-          ? `CRC64 ${object.info.crc64} verified`
-          : object.crcCheck === 'no-crc-header'
-            ? 'COS sent no CRC64 for this object (an old object): length verified only'
-            : object.crcCheck === 'partial-range'
-              ? "a byte range: COS's CRC64 covers the whole object, length verified"
-              : 'CRC64 check disabled (crc: false): length verified only';
-      core.info(`Downloaded ${object.length} bytes to ${object.path}; ${check}`);
-    }
   }
 }

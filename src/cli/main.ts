@@ -4,7 +4,7 @@ import { InputError } from '../config/errors.js';
 import { INPUT_NAMES, INPUTS, type InputName, type InputSpec, OUTPUTS } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
 import { download, type RunResult } from '../core/download.js';
-import { outputsFor } from '../core/outputs.js';
+import { describeResult, outputsFor } from '../core/outputs.js';
 import { formatProgress, Progress } from '../core/progress.js';
 import { errorMessage, type Logger } from '../core/runtime.js';
 
@@ -179,13 +179,19 @@ export const VERSION = '0.1.0';
 function printResult(io: CliIo, result: RunResult, json: boolean): void {
   const outputs = outputsFor(result);
   if (json) {
-    io.stdout.write(`${JSON.stringify({ ok: true, status: result.object.status, ...outputs }, null, 2)}\n`);
+    const status = result.kind === 'object' ? result.object.status : result.dryRun ? 'dry-run' : 'mirrored';
+    const files =
+      result.kind === 'prefix'
+        ? {
+            files: result.mirror.files,
+            refused: result.mirror.refused,
+            archived: result.mirror.archived,
+          }
+        : {};
+    io.stdout.write(`${JSON.stringify({ ok: true, status, ...outputs, ...files }, null, 2)}\n`);
     return;
   }
-  const object = result.object;
-  if (object.status === 'not-modified') io.stdout.write(`not modified: nothing written to ${object.path}\n`);
-  else if (object.status === 'skipped') io.stdout.write(`skipped ${object.path}: ${object.reason ?? ''}\n`);
-  else io.stdout.write(`downloaded ${object.info.key} → ${object.path} (CRC64 ${object.crcCheck})\n`);
+  for (const line of describeResult(result)) io.stdout.write(`${line}\n`);
   for (const name of Object.keys(OUTPUTS)) {
     const value = outputs[name as keyof typeof outputs];
     if (value !== undefined && value !== '') io.stdout.write(`  ${name}: ${value}\n`);

@@ -2,6 +2,7 @@
 import type { Options } from '../config/options.js';
 import { type ClientDeps, CosClient } from '../cos/client.js';
 import { type DownloadDeps, downloadObject, type ObjectDownloadResult } from '../transfer/download-object.js';
+import { type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
 import type { Clock, Logger } from './runtime.js';
 
 export interface RunDeps {
@@ -19,15 +20,16 @@ export interface ObjectRunResult {
   readonly object: ObjectDownloadResult;
 }
 
-export type RunResult = ObjectRunResult;
+export interface PrefixRunResult {
+  readonly kind: 'prefix';
+  readonly mirror: MirrorResult;
+  readonly dryRun: boolean;
+}
+
+export type RunResult = ObjectRunResult | PrefixRunResult;
 
 export async function download(options: Options, deps: RunDeps = {}): Promise<RunResult> {
   const target = options.target;
-  if (target.kind === 'prefix') {
-    throw new Error(
-      'prefix mirroring is not available in this version yet; download objects one key at a time',
-    );
-  }
   const client = new CosClient(options.connection, {
     ...deps.client,
     ...(deps.logger ? { logger: deps.logger } : {}),
@@ -35,6 +37,32 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
     connections: Math.max(options.concurrency, 1),
   });
   try {
+    if (target.kind === 'prefix') {
+      const mirror = await mirrorPrefix(
+        client,
+        {
+          prefix: target.prefix,
+          include: target.include,
+          exclude: target.exclude,
+          delete: target.delete,
+          ...(target.shard === undefined ? {} : { shard: target.shard }),
+          destination: options.destination,
+          partSize: options.partSize,
+          concurrency: options.concurrency,
+          crc: options.crc,
+          overwrite: options.overwrite,
+          dryRun: options.dryRun,
+          ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
+          ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
+        },
+        {
+          ...(deps.signal ? { signal: deps.signal } : {}),
+          ...(deps.onStart ? { onStart: deps.onStart } : {}),
+          ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
+        },
+      );
+      return { kind: 'prefix', mirror, dryRun: options.dryRun };
+    }
     const object = await downloadObject(
       client,
       {
@@ -48,6 +76,7 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
         concurrency: options.concurrency,
         crc: options.crc,
         overwrite: options.overwrite,
+        dryRun: options.dryRun,
         ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
         ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
       },

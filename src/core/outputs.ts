@@ -1,13 +1,18 @@
 // Maps a run's result to the action's outputs and its job-summary table. Pure.
 import type { OutputName } from '../config/inputs.js';
+import type { ObjectDownloadResult } from '../transfer/download-object.js';
+import type { MirrorResult } from '../transfer/mirror.js';
 import type { RunResult } from './download.js';
 import { formatBytes } from './progress.js';
 import type { SummaryTable } from './summary.js';
 
 export function outputsFor(result: RunResult): Partial<Record<OutputName, string>> {
-  const object = result.object;
+  return result.kind === 'object' ? objectOutputs(result.object) : mirrorOutputs(result.mirror);
+}
+
+function objectOutputs(object: ObjectDownloadResult): Partial<Record<OutputName, string>> {
   if (object.status === 'not-modified') {
-    return { path: object.path, 'not-modified': 'true' };
+    return { path: object.path, 'not-modified': 'true', 'bytes-downloaded': '0' };
   }
   const info = object.info;
   const lastModified = new Date(info.lastModified);
@@ -24,21 +29,41 @@ export function outputsFor(result: RunResult): Partial<Record<OutputName, string
   };
 }
 
-export function summaryFor(result: RunResult): SummaryTable {
-  const object = result.object;
+function mirrorOutputs(mirror: MirrorResult): Partial<Record<OutputName, string>> {
+  return {
+    path: mirror.destination,
+    'files-downloaded': String(mirror.downloaded),
+    'files-skipped': String(mirror.skipped),
+    'files-deleted': String(mirror.deleted),
+    'bytes-downloaded': String(mirror.bytesDownloaded),
+    manifest: mirror.manifest ?? '',
+  };
+}
+
+export function summaryFor(result: RunResult): SummaryTable[] {
+  return result.kind === 'object'
+    ? [objectSummary(result.object)]
+    : mirrorSummary(result.mirror, result.dryRun);
+}
+
+function objectSummary(object: ObjectDownloadResult): SummaryTable {
   const header = ['Key', 'Result', 'Size', 'ETag', 'CRC64', 'Path'];
   if (object.status === 'not-modified') {
     return { heading: 'COS download', header, rows: [['', 'not modified (304)', '', '', '', object.path]] };
   }
+  const outcome =
+    object.status === 'downloaded'
+      ? `downloaded (CRC64 ${object.crcCheck})`
+      : object.status === 'would-download'
+        ? 'would download (dry run)'
+        : `skipped: ${object.reason ?? ''}`;
   return {
     heading: 'COS download',
     header,
     rows: [
       [
         object.info.key,
-        object.status === 'downloaded'
-          ? `downloaded (CRC64 ${object.crcCheck})`
-          : `skipped: ${object.reason ?? ''}`,
+        outcome,
         formatBytes(object.length),
         object.info.etag,
         object.info.crc64 ?? '',
@@ -46,4 +71,107 @@ export function summaryFor(result: RunResult): SummaryTable {
       ],
     ],
   };
+}
+
+function mirrorSummary(mirror: MirrorResult, dryRun: boolean): SummaryTable[] {
+  const seconds = Math.max(mirror.elapsedMs, 1) / 1000;
+  const verb = dryRun ? 'would be ' : '';
+  const totals: SummaryTable = {
+    heading: dryRun ? 'COS mirror (dry run: nothing written)' : 'COS mirror',
+    header: [
+      'Downloaded',
+      'Skipped (unchanged)',
+      'Deleted',
+      'Bytes',
+      'Throughput',
+      'Refused keys',
+      'Archived',
+    ],
+    rows: [
+      [
+        `${mirror.downloaded} ${verb}`.trim(),
+        String(mirror.skipped),
+        `${mirror.deleted} ${verb}`.trim(),
+        formatBytes(mirror.bytesDownloaded),
+        `${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`,
+        String(mirror.refused.length),
+        String(mirror.archived.length),
+      ],
+    ],
+  };
+  const largest = mirror.files
+    .filter((f) => f.action === 'download')
+    .sort((a, b) => b.size - a.size)
+    .slice(0, 10);
+  const tables = [totals];
+  if (largest.length > 0) {
+    tables.push({
+      heading: dryRun ? 'Largest files to download' : 'Largest files downloaded',
+      header: ['Key', 'Size', 'Path'],
+      rows: largest.map((f) => [f.key, formatBytes(f.size), f.path]),
+    });
+  }
+  if (mirror.refused.length > 0) {
+    tables.push({
+      heading: 'Keys not written (unsafe as local paths)',
+      header: ['Key', 'Reason'],
+      rows: mirror.refused.slice(0, 50).map((r) => [JSON.stringify(r.key), r.reason]),
+    });
+  }
+  return tables;
+}
+
+/** Human lines telling what a run did (or, in a dry run, would do): the action logs them, the CLI prints them. */
+export function describeResult(result: RunResult): string[] {
+  if (result.kind === 'prefix') return describeMirror(result.mirror, result.dryRun);
+  const object = result.object;
+  switch (object.status) {
+    case 'not-modified':
+      return [`Not modified (304): nothing written to ${object.path}`];
+    case 'skipped':
+      return [`Skipped ${object.path}: ${object.reason ?? 'unchanged'}`];
+    case 'would-download':
+      return [
+        `Dry run: would download '${object.info.key}' (${formatBytes(object.length)}) to ${object.path}`,
+      ];
+    case 'downloaded': {
+      const check =
+        object.crcCheck === 'verified'
+          ? `CRC64 ${object.info.crc64} verified`
+          : object.crcCheck === 'no-crc-header'
+            ? 'COS sent no CRC64 for this object (an old object): length verified only'
+            : object.crcCheck === 'partial-range'
+              ? "a byte range: COS's CRC64 covers the whole object, length verified"
+              : 'CRC64 check disabled (crc: false): length verified only';
+      return [`Downloaded '${object.info.key}' (${formatBytes(object.length)}) to ${object.path}; ${check}`];
+    }
+  }
+}
+
+function describeMirror(mirror: MirrorResult, dryRun: boolean): string[] {
+  const lines: string[] = [];
+  if (dryRun) {
+    for (const file of mirror.files) {
+      const what =
+        file.action === 'download' ? 'download' : file.action === 'delete' ? 'delete  ' : 'skip    ';
+      lines.push(`${what} ${file.path} (${formatBytes(file.size)})${file.reason ? `: ${file.reason}` : ''}`);
+    }
+  }
+  const seconds = Math.max(mirror.elapsedMs, 1) / 1000;
+  const would = dryRun ? 'Dry run, nothing written: would download' : 'Downloaded';
+  lines.push(
+    `${would} ${mirror.downloaded} file(s), ${formatBytes(mirror.bytesDownloaded || sumOf(mirror, 'download'))}; ` +
+      `skipped ${mirror.skipped} unchanged; ${dryRun ? 'would delete' : 'deleted'} ${mirror.deleted}` +
+      (dryRun
+        ? ''
+        : `; ${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`) +
+      ` (${mirror.listRequests} listing request(s))`,
+  );
+  if (mirror.refused.length > 0) lines.push(`${mirror.refused.length} key(s) refused as unsafe local paths`);
+  if (mirror.archived.length > 0) lines.push(`${mirror.archived.length} ARCHIVE object(s) not downloaded`);
+  return lines;
+}
+
+function sumOf(mirror: MirrorResult, action: 'download' | 'delete' | 'skip'): number {
+  return mirror.files.filter((f) => f.action === action).reduce((total, f) => total + f.size, 0);
 }

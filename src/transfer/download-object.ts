@@ -38,6 +38,8 @@ export interface ObjectDownload {
   readonly overwrite: Overwrite;
   readonly trafficLimit?: number;
   readonly sseCustomerKey?: string;
+  /** Stop after deciding: HEAD only, nothing written. */
+  readonly dryRun?: boolean;
 }
 
 export interface DownloadDeps {
@@ -56,7 +58,7 @@ export type CrcCheck = 'verified' | 'disabled' | 'no-crc-header' | 'partial-rang
 export type ObjectDownloadResult =
   | { readonly status: 'not-modified'; readonly path: string }
   | {
-      readonly status: 'downloaded' | 'skipped';
+      readonly status: 'downloaded' | 'skipped' | 'would-download';
       readonly path: string;
       readonly info: ObjectInfo;
       /** Bytes written to `path` (the range length for a range). */
@@ -124,6 +126,16 @@ export async function downloadObject(
     }
   }
 
+  if (request.dryRun) {
+    return {
+      status: 'would-download',
+      path: request.destination,
+      info,
+      length: window.length,
+      bytesDownloaded: 0,
+      crcCheck: request.crc ? (whole ? 'verified' : 'partial-range') : 'disabled',
+    };
+  }
   return fetchObject(client, request, info, window, deps);
 }
 

@@ -1,0 +1,346 @@
+// Prefix mirroring against the emulator, into real temp folders.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RawInputs } from '../src/config/parse.js';
+import { CosClient } from '../src/cos/client.js';
+import type { Emulator } from '../src/emulator/index.js';
+import { MANIFEST_NAME } from '../src/transfer/manifest.js';
+import { type MirrorRequest, type MirrorResult, mirrorPrefix, shardOf } from '../src/transfer/mirror.js';
+import {
+  emulatorWithKeys,
+  type LogLines,
+  optionsFor,
+  recordingLogger,
+  removeFolder,
+  tempFolder,
+} from './helpers/env.js';
+
+let emulator: Emulator;
+let work: string;
+let outside: string;
+let logger: LogLines;
+
+const files: Record<string, Buffer> = {
+  'site/index.html': Buffer.from('<h1>home</h1>'),
+  'site/css/main.css': Buffer.from('body{}'),
+  'site/img/logo.png': randomBytes(40_000),
+  'site/big/video.bin': randomBytes(1_300_000),
+  'site/docs/a.md': Buffer.from('# a'),
+  'site/docs/b.md': Buffer.from('# b'),
+  'site2/not-me.txt': Buffer.from('outside the prefix'),
+};
+
+beforeAll(async () => {
+  emulator = await emulatorWithKeys();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  work = await tempFolder();
+  outside = await tempFolder();
+  logger = recordingLogger();
+  emulator.clearFaults();
+  for (const [key, body] of Object.entries(files)) emulator.put(key, body);
+  emulator.stats.reset();
+});
+afterEach(async () => {
+  await removeFolder(work);
+  await removeFolder(outside);
+});
+
+async function mirror(raw: RawInputs, extra: Partial<MirrorRequest> = {}): Promise<MirrorResult> {
+  const options = optionsFor(emulator, work, {
+    prefix: 'site',
+    destination: 'out',
+    'part-size': '512KiB',
+    ...raw,
+  });
+  if (options.target.kind !== 'prefix') throw new Error('prefix expected');
+  const client = new CosClient(options.connection, {
+    logger,
+    clock: { now: () => Date.now(), sleep: async () => {} },
+  });
+  try {
+    const t = options.target;
+    return await mirrorPrefix(client, {
+      prefix: t.prefix,
+      include: t.include,
+      exclude: t.exclude,
+      delete: t.delete,
+      ...(t.shard ? { shard: t.shard } : {}),
+      destination: options.destination,
+      partSize: options.partSize,
+      concurrency: options.concurrency,
+      crc: options.crc,
+      overwrite: options.overwrite,
+      dryRun: options.dryRun,
+      listPageSize: 2,
+      ...extra,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+async function tree(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        found.push(`${r}/`);
+        await walk(path.join(dir, entry.name), r);
+      } else found.push(r);
+    }
+  };
+  await walk(folder, '');
+  return found.sort();
+}
+
+const out = (rel: string): string => path.join(work, 'out', rel);
+const gets = (): number => emulator.stats.count('get');
+const heads = (): number => emulator.stats.count('head');
+
+describe('mirror', () => {
+  it('mirrors every object under the prefix across listing pages, byte for byte, and writes a manifest', async () => {
+    const result = await mirror({});
+    expect(result.downloaded).toBe(6);
+    expect(result.listRequests).toBe(3);
+    for (const [key, body] of Object.entries(files)) {
+      if (!key.startsWith('site/')) continue;
+      expect(Buffer.compare(await readFile(out(key.slice(5))), body)).toBe(0);
+    }
+    expect(await tree(path.join(work, 'out'))).not.toContain('not-me.txt');
+    expect(result.bytesDownloaded).toBe(
+      Object.entries(files)
+        .filter(([k]) => k.startsWith('site/'))
+        .reduce((n, [, b]) => n + b.length, 0),
+    );
+    const manifest = JSON.parse(await readFile(result.manifest ?? '', 'utf8'));
+    expect(manifest.objects.map((o: { key: string }) => o.key)).toContain('site/big/video.bin');
+    const video = manifest.objects.find((o: { key: string }) => o.key === 'site/big/video.bin');
+    expect(video.crc64).toBe(emulator.versions('site/big/video.bin')[0]?.crc64);
+    expect(video.path).toBe('big/video.bin');
+  });
+
+  it('starts downloading before the listing ends', async () => {
+    emulator.setFaults({ latencyMs: 15 });
+    await mirror({});
+    const kinds = emulator.stats.requests.map((r) => r.kind);
+    expect(kinds.indexOf('get')).toBeLessThan(kinds.lastIndexOf('list'));
+  });
+
+  it('keeps requests in flight within concurrency, shared by small objects and parts', async () => {
+    emulator.setFaults({ latencyMs: 20 });
+    await mirror({ concurrency: '3' });
+    expect(emulator.stats.maxInFlight).toBeLessThanOrEqual(3);
+    expect(emulator.stats.maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('filters with include and exclude globs on the key relative to the prefix', async () => {
+    const result = await mirror({ include: 'docs/**\n*.html', exclude: 'docs/b.md' });
+    expect(result.downloaded).toBe(2);
+    expect(await tree(path.join(work, 'out'))).toEqual([MANIFEST_NAME, 'docs/', 'docs/a.md', 'index.html']);
+  });
+
+  it('makes folders for dir/ markers', async () => {
+    emulator.put('site/empty-dir/', '');
+    await mirror({});
+    expect((await stat(out('empty-dir'))).isDirectory()).toBe(true);
+  });
+
+  it('re-run with nothing changed: no GET and no HEAD, only listing', async () => {
+    await mirror({});
+    emulator.stats.reset();
+    const again = await mirror({});
+    expect(again.downloaded).toBe(0);
+    expect(again.skipped).toBe(6);
+    expect(gets()).toBe(0);
+    expect(heads()).toBe(0);
+    expect(emulator.stats.count()).toBe(emulator.stats.count('list'));
+  });
+
+  it('downloads only what changed', async () => {
+    await mirror({});
+    emulator.put('site/docs/a.md', '# a, edited');
+    emulator.stats.reset();
+    const again = await mirror({});
+    expect(again.downloaded).toBe(1);
+    expect(await readFile(out('docs/a.md'), 'utf8')).toBe('# a, edited');
+    expect(gets()).toBe(1);
+  });
+
+  it('without a manifest, compares MD5 for plain ETags and CRC64 (by HEAD) for multipart ETags', async () => {
+    emulator.put('site/big/video.bin', files['site/big/video.bin'] as Buffer, {
+      etag: '"0123456789abcdef-3"',
+    });
+    await mirror({});
+    await rm(out(MANIFEST_NAME));
+    emulator.stats.reset();
+    const again = await mirror({});
+    expect(again.skipped).toBe(6);
+    expect(gets()).toBe(0);
+    expect(heads()).toBe(1);
+  });
+
+  it('overwrite: always downloads everything, never keeps what exists', async () => {
+    await mirror({});
+    await writeFile(out('index.html'), 'local edit');
+    emulator.stats.reset();
+    await mirror({ overwrite: 'never' });
+    expect(await readFile(out('index.html'), 'utf8')).toBe('local edit');
+    expect(gets()).toBe(0);
+    await mirror({ overwrite: 'always' });
+    expect(await readFile(out('index.html'), 'utf8')).toBe('<h1>home</h1>');
+    expect(gets()).toBeGreaterThanOrEqual(6);
+  });
+
+  it('a local edit is detected through the manifest (size or mtime) and downloaded again', async () => {
+    await mirror({});
+    await writeFile(out('docs/a.md'), '# A');
+    emulator.stats.reset();
+    const again = await mirror({});
+    expect(again.downloaded).toBe(1);
+    expect(await readFile(out('docs/a.md'), 'utf8')).toBe('# a');
+  });
+});
+
+describe('delete, dry-run, shard, archive', () => {
+  it('delete removes local files no longer listed, but leaves files outside the filters', async () => {
+    await mirror({});
+    await writeFile(out('stale.txt'), 'old');
+    await writeFile(out('docs/stale.md'), 'old');
+    const result = await mirror({ delete: 'true', exclude: 'stale.txt' });
+    expect(result.deleted).toBe(1);
+    await expect(stat(out('docs/stale.md'))).rejects.toThrow(/ENOENT/);
+    expect(await readFile(out('stale.txt'), 'utf8')).toBe('old');
+  });
+
+  it('delete does nothing when a download failed', async () => {
+    await mirror({});
+    await writeFile(out('stale.txt'), 'old');
+    emulator.put('site/docs/a.md', 'changed');
+    emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['get'] }] });
+    await expect(mirror({ delete: 'true' })).rejects.toThrow(/1 of 1 download\(s\) failed/);
+    expect(await readFile(out('stale.txt'), 'utf8')).toBe('old');
+    expect(logger.lines.some((l) => /Nothing was deleted/.test(l))).toBe(true);
+  });
+
+  it('delete does nothing when the listing failed', async () => {
+    await mirror({});
+    await writeFile(out('stale.txt'), 'old');
+    emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['list'] }] });
+    await expect(mirror({ delete: 'true' })).rejects.toThrow(/Listing/);
+    expect(await readFile(out('stale.txt'), 'utf8')).toBe('old');
+  });
+
+  it('dry-run lists downloads, skips and deletions with sizes and writes nothing', async () => {
+    const result = await mirror({ 'dry-run': 'true', delete: 'true' });
+    expect(result.downloaded).toBe(6);
+    expect(result.files.find((f) => f.key === 'site/big/video.bin')).toMatchObject({
+      action: 'download',
+      size: 1_300_000,
+    });
+    await expect(stat(path.join(work, 'out'))).rejects.toThrow(/ENOENT/);
+    expect(gets()).toBe(0);
+    await mirror({});
+    await writeFile(out('stale.txt'), 'old');
+    emulator.stats.reset();
+    const plan = await mirror({ 'dry-run': 'true', delete: 'true' });
+    expect(plan.files.filter((f) => f.action === 'skip')).toHaveLength(6);
+    expect(plan.files.filter((f) => f.action === 'delete').map((f) => f.path)).toEqual(['stale.txt']);
+    expect(await readFile(out('stale.txt'), 'utf8')).toBe('old');
+    expect(gets()).toBe(0);
+  });
+
+  it('shards are disjoint and together cover every key', async () => {
+    const seen: string[] = [];
+    for (const i of [1, 2, 3]) {
+      const result = await mirror({ shard: `${i}/3`, destination: `shard-${i}` });
+      const keys = result.files.map((f) => f.key);
+      for (const key of keys) expect(shardOf(key, 3)).toBe(i);
+      seen.push(...keys);
+    }
+    expect(seen.sort()).toEqual(
+      Object.keys(files)
+        .filter((k) => k.startsWith('site/'))
+        .sort(),
+    );
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('does not download ARCHIVE objects, and says which', async () => {
+    emulator.put('site/cold/old.tar', 'frozen', { storageClass: 'ARCHIVE' });
+    const result = await mirror({});
+    expect(result.archived).toEqual(['site/cold/old.tar']);
+    expect(
+      logger.lines.some((l) =>
+        /1 ARCHIVE \/ DEEP_ARCHIVE object\(s\) not downloaded.*site\/cold\/old.tar/.test(l),
+      ),
+    ).toBe(true);
+    await expect(stat(out('cold/old.tar'))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('hostile keys', () => {
+  const evil = [
+    'site/../escape.txt',
+    'site/a/../../escape2.txt',
+    'site//abs.txt',
+    'site/C:/drive.txt',
+    'site/back\\slash.txt',
+    'site/nul\u0000byte',
+    'site/ctl\u0001char',
+    'site/..',
+    'site/.',
+  ];
+
+  it('never writes outside the destination and names every refused key', async () => {
+    for (const key of evil) emulator.put(key, 'evil');
+    const result = await mirror({});
+    expect(result.refused.map((r) => r.key).sort()).toEqual([...evil].sort());
+    for (const key of evil) {
+      expect(logger.lines.some((l) => l.includes(`Skipping '${key}'`))).toBe(true);
+    }
+    expect(await readdir(work)).toEqual(['out']);
+    expect(await tree(path.join(work, 'out'))).not.toContain('escape.txt');
+    expect(result.downloaded).toBe(6);
+    for (const key of evil) emulator.remove(key);
+  });
+
+  it('applies Windows rules on a Windows runner: reserved names, <>:"|?*, trailing dots, case clashes', async () => {
+    const refusedKeys = [
+      'site/CON',
+      'site/aux.txt',
+      'site/a:b.txt',
+      'site/what?.txt',
+      'site/dot.',
+      'site/case/X.md',
+    ];
+    for (const key of [...refusedKeys, 'site/Case/x.md']) emulator.put(key, 'x');
+    const result = await mirror({}, { platform: 'win32' });
+    expect(result.refused.map((r) => r.key).sort()).toEqual([...refusedKeys].sort());
+    expect(result.refused.find((r) => r.key === 'site/case/X.md')?.reason).toMatch(
+      /differs only in case from 'site\/Case\/x.md'/,
+    );
+    for (const key of [...refusedKeys, 'site/Case/x.md']) emulator.remove(key);
+  });
+
+  it('never follows a symlink found in the destination out of it', async () => {
+    await mkdir(path.join(work, 'out'), { recursive: true });
+    await symlink(outside, path.join(work, 'out', 'docs'));
+    await expect(mirror({})).rejects.toThrow(/failed/);
+    expect(logger.lines.some((l) => /refusing to follow the symlink/.test(l))).toBe(true);
+    expect(await readdir(outside)).toEqual([]);
+  });
+});
+
+describe('shard hash', () => {
+  it('hashes keys into shards stably', () => {
+    expect(shardOf('a', 4)).toBe(shardOf('a', 4));
+    expect(createHash('sha1').update('a').digest().readUInt32BE(0) % 4).toBe(shardOf('a', 4) - 1);
+  });
+});
