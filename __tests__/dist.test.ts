@@ -86,6 +86,39 @@ describe('dist/index.js as a runner runs it', () => {
     expect(result.summary).toContain('release/app.tar.gz');
   });
 
+  it('mirrors a prefix and writes the mirror outputs; a re-run skips everything', async () => {
+    emulator.put('site/a.txt', 'a');
+    emulator.put('site/sub/b.txt', 'bb');
+    const inputs = {
+      bucket: emulator.bucket,
+      endpoint: emulator.url,
+      prefix: 'site',
+      destination: 'mirror',
+      'secret-id': SECRET_ID,
+      'secret-key': SECRET_KEY,
+    };
+    const first = await runAction(inputs);
+    expect(first.code).toBe(0);
+    expect(first.outputs).toMatchObject({
+      'files-downloaded': '2',
+      'files-skipped': '0',
+      'files-deleted': '0',
+      'bytes-downloaded': '3',
+      manifest: path.join(work, 'mirror', '.cos-download-manifest.json'),
+      path: path.join(work, 'mirror'),
+    });
+    expect(await readFile(path.join(work, 'mirror', 'sub', 'b.txt'), 'utf8')).toBe('bb');
+    expect(first.summary).toContain('COS mirror');
+    emulator.stats.reset();
+    const again = await runAction(inputs);
+    expect(again.outputs).toMatchObject({
+      'files-downloaded': '0',
+      'files-skipped': '2',
+      'bytes-downloaded': '0',
+    });
+    expect(emulator.stats.count('get')).toBe(0);
+  });
+
   it('fails a bad input with exit 1 and one ::error:: line, before any request', async () => {
     emulator.stats.reset();
     const result = await runAction({

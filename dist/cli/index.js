@@ -47905,7 +47905,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2186);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1477);
 
 // A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
 const controller = new AbortController();
@@ -47925,7 +47925,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2186:
+/***/ 1477:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50312,7 +50312,7 @@ function anynum(str) {
 
 
 /* harmony default export */ const anynum_anynum = (anynum);
-;// CONCATENATED MODULE: ./node_modules/strnum/strnum.js
+;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/node_modules/strnum/strnum.js
 const hexRegex = /^[-+]?0x[a-fA-F0-9]+$/;
 const binRegex = /^0b[01]+$/;
 const octRegex = /^0o[0-7]+$/;
@@ -58286,7 +58286,7 @@ function caseInsensitive(platform) {
 function localPath(root, relative) {
     const full = external_node_path_.resolve(root, ...relative.split('/'));
     const inside = external_node_path_.relative(root, full);
-    if (inside === '' || inside.startsWith('..') || external_node_path_.isAbsolute(inside)) {
+    if (inside === '' || inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(inside)) {
         throw new Error(`refusing to write outside the destination: ${relative}`);
     }
     return full;
@@ -58598,7 +58598,7 @@ async function ensureFolder(root, folder, safe) {
     if (safe.has(folder))
         return;
     const relative = external_node_path_.relative(root, folder);
-    if (relative.startsWith('..') || external_node_path_.isAbsolute(relative)) {
+    if (relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative)) {
         throw new Error(`refusing to create a folder outside the destination: ${folder}`);
     }
     let current = root;
@@ -58653,10 +58653,20 @@ async function strayFiles(root, expected, prefix, inScope) {
 }
 
 ;// CONCATENATED MODULE: ./lib/core/download.js
+// The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+
 
 
 
 async function download(options, deps = {}) {
+    if (options.cache) {
+        throw new InputError({
+            input: 'cache',
+            value: 'true',
+            rule: 'the Actions cache is not available in this version yet',
+            fix: "remove 'cache' (the mirror still skips unchanged files through its manifest)",
+        });
+    }
     const target = options.target;
     const client = new CosClient(options.connection, {
         ...deps.client,

@@ -1,4 +1,5 @@
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+import { InputError } from '../config/errors.js';
 import type { Options } from '../config/options.js';
 import { type ClientDeps, CosClient } from '../cos/client.js';
 import { type DownloadDeps, downloadObject, type ObjectDownloadResult } from '../transfer/download-object.js';
@@ -29,6 +30,14 @@ export interface PrefixRunResult {
 export type RunResult = ObjectRunResult | PrefixRunResult;
 
 export async function download(options: Options, deps: RunDeps = {}): Promise<RunResult> {
+  if (options.cache) {
+    throw new InputError({
+      input: 'cache',
+      value: 'true',
+      rule: 'the Actions cache is not available in this version yet',
+      fix: "remove 'cache' (the mirror still skips unchanged files through its manifest)",
+    });
+  }
   const target = options.target;
   const client = new CosClient(options.connection, {
     ...deps.client,

@@ -399,7 +399,7 @@ function accessFor(request: MirrorRequest) {
 async function ensureFolder(root: string, folder: string, safe: Set<string>): Promise<void> {
   if (safe.has(folder)) return;
   const relative = path.relative(root, folder);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
     throw new Error(`refusing to create a folder outside the destination: ${folder}`);
   }
   let current = root;

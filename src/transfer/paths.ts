@@ -65,7 +65,7 @@ export function caseInsensitive(platform: NodeJS.Platform): boolean {
 export function localPath(root: string, relative: string): string {
   const full = path.resolve(root, ...relative.split('/'));
   const inside = path.relative(root, full);
-  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) {
+  if (inside === '' || inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
     throw new Error(`refusing to write outside the destination: ${relative}`);
   }
   return full;
