@@ -333,6 +333,19 @@ describe('integrity and the canary', () => {
     expect(await listFolder(work)).toEqual(['big.bin']);
   });
 
+  it('does not start over when a condition pinned the old version: fails clearly instead', async () => {
+    const etag = emulator.versions('data/big.bin').at(-1)?.etag ?? '';
+    emulator.setFaults({ etagChangeAfterRequests: 1 });
+    const options = optionsFor(emulator, work, {
+      key: 'data/big.bin',
+      'part-size': '512KiB',
+      concurrency: '1',
+      'if-match': etag,
+    });
+    await expect(run(options)).rejects.toThrow(/changed during the download/);
+    expect(await listFolder(work)).toEqual([]);
+  });
+
   it('fails clearly when the object keeps changing', async () => {
     emulator.setFaults({ etagChangeAfterRequests: 1 });
     const options = optionsFor(emulator, work, {

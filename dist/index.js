@@ -86302,7 +86302,9 @@ async function fetchObject(client, request, known, window, deps = {}) {
             return await fetchVersion(client, request, info, window, deps);
         }
         catch (error) {
-            if (!(error instanceof ObjectChangedError) || restart >= 1 || request.range !== undefined)
+            // A range or a condition was asked of the version that changed: the new one may not satisfy it.
+            const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
+            if (!(error instanceof ObjectChangedError) || restart >= 1 || pinned)
                 throw error;
             client.logger.info(`'${request.key}' changed during the download (its ETag no longer matches): starting over`);
             const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
@@ -87230,6 +87232,8 @@ async function download(options, deps = {}) {
 ;// CONCATENATED MODULE: ./lib/core/progress.js
 // Transfer progress: counts bytes against a total and tells percent, rate and ETA. Pure but for
 // the injected clock reading passed in.
+/** Objects at least this large get a line of their own when they start; smaller ones only count. */
+const ANNOUNCE_BYTES = 16 * 1024 * 1024;
 class Progress {
     #done = 0;
     #total = 0;
@@ -90504,7 +90508,8 @@ async function withProgressLog(core, intervalMs, body) {
         return await body((info, length) => {
             started = true;
             progress.addTotal(length);
-            core.info(`Downloading '${info.key}' (${length} bytes)`);
+            if (length >= ANNOUNCE_BYTES)
+                core.info(`Downloading '${info.key}' (${formatBytes(length)})`);
         }, (count) => progress.add(count));
     }
     finally {

@@ -57798,7 +57798,9 @@ async function fetchObject(client, request, known, window, deps = {}) {
             return await fetchVersion(client, request, info, window, deps);
         }
         catch (error) {
-            if (!(error instanceof ObjectChangedError) || restart >= 1 || request.range !== undefined)
+            // A range or a condition was asked of the version that changed: the new one may not satisfy it.
+            const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
+            if (!(error instanceof ObjectChangedError) || restart >= 1 || pinned)
                 throw error;
             client.logger.info(`'${request.key}' changed during the download (its ETag no longer matches): starting over`);
             const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
@@ -58726,6 +58728,8 @@ async function download(options, deps = {}) {
 ;// CONCATENATED MODULE: ./lib/core/progress.js
 // Transfer progress: counts bytes against a total and tells percent, rate and ETA. Pure but for
 // the injected clock reading passed in.
+/** Objects at least this large get a line of their own when they start; smaller ones only count. */
+const ANNOUNCE_BYTES = 16 * 1024 * 1024;
 class Progress {
     #done = 0;
     #total = 0;
@@ -59139,8 +59143,8 @@ class ProgressPrinter {
         this.#progress ??= new Progress(Date.now());
         this.#progress.addTotal(length);
         const tty = this.#out.isTTY === true;
-        if (!tty)
-            this.#out.write(`downloading ${key} (${length} bytes)\n`);
+        if (!tty && length >= ANNOUNCE_BYTES)
+            this.#out.write(`downloading ${key} (${progress_formatBytes(length)})\n`);
         this.#timer ??= setInterval(() => this.#draw(), tty ? 200 : 10_000);
         this.#timer.unref();
     }

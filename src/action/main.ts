@@ -4,7 +4,7 @@ import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } f
 import { parseOptions, type RawInputs } from '../config/parse.js';
 import { download } from '../core/download.js';
 import { describeResult, outputsFor, summaryFor } from '../core/outputs.js';
-import { formatProgress, Progress } from '../core/progress.js';
+import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
 import { errorMessage, type Logger } from '../core/runtime.js';
 import { type ActionCore, realCore } from './core.js';
 
@@ -101,7 +101,7 @@ async function withProgressLog<T>(
       (info, length) => {
         started = true;
         progress.addTotal(length);
-        core.info(`Downloading '${info.key}' (${length} bytes)`);
+        if (length >= ANNOUNCE_BYTES) core.info(`Downloading '${info.key}' (${formatBytes(length)})`);
       },
       (count) => progress.add(count),
     );

@@ -5,7 +5,7 @@ import { INPUT_NAMES, INPUTS, type InputName, type InputSpec, OUTPUTS } from '..
 import { parseOptions, type RawInputs } from '../config/parse.js';
 import { download, type RunResult } from '../core/download.js';
 import { describeResult, outputsFor } from '../core/outputs.js';
-import { formatProgress, Progress } from '../core/progress.js';
+import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
 import { errorMessage, type Logger } from '../core/runtime.js';
 
 export interface CliIo {
@@ -216,7 +216,7 @@ class ProgressPrinter {
     this.#progress ??= new Progress(Date.now());
     this.#progress.addTotal(length);
     const tty = this.#out.isTTY === true;
-    if (!tty) this.#out.write(`downloading ${key} (${length} bytes)\n`);
+    if (!tty && length >= ANNOUNCE_BYTES) this.#out.write(`downloading ${key} (${formatBytes(length)})\n`);
     this.#timer ??= setInterval(() => this.#draw(), tty ? 200 : 10_000);
     this.#timer.unref();
   }

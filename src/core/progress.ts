@@ -11,6 +11,9 @@ export interface ProgressSnapshot {
   readonly etaMs: number | undefined;
 }
 
+/** Objects at least this large get a line of their own when they start; smaller ones only count. */
+export const ANNOUNCE_BYTES = 16 * 1024 * 1024;
+
 export class Progress {
   #done = 0;
   #total = 0;

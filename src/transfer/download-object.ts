@@ -156,7 +156,9 @@ export async function fetchObject(
     try {
       return await fetchVersion(client, request, info, window, deps);
     } catch (error: unknown) {
-      if (!(error instanceof ObjectChangedError) || restart >= 1 || request.range !== undefined) throw error;
+      // A range or a condition was asked of the version that changed: the new one may not satisfy it.
+      const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
+      if (!(error instanceof ObjectChangedError) || restart >= 1 || pinned) throw error;
       client.logger.info(
         `'${request.key}' changed during the download (its ETag no longer matches): starting over`,
       );
