@@ -27,6 +27,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomFillSync, randomInt } from 'node:crypto';
 import {
   closeSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -37,8 +38,8 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 
 const MiB = 2 ** 20;
 const RUN_LIMIT_MS = 10 * 60_000;
@@ -66,8 +67,8 @@ if (EMULATOR_FROM !== 'dist' && EMULATOR_FROM !== 'src') {
 }
 
 const repo = resolve(import.meta.dirname, '..');
-const cli = join(repo, 'dist/cli/index.js');
-for (const file of [cli, '/usr/bin/time', '/usr/bin/curl']) {
+const distCli = join(repo, 'dist/cli/index.js');
+for (const file of [distCli, '/usr/bin/time', '/usr/bin/curl']) {
   if (!existsSync(file)) throw new Error(`bench: ${file} is missing (the benchmark needs it)`);
 }
 
@@ -157,6 +158,14 @@ const out = join(work, 'out');
 mkdirSync(root);
 mkdirSync(out);
 
+// Snapshot the bundled CLI (self-contained: ncc inlines its dependencies), so a build running in the
+// repository meanwhile cannot change the tool between rounds; note the commit it was built from.
+const git = (...args: string[]): string =>
+  spawnSync('git', args, { cwd: repo, encoding: 'utf8' }).stdout?.trim() ?? '';
+const distAt = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', 'dist') === '' ? '' : ' + uncommitted dist/ changes'}`;
+cpSync(dirname(distCli), join(work, 'cli'), { recursive: true });
+const cli = join(work, 'cli/index.js');
+
 function makeObject(mib: number): BenchObject {
   const key = `random-${mib}MiB.bin`;
   const source = join(root, key);
@@ -204,6 +213,7 @@ function verify(file: string, object: BenchObject, tool: string): void {
 
 // --- The emulator, in its own process.
 
+const loadBefore = loadavg()[0] ?? Number.NaN;
 const objectsStarted = performance.now();
 const main = makeObject(SIZE_MIB);
 const flat = FLAT_MIB > 0 && FLAT_MIB !== SIZE_MIB ? makeObject(FLAT_MIB) : undefined;
@@ -416,20 +426,14 @@ const sdkVersion = (
     version: string;
   }
 ).version;
-const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
-  cwd: repo,
-  encoding: 'utf8',
-}).stdout.trim();
-const distDirty =
-  spawnSync('git', ['status', '--porcelain', 'dist'], { cwd: repo, encoding: 'utf8' }).stdout.trim() !== '';
-
 console.log(
   `Download of one ${SIZE_MIB} MiB random object from the COS emulator (${EMULATOR_FROM}) on 127.0.0.1, ` +
     `median of ${RUNS} interleaved rounds (after ${WARMUP} warm-up), MiB = 2^20 bytes`,
 );
 console.log(
   `node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, curl ${curlVersion}, ` +
-    `cos-nodejs-sdk-v5 ${sdkVersion}, cos-download dist at ${head}${distDirty ? ' (dist/ modified)' : ''}\n`,
+    `cos-nodejs-sdk-v5 ${sdkVersion}, cos-download dist/ at ${distAt}; ` +
+    `1-minute load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? Number.NaN).toFixed(2)} after\n`,
 );
 console.log(
   '| tool | median wall s | median MiB/s | median peak RSS MiB | time ratio vs official SDK defaults | time ratio vs curl |',

@@ -478,8 +478,8 @@ const CRC64_EMPTY = { hi: 0, lo: 0 };
 function crc64Reference(bytes, previous = CRC64_EMPTY) {
     let hi = ~previous.hi >>> 0;
     let lo = ~previous.lo >>> 0;
-    for (const byte of bytes) {
-        const index = (lo ^ byte) & 0xff;
+    for (let i = 0; i < bytes.length; i++) {
+        const index = (lo ^ bytes[i]) & 0xff;
         // crc = (crc >>> 8) ^ table[index], on the two halves.
         lo = (((lo >>> 8) | ((hi & 0xff) << 24)) ^ (TABLE_LO[index] ?? 0)) >>> 0;
         hi = ((hi >>> 8) ^ (TABLE_HI[index] ?? 0)) >>> 0;

@@ -47905,7 +47905,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1477);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8242);
 
 // A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
 const controller = new AbortController();
@@ -47925,7 +47925,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1477:
+/***/ 8242:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56491,6 +56491,7 @@ class CosClient {
             method: request.method,
             headers,
             signal: request.signal ?? null,
+            ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
         });
         const status = response.statusCode;
         if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
@@ -57464,11 +57465,42 @@ function parseCrc64(text) {
     return value <= MAX_CRC ? value : undefined;
 }
 
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./lib/transfer/fetch-part.js
+// One part: a ranged GET pinned to the object's ETag (and version), streamed into the temp file
+// with its CRC computed on the way. A transient failure resumes from the first missing byte.
 
 
 
 
+
+
+/** A Writable that hands every batch of buffered chunks to one async consumer, one batch at a time. */
+class BatchSink extends external_node_stream_.Writable {
+    #consume;
+    #inflight = Promise.resolve();
+    constructor(consume) {
+        super({ highWaterMark: 1024 * 1024 });
+        this.#consume = consume;
+    }
+    _write(chunk, _encoding, callback) {
+        this.#run([chunk], callback);
+    }
+    _writev(chunks, callback) {
+        this.#run(chunks.map((c) => c.chunk), callback);
+    }
+    #run(chunks, callback) {
+        this.#inflight = this.#consume(chunks);
+        this.#inflight.then(() => callback(), (error) => callback(error instanceof Error ? error : new Error(String(error))));
+    }
+    /** Resolves once no batch is being written (after a failure, before a retry reuses the offsets). */
+    async settled() {
+        await this.#inflight.catch(() => { });
+    }
+}
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 /** Requires a 206 whose Content-Range is exactly the bytes asked for, of an object of the known size. */
 function checkPartialResponse(response, first, last, size) {
@@ -57513,6 +57545,7 @@ async function fetchPart(job, part) {
             query,
             headers: { ...fixedHeaders, range: `bytes=${next}-${part.last}` },
             signal,
+            highWaterMark: 1024 * 1024,
         });
         try {
             checkPartialResponse(response, next, part.last, info.size);
@@ -57522,17 +57555,30 @@ async function fetchPart(job, part) {
             throw error;
         }
         objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
-        for await (const chunk of response.body) {
-            if (next + chunk.length > part.last + 1) {
-                response.body.destroy();
+        // The sink batches what arrives while a write is in flight into the next (positional) writev,
+        // so reading and writing overlap. `next` moves only when bytes are written, so a retry resumes
+        // exactly after the last written byte.
+        const sink = new BatchSink(async (chunks) => {
+            let length = 0;
+            for (const chunk of chunks)
+                length += chunk.length;
+            if (next + length > part.last + 1) {
                 throw new ProtocolError(`GET '${info.key}' sent more bytes than bytes=${part.first}-${part.last}`, {
                     transient: false,
                 });
             }
-            await writer.writeAt(chunk, next - base);
-            crc.update(chunk);
-            next += chunk.length;
-            job.onBytes?.(chunk.length);
+            await writer.writevAt(chunks, next - base);
+            for (const chunk of chunks)
+                crc.update(chunk);
+            next += length;
+            job.onBytes?.(length);
+        });
+        try {
+            await (0,external_node_stream_promises_namespaceObject.pipeline)(response.body, sink);
+        }
+        catch (error) {
+            await sink.settled();
+            throw error;
         }
         if (next <= part.last) {
             throw new ProtocolError(`GET '${info.key}' body ended at byte ${next}, before ${part.last + 1}: the connection dropped`, { transient: true });
@@ -57667,13 +57713,20 @@ class TempFile {
             throw new Error(`temp file ${this.path} is already closed`);
         return this.#handle;
     }
-    /** Writes all of `data` at `position`, looping over short writes. */
-    async writeAt(data, position) {
+    /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
+    async writevAt(buffers, position) {
         const handle = this.#open();
-        let done = 0;
-        while (done < data.length) {
-            const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-            done += bytesWritten;
+        const pending = [...buffers];
+        let offset = position;
+        while (pending.length > 0) {
+            const { bytesWritten } = await handle.writev(pending, offset);
+            offset += bytesWritten;
+            let skip = bytesWritten;
+            while (pending.length > 0 && skip >= pending[0].length) {
+                skip -= pending.shift().length;
+            }
+            if (skip > 0 && pending.length > 0)
+                pending[0] = pending[0].subarray(skip);
         }
     }
     async sync() {

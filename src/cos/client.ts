@@ -27,6 +27,8 @@ export interface CosRequest {
   /** Statuses the caller handles itself; any other non-2xx becomes a CosError. */
   readonly accept?: readonly number[];
   readonly signal?: AbortSignal;
+  /** Bytes the response body buffers before pausing the socket (undici's default is 64 KiB). */
+  readonly highWaterMark?: number;
 }
 
 export interface CosResponse {
@@ -96,6 +98,7 @@ export class CosClient {
       method: request.method,
       headers,
       signal: request.signal ?? null,
+      ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
     });
     const status = response.statusCode;
     if ((status >= 200 && status < 300) || request.accept?.includes(status)) {

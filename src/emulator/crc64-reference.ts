@@ -43,8 +43,8 @@ export const CRC64_EMPTY: Crc64Value = { hi: 0, lo: 0 };
 export function crc64Reference(bytes: Uint8Array, previous: Crc64Value = CRC64_EMPTY): Crc64Value {
   let hi = ~previous.hi >>> 0;
   let lo = ~previous.lo >>> 0;
-  for (const byte of bytes) {
-    const index = (lo ^ byte) & 0xff;
+  for (let i = 0; i < bytes.length; i++) {
+    const index = (lo ^ (bytes[i] as number)) & 0xff;
     // crc = (crc >>> 8) ^ table[index], on the two halves.
     lo = (((lo >>> 8) | ((hi & 0xff) << 24)) ^ (TABLE_LO[index] ?? 0)) >>> 0;
     hi = ((hi >>> 8) ^ (TABLE_HI[index] ?? 0)) >>> 0;

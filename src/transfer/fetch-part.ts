@@ -1,5 +1,7 @@
 // One part: a ranged GET pinned to the object's ETag (and version), streamed into the temp file
 // with its CRC computed on the way. A transient failure resumes from the first missing byte.
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ResponseOverrides } from '../config/options.js';
 import { type CosClient, type CosResponse, header } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
@@ -14,7 +16,46 @@ import { Crc64 } from './crc64.js';
 import type { Part } from './plan.js';
 
 export interface PartWriter {
-  writeAt(data: Uint8Array, position: number): Promise<void>;
+  /** Writes the buffers back to back from `position`. */
+  writevAt(buffers: readonly Buffer[], position: number): Promise<void>;
+}
+
+/** A Writable that hands every batch of buffered chunks to one async consumer, one batch at a time. */
+class BatchSink extends Writable {
+  readonly #consume: (chunks: Buffer[]) => Promise<void>;
+  #inflight: Promise<void> = Promise.resolve();
+
+  constructor(consume: (chunks: Buffer[]) => Promise<void>) {
+    super({ highWaterMark: 1024 * 1024 });
+    this.#consume = consume;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#run([chunk], callback);
+  }
+
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.#run(
+      chunks.map((c) => c.chunk),
+      callback,
+    );
+  }
+
+  #run(chunks: Buffer[], callback: (error?: Error | null) => void): void {
+    this.#inflight = this.#consume(chunks);
+    this.#inflight.then(
+      () => callback(),
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
+  /** Resolves once no batch is being written (after a failure, before a retry reuses the offsets). */
+  async settled(): Promise<void> {
+    await this.#inflight.catch(() => {});
+  }
 }
 
 export interface PartJob {
@@ -93,6 +134,7 @@ export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
       query,
       headers: { ...fixedHeaders, range: `bytes=${next}-${part.last}` },
       signal,
+      highWaterMark: 1024 * 1024,
     });
     try {
       checkPartialResponse(response, next, part.last, info.size);
@@ -101,17 +143,27 @@ export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
       throw error;
     }
     objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      if (next + chunk.length > part.last + 1) {
-        response.body.destroy();
+    // The sink batches what arrives while a write is in flight into the next (positional) writev,
+    // so reading and writing overlap. `next` moves only when bytes are written, so a retry resumes
+    // exactly after the last written byte.
+    const sink = new BatchSink(async (chunks) => {
+      let length = 0;
+      for (const chunk of chunks) length += chunk.length;
+      if (next + length > part.last + 1) {
         throw new ProtocolError(`GET '${info.key}' sent more bytes than bytes=${part.first}-${part.last}`, {
           transient: false,
         });
       }
-      await writer.writeAt(chunk, next - base);
-      crc.update(chunk);
-      next += chunk.length;
-      job.onBytes?.(chunk.length);
+      await writer.writevAt(chunks, next - base);
+      for (const chunk of chunks) crc.update(chunk);
+      next += length;
+      job.onBytes?.(length);
+    });
+    try {
+      await pipeline(response.body, sink);
+    } catch (error: unknown) {
+      await sink.settled();
+      throw error;
     }
     if (next <= part.last) {
       throw new ProtocolError(

@@ -43,13 +43,19 @@ export class TempFile {
     return this.#handle;
   }
 
-  /** Writes all of `data` at `position`, looping over short writes. */
-  async writeAt(data: Uint8Array, position: number): Promise<void> {
+  /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
+  async writevAt(buffers: readonly Buffer[], position: number): Promise<void> {
     const handle = this.#open();
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-      done += bytesWritten;
+    const pending = [...buffers];
+    let offset = position;
+    while (pending.length > 0) {
+      const { bytesWritten } = await handle.writev(pending, offset);
+      offset += bytesWritten;
+      let skip = bytesWritten;
+      while (pending.length > 0 && skip >= (pending[0] as Buffer).length) {
+        skip -= (pending.shift() as Buffer).length;
+      }
+      if (skip > 0 && pending.length > 0) pending[0] = (pending[0] as Buffer).subarray(skip);
     }
   }
 
