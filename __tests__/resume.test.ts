@@ -54,6 +54,14 @@ async function waitFor(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+async function waitForAsync(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 function startChild(): ChildProcess {
   return spawn(
     process.execPath,
@@ -90,7 +98,11 @@ describe('resume', () => {
     emulator.setFaults({ latencyMs: 60 });
     const child = startChild();
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    await waitFor(() => emulator.stats.bytesServed >= 5 * PART, '5 parts served');
+    // Kill once a checkpoint vouches for some parts (the disk may be slow to flush on a busy machine).
+    await waitForAsync(async () => {
+      const saved = await readCheckpoint(checkpointPathFor(destination()));
+      return saved !== undefined && saved !== 'corrupt' && saved.parts.size >= 2;
+    }, 'a checkpoint with 2 parts');
     child.kill('SIGKILL');
     await exited;
     expect(await listFolder(work)).toEqual(['big.bin.cos-download', 'big.bin.cos-download.json']);

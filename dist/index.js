@@ -86193,11 +86193,16 @@ class TempFile {
     }
     /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
     static async create(filePath, length) {
-        // Exclusive create after removal: never follow a link planted at the temp path.
-        await (0,promises_.rm)(filePath, { force: true });
-        const handle = await (0,promises_.open)(filePath, 'wx', 0o644);
+        // Exclusive create: never follow a link planted at the temp path. A leftover is removed first.
+        const handle = await (0,promises_.open)(filePath, 'wx', 0o644).catch(async (error) => {
+            if (error.code !== 'EEXIST')
+                throw error;
+            await (0,promises_.rm)(filePath, { force: true });
+            return (0,promises_.open)(filePath, 'wx', 0o644);
+        });
         try {
-            await handle.truncate(length);
+            if (length > 0)
+                await handle.truncate(length);
         }
         catch (error) {
             await handle.close();
@@ -86241,14 +86246,19 @@ class TempFile {
         this.#handle = undefined;
         await handle?.close();
     }
-    /** fsync, close, stamp the mtime, and rename over `destination` (atomic on one file system). */
-    async commit(destination, mtime) {
-        await this.sync();
-        await this.close();
+    /**
+     * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
+     * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
+     */
+    async commit(destination, mtime, options = {}) {
+        const handle = this.#open();
+        await handle.sync();
         if (mtime !== undefined && !Number.isNaN(mtime.getTime()))
-            await (0,promises_.utimes)(this.path, mtime, mtime);
+            await handle.utimes(mtime, mtime);
+        await this.close();
         await (0,promises_.rename)(this.path, destination);
-        await syncDirectory(external_node_path_.dirname(destination));
+        if (options.syncFolder !== false)
+            await syncDirectory(external_node_path_.dirname(destination));
     }
     /** Closes and removes the temp file; never throws. */
     async discard() {
@@ -86373,7 +86383,8 @@ async function fetchVersion(client, request, known, window, deps) {
     const whole = window.first === 0 && window.length === info.size;
     const parts = planParts(window, request.partSize);
     deps.onStart?.(info, window.length);
-    await (0,promises_.mkdir)(external_node_path_.dirname(request.destination), { recursive: true });
+    if (!deps.folderReady)
+        await (0,promises_.mkdir)(external_node_path_.dirname(request.destination), { recursive: true });
     const resume = await openForResume(client, request, info, window, parts.length);
     const done = resume.done;
     const temp = resume.temp;
@@ -86399,8 +86410,9 @@ async function fetchVersion(client, request, known, window, deps) {
         if (stated !== info.crc64 && stated !== undefined)
             info = { ...info, crc64: stated };
         const crcCheck = download_object_checkCrc(request, info, whole, parts, done);
-        await temp.commit(request.destination, new Date(info.lastModified));
-        await checkpoint.remove();
+        await temp.commit(request.destination, new Date(info.lastModified), { syncFolder: !deps.folderReady });
+        if (parts.length > 1)
+            await checkpoint.remove();
         return {
             status: 'downloaded',
             path: request.destination,
@@ -86422,7 +86434,8 @@ async function fetchVersion(client, request, known, window, deps) {
         }
         else {
             await temp.discard();
-            await checkpoint.remove().catch(() => { });
+            if (parts.length > 1)
+                await checkpoint.remove().catch(() => { });
         }
         throw error;
     }
@@ -86871,6 +86884,7 @@ function foldedPath(relative) {
 
 
 
+
 class MirrorError extends Error {
     result;
     constructor(message, result, cause) {
@@ -86927,6 +86941,8 @@ async function mirrorPrefix(client, request, deps = {}) {
     const expected = new Set();
     const folded = new Map();
     const safeFolders = new Set([root]);
+    /** Folders that got a file: each is fsynced once at the end, so the renames in it are durable. */
+    const written = new Set();
     const failures = [];
     let bytesDownloaded = 0;
     let listRequests = 0;
@@ -86951,7 +86967,8 @@ async function mirrorPrefix(client, request, deps = {}) {
         if (request.dryRun)
             return;
         await ensureFolder(root, external_node_path_.dirname(target), safeFolders);
-        const result = await fetchObject(client, downloadRequest(request, object.key, target), infoFromListing(object), { first: 0, length: object.size }, { signal: controller.signal, limit, ...onProgress(deps) });
+        const result = await fetchObject(client, downloadRequest(request, object.key, target), infoFromListing(object), { first: 0, length: object.size }, { signal: controller.signal, limit, folderReady: true, ...onProgress(deps) });
+        written.add(external_node_path_.dirname(target));
         if (result.status !== 'downloaded')
             return;
         bytesDownloaded += result.bytesDownloaded;
@@ -87039,6 +87056,8 @@ async function mirrorPrefix(client, request, deps = {}) {
     else if (request.delete) {
         client.logger.warning('Nothing was deleted: the listing or a download failed, so the mirror is incomplete');
     }
+    for (const folder of written)
+        await syncDirectory(folder);
     let manifest;
     if (!request.dryRun) {
         manifest = await writeManifest(root, { bucket: client.connection.bucket, prefix, objects: entries });

@@ -50,6 +50,11 @@ export interface DownloadDeps {
   readonly onStart?: (info: ObjectInfo, length: number) => void;
   /** The shared request budget (a mirror passes one for all objects); default: p-limit(concurrency). */
   readonly limit?: LimitFunction;
+  /**
+   * The destination's folder exists and was checked, and its fsync is the caller's (a mirror makes
+   * and syncs each folder once, not once per file).
+   */
+  readonly folderReady?: boolean;
 }
 
 /** How the written bytes were checked. */
@@ -181,7 +186,7 @@ async function fetchVersion(
   const whole = window.first === 0 && window.length === info.size;
   const parts = planParts(window, request.partSize);
   deps.onStart?.(info, window.length);
-  await mkdir(path.dirname(request.destination), { recursive: true });
+  if (!deps.folderReady) await mkdir(path.dirname(request.destination), { recursive: true });
   const resume = await openForResume(client, request, info, window, parts.length);
   const done = resume.done;
   const temp = resume.temp;
@@ -209,8 +214,8 @@ async function fetchVersion(
     });
     if (stated !== info.crc64 && stated !== undefined) info = { ...info, crc64: stated };
     const crcCheck = checkCrc(request, info, whole, parts, done);
-    await temp.commit(request.destination, new Date(info.lastModified));
-    await checkpoint.remove();
+    await temp.commit(request.destination, new Date(info.lastModified), { syncFolder: !deps.folderReady });
+    if (parts.length > 1) await checkpoint.remove();
     return {
       status: 'downloaded',
       path: request.destination,
@@ -233,7 +238,7 @@ async function fetchVersion(
       );
     } else {
       await temp.discard();
-      await checkpoint.remove().catch(() => {});
+      if (parts.length > 1) await checkpoint.remove().catch(() => {});
     }
     throw error;
   }

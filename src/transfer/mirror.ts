@@ -15,6 +15,7 @@ import { fetchObject, type ObjectDownload } from './download-object.js';
 import { localFileMatches, plainMd5Etag } from './local-match.js';
 import { MANIFEST_NAME, type ManifestEntry, readManifest, writeManifest } from './manifest.js';
 import { caseInsensitive, foldedPath, localPath, mapKey, relativeKey } from './paths.js';
+import { syncDirectory } from './temp-file.js';
 
 export interface MirrorRequest {
   /** '' (whole bucket) or a folder prefix ending in '/'. */
@@ -137,6 +138,8 @@ export async function mirrorPrefix(
   const expected = new Set<string>();
   const folded = new Map<string, string>();
   const safeFolders = new Set<string>([root]);
+  /** Folders that got a file: each is fsynced once at the end, so the renames in it are durable. */
+  const written = new Set<string>();
   const failures: Array<{ key: string; error: unknown }> = [];
   let bytesDownloaded = 0;
   let listRequests = 0;
@@ -175,8 +178,9 @@ export async function mirrorPrefix(
       downloadRequest(request, object.key, target),
       infoFromListing(object),
       { first: 0, length: object.size },
-      { signal: controller.signal, limit, ...onProgress(deps) },
+      { signal: controller.signal, limit, folderReady: true, ...onProgress(deps) },
     );
+    written.add(path.dirname(target));
     if (result.status !== 'downloaded') return;
     bytesDownloaded += result.bytesDownloaded;
     const local = await stat(target);
@@ -261,6 +265,7 @@ export async function mirrorPrefix(
     );
   }
 
+  for (const folder of written) await syncDirectory(folder);
   let manifest: string | undefined;
   if (!request.dryRun) {
     manifest = await writeManifest(root, { bucket: client.connection.bucket, prefix, objects: entries });

@@ -1,6 +1,6 @@
 // The narrow writer of a download: positional writes into a temp file beside the destination,
 // then fsync + rename into place, or discard. The destination is never opened for writing.
-import { type FileHandle, lstat, open, rename, rm, utimes } from 'node:fs/promises';
+import { type FileHandle, lstat, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
@@ -19,11 +19,14 @@ export class TempFile {
 
   /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
   static async create(filePath: string, length: number): Promise<TempFile> {
-    // Exclusive create after removal: never follow a link planted at the temp path.
-    await rm(filePath, { force: true });
-    const handle = await open(filePath, 'wx', 0o644);
+    // Exclusive create: never follow a link planted at the temp path. A leftover is removed first.
+    const handle = await open(filePath, 'wx', 0o644).catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      await rm(filePath, { force: true });
+      return open(filePath, 'wx', 0o644);
+    });
     try {
-      await handle.truncate(length);
+      if (length > 0) await handle.truncate(length);
     } catch (error: unknown) {
       await handle.close();
       throw error;
@@ -69,13 +72,17 @@ export class TempFile {
     await handle?.close();
   }
 
-  /** fsync, close, stamp the mtime, and rename over `destination` (atomic on one file system). */
-  async commit(destination: string, mtime?: Date): Promise<void> {
-    await this.sync();
+  /**
+   * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
+   * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
+   */
+  async commit(destination: string, mtime?: Date, options: { syncFolder?: boolean } = {}): Promise<void> {
+    const handle = this.#open();
+    await handle.sync();
+    if (mtime !== undefined && !Number.isNaN(mtime.getTime())) await handle.utimes(mtime, mtime);
     await this.close();
-    if (mtime !== undefined && !Number.isNaN(mtime.getTime())) await utimes(this.path, mtime, mtime);
     await rename(this.path, destination);
-    await syncDirectory(path.dirname(destination));
+    if (options.syncFolder !== false) await syncDirectory(path.dirname(destination));
   }
 
   /** Closes and removes the temp file; never throws. */
@@ -86,7 +93,7 @@ export class TempFile {
 }
 
 /** fsync a folder so a rename in it survives a crash; not every platform allows it. */
-async function syncDirectory(folder: string): Promise<void> {
+export async function syncDirectory(folder: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(folder, 'r');
