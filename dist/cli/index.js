@@ -56920,11 +56920,131 @@ async function headObject(client, key, access, conditions, signal) {
     return { kind: 'found', info: objectInfoFrom(key, response, size) };
 }
 
+;// CONCATENATED MODULE: ./lib/transfer/temp-file.js
+// The narrow writer of a download: positional writes into a temp file beside the destination,
+// then fsync + rename into place, or discard. The destination is never opened for writing.
+
+
+/** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
+function tempPathFor(destination) {
+    return `${destination}.cos-download`;
+}
+class TempFile {
+    path;
+    #handle;
+    constructor(filePath, handle) {
+        this.path = filePath;
+        this.#handle = handle;
+    }
+    /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
+    static async create(filePath, length) {
+        // Exclusive create: never follow a link planted at the temp path. A leftover is removed first.
+        const handle = await (0,external_node_fs_promises_.open)(filePath, 'wx', 0o644).catch(async (error) => {
+            if (error.code !== 'EEXIST')
+                throw error;
+            await (0,external_node_fs_promises_.rm)(filePath, { force: true });
+            return (0,external_node_fs_promises_.open)(filePath, 'wx', 0o644);
+        });
+        try {
+            if (length > 0)
+                await handle.truncate(length);
+        }
+        catch (error) {
+            await handle.close();
+            throw error;
+        }
+        return new TempFile(filePath, handle);
+    }
+    /** Opens an existing temp file for more positional writes (a resumed download). */
+    static async reopen(filePath) {
+        const info = await (0,external_node_fs_promises_.lstat)(filePath);
+        if (!info.isFile())
+            throw new Error(`${filePath} is not a regular file`);
+        return new TempFile(filePath, await (0,external_node_fs_promises_.open)(filePath, 'r+'));
+    }
+    #open() {
+        if (this.#handle === undefined)
+            throw new Error(`temp file ${this.path} is already closed`);
+        return this.#handle;
+    }
+    /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
+    async writevAt(buffers, position) {
+        const handle = this.#open();
+        const pending = [...buffers];
+        let offset = position;
+        while (pending.length > 0) {
+            const { bytesWritten } = await handle.writev(pending, offset);
+            offset += bytesWritten;
+            let skip = bytesWritten;
+            while (pending.length > 0 && skip >= pending[0].length) {
+                skip -= pending.shift().length;
+            }
+            if (skip > 0 && pending.length > 0)
+                pending[0] = pending[0].subarray(skip);
+        }
+    }
+    async sync() {
+        await this.#open().sync();
+    }
+    async close() {
+        const handle = this.#handle;
+        this.#handle = undefined;
+        await handle?.close();
+    }
+    /**
+     * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
+     * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
+     */
+    async commit(destination, mtime, options = {}) {
+        const handle = this.#open();
+        await handle.sync();
+        if (mtime !== undefined && !Number.isNaN(mtime.getTime()))
+            await handle.utimes(mtime, mtime);
+        await this.close();
+        await (0,external_node_fs_promises_.rename)(this.path, destination);
+        if (options.syncFolder !== false)
+            await syncDirectory(external_node_path_.dirname(destination));
+    }
+    /** Closes and removes the temp file; never throws. */
+    async discard() {
+        await this.close().catch(() => { });
+        await (0,external_node_fs_promises_.rm)(this.path, { force: true }).catch(() => { });
+    }
+}
+/** Writes a small text file atomically: a sibling `.tmp`, fsync, rename over `filePath`. */
+async function writeFileAtomic(filePath, text, mode) {
+    const temp = `${filePath}.tmp`;
+    const handle = await (0,external_node_fs_promises_.open)(temp, 'w', mode);
+    try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+    await (0,external_node_fs_promises_.rename)(temp, filePath);
+}
+/** fsync a folder so a rename in it survives a crash; not every platform allows it. */
+async function syncDirectory(folder) {
+    let handle;
+    try {
+        handle = await (0,external_node_fs_promises_.open)(folder, 'r');
+        await handle.sync();
+    }
+    catch {
+        // Windows and some file systems refuse to open or fsync a folder.
+    }
+    finally {
+        await handle?.close().catch(() => { });
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
 // The checkpoint of a multipart download: which object version the temp file holds bytes of, and
 // which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
 // atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
 // It never holds a secret: no credentials, no signed URL, no SSE-C key.
+
 
 const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
 function checkpointPathFor(destination) {
@@ -57051,16 +57171,7 @@ async function readCheckpoint(filePath) {
 }
 /** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
 async function writeCheckpoint(filePath, checkpoint) {
-    const temp = `${filePath}.tmp`;
-    const handle = await (0,external_node_fs_promises_.open)(temp, 'w', 0o600);
-    try {
-        await handle.writeFile(serializeCheckpoint(checkpoint), 'utf8');
-        await handle.sync();
-    }
-    finally {
-        await handle.close();
-    }
-    await (0,external_node_fs_promises_.rename)(temp, filePath);
+    await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600);
 }
 async function removeCheckpoint(filePath) {
     await (0,external_node_fs_promises_.rm)(filePath, { force: true });
@@ -57671,112 +57782,6 @@ function formatRange(range) {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/temp-file.js
-// The narrow writer of a download: positional writes into a temp file beside the destination,
-// then fsync + rename into place, or discard. The destination is never opened for writing.
-
-
-/** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
-function tempPathFor(destination) {
-    return `${destination}.cos-download`;
-}
-class TempFile {
-    path;
-    #handle;
-    constructor(filePath, handle) {
-        this.path = filePath;
-        this.#handle = handle;
-    }
-    /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
-    static async create(filePath, length) {
-        // Exclusive create: never follow a link planted at the temp path. A leftover is removed first.
-        const handle = await (0,external_node_fs_promises_.open)(filePath, 'wx', 0o644).catch(async (error) => {
-            if (error.code !== 'EEXIST')
-                throw error;
-            await (0,external_node_fs_promises_.rm)(filePath, { force: true });
-            return (0,external_node_fs_promises_.open)(filePath, 'wx', 0o644);
-        });
-        try {
-            if (length > 0)
-                await handle.truncate(length);
-        }
-        catch (error) {
-            await handle.close();
-            throw error;
-        }
-        return new TempFile(filePath, handle);
-    }
-    /** Opens an existing temp file for more positional writes (a resumed download). */
-    static async reopen(filePath) {
-        const info = await (0,external_node_fs_promises_.lstat)(filePath);
-        if (!info.isFile())
-            throw new Error(`${filePath} is not a regular file`);
-        return new TempFile(filePath, await (0,external_node_fs_promises_.open)(filePath, 'r+'));
-    }
-    #open() {
-        if (this.#handle === undefined)
-            throw new Error(`temp file ${this.path} is already closed`);
-        return this.#handle;
-    }
-    /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
-    async writevAt(buffers, position) {
-        const handle = this.#open();
-        const pending = [...buffers];
-        let offset = position;
-        while (pending.length > 0) {
-            const { bytesWritten } = await handle.writev(pending, offset);
-            offset += bytesWritten;
-            let skip = bytesWritten;
-            while (pending.length > 0 && skip >= pending[0].length) {
-                skip -= pending.shift().length;
-            }
-            if (skip > 0 && pending.length > 0)
-                pending[0] = pending[0].subarray(skip);
-        }
-    }
-    async sync() {
-        await this.#open().sync();
-    }
-    async close() {
-        const handle = this.#handle;
-        this.#handle = undefined;
-        await handle?.close();
-    }
-    /**
-     * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
-     * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
-     */
-    async commit(destination, mtime, options = {}) {
-        const handle = this.#open();
-        await handle.sync();
-        if (mtime !== undefined && !Number.isNaN(mtime.getTime()))
-            await handle.utimes(mtime, mtime);
-        await this.close();
-        await (0,external_node_fs_promises_.rename)(this.path, destination);
-        if (options.syncFolder !== false)
-            await syncDirectory(external_node_path_.dirname(destination));
-    }
-    /** Closes and removes the temp file; never throws. */
-    async discard() {
-        await this.close().catch(() => { });
-        await (0,external_node_fs_promises_.rm)(this.path, { force: true }).catch(() => { });
-    }
-}
-/** fsync a folder so a rename in it survives a crash; not every platform allows it. */
-async function syncDirectory(folder) {
-    let handle;
-    try {
-        handle = await (0,external_node_fs_promises_.open)(folder, 'r');
-        await handle.sync();
-    }
-    catch {
-        // Windows and some file systems refuse to open or fsync a folder.
-    }
-    finally {
-        await handle?.close().catch(() => { });
-    }
-}
-
 ;// CONCATENATED MODULE: ./lib/transfer/download-object.js
 // One object (or a byte range of it) to one file: HEAD for its identity, parts fetched by a bounded
 // pool into a temp file, CRC-64 combined from the parts, then fsync + rename. Nothing reaches the
@@ -58222,6 +58227,7 @@ async function* listPages(client, options) {
 // stat per file and no request. Written atomically; never holds a secret.
 
 
+
 const MANIFEST_NAME = '.cos-download-manifest.json';
 const MANIFEST_FORMAT = 'cos-download-manifest/1';
 function manifestPath(destination) {
@@ -58273,16 +58279,7 @@ async function readManifest(destination) {
 }
 async function writeManifest(destination, manifest) {
     const target = manifestPath(destination);
-    const temp = `${target}.tmp`;
-    const handle = await (0,external_node_fs_promises_.open)(temp, 'w', 0o644);
-    try {
-        await handle.writeFile(serializeManifest(manifest), 'utf8');
-        await handle.sync();
-    }
-    finally {
-        await handle.close();
-    }
-    await (0,external_node_fs_promises_.rename)(temp, target);
+    await writeFileAtomic(target, serializeManifest(manifest), 0o644);
     return target;
 }
 
@@ -58756,19 +58753,8 @@ async function download(options, deps = {}) {
                 exclude: target.exclude,
                 delete: target.delete,
                 ...(target.shard === undefined ? {} : { shard: target.shard }),
-                destination: options.destination,
-                partSize: options.partSize,
-                concurrency: options.concurrency,
-                crc: options.crc,
-                overwrite: options.overwrite,
-                dryRun: options.dryRun,
-                ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
-                ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
-            }, {
-                ...(deps.signal ? { signal: deps.signal } : {}),
-                ...(deps.onStart ? { onStart: deps.onStart } : {}),
-                ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
-            });
+                ...transferOptions(options),
+            }, progressDeps(deps));
             return { kind: 'prefix', mirror, dryRun: options.dryRun };
         }
         const object = await downloadObject(client, {
@@ -58777,24 +58763,33 @@ async function download(options, deps = {}) {
             ...(target.range === undefined ? {} : { range: target.range }),
             conditions: target.conditions,
             responseOverrides: target.responseOverrides,
-            destination: options.destination,
-            partSize: options.partSize,
-            concurrency: options.concurrency,
-            crc: options.crc,
-            overwrite: options.overwrite,
-            dryRun: options.dryRun,
-            ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
-            ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
-        }, {
-            ...(deps.signal ? { signal: deps.signal } : {}),
-            ...(deps.onStart ? { onStart: deps.onStart } : {}),
-            ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
-        });
+            ...transferOptions(options),
+        }, progressDeps(deps));
         return { kind: 'object', object };
     }
     finally {
         await client.close();
     }
+}
+/** The options an object download and a mirror share. */
+function transferOptions(options) {
+    return {
+        destination: options.destination,
+        partSize: options.partSize,
+        concurrency: options.concurrency,
+        crc: options.crc,
+        overwrite: options.overwrite,
+        dryRun: options.dryRun,
+        ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
+        ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
+    };
+}
+function progressDeps(deps) {
+    return {
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.onStart ? { onStart: deps.onStart } : {}),
+        ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
+    };
 }
 
 ;// CONCATENATED MODULE: ./lib/core/progress.js

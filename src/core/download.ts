@@ -55,20 +55,9 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
           exclude: target.exclude,
           delete: target.delete,
           ...(target.shard === undefined ? {} : { shard: target.shard }),
-          destination: options.destination,
-          partSize: options.partSize,
-          concurrency: options.concurrency,
-          crc: options.crc,
-          overwrite: options.overwrite,
-          dryRun: options.dryRun,
-          ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
-          ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
+          ...transferOptions(options),
         },
-        {
-          ...(deps.signal ? { signal: deps.signal } : {}),
-          ...(deps.onStart ? { onStart: deps.onStart } : {}),
-          ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
-        },
+        progressDeps(deps),
       );
       return { kind: 'prefix', mirror, dryRun: options.dryRun };
     }
@@ -80,23 +69,34 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
         ...(target.range === undefined ? {} : { range: target.range }),
         conditions: target.conditions,
         responseOverrides: target.responseOverrides,
-        destination: options.destination,
-        partSize: options.partSize,
-        concurrency: options.concurrency,
-        crc: options.crc,
-        overwrite: options.overwrite,
-        dryRun: options.dryRun,
-        ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
-        ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
+        ...transferOptions(options),
       },
-      {
-        ...(deps.signal ? { signal: deps.signal } : {}),
-        ...(deps.onStart ? { onStart: deps.onStart } : {}),
-        ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
-      },
+      progressDeps(deps),
     );
     return { kind: 'object', object };
   } finally {
     await client.close();
   }
+}
+
+/** The options an object download and a mirror share. */
+function transferOptions(options: Options) {
+  return {
+    destination: options.destination,
+    partSize: options.partSize,
+    concurrency: options.concurrency,
+    crc: options.crc,
+    overwrite: options.overwrite,
+    dryRun: options.dryRun,
+    ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
+    ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
+  };
+}
+
+function progressDeps(deps: RunDeps) {
+  return {
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(deps.onStart ? { onStart: deps.onStart } : {}),
+    ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
+  };
 }

@@ -2,9 +2,10 @@
 // which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
 // atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
 // It never holds a secret: no credentials, no signed URL, no SSE-C key.
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import type { ObjectInfo } from '../cos/object.js';
 import type { Window } from './plan.js';
+import { writeFileAtomic } from './temp-file.js';
 
 export const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
 
@@ -162,15 +163,7 @@ export async function readCheckpoint(filePath: string): Promise<Checkpoint | 'co
 
 /** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
 export async function writeCheckpoint(filePath: string, checkpoint: Checkpoint): Promise<void> {
-  const temp = `${filePath}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(serializeCheckpoint(checkpoint), 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, filePath);
+  await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600);
 }
 
 export async function removeCheckpoint(filePath: string): Promise<void> {

@@ -1,8 +1,9 @@
 // The manifest a mirror keeps in its destination: what was downloaded (key → etag, size, crc64,
 // version) and the local file's size and mtime then. A re-run compares listings against it with a
 // stat per file and no request. Written atomically; never holds a secret.
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from './temp-file.js';
 
 export const MANIFEST_NAME = '.cos-download-manifest.json';
 export const MANIFEST_FORMAT = 'cos-download-manifest/1';
@@ -77,14 +78,6 @@ export async function readManifest(destination: string): Promise<Manifest | unde
 
 export async function writeManifest(destination: string, manifest: Manifest): Promise<string> {
   const target = manifestPath(destination);
-  const temp = `${target}.tmp`;
-  const handle = await open(temp, 'w', 0o644);
-  try {
-    await handle.writeFile(serializeManifest(manifest), 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, target);
+  await writeFileAtomic(target, serializeManifest(manifest), 0o644);
   return target;
 }

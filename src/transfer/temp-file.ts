@@ -92,6 +92,19 @@ export class TempFile {
   }
 }
 
+/** Writes a small text file atomically: a sibling `.tmp`, fsync, rename over `filePath`. */
+export async function writeFileAtomic(filePath: string, text: string, mode: number): Promise<void> {
+  const temp = `${filePath}.tmp`;
+  const handle = await open(temp, 'w', mode);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, filePath);
+}
+
 /** fsync a folder so a rename in it survives a crash; not every platform allows it. */
 export async function syncDirectory(folder: string): Promise<void> {
   let handle: FileHandle | undefined;
