@@ -23,14 +23,13 @@
 // After each run the output's size and 8 random 64 KiB windows are compared with the source file,
 // `sync` is timed (the page-cache flush the tool left behind; cos-download fsyncs inside its own
 // time, curl and the SDK do not) and the output folder is emptied.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync, randomInt } from 'node:crypto';
 import {
   closeSync,
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readFileSync,
   readSync,
@@ -38,8 +37,14 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type * as Harness from './lib/harness.js';
+
+// Node strips types but does not map `./x.js` imports to `./x.ts`, and tsconfig.json refuses `.ts` ones.
+const { benchFolder, cleanUp, envInt, killGroup, median, run, track }: typeof Harness = await import(
+  new URL('./lib/harness.ts', import.meta.url).href
+);
 
 const MiB = 2 ** 20;
 const RUN_LIMIT_MS = 10 * 60_000;
@@ -47,15 +52,6 @@ const BUCKET = 'benchbucket-1250000000';
 const REGION = 'ap-guangzhou';
 const SECRET_ID = 'AKIDbenchmark0000000001';
 const SECRET_KEY = 'benchmark-secret-key';
-
-function envInt(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min) {
-    throw new Error(`${name} must be an integer of at least ${min}, not "${raw}"; unset it for ${fallback}`);
-  }
-  return Number(raw);
-}
 
 const SIZE_MIB = envInt('BENCH_SIZE_MIB', 1024, 1);
 const RUNS = envInt('BENCH_RUNS', 5, 1);
@@ -72,78 +68,6 @@ for (const file of [distCli, '/usr/bin/time', '/usr/bin/curl']) {
   if (!existsSync(file)) throw new Error(`bench: ${file} is missing (the benchmark needs it)`);
 }
 
-// --- Child processes: each in its own process group, so `time` and the tool under it die together.
-
-const children = new Set<ChildProcess>();
-let work: string | undefined;
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function cleanUp(): void {
-  for (const child of children) killGroup(child, 'SIGKILL');
-  children.clear();
-  if (work !== undefined) rmSync(work, { recursive: true, force: true });
-  work = undefined;
-}
-
-process.on('exit', cleanUp);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\nbench: ${signal}, stopping children and removing temp files\n`);
-    cleanUp();
-    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
-  });
-}
-
-interface Finished {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command to completion, killed (with its group) after `limitMs`. Keeps each stream's tail. */
-function run(
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-  limitMs: number,
-): Promise<Finished> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout = (stdout + text).slice(-16_384);
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr = (stderr + text).slice(-16_384);
-    });
-    const timer = setTimeout(() => {
-      killGroup(child, 'SIGKILL');
-      fail(new Error(`bench: ${args.join(' ')} ran over ${limitMs / 60_000} minutes; killed`));
-    }, limitMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      children.delete(child);
-      fail(new Error(`bench: cannot start ${command}: ${error.message}`, { cause: error }));
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      done({ code, signal, stdout, stderr });
-    });
-  });
-}
-
 // --- Objects: random bytes in files under a temp folder, served by the emulator with --root.
 
 interface BenchObject {
@@ -152,7 +76,7 @@ interface BenchObject {
   readonly source: string;
 }
 
-work = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), 'cos-download-bench-'));
+const work = benchFolder('cos-download-bench');
 const root = join(work, 'root');
 const out = join(work, 'out');
 mkdirSync(root);
@@ -248,11 +172,12 @@ const emulatorCommand =
         join(repo, 'bench/lib/emulator.ts'),
         ...emulatorArgs.slice(1),
       ];
-const emulator = spawn(process.execPath, emulatorCommand, {
-  detached: true,
-  stdio: ['pipe', 'pipe', 'pipe'],
-});
-children.add(emulator);
+const emulator = track(
+  spawn(process.execPath, emulatorCommand, {
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }),
+);
 const emulatorStarted = performance.now();
 const endpoint = await new Promise<string>((done, fail) => {
   let seen = '';
@@ -352,14 +277,17 @@ interface Sample {
 
 async function measure(tool: Tool, object: BenchObject): Promise<Sample> {
   const file = join(out, 'download.bin');
-  const timeFile = join(work ?? out, 'time.txt');
+  const timeFile = join(work, 'time.txt');
   const cpuBefore = emulatorCpuSeconds();
   const started = performance.now();
   const result = await run(
     '/usr/bin/time',
     ['-f', '%e %M', '-o', timeFile, '--', ...tool.command(object, file)],
-    toolEnv,
-    RUN_LIMIT_MS,
+    {
+      label: tool.name,
+      env: toolEnv,
+      limitMs: RUN_LIMIT_MS,
+    },
   );
   const wall = (performance.now() - started) / 1000;
   const emulatorCpu = emulatorCpuSeconds() - cpuBefore;
@@ -406,13 +334,6 @@ killGroup(emulator, 'SIGTERM');
 
 // --- Report.
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
-}
 const of = (tool: Tool): Sample[] => samples.get(tool) ?? [];
 const mib = (kib: number): string => (kib / 1024).toFixed(0);
 /** Median over rounds of tool's time ÷ base's time in the same round. */

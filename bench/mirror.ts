@@ -26,20 +26,17 @@
 // timed (the page-cache flush the tool left behind: cos-download fsyncs each file inside its own
 // time, the SDK does not) and, after the re-run, the output folder is deleted. Ratios are medians of
 // per-round ratios. Any run over BENCH_RUN_LIMIT_S (5 minutes) is killed and the benchmark stops.
-import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import type * as Harness from './lib/harness.js';
+
+// Node strips types but does not map `./x.js` imports to `./x.ts`, and tsconfig.json refuses `.ts` ones.
+const { benchFolder, envInt, killGroup, median, run, track }: typeof Harness = await import(
+  new URL('./lib/harness.ts', import.meta.url).href
+);
 
 const KiB = 1024;
 const BUCKET = 'examplebucket-1250000000';
@@ -61,15 +58,6 @@ interface MirrorEmulatorCounts {
   maxInFlight: number;
 }
 
-function envInt(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min) {
-    throw new Error(`${name} must be an integer of at least ${min}, not "${raw}"; unset it for ${fallback}`);
-  }
-  return Number(raw);
-}
-
 const RUNS = envInt('BENCH_RUNS', 5, 1);
 const WARMUP = envInt('BENCH_WARMUP', 1, 0);
 const OBJECTS = envInt('BENCH_OBJECTS', 2000, 1);
@@ -83,86 +71,9 @@ for (const file of [cli, '/usr/bin/time']) {
   if (!existsSync(file)) throw new Error(`bench: ${file} is missing (the benchmark needs it)`);
 }
 
-// --- Child processes: each in its own process group, killed (with the temp folder removed) on exit.
-
-const children = new Set<ChildProcess>();
-let work: string | undefined;
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function cleanUp(): void {
-  for (const child of children) killGroup(child, 'SIGKILL');
-  children.clear();
-  if (work !== undefined) rmSync(work, { recursive: true, force: true });
-  work = undefined;
-}
-
-process.on('exit', cleanUp);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\nbench: ${signal}, stopping children and removing temp files\n`);
-    cleanUp();
-    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
-  });
-}
-
-interface Finished {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command to completion, killed (with its group) after `limitMs`. Keeps each stream's tail. */
-function run(
-  label: string,
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-  limitMs: number,
-): Promise<Finished> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { env, cwd: repo, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout = (stdout + text).slice(-4 * 1024 * 1024);
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr = (stderr + text).slice(-16_384);
-    });
-    const timer = setTimeout(() => {
-      killGroup(child, 'SIGKILL');
-      fail(new Error(`bench: ${label} ran over ${limitMs / 1000} s (BENCH_RUN_LIMIT_S); killed`));
-    }, limitMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      children.delete(child);
-      fail(new Error(`bench: cannot start ${command}: ${error.message}`, { cause: error }));
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      done({ code, signal, stdout, stderr });
-    });
-  });
-}
-
 // --- The corpus: OBJECTS random files under root/corpus/dNN/, served by the emulator (--root).
 
-work = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), 'cos-download-mirror-bench-'));
+const work = benchFolder('cos-download-mirror-bench');
 const root = join(work, 'root');
 const corpus = join(root, PREFIX);
 const outputs = join(work, 'out');
@@ -221,16 +132,17 @@ function verify(out: string, tool: string, manifest: boolean): void {
 
 // --- The emulator, in its own process, with an IPC channel for its counters.
 
-const emulator = fork(
-  join(repo, 'bench/lib/mirror-emulator.ts'),
-  [JSON.stringify({ root, bucket: BUCKET, region: REGION, secretId: SECRET_ID, secretKey: SECRET_KEY })],
-  {
-    execArgv: ['--experimental-transform-types', '--no-warnings'],
-    detached: true,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  },
+const emulator = track(
+  fork(
+    join(repo, 'bench/lib/mirror-emulator.ts'),
+    [JSON.stringify({ root, bucket: BUCKET, region: REGION, secretId: SECRET_ID, secretKey: SECRET_KEY })],
+    {
+      execArgv: ['--experimental-transform-types', '--no-warnings'],
+      detached: true,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  ),
 );
-children.add(emulator);
 
 type EmulatorMessage =
   | { type: 'ready'; url: string; bucket: string; region: string; loadMs: number }
@@ -376,13 +288,14 @@ async function measure(id: ToolId): Promise<Sample> {
   const selfBefore = process.cpuUsage();
   const machineBefore = machineCpu();
   const started = performance.now();
-  const result = await run(
-    toolNames[id],
-    '/usr/bin/time',
-    ['-f', '%e %U %S %M', '-o', timeFile, '--', ...commandFor(id)],
-    envFor(id),
-    RUN_LIMIT_MS,
-  );
+  const result = await run('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, '--', ...commandFor(id)], {
+    label: toolNames[id],
+    env: envFor(id),
+    limitMs: RUN_LIMIT_MS,
+    limitSetting: 'BENCH_RUN_LIMIT_S',
+    cwd: repo,
+    stdoutTail: 4 * 1024 * 1024,
+  });
   const wall = (performance.now() - started) / 1000;
   const machineAfter = machineCpu();
   const self = process.cpuUsage(selfBefore);
@@ -473,13 +386,6 @@ killGroup(emulator, 'SIGTERM');
 
 // --- Report.
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
-}
 const of = (id: ToolId): Sample[] => samples.get(id) ?? [];
 const med = (id: ToolId, pick: (s: Sample) => number): number => median(of(id).map(pick));
 /** Median over rounds of id's wall time ÷ base's wall time in the same round. */
