@@ -54,6 +54,19 @@ async function waitFor(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Run deps that cancel the download once `bytes` have landed (a cancelled job, in process). */
+function abortAfter(bytes: number): { signal: AbortSignal; onBytes: (n: number) => void } {
+  const controller = new AbortController();
+  let seen = 0;
+  return {
+    signal: controller.signal,
+    onBytes: (n) => {
+      seen += n;
+      if (seen >= bytes) controller.abort(new Error('stop'));
+    },
+  };
+}
+
 async function waitForAsync(condition: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 1000; i++) {
     if (await condition()) return;
@@ -141,16 +154,7 @@ describe('resume', () => {
   });
 
   it('an aborted download keeps its parts; the re-run resumes them', async () => {
-    const controller = new AbortController();
-    let seen = 0;
-    const first = run(optionsFor(emulator, work, raw), {
-      signal: controller.signal,
-      onBytes: (n) => {
-        seen += n;
-        if (seen >= 6 * PART) controller.abort(new Error('stop'));
-      },
-    });
-    await expect(first).rejects.toThrow();
+    await expect(run(optionsFor(emulator, work, raw), abortAfter(6 * PART))).rejects.toThrow();
     await expect(stat(destination())).rejects.toThrow(/ENOENT/);
     const servedBefore = emulator.stats.bytesServed;
     emulator.stats.reset();
@@ -160,17 +164,7 @@ describe('resume', () => {
   });
 
   it('starts over, saying why, when the object changed since the checkpoint', async () => {
-    const controller = new AbortController();
-    let seen = 0;
-    await expect(
-      run(optionsFor(emulator, work, raw), {
-        signal: controller.signal,
-        onBytes: (n) => {
-          seen += n;
-          if (seen >= 3 * PART) controller.abort(new Error('stop'));
-        },
-      }),
-    ).rejects.toThrow();
+    await expect(run(optionsFor(emulator, work, raw), abortAfter(3 * PART))).rejects.toThrow();
     const next = randomBytes(body.length);
     emulator.put('big.bin', next);
     const logger = recordingLogger();
@@ -182,17 +176,7 @@ describe('resume', () => {
   });
 
   it('starts over, saying why, when the temp file is shorter than the checkpoint says', async () => {
-    const controller = new AbortController();
-    let seen = 0;
-    await expect(
-      run(optionsFor(emulator, work, raw), {
-        signal: controller.signal,
-        onBytes: (n) => {
-          seen += n;
-          if (seen >= 3 * PART) controller.abort(new Error('stop'));
-        },
-      }),
-    ).rejects.toThrow();
+    await expect(run(optionsFor(emulator, work, raw), abortAfter(3 * PART))).rejects.toThrow();
     await truncate(tempPathFor(destination()), 100);
     const logger = recordingLogger();
     await run(optionsFor(emulator, work, raw), { logger });

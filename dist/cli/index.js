@@ -57084,8 +57084,8 @@ function serializeCheckpoint(checkpoint) {
 }
 const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isText = (v) => typeof v === 'string';
-/** Parses a checkpoint; undefined for anything that is not exactly our format. */
-function parseCheckpoint(text) {
+/** Parses JSON text that must be an object; undefined for anything else. */
+function parseJsonObject(text) {
     let data;
     try {
         data = JSON.parse(text);
@@ -57093,9 +57093,15 @@ function parseCheckpoint(text) {
     catch {
         return undefined;
     }
-    if (typeof data !== 'object' || data === null)
+    return typeof data === 'object' && data !== null && !Array.isArray(data)
+        ? data
+        : undefined;
+}
+/** Parses a checkpoint; undefined for anything that is not exactly our format. */
+function parseCheckpoint(text) {
+    const d = parseJsonObject(text);
+    if (d === undefined)
         return undefined;
-    const d = data;
     const window = d.window;
     if (d.format !== CHECKPOINT_FORMAT ||
         !isText(d.bucket) ||
@@ -58228,6 +58234,7 @@ async function* listPages(client, options) {
 
 
 
+
 const MANIFEST_NAME = '.cos-download-manifest.json';
 const MANIFEST_FORMAT = 'cos-download-manifest/1';
 function manifestPath(destination) {
@@ -58253,16 +58260,9 @@ function validEntry(value) {
 }
 /** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
 function parseManifest(text) {
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
+    const d = parseJsonObject(text);
+    if (d === undefined)
         return undefined;
-    }
-    if (typeof data !== 'object' || data === null)
-        return undefined;
-    const d = data;
     if (d.format !== MANIFEST_FORMAT || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
         return undefined;
     if (!Array.isArray(d.objects) || !d.objects.every(validEntry))

@@ -77,16 +77,23 @@ export function serializeCheckpoint(checkpoint: Checkpoint): string {
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isText = (v: unknown): v is string => typeof v === 'string';
 
-/** Parses a checkpoint; undefined for anything that is not exactly our format. */
-export function parseCheckpoint(text: string): Checkpoint | undefined {
+/** Parses JSON text that must be an object; undefined for anything else. */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof data !== 'object' || data === null) return undefined;
-  const d = data as Record<string, unknown>;
+  return typeof data === 'object' && data !== null && !Array.isArray(data)
+    ? (data as Record<string, unknown>)
+    : undefined;
+}
+
+/** Parses a checkpoint; undefined for anything that is not exactly our format. */
+export function parseCheckpoint(text: string): Checkpoint | undefined {
+  const d = parseJsonObject(text);
+  if (d === undefined) return undefined;
   const window = d.window as Record<string, unknown> | null | undefined;
   if (
     d.format !== CHECKPOINT_FORMAT ||

@@ -3,6 +3,7 @@
 // stat per file and no request. Written atomically; never holds a secret.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseJsonObject } from './checkpoint.js';
 import { writeFileAtomic } from './temp-file.js';
 
 export const MANIFEST_NAME = '.cos-download-manifest.json';
@@ -53,14 +54,8 @@ function validEntry(value: unknown): value is ManifestEntry {
 
 /** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
 export function parseManifest(text: string): Manifest | undefined {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof data !== 'object' || data === null) return undefined;
-  const d = data as Record<string, unknown>;
+  const d = parseJsonObject(text);
+  if (d === undefined) return undefined;
   if (d.format !== MANIFEST_FORMAT || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
     return undefined;
   if (!Array.isArray(d.objects) || !d.objects.every(validEntry)) return undefined;
