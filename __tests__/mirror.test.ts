@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RawInputs } from '../src/config/parse.js';
+import { mirrorRequestFor } from '../src/core/download.js';
 import { CosClient } from '../src/cos/client.js';
 import type { Emulator } from '../src/emulator/index.js';
 import { MANIFEST_NAME } from '../src/transfer/manifest.js';
@@ -64,19 +65,8 @@ async function mirror(raw: RawInputs, extra: Partial<MirrorRequest> = {}): Promi
     clock: { now: () => Date.now(), sleep: async () => {} },
   });
   try {
-    const t = options.target;
     return await mirrorPrefix(client, {
-      prefix: t.prefix,
-      include: t.include,
-      exclude: t.exclude,
-      delete: t.delete,
-      ...(t.shard ? { shard: t.shard } : {}),
-      destination: options.destination,
-      partSize: options.partSize,
-      concurrency: options.concurrency,
-      crc: options.crc,
-      overwrite: options.overwrite,
-      dryRun: options.dryRun,
+      ...mirrorRequestFor(options, options.target),
       listPageSize: 2,
       ...extra,
     });

@@ -32,6 +32,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as Harness from './lib/harness.js';
+import type { MirrorEmulatorCounts } from './lib/mirror-emulator.js';
 
 // Node strips types but does not map `./x.js` imports to `./x.ts`, and tsconfig.json refuses `.ts` ones.
 const { benchFolder, envInt, killGroup, median, run, track }: typeof Harness = await import(
@@ -46,17 +47,6 @@ const SECRET_KEY = 'mirror-benchmark-secret-key';
 const PREFIX = 'corpus';
 const MANIFEST = '.cos-download-manifest.json';
 const SDK_PARALLEL = 5;
-
-/** What bench/lib/mirror-emulator.ts answers to `{ cmd: 'stats' }`. */
-interface MirrorEmulatorCounts {
-  get: number;
-  head: number;
-  list: number;
-  other: number;
-  errors: number;
-  bytesServed: number;
-  maxInFlight: number;
-}
 
 const RUNS = envInt('BENCH_RUNS', 5, 1);
 const WARMUP = envInt('BENCH_WARMUP', 1, 0);

@@ -58747,14 +58747,7 @@ async function download(options, deps = {}) {
     });
     try {
         if (target.kind === 'prefix') {
-            const mirror = await mirrorPrefix(client, {
-                prefix: target.prefix,
-                include: target.include,
-                exclude: target.exclude,
-                delete: target.delete,
-                ...(target.shard === undefined ? {} : { shard: target.shard }),
-                ...transferOptions(options),
-            }, progressDeps(deps));
+            const mirror = await mirrorPrefix(client, mirrorRequestFor(options, target), progressDeps(deps));
             return { kind: 'prefix', mirror, dryRun: options.dryRun };
         }
         const object = await downloadObject(client, {
@@ -58770,6 +58763,17 @@ async function download(options, deps = {}) {
     finally {
         await client.close();
     }
+}
+/** The mirror a prefix target asks for. */
+function mirrorRequestFor(options, target) {
+    return {
+        prefix: target.prefix,
+        include: target.include,
+        exclude: target.exclude,
+        delete: target.delete,
+        ...(target.shard === undefined ? {} : { shard: target.shard }),
+        ...transferOptions(options),
+    };
 }
 /** The options an object download and a mirror share. */
 function transferOptions(options) {

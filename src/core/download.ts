@@ -1,9 +1,9 @@
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
 import { InputError } from '../config/errors.js';
-import type { Options } from '../config/options.js';
+import type { Options, PrefixTarget } from '../config/options.js';
 import { type ClientDeps, CosClient } from '../cos/client.js';
 import { type DownloadDeps, downloadObject, type ObjectDownloadResult } from '../transfer/download-object.js';
-import { type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
+import { type MirrorRequest, type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
 import type { Clock, Logger } from './runtime.js';
 
 export interface RunDeps {
@@ -47,18 +47,7 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
   });
   try {
     if (target.kind === 'prefix') {
-      const mirror = await mirrorPrefix(
-        client,
-        {
-          prefix: target.prefix,
-          include: target.include,
-          exclude: target.exclude,
-          delete: target.delete,
-          ...(target.shard === undefined ? {} : { shard: target.shard }),
-          ...transferOptions(options),
-        },
-        progressDeps(deps),
-      );
+      const mirror = await mirrorPrefix(client, mirrorRequestFor(options, target), progressDeps(deps));
       return { kind: 'prefix', mirror, dryRun: options.dryRun };
     }
     const object = await downloadObject(
@@ -77,6 +66,18 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
   } finally {
     await client.close();
   }
+}
+
+/** The mirror a prefix target asks for. */
+export function mirrorRequestFor(options: Options, target: PrefixTarget): MirrorRequest {
+  return {
+    prefix: target.prefix,
+    include: target.include,
+    exclude: target.exclude,
+    delete: target.delete,
+    ...(target.shard === undefined ? {} : { shard: target.shard }),
+    ...transferOptions(options),
+  };
 }
 
 /** The options an object download and a mirror share. */
