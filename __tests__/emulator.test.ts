@@ -855,6 +855,62 @@ describe('faults', () => {
     expect(emulator.stats.bytesServed).toBe(4096);
   });
 
+  it('cuts a seeded share of GETs with truncateRate (graceful end) and stallRate (kept open)', async () => {
+    const outcomes = async (faults: { truncateRate?: number; stallRate?: number }): Promise<string> => {
+      emulator.setFaults({ ...faults, seed: 7 });
+      emulator.stats.reset();
+      let pattern = '';
+      for (let i = 0; i < 8; i += 1) {
+        pattern += await send(emulator, { key: 'big.bin', bodyTimeout: 200 }).then(
+          () => 'ok ',
+          (error: unknown) => (/timeout/i.test(String(error)) ? 'stall ' : 'cut '),
+        );
+      }
+      return pattern;
+    };
+    const truncated = await outcomes({ truncateRate: 0.5 });
+    expect(truncated).toMatch(/ok .*cut |cut .*ok /);
+    expect(truncated).not.toContain('stall');
+    expect(emulator.stats.bytesServed).toBeLessThan(8 * big.length);
+    expect(await outcomes({ truncateRate: 0.5 })).toBe(truncated);
+    const stalled = await outcomes({ truncateRate: 0, stallRate: 0.5 });
+    expect(stalled).toMatch(/ok .*stall |stall .*ok /);
+    expect(stalled).not.toContain('cut');
+  });
+
+  it('serves at most stallAfterTotalBytes in total, across GETs, then stalls every body', async () => {
+    emulator.setFaults({ stallAfterTotalBytes: big.length + 1000 });
+    expect((await send(emulator, { key: 'big.bin' })).body.length).toBe(big.length);
+    await expect(send(emulator, { key: 'big.bin', bodyTimeout: 200 })).rejects.toThrow(/timeout/i);
+    expect(emulator.stats.bytesServed).toBe(big.length + 1000);
+    await expect(send(emulator, { key: 'small.txt', bodyTimeout: 200 })).rejects.toThrow(/timeout/i);
+    expect(emulator.stats.bytesServed).toBe(big.length + 1000);
+  });
+
+  it('lets failNext skip matching requests first, and delays a seeded share with latencyRate', async () => {
+    const failNext = [{ status: 500, code: 'InternalError', kinds: ['list' as const], skip: 1 }];
+    emulator.setFaults({ failNext });
+    expect((await send(emulator, { key: '' })).status).toBe(200);
+    expect((await send(emulator, { key: 'small.txt' })).status).toBe(200);
+    expect(errorCode(await send(emulator, { key: '' }))).toBe('InternalError');
+    expect((await send(emulator, { key: '' })).status).toBe(200);
+    expect(failNext).toEqual([]);
+
+    const delays = async (): Promise<string> => {
+      emulator.setFaults({ latencyMs: 150, latencyRate: 0.5, seed: 3 });
+      let pattern = '';
+      for (let i = 0; i < 8; i += 1) {
+        const started = performance.now();
+        await send(emulator, { key: 'small.txt' });
+        pattern += performance.now() - started >= 140 ? 'slow ' : 'fast ';
+      }
+      return pattern;
+    };
+    const first = await delays();
+    expect(first).toMatch(/slow .*fast |fast .*slow /);
+    expect(await delays()).toBe(first);
+  });
+
   it('closes with a stalled response open', async () => {
     const other = await startEmulator();
     other.put('big.bin', big);

@@ -9,6 +9,8 @@ export interface QueuedFailure {
   readonly code: string;
   /** Kinds this entry applies to; absent = any request. */
   readonly kinds?: ReadonlyArray<'get' | 'head' | 'list'>;
+  /** Let this many matching requests through first (e.g. 1 fails the second listing page). */
+  readonly skip?: number;
 }
 
 /**
@@ -31,8 +33,10 @@ export interface Faults {
    * this array (the emulator splices it).
    */
   failNext?: QueuedFailure[] | undefined;
-  /** Delay before the response headers of every request. */
+  /** Delay before the response headers of every request (of a seeded share, with `latencyRate`). */
   latencyMs?: number | undefined;
+  /** 0..1: only this share of requests waits `latencyMs` (seeded): latency spikes. */
+  latencyRate?: number | undefined;
   /**
    * After this many GETs of a key, the key gets new content once: a new version (or a
    * replacement when versioning is off) with every byte inverted, so its ETag and CRC change.
@@ -45,13 +49,22 @@ export interface Faults {
   corruptByteAt?: number | undefined;
   /** Send the full Content-Length but close the connection after half the body. */
   truncateBody?: boolean | undefined;
+  /** 0..1: this share of GETs ends gracefully at a seeded random offset, short of its Content-Length. */
+  truncateRate?: number | undefined;
   /** Stop sending after this many body bytes and keep the connection open (idle timeouts). */
   stallAfterBytes?: number | undefined;
+  /** 0..1: this share of GETs stalls at a seeded random offset, the connection kept open. */
+  stallRate?: number | undefined;
+  /**
+   * Serve at most this many GET body bytes in total (since `setFaults`), then stall every body:
+   * the client freezes at a known point, e.g. to be killed there.
+   */
+  stallAfterTotalBytes?: number | undefined;
   /** Answer ranged GETs with 200 and the whole body. */
   rangeIgnored?: boolean | undefined;
   /** Answer ranged GETs with 206 but a Content-Range shifted up by one byte. */
   wrongContentRange?: boolean | undefined;
-  /** Seed for `resetRate` and `errorRate` (default 1). */
+  /** Seed for the `…Rate` faults (default 1). */
   seed?: number | undefined;
 }
 
@@ -88,6 +101,10 @@ export class FaultState {
   #seed: number | undefined;
   readonly #getCounts = new Map<string, number>();
   readonly #changedKeys = new Set<string>();
+  /** Matching requests each `failNext` entry has let through (its `skip`). */
+  #skipped = new WeakMap<QueuedFailure, number>();
+  /** Body bytes promised to responses so far (`stallAfterTotalBytes`). */
+  #budgetUsed = 0;
 
   set(partial: Faults): void {
     Object.assign(this.faults, partial);
@@ -104,6 +121,8 @@ export class FaultState {
     this.#random = mulberry32(this.faults.seed ?? 1);
     this.#getCounts.clear();
     this.#changedKeys.clear();
+    this.#skipped = new WeakMap();
+    this.#budgetUsed = 0;
   }
 
   #draw(): number {
@@ -119,7 +138,10 @@ export class FaultState {
         (entry) => entry.kinds === undefined || (kind !== 'other' && entry.kinds.includes(kind)),
       );
       const entry = queue[index];
-      if (entry !== undefined) {
+      const passed = entry === undefined ? 0 : (this.#skipped.get(entry) ?? 0);
+      if (entry !== undefined && passed < (entry.skip ?? 0)) {
+        this.#skipped.set(entry, passed + 1);
+      } else if (entry !== undefined) {
         queue.splice(index, 1);
         return { status: entry.status, code: entry.code };
       }
@@ -130,6 +152,14 @@ export class FaultState {
       return { status, code: ERROR_CODES[status] ?? 'InternalError' };
     }
     return undefined;
+  }
+
+  /** How long this request waits before its headers: `latencyMs`, for a seeded share with `latencyRate`. */
+  latency(): number {
+    const { latencyMs, latencyRate } = this.faults;
+    if (latencyMs === undefined || latencyMs <= 0) return 0;
+    if (latencyRate !== undefined && !(this.#draw() < latencyRate)) return 0;
+    return latencyMs;
   }
 
   /** Counts a GET of `key`; true exactly once, when the key must change before it is served. */
@@ -145,19 +175,30 @@ export class FaultState {
   /** Where (and how) a GET body of `length` bytes is cut short, if at all. */
   bodyCut(length: number): BodyCut | undefined {
     const cuts: BodyCut[] = [];
-    const { resetAfterBytes, resetRate, truncateBody, stallAfterBytes } = this.faults;
+    const { resetAfterBytes, truncateBody, stallAfterBytes, stallAfterTotalBytes } = this.faults;
     if (resetAfterBytes !== undefined && resetAfterBytes < length) {
       cuts.push({ at: Math.max(0, Math.floor(resetAfterBytes)), action: 'reset' });
     }
-    if (resetRate !== undefined && resetRate > 0 && length > 0 && this.#draw() < resetRate) {
-      cuts.push({ at: Math.floor(this.#draw() * length), action: 'reset' });
+    for (const [rate, action] of [
+      [this.faults.resetRate, 'reset'],
+      [this.faults.truncateRate, 'end'],
+      [this.faults.stallRate, 'stall'],
+    ] as const) {
+      if (rate !== undefined && rate > 0 && length > 0 && this.#draw() < rate) {
+        cuts.push({ at: Math.floor(this.#draw() * length), action });
+      }
     }
     if (truncateBody === true && length > 0) cuts.push({ at: Math.floor(length / 2), action: 'end' });
     if (stallAfterBytes !== undefined && stallAfterBytes < length) {
       cuts.push({ at: Math.max(0, Math.floor(stallAfterBytes)), action: 'stall' });
     }
+    if (stallAfterTotalBytes !== undefined) {
+      const left = Math.max(0, Math.floor(stallAfterTotalBytes) - this.#budgetUsed);
+      if (left < length) cuts.push({ at: left, action: 'stall' });
+    }
     let first: BodyCut | undefined;
     for (const cut of cuts) if (first === undefined || cut.at < first.at) first = cut;
+    if (stallAfterTotalBytes !== undefined) this.#budgetUsed += first?.at ?? length;
     return first;
   }
 }

@@ -235,10 +235,10 @@ class EmulatorServer {
 
   async #serve(exchange: Exchange): Promise<void> {
     const { req, record } = exchange;
-    const faults = this.faultState.faults;
-    if (faults.latencyMs !== undefined && faults.latencyMs > 0) {
+    const latency = this.faultState.latency();
+    if (latency > 0) {
       try {
-        await sleep(faults.latencyMs, undefined, { signal: this.closing.signal });
+        await sleep(latency, undefined, { signal: this.closing.signal });
       } catch {
         exchange.res.destroy();
         return;

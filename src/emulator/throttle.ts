@@ -102,6 +102,7 @@ export async function sendBody(res: ServerResponse, plan: BodyPlan): Promise<voi
       socket?.destroySoon();
       return;
     case 'stall':
+      res.flushHeaders(); // a stalled body, even before its first byte
       return; // keep the socket open; the client's idle timeout or emulator.close() ends it
   }
 }
