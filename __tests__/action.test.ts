@@ -103,7 +103,10 @@ describe('action', () => {
     [{ key: 'a', 'part-size': 'ten' }, /'part-size' = 'ten'/],
     [{ key: 'a', bucket: 'Bad_Bucket' }, /'bucket' = 'Bad_Bucket'/],
     [{ prefix: 'a', shard: '3/2' }, /'shard' = '3\/2'/],
-    [{ prefix: 'a', cache: 'true' }, /'cache' = 'true': the Actions cache is not available/],
+    [
+      { prefix: 'a', cache: 'true' },
+      /'destination' = '\.': with 'cache: true' the destination folder is saved whole/,
+    ],
   ])('fails %j before any request, in one line', async (extra, message) => {
     emulator.stats.reset();
     const core = fakeCore(inputs(extra as Record<string, string>));

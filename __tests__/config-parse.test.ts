@@ -936,9 +936,17 @@ describe('parseOptions', () => {
       ['cache', 'true'],
     ];
     it.each(prefixOnly)('%s only with prefix', (name, value) => {
-      expect(() => parseOptions({ ...BASE, prefix: 'p/', [name]: value }, context())).not.toThrow();
+      const mirror = { ...BASE, prefix: 'p/', destination: 'mirror', [name]: value };
+      expect(() => parseOptions(mirror, context())).not.toThrow();
       expectRejected(() => parseOptions({ ...BASE, key: 'a', [name]: value }, context()), name, value, {
         rule: "'prefix'",
+      });
+    });
+
+    it.each(['.', '', '..'])('cache refuses a destination that holds the workspace: %j', (destination) => {
+      const raw = { ...BASE, prefix: 'p/', cache: 'true', ...(destination === '' ? {} : { destination }) };
+      expectRejected(() => parseOptions(raw, context()), 'destination', destination || '.', {
+        rule: 'saved whole',
       });
     });
 

@@ -824,6 +824,14 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
   const sseText = get('sse-customer-key');
   const sseCustomerKey = sseText === undefined ? undefined : parseSseKey(sseText);
   const destination = resolveDestination(target, get('destination'), context);
+  if (cache && encloses(destination, context.cwd)) {
+    throw new InputError({
+      input: 'destination',
+      value: get('destination') ?? '.',
+      rule: "with 'cache: true' the destination folder is saved whole, and this one holds the workspace",
+      fix: "give the mirror a folder of its own, e.g. 'destination: downloads'",
+    });
+  }
 
   const options: Options = {
     connection: {
@@ -847,4 +855,13 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
     ...(cacheKey === undefined ? {} : { cacheKey }),
   };
   return deepFreeze(options);
+}
+
+/** True when `folder` is `inner` or one of its ancestors. */
+function encloses(folder: string, inner: string): boolean {
+  const relative = path.relative(folder, inner);
+  return (
+    relative === '' ||
+    (!relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative))
+  );
 }

@@ -1,4 +1,5 @@
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+import { type CacheOutcome, type CacheStore, cachedMirror } from '../cache/mirror-cache.js';
 import { InputError } from '../config/errors.js';
 import type { Options, PrefixTarget } from '../config/options.js';
 import { type ClientDeps, CosClient } from '../cos/client.js';
@@ -14,6 +15,8 @@ export interface RunDeps {
   readonly client?: Omit<ClientDeps, 'logger' | 'clock'>;
   readonly onStart?: DownloadDeps['onStart'];
   readonly onBytes?: DownloadDeps['onBytes'];
+  /** The Actions cache, for `cache: true` (the action provides it). */
+  readonly cache?: CacheStore;
 }
 
 export interface ObjectRunResult {
@@ -25,20 +28,22 @@ export interface PrefixRunResult {
   readonly kind: 'prefix';
   readonly mirror: MirrorResult;
   readonly dryRun: boolean;
+  /** With `cache: true`: whether the Actions cache held the mirror, and the key it is kept under. */
+  readonly cache?: CacheOutcome;
 }
 
 export type RunResult = ObjectRunResult | PrefixRunResult;
 
 export async function download(options: Options, deps: RunDeps = {}): Promise<RunResult> {
-  if (options.cache) {
+  const target = options.target;
+  if (options.cache && deps.cache === undefined) {
     throw new InputError({
       input: 'cache',
       value: 'true',
-      rule: 'the Actions cache is not available in this version yet',
-      fix: "remove 'cache' (the mirror still skips unchanged files through its manifest)",
+      rule: 'needs the GitHub Actions cache, which only the action can reach',
+      fix: "remove 'cache' (the mirror still skips unchanged files through its manifest), or run the action",
     });
   }
-  const target = options.target;
   const client = new CosClient(options.connection, {
     ...deps.client,
     ...(deps.logger ? { logger: deps.logger } : {}),
@@ -47,7 +52,18 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
   });
   try {
     if (target.kind === 'prefix') {
-      const mirror = await mirrorPrefix(client, mirrorRequestFor(options, target), progressDeps(deps));
+      const request = mirrorRequestFor(options, target);
+      if (options.cache && deps.cache !== undefined) {
+        const cacheKey = options.cacheKey === undefined ? {} : { cacheKey: options.cacheKey };
+        const cached = await cachedMirror(
+          client,
+          { ...request, ...cacheKey },
+          deps.cache,
+          progressDeps(deps),
+        );
+        return { kind: 'prefix', mirror: cached.mirror, dryRun: options.dryRun, cache: cached.cache };
+      }
+      const mirror = await mirrorPrefix(client, request, progressDeps(deps));
       return { kind: 'prefix', mirror, dryRun: options.dryRun };
     }
     const object = await downloadObject(

@@ -1,4 +1,5 @@
 // Maps a run's result to the action's outputs and its job-summary table. Pure.
+import type { CacheHit, CacheOutcome } from '../cache/mirror-cache.js';
 import type { OutputName } from '../config/inputs.js';
 import type { ObjectDownloadResult } from '../transfer/download-object.js';
 import type { MirrorResult } from '../transfer/mirror.js';
@@ -7,7 +8,9 @@ import { formatBytes } from './progress.js';
 import type { SummaryTable } from './summary.js';
 
 export function outputsFor(result: RunResult): Partial<Record<OutputName, string>> {
-  return result.kind === 'object' ? objectOutputs(result.object) : mirrorOutputs(result.mirror);
+  if (result.kind === 'object') return objectOutputs(result.object);
+  const outputs = mirrorOutputs(result.mirror);
+  return result.cache === undefined ? outputs : { ...outputs, 'cache-hit': result.cache.hit };
 }
 
 function objectOutputs(object: ObjectDownloadResult): Partial<Record<OutputName, string>> {
@@ -41,9 +44,24 @@ function mirrorOutputs(mirror: MirrorResult): Partial<Record<OutputName, string>
 }
 
 export function summaryFor(result: RunResult): SummaryTable[] {
-  return result.kind === 'object'
-    ? [objectSummary(result.object)]
-    : mirrorSummary(result.mirror, result.dryRun);
+  if (result.kind === 'object') return [objectSummary(result.object)];
+  const tables = mirrorSummary(result.mirror, result.dryRun);
+  if (result.cache !== undefined) tables.push(cacheSummary(result.cache));
+  return tables;
+}
+
+const CACHE_HIT_TEXT: Record<CacheHit, string> = {
+  true: 'hit: nothing downloaded from COS',
+  partial: 'partial hit: only what changed downloaded from COS',
+  false: 'miss',
+};
+
+function cacheSummary(cache: CacheOutcome): SummaryTable {
+  return {
+    heading: 'Actions cache',
+    header: ['Result', 'Restored key', 'Saved under'],
+    rows: [[CACHE_HIT_TEXT[cache.hit], cache.restoredKey ?? '', cache.saved ? cache.key : 'not saved']],
+  };
 }
 
 function objectSummary(object: ObjectDownloadResult): SummaryTable {
@@ -123,7 +141,11 @@ function mirrorSummary(mirror: MirrorResult, dryRun: boolean): SummaryTable[] {
 
 /** Human lines telling what a run did (or, in a dry run, would do): the action logs them, the CLI prints them. */
 export function describeResult(result: RunResult): string[] {
-  if (result.kind === 'prefix') return describeMirror(result.mirror, result.dryRun);
+  if (result.kind === 'prefix') {
+    const lines = describeMirror(result.mirror, result.dryRun);
+    if (result.cache !== undefined) lines.push(`Actions cache: ${CACHE_HIT_TEXT[result.cache.hit]}`);
+    return lines;
+  }
   const object = result.object;
   switch (object.status) {
     case 'not-modified':

@@ -9,7 +9,7 @@ import picomatch from 'picomatch';
 import type { Overwrite, Shard } from '../config/options.js';
 import { errorMessage } from '../core/runtime.js';
 import type { CosClient } from '../cos/client.js';
-import { type ListedObject, listPages } from '../cos/list.js';
+import { type ListedObject, type ListPage, listPages } from '../cos/list.js';
 import { headObject, type ObjectInfo } from '../cos/object.js';
 import { fetchObject, type ObjectDownload } from './download-object.js';
 import { localFileMatches, plainMd5Etag } from './local-match.js';
@@ -40,6 +40,8 @@ export interface MirrorRequest {
 
 export interface MirrorDeps {
   readonly signal?: AbortSignal;
+  /** The prefix's listing, when the caller already has it (the cache lists first); else it is fetched. */
+  readonly listing?: Iterable<ListPage> | AsyncIterable<ListPage>;
   readonly onStart?: (info: ObjectInfo, length: number) => void;
   readonly onBytes?: (count: number) => void;
 }
@@ -97,7 +99,20 @@ export function folderPrefix(prefix: string): string {
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
 
-function keyFilter(request: MirrorRequest): (relative: string, key: string) => boolean {
+/** The filters and shard of a request, as one predicate on listed keys. */
+export type MirrorScope = Pick<MirrorRequest, 'prefix' | 'include' | 'exclude' | 'shard'>;
+
+/** True for the listed keys a request mirrors: under the folder prefix, past the filters, in the shard. */
+export function inMirrorScope(scope: MirrorScope): (key: string) => boolean {
+  const prefix = folderPrefix(scope.prefix);
+  const inScope = keyFilter(scope);
+  return (key) => {
+    const relative = relativeKey(key, prefix);
+    return relative !== undefined && relative !== '' && inScope(relative, key);
+  };
+}
+
+function keyFilter(request: MirrorScope): (relative: string, key: string) => boolean {
   const options = { dot: true };
   const include = request.include.length === 0 ? () => true : picomatch([...request.include], options);
   const exclude = request.exclude.length === 0 ? () => false : picomatch([...request.exclude], options);
@@ -188,11 +203,10 @@ export async function mirrorPrefix(
   };
 
   try {
-    for await (const page of listPages(client, {
-      prefix,
-      maxKeys: request.listPageSize ?? 1000,
-      signal: controller.signal,
-    })) {
+    const listing =
+      deps.listing ??
+      listPages(client, { prefix, maxKeys: request.listPageSize ?? 1000, signal: controller.signal });
+    for await (const page of listing) {
       listRequests++;
       for (const object of page.objects) {
         if (controller.signal.aborted) break;

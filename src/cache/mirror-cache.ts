@@ -1,0 +1,157 @@
+// A mirror kept in the Actions cache: list the prefix, restore the entry whose fingerprint matches
+// (or the newest of the same prefix), let skip-unchanged fetch only what changed, then save.
+// The cache only ever saves work: any failure of it is a warning, and the mirror goes on from COS.
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { errorMessage } from '../core/runtime.js';
+import type { CosClient } from '../cos/client.js';
+import { type ListPage, listPages } from '../cos/list.js';
+import { readManifest } from '../transfer/manifest.js';
+import {
+  folderPrefix,
+  inMirrorScope,
+  type MirrorDeps,
+  type MirrorRequest,
+  type MirrorResult,
+  mirrorPrefix,
+} from '../transfer/mirror.js';
+import { cacheKeys } from './keys.js';
+
+/** The Actions cache as the mirror uses it; the action wires `@actions/cache` behind it. */
+export interface CacheStore {
+  /** Restores `paths`; returns the key it restored (`key` or one starting with a restore key), or undefined. */
+  restore(paths: string[], key: string, restoreKeys: string[]): Promise<string | undefined>;
+  /** Saves `paths` under `key`; false when the service did not take it. */
+  save(paths: string[], key: string): Promise<boolean>;
+}
+
+export type CacheHit = 'true' | 'partial' | 'false';
+
+export interface CacheOutcome {
+  readonly hit: CacheHit;
+  /** The key this listing saves under. */
+  readonly key: string;
+  readonly restoredKey?: string;
+  readonly saved: boolean;
+}
+
+export interface CachedMirrorResult {
+  readonly mirror: MirrorResult;
+  readonly cache: CacheOutcome;
+}
+
+export async function cachedMirror(
+  client: CosClient,
+  request: MirrorRequest & { readonly cacheKey?: string },
+  store: CacheStore,
+  deps: MirrorDeps = {},
+): Promise<CachedMirrorResult> {
+  const logger = client.logger;
+  const prefix = folderPrefix(request.prefix);
+  const pages = await listAll(client, prefix, request.listPageSize ?? 1000, deps.signal);
+  const inScope = inMirrorScope(request);
+  const listed = pages.flatMap((page) => page.objects.filter((object) => inScope(object.key)));
+  const keys = cacheKeys({
+    bucket: client.connection.bucket,
+    prefix,
+    ...(request.cacheKey === undefined ? {} : { cacheKey: request.cacheKey }),
+    scope: request,
+    objects: listed,
+  });
+  const paths = [request.destination];
+
+  if (request.dryRun) {
+    logger.info('Dry run: the Actions cache is neither restored nor saved');
+    const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+    return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
+  }
+
+  const before = await filesUnder(request.destination);
+  let restoredKey: string | undefined;
+  try {
+    restoredKey = await store.restore(paths, keys.exact, [keys.restorePrefix]);
+  } catch (error: unknown) {
+    logger.warning(`The Actions cache could not be restored (${errorMessage(error)}); downloading from COS`);
+  }
+  const hit: CacheHit = restoredKey === undefined ? 'false' : restoredKey === keys.exact ? 'true' : 'partial';
+  if (hit === 'true') logger.info(`Actions cache hit: ${keys.exact}`);
+  else if (hit === 'partial') {
+    logger.info(`Actions cache partial hit: ${restoredKey}; downloading what changed since`);
+    await pruneRestored(request.destination, new Set(listed.map((object) => object.key)), before);
+  } else logger.info(`Actions cache miss: ${keys.exact}`);
+
+  const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+
+  let saved = false;
+  if (hit !== 'true') {
+    try {
+      saved = await store.save(paths, keys.exact);
+      if (saved) logger.info(`Saved the mirror to the Actions cache: ${keys.exact}`);
+      else logger.warning(`The mirror was not saved to the Actions cache under ${keys.exact}`);
+    } catch (error: unknown) {
+      logger.warning(`The mirror could not be saved to the Actions cache: ${errorMessage(error)}`);
+    }
+  }
+  return {
+    mirror,
+    cache: { hit, key: keys.exact, ...(restoredKey === undefined ? {} : { restoredKey }), saved },
+  };
+}
+
+/** The whole listing, before anything is downloaded: the cache key depends on all of it. */
+async function listAll(
+  client: CosClient,
+  prefix: string,
+  maxKeys: number,
+  signal: AbortSignal | undefined,
+): Promise<ListPage[]> {
+  const pages: ListPage[] = [];
+  try {
+    for await (const page of listPages(client, { prefix, maxKeys, ...(signal ? { signal } : {}) })) {
+      pages.push(page);
+    }
+  } catch (error: unknown) {
+    throw new Error(`Listing '${prefix}' failed: ${errorMessage(error)}`, { cause: error });
+  }
+  return pages;
+}
+
+/** Files under `folder` (relative, `/`-separated); empty when it does not exist yet. */
+async function filesUnder(folder: string): Promise<Set<string>> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  const files = new Set<string>();
+  for (const entry of entries) {
+    if (entry.isDirectory()) continue;
+    const relative = path.relative(folder, path.join(entry.parentPath, entry.name));
+    files.add(relative.split(path.sep).join('/'));
+  }
+  return files;
+}
+
+/**
+ * An older entry may hold files whose keys are gone from the listing. Those the restore brought
+ * (not there before it) are removed, so the destination holds what the prefix holds now and the
+ * next save does not carry them on. Files that were there before are left alone (`delete` decides).
+ */
+async function pruneRestored(
+  destination: string,
+  listedKeys: ReadonlySet<string>,
+  before: ReadonlySet<string>,
+): Promise<void> {
+  const manifest = await readManifest(destination);
+  if (manifest === undefined) return;
+  for (const entry of manifest.objects.values()) {
+    if (listedKeys.has(entry.key) || before.has(entry.path)) continue;
+    const target = path.resolve(destination, ...entry.path.split('/'));
+    const relative = path.relative(destination, target);
+    if (
+      relative === '' ||
+      relative === '..' ||
+      relative.startsWith(`..${path.sep}`) ||
+      path.isAbsolute(relative)
+    ) {
+      continue;
+    }
+    await rm(target, { force: true });
+  }
+}
