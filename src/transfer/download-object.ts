@@ -20,6 +20,7 @@ import {
 } from './checkpoint.js';
 import { crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
 import { fetchPart, type PartResult } from './fetch-part.js';
+import { asLocalFileError } from './local-errors.js';
 import { localFileMatches } from './local-match.js';
 import { formatRange, type Part, planParts, rangeWindow, type Window } from './plan.js';
 import { TempFile, tempPathFor } from './temp-file.js';
@@ -186,7 +187,12 @@ async function fetchVersion(
   const whole = window.first === 0 && window.length === info.size;
   const parts = planParts(window, request.partSize);
   deps.onStart?.(info, window.length);
-  if (!deps.folderReady) await mkdir(path.dirname(request.destination), { recursive: true });
+  if (!deps.folderReady) {
+    const folder = path.dirname(request.destination);
+    await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
+      throw await asLocalFileError(error, folder);
+    });
+  }
   const resume = await openForResume(client, request, info, window, parts.length);
   const done = resume.done;
   const temp = resume.temp;

@@ -2,6 +2,7 @@
 // then fsync + rename into place, or discard. The destination is never opened for writing.
 import { type FileHandle, lstat, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { asLocalFileError } from './local-errors.js';
 
 /** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
 export function tempPathFor(destination: string): string {
@@ -20,16 +21,21 @@ export class TempFile {
   /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
   static async create(filePath: string, length: number): Promise<TempFile> {
     // Exclusive create: never follow a link planted at the temp path. A leftover is removed first.
-    const handle = await open(filePath, 'wx', 0o644).catch(async (error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      await rm(filePath, { force: true });
-      return open(filePath, 'wx', 0o644);
-    });
+    const handle = await open(filePath, 'wx', 0o644)
+      .catch(async (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        await rm(filePath, { force: true });
+        return open(filePath, 'wx', 0o644);
+      })
+      .catch(async (error: unknown) => {
+        throw await asLocalFileError(error, filePath);
+      });
     try {
       if (length > 0) await handle.truncate(length);
     } catch (error: unknown) {
       await handle.close();
-      throw error;
+      await rm(filePath, { force: true }).catch(() => {});
+      throw await asLocalFileError(error, filePath);
     }
     return new TempFile(filePath, handle);
   }
@@ -38,7 +44,10 @@ export class TempFile {
   static async reopen(filePath: string): Promise<TempFile> {
     const info = await lstat(filePath);
     if (!info.isFile()) throw new Error(`${filePath} is not a regular file`);
-    return new TempFile(filePath, await open(filePath, 'r+'));
+    const handle = await open(filePath, 'r+').catch(async (error: unknown) => {
+      throw await asLocalFileError(error, filePath);
+    });
+    return new TempFile(filePath, handle);
   }
 
   #open(): FileHandle {
@@ -52,7 +61,9 @@ export class TempFile {
     const pending = [...buffers];
     let offset = position;
     while (pending.length > 0) {
-      const { bytesWritten } = await handle.writev(pending, offset);
+      const { bytesWritten } = await handle.writev(pending, offset).catch(async (error: unknown) => {
+        throw await asLocalFileError(error, this.path);
+      });
       offset += bytesWritten;
       let skip = bytesWritten;
       while (pending.length > 0 && skip >= (pending[0] as Buffer).length) {
@@ -63,7 +74,11 @@ export class TempFile {
   }
 
   async sync(): Promise<void> {
-    await this.#open().sync();
+    await this.#open()
+      .sync()
+      .catch(async (error: unknown) => {
+        throw await asLocalFileError(error, this.path);
+      });
   }
 
   async close(): Promise<void> {
@@ -78,10 +93,12 @@ export class TempFile {
    */
   async commit(destination: string, mtime?: Date, options: { syncFolder?: boolean } = {}): Promise<void> {
     const handle = this.#open();
-    await handle.sync();
+    await this.sync();
     if (mtime !== undefined && !Number.isNaN(mtime.getTime())) await handle.utimes(mtime, mtime);
     await this.close();
-    await rename(this.path, destination);
+    await rename(this.path, destination).catch(async (error: unknown) => {
+      throw await asLocalFileError(error, destination);
+    });
     if (options.syncFolder !== false) await syncDirectory(path.dirname(destination));
   }
 
@@ -92,17 +109,25 @@ export class TempFile {
   }
 }
 
-/** Writes a small text file atomically: a sibling `.tmp`, fsync, rename over `filePath`. */
+/**
+ * Writes a small text file atomically: a sibling `.tmp`, fsync, rename over `filePath`. On failure
+ * (a full disk, say) the `.tmp` is removed and the previous `filePath` stays as it was.
+ */
 export async function writeFileAtomic(filePath: string, text: string, mode: number): Promise<void> {
   const temp = `${filePath}.tmp`;
-  const handle = await open(temp, 'w', mode);
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(temp, 'w', mode);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, filePath);
+  } catch (error: unknown) {
+    await rm(temp, { force: true }).catch(() => {});
+    throw await asLocalFileError(error, filePath);
   }
-  await rename(temp, filePath);
 }
 
 /** fsync a folder so a rename in it survives a crash; not every platform allows it. */

@@ -1,0 +1,350 @@
+// Failures of the local disk at the destination, made real rather than mocked: a full disk is a 4 MiB
+// tmpfs, a read-only folder is a 0555 folder written by a user who is not root (or a read-only bind
+// mount), and a folder path through a file is just that. Mounts live in a private mount namespace
+// held open by a child (`unshare`; a user namespace when not root), reached through
+// /proc/<pid>/root, so nothing is mounted on the host and the mount dies with the child.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeCore } from '../__fixtures__/core.js';
+import { run } from '../src/action/main.js';
+import { main } from '../src/cli/main.js';
+import type { Emulator } from '../src/emulator/index.js';
+import { checkpointPathFor, readCheckpoint } from '../src/transfer/checkpoint.js';
+import {
+  emulatorWithKeys,
+  listFolder,
+  removeFolder,
+  SECRET_ID,
+  SECRET_KEY,
+  tempFolder,
+} from './helpers/env.js';
+
+const MiB = 1024 * 1024;
+const PART = 512 * 1024;
+const body = randomBytes(3 * MiB);
+const isRoot = process.getuid?.() === 0;
+const children = new Set<ChildProcess>();
+
+let emulator: Emulator;
+let work: string;
+
+/** A child holding a private mount namespace: `view(p)` is where this process sees the child's `p`. */
+interface PrivateMount {
+  view(p: string): string;
+}
+
+/** Runs `commands` (mounts) in a new mount namespace kept alive by a sleeping child; undefined if refused. */
+async function privateMount(commands: string): Promise<PrivateMount | undefined> {
+  const user = isRoot ? [] : ['--user', '--map-root-user'];
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      'unshare',
+      [
+        ...user,
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `${commands} && echo ready && exec sleep 120`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+  } catch {
+    return undefined;
+  }
+  children.add(child);
+  const ready = await new Promise<boolean>((resolve) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve(true);
+    });
+    child.on('error', () => resolve(false));
+    child.on('exit', () => resolve(false));
+  });
+  const pid = child.pid;
+  if (!ready || pid === undefined) return undefined;
+  return { view: (p) => `/proc/${pid}/root${p}` };
+}
+
+async function probeMounts(): Promise<boolean> {
+  const folder = await tempFolder();
+  try {
+    const ns = await privateMount(`mount -t tmpfs -o size=1m cos-download-probe '${folder}'`);
+    return ns !== undefined && (await statfs(ns.view(folder))).blocks * 4096 <= 2 * MiB;
+  } catch {
+    return false;
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    children.clear();
+    await removeFolder(folder);
+  }
+}
+
+const canMount = process.platform === 'linux' && (await probeMounts());
+
+beforeAll(async () => {
+  emulator = await emulatorWithKeys();
+  emulator.put('big.bin', body);
+  emulator.put('data/a.txt', 'a');
+  emulator.put('data/sub/b.txt', 'b');
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  work = await tempFolder();
+  emulator.clearFaults();
+  emulator.stats.reset();
+});
+afterEach(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+  await chmod(work, 0o700).catch(() => {});
+  for (const entry of await readdir(work).catch(() => [])) {
+    await chmod(path.join(work, entry), 0o755).catch(() => {});
+  }
+  await removeFolder(work);
+});
+
+interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The CLI in-process, as `bin.ts` runs it, with credentials from the environment. */
+async function cli(args: readonly string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(
+    ['--bucket', emulator.bucket, '--endpoint', emulator.url, '--retries', '1', ...args],
+    {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: { TENCENTCLOUD_SECRET_ID: SECRET_ID, TENCENTCLOUD_SECRET_KEY: SECRET_KEY },
+      cwd: work,
+    },
+  );
+  return { code, stdout, stderr };
+}
+
+/** The last line of stderr is the failure: one line, `cos-download: …`, matching `pattern`; no stack. */
+function expectClearFailure(result: CliRun, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  const last = result.stderr.trimEnd().split('\n').at(-1) ?? '';
+  expect(last).toMatch(/^cos-download: /);
+  expect(last).toMatch(pattern);
+  expect(last).toMatch(/Fix: /);
+  expect(result.stderr).not.toMatch(/\n\s+at |Error:/);
+}
+
+const bigArgs = (destination: string, partSize = '512KiB') => [
+  '--key',
+  'big.bin',
+  '--destination',
+  destination,
+  '--part-size',
+  partSize,
+  '--concurrency',
+  '1',
+];
+
+describe('a full disk at the destination', () => {
+  it.skipIf(!canMount)(
+    'fails in one line naming ENOSPC and the path, writes nothing at the destination, keeps its parts; the re-run resumes',
+    async () => {
+      const disk = path.join(work, 'disk');
+      await mkdir(disk);
+      const ns = (await privateMount(
+        `mount -t tmpfs -o size=4m cos-download-test '${disk}'`,
+      )) as PrivateMount;
+      const folder = ns.view(disk);
+      const info = await statfs(folder);
+      expect(info.blocks * info.bsize).toBe(4 * MiB);
+      // 2 MiB free for a 3 MiB object: some parts land, then the disk is full.
+      await writeFile(path.join(folder, 'filler'), Buffer.alloc(2 * MiB));
+      const destination = path.join(folder, 'big.bin');
+
+      const first = await cli(bigArgs(destination));
+      expectClearFailure(
+        first,
+        new RegExp(
+          `No space left on the device holding '${escapeRegExp(destination)}\\.cos-download' \\(ENOSPC\\)`,
+        ),
+      );
+      expect(first.stderr).toMatch(/Kept \d of 6 finished parts of 'big.bin' .*run again to resume/);
+      // No destination file, no half-written checkpoint: only the temp file and its checkpoint.
+      expect(await listFolder(folder)).toEqual([
+        'big.bin.cos-download',
+        'big.bin.cos-download.json',
+        'filler',
+      ]);
+      const saved = await readCheckpoint(checkpointPathFor(destination));
+      const kept = saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size;
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(6);
+
+      await rm(path.join(folder, 'filler'));
+      emulator.stats.reset();
+      const second = await cli(bigArgs(destination));
+      expect(second.code).toBe(0);
+      expect(second.stderr).toContain(`Resuming 'big.bin': ${kept} of 6 parts are already downloaded`);
+      expect(Buffer.compare(await readFile(destination), body)).toBe(0);
+      expect(await listFolder(folder)).toEqual(['big.bin']);
+      expect(emulator.stats.bytesServed).toBe(body.length - kept * PART);
+    },
+  );
+
+  it.skipIf(!canMount)('a one-part download on a full disk leaves no file behind at all', async () => {
+    const disk = path.join(work, 'disk');
+    await mkdir(disk);
+    const ns = (await privateMount(`mount -t tmpfs -o size=2m cos-download-test '${disk}'`)) as PrivateMount;
+    const folder = ns.view(disk);
+    const destination = path.join(folder, 'big.bin');
+    const result = await cli([...bigArgs(destination, '20MiB'), '--json']);
+    expectClearFailure(result, /No space left on the device holding '.*big\.bin\.cos-download' \(ENOSPC\)/);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: expect.stringMatching(/ENOSPC/) });
+    expect(await listFolder(folder)).toEqual([]);
+  });
+});
+
+describe('a read-only destination folder', () => {
+  // Root ignores a folder's mode, so as root the CLI runs as the user `nobody` (see cliAsNobody).
+  it.skipIf(process.platform === 'win32')(
+    'a 0555 folder: one line naming EACCES, the path and the fix; nothing written',
+    async () => {
+      const folder = path.join(work, 'readonly');
+      await mkdir(folder);
+      await writeFile(path.join(folder, 'keep.txt'), 'canary');
+      await chmod(folder, 0o555);
+      const destination = path.join(folder, 'big.bin');
+      const result = isRoot ? await cliAsNobody(bigArgs(destination)) : await cli(bigArgs(destination));
+      expectClearFailure(
+        result,
+        new RegExp(
+          `Permission denied: cannot write '${escapeRegExp(destination)}\\.cos-download' \\(EACCES\\)\\. ` +
+            `Fix: make '${escapeRegExp(folder)}' writable by the user this runs as`,
+        ),
+      );
+      expect(await listFolder(folder)).toEqual(['keep.txt']);
+      expect(await readFile(path.join(folder, 'keep.txt'), 'utf8')).toBe('canary');
+    },
+  );
+
+  it.skipIf(!canMount)('a read-only mount: one line naming EROFS and the path; nothing written', async () => {
+    const folder = path.join(work, 'mounted');
+    await mkdir(folder);
+    await writeFile(path.join(folder, 'keep.txt'), 'canary');
+    const ns = (await privateMount(
+      `mount --bind '${folder}' '${folder}' && mount -o remount,bind,ro '${folder}'`,
+    )) as PrivateMount;
+    const destination = path.join(ns.view(folder), 'big.bin');
+    const result = await cli(bigArgs(destination));
+    expectClearFailure(
+      result,
+      new RegExp(
+        `Cannot write '${escapeRegExp(destination)}\\.cos-download': it is on a read-only file system \\(EROFS\\)`,
+      ),
+    );
+    expect(await listFolder(folder)).toEqual(['keep.txt']);
+  });
+
+  it.skipIf(process.platform === 'win32')(
+    'a mirror into a 0555 folder fails in one line and writes nothing',
+    async () => {
+      const folder = path.join(work, 'readonly');
+      await mkdir(folder);
+      await chmod(folder, 0o555);
+      const args = ['--prefix', 'data/', '--destination', folder];
+      const result = isRoot ? await cliAsNobody(args) : await cli(args);
+      expectClearFailure(
+        result,
+        new RegExp(`Permission denied: cannot write '${escapeRegExp(folder)}/.*' \\(EACCES\\)`),
+      );
+      expect(await listFolder(folder)).toEqual([]);
+    },
+  );
+});
+
+describe('a destination whose parent is a file', () => {
+  it.each([
+    ['notes.txt/big.bin', 'the folder', 'EEXIST'],
+    ['notes.txt/', 'the folder', 'EEXIST'],
+    ['notes.txt/deeper/big.bin', 'deeper', 'ENOTDIR'],
+  ])(
+    '%s: one line naming the file in the way and the fix; the file survives',
+    async (destination, _, code) => {
+      await writeFile(path.join(work, 'notes.txt'), 'canary');
+      const result = await cli(bigArgs(destination));
+      const file = path.join(work, 'notes.txt');
+      expectClearFailure(
+        result,
+        new RegExp(`\\(${code}\\)\\. Fix: remove or rename the file '${escapeRegExp(file)}'`),
+      );
+      expect(result.stderr).toMatch(
+        code === 'EEXIST'
+          ? `Cannot create the folder '${file}': a file has that name`
+          : `Cannot create '${path.join(file, 'deeper')}': '${file}' is a file, not a folder`,
+      );
+      expect(await listFolder(work)).toEqual(['notes.txt']);
+      expect(await readFile(file, 'utf8')).toBe('canary');
+      expect(emulator.stats.count('get')).toBe(0);
+    },
+  );
+
+  it('the action fails in one line and sets no output', async () => {
+    await writeFile(path.join(work, 'notes.txt'), 'canary');
+    const core = fakeCore({
+      bucket: emulator.bucket,
+      endpoint: emulator.url,
+      key: 'big.bin',
+      destination: 'notes.txt/big.bin',
+      'secret-id': SECRET_ID,
+      'secret-key': SECRET_KEY,
+    });
+    await run({ core, env: { GITHUB_WORKSPACE: work } });
+    expect(core.failed).toBe(
+      `Cannot create the folder '${path.join(work, 'notes.txt')}': a file has that name (EEXIST). ` +
+        `Fix: remove or rename the file '${path.join(work, 'notes.txt')}', or choose another destination`,
+    );
+    expect(core.outputs).toEqual({});
+    expect(await listFolder(work)).toEqual(['notes.txt']);
+  });
+
+  it('a mirror whose destination runs through a file fails in one line', async () => {
+    await writeFile(path.join(work, 'notes.txt'), 'canary');
+    const result = await cli(['--prefix', 'data/', '--destination', 'notes.txt/mirror']);
+    expectClearFailure(
+      result,
+      new RegExp(
+        `Cannot create '${escapeRegExp(path.join(work, 'notes.txt', 'mirror'))}'.*a file, not a folder`,
+      ),
+    );
+    expect(await listFolder(work)).toEqual(['notes.txt']);
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The CLI in-process with the effective user `nobody` (65534), for root, whom a folder's mode does not
+ * stop. Vitest runs each test file in a process of its own, so only this file's process changes user,
+ * and only for this call.
+ */
+async function cliAsNobody(args: readonly string[]): Promise<CliRun> {
+  await chmod(work, 0o755);
+  process.setegid?.(65534);
+  process.seteuid?.(65534);
+  try {
+    return await cli(args);
+  } finally {
+    process.seteuid?.(0);
+    process.setegid?.(0);
+  }
+}

@@ -1,0 +1,106 @@
+// Failures of the local file system told in plain words: what happened to which path, and the fix.
+// Node's own messages ("ENOSPC: no space left on device, write") name no path for writes through a
+// handle and no fix at all; a download is usually the first thing in a job to fill a disk.
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A local file operation failed; `code` is Node's (ENOSPC, EACCES, …), `path` the file or folder. */
+export class LocalFileError extends Error {
+  override readonly name = 'LocalFileError';
+  readonly code: string;
+  readonly path: string;
+
+  constructor(code: string, filePath: string, message: string, cause: unknown) {
+    super(message, { cause });
+    this.code = code;
+    this.path = filePath;
+  }
+}
+
+function errnoCode(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error instanceof LocalFileError) return undefined;
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+
+/**
+ * One line for a file-system error `code` at `filePath`. `file` names the file in the way for
+ * ENOTDIR / EEXIST when it is known. Undefined for codes without a clearer wording.
+ */
+export function describeLocalFailure(code: string, filePath: string, file?: string): string | undefined {
+  const quoted = `'${filePath}'`;
+  switch (code) {
+    case 'ENOSPC':
+      return (
+        `No space left on the device holding ${quoted} (ENOSPC). ` +
+        'Fix: free space on that disk, or choose a destination on another one, then run again'
+      );
+    case 'EDQUOT':
+      return (
+        `The disk quota is used up on the device holding ${quoted} (EDQUOT). ` +
+        'Fix: free space or raise the quota, then run again'
+      );
+    case 'EACCES':
+    case 'EPERM':
+      return (
+        `Permission denied: cannot write ${quoted} (${code}). ` +
+        `Fix: make '${path.dirname(filePath)}' writable by the user this runs as, or choose another destination`
+      );
+    case 'EROFS':
+      return (
+        `Cannot write ${quoted}: it is on a read-only file system (EROFS). ` +
+        'Fix: choose a destination on a writable disk (e.g. in the workspace or the runner temp folder)'
+      );
+    case 'ENOTDIR':
+    case 'EEXIST':
+      if (file === undefined && code === 'EEXIST') return undefined;
+      if (file === undefined) {
+        return (
+          `Cannot create ${quoted}: part of that path is a file, not a folder (ENOTDIR). ` +
+          'Fix: remove or rename that file, or choose another destination'
+        );
+      }
+      return (
+        `Cannot create ${file === filePath ? `the folder ${quoted}: a file has that name` : `${quoted}: '${file}' is a file, not a folder`} (${code}). ` +
+        `Fix: remove or rename the file '${file}', or choose another destination`
+      );
+    case 'EISDIR':
+      return `Cannot write ${quoted}: it is a folder (EISDIR). Fix: remove the folder, or choose another destination`;
+    case 'ENAMETOOLONG':
+      return `Cannot write ${quoted}: the path is too long for this file system (ENAMETOOLONG). Fix: choose a shorter destination`;
+    default:
+      return undefined;
+  }
+}
+
+/** The plain-words message of a raw Node file-system error that carries its path; no I/O. */
+export function describeFsError(error: unknown): string | undefined {
+  const code = errnoCode(error);
+  const filePath = (error as NodeJS.ErrnoException).path;
+  if (code === undefined || typeof filePath !== 'string') return undefined;
+  return describeLocalFailure(code, filePath);
+}
+
+/** The nearest existing ancestor of `filePath` (itself included) that is not a folder. */
+async function fileInTheWay(filePath: string): Promise<string | undefined> {
+  let current = path.resolve(filePath);
+  for (;;) {
+    const info = await lstat(current).catch(() => undefined);
+    if (info !== undefined) return info.isDirectory() ? undefined : current;
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+}
+
+/**
+ * Wraps a file-system failure at `filePath` in a LocalFileError with a clear message (the original
+ * kept as `cause`); anything else is returned as is. Use as `.catch(async (e) => { throw await … })`.
+ */
+export async function asLocalFileError(error: unknown, filePath: string): Promise<unknown> {
+  const code = errnoCode(error);
+  if (code === undefined) return error;
+  const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(filePath) : undefined;
+  const message = describeLocalFailure(code, filePath, file);
+  return message === undefined ? error : new LocalFileError(code, filePath, message, error);
+}
