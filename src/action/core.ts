@@ -2,6 +2,7 @@
 import * as actionsCore from '@actions/core';
 
 import type { SummaryTable } from '../core/summary.js';
+import { secretForms } from './secrets.js';
 
 export interface ActionCore {
   getInput(name: string): string;
@@ -18,7 +19,10 @@ export interface ActionCore {
 export const realCore: ActionCore = {
   getInput: (name) => actionsCore.getInput(name),
   setOutput: (name, value) => actionsCore.setOutput(name, value),
-  setSecret: (secret) => actionsCore.setSecret(secret),
+  // The runner masks per log line: register the value trimmed and line by line as well.
+  setSecret: (secret) => {
+    for (const form of secretForms(secret)) actionsCore.setSecret(form);
+  },
   setFailed: (message) => actionsCore.setFailed(message),
   info: (message) => actionsCore.info(message),
   warning: (message) => actionsCore.warning(message),

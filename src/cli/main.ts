@@ -72,8 +72,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
           (next === undefined || next.startsWith('--') || !/^(true|false)$/i.test(next))
         ) {
           value = 'true';
-        } else if (next === undefined) {
-          throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE`);
+        } else if (next === undefined || /^--[a-z]/.test(next)) {
+          // `--secret-id $UNSET --secret-key KEY` must not take '--secret-key' as the id and then
+          // echo KEY back as a stray argument: an option never takes the next option as its value.
+          throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE or --${name}=VALUE`);
         } else {
           value = next;
           i++;

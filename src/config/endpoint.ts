@@ -94,3 +94,23 @@ export function isLoopbackHost(url: string | URL): boolean {
   if (/^127(?:\.\d{1,3}){3}$/.test(host)) return true;
   return host === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
 }
+
+/**
+ * The warning for a resolved endpoint that talks plain http to another machine: signatures, object
+ * bytes and any SSE-C key would cross the network unencrypted. Undefined for https and for this
+ * machine (the emulator).
+ */
+export function plainHttpWarning(endpoint: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' || isLoopbackHost(url)) return undefined;
+  const secure = `https://${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  return (
+    `The endpoint ${url.origin} uses plain http: requests, signatures and downloaded bytes cross the network ` +
+    `unencrypted and can be read or altered on the way. Use https (e.g. '${secure}') unless this network is trusted`
+  );
+}

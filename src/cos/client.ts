@@ -1,9 +1,10 @@
 // The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
 // classified retries. It knows requests and responses; what to do with the bytes is the caller's.
 import { Agent, type Dispatcher } from 'undici';
+import { plainHttpWarning } from '../config/endpoint.js';
 import type { Connection } from '../config/options.js';
 import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '../core/runtime.js';
-import { CosError, hintFor, isTransient, parseErrorBody } from './errors.js';
+import { CosError, type CosErrorDetails, hintFor, isTransient, parseErrorBody, TlsError } from './errors.js';
 import { authorization, cosEncode } from './sign.js';
 
 export interface ClientDeps {
@@ -65,8 +66,13 @@ export class CosClient {
       keepAliveTimeout: 30_000,
       headersTimeout: connection.timeoutMs,
       bodyTimeout: connection.timeoutMs,
-      connect: { timeout: connection.timeoutMs },
+      // Certificates are always verified: no input turns this off, and stating it here also
+      // overrides NODE_TLS_REJECT_UNAUTHORIZED=0. A private CA goes in NODE_EXTRA_CA_CERTS.
+      // Redirects are never followed: undici's Agent has no redirect handling unless asked for.
+      connect: { timeout: connection.timeoutMs, rejectUnauthorized: true },
     });
+    const warning = plainHttpWarning(connection.endpoint);
+    if (warning !== undefined) this.#logger.warning(warning);
   }
 
   get logger(): Logger {
@@ -92,14 +98,18 @@ export class CosClient {
         (this.#clock.now() + this.#clockOffsetMs) / 1000,
       );
     }
-    const response = await this.#agent.request({
-      origin: this.#origin,
-      path: search === '' ? encodedPath : `${encodedPath}?${search}`,
-      method: request.method,
-      headers,
-      signal: request.signal ?? null,
-      ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
-    });
+    const response = await this.#agent
+      .request({
+        origin: this.#origin,
+        path: search === '' ? encodedPath : `${encodedPath}?${search}`,
+        method: request.method,
+        headers,
+        signal: request.signal ?? null,
+        ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
+      })
+      .catch((error: unknown) => {
+        throw TlsError.from(error, this.#origin, describe(request)) ?? error;
+      });
     const status = response.statusCode;
     if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
       return { status, headers: response.headers, body: response.body };
@@ -124,7 +134,16 @@ export class CosClient {
         },
       );
     }
-    const details = parseErrorBody(status, text, response.headers);
+    // The error text is the server's: a proxy may echo what it was sent, so the secrets this
+    // request carried are cut out before the text reaches a message or a log.
+    const details = redactDetails(parseErrorBody(status, text, response.headers), [
+      headers.authorization,
+      credentials?.secretId,
+      credentials?.secretKey,
+      credentials?.sessionToken,
+      headers['x-cos-server-side-encryption-customer-key'],
+      headers['x-cos-server-side-encryption-customer-key-MD5'],
+    ]);
     throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
   }
 
@@ -177,6 +196,33 @@ function describe(request: CosRequest): string {
   if (request.key === '') return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
   const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
   return `${request.method} '${request.key}'${version}`;
+}
+
+const SIGNATURE_FIELDS =
+  /\b(q-sign-algorithm|q-ak|q-sign-time|q-key-time|q-header-list|q-url-param-list|q-signature|x-cos-security-token)=[^&\s"'<>]*/gi;
+
+/** `text` with every secret (and any signature field) replaced by `***`. */
+export function redactText(text: string, secrets: readonly (string | undefined)[]): string {
+  let result = text;
+  const known = secrets.filter((s): s is string => s !== undefined && s.length >= 4);
+  // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
+  for (const secret of known.sort((a, b) => b.length - a.length)) {
+    for (const form of new Set([secret, encodeURIComponent(secret)])) result = result.replaceAll(form, '***');
+  }
+  return result.replace(SIGNATURE_FIELDS, '$1=***');
+}
+
+function redactDetails(details: CosErrorDetails, secrets: readonly (string | undefined)[]): CosErrorDetails {
+  const clean = (text: string | undefined) => (text === undefined ? undefined : redactText(text, secrets));
+  const requestId = clean(details.requestId);
+  const traceId = clean(details.traceId);
+  return {
+    ...details,
+    code: redactText(details.code, secrets),
+    message: redactText(details.message, secrets),
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(traceId === undefined ? {} : { traceId }),
+  };
 }
 
 /** Reads a body as text, keeping at most `limit` characters and draining the rest. */

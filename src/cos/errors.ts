@@ -200,3 +200,46 @@ export function isTransient(error: unknown): boolean {
   }
   return false;
 }
+
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The server's TLS certificate could not be verified. Never transient, never skipped. */
+export class TlsError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'TlsError';
+    this.code = code;
+  }
+
+  /** A TlsError for a certificate failure (of `error` or its cause) at `origin`; undefined otherwise. */
+  static from(error: unknown, origin: string, context: string): TlsError | undefined {
+    for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string' && CERTIFICATE_CODES.has(code)) {
+        return new TlsError(
+          code,
+          `${context}: the TLS certificate of ${origin} could not be verified (${e.message}; ${code}). ` +
+            'Certificate checks cannot be turned off. Fix: use the endpoint’s proper host name; ' +
+            'if a private CA signs it, trust that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+          error,
+        );
+      }
+    }
+    return undefined;
+  }
+}
