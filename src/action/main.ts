@@ -1,11 +1,13 @@
 // The action's edge: read inputs, mask secrets, call the core, set outputs, write the summary.
 import { statSync } from 'node:fs';
+import type { CacheStore } from '../cache/mirror-cache.js';
 import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
 import { download } from '../core/download.js';
 import { describeResult, outputsFor, summaryFor } from '../core/outputs.js';
 import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
 import { errorMessage, type Logger } from '../core/runtime.js';
+import { actionsCacheStore } from './actions-cache.js';
 import { type ActionCore, realCore } from './core.js';
 
 export interface ActionDeps {
@@ -15,6 +17,8 @@ export interface ActionDeps {
   readonly progressIntervalMs?: number;
   /** Aborted when the job is cancelled; the download keeps its checkpoint for a re-run. */
   readonly signal?: AbortSignal;
+  /** The Actions cache for `cache: true`; by default `@actions/cache`, when the job can reach it. */
+  readonly cache?: CacheStore;
 }
 
 export async function run(deps: ActionDeps = {}): Promise<void> {
@@ -38,9 +42,22 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       info: (m) => core.info(m),
       warning: (m) => core.warning(m),
     };
+    const cache = options.cache ? (deps.cache ?? actionsCacheStore()) : undefined;
+    if (options.cache && cache === undefined) {
+      core.warning(
+        'cache: this job cannot reach the Actions cache service (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL); mirroring from COS without it',
+      );
+    }
     const result = await withProgressLog(core, deps.progressIntervalMs ?? 10_000, (onStart, onBytes) =>
-      download(options, { logger, onStart, onBytes, signal: deps.signal ?? cancelOnSignals() }),
+      download(cache === undefined ? { ...options, cache: false } : options, {
+        logger,
+        onStart,
+        onBytes,
+        signal: deps.signal ?? cancelOnSignals(),
+        ...(cache === undefined ? {} : { cache }),
+      }),
     );
+    if (options.cache && cache === undefined) core.setOutput('cache-hit', 'false');
     for (const [name, value] of Object.entries(outputsFor(result))) core.setOutput(name, value);
     for (const line of describeResult(result)) core.info(line);
     await core.writeSummary(summaryFor(result)).catch((error: unknown) => {
