@@ -34,15 +34,21 @@ export function hasControlCharacter(text: string): boolean {
 
 const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** A value quoted for a one-line message: control characters escaped, long values cut. */
-export function quoteValue(value: string): string {
-  const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+/** Text with its control characters escaped (as `\n`, `\u0000`), so it stays on one line. */
+function escapeControls(text: string): string {
+  if (!hasControlCharacter(text)) return text;
   let escaped = '';
-  for (const char of cut) {
+  for (const char of text) {
     const code = char.charCodeAt(0);
     escaped += isControl(code) ? (ESCAPES[char] ?? `\\u${code.toString(16).padStart(4, '0')}`) : char;
   }
-  return `'${escaped}'`;
+  return escaped;
+}
+
+/** A value quoted for a one-line message: control characters escaped, long values cut. */
+export function quoteValue(value: string): string {
+  const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+  return `'${escapeControls(cut)}'`;
 }
 
 /** `Input 'name' = 'value'`, `Input 'name' = (hidden)` or `Input 'name' (not set)`. */
@@ -60,13 +66,16 @@ export class InputError extends Error {
   readonly fix: string;
 
   constructor(problem: InputProblem) {
-    const head = problem.subject ?? describeInput(problem.input, problem.value);
+    const head = escapeControls(problem.subject ?? describeInput(problem.input, problem.value));
+    // A rule or fix may repeat what the user typed (`write 'a.txt'`): keep even that on one line.
+    const rule = escapeControls(problem.rule);
+    const fix = escapeControls(problem.fix);
     super(
-      `${head}: ${problem.rule}. Fix: ${problem.fix}.`,
+      `${head}: ${rule}. Fix: ${fix}.`,
       problem.cause === undefined ? undefined : { cause: problem.cause },
     );
     this.input = problem.input;
-    this.rule = problem.rule;
-    this.fix = problem.fix;
+    this.rule = rule;
+    this.fix = fix;
   }
 }

@@ -1,8 +1,8 @@
 // ListObjects (GET Bucket): pages of keys, yielded as they arrive so downloads can start before the
 // listing ends. Keys come URL-encoded (`encoding-type=url`) so any byte survives the XML.
 import { XMLParser } from 'fast-xml-parser';
+import { quoteValue } from '../config/errors.js';
 import type { CosClient } from './client.js';
-import { readCapped } from './client.js';
 import { ProtocolError } from './errors.js';
 
 export interface ListedObject {
@@ -32,6 +32,26 @@ export interface ListOptions {
 /** A listing page is at most 1000 entries; anything far larger is not COS talking. */
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * A page's body as text. Past MAX_PAGE_BYTES it fails at once: reading stops (which drops the
+ * connection), rather than draining an endless body or cutting it into what looks like a shorter page.
+ */
+async function readPage(body: AsyncIterable<Uint8Array>, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    length += chunk.length;
+    if (length > MAX_PAGE_BYTES) {
+      throw new ProtocolError(
+        `${what} is larger than 16 MiB: a page of 1000 keys is far smaller, so this is not COS answering`,
+        { transient: false },
+      );
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
@@ -60,25 +80,37 @@ function text(value: unknown): string {
 
 /** Parses one ListBucketResult page (URL-encoded keys). Pure. */
 export function parseListPage(xml: string): ListPage {
-  let parsed: { ListBucketResult?: Record<string, unknown> };
+  // COS never sends a DOCTYPE: refusing one means no entity it declares is ever expanded.
+  if (/<!DOCTYPE/i.test(xml)) {
+    throw new ProtocolError('ListObjects answered XML with a DOCTYPE, which COS never sends', {
+      transient: false,
+    });
+  }
+  let parsed: { ListBucketResult?: unknown };
   try {
-    parsed = parser.parse(xml) as typeof parsed;
+    // Validated first: the parser alone takes a document cut short for a shorter, complete listing.
+    parsed = parser.parse(xml, true) as typeof parsed;
   } catch (error: unknown) {
-    throw new ProtocolError('ListObjects answered XML that does not parse', {
+    throw new ProtocolError('ListObjects answered XML that does not parse (cut short or malformed)', {
       transient: true,
       cause: error,
     });
   }
-  const result = parsed.ListBucketResult;
-  if (result === undefined || typeof result !== 'object' || result === null) {
-    throw new ProtocolError('ListObjects answered without a ListBucketResult', { transient: true });
+  const result = parsed.ListBucketResult as Record<string, unknown> | undefined;
+  if (result === undefined || typeof result !== 'object' || result === null || Array.isArray(result)) {
+    throw new ProtocolError('ListObjects answered without exactly one ListBucketResult', { transient: true });
+  }
+  // Missing or garbled, it cannot tell the last page from one more: never guess "last".
+  const truncatedText = text(result.IsTruncated);
+  if (truncatedText !== 'true' && truncatedText !== 'false') {
+    throw new ProtocolError('ListObjects answered without IsTruncated true or false', { transient: true });
   }
   const contents = (result.Contents ?? []) as Array<Record<string, unknown>>;
   const objects = contents.map((entry): ListedObject => {
     const key = decode(entry.Key, 'a Key');
     const sizeText = text(entry.Size);
     if (!/^\d{1,16}$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
-      throw new ProtocolError(`ListObjects: '${key}' has an invalid Size`, { transient: false });
+      throw new ProtocolError(`ListObjects: ${quoteValue(key)} has an invalid Size`, { transient: false });
     }
     return {
       key,
@@ -89,7 +121,7 @@ export function parseListPage(xml: string): ListPage {
     };
   });
   const prefixes = (result.CommonPrefixes ?? []) as Array<Record<string, unknown>>;
-  const truncated = text(result.IsTruncated) === 'true';
+  const truncated = truncatedText === 'true';
   const nextMarker = result.NextMarker === undefined ? undefined : decode(result.NextMarker, 'NextMarker');
   return {
     objects,
@@ -110,19 +142,16 @@ export async function* listPages(client: CosClient, options: ListOptions): Async
       ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
       ...(marker === '' ? {} : { marker }),
     };
-    const result = await client.retrying(
-      `ListObjects '${options.prefix}' page ${page}`,
-      options.signal,
-      async () => {
-        const response = await client.send({
-          method: 'GET',
-          key: '',
-          query,
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-        return parseListPage(await readCapped(response.body, MAX_PAGE_BYTES));
-      },
-    );
+    const what = `ListObjects '${options.prefix}' page ${page}`;
+    const result = await client.retrying(what, options.signal, async () => {
+      const response = await client.send({
+        method: 'GET',
+        key: '',
+        query,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return parseListPage(await readPage(response.body, what));
+    });
     yield result;
     if (!result.truncated) return;
     const next = result.nextMarker ?? result.objects.at(-1)?.key ?? result.commonPrefixes.at(-1);

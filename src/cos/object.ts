@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Conditions, ResponseOverrides } from '../config/options.js';
 import { type CosClient, type CosResponse, header } from './client.js';
-import { CosError } from './errors.js';
+import { CosError, isTransient, ProtocolError } from './errors.js';
 
 /** What identifies one object version: the basis of every If-Match and every checkpoint. */
 export interface ObjectInfo {
@@ -71,16 +71,55 @@ export function versionQuery(versionId: string | undefined): Record<string, stri
   return versionId === undefined ? {} : { versionId };
 }
 
+/** The largest object COS holds: a multipart upload of 10,000 parts of at most 5 GiB. */
+export const MAX_OBJECT_SIZE = 10_000 * 5 * 1024 ** 3;
+
+const MAX_CRC64 = (1n << 64n) - 1n;
+
+/** True for `x-cos-hash-crc64ecma` as COS writes it: decimal digits, at most 2^64-1. */
+export function isCrc64Header(text: string): boolean {
+  return /^[0-9]+$/.test(text) && text.replace(/^0+/, '').length <= 20 && BigInt(text) <= MAX_CRC64;
+}
+
+/** A header value as a message may show it: cut short (header values hold no line breaks). */
+function shownHeader(value: string): string {
+  return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+}
+
+/**
+ * undici's refusal of a response that breaks HTTP/1.1 (a Content-Length of -1 or `abc`, a body
+ * shorter than it), told as a ProtocolError naming the request; any other error is returned as is.
+ */
+export function namingRequest(error: unknown, what: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (error.name !== 'HTTPParserError' && code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return error;
+  return new ProtocolError(`${what}: the response breaks HTTP/1.1 (${error.message})`, {
+    transient: isTransient(error),
+    cause: error,
+  });
+}
+
 /** Reads the identity of an object from HEAD or GET response headers. */
 export function objectInfoFrom(key: string, response: CosResponse, size: number): ObjectInfo {
   const etag = header(response, 'etag');
-  if (etag === undefined) {
+  if (etag === undefined || etag.trim() === '') {
     throw new CosError(
       { status: response.status, code: 'MissingETag', message: 'the response has no ETag header' },
       `HEAD '${key}'`,
     );
   }
   const crc64 = header(response, 'x-cos-hash-crc64ecma');
+  if (crc64 !== undefined && !isCrc64Header(crc64)) {
+    throw new CosError(
+      {
+        status: response.status,
+        code: 'BadCrc64',
+        message: `x-cos-hash-crc64ecma is ${shownHeader(crc64)}, not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`,
+      },
+      `HEAD '${key}'`,
+    );
+  }
   const versionId = header(response, 'x-cos-version-id');
   return {
     key,
@@ -93,12 +132,12 @@ export function objectInfoFrom(key: string, response: CosResponse, size: number)
   };
 }
 
-/** Parses a strict non-negative decimal Content-Length; undefined when absent or absurd. */
+/** Parses a strict non-negative decimal Content-Length; undefined when absent or absurd (past MAX_OBJECT_SIZE). */
 export function contentLength(response: CosResponse): number | undefined {
   const text = header(response, 'content-length');
   if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined;
   const value = Number(text);
-  return Number.isSafeInteger(value) ? value : undefined;
+  return value <= MAX_OBJECT_SIZE ? value : undefined;
 }
 
 export type HeadResult =
@@ -114,24 +153,29 @@ export async function headObject(
   signal?: AbortSignal,
 ): Promise<HeadResult> {
   const response = await client.retrying(`HEAD '${key}'`, signal, () =>
-    client.send({
-      method: 'HEAD',
-      key,
-      query: versionQuery(access.versionId),
-      headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
-      accept: [304],
-      ...(signal ? { signal } : {}),
-    }),
+    client
+      .send({
+        method: 'HEAD',
+        key,
+        query: versionQuery(access.versionId),
+        headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
+        accept: [304],
+        ...(signal ? { signal } : {}),
+      })
+      .catch((error: unknown) => {
+        throw namingRequest(error, `HEAD '${key}'`);
+      }),
   );
   response.body.resume();
   if (response.status === 304) return { kind: 'not-modified' };
   const size = contentLength(response);
   if (size === undefined) {
+    const stated = header(response, 'content-length');
     throw new CosError(
       {
         status: response.status,
         code: 'BadContentLength',
-        message: 'HEAD answered without a valid Content-Length',
+        message: `HEAD answered ${stated === undefined ? 'no Content-Length' : `Content-Length ${shownHeader(stated)}`}, not a size COS can hold (0..${MAX_OBJECT_SIZE} bytes)`,
       },
       `HEAD '${key}'`,
     );

@@ -6,6 +6,8 @@ import type { ResponseOverrides } from '../config/options.js';
 import { type CosClient, type CosResponse, header } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
 import {
+  isCrc64Header,
+  namingRequest,
   type ObjectAccess,
   type ObjectInfo,
   overrideQuery,
@@ -72,9 +74,18 @@ export interface PartJob {
 
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 
-/** Requires a 206 whose Content-Range is exactly the bytes asked for, of an object of the known size. */
-export function checkPartialResponse(response: CosResponse, first: number, last: number, size: number): void {
-  const what = `ranged GET bytes=${first}-${last}`;
+/**
+ * Requires a 206 whose Content-Range is exactly the bytes asked for, of an object of the known size,
+ * and an `x-cos-hash-crc64ecma`, when there is one, that is a CRC-64.
+ */
+export function checkPartialResponse(
+  response: CosResponse,
+  key: string,
+  first: number,
+  last: number,
+  size: number,
+): void {
+  const what = `ranged GET '${key}' bytes=${first}-${last}`;
   if (response.status !== 206) {
     throw new ProtocolError(
       `${what} answered ${response.status}, not 206 Partial Content: the server ignored the range`,
@@ -105,6 +116,13 @@ export function checkPartialResponse(response: CosResponse, first: number, last:
       },
     );
   }
+  const crc64 = header(response, 'x-cos-hash-crc64ecma');
+  if (crc64 !== undefined && !isCrc64Header(crc64)) {
+    throw new ProtocolError(
+      `${what} answered x-cos-hash-crc64ecma '${crc64.slice(0, 40)}', not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`,
+      { transient: false },
+    );
+  }
 }
 
 export interface PartResult {
@@ -128,16 +146,21 @@ export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
   };
   await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
     signal.throwIfAborted();
-    const response = await client.send({
-      method: 'GET',
-      key: info.key,
-      query,
-      headers: { ...fixedHeaders, range: `bytes=${next}-${part.last}` },
-      signal,
-      highWaterMark: 1024 * 1024,
-    });
+    const what = `GET '${info.key}' bytes=${next}-${part.last}`;
+    const response = await client
+      .send({
+        method: 'GET',
+        key: info.key,
+        query,
+        headers: { ...fixedHeaders, range: `bytes=${next}-${part.last}` },
+        signal,
+        highWaterMark: 1024 * 1024,
+      })
+      .catch((error: unknown) => {
+        throw namingRequest(error, what);
+      });
     try {
-      checkPartialResponse(response, next, part.last, info.size);
+      checkPartialResponse(response, info.key, next, part.last, info.size);
     } catch (error: unknown) {
       response.body.destroy();
       throw error;
@@ -163,7 +186,7 @@ export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
       await pipeline(response.body, sink);
     } catch (error: unknown) {
       await sink.settled();
-      throw error;
+      throw namingRequest(error, what);
     }
     if (next <= part.last) {
       throw new ProtocolError(
