@@ -2,13 +2,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RawInputs } from '../src/config/parse.js';
 import { mirrorRequestFor } from '../src/core/download.js';
 import { CosClient } from '../src/cos/client.js';
+import { listPages } from '../src/cos/list.js';
 import type { Emulator } from '../src/emulator/index.js';
 import { MANIFEST_NAME } from '../src/transfer/manifest.js';
-import { type MirrorRequest, type MirrorResult, mirrorPrefix, shardOf } from '../src/transfer/mirror.js';
+import {
+  type MirrorDeps,
+  type MirrorRequest,
+  type MirrorResult,
+  mirrorPrefix,
+  shardOf,
+} from '../src/transfer/mirror.js';
 import {
   emulatorWithKeys,
   type LogLines,
@@ -52,7 +60,11 @@ afterEach(async () => {
   await removeFolder(outside);
 });
 
-async function mirror(raw: RawInputs, extra: Partial<MirrorRequest> = {}): Promise<MirrorResult> {
+async function mirror(
+  raw: RawInputs,
+  extra: Partial<MirrorRequest> = {},
+  deps: (client: CosClient) => MirrorDeps = () => ({}),
+): Promise<MirrorResult> {
   const options = optionsFor(emulator, work, {
     prefix: 'site',
     destination: 'out',
@@ -65,11 +77,11 @@ async function mirror(raw: RawInputs, extra: Partial<MirrorRequest> = {}): Promi
     clock: { now: () => Date.now(), sleep: async () => {} },
   });
   try {
-    return await mirrorPrefix(client, {
-      ...mirrorRequestFor(options, options.target),
-      listPageSize: 2,
-      ...extra,
-    });
+    return await mirrorPrefix(
+      client,
+      { ...mirrorRequestFor(options, options.target), listPageSize: 2, ...extra },
+      deps(client),
+    );
   } finally {
     await client.close();
   }
@@ -117,8 +129,22 @@ describe('mirror', () => {
   });
 
   it('starts downloading before the listing ends', async () => {
-    emulator.setFaults({ latencyMs: 15 });
-    await mirror({});
+    // The real listing, held after its first page until a GET arrives: a mirror that waited for the
+    // whole listing would never send one, and the wait would give up.
+    let getsBeforeLastPage = -1;
+    await mirror({}, {}, (client) => ({
+      listing: (async function* () {
+        let pages = 0;
+        for await (const page of listPages(client, { prefix: 'site/', maxKeys: 2 })) {
+          if (++pages === 2) {
+            for (let waited = 0; gets() === 0 && waited < 10_000; waited += 5) await sleep(5);
+          }
+          if (!page.truncated) getsBeforeLastPage = gets();
+          yield page;
+        }
+      })(),
+    }));
+    expect(getsBeforeLastPage).toBeGreaterThan(0);
     const kinds = emulator.stats.requests.map((r) => r.kind);
     expect(kinds.indexOf('get')).toBeLessThan(kinds.lastIndexOf('list'));
   });
