@@ -837,6 +837,42 @@ describe('a raw server on loopback', () => {
     });
   });
 
+  describe('an error answer whose body never ends', () => {
+    it('is read up to its cap, then the connection is dropped and the COS code reported', async () => {
+      let sent = 0;
+      server = await rawServer((request, socket) => {
+        if (request.method === 'HEAD') {
+          respond(socket, '403 Forbidden', ['Content-Length: 0']);
+          return;
+        }
+        socket.write(
+          'HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nTransfer-Encoding: chunked\r\n\r\n',
+        );
+        const xml = '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>no</Message></Error>';
+        socket.write(`${xml.length.toString(16)}\r\n${xml}\r\n`);
+        const filler = ' '.repeat(64 * 1024);
+        const chunk = `${filler.length.toString(16)}\r\n${filler}\r\n`;
+        const pump = (): void => {
+          while (!socket.destroyed && sent < 1024 * 1024 * 1024) {
+            sent += filler.length;
+            if (!socket.write(chunk)) {
+              socket.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
+      });
+      const failure = await run(rawOptions(server, work, { key: 'obj.bin', destination: 'out.bin' })).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(errorMessage(failure)).toMatch(/AccessDenied/);
+      expect(sent).toBeLessThan(64 * 1024 * 1024);
+      expect(await listFolder(work)).toEqual([]);
+    });
+  });
+
   describe('absurd response headers', () => {
     const KEY = 'obj.bin';
     const BODY = Buffer.from('hello, hostile world\n');

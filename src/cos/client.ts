@@ -230,10 +230,10 @@ export async function readCapped(body: AsyncIterable<Uint8Array>, limit: number)
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of body) {
-    if (length < limit) {
-      chunks.push(Buffer.from(chunk));
-      length += chunk.length;
-    }
+    chunks.push(Buffer.from(chunk));
+    length += chunk.length;
+    // Leaving the loop destroys the body: a server that never stops sending cannot hold us here.
+    if (length >= limit) break;
   }
   return Buffer.concat(chunks).toString('utf8').slice(0, limit);
 }
