@@ -127,6 +127,8 @@ export async function downloadObject(
         return skipped(request.destination, info, 'the file exists and overwrite is never');
       }
       if (await localFileMatches(request.destination, existing.size, info)) {
+        // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+        if (!request.dryRun) await removeCheckpoint(checkpointPathFor(request.destination));
         return skipped(request.destination, info, 'the local file matches the object');
       }
     }
@@ -218,6 +220,18 @@ async function fetchVersion(
       stated ??= result.objectCrc64;
       if (parts.length > 1) await checkpoint.flush();
     });
+    if (stated === undefined && missing.length === 0 && done.size > 0 && request.crc && whole) {
+      // Every part came from the checkpoint and the object is known from a listing, so no response
+      // stated its CRC-64: ask for it, so a resumed file is checked like any other.
+      const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
+      if (head.kind === 'found' && head.info.etag !== info.etag) {
+        throw new ObjectChangedError(
+          `'${info.key}' changed since its parts were downloaded: ETag ${info.etag} → ${head.info.etag}`,
+          undefined,
+        );
+      }
+      if (head.kind === 'found') stated = head.info.crc64;
+    }
     if (stated !== info.crc64 && stated !== undefined) info = { ...info, crc64: stated };
     const crcCheck = checkCrc(request, info, whole, parts, done);
     await temp.commit(request.destination, new Date(info.lastModified), { syncFolder: !deps.folderReady });

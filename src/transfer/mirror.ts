@@ -11,6 +11,7 @@ import { errorMessage } from '../core/runtime.js';
 import type { CosClient } from '../cos/client.js';
 import { type ListedObject, type ListPage, listPages } from '../cos/list.js';
 import { headObject, type ObjectInfo } from '../cos/object.js';
+import { checkpointPathFor, removeCheckpoint } from './checkpoint.js';
 import { fetchObject, type ObjectDownload } from './download-object.js';
 import { localFileMatches, plainMd5Etag } from './local-match.js';
 import { MANIFEST_NAME, type ManifestEntry, readManifest, writeManifest } from './manifest.js';
@@ -398,6 +399,8 @@ async function decide(
     info = head.info;
   }
   if (await localFileMatches(target, local.size, info)) {
+    // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+    if (!request.dryRun) await removeCheckpoint(checkpointPathFor(target));
     return {
       action: 'skip',
       reason: 'unchanged (content)',

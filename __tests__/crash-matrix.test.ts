@@ -1,0 +1,433 @@
+// The crash matrix: the CLI (run from the TypeScript sources, so it is the code as it is now) is
+// killed with SIGKILL at 10 points spread over (a) a multipart single-object download and (b) a
+// mirror of small files and multipart objects; a re-run must end with byte-identical files, and
+// the bytes served in all stay within the object's size plus concurrency × part size (what may be
+// in flight, unrecorded, at the crash). SIGTERM (a cancelled job) must flush the checkpoint first.
+// The emulator's byte budget freezes the child exactly at each point, so the points are exact.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CosClient } from '../src/cos/client.js';
+import type { Emulator } from '../src/emulator/index.js';
+import { checkpointPathFor, readCheckpoint } from '../src/transfer/checkpoint.js';
+import { fetchObject } from '../src/transfer/download-object.js';
+import { MANIFEST_NAME } from '../src/transfer/manifest.js';
+import { tempPathFor } from '../src/transfer/temp-file.js';
+import {
+  emulatorWithKeys,
+  listFolder,
+  optionsFor,
+  recordingLogger,
+  removeFolder,
+  run,
+  runMirror,
+  SECRET_ID,
+  SECRET_KEY,
+  tempFolder,
+} from './helpers/env.js';
+import {
+  expectComplete,
+  expectNothingHalfWritten,
+  filesUnder,
+  mixedPrefix,
+  PART,
+  putAll,
+  seededBytes,
+} from './helpers/mixed-prefix.js';
+
+const CONCURRENCY = 2;
+const KILL_POINTS = 10;
+const OBJECT_KEY = 'single/big.bin';
+const object = seededBytes(31, 12 * PART + 4321);
+const tree = mixedPrefix('tree/', 41, 8, [3, 4, 2]);
+const hooks = path.resolve(import.meta.dirname, 'helpers/ts-source.ts');
+const cli = path.resolve(import.meta.dirname, '../src/cli/bin.ts');
+
+let emulator: Emulator;
+let work: string;
+const children = new Set<ChildProcess>();
+
+interface Row {
+  readonly target: string;
+  readonly signal: 'SIGKILL' | 'SIGTERM';
+  readonly killAt: number;
+  readonly size: number;
+  /** Parts the checkpoint(s) vouched for when the child was gone. */
+  readonly checkpointed: number;
+  /** Objects with a temp file left when the child was gone. */
+  readonly interrupted: number;
+  readonly rerun: number;
+  /** What the test asserts: size + concurrency × part (+ one-part objects caught before their rename). */
+  readonly bound: number;
+}
+const rows: Row[] = [];
+
+beforeAll(async () => {
+  emulator = await emulatorWithKeys();
+  emulator.put(OBJECT_KEY, object);
+  putAll(emulator, tree);
+});
+afterAll(async () => {
+  await emulator.close();
+  const percent = (r: Row): string => `${((100 * r.killAt) / r.size).toFixed(0)}%`;
+  const table = [
+    '| target | signal | kill point (bytes served) | parts checkpointed | objects interrupted | re-run served | total served | bound asserted | size + concurrency × part per interrupted object |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.target} | ${r.signal} | ${r.killAt} (${percent(r)}) | ${r.checkpointed} | ${r.interrupted} | ${r.rerun} | ${r.killAt + r.rerun} | ${r.bound} | ${r.size + Math.max(1, r.interrupted) * CONCURRENCY * PART} |`,
+    ),
+  ].join('\n');
+  console.info(
+    `Crash matrix: object ${object.length} bytes (${Math.ceil(object.length / PART)} parts); ` +
+      `prefix ${tree.objects.size} objects, ${tree.totalBytes} bytes (${tree.parts} parts); ` +
+      `part size ${PART}, concurrency ${CONCURRENCY}\n${table}`,
+  );
+});
+beforeEach(async () => {
+  work = await tempFolder();
+  emulator.clearFaults();
+  emulator.stats.reset();
+});
+afterEach(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+  emulator.clearFaults();
+  await removeFolder(work);
+});
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly stderr: () => string;
+}
+
+/** The CLI from source, in `work`, with the credentials in its environment. */
+function startCli(args: readonly string[]): Child {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      hooks,
+      cli,
+      ...['--bucket', emulator.bucket, '--endpoint', emulator.url],
+      ...['--part-size', '512KiB', '--concurrency', String(CONCURRENCY)],
+      ...args,
+    ],
+    {
+      cwd: work,
+      env: {
+        PATH: process.env.PATH ?? '',
+        TENCENTCLOUD_SECRET_ID: SECRET_ID,
+        TENCENTCLOUD_SECRET_KEY: SECRET_KEY,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  children.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  child.on('error', () => {});
+  return { process: child, exited, stderr: () => stderr };
+}
+
+/**
+ * Starts the CLI and sends it `signal` once `at` holds: a byte count (the emulator serves at most
+ * that many body bytes, then stalls, so the child is frozen exactly there) or a condition polled on
+ * the side. Returns the bytes served before the child was gone.
+ */
+async function interruptAt(
+  args: readonly string[],
+  at: number | { readonly until: () => Promise<boolean> },
+  signal: NodeJS.Signals,
+): Promise<number> {
+  const reached = typeof at === 'number' ? async () => emulator.stats.bytesServed >= at : at.until;
+  if (typeof at === 'number') emulator.setFaults({ stallAfterTotalBytes: at });
+  else emulator.setFaults({ latencyMs: 30 });
+  emulator.stats.reset();
+  const child = startCli(args);
+  let gone = false;
+  void child.exited.then(() => {
+    gone = true;
+  });
+  for (let i = 0; !(await reached()); i++) {
+    if (gone || i > 4000) {
+      throw new Error(
+        `the CLI never got there (${emulator.stats.bytesServed} bytes served): ${child.stderr()}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  child.process.kill(signal);
+  const exit = await child.exited;
+  if (signal === 'SIGKILL') expect(exit.signal).toBe('SIGKILL');
+  else {
+    expect(exit.code, child.stderr()).toBe(1);
+    expect(child.stderr()).toContain(`cancelled by ${signal}`);
+  }
+  const served = emulator.stats.bytesServed;
+  if (typeof at === 'number') expect(served).toBe(at);
+  emulator.clearFaults();
+  emulator.stats.reset();
+  return served;
+}
+
+/** Parts the checkpoint beside `destination` vouches for, and their bytes (0 when there is none yet). */
+async function checkpointed(destination: string, size: number): Promise<{ parts: number; bytes: number }> {
+  const saved = await readCheckpoint(checkpointPathFor(destination));
+  expect(saved).not.toBe('corrupt');
+  if (saved === undefined || saved === 'corrupt') return { parts: 0, bytes: 0 };
+  let bytes = 0;
+  for (const index of saved.parts.keys()) bytes += Math.min(PART, size - index * PART);
+  return { parts: saved.parts.size, bytes };
+}
+
+/** 10 points at 5%, 15%, … 95% of `total` bytes. */
+function killPoints(total: number): number[] {
+  return Array.from({ length: KILL_POINTS }, (_, i) => Math.round((total * (2 * i + 1)) / (2 * KILL_POINTS)));
+}
+
+const objectDestination = (): string => path.join(work, 'big.bin');
+const objectArgs = ['--key', OBJECT_KEY];
+const objectBound = object.length + CONCURRENCY * PART;
+
+async function rerunObject(): Promise<{ served: number; lines: string[] }> {
+  const logger = recordingLogger();
+  const result = await run(
+    optionsFor(emulator, work, { key: OBJECT_KEY, 'part-size': '512KiB', concurrency: String(CONCURRENCY) }),
+    { logger },
+  );
+  expect(result.object.status).toBe('downloaded');
+  expect(Buffer.compare(await readFile(objectDestination()), object)).toBe(0);
+  expect(await listFolder(work)).toEqual(['big.bin']);
+  return { served: emulator.stats.bytesServed, lines: logger.lines };
+}
+
+const treeArgs = ['--prefix', tree.prefix, '--destination', 'out'];
+
+async function rerunTree(): Promise<number> {
+  const result = await runMirror(
+    optionsFor(emulator, work, {
+      prefix: tree.prefix,
+      destination: 'out',
+      'part-size': '512KiB',
+      concurrency: String(CONCURRENCY),
+    }),
+  );
+  expect(result.downloaded + result.skipped).toBe(tree.objects.size);
+  const skipped = new Set(result.files.filter((f) => f.action === 'skip').map((f) => f.key));
+  await expectComplete(emulator, tree, path.join(work, 'out'), skipped);
+  return emulator.stats.bytesServed;
+}
+
+/**
+ * Objects the kill interrupted (a temp file left), and what a re-run may fetch again beyond the
+ * parts in flight: a one-part object has no checkpoint, and its slot is free once its bytes are in,
+ * before its rename, so the bytes of each one-part object caught between the two are fetched again.
+ */
+async function interrupted(): Promise<{ objects: number; onePartBytes: number }> {
+  const left = new Set(await filesUnder(path.join(work, 'out')));
+  let objects = 0;
+  let onePartBytes = 0;
+  for (const [key, body] of tree.objects) {
+    if (!left.has(tempPathFor(key.slice(tree.prefix.length)))) continue;
+    objects++;
+    if (body.length <= PART) onePartBytes += body.length;
+  }
+  return { objects, onePartBytes };
+}
+
+/** Parts vouched for by every checkpoint under the mirror's destination. */
+async function treeCheckpointedParts(): Promise<number> {
+  let parts = 0;
+  for (const [key, body] of tree.objects) {
+    if (body.length <= PART) continue;
+    parts += (await checkpointed(path.join(work, 'out', key.slice(tree.prefix.length)), body.length)).parts;
+  }
+  return parts;
+}
+
+describe('crash matrix: (a) one multipart object', () => {
+  it.each(killPoints(object.length))('SIGKILL after %i bytes served, then a re-run', async (point) => {
+    const killAt = await interruptAt(objectArgs, point, 'SIGKILL');
+    const left = await listFolder(work);
+    expect(left).not.toContain('big.bin');
+    for (const file of left) expect(file).toMatch(/^big\.bin\.cos-download(\.json(\.tmp)?)?$/);
+    const saved = await checkpointed(objectDestination(), object.length);
+    const { served, lines } = await rerunObject();
+    if (saved.parts > 0) expect(lines.some((l) => l.includes(`Resuming '${OBJECT_KEY}'`))).toBe(true);
+    expect(killAt + served).toBeLessThanOrEqual(objectBound);
+    rows.push({
+      target: 'object',
+      signal: 'SIGKILL',
+      killAt,
+      size: object.length,
+      checkpointed: saved.parts,
+      interrupted: 1,
+      rerun: served,
+      bound: objectBound,
+    });
+  });
+
+  it('SIGTERM (a cancelled job) flushes the checkpoint before exit; the re-run fetches only the rest', async () => {
+    const killAt = await interruptAt(objectArgs, Math.round(object.length / 2), 'SIGTERM');
+    expect(await listFolder(work)).toEqual(['big.bin.cos-download', 'big.bin.cos-download.json']);
+    const saved = await checkpointed(objectDestination(), object.length);
+    // Every part that arrived whole is recorded: at most the parts in flight are fetched again.
+    expect(saved.parts).toBeGreaterThan(0);
+    expect(killAt - saved.bytes).toBeLessThanOrEqual(CONCURRENCY * PART);
+    const { served, lines } = await rerunObject();
+    const of = `${saved.parts} of ${Math.ceil(object.length / PART)} parts`;
+    expect(lines.some((l) => l.includes(`Resuming '${OBJECT_KEY}': ${of}`))).toBe(true);
+    expect(served).toBe(object.length - saved.bytes);
+    expect(killAt + served).toBeLessThanOrEqual(objectBound);
+    rows.push({
+      target: 'object',
+      signal: 'SIGTERM',
+      killAt,
+      size: object.length,
+      checkpointed: saved.parts,
+      interrupted: 1,
+      rerun: served,
+      bound: objectBound,
+    });
+  });
+});
+
+describe('crash matrix: (b) a mirror of small files and multipart objects', () => {
+  it.each(killPoints(tree.totalBytes))('SIGKILL after %i bytes served, then a re-run', async (point) => {
+    const killAt = await interruptAt(treeArgs, point, 'SIGKILL');
+    await expectNothingHalfWritten(emulator, tree, path.join(work, 'out'), PART, { afterCrash: true });
+    const checkpointed = await treeCheckpointedParts();
+    const { objects, onePartBytes } = await interrupted();
+    const bound = tree.totalBytes + CONCURRENCY * PART + onePartBytes;
+    const served = await rerunTree();
+    expect(killAt + served).toBeLessThanOrEqual(bound);
+    rows.push({
+      target: 'mirror',
+      signal: 'SIGKILL',
+      killAt,
+      size: tree.totalBytes,
+      checkpointed,
+      interrupted: objects,
+      rerun: served,
+      bound,
+    });
+  });
+
+  it('SIGTERM (a cancelled job) keeps the finished parts; the re-run resumes them', async () => {
+    // Cancel once some multipart object is part-way: its checkpoint vouches for a part, it is not done.
+    const partWay = async (): Promise<boolean> => {
+      for (const [key, body] of tree.objects) {
+        const destination = path.join(work, 'out', key.slice(tree.prefix.length));
+        if (
+          body.length <= PART ||
+          (await filesUnder(path.dirname(destination))).includes(path.basename(destination))
+        )
+          continue;
+        const saved = await readCheckpoint(checkpointPathFor(destination));
+        if (saved !== undefined && saved !== 'corrupt' && saved.parts.size > 0) return true;
+      }
+      return false;
+    };
+    const killAt = await interruptAt(treeArgs, { until: partWay }, 'SIGTERM');
+    // Every temp file left has a checkpoint beside it that vouches for parts, and one was left.
+    const { kept } = await expectNothingHalfWritten(emulator, tree, path.join(work, 'out'), PART);
+    expect(kept).toBeGreaterThan(0);
+    const checkpointed = await treeCheckpointedParts();
+    const { objects } = await interrupted();
+    const bound = tree.totalBytes + CONCURRENCY * PART;
+    const served = await rerunTree();
+    expect(killAt + served).toBeLessThanOrEqual(bound);
+    rows.push({
+      target: 'mirror',
+      signal: 'SIGTERM',
+      killAt,
+      size: tree.totalBytes,
+      checkpointed,
+      interrupted: objects,
+      rerun: served,
+      bound,
+    });
+  });
+});
+
+describe('a resume that needs no part', () => {
+  it('still checks the CRC-64 of an object known from a listing (which states none) with a HEAD', async () => {
+    const key = 'tree/big/multi-1.bin';
+    const body = tree.objects.get(key) as Buffer;
+    const latest = emulator.versions(key)[0];
+    const options = optionsFor(emulator, work, { key, 'part-size': '512KiB' });
+    const client = new CosClient(options.connection, {
+      clock: { now: () => Date.now(), sleep: async () => {} },
+    });
+    const destination = path.join(work, 'multi-1.bin');
+    const request = {
+      key,
+      conditions: {},
+      responseOverrides: {},
+      destination,
+      partSize: PART,
+      concurrency: CONCURRENCY,
+      crc: true,
+      overwrite: 'always' as const,
+    };
+    // What a mirror knows from ListObjects: no CRC-64.
+    const listed = {
+      key,
+      etag: latest?.etag ?? '',
+      size: body.length,
+      lastModified: latest?.lastModified.toISOString() ?? '',
+      storageClass: 'STANDARD',
+    };
+    const window = { first: 0, length: body.length };
+    try {
+      // Every part lands, then the rename fails (a folder holds the destination): all parts are kept.
+      await mkdir(destination);
+      await writeFile(path.join(destination, 'in-the-way'), '');
+      await expect(fetchObject(client, request, listed, window)).rejects.toThrow();
+      expect((await checkpointed(destination, body.length)).parts).toBe(Math.ceil(body.length / PART));
+      expect(await listFolder(work)).toContain(path.basename(tempPathFor(destination)));
+      await rm(destination, { recursive: true });
+      emulator.stats.reset();
+      const result = await fetchObject(client, request, listed, window);
+      expect(emulator.stats.count('get')).toBe(0);
+      expect(result.status === 'downloaded' ? result.crcCheck : result.status).toBe('verified');
+      expect(result.status === 'downloaded' ? result.info.crc64 : undefined).toBe(latest?.crc64);
+      expect(Buffer.compare(await readFile(destination), body)).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('a kill between the rename and the checkpoint removal', () => {
+  it('leaves a checkpoint beside a complete file, which the re-run that finds the file unchanged removes', async () => {
+    await rerunObject();
+    await writeFile(checkpointPathFor(objectDestination()), '{}');
+    const again = await run(
+      optionsFor(emulator, work, {
+        key: OBJECT_KEY,
+        'part-size': '512KiB',
+        concurrency: String(CONCURRENCY),
+      }),
+    );
+    expect(again.object.status).toBe('skipped');
+    expect(await listFolder(work)).toEqual(['big.bin']);
+
+    await rerunTree();
+    await rm(path.join(work, 'out', MANIFEST_NAME));
+    await writeFile(checkpointPathFor(path.join(work, 'out', 'big/multi-0.bin')), '{}');
+    emulator.stats.reset();
+    expect(await rerunTree()).toBe(0); // every file found unchanged; no stray checkpoint left
+  });
+});
