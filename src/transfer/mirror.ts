@@ -304,8 +304,11 @@ export async function mirrorPrefix(
   if (deps.signal?.aborted) throw deps.signal.reason;
   if (failures.length > 0) {
     const first = failures[0] as { key: string; error: unknown };
+    const why = errorMessage(first.error);
+    // Name the object when the error does not (a dropped connection says only 'other side closed').
+    const named = why.includes(`'${first.key}'`) ? why : `'${first.key}': ${why}`;
     throw new MirrorError(
-      `${failures.length} of ${result.downloaded} download(s) failed; first: ${errorMessage(first.error)}`,
+      `${failures.length} of ${result.downloaded} download(s) failed; first: ${named}`,
       result,
       first.error,
     );
