@@ -1,11 +1,12 @@
 // The bundled action run the way a runner runs it: `node dist/index.js` with INPUT_* variables and a
 // GITHUB_OUTPUT file; outputs read back from that file. Also the bundled CLI.
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/index.js';
+import { startCacheStack } from './helpers/cache-stack.js';
 import { emulatorWithKeys, removeFolder, SECRET_ID, SECRET_KEY, tempFolder } from './helpers/env.js';
 
 const exec = promisify(execFile);
@@ -37,7 +38,7 @@ function readOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-async function runAction(inputs: Record<string, string>) {
+async function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
   const outputFile = path.join(work, `output-${Math.random().toString(36).slice(2)}`);
   const summaryFile = `${outputFile}.summary`;
   await writeFile(outputFile, '');
@@ -48,6 +49,7 @@ async function runAction(inputs: Record<string, string>) {
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_WORKSPACE: work,
     RUNNER_TEMP: work,
+    ...extraEnv,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   const child = await exec(process.execPath, [path.join(root, 'dist/index.js')], { env, cwd: work }).then(
@@ -63,6 +65,37 @@ async function runAction(inputs: Record<string, string>) {
 }
 
 describe('dist/index.js as a runner runs it', () => {
+  it('keeps a mirror in the Actions cache: the bundled @actions/cache against the local stack', async () => {
+    const stack = await startCacheStack(work);
+    try {
+      const inputs = {
+        bucket: emulator.bucket,
+        endpoint: emulator.url,
+        prefix: 'release',
+        destination: 'cached',
+        cache: 'true',
+        'secret-id': SECRET_ID,
+        'secret-key': SECRET_KEY,
+      };
+      const first = await runAction(inputs, stack.env);
+      expect(first.code).toBe(0);
+      expect(first.outputs['cache-hit']).toBe('false');
+      expect(stack.entries()).toHaveLength(1);
+      await rm(path.join(work, 'cached'), { recursive: true, force: true });
+      emulator.stats.reset();
+      const second = await runAction(inputs, stack.env);
+      expect(second.code).toBe(0);
+      expect(second.outputs['cache-hit']).toBe('true');
+      expect(emulator.stats.count('get')).toBe(0);
+      expect((await readFile(path.join(work, 'cached', 'app.tar.gz'))).equals(Buffer.alloc(300_000, 7))).toBe(
+        true,
+      );
+      expect(second.summary).toContain('Actions cache');
+    } finally {
+      await stack.close();
+    }
+  }, 60_000);
+
   it('downloads and writes the outputs to GITHUB_OUTPUT', async () => {
     const result = await runAction({
       bucket: emulator.bucket,

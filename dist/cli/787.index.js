@@ -42,6 +42,10 @@ class FaultState {
     #seed;
     #getCounts = new Map();
     #changedKeys = new Set();
+    /** Matching requests each `failNext` entry has let through (its `skip`). */
+    #skipped = new WeakMap();
+    /** Body bytes promised to responses so far (`stallAfterTotalBytes`). */
+    #budgetUsed = 0;
     set(partial) {
         Object.assign(this.faults, partial);
         this.#restart();
@@ -56,6 +60,8 @@ class FaultState {
         this.#random = mulberry32(this.faults.seed ?? 1);
         this.#getCounts.clear();
         this.#changedKeys.clear();
+        this.#skipped = new WeakMap();
+        this.#budgetUsed = 0;
     }
     #draw() {
         if (this.faults.seed !== this.#seed)
@@ -68,7 +74,11 @@ class FaultState {
         if (queue !== undefined) {
             const index = queue.findIndex((entry) => entry.kinds === undefined || (kind !== 'other' && entry.kinds.includes(kind)));
             const entry = queue[index];
-            if (entry !== undefined) {
+            const passed = entry === undefined ? 0 : (this.#skipped.get(entry) ?? 0);
+            if (entry !== undefined && passed < (entry.skip ?? 0)) {
+                this.#skipped.set(entry, passed + 1);
+            }
+            else if (entry !== undefined) {
                 queue.splice(index, 1);
                 return { status: entry.status, code: entry.code };
             }
@@ -79,6 +89,15 @@ class FaultState {
             return { status, code: ERROR_CODES[status] ?? 'InternalError' };
         }
         return undefined;
+    }
+    /** How long this request waits before its headers: `latencyMs`, for a seeded share with `latencyRate`. */
+    latency() {
+        const { latencyMs, latencyRate } = this.faults;
+        if (latencyMs === undefined || latencyMs <= 0)
+            return 0;
+        if (latencyRate !== undefined && !(this.#draw() < latencyRate))
+            return 0;
+        return latencyMs;
     }
     /** Counts a GET of `key`; true exactly once, when the key must change before it is served. */
     countGet(key) {
@@ -93,22 +112,35 @@ class FaultState {
     /** Where (and how) a GET body of `length` bytes is cut short, if at all. */
     bodyCut(length) {
         const cuts = [];
-        const { resetAfterBytes, resetRate, truncateBody, stallAfterBytes } = this.faults;
+        const { resetAfterBytes, truncateBody, stallAfterBytes, stallAfterTotalBytes } = this.faults;
         if (resetAfterBytes !== undefined && resetAfterBytes < length) {
             cuts.push({ at: Math.max(0, Math.floor(resetAfterBytes)), action: 'reset' });
         }
-        if (resetRate !== undefined && resetRate > 0 && length > 0 && this.#draw() < resetRate) {
-            cuts.push({ at: Math.floor(this.#draw() * length), action: 'reset' });
+        for (const [rate, action] of [
+            [this.faults.resetRate, 'reset'],
+            [this.faults.truncateRate, 'end'],
+            [this.faults.stallRate, 'stall'],
+        ]) {
+            if (rate !== undefined && rate > 0 && length > 0 && this.#draw() < rate) {
+                cuts.push({ at: Math.floor(this.#draw() * length), action });
+            }
         }
         if (truncateBody === true && length > 0)
             cuts.push({ at: Math.floor(length / 2), action: 'end' });
         if (stallAfterBytes !== undefined && stallAfterBytes < length) {
             cuts.push({ at: Math.max(0, Math.floor(stallAfterBytes)), action: 'stall' });
         }
+        if (stallAfterTotalBytes !== undefined) {
+            const left = Math.max(0, Math.floor(stallAfterTotalBytes) - this.#budgetUsed);
+            if (left < length)
+                cuts.push({ at: left, action: 'stall' });
+        }
         let first;
         for (const cut of cuts)
             if (first === undefined || cut.at < first.at)
                 first = cut;
+        if (stallAfterTotalBytes !== undefined)
+            this.#budgetUsed += first?.at ?? length;
         return first;
     }
 }
@@ -798,6 +830,7 @@ async function sendBody(res, plan) {
             socket?.destroySoon();
             return;
         case 'stall':
+            res.flushHeaders(); // a stalled body, even before its first byte
             return; // keep the socket open; the client's idle timeout or emulator.close() ends it
     }
 }
@@ -1030,10 +1063,10 @@ class EmulatorServer {
     }
     async #serve(exchange) {
         const { req, record } = exchange;
-        const faults = this.faultState.faults;
-        if (faults.latencyMs !== undefined && faults.latencyMs > 0) {
+        const latency = this.faultState.latency();
+        if (latency > 0) {
             try {
-                await (0,external_node_timers_promises_.setTimeout)(faults.latencyMs, undefined, { signal: this.closing.signal });
+                await (0,external_node_timers_promises_.setTimeout)(latency, undefined, { signal: this.closing.signal });
             }
             catch {
                 exchange.res.destroy();

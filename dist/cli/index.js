@@ -47905,7 +47905,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8242);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1134);
 
 // A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
 const controller = new AbortController();
@@ -47925,7 +47925,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8242:
+/***/ 1134:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48067,15 +48067,21 @@ function hasControlCharacter(text) {
     return false;
 }
 const ESCAPES = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-/** A value quoted for a one-line message: control characters escaped, long values cut. */
-function quoteValue(value) {
-    const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+/** Text with its control characters escaped (as `\n`, `\u0000`), so it stays on one line. */
+function escapeControls(text) {
+    if (!hasControlCharacter(text))
+        return text;
     let escaped = '';
-    for (const char of cut) {
+    for (const char of text) {
         const code = char.charCodeAt(0);
         escaped += isControl(code) ? (ESCAPES[char] ?? `\\u${code.toString(16).padStart(4, '0')}`) : char;
     }
-    return `'${escaped}'`;
+    return escaped;
+}
+/** A value quoted for a one-line message: control characters escaped, long values cut. */
+function quoteValue(value) {
+    const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+    return `'${escapeControls(cut)}'`;
 }
 /** `Input 'name' = 'value'`, `Input 'name' = (hidden)` or `Input 'name' (not set)`. */
 function describeInput(input, value) {
@@ -48091,11 +48097,14 @@ class InputError extends Error {
     rule;
     fix;
     constructor(problem) {
-        const head = problem.subject ?? describeInput(problem.input, problem.value);
-        super(`${head}: ${problem.rule}. Fix: ${problem.fix}.`, problem.cause === undefined ? undefined : { cause: problem.cause });
+        const head = escapeControls(problem.subject ?? describeInput(problem.input, problem.value));
+        // A rule or fix may repeat what the user typed (`write 'a.txt'`): keep even that on one line.
+        const rule = escapeControls(problem.rule);
+        const fix = escapeControls(problem.fix);
+        super(`${head}: ${rule}. Fix: ${fix}.`, problem.cause === undefined ? undefined : { cause: problem.cause });
         this.input = problem.input;
-        this.rule = problem.rule;
-        this.fix = problem.fix;
+        this.rule = rule;
+        this.fix = fix;
     }
 }
 
@@ -48182,6 +48191,25 @@ function isLoopbackHost(url) {
     if (/^127(?:\.\d{1,3}){3}$/.test(host))
         return true;
     return host === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
+}
+/**
+ * The warning for a resolved endpoint that talks plain http to another machine: signatures, object
+ * bytes and any SSE-C key would cross the network unencrypted. Undefined for https and for this
+ * machine (the emulator).
+ */
+function plainHttpWarning(endpoint) {
+    let url;
+    try {
+        url = new URL(endpoint);
+    }
+    catch {
+        return undefined;
+    }
+    if (url.protocol !== 'http:' || isLoopbackHost(url))
+        return undefined;
+    const secure = `https://${url.host}${url.pathname.replace(/\/+$/, '')}`;
+    return (`The endpoint ${url.origin} uses plain http: requests, signatures and downloaded bytes cross the network ` +
+        `unencrypted and can be read or altered on the way. Use https (e.g. '${secure}') unless this network is trusted`);
 }
 
 ;// CONCATENATED MODULE: ./lib/config/options.js
@@ -48911,6 +48939,14 @@ function parseOptions(raw, context) {
     const sseText = get('sse-customer-key');
     const sseCustomerKey = sseText === undefined ? undefined : parseSseKey(sseText);
     const destination = resolveDestination(target, get('destination'), context);
+    if (cache && encloses(destination, context.cwd)) {
+        throw new InputError({
+            input: 'destination',
+            value: get('destination') ?? '.',
+            rule: "with 'cache: true' the destination folder is saved whole, and this one holds the workspace",
+            fix: "give the mirror a folder of its own, e.g. 'destination: downloads'",
+        });
+    }
     const options = {
         connection: {
             bucket,
@@ -48934,18 +48970,120 @@ function parseOptions(raw, context) {
     };
     return deepFreeze(options);
 }
+/** True when `folder` is `inner` or one of its ancestors. */
+function encloses(folder, inner) {
+    const relative = external_node_path_.relative(folder, inner);
+    return (relative === '' ||
+        (!relative.startsWith(`..${external_node_path_.sep}`) && relative !== '..' && !external_node_path_.isAbsolute(relative)));
+}
 
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:timers/promises"
-var promises_ = __nccwpck_require__(8500);
+var external_node_timers_promises_ = __nccwpck_require__(8500);
+;// CONCATENATED MODULE: ./lib/transfer/local-errors.js
+// Failures of the local file system told in plain words: what happened to which path, and the fix.
+// Node's own messages ("ENOSPC: no space left on device, write") name no path for writes through a
+// handle and no fix at all; a download is usually the first thing in a job to fill a disk.
+
+
+/** A local file operation failed; `code` is Node's (ENOSPC, EACCES, …), `path` the file or folder. */
+class LocalFileError extends Error {
+    name = 'LocalFileError';
+    code;
+    path;
+    constructor(code, filePath, message, cause) {
+        super(message, { cause });
+        this.code = code;
+        this.path = filePath;
+    }
+}
+function errnoCode(error) {
+    if (!(error instanceof Error) || error instanceof LocalFileError)
+        return undefined;
+    const code = error.code;
+    return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+/**
+ * One line for a file-system error `code` at `filePath`. `file` names the file in the way for
+ * ENOTDIR / EEXIST when it is known. Undefined for codes without a clearer wording.
+ */
+function describeLocalFailure(code, filePath, file) {
+    const quoted = `'${filePath}'`;
+    switch (code) {
+        case 'ENOSPC':
+            return (`No space left on the device holding ${quoted} (ENOSPC). ` +
+                'Fix: free space on that disk, or choose a destination on another one, then run again');
+        case 'EDQUOT':
+            return (`The disk quota is used up on the device holding ${quoted} (EDQUOT). ` +
+                'Fix: free space or raise the quota, then run again');
+        case 'EACCES':
+        case 'EPERM':
+            return (`Permission denied: cannot write ${quoted} (${code}). ` +
+                `Fix: make '${external_node_path_.dirname(filePath)}' writable by the user this runs as, or choose another destination`);
+        case 'EROFS':
+            return (`Cannot write ${quoted}: it is on a read-only file system (EROFS). ` +
+                'Fix: choose a destination on a writable disk (e.g. in the workspace or the runner temp folder)');
+        case 'ENOTDIR':
+        case 'EEXIST':
+            if (file === undefined && code === 'EEXIST')
+                return undefined;
+            if (file === undefined) {
+                return (`Cannot create ${quoted}: part of that path is a file, not a folder (ENOTDIR). ` +
+                    'Fix: remove or rename that file, or choose another destination');
+            }
+            return (`Cannot create ${file === filePath ? `the folder ${quoted}: a file has that name` : `${quoted}: '${file}' is a file, not a folder`} (${code}). ` +
+                `Fix: remove or rename the file '${file}', or choose another destination`);
+        case 'EISDIR':
+            return `Cannot write ${quoted}: it is a folder (EISDIR). Fix: remove the folder, or choose another destination`;
+        case 'ENAMETOOLONG':
+            return `Cannot write ${quoted}: the path is too long for this file system (ENAMETOOLONG). Fix: choose a shorter destination`;
+        default:
+            return undefined;
+    }
+}
+/** The plain-words message of a raw Node file-system error that carries its path; no I/O. */
+function describeFsError(error) {
+    const code = errnoCode(error);
+    const filePath = error.path;
+    if (code === undefined || typeof filePath !== 'string')
+        return undefined;
+    return describeLocalFailure(code, filePath);
+}
+/** The nearest existing ancestor of `filePath` (itself included) that is not a folder. */
+async function fileInTheWay(filePath) {
+    let current = external_node_path_.resolve(filePath);
+    for (;;) {
+        const info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info !== undefined)
+            return info.isDirectory() ? undefined : current;
+        const parent = external_node_path_.dirname(current);
+        if (parent === current)
+            return undefined;
+        current = parent;
+    }
+}
+/**
+ * Wraps a file-system failure at `filePath` in a LocalFileError with a clear message (the original
+ * kept as `cause`); anything else is returned as is. Use as `.catch(async (e) => { throw await … })`.
+ */
+async function asLocalFileError(error, filePath) {
+    const code = errnoCode(error);
+    if (code === undefined)
+        return error;
+    const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(filePath) : undefined;
+    const message = describeLocalFailure(code, filePath, file);
+    return message === undefined ? error : new LocalFileError(code, filePath, message, error);
+}
+
 ;// CONCATENATED MODULE: ./lib/core/runtime.js
 // The injected edges of the core: time, randomness and logging. Defaults are the real ones.
+
 
 const systemClock = {
     now: () => Date.now(),
     sleep: async (ms, signal) => {
-        await (0,promises_.setTimeout)(ms, undefined, signal ? { signal } : {});
+        await (0,external_node_timers_promises_.setTimeout)(ms, undefined, signal ? { signal } : {});
     },
 };
 const silentLogger = {
@@ -48953,10 +49091,13 @@ const silentLogger = {
     info: () => { },
     warning: () => { },
 };
-/** The message of anything thrown, for `setFailed` and the CLI. */
+/**
+ * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
+ * EACCES, …) that got here unwrapped is told in plain words, with its path and a fix.
+ */
 function errorMessage(error) {
     if (error instanceof Error)
-        return error.message;
+        return describeFsError(error) ?? error.message;
     try {
         return String(error);
     }
@@ -56426,157 +56567,530 @@ function isTransient(error) {
     }
     return false;
 }
-
-// EXTERNAL MODULE: ./lib/cos/sign.js
-var sign = __nccwpck_require__(9966);
-;// CONCATENATED MODULE: ./lib/cos/client.js
-// The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
-// classified retries. It knows requests and responses; what to do with the bytes is the caller's.
-
-
-
-
-class CosClient {
-    connection;
-    #agent;
-    #origin;
-    #basePath;
-    #clock;
-    #logger;
-    #random;
-    #retryBaseMs;
-    #retryCapMs;
-    /** Server time minus our time, learnt from RequestTimeTooSkewed answers. */
-    #clockOffsetMs = 0;
-    constructor(connection, deps = {}) {
-        this.connection = connection;
-        const url = new URL(connection.endpoint);
-        this.#origin = url.origin;
-        this.#basePath = url.pathname.replace(/\/+$/, '');
-        this.#clock = deps.clock ?? systemClock;
-        this.#logger = deps.logger ?? silentLogger;
-        this.#random = deps.random ?? Math.random;
-        this.#retryBaseMs = deps.retryBaseMs ?? 250;
-        this.#retryCapMs = deps.retryCapMs ?? 20_000;
-        this.#agent = new undici/* Agent */.g6({
-            connections: deps.connections ?? 16,
-            keepAliveTimeout: 30_000,
-            headersTimeout: connection.timeoutMs,
-            bodyTimeout: connection.timeoutMs,
-            connect: { timeout: connection.timeoutMs },
-        });
+const CERTIFICATE_CODES = new Set([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'CERT_REJECTED',
+    'CERT_REVOKED',
+    'CERT_SIGNATURE_FAILURE',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+/** The server's TLS certificate could not be verified. Never transient, never skipped. */
+class TlsError extends Error {
+    code;
+    constructor(code, message, cause) {
+        super(message, { cause });
+        this.name = 'TlsError';
+        this.code = code;
     }
-    get logger() {
-        return this.#logger;
-    }
-    /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
-    async send(request) {
-        const query = request.query ?? {};
-        const url = new URL(this.#origin);
-        const signPath = `${this.#basePath}/${request.key}`;
-        const encodedPath = `${this.#basePath}/${request.key.split('/').map(sign/* cosEncode */.Gp).join('/')}`;
-        const search = Object.entries(query)
-            .map(([k, v]) => (v === '' ? (0,sign/* cosEncode */.Gp)(k) : `${(0,sign/* cosEncode */.Gp)(k)}=${(0,sign/* cosEncode */.Gp)(v)}`))
-            .join('&');
-        const headers = { host: url.host, ...request.headers };
-        const credentials = this.connection.credentials;
-        if (credentials) {
-            if (credentials.sessionToken)
-                headers['x-cos-security-token'] = credentials.sessionToken;
-            headers.authorization = (0,sign/* authorization */.it)(credentials, { method: request.method, path: signPath, query, headers }, (this.#clock.now() + this.#clockOffsetMs) / 1000);
-        }
-        const response = await this.#agent.request({
-            origin: this.#origin,
-            path: search === '' ? encodedPath : `${encodedPath}?${search}`,
-            method: request.method,
-            headers,
-            signal: request.signal ?? null,
-            ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
-        });
-        const status = response.statusCode;
-        if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
-            return { status, headers: response.headers, body: response.body };
-        }
-        const text = await readCapped(response.body, 64 * 1024);
-        if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
-            // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
-            await this.send({
-                ...request,
-                method: 'GET',
-                headers: { ...request.headers, range: 'bytes=0-0' },
-            }).then((answer) => answer.body.dump(), (error) => {
-                if (error instanceof CosError && error.status === status) {
-                    throw error.rephrase(error.cosMessage, describe(request), hintFor(error, credentials === undefined));
-                }
-            });
-        }
-        const details = parseErrorBody(status, text, response.headers);
-        throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
-    }
-    /**
-     * Runs `attempt` until it succeeds, a failure is not transient, or the retries are spent.
-     * Full-jitter exponential backoff; a RequestTimeTooSkewed answer corrects the clock and retries at once.
-     */
-    async retrying(what, signal, attempt) {
-        const attempts = this.connection.retries + 1;
-        for (let n = 1;; n++) {
-            try {
-                return await attempt(n);
-            }
-            catch (error) {
-                if (signal?.aborted)
-                    throw error;
-                const skew = error instanceof CosError && error.code === 'RequestTimeTooSkewed';
-                if (n >= attempts || !(skew || isTransient(error)))
-                    throw error;
-                if (skew && this.#correctClock(error)) {
-                    this.#logger.info(`${what}: the local clock is off by ${Math.round(this.#clockOffsetMs / 1000)} s; corrected from the server's Date, retrying (attempt ${n + 1}/${attempts})`);
-                    continue;
-                }
-                const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
-                const wait = Math.round(this.#random() * ceiling);
-                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms`);
-                await this.#clock.sleep(wait, signal);
+    /** A TlsError for a certificate failure (of `error` or its cause) at `origin`; undefined otherwise. */
+    static from(error, origin, context) {
+        for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+            const code = e.code;
+            if (typeof code === 'string' && CERTIFICATE_CODES.has(code)) {
+                return new TlsError(code, `${context}: the TLS certificate of ${origin} could not be verified (${e.message}; ${code}). ` +
+                    'Certificate checks cannot be turned off. Fix: use the endpoint’s proper host name; ' +
+                    'if a private CA signs it, trust that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem', error);
             }
         }
-    }
-    #correctClock(error) {
-        const server = error.serverDate === undefined ? Number.NaN : Date.parse(error.serverDate);
-        if (Number.isNaN(server))
-            return false;
-        this.#clockOffsetMs = server - this.#clock.now();
-        return true;
-    }
-    async close() {
-        await this.#agent.close();
+        return undefined;
     }
 }
-function describe(request) {
-    if (request.key === '')
-        return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
-    const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
-    return `${request.method} '${request.key}'${version}`;
-}
-/** Reads a body as text, keeping at most `limit` characters and draining the rest. */
-async function readCapped(body, limit) {
+
+;// CONCATENATED MODULE: ./lib/cos/list.js
+// ListObjects (GET Bucket): pages of keys, yielded as they arrive so downloads can start before the
+// listing ends. Keys come URL-encoded (`encoding-type=url`) so any byte survives the XML.
+
+
+
+/** A listing page is at most 1000 entries; anything far larger is not COS talking. */
+const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * A page's body as text. Past MAX_PAGE_BYTES it fails at once: reading stops (which drops the
+ * connection), rather than draining an endless body or cutting it into what looks like a shorter page.
+ */
+async function readPage(body, what) {
     const chunks = [];
     let length = 0;
     for await (const chunk of body) {
-        if (length < limit) {
-            chunks.push(Buffer.from(chunk));
-            length += chunk.length;
+        length += chunk.length;
+        if (length > MAX_PAGE_BYTES) {
+            throw new ProtocolError(`${what} is larger than 16 MiB: a page of 1000 keys is far smaller, so this is not COS answering`, { transient: false });
         }
+        chunks.push(Buffer.from(chunk));
     }
-    return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+    return Buffer.concat(chunks).toString('utf8');
 }
-/** First value of a response header. */
-function header(response, name) {
-    const value = response.headers[name];
-    return Array.isArray(value) ? value[0] : value;
+const list_parser = new XMLParser({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    trimValues: false,
+    ignoreDeclaration: true,
+    processEntities: true,
+    isArray: (name) => name === 'Contents' || name === 'CommonPrefixes',
+});
+function decode(value, what) {
+    if (typeof value !== 'string')
+        throw new ProtocolError(`ListObjects: ${what} is missing`, { transient: false });
+    try {
+        return decodeURIComponent(value.replace(/\+/g, '%20'));
+    }
+    catch (error) {
+        throw new ProtocolError(`ListObjects: ${what} is not valid URL encoding`, {
+            transient: false,
+            cause: error,
+        });
+    }
+}
+function list_text(value) {
+    return typeof value === 'string' ? value : '';
+}
+/** Parses one ListBucketResult page (URL-encoded keys). Pure. */
+function parseListPage(xml) {
+    // COS never sends a DOCTYPE: refusing one means no entity it declares is ever expanded.
+    if (/<!DOCTYPE/i.test(xml)) {
+        throw new ProtocolError('ListObjects answered XML with a DOCTYPE, which COS never sends', {
+            transient: false,
+        });
+    }
+    let parsed;
+    try {
+        // Validated first: the parser alone takes a document cut short for a shorter, complete listing.
+        parsed = list_parser.parse(xml, true);
+    }
+    catch (error) {
+        throw new ProtocolError('ListObjects answered XML that does not parse (cut short or malformed)', {
+            transient: true,
+            cause: error,
+        });
+    }
+    const result = parsed.ListBucketResult;
+    if (result === undefined || typeof result !== 'object' || result === null || Array.isArray(result)) {
+        throw new ProtocolError('ListObjects answered without exactly one ListBucketResult', { transient: true });
+    }
+    // Missing or garbled, it cannot tell the last page from one more: never guess "last".
+    const truncatedText = list_text(result.IsTruncated);
+    if (truncatedText !== 'true' && truncatedText !== 'false') {
+        throw new ProtocolError('ListObjects answered without IsTruncated true or false', { transient: true });
+    }
+    const contents = (result.Contents ?? []);
+    const objects = contents.map((entry) => {
+        const key = decode(entry.Key, 'a Key');
+        const sizeText = list_text(entry.Size);
+        if (!/^\d{1,16}$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
+            throw new ProtocolError(`ListObjects: ${quoteValue(key)} has an invalid Size`, { transient: false });
+        }
+        return {
+            key,
+            etag: list_text(entry.ETag),
+            size: Number(sizeText),
+            lastModified: list_text(entry.LastModified),
+            storageClass: list_text(entry.StorageClass) || 'STANDARD',
+        };
+    });
+    const prefixes = (result.CommonPrefixes ?? []);
+    const truncated = truncatedText === 'true';
+    const nextMarker = result.NextMarker === undefined ? undefined : decode(result.NextMarker, 'NextMarker');
+    return {
+        objects,
+        commonPrefixes: prefixes.map((p) => decode(p.Prefix, 'a CommonPrefixes Prefix')),
+        truncated,
+        ...(nextMarker === undefined ? {} : { nextMarker }),
+    };
+}
+/** Yields listing pages in order, following NextMarker (or the last key) until the end. */
+async function* listPages(client, options) {
+    let marker = '';
+    for (let page = 1;; page++) {
+        const query = {
+            prefix: options.prefix,
+            'max-keys': String(options.maxKeys ?? 1000),
+            'encoding-type': 'url',
+            ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
+            ...(marker === '' ? {} : { marker }),
+        };
+        const what = `ListObjects '${options.prefix}' page ${page}`;
+        const result = await client.retrying(what, options.signal, async () => {
+            const response = await client.send({
+                method: 'GET',
+                key: '',
+                query,
+                ...(options.signal ? { signal: options.signal } : {}),
+            });
+            return parseListPage(await readPage(response.body, what));
+        });
+        yield result;
+        if (!result.truncated)
+            return;
+        const next = result.nextMarker ?? result.objects.at(-1)?.key ?? result.commonPrefixes.at(-1);
+        if (next === undefined || next === marker) {
+            throw new ProtocolError(`ListObjects '${options.prefix}' page ${page} is truncated but gives no marker to go on`, {
+                transient: false,
+            });
+        }
+        marker = next;
+    }
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var external_node_fs_promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./lib/transfer/temp-file.js
+// The narrow writer of a download: positional writes into a temp file beside the destination,
+// then fsync + rename into place, or discard. The destination is never opened for writing.
+
+
+
+/** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
+function tempPathFor(destination) {
+    return `${destination}.cos-download`;
+}
+class TempFile {
+    path;
+    #handle;
+    constructor(filePath, handle) {
+        this.path = filePath;
+        this.#handle = handle;
+    }
+    /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
+    static async create(filePath, length) {
+        // Exclusive create: never follow a link planted at the temp path. A leftover is removed first.
+        const handle = await (0,promises_.open)(filePath, 'wx', 0o644)
+            .catch(async (error) => {
+            if (error.code !== 'EEXIST')
+                throw error;
+            await (0,promises_.rm)(filePath, { force: true });
+            return (0,promises_.open)(filePath, 'wx', 0o644);
+        })
+            .catch(async (error) => {
+            throw await asLocalFileError(error, filePath);
+        });
+        try {
+            if (length > 0)
+                await handle.truncate(length);
+        }
+        catch (error) {
+            await handle.close();
+            await (0,promises_.rm)(filePath, { force: true }).catch(() => { });
+            throw await asLocalFileError(error, filePath);
+        }
+        return new TempFile(filePath, handle);
+    }
+    /** Opens an existing temp file for more positional writes (a resumed download). */
+    static async reopen(filePath) {
+        const info = await (0,promises_.lstat)(filePath);
+        if (!info.isFile())
+            throw new Error(`${filePath} is not a regular file`);
+        const handle = await (0,promises_.open)(filePath, 'r+').catch(async (error) => {
+            throw await asLocalFileError(error, filePath);
+        });
+        return new TempFile(filePath, handle);
+    }
+    #open() {
+        if (this.#handle === undefined)
+            throw new Error(`temp file ${this.path} is already closed`);
+        return this.#handle;
+    }
+    /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
+    async writevAt(buffers, position) {
+        const handle = this.#open();
+        const pending = [...buffers];
+        let offset = position;
+        while (pending.length > 0) {
+            const { bytesWritten } = await handle.writev(pending, offset).catch(async (error) => {
+                throw await asLocalFileError(error, this.path);
+            });
+            offset += bytesWritten;
+            let skip = bytesWritten;
+            while (pending.length > 0 && skip >= pending[0].length) {
+                skip -= pending.shift().length;
+            }
+            if (skip > 0 && pending.length > 0)
+                pending[0] = pending[0].subarray(skip);
+        }
+    }
+    async sync() {
+        await this.#open()
+            .sync()
+            .catch(async (error) => {
+            throw await asLocalFileError(error, this.path);
+        });
+    }
+    async close() {
+        const handle = this.#handle;
+        this.#handle = undefined;
+        await handle?.close();
+    }
+    /**
+     * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
+     * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
+     */
+    async commit(destination, mtime, options = {}) {
+        const handle = this.#open();
+        await this.sync();
+        if (mtime !== undefined && !Number.isNaN(mtime.getTime()))
+            await handle.utimes(mtime, mtime);
+        await this.close();
+        await (0,promises_.rename)(this.path, destination).catch(async (error) => {
+            throw await asLocalFileError(error, destination);
+        });
+        if (options.syncFolder !== false)
+            await syncDirectory(external_node_path_.dirname(destination));
+    }
+    /** Closes and removes the temp file; never throws. */
+    async discard() {
+        await this.close().catch(() => { });
+        await (0,promises_.rm)(this.path, { force: true }).catch(() => { });
+    }
+}
+/**
+ * Writes a small text file atomically: a sibling `.tmp`, fsync, rename over `filePath`. On failure
+ * (a full disk, say) the `.tmp` is removed and the previous `filePath` stays as it was.
+ */
+async function writeFileAtomic(filePath, text, mode) {
+    const temp = `${filePath}.tmp`;
+    try {
+        const handle = await (0,promises_.open)(temp, 'w', mode);
+        try {
+            await handle.writeFile(text, 'utf8');
+            await handle.sync();
+        }
+        finally {
+            await handle.close();
+        }
+        await (0,promises_.rename)(temp, filePath);
+    }
+    catch (error) {
+        await (0,promises_.rm)(temp, { force: true }).catch(() => { });
+        throw await asLocalFileError(error, filePath);
+    }
+}
+/** fsync a folder so a rename in it survives a crash; not every platform allows it. */
+async function syncDirectory(folder) {
+    let handle;
+    try {
+        handle = await (0,promises_.open)(folder, 'r');
+        await handle.sync();
+    }
+    catch {
+        // Windows and some file systems refuse to open or fsync a folder.
+    }
+    finally {
+        await handle?.close().catch(() => { });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
+// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
+// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
+// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
+// It never holds a secret: no credentials, no signed URL, no SSE-C key.
+
+
+const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
+function checkpointPathFor(destination) {
+    return `${destination}.cos-download.json`;
+}
+function identityOf(bucket, info, window, partSize) {
+    return {
+        bucket,
+        key: info.key,
+        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
+        etag: info.etag,
+        size: info.size,
+        lastModified: info.lastModified,
+        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        window,
+        partSize,
+    };
+}
+function serializeCheckpoint(checkpoint) {
+    const parts = {};
+    for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
+        parts[String(index)] = checkpoint.parts.get(index);
+    }
+    return `${JSON.stringify({
+        format: CHECKPOINT_FORMAT,
+        bucket: checkpoint.bucket,
+        key: checkpoint.key,
+        versionId: checkpoint.versionId ?? null,
+        etag: checkpoint.etag,
+        size: checkpoint.size,
+        lastModified: checkpoint.lastModified,
+        crc64: checkpoint.crc64 ?? null,
+        window: checkpoint.window,
+        partSize: checkpoint.partSize,
+        parts,
+    }, null, 2)}\n`;
+}
+const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isText = (v) => typeof v === 'string';
+/** Parses JSON text that must be an object; undefined for anything else. */
+function parseJsonObject(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    return typeof data === 'object' && data !== null && !Array.isArray(data)
+        ? data
+        : undefined;
+}
+/** Parses a checkpoint; undefined for anything that is not exactly our format. */
+function parseCheckpoint(text) {
+    const d = parseJsonObject(text);
+    if (d === undefined)
+        return undefined;
+    const window = d.window;
+    if (d.format !== CHECKPOINT_FORMAT ||
+        !isText(d.bucket) ||
+        !isText(d.key) ||
+        !(d.versionId === null || isText(d.versionId)) ||
+        !isText(d.etag) ||
+        !isCount(d.size) ||
+        !isText(d.lastModified) ||
+        !(d.crc64 === null || isText(d.crc64)) ||
+        typeof window !== 'object' ||
+        window === null ||
+        !isCount(window.first) ||
+        !isCount(window.length) ||
+        !isCount(d.partSize) ||
+        d.partSize === 0 ||
+        typeof d.parts !== 'object' ||
+        d.parts === null) {
+        return undefined;
+    }
+    const partCount = Math.ceil(window.length / d.partSize);
+    const parts = new Map();
+    for (const [index, crc] of Object.entries(d.parts)) {
+        const n = Number(index);
+        if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc))
+            return undefined;
+        parts.set(n, crc);
+    }
+    return {
+        bucket: d.bucket,
+        key: d.key,
+        ...(d.versionId === null ? {} : { versionId: d.versionId }),
+        etag: d.etag,
+        size: d.size,
+        lastModified: d.lastModified,
+        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
+        window: { first: window.first, length: window.length },
+        partSize: d.partSize,
+        parts,
+    };
+}
+/** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
+function mismatch(saved, wanted) {
+    if (saved.bucket !== wanted.bucket || saved.key !== wanted.key)
+        return 'it is for another object';
+    if (saved.etag !== wanted.etag ||
+        saved.size !== wanted.size ||
+        saved.lastModified !== wanted.lastModified) {
+        return `the object changed since (ETag ${saved.etag} → ${wanted.etag})`;
+    }
+    if ((saved.versionId ?? '') !== (wanted.versionId ?? ''))
+        return 'it is for another version';
+    if ((saved.crc64 ?? '') !== (wanted.crc64 ?? ''))
+        return 'the object’s CRC64 changed since';
+    if (saved.window.first !== wanted.window.first || saved.window.length !== wanted.window.length) {
+        return 'it is for another byte range';
+    }
+    if (saved.partSize !== wanted.partSize)
+        return `the part size changed (${saved.partSize} → ${wanted.partSize})`;
+    return undefined;
+}
+/** Reads a checkpoint file; undefined when absent, `'corrupt'` when unreadable. */
+async function readCheckpoint(filePath) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(filePath, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        return 'corrupt';
+    }
+    return parseCheckpoint(text) ?? 'corrupt';
+}
+/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
+async function writeCheckpoint(filePath, checkpoint) {
+    await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600);
+}
+async function removeCheckpoint(filePath) {
+    await (0,promises_.rm)(filePath, { force: true });
+    await (0,promises_.rm)(`${filePath}.tmp`, { force: true });
+}
+/** Size of a file, or undefined when it does not exist. */
+async function fileSize(filePath) {
+    const info = await (0,promises_.stat)(filePath).catch(() => undefined);
+    return info?.isFile() ? info.size : undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/manifest.js
+// The manifest a mirror keeps in its destination: what was downloaded (key → etag, size, crc64,
+// version) and the local file's size and mtime then. A re-run compares listings against it with a
+// stat per file and no request. Written atomically; never holds a secret.
+
+
+
+
+const MANIFEST_NAME = '.cos-download-manifest.json';
+const MANIFEST_FORMAT = 'cos-download-manifest/1';
+function manifestPath(destination) {
+    return external_node_path_.join(destination, MANIFEST_NAME);
+}
+function serializeManifest(manifest) {
+    const objects = [...manifest.objects.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return `${JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix, objects }, null, 1)}\n`;
+}
+function validEntry(value) {
+    if (typeof value !== 'object' || value === null)
+        return false;
+    const e = value;
+    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    return (typeof e.key === 'string' &&
+        typeof e.etag === 'string' &&
+        typeof e.path === 'string' &&
+        count(e.size) &&
+        count(e['local-size']) &&
+        count(e['local-mtime-ms']) &&
+        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
+        (e.crc64 === undefined || typeof e.crc64 === 'string'));
+}
+/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
+function parseManifest(text) {
+    const d = parseJsonObject(text);
+    if (d === undefined)
+        return undefined;
+    if (d.format !== MANIFEST_FORMAT || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
+        return undefined;
+    if (!Array.isArray(d.objects) || !d.objects.every(validEntry))
+        return undefined;
+    return {
+        bucket: d.bucket,
+        prefix: d.prefix,
+        objects: new Map(d.objects.map((entry) => [entry.key, entry])),
+    };
+}
+async function readManifest(destination) {
+    const text = await (0,promises_.readFile)(manifestPath(destination), 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : parseManifest(text);
+}
+async function writeManifest(destination, manifest) {
+    const target = manifestPath(destination);
+    await writeFileAtomic(target, serializeManifest(manifest), 0o644);
+    return target;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
 /*
 How it works:
@@ -56819,8 +57333,203 @@ function validateConcurrency(concurrency) {
 	}
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+// EXTERNAL MODULE: ./lib/cos/sign.js
+var sign = __nccwpck_require__(9966);
+;// CONCATENATED MODULE: ./lib/cos/client.js
+// The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
+// classified retries. It knows requests and responses; what to do with the bytes is the caller's.
+
+
+
+
+
+class CosClient {
+    connection;
+    #agent;
+    #origin;
+    #basePath;
+    #clock;
+    #logger;
+    #random;
+    #retryBaseMs;
+    #retryCapMs;
+    /** Server time minus our time, learnt from RequestTimeTooSkewed answers. */
+    #clockOffsetMs = 0;
+    constructor(connection, deps = {}) {
+        this.connection = connection;
+        const url = new URL(connection.endpoint);
+        this.#origin = url.origin;
+        this.#basePath = url.pathname.replace(/\/+$/, '');
+        this.#clock = deps.clock ?? systemClock;
+        this.#logger = deps.logger ?? silentLogger;
+        this.#random = deps.random ?? Math.random;
+        this.#retryBaseMs = deps.retryBaseMs ?? 250;
+        this.#retryCapMs = deps.retryCapMs ?? 20_000;
+        this.#agent = new undici/* Agent */.g6({
+            connections: deps.connections ?? 16,
+            keepAliveTimeout: 30_000,
+            headersTimeout: connection.timeoutMs,
+            bodyTimeout: connection.timeoutMs,
+            // Certificates are always verified: no input turns this off, and stating it here also
+            // overrides NODE_TLS_REJECT_UNAUTHORIZED=0. A private CA goes in NODE_EXTRA_CA_CERTS.
+            // Redirects are never followed: undici's Agent has no redirect handling unless asked for.
+            connect: { timeout: connection.timeoutMs, rejectUnauthorized: true },
+        });
+        const warning = plainHttpWarning(connection.endpoint);
+        if (warning !== undefined)
+            this.#logger.warning(warning);
+    }
+    get logger() {
+        return this.#logger;
+    }
+    /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
+    async send(request) {
+        const query = request.query ?? {};
+        const url = new URL(this.#origin);
+        const signPath = `${this.#basePath}/${request.key}`;
+        const encodedPath = `${this.#basePath}/${request.key.split('/').map(sign/* cosEncode */.Gp).join('/')}`;
+        const search = Object.entries(query)
+            .map(([k, v]) => (v === '' ? (0,sign/* cosEncode */.Gp)(k) : `${(0,sign/* cosEncode */.Gp)(k)}=${(0,sign/* cosEncode */.Gp)(v)}`))
+            .join('&');
+        const headers = { host: url.host, ...request.headers };
+        const credentials = this.connection.credentials;
+        if (credentials) {
+            if (credentials.sessionToken)
+                headers['x-cos-security-token'] = credentials.sessionToken;
+            headers.authorization = (0,sign/* authorization */.it)(credentials, { method: request.method, path: signPath, query, headers }, (this.#clock.now() + this.#clockOffsetMs) / 1000);
+        }
+        const response = await this.#agent
+            .request({
+            origin: this.#origin,
+            path: search === '' ? encodedPath : `${encodedPath}?${search}`,
+            method: request.method,
+            headers,
+            signal: request.signal ?? null,
+            ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
+        })
+            .catch((error) => {
+            throw TlsError.from(error, this.#origin, describe(request)) ?? error;
+        });
+        const status = response.statusCode;
+        if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
+            return { status, headers: response.headers, body: response.body };
+        }
+        const text = await readCapped(response.body, 64 * 1024);
+        if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
+            // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
+            await this.send({
+                ...request,
+                method: 'GET',
+                headers: { ...request.headers, range: 'bytes=0-0' },
+            }).then((answer) => answer.body.dump(), (error) => {
+                if (error instanceof CosError && error.status === status) {
+                    throw error.rephrase(error.cosMessage, describe(request), hintFor(error, credentials === undefined));
+                }
+            });
+        }
+        // The error text is the server's: a proxy may echo what it was sent, so the secrets this
+        // request carried are cut out before the text reaches a message or a log.
+        const details = redactDetails(parseErrorBody(status, text, response.headers), [
+            headers.authorization,
+            credentials?.secretId,
+            credentials?.secretKey,
+            credentials?.sessionToken,
+            headers['x-cos-server-side-encryption-customer-key'],
+            headers['x-cos-server-side-encryption-customer-key-MD5'],
+        ]);
+        throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
+    }
+    /**
+     * Runs `attempt` until it succeeds, a failure is not transient, or the retries are spent.
+     * Full-jitter exponential backoff; a RequestTimeTooSkewed answer corrects the clock and retries at once.
+     */
+    async retrying(what, signal, attempt) {
+        const attempts = this.connection.retries + 1;
+        for (let n = 1;; n++) {
+            try {
+                return await attempt(n);
+            }
+            catch (error) {
+                if (signal?.aborted)
+                    throw error;
+                const skew = error instanceof CosError && error.code === 'RequestTimeTooSkewed';
+                if (n >= attempts || !(skew || isTransient(error)))
+                    throw error;
+                if (skew && this.#correctClock(error)) {
+                    this.#logger.info(`${what}: the local clock is off by ${Math.round(this.#clockOffsetMs / 1000)} s; corrected from the server's Date, retrying (attempt ${n + 1}/${attempts})`);
+                    continue;
+                }
+                const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
+                const wait = Math.round(this.#random() * ceiling);
+                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms`);
+                await this.#clock.sleep(wait, signal);
+            }
+        }
+    }
+    #correctClock(error) {
+        const server = error.serverDate === undefined ? Number.NaN : Date.parse(error.serverDate);
+        if (Number.isNaN(server))
+            return false;
+        this.#clockOffsetMs = server - this.#clock.now();
+        return true;
+    }
+    async close() {
+        await this.#agent.close();
+    }
+}
+function describe(request) {
+    if (request.key === '')
+        return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
+    const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
+    return `${request.method} '${request.key}'${version}`;
+}
+const SIGNATURE_FIELDS = /\b(q-sign-algorithm|q-ak|q-sign-time|q-key-time|q-header-list|q-url-param-list|q-signature|x-cos-security-token)=[^&\s"'<>]*/gi;
+/** `text` with every secret (and any signature field) replaced by `***`. */
+function redactText(text, secrets) {
+    let result = text;
+    const known = secrets.filter((s) => s !== undefined && s.length >= 4);
+    // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
+    for (const secret of known.sort((a, b) => b.length - a.length)) {
+        for (const form of new Set([secret, encodeURIComponent(secret)]))
+            result = result.replaceAll(form, '***');
+    }
+    return result.replace(SIGNATURE_FIELDS, '$1=***');
+}
+function redactDetails(details, secrets) {
+    const clean = (text) => (text === undefined ? undefined : redactText(text, secrets));
+    const requestId = clean(details.requestId);
+    const traceId = clean(details.traceId);
+    return {
+        ...details,
+        code: redactText(details.code, secrets),
+        message: redactText(details.message, secrets),
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(traceId === undefined ? {} : { traceId }),
+    };
+}
+/** Reads a body as text, keeping at most `limit` characters and draining the rest. */
+async function readCapped(body, limit) {
+    const chunks = [];
+    let length = 0;
+    for await (const chunk of body) {
+        chunks.push(Buffer.from(chunk));
+        length += chunk.length;
+        // Leaving the loop destroys the body: a server that never stops sending cannot hold us here.
+        if (length >= limit)
+            break;
+    }
+    return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+/** First value of a response header. */
+function header(response, name) {
+    const value = response.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+
 ;// CONCATENATED MODULE: ./lib/cos/object.js
 // HEAD / GET Object: the request headers a download sends, and the object identity COS answers.
 
@@ -56870,13 +57579,46 @@ function overrideQuery(overrides) {
 function versionQuery(versionId) {
     return versionId === undefined ? {} : { versionId };
 }
+/** The largest object COS holds: a multipart upload of 10,000 parts of at most 5 GiB. */
+const MAX_OBJECT_SIZE = 10_000 * 5 * 1024 ** 3;
+const MAX_CRC64 = (1n << 64n) - 1n;
+/** True for `x-cos-hash-crc64ecma` as COS writes it: decimal digits, at most 2^64-1. */
+function isCrc64Header(text) {
+    return /^[0-9]+$/.test(text) && text.replace(/^0+/, '').length <= 20 && BigInt(text) <= MAX_CRC64;
+}
+/** A header value as a message may show it: cut short (header values hold no line breaks). */
+function shownHeader(value) {
+    return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+}
+/**
+ * undici's refusal of a response that breaks HTTP/1.1 (a Content-Length of -1 or `abc`, a body
+ * shorter than it), told as a ProtocolError naming the request; any other error is returned as is.
+ */
+function namingRequest(error, what) {
+    if (!(error instanceof Error))
+        return error;
+    const code = error.code;
+    if (error.name !== 'HTTPParserError' && code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+        return error;
+    return new ProtocolError(`${what}: the response breaks HTTP/1.1 (${error.message})`, {
+        transient: isTransient(error),
+        cause: error,
+    });
+}
 /** Reads the identity of an object from HEAD or GET response headers. */
 function objectInfoFrom(key, response, size) {
     const etag = header(response, 'etag');
-    if (etag === undefined) {
+    if (etag === undefined || etag.trim() === '') {
         throw new CosError({ status: response.status, code: 'MissingETag', message: 'the response has no ETag header' }, `HEAD '${key}'`);
     }
     const crc64 = header(response, 'x-cos-hash-crc64ecma');
+    if (crc64 !== undefined && !isCrc64Header(crc64)) {
+        throw new CosError({
+            status: response.status,
+            code: 'BadCrc64',
+            message: `x-cos-hash-crc64ecma is ${shownHeader(crc64)}, not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`,
+        }, `HEAD '${key}'`);
+    }
     const versionId = header(response, 'x-cos-version-id');
     return {
         key,
@@ -56888,305 +57630,41 @@ function objectInfoFrom(key, response, size) {
         storageClass: header(response, 'x-cos-storage-class') ?? 'STANDARD',
     };
 }
-/** Parses a strict non-negative decimal Content-Length; undefined when absent or absurd. */
+/** Parses a strict non-negative decimal Content-Length; undefined when absent or absurd (past MAX_OBJECT_SIZE). */
 function contentLength(response) {
     const text = header(response, 'content-length');
     if (text === undefined || !/^\d{1,16}$/.test(text))
         return undefined;
     const value = Number(text);
-    return Number.isSafeInteger(value) ? value : undefined;
+    return value <= MAX_OBJECT_SIZE ? value : undefined;
 }
 /** HEAD Object with the user's conditions (304 → not-modified; 412 and the rest throw CosError). */
 async function headObject(client, key, access, conditions, signal) {
-    const response = await client.retrying(`HEAD '${key}'`, signal, () => client.send({
+    const response = await client.retrying(`HEAD '${key}'`, signal, () => client
+        .send({
         method: 'HEAD',
         key,
         query: versionQuery(access.versionId),
         headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
         accept: [304],
         ...(signal ? { signal } : {}),
+    })
+        .catch((error) => {
+        throw namingRequest(error, `HEAD '${key}'`);
     }));
     response.body.resume();
     if (response.status === 304)
         return { kind: 'not-modified' };
     const size = contentLength(response);
     if (size === undefined) {
+        const stated = header(response, 'content-length');
         throw new CosError({
             status: response.status,
             code: 'BadContentLength',
-            message: 'HEAD answered without a valid Content-Length',
+            message: `HEAD answered ${stated === undefined ? 'no Content-Length' : `Content-Length ${shownHeader(stated)}`}, not a size COS can hold (0..${MAX_OBJECT_SIZE} bytes)`,
         }, `HEAD '${key}'`);
     }
     return { kind: 'found', info: objectInfoFrom(key, response, size) };
-}
-
-;// CONCATENATED MODULE: ./lib/transfer/temp-file.js
-// The narrow writer of a download: positional writes into a temp file beside the destination,
-// then fsync + rename into place, or discard. The destination is never opened for writing.
-
-
-/** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
-function tempPathFor(destination) {
-    return `${destination}.cos-download`;
-}
-class TempFile {
-    path;
-    #handle;
-    constructor(filePath, handle) {
-        this.path = filePath;
-        this.#handle = handle;
-    }
-    /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
-    static async create(filePath, length) {
-        // Exclusive create: never follow a link planted at the temp path. A leftover is removed first.
-        const handle = await (0,external_node_fs_promises_.open)(filePath, 'wx', 0o644).catch(async (error) => {
-            if (error.code !== 'EEXIST')
-                throw error;
-            await (0,external_node_fs_promises_.rm)(filePath, { force: true });
-            return (0,external_node_fs_promises_.open)(filePath, 'wx', 0o644);
-        });
-        try {
-            if (length > 0)
-                await handle.truncate(length);
-        }
-        catch (error) {
-            await handle.close();
-            throw error;
-        }
-        return new TempFile(filePath, handle);
-    }
-    /** Opens an existing temp file for more positional writes (a resumed download). */
-    static async reopen(filePath) {
-        const info = await (0,external_node_fs_promises_.lstat)(filePath);
-        if (!info.isFile())
-            throw new Error(`${filePath} is not a regular file`);
-        return new TempFile(filePath, await (0,external_node_fs_promises_.open)(filePath, 'r+'));
-    }
-    #open() {
-        if (this.#handle === undefined)
-            throw new Error(`temp file ${this.path} is already closed`);
-        return this.#handle;
-    }
-    /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
-    async writevAt(buffers, position) {
-        const handle = this.#open();
-        const pending = [...buffers];
-        let offset = position;
-        while (pending.length > 0) {
-            const { bytesWritten } = await handle.writev(pending, offset);
-            offset += bytesWritten;
-            let skip = bytesWritten;
-            while (pending.length > 0 && skip >= pending[0].length) {
-                skip -= pending.shift().length;
-            }
-            if (skip > 0 && pending.length > 0)
-                pending[0] = pending[0].subarray(skip);
-        }
-    }
-    async sync() {
-        await this.#open().sync();
-    }
-    async close() {
-        const handle = this.#handle;
-        this.#handle = undefined;
-        await handle?.close();
-    }
-    /**
-     * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
-     * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
-     */
-    async commit(destination, mtime, options = {}) {
-        const handle = this.#open();
-        await handle.sync();
-        if (mtime !== undefined && !Number.isNaN(mtime.getTime()))
-            await handle.utimes(mtime, mtime);
-        await this.close();
-        await (0,external_node_fs_promises_.rename)(this.path, destination);
-        if (options.syncFolder !== false)
-            await syncDirectory(external_node_path_.dirname(destination));
-    }
-    /** Closes and removes the temp file; never throws. */
-    async discard() {
-        await this.close().catch(() => { });
-        await (0,external_node_fs_promises_.rm)(this.path, { force: true }).catch(() => { });
-    }
-}
-/** Writes a small text file atomically: a sibling `.tmp`, fsync, rename over `filePath`. */
-async function writeFileAtomic(filePath, text, mode) {
-    const temp = `${filePath}.tmp`;
-    const handle = await (0,external_node_fs_promises_.open)(temp, 'w', mode);
-    try {
-        await handle.writeFile(text, 'utf8');
-        await handle.sync();
-    }
-    finally {
-        await handle.close();
-    }
-    await (0,external_node_fs_promises_.rename)(temp, filePath);
-}
-/** fsync a folder so a rename in it survives a crash; not every platform allows it. */
-async function syncDirectory(folder) {
-    let handle;
-    try {
-        handle = await (0,external_node_fs_promises_.open)(folder, 'r');
-        await handle.sync();
-    }
-    catch {
-        // Windows and some file systems refuse to open or fsync a folder.
-    }
-    finally {
-        await handle?.close().catch(() => { });
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
-// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
-// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
-// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
-// It never holds a secret: no credentials, no signed URL, no SSE-C key.
-
-
-const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
-function checkpointPathFor(destination) {
-    return `${destination}.cos-download.json`;
-}
-function identityOf(bucket, info, window, partSize) {
-    return {
-        bucket,
-        key: info.key,
-        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
-        etag: info.etag,
-        size: info.size,
-        lastModified: info.lastModified,
-        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
-        window,
-        partSize,
-    };
-}
-function serializeCheckpoint(checkpoint) {
-    const parts = {};
-    for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
-        parts[String(index)] = checkpoint.parts.get(index);
-    }
-    return `${JSON.stringify({
-        format: CHECKPOINT_FORMAT,
-        bucket: checkpoint.bucket,
-        key: checkpoint.key,
-        versionId: checkpoint.versionId ?? null,
-        etag: checkpoint.etag,
-        size: checkpoint.size,
-        lastModified: checkpoint.lastModified,
-        crc64: checkpoint.crc64 ?? null,
-        window: checkpoint.window,
-        partSize: checkpoint.partSize,
-        parts,
-    }, null, 2)}\n`;
-}
-const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isText = (v) => typeof v === 'string';
-/** Parses JSON text that must be an object; undefined for anything else. */
-function parseJsonObject(text) {
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-    return typeof data === 'object' && data !== null && !Array.isArray(data)
-        ? data
-        : undefined;
-}
-/** Parses a checkpoint; undefined for anything that is not exactly our format. */
-function parseCheckpoint(text) {
-    const d = parseJsonObject(text);
-    if (d === undefined)
-        return undefined;
-    const window = d.window;
-    if (d.format !== CHECKPOINT_FORMAT ||
-        !isText(d.bucket) ||
-        !isText(d.key) ||
-        !(d.versionId === null || isText(d.versionId)) ||
-        !isText(d.etag) ||
-        !isCount(d.size) ||
-        !isText(d.lastModified) ||
-        !(d.crc64 === null || isText(d.crc64)) ||
-        typeof window !== 'object' ||
-        window === null ||
-        !isCount(window.first) ||
-        !isCount(window.length) ||
-        !isCount(d.partSize) ||
-        d.partSize === 0 ||
-        typeof d.parts !== 'object' ||
-        d.parts === null) {
-        return undefined;
-    }
-    const partCount = Math.ceil(window.length / d.partSize);
-    const parts = new Map();
-    for (const [index, crc] of Object.entries(d.parts)) {
-        const n = Number(index);
-        if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc))
-            return undefined;
-        parts.set(n, crc);
-    }
-    return {
-        bucket: d.bucket,
-        key: d.key,
-        ...(d.versionId === null ? {} : { versionId: d.versionId }),
-        etag: d.etag,
-        size: d.size,
-        lastModified: d.lastModified,
-        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
-        window: { first: window.first, length: window.length },
-        partSize: d.partSize,
-        parts,
-    };
-}
-/** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
-function mismatch(saved, wanted) {
-    if (saved.bucket !== wanted.bucket || saved.key !== wanted.key)
-        return 'it is for another object';
-    if (saved.etag !== wanted.etag ||
-        saved.size !== wanted.size ||
-        saved.lastModified !== wanted.lastModified) {
-        return `the object changed since (ETag ${saved.etag} → ${wanted.etag})`;
-    }
-    if ((saved.versionId ?? '') !== (wanted.versionId ?? ''))
-        return 'it is for another version';
-    if ((saved.crc64 ?? '') !== (wanted.crc64 ?? ''))
-        return 'the object’s CRC64 changed since';
-    if (saved.window.first !== wanted.window.first || saved.window.length !== wanted.window.length) {
-        return 'it is for another byte range';
-    }
-    if (saved.partSize !== wanted.partSize)
-        return `the part size changed (${saved.partSize} → ${wanted.partSize})`;
-    return undefined;
-}
-/** Reads a checkpoint file; undefined when absent, `'corrupt'` when unreadable. */
-async function readCheckpoint(filePath) {
-    let text;
-    try {
-        text = await (0,external_node_fs_promises_.readFile)(filePath, 'utf8');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        return 'corrupt';
-    }
-    return parseCheckpoint(text) ?? 'corrupt';
-}
-/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
-async function writeCheckpoint(filePath, checkpoint) {
-    await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600);
-}
-async function removeCheckpoint(filePath) {
-    await (0,external_node_fs_promises_.rm)(filePath, { force: true });
-    await (0,external_node_fs_promises_.rm)(`${filePath}.tmp`, { force: true });
-}
-/** Size of a file, or undefined when it does not exist. */
-async function fileSize(filePath) {
-    const info = await (0,external_node_fs_promises_.stat)(filePath).catch(() => undefined);
-    return info?.isFile() ? info.size : undefined;
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/crc64/tables.js
@@ -57619,9 +58097,12 @@ class BatchSink extends external_node_stream_.Writable {
     }
 }
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
-/** Requires a 206 whose Content-Range is exactly the bytes asked for, of an object of the known size. */
-function checkPartialResponse(response, first, last, size) {
-    const what = `ranged GET bytes=${first}-${last}`;
+/**
+ * Requires a 206 whose Content-Range is exactly the bytes asked for, of an object of the known size,
+ * and an `x-cos-hash-crc64ecma`, when there is one, that is a CRC-64.
+ */
+function checkPartialResponse(response, key, first, last, size) {
+    const what = `ranged GET '${key}' bytes=${first}-${last}`;
     if (response.status !== 206) {
         throw new ProtocolError(`${what} answered ${response.status}, not 206 Partial Content: the server ignored the range`, {
             transient: false,
@@ -57641,6 +58122,10 @@ function checkPartialResponse(response, first, last, size) {
             transient: false,
         });
     }
+    const crc64 = header(response, 'x-cos-hash-crc64ecma');
+    if (crc64 !== undefined && !isCrc64Header(crc64)) {
+        throw new ProtocolError(`${what} answered x-cos-hash-crc64ecma '${crc64.slice(0, 40)}', not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`, { transient: false });
+    }
 }
 /** Downloads one part. */
 async function fetchPart(job, part) {
@@ -57656,16 +58141,21 @@ async function fetchPart(job, part) {
     };
     await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
         signal.throwIfAborted();
-        const response = await client.send({
+        const what = `GET '${info.key}' bytes=${next}-${part.last}`;
+        const response = await client
+            .send({
             method: 'GET',
             key: info.key,
             query,
             headers: { ...fixedHeaders, range: `bytes=${next}-${part.last}` },
             signal,
             highWaterMark: 1024 * 1024,
+        })
+            .catch((error) => {
+            throw namingRequest(error, what);
         });
         try {
-            checkPartialResponse(response, next, part.last, info.size);
+            checkPartialResponse(response, info.key, next, part.last, info.size);
         }
         catch (error) {
             response.body.destroy();
@@ -57695,7 +58185,7 @@ async function fetchPart(job, part) {
         }
         catch (error) {
             await sink.settled();
-            throw error;
+            throw namingRequest(error, what);
         }
         if (next <= part.last) {
             throw new ProtocolError(`GET '${info.key}' body ended at byte ${next}, before ${part.last + 1}: the connection dropped`, { transient: true });
@@ -57803,6 +58293,7 @@ function formatRange(range) {
 
 
 
+
 class IntegrityError extends Error {
     constructor(message) {
         super(message);
@@ -57838,12 +58329,15 @@ async function downloadObject(client, request, deps = {}) {
     }
     const whole = window.first === 0 && window.length === info.size;
     if (request.overwrite !== 'always' && whole) {
-        const existing = await (0,external_node_fs_promises_.stat)(request.destination).catch(() => undefined);
+        const existing = await (0,promises_.stat)(request.destination).catch(() => undefined);
         if (existing?.isFile()) {
             if (request.overwrite === 'never') {
                 return skipped(request.destination, info, 'the file exists and overwrite is never');
             }
             if (await localFileMatches(request.destination, existing.size, info)) {
+                // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+                if (!request.dryRun)
+                    await removeCheckpoint(checkpointPathFor(request.destination));
                 return skipped(request.destination, info, 'the local file matches the object');
             }
         }
@@ -57890,8 +58384,12 @@ async function fetchVersion(client, request, known, window, deps) {
     const whole = window.first === 0 && window.length === info.size;
     const parts = planParts(window, request.partSize);
     deps.onStart?.(info, window.length);
-    if (!deps.folderReady)
-        await (0,external_node_fs_promises_.mkdir)(external_node_path_.dirname(request.destination), { recursive: true });
+    if (!deps.folderReady) {
+        const folder = external_node_path_.dirname(request.destination);
+        await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
+            throw await asLocalFileError(error, folder);
+        });
+    }
     const resume = await openForResume(client, request, info, window, parts.length);
     const done = resume.done;
     const temp = resume.temp;
@@ -57914,6 +58412,16 @@ async function fetchVersion(client, request, known, window, deps) {
             if (parts.length > 1)
                 await checkpoint.flush();
         });
+        if (stated === undefined && missing.length === 0 && done.size > 0 && request.crc && whole) {
+            // Every part came from the checkpoint and the object is known from a listing, so no response
+            // stated its CRC-64: ask for it, so a resumed file is checked like any other.
+            const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
+            if (head.kind === 'found' && head.info.etag !== info.etag) {
+                throw new ObjectChangedError(`'${info.key}' changed since its parts were downloaded: ETag ${info.etag} → ${head.info.etag}`, undefined);
+            }
+            if (head.kind === 'found')
+                stated = head.info.crc64;
+        }
         if (stated !== info.crc64 && stated !== undefined)
             info = { ...info, crc64: stated };
         const crcCheck = download_object_checkCrc(request, info, whole, parts, done);
@@ -58119,176 +58627,13 @@ function download_object_checkCrc(request, info, whole, parts, done) {
     return 'verified';
 }
 
-// EXTERNAL MODULE: ./node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(4006);
-;// CONCATENATED MODULE: ./lib/cos/list.js
-// ListObjects (GET Bucket): pages of keys, yielded as they arrive so downloads can start before the
-// listing ends. Keys come URL-encoded (`encoding-type=url`) so any byte survives the XML.
-
-
-
-/** A listing page is at most 1000 entries; anything far larger is not COS talking. */
-const MAX_PAGE_BYTES = 16 * 1024 * 1024;
-const list_parser = new XMLParser({
-    ignoreAttributes: true,
-    parseTagValue: false,
-    trimValues: false,
-    ignoreDeclaration: true,
-    processEntities: true,
-    isArray: (name) => name === 'Contents' || name === 'CommonPrefixes',
-});
-function decode(value, what) {
-    if (typeof value !== 'string')
-        throw new ProtocolError(`ListObjects: ${what} is missing`, { transient: false });
-    try {
-        return decodeURIComponent(value.replace(/\+/g, '%20'));
-    }
-    catch (error) {
-        throw new ProtocolError(`ListObjects: ${what} is not valid URL encoding`, {
-            transient: false,
-            cause: error,
-        });
-    }
-}
-function list_text(value) {
-    return typeof value === 'string' ? value : '';
-}
-/** Parses one ListBucketResult page (URL-encoded keys). Pure. */
-function parseListPage(xml) {
-    let parsed;
-    try {
-        parsed = list_parser.parse(xml);
-    }
-    catch (error) {
-        throw new ProtocolError('ListObjects answered XML that does not parse', {
-            transient: true,
-            cause: error,
-        });
-    }
-    const result = parsed.ListBucketResult;
-    if (result === undefined || typeof result !== 'object' || result === null) {
-        throw new ProtocolError('ListObjects answered without a ListBucketResult', { transient: true });
-    }
-    const contents = (result.Contents ?? []);
-    const objects = contents.map((entry) => {
-        const key = decode(entry.Key, 'a Key');
-        const sizeText = list_text(entry.Size);
-        if (!/^\d{1,16}$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
-            throw new ProtocolError(`ListObjects: '${key}' has an invalid Size`, { transient: false });
-        }
-        return {
-            key,
-            etag: list_text(entry.ETag),
-            size: Number(sizeText),
-            lastModified: list_text(entry.LastModified),
-            storageClass: list_text(entry.StorageClass) || 'STANDARD',
-        };
-    });
-    const prefixes = (result.CommonPrefixes ?? []);
-    const truncated = list_text(result.IsTruncated) === 'true';
-    const nextMarker = result.NextMarker === undefined ? undefined : decode(result.NextMarker, 'NextMarker');
-    return {
-        objects,
-        commonPrefixes: prefixes.map((p) => decode(p.Prefix, 'a CommonPrefixes Prefix')),
-        truncated,
-        ...(nextMarker === undefined ? {} : { nextMarker }),
-    };
-}
-/** Yields listing pages in order, following NextMarker (or the last key) until the end. */
-async function* listPages(client, options) {
-    let marker = '';
-    for (let page = 1;; page++) {
-        const query = {
-            prefix: options.prefix,
-            'max-keys': String(options.maxKeys ?? 1000),
-            'encoding-type': 'url',
-            ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
-            ...(marker === '' ? {} : { marker }),
-        };
-        const result = await client.retrying(`ListObjects '${options.prefix}' page ${page}`, options.signal, async () => {
-            const response = await client.send({
-                method: 'GET',
-                key: '',
-                query,
-                ...(options.signal ? { signal: options.signal } : {}),
-            });
-            return parseListPage(await readCapped(response.body, MAX_PAGE_BYTES));
-        });
-        yield result;
-        if (!result.truncated)
-            return;
-        const next = result.nextMarker ?? result.objects.at(-1)?.key ?? result.commonPrefixes.at(-1);
-        if (next === undefined || next === marker) {
-            throw new ProtocolError(`ListObjects '${options.prefix}' page ${page} is truncated but gives no marker to go on`, {
-                transient: false,
-            });
-        }
-        marker = next;
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/transfer/manifest.js
-// The manifest a mirror keeps in its destination: what was downloaded (key → etag, size, crc64,
-// version) and the local file's size and mtime then. A re-run compares listings against it with a
-// stat per file and no request. Written atomically; never holds a secret.
-
-
-
-
-const MANIFEST_NAME = '.cos-download-manifest.json';
-const MANIFEST_FORMAT = 'cos-download-manifest/1';
-function manifestPath(destination) {
-    return external_node_path_.join(destination, MANIFEST_NAME);
-}
-function serializeManifest(manifest) {
-    const objects = [...manifest.objects.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return `${JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix, objects }, null, 1)}\n`;
-}
-function validEntry(value) {
-    if (typeof value !== 'object' || value === null)
-        return false;
-    const e = value;
-    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-    return (typeof e.key === 'string' &&
-        typeof e.etag === 'string' &&
-        typeof e.path === 'string' &&
-        count(e.size) &&
-        count(e['local-size']) &&
-        count(e['local-mtime-ms']) &&
-        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
-        (e.crc64 === undefined || typeof e.crc64 === 'string'));
-}
-/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
-function parseManifest(text) {
-    const d = parseJsonObject(text);
-    if (d === undefined)
-        return undefined;
-    if (d.format !== MANIFEST_FORMAT || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
-        return undefined;
-    if (!Array.isArray(d.objects) || !d.objects.every(validEntry))
-        return undefined;
-    return {
-        bucket: d.bucket,
-        prefix: d.prefix,
-        objects: new Map(d.objects.map((entry) => [entry.key, entry])),
-    };
-}
-async function readManifest(destination) {
-    const text = await (0,external_node_fs_promises_.readFile)(manifestPath(destination), 'utf8').catch(() => undefined);
-    return text === undefined ? undefined : parseManifest(text);
-}
-async function writeManifest(destination, manifest) {
-    const target = manifestPath(destination);
-    await writeFileAtomic(target, serializeManifest(manifest), 0o644);
-    return target;
-}
-
 ;// CONCATENATED MODULE: ./lib/transfer/paths.js
 // Object keys → local paths under the destination. Pure. A key maps to a path only if that path
 // stays inside the destination and every runner's file system can hold it; otherwise it is refused
 // with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
 
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+// Device names, with any extension and spaces before it: `aux.txt`, `nul .tar.gz`, `CONIN$` (as ntpath.isreserved).
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
 const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -58378,6 +58723,7 @@ function foldedPath(relative) {
 
 
 
+
 class MirrorError extends Error {
     result;
     constructor(message, result, cause) {
@@ -58400,6 +58746,15 @@ function folderPrefix(prefix) {
         return '';
     return prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
+/** True for the listed keys a request mirrors: under the folder prefix, past the filters, in the shard. */
+function inMirrorScope(scope) {
+    const prefix = folderPrefix(scope.prefix);
+    const inScope = keyFilter(scope);
+    return (key) => {
+        const relative = relativeKey(key, prefix);
+        return relative !== undefined && relative !== '' && inScope(relative, key);
+    };
+}
 function keyFilter(request) {
     const options = { dot: true };
     const include = request.include.length === 0 ? () => true : picomatch([...request.include], options);
@@ -58421,8 +58776,8 @@ async function mirrorPrefix(client, request, deps = {}) {
         onAbort();
     deps.signal?.addEventListener('abort', onAbort, { once: true });
     if (!request.dryRun)
-        await (0,external_node_fs_promises_.mkdir)(request.destination, { recursive: true });
-    const root = await (0,external_node_fs_promises_.realpath)(request.destination).catch(() => request.destination);
+        await (0,promises_.mkdir)(request.destination, { recursive: true });
+    const root = await (0,promises_.realpath)(request.destination).catch(() => request.destination);
     const previous = await readManifest(root);
     const known = previous?.prefix === prefix && previous.bucket === client.connection.bucket
         ? previous.objects
@@ -58465,15 +58820,13 @@ async function mirrorPrefix(client, request, deps = {}) {
         if (result.status !== 'downloaded')
             return;
         bytesDownloaded += result.bytesDownloaded;
-        const local = await (0,external_node_fs_promises_.stat)(target);
+        const local = await (0,promises_.stat)(target);
         entries.set(object.key, entryFor(result.info, file, local.size, local.mtimeMs));
     };
     try {
-        for await (const page of listPages(client, {
-            prefix,
-            maxKeys: request.listPageSize ?? 1000,
-            signal: controller.signal,
-        })) {
+        const listing = deps.listing ??
+            listPages(client, { prefix, maxKeys: request.listPageSize ?? 1000, signal: controller.signal });
+        for await (const page of listing) {
             listRequests++;
             for (const object of page.objects) {
                 if (controller.signal.aborted)
@@ -58542,7 +58895,7 @@ async function mirrorPrefix(client, request, deps = {}) {
                 action: 'delete',
             });
             if (!request.dryRun)
-                await (0,external_node_fs_promises_.rm)(localPath(root, file.relative), { force: true });
+                await (0,promises_.rm)(localPath(root, file.relative), { force: true });
             deleted++;
         }
     }
@@ -58575,7 +58928,10 @@ async function mirrorPrefix(client, request, deps = {}) {
         throw deps.signal.reason;
     if (failures.length > 0) {
         const first = failures[0];
-        throw new MirrorError(`${failures.length} of ${result.downloaded} download(s) failed; first: ${errorMessage(first.error)}`, result, first.error);
+        const why = errorMessage(first.error);
+        // Name the object when the error does not (a dropped connection says only 'other side closed').
+        const named = why.includes(`'${first.key}'`) ? why : `'${first.key}': ${why}`;
+        throw new MirrorError(`${failures.length} of ${result.downloaded} download(s) failed; first: ${named}`, result, first.error);
     }
     return result;
 }
@@ -58624,7 +58980,7 @@ function entryFor(info, file, localSize, localMtimeMs) {
 async function decide(client, request, object, target, file, recorded, signal) {
     if (request.overwrite === 'always')
         return { action: 'download' };
-    const local = await (0,external_node_fs_promises_.lstat)(target).catch(() => undefined);
+    const local = await (0,promises_.lstat)(target).catch(() => undefined);
     if (local === undefined)
         return { action: 'download' };
     if (!local.isFile()) {
@@ -58650,6 +59006,9 @@ async function decide(client, request, object, target, file, recorded, signal) {
         info = head.info;
     }
     if (await localFileMatches(target, local.size, info)) {
+        // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+        if (!request.dryRun)
+            await removeCheckpoint(checkpointPathFor(target));
         return {
             action: 'skip',
             reason: 'unchanged (content)',
@@ -58679,13 +59038,13 @@ async function ensureFolder(root, folder, safe) {
         current = external_node_path_.join(current, segment);
         if (safe.has(current))
             continue;
-        const info = await (0,external_node_fs_promises_.lstat)(current).catch(() => undefined);
+        const info = await (0,promises_.lstat)(current).catch(() => undefined);
         if (info === undefined) {
-            await (0,external_node_fs_promises_.mkdir)(current).catch((error) => {
+            await (0,promises_.mkdir)(current).catch((error) => {
                 if (error.code !== 'EEXIST')
                     throw error;
             });
-            const made = await (0,external_node_fs_promises_.lstat)(current);
+            const made = await (0,promises_.lstat)(current);
             if (!made.isDirectory())
                 throw new Error(`${current} is not a folder`);
         }
@@ -58702,7 +59061,7 @@ async function ensureFolder(root, folder, safe) {
 async function strayFiles(root, expected, prefix, inScope) {
     const stray = [];
     const walk = async (folder, relative) => {
-        for (const entry of await (0,external_node_fs_promises_.readdir)(folder, { withFileTypes: true })) {
+        for (const entry of await (0,promises_.readdir)(folder, { withFileTypes: true })) {
             const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
             if (entry.isDirectory()) {
                 await walk(external_node_path_.join(folder, entry.name), rel);
@@ -58712,15 +59071,169 @@ async function strayFiles(root, expected, prefix, inScope) {
                     continue;
                 if (!inScope(rel, `${prefix}${rel}`))
                     continue;
-                const info = await (0,external_node_fs_promises_.lstat)(external_node_path_.join(folder, entry.name));
+                const info = await (0,promises_.lstat)(external_node_path_.join(folder, entry.name));
                 stray.push({ relative: rel, size: info.size });
             }
         }
     };
-    const exists = await (0,external_node_fs_promises_.lstat)(root).catch(() => undefined);
+    const exists = await (0,promises_.lstat)(root).catch(() => undefined);
     if (exists?.isDirectory())
         await walk(root, '');
     return stray.sort((a, b) => (a.relative < b.relative ? -1 : 1));
+}
+
+;// CONCATENATED MODULE: ./lib/cache/keys.js
+// Cache keys for a mirror: a stable name for the prefix, and a fingerprint of what the listing holds,
+// so an unchanged prefix finds its exact entry and a changed one the newest entry of the same prefix.
+
+
+/** The Actions cache refuses longer keys. */
+const MAX_CACHE_KEY_LENGTH = 512;
+const FINGERPRINT_FORMAT = 'cos-download-fingerprint/1';
+function cacheKeys(input) {
+    const prefixHash = sha256(input.prefix).slice(0, 16);
+    const restorePrefix = `cos-download-${input.bucket}-${prefixHash}-${input.cacheKey === undefined ? '' : `${input.cacheKey}-`}`;
+    const exact = `${restorePrefix}${fingerprint(input)}`;
+    if (exact.length > MAX_CACHE_KEY_LENGTH) {
+        throw new InputError({
+            input: 'cache-key',
+            value: input.cacheKey ?? '',
+            rule: `makes the cache key ${exact.length} characters long; the Actions cache takes at most ${MAX_CACHE_KEY_LENGTH}`,
+            fix: 'use a shorter cache-key',
+        });
+    }
+    return { exact, restorePrefix };
+}
+/**
+ * A hash of everything the mirrored files depend on: each key with its ETag, size and storage class,
+ * and the filters and shard that chose them. Listing order is COS's (sorted by key), so it is stable.
+ */
+function fingerprint(input) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    const { include, exclude, shard } = input.scope;
+    hash.update(`${JSON.stringify([FINGERPRINT_FORMAT, input.prefix, include, exclude, shard ?? null])}\n`);
+    for (const object of input.objects) {
+        hash.update(`${JSON.stringify([object.key, object.etag, object.size, object.storageClass])}\n`);
+    }
+    return hash.digest('hex').slice(0, 40);
+}
+function sha256(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+
+;// CONCATENATED MODULE: ./lib/cache/mirror-cache.js
+// A mirror kept in the Actions cache: list the prefix, restore the entry whose fingerprint matches
+// (or the newest of the same prefix), let skip-unchanged fetch only what changed, then save.
+// The cache only ever saves work: any failure of it is a warning, and the mirror goes on from COS.
+
+
+
+
+
+
+
+async function cachedMirror(client, request, store, deps = {}) {
+    const logger = client.logger;
+    const prefix = folderPrefix(request.prefix);
+    const pages = await listAll(client, prefix, request.listPageSize ?? 1000, deps.signal);
+    const inScope = inMirrorScope(request);
+    const listed = pages.flatMap((page) => page.objects.filter((object) => inScope(object.key)));
+    const keys = cacheKeys({
+        bucket: client.connection.bucket,
+        prefix,
+        ...(request.cacheKey === undefined ? {} : { cacheKey: request.cacheKey }),
+        scope: request,
+        objects: listed,
+    });
+    const paths = [request.destination];
+    if (request.dryRun) {
+        logger.info('Dry run: the Actions cache is neither restored nor saved');
+        const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+        return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
+    }
+    const before = await filesUnder(request.destination);
+    let restoredKey;
+    try {
+        restoredKey = await store.restore(paths, keys.exact, [keys.restorePrefix]);
+    }
+    catch (error) {
+        logger.warning(`The Actions cache could not be restored (${errorMessage(error)}); downloading from COS`);
+    }
+    const hit = restoredKey === undefined ? 'false' : restoredKey === keys.exact ? 'true' : 'partial';
+    if (hit === 'true')
+        logger.info(`Actions cache hit: ${keys.exact}`);
+    else if (hit === 'partial') {
+        logger.info(`Actions cache partial hit: ${restoredKey}; downloading what changed since`);
+        await pruneRestored(request.destination, new Set(listed.map((object) => object.key)), before);
+    }
+    else
+        logger.info(`Actions cache miss: ${keys.exact}`);
+    const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+    let saved = false;
+    if (hit !== 'true') {
+        try {
+            saved = await store.save(paths, keys.exact);
+            if (saved)
+                logger.info(`Saved the mirror to the Actions cache: ${keys.exact}`);
+            else
+                logger.warning(`The mirror was not saved to the Actions cache under ${keys.exact}`);
+        }
+        catch (error) {
+            logger.warning(`The mirror could not be saved to the Actions cache: ${errorMessage(error)}`);
+        }
+    }
+    return {
+        mirror,
+        cache: { hit, key: keys.exact, ...(restoredKey === undefined ? {} : { restoredKey }), saved },
+    };
+}
+/** The whole listing, before anything is downloaded: the cache key depends on all of it. */
+async function listAll(client, prefix, maxKeys, signal) {
+    const pages = [];
+    try {
+        for await (const page of listPages(client, { prefix, maxKeys, ...(signal ? { signal } : {}) })) {
+            pages.push(page);
+        }
+    }
+    catch (error) {
+        throw new Error(`Listing '${prefix}' failed: ${errorMessage(error)}`, { cause: error });
+    }
+    return pages;
+}
+/** Files under `folder` (relative, `/`-separated); empty when it does not exist yet. */
+async function filesUnder(folder) {
+    const entries = await (0,promises_.readdir)(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+    const files = new Set();
+    for (const entry of entries) {
+        if (entry.isDirectory())
+            continue;
+        const relative = external_node_path_.relative(folder, external_node_path_.join(entry.parentPath, entry.name));
+        files.add(relative.split(external_node_path_.sep).join('/'));
+    }
+    return files;
+}
+/**
+ * An older entry may hold files whose keys are gone from the listing. Those the restore brought
+ * (not there before it) are removed, so the destination holds what the prefix holds now and the
+ * next save does not carry them on. Files that were there before are left alone (`delete` decides).
+ */
+async function pruneRestored(destination, listedKeys, before) {
+    const manifest = await readManifest(destination);
+    if (manifest === undefined)
+        return;
+    for (const entry of manifest.objects.values()) {
+        if (listedKeys.has(entry.key) || before.has(entry.path))
+            continue;
+        const target = external_node_path_.resolve(destination, ...entry.path.split('/'));
+        const relative = external_node_path_.relative(destination, target);
+        if (relative === '' ||
+            relative === '..' ||
+            relative.startsWith(`..${external_node_path_.sep}`) ||
+            external_node_path_.isAbsolute(relative)) {
+            continue;
+        }
+        await (0,promises_.rm)(target, { force: true });
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/core/download.js
@@ -58729,16 +59242,17 @@ async function strayFiles(root, expected, prefix, inScope) {
 
 
 
+
 async function download(options, deps = {}) {
-    if (options.cache) {
+    const target = options.target;
+    if (options.cache && deps.cache === undefined) {
         throw new InputError({
             input: 'cache',
             value: 'true',
-            rule: 'the Actions cache is not available in this version yet',
-            fix: "remove 'cache' (the mirror still skips unchanged files through its manifest)",
+            rule: 'needs the GitHub Actions cache, which only the action can reach',
+            fix: "remove 'cache' (the mirror still skips unchanged files through its manifest), or run the action",
         });
     }
-    const target = options.target;
     const client = new CosClient(options.connection, {
         ...deps.client,
         ...(deps.logger ? { logger: deps.logger } : {}),
@@ -58747,7 +59261,13 @@ async function download(options, deps = {}) {
     });
     try {
         if (target.kind === 'prefix') {
-            const mirror = await mirrorPrefix(client, mirrorRequestFor(options, target), progressDeps(deps));
+            const request = mirrorRequestFor(options, target);
+            if (options.cache && deps.cache !== undefined) {
+                const cacheKey = options.cacheKey === undefined ? {} : { cacheKey: options.cacheKey };
+                const cached = await cachedMirror(client, { ...request, ...cacheKey }, deps.cache, progressDeps(deps));
+                return { kind: 'prefix', mirror: cached.mirror, dryRun: options.dryRun, cache: cached.cache };
+            }
+            const mirror = await mirrorPrefix(client, request, progressDeps(deps));
             return { kind: 'prefix', mirror, dryRun: options.dryRun };
         }
         const object = await downloadObject(client, {
@@ -58856,7 +59376,10 @@ function formatProgress(s) {
 ;// CONCATENATED MODULE: ./lib/core/outputs.js
 
 function outputsFor(result) {
-    return result.kind === 'object' ? objectOutputs(result.object) : mirrorOutputs(result.mirror);
+    if (result.kind === 'object')
+        return objectOutputs(result.object);
+    const outputs = mirrorOutputs(result.mirror);
+    return result.cache === undefined ? outputs : { ...outputs, 'cache-hit': result.cache.hit };
 }
 function objectOutputs(object) {
     if (object.status === 'not-modified') {
@@ -58887,9 +59410,24 @@ function mirrorOutputs(mirror) {
     };
 }
 function summaryFor(result) {
-    return result.kind === 'object'
-        ? [objectSummary(result.object)]
-        : mirrorSummary(result.mirror, result.dryRun);
+    if (result.kind === 'object')
+        return [objectSummary(result.object)];
+    const tables = mirrorSummary(result.mirror, result.dryRun);
+    if (result.cache !== undefined)
+        tables.push(cacheSummary(result.cache));
+    return tables;
+}
+const CACHE_HIT_TEXT = {
+    true: 'hit: nothing downloaded from COS',
+    partial: 'partial hit: only what changed downloaded from COS',
+    false: 'miss',
+};
+function cacheSummary(cache) {
+    return {
+        heading: 'Actions cache',
+        header: ['Result', 'Restored key', 'Saved under'],
+        rows: [[CACHE_HIT_TEXT[cache.hit], cache.restoredKey ?? '', cache.saved ? cache.key : 'not saved']],
+    };
 }
 function objectSummary(object) {
     const header = ['Key', 'Result', 'Size', 'ETag', 'CRC64', 'Path'];
@@ -58965,8 +59503,12 @@ function mirrorSummary(mirror, dryRun) {
 }
 /** Human lines telling what a run did (or, in a dry run, would do): the action logs them, the CLI prints them. */
 function describeResult(result) {
-    if (result.kind === 'prefix')
-        return describeMirror(result.mirror, result.dryRun);
+    if (result.kind === 'prefix') {
+        const lines = describeMirror(result.mirror, result.dryRun);
+        if (result.cache !== undefined)
+            lines.push(`Actions cache: ${CACHE_HIT_TEXT[result.cache.hit]}`);
+        return lines;
+    }
     const object = result.object;
     switch (object.status) {
         case 'not-modified':
@@ -59070,8 +59612,10 @@ function parseArgs(argv) {
                     (next === undefined || next.startsWith('--') || !/^(true|false)$/i.test(next))) {
                     value = 'true';
                 }
-                else if (next === undefined) {
-                    throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE`);
+                else if (next === undefined || /^--[a-z]/.test(next)) {
+                    // `--secret-id $UNSET --secret-key KEY` must not take '--secret-key' as the id and then
+                    // echo KEY back as a stray argument: an option never takes the next option as its value.
+                    throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE or --${name}=VALUE`);
                 }
                 else {
                     value = next;
