@@ -2,29 +2,18 @@
 // tests with) and a pure-JavaScript slicing-by-16 (the rejected alternative, kept here so the numbers
 // in docs/adr/0002-crc64.md can be reproduced). Run from the repository root:
 //
-//   npx node bench/crc64.ts            (256 MiB, 7 repetitions; MB = 10^6 bytes)
+//   npm run bench:crc64                (256 MiB, 7 repetitions; MB = 10^6 bytes)
+//
+// (= node --import ./__tests__/helpers/ts-source.ts bench/crc64.ts: the sources run as TypeScript.)
 //
 // Each pass feeds the same random buffer in chunks of one size, the way a download stream does; passes
 // of every implementation and chunk size are interleaved, and the median of the repetitions is shown.
 import { randomFillSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createRequire, registerHooks } from 'node:module';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { makeTables } from '../src/transfer/crc64/tables.js';
+import { Crc64, crc64Combine } from '../src/transfer/crc64.js';
 
-// Node runs this file by stripping types; map the sources' `./x.js` imports to `./x.ts`.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    if (specifier.startsWith('.') && specifier.endsWith('.js') && context.parentURL?.endsWith('.ts')) {
-      const url = new URL(`${specifier.slice(0, -3)}.ts`, context.parentURL);
-      if (existsSync(fileURLToPath(url))) return nextResolve(url.href, context);
-    }
-    return nextResolve(specifier, context);
-  },
-});
-
-const { Crc64, crc64Combine } = await import('../src/transfer/crc64.js');
-const { makeTables } = await import('../src/transfer/crc64/tables.js');
 const ecma182 = createRequire(import.meta.url)('crc64-ecma182.js') as {
   crc64(data: Buffer, previous?: string): string;
 };

@@ -169,6 +169,8 @@ const emulatorCommand =
     : [
         '--experimental-transform-types',
         '--no-warnings',
+        '--import',
+        join(repo, '__tests__/helpers/ts-source.ts'),
         join(repo, 'bench/lib/emulator.ts'),
         ...emulatorArgs.slice(1),
       ];

@@ -127,7 +127,12 @@ const emulator = track(
     join(repo, 'bench/lib/mirror-emulator.ts'),
     [JSON.stringify({ root, bucket: BUCKET, region: REGION, secretId: SECRET_ID, secretKey: SECRET_KEY })],
     {
-      execArgv: ['--experimental-transform-types', '--no-warnings'],
+      execArgv: [
+        '--experimental-transform-types',
+        '--no-warnings',
+        '--import',
+        join(repo, '__tests__/helpers/ts-source.ts'),
+      ],
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },

@@ -2,26 +2,13 @@
 // counters: forked with an IPC channel, it serves a folder and answers `{ cmd: 'stats' }` with the
 // requests seen since the last `{ cmd: 'reset' }`. Run by bench/mirror.ts as
 //
-//   node --experimental-transform-types bench/lib/mirror-emulator.ts '{"root":"DIR","bucket":"…",
-//     "secretId":"…","secretKey":"…"}'
+//   node --experimental-transform-types --import ./__tests__/helpers/ts-source.ts \
+//     bench/lib/mirror-emulator.ts '{"root":"DIR","bucket":"…","secretId":"…","secretKey":"…"}'
 //
 // (The emulator's sources use parameter properties, which plain type stripping refuses.) Public-read
 // with the given credentials: anonymous requests are served, signed ones are verified (strict).
 // Exits when the parent disconnects, so it cannot outlive the benchmark.
-import { existsSync } from 'node:fs';
-import { registerHooks } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
-// Map the sources' `./x.js` imports to `./x.ts` (as bench/crc64.ts does).
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    if (specifier.startsWith('.') && specifier.endsWith('.js') && context.parentURL?.endsWith('.ts')) {
-      const url = new URL(`${specifier.slice(0, -3)}.ts`, context.parentURL);
-      if (existsSync(fileURLToPath(url))) return nextResolve(url.href, context);
-    }
-    return nextResolve(specifier, context);
-  },
-});
+import { startEmulator } from '../../src/emulator/index.js';
 
 interface Config {
   root: string;
@@ -51,7 +38,7 @@ if (process.send === undefined) {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as Config;
-const { startEmulator } = await import('../../src/emulator/index.js');
+
 const started = performance.now();
 const emulator = await startEmulator({
   root: config.root,
