@@ -234,6 +234,17 @@ describe('integrity and the canary', () => {
     expect(await listFolder(work)).toEqual(['big.bin']);
   });
 
+  it('fails a corrupted byte of a small object (one GET into memory) the same way: no temp file', async () => {
+    const canary = path.join(work, 'hello.txt');
+    await writeFile(canary, 'the old file');
+    emulator.setFaults({ corruptByteAt: 3 });
+    const failure = objectResult({ key: 'data/hello.txt', overwrite: 'always' });
+    await expect(failure).rejects.toBeInstanceOf(IntegrityError);
+    await expect(failure).rejects.toThrow(/CRC64 mismatch/);
+    expect(await readFile(canary, 'utf8')).toBe('the old file');
+    expect(await listFolder(work)).toEqual(['hello.txt']);
+  });
+
   it('a failed download (404 mid-way) leaves the existing destination untouched', async () => {
     const canary = path.join(work, 'hello.txt');
     await writeFile(canary, 'keep me');

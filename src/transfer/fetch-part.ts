@@ -60,15 +60,19 @@ class BatchSink extends Writable {
   }
 }
 
-export interface PartJob {
+/** What every GET of a part needs: the client, the pinned object, and the abort signal. */
+export interface PartBase {
   readonly client: CosClient;
   readonly info: ObjectInfo;
   readonly access: ObjectAccess;
   readonly overrides: ResponseOverrides;
+  readonly signal: AbortSignal;
+}
+
+export interface PartJob extends PartBase {
   readonly writer: PartWriter;
   /** Object offset that maps to position 0 of the writer. */
   readonly base: number;
-  readonly signal: AbortSignal;
   readonly onBytes?: (count: number) => void;
 }
 
@@ -132,39 +136,72 @@ export interface PartResult {
   readonly objectCrc64?: string;
 }
 
+/** The query and fixed headers of a part's GETs: pinned to the ETag (and version). */
+function partRequest(job: PartBase): { query: Record<string, string>; headers: Record<string, string> } {
+  const { info, access } = job;
+  return {
+    query: { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) },
+    headers: {
+      'if-match': info.etag,
+      ...sseHeaders(access.sseCustomerKey),
+      ...(access.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(access.trafficLimit) }),
+    },
+  };
+}
+
+/** One ranged GET of bytes `next`..`last`, its answer checked (206, Content-Range, Content-Length). */
+async function openRange(
+  job: PartBase,
+  fixed: { query: Record<string, string>; headers: Record<string, string> },
+  next: number,
+  last: number,
+  highWaterMark: number,
+): Promise<CosResponse> {
+  const response = await job.client
+    .send({
+      method: 'GET',
+      key: job.info.key,
+      query: fixed.query,
+      headers: { ...fixed.headers, range: `bytes=${next}-${last}` },
+      signal: job.signal,
+      highWaterMark,
+    })
+    .catch((error: unknown) => {
+      throw namingRequest(error, `GET '${job.info.key}' bytes=${next}-${last}`);
+    });
+  try {
+    checkPartialResponse(response, job.info.key, next, last, job.info.size);
+  } catch (error: unknown) {
+    response.body.destroy();
+    throw error;
+  }
+  return response;
+}
+
+function tooMany(job: PartBase, part: Part): ProtocolError {
+  return new ProtocolError(`GET '${job.info.key}' sent more bytes than bytes=${part.first}-${part.last}`, {
+    transient: false,
+  });
+}
+
+function droppedAt(job: PartBase, next: number, part: Part): ProtocolError {
+  return new ProtocolError(
+    `GET '${job.info.key}' body ended at byte ${next}, before ${part.last + 1}: the connection dropped`,
+    { transient: true },
+  );
+}
+
 /** Downloads one part. */
 export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
-  const { client, info, access, writer, base, signal } = job;
+  const { client, info, writer, base, signal } = job;
   const crc = new Crc64();
   let next = part.first;
   let objectCrc64: string | undefined;
-  const query = { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) };
-  const fixedHeaders: Record<string, string> = {
-    'if-match': info.etag,
-    ...sseHeaders(access.sseCustomerKey),
-    ...(access.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(access.trafficLimit) }),
-  };
+  const fixed = partRequest(job);
   await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
     signal.throwIfAborted();
     const what = `GET '${info.key}' bytes=${next}-${part.last}`;
-    const response = await client
-      .send({
-        method: 'GET',
-        key: info.key,
-        query,
-        headers: { ...fixedHeaders, range: `bytes=${next}-${part.last}` },
-        signal,
-        highWaterMark: 1024 * 1024,
-      })
-      .catch((error: unknown) => {
-        throw namingRequest(error, what);
-      });
-    try {
-      checkPartialResponse(response, info.key, next, part.last, info.size);
-    } catch (error: unknown) {
-      response.body.destroy();
-      throw error;
-    }
+    const response = await openRange(job, fixed, next, part.last, 1024 * 1024);
     objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
     // The sink batches what arrives while a write is in flight into the next (positional) writev,
     // so reading and writing overlap. `next` moves only when bytes are written, so a retry resumes
@@ -172,11 +209,7 @@ export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
     const sink = new BatchSink(async (chunks) => {
       let length = 0;
       for (const chunk of chunks) length += chunk.length;
-      if (next + length > part.last + 1) {
-        throw new ProtocolError(`GET '${info.key}' sent more bytes than bytes=${part.first}-${part.last}`, {
-          transient: false,
-        });
-      }
+      if (next + length > part.last + 1) throw tooMany(job, part);
       await writer.writevAt(chunks, next - base);
       for (const chunk of chunks) crc.update(chunk);
       next += length;
@@ -188,12 +221,47 @@ export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
       await sink.settled();
       throw namingRequest(error, what);
     }
-    if (next <= part.last) {
-      throw new ProtocolError(
-        `GET '${info.key}' body ended at byte ${next}, before ${part.last + 1}: the connection dropped`,
-        { transient: true },
-      );
-    }
+    if (next <= part.last) throw droppedAt(job, next, part);
   });
   return { crc: crc.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+}
+
+export interface PartBody {
+  /** The part's bytes, in order, as they arrived. */
+  readonly chunks: readonly Buffer[];
+  /** The object's `x-cos-hash-crc64ecma` as this response stated it. */
+  readonly objectCrc64?: string;
+}
+
+/**
+ * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, without a
+ * stream pipeline or a file, so a small object costs one request and, later, one write. A transient
+ * failure resumes from the first byte not yet received.
+ */
+export async function fetchPartBody(job: PartBase, part: Part): Promise<PartBody> {
+  const { client, info, signal } = job;
+  const chunks: Buffer[] = [];
+  let next = part.first;
+  let objectCrc64: string | undefined;
+  const fixed = partRequest(job);
+  const length = part.last - part.first + 1;
+  await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+    signal.throwIfAborted();
+    const response = await openRange(job, fixed, next, part.last, Math.min(length, 1024 * 1024));
+    objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        if (next + chunk.length > part.last + 1) {
+          response.body.destroy();
+          throw tooMany(job, part);
+        }
+        chunks.push(chunk);
+        next += chunk.length;
+      }
+    } catch (error: unknown) {
+      throw namingRequest(error, `GET '${info.key}' bytes=${next}-${part.last}`);
+    }
+    if (next <= part.last) throw droppedAt(job, next, part);
+  });
+  return { chunks, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }

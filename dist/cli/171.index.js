@@ -1,0 +1,1603 @@
+export const id = 171;
+export const ids = [171];
+export const modules = {
+
+/***/ 8171:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  main: () => (/* binding */ main)
+});
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(1455);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __webpack_require__(7975);
+;// CONCATENATED MODULE: ./lib/emulator/faults.js
+// Fault injection: what can go wrong between a COS client and COS, on demand and repeatable.
+/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+function mulberry32(seed) {
+    let state = seed >>> 0;
+    return () => {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+const ERROR_CODES = {
+    429: 'TooManyRequests',
+    500: 'InternalError',
+    503: 'SlowDown',
+};
+/** Runtime state behind `Faults`: the PRNG, per-key GET counters. */
+class FaultState {
+    faults = {};
+    #random = mulberry32(1);
+    #seed;
+    #getCounts = new Map();
+    #changedKeys = new Set();
+    /** Matching requests each `failNext` entry has let through (its `skip`). */
+    #skipped = new WeakMap();
+    /** Body bytes promised to responses so far (`stallAfterTotalBytes`). */
+    #budgetUsed = 0;
+    set(partial) {
+        Object.assign(this.faults, partial);
+        this.#restart();
+    }
+    clear() {
+        for (const name of Object.keys(this.faults))
+            delete this.faults[name];
+        this.#restart();
+    }
+    #restart() {
+        this.#seed = this.faults.seed;
+        this.#random = mulberry32(this.faults.seed ?? 1);
+        this.#getCounts.clear();
+        this.#changedKeys.clear();
+        this.#skipped = new WeakMap();
+        this.#budgetUsed = 0;
+    }
+    #draw() {
+        if (this.faults.seed !== this.#seed)
+            this.#restart();
+        return this.#random();
+    }
+    /** The queued or random failure this request must answer, if any. */
+    takeFailure(kind) {
+        const queue = this.faults.failNext;
+        if (queue !== undefined) {
+            const index = queue.findIndex((entry) => entry.kinds === undefined || (kind !== 'other' && entry.kinds.includes(kind)));
+            const entry = queue[index];
+            const passed = entry === undefined ? 0 : (this.#skipped.get(entry) ?? 0);
+            if (entry !== undefined && passed < (entry.skip ?? 0)) {
+                this.#skipped.set(entry, passed + 1);
+            }
+            else if (entry !== undefined) {
+                queue.splice(index, 1);
+                return { status: entry.status, code: entry.code };
+            }
+        }
+        const rate = this.faults.errorRate ?? 0;
+        if (rate > 0 && this.#draw() < rate) {
+            const status = this.faults.errorStatus ?? 503;
+            return { status, code: ERROR_CODES[status] ?? 'InternalError' };
+        }
+        return undefined;
+    }
+    /** How long this request waits before its headers: `latencyMs`, for a seeded share with `latencyRate`. */
+    latency() {
+        const { latencyMs, latencyRate } = this.faults;
+        if (latencyMs === undefined || latencyMs <= 0)
+            return 0;
+        if (latencyRate !== undefined && !(this.#draw() < latencyRate))
+            return 0;
+        return latencyMs;
+    }
+    /** Counts a GET of `key`; true exactly once, when the key must change before it is served. */
+    countGet(key) {
+        const count = (this.#getCounts.get(key) ?? 0) + 1;
+        this.#getCounts.set(key, count);
+        const limit = this.faults.etagChangeAfterRequests;
+        if (limit === undefined || count <= limit || this.#changedKeys.has(key))
+            return false;
+        this.#changedKeys.add(key);
+        return true;
+    }
+    /** Where (and how) a GET body of `length` bytes is cut short, if at all. */
+    bodyCut(length) {
+        const cuts = [];
+        const { resetAfterBytes, truncateBody, stallAfterBytes, stallAfterTotalBytes } = this.faults;
+        if (resetAfterBytes !== undefined && resetAfterBytes < length) {
+            cuts.push({ at: Math.max(0, Math.floor(resetAfterBytes)), action: 'reset' });
+        }
+        for (const [rate, action] of [
+            [this.faults.resetRate, 'reset'],
+            [this.faults.truncateRate, 'end'],
+            [this.faults.stallRate, 'stall'],
+        ]) {
+            if (rate !== undefined && rate > 0 && length > 0 && this.#draw() < rate) {
+                cuts.push({ at: Math.floor(this.#draw() * length), action });
+            }
+        }
+        if (truncateBody === true && length > 0)
+            cuts.push({ at: Math.floor(length / 2), action: 'end' });
+        if (stallAfterBytes !== undefined && stallAfterBytes < length) {
+            cuts.push({ at: Math.max(0, Math.floor(stallAfterBytes)), action: 'stall' });
+        }
+        if (stallAfterTotalBytes !== undefined) {
+            const left = Math.max(0, Math.floor(stallAfterTotalBytes) - this.#budgetUsed);
+            if (left < length)
+                cuts.push({ at: left, action: 'stall' });
+        }
+        let first;
+        for (const cut of cuts)
+            if (first === undefined || cut.at < first.at)
+                first = cut;
+        if (stallAfterTotalBytes !== undefined)
+            this.#budgetUsed += first?.at ?? length;
+        return first;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/demo.js
+// Sample objects for `cos-download emulator --demo`: something of every kind a user may try.
+
+/** Deterministic pseudo-random bytes (the same demo every run). */
+function seededBytes(length, seed) {
+    const random = mulberry32(seed);
+    const bytes = new Uint8Array(length);
+    for (let i = 0; i < length; i += 1)
+        bytes[i] = Math.floor(random() * 256);
+    return bytes;
+}
+/** Puts the demo objects; leaves versioning on (the versioned object needs it). */
+function loadDemo(emulator) {
+    emulator.put('hello.txt', 'Hello from the local COS emulator.\n', { contentType: 'text/plain' });
+    emulator.put('data/random-3MiB.bin', seededBytes(3 * 1024 * 1024, 2024));
+    emulator.put('dir/', '', { contentType: 'application/x-directory' });
+    emulator.put('dir/nested.txt', 'A file inside dir/.\n', { contentType: 'text/plain' });
+    emulator.put('archive/cold.bin', seededBytes(4096, 7), { storageClass: 'ARCHIVE' });
+    emulator.setVersioning(true);
+    const first = emulator.put('versioned.txt', 'version 1\n', { contentType: 'text/plain' });
+    emulator.put('versioned.txt', 'version 2\n', { contentType: 'text/plain' });
+    return [
+        { key: 'hello.txt', note: 'small text file' },
+        { key: 'data/random-3MiB.bin', note: '3 MiB binary (ranged, parallel download)' },
+        { key: 'dir/', note: 'folder marker' },
+        { key: 'dir/nested.txt', note: 'object under dir/' },
+        { key: 'archive/cold.bin', note: 'ARCHIVE storage class: GET answers 403 InvalidObjectState' },
+        { key: 'versioned.txt', note: `2 versions; the first is ${first.versionId}` },
+    ];
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __webpack_require__(7067);
+// EXTERNAL MODULE: external "node:timers/promises"
+var external_node_timers_promises_ = __webpack_require__(8500);
+// EXTERNAL MODULE: ./lib/cos/sign.js
+var sign = __webpack_require__(7512);
+;// CONCATENATED MODULE: ./lib/emulator/auth.js
+// Verifies COS request signatures (q-sign-algorithm=sha1), from the Authorization header or
+// from the query string of a pre-signed URL.
+
+
+/** Query parameters that carry a pre-signed URL's signature; they are not themselves signed. */
+const SIGNATURE_PARAMS = new Set([
+    'q-sign-algorithm',
+    'q-ak',
+    'q-sign-time',
+    'q-key-time',
+    'q-header-list',
+    'q-url-param-list',
+    'q-signature',
+    'x-cos-security-token',
+]);
+/**
+ * Strict mode (the design's rule): host, Range, every If-* and every x-cos-* header sent must
+ * be signed — except x-cos-security-token, which the official SDKs add after signing.
+ */
+function mustBeSigned(name) {
+    if (name === 'x-cos-security-token')
+        return false;
+    return name === 'host' || name === 'range' || name.startsWith('if-') || name.startsWith('x-cos-');
+}
+function headerValue(headers, name) {
+    const value = headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+}
+function deny(status, code, message) {
+    return { ok: false, status, code, message };
+}
+function sameText(a, b) {
+    const left = Buffer.from(a);
+    const right = Buffer.from(b);
+    return left.length === right.length && (0,external_node_crypto_.timingSafeEqual)(left, right);
+}
+function auth_window(value) {
+    const match = /^(\d+);(\d+)$/.exec(value);
+    if (match === null)
+        return undefined;
+    return [Number(match[1]), Number(match[2])];
+}
+/** The Authorization value of a pre-signed URL (signature fields in the query), if any. */
+function queryAuthorization(query) {
+    const fields = query.filter(([name]) => SIGNATURE_PARAMS.has(name) && name.startsWith('q-'));
+    if (fields.length === 0)
+        return undefined;
+    return fields.map(([name, value]) => `${name}=${value}`).join('&');
+}
+/**
+ * Decides whether a request may proceed. `wantsSignature` marks requests COS refuses
+ * anonymously even on a public bucket (`response-*` parameters).
+ */
+function authenticate(request, policy, wantsSignature) {
+    const header = headerValue(request.headers, 'authorization');
+    const fromQuery = header === undefined ? queryAuthorization(request.query) : undefined;
+    const authorization = header ?? fromQuery;
+    if (authorization === undefined) {
+        if (wantsSignature) {
+            return deny(403, 'AccessDenied', 'Anonymous requests may not use response-* parameters; sign the request.');
+        }
+        if (policy.credentials.size > 0 && !policy.publicRead)
+            return deny(403, 'AccessDenied', 'Access Denied.');
+        return { ok: true, signed: false };
+    }
+    const parsed = (0,sign/* parseAuthorization */.xW)(authorization);
+    if (parsed === undefined || parsed.algorithm !== 'sha1') {
+        return deny(403, 'AccessDenied', 'Authorization is malformed: expected q-sign-algorithm=sha1&q-ak=…&q-signature=….');
+    }
+    if (policy.credentials.size === 0)
+        return { ok: true, signed: true };
+    const credential = policy.credentials.get(parsed.accessKey);
+    if (credential === undefined) {
+        return deny(403, 'InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
+    }
+    const signTime = auth_window(parsed.signTime);
+    const keyTime = auth_window(parsed.keyTime);
+    if (signTime === undefined || keyTime === undefined) {
+        return deny(403, 'AccessDenied', 'q-sign-time and q-key-time must be "start;end" in seconds.');
+    }
+    const start = Math.max(signTime[0], keyTime[0]);
+    const end = Math.min(signTime[1], keyTime[1]);
+    const now = request.nowSeconds;
+    if (now < start - policy.maxSkewSeconds || now > end + policy.maxSkewSeconds) {
+        return deny(403, 'RequestTimeTooSkewed', 'The difference between the request time and the server time is too large.');
+    }
+    if (now > end)
+        return deny(403, 'AccessDenied', 'Request has expired');
+    // Recompute over exactly the headers and parameters the client says it signed.
+    const headerList = new Set(parsed.headerList);
+    const headers = {};
+    for (const name of parsed.headerList) {
+        const value = headerValue(request.headers, name);
+        if (value === undefined) {
+            return deny(403, 'SignatureDoesNotMatch', `The signed header "${name}" is missing from the request.`);
+        }
+        headers[name] = value.trim();
+    }
+    const paramList = new Set(parsed.urlParamList);
+    const params = {};
+    const seen = new Set();
+    for (const [name, value] of request.query) {
+        const canonical = (0,sign/* cosEncode */.Gp)(name).toLowerCase();
+        if (paramList.has(canonical)) {
+            params[name] = value;
+            seen.add(canonical);
+        }
+        else if (policy.strict && !(fromQuery !== undefined && SIGNATURE_PARAMS.has(name))) {
+            return deny(403, 'SignatureDoesNotMatch', `The query parameter "${name}" is not signed (q-url-param-list).`);
+        }
+    }
+    for (const name of parsed.urlParamList) {
+        if (!seen.has(name)) {
+            return deny(403, 'SignatureDoesNotMatch', `The signed query parameter "${name}" is missing from the request.`);
+        }
+    }
+    if (policy.strict) {
+        const unsigned = Object.keys(request.headers).find((name) => mustBeSigned(name) && !headerList.has(name));
+        if (unsigned !== undefined) {
+            return deny(403, 'SignatureDoesNotMatch', `The header "${unsigned}" is sent but not signed (q-header-list).`);
+        }
+    }
+    const expected = (0,sign/* computeSignature */.aW)(credential.secretKey, parsed.keyTime, request.method, request.path, params, headers);
+    if (!sameText(expected.signature, parsed.signature)) {
+        return deny(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+    }
+    if (credential.sessionToken !== undefined) {
+        const token = headerValue(request.headers, 'x-cos-security-token') ??
+            request.query.find(([name]) => name === 'x-cos-security-token')?.[1];
+        if (token === undefined || !sameText(token, credential.sessionToken)) {
+            return deny(403, 'InvalidToken', 'The provided x-cos-security-token is missing or invalid.');
+        }
+    }
+    return { ok: true, signed: true };
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/http-rules.js
+// Pure HTTP rules GET Object follows: Range (RFC 7233) and conditional requests (RFC 7232).
+/**
+ * Reads a `Range` header against an object of `size` bytes. COS accepts one range:
+ * `bytes=a-b`, `bytes=a-`, `bytes=-n`. A header that does not parse, or asks for several ranges,
+ * is ignored and the whole object is sent with 200 — what RFC 7233 §3.1 lets a server do and
+ * what HTTP servers (and COS for multi-range) do; clients must therefore check for 206.
+ */
+function decideRange(header, size) {
+    if (header === undefined)
+        return { kind: 'whole' };
+    const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+    if (match === null)
+        return { kind: 'whole' };
+    const [, first = '', last = ''] = match;
+    if (first === '' && last === '')
+        return { kind: 'whole' };
+    if (first === '') {
+        const suffix = Number(last);
+        if (suffix === 0 || size === 0)
+            return { kind: 'unsatisfiable' };
+        return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
+    }
+    const start = Number(first);
+    if (last !== '' && Number(last) < start)
+        return { kind: 'whole' }; // invalid: ignored
+    if (start >= size)
+        return { kind: 'unsatisfiable' };
+    return { kind: 'partial', start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
+}
+function entityTags(header) {
+    return header
+        .split(',')
+        .map((tag) => tag.trim())
+        .filter((tag) => tag !== '');
+}
+/** An entity tag without its quotes; clients often send COS ETags unquoted, COS accepts that. */
+function opaque(tag) {
+    const bare = tag.startsWith('W/') ? tag.slice(2) : tag;
+    return bare.length >= 2 && bare.startsWith('"') && bare.endsWith('"') ? bare.slice(1, -1) : bare;
+}
+/** If-Match: strong comparison, `*` matches any existing object. */
+function ifMatch(header, etag) {
+    return entityTags(header).some((tag) => tag === '*' || (!tag.startsWith('W/') && opaque(tag) === opaque(etag)));
+}
+/** If-None-Match: weak comparison. True when some tag matches (→ 304). */
+function ifNoneMatchHits(header, etag) {
+    return entityTags(header).some((tag) => tag === '*' || opaque(tag) === opaque(etag));
+}
+function httpDate(header) {
+    if (header === undefined)
+        return undefined;
+    const time = Date.parse(header);
+    return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
+}
+/**
+ * RFC 7232 §6 for GET/HEAD: If-Match, else If-Unmodified-Since (412); then If-None-Match,
+ * else If-Modified-Since (304). Dates compare to the second; unparseable dates are ignored.
+ */
+function evaluatePreconditions(conditions, etag, lastModified) {
+    const modified = Math.floor(lastModified.getTime() / 1000);
+    if (conditions.ifMatch !== undefined) {
+        if (!ifMatch(conditions.ifMatch, etag))
+            return { kind: 'failed', because: 'If-Match' };
+    }
+    else {
+        const since = httpDate(conditions.ifUnmodifiedSince);
+        if (since !== undefined && modified > since)
+            return { kind: 'failed', because: 'If-Unmodified-Since' };
+    }
+    if (conditions.ifNoneMatch !== undefined) {
+        if (ifNoneMatchHits(conditions.ifNoneMatch, etag)) {
+            return { kind: 'not-modified', because: 'If-None-Match' };
+        }
+    }
+    else {
+        const since = httpDate(conditions.ifModifiedSince);
+        if (since !== undefined && modified <= since)
+            return { kind: 'not-modified', because: 'If-Modified-Since' };
+    }
+    return { kind: 'proceed' };
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/stats.js
+const REDACTED = '***';
+const SECRET_HEADERS = new Set(['x-cos-security-token', 'x-cos-server-side-encryption-customer-key']);
+const SECRET_PARAMS = new Set(['q-signature', 'x-cos-security-token']);
+function recordHeaders(raw) {
+    const headers = {};
+    for (const [name, value] of Object.entries(raw)) {
+        if (name === 'authorization' || value === undefined)
+            continue;
+        headers[name] = SECRET_HEADERS.has(name) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
+    }
+    return headers;
+}
+function redactAuthorization(value) {
+    return value.replace(/(^|&)q-signature=[^&]*/, `$1q-signature=${REDACTED}`);
+}
+function recordQuery(query) {
+    const record = {};
+    for (const [name, value] of query)
+        record[name] = SECRET_PARAMS.has(name) ? REDACTED : value;
+    return record;
+}
+class StatsRecorder {
+    #requests = [];
+    #bytesServed = 0;
+    #inFlight = 0;
+    #maxInFlight = 0;
+    get requests() {
+        return this.#requests;
+    }
+    get bytesServed() {
+        return this.#bytesServed;
+    }
+    get maxInFlight() {
+        return this.#maxInFlight;
+    }
+    get inFlight() {
+        return this.#inFlight;
+    }
+    count(kind) {
+        return kind === undefined ? this.#requests.length : this.#requests.filter((r) => r.kind === kind).length;
+    }
+    reset() {
+        this.#requests = [];
+        this.#bytesServed = 0;
+        this.#maxInFlight = this.#inFlight;
+    }
+    add(record) {
+        this.#requests.push(record);
+    }
+    sent(record, bytes) {
+        record.bytesSent += bytes;
+        this.#bytesServed += bytes;
+    }
+    /** Marks a GET Object in flight; returns the function that ends it. */
+    enter() {
+        this.#inFlight += 1;
+        this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
+        let done = false;
+        return () => {
+            if (done)
+                return;
+            done = true;
+            this.#inFlight -= 1;
+        };
+    }
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+;// CONCATENATED MODULE: ./lib/emulator/crc64-reference.js
+// CRC-64/XZ (a.k.a. CRC-64/ECMA-182 as COS calls it in `x-cos-hash-crc64ecma`), written to be
+// obviously correct rather than fast: a byte-wise table over two unsigned 32-bit halves, no
+// BigInt. It is the emulator's own oracle, independent of the transfer engine's implementation.
+//
+// Parameters: reflected polynomial 0xC96C5795D7870F42, init 0xFFFFFFFFFFFFFFFF, xorout
+// 0xFFFFFFFFFFFFFFFF. Check value for ASCII "123456789": 0x995DC9BBDF1939FA.
+const POLY_HI = 0xc96c5795;
+const POLY_LO = 0xd7870f42;
+const TABLE_HI = new Uint32Array(256);
+const TABLE_LO = new Uint32Array(256);
+for (let n = 0; n < 256; n += 1) {
+    let hi = 0;
+    let lo = n;
+    for (let bit = 0; bit < 8; bit += 1) {
+        const carry = lo & 1;
+        // 64-bit logical shift right by one across the two halves.
+        lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
+        hi = hi >>> 1;
+        if (carry === 1) {
+            hi = (hi ^ POLY_HI) >>> 0;
+            lo = (lo ^ POLY_LO) >>> 0;
+        }
+    }
+    TABLE_HI[n] = hi;
+    TABLE_LO[n] = lo;
+}
+/** CRC of the empty input (and the starting point for `crc64Reference(bytes, previous)`). */
+const CRC64_EMPTY = { hi: 0, lo: 0 };
+/**
+ * CRC-64/XZ of `bytes`. Pass the CRC of the preceding bytes as `previous` to continue a
+ * running CRC: `crc64Reference(b, crc64Reference(a))` equals the CRC of `a` followed by `b`.
+ */
+function crc64Reference(bytes, previous = CRC64_EMPTY) {
+    let hi = ~previous.hi >>> 0;
+    let lo = ~previous.lo >>> 0;
+    for (let i = 0; i < bytes.length; i++) {
+        const index = (lo ^ bytes[i]) & 0xff;
+        // crc = (crc >>> 8) ^ table[index], on the two halves.
+        lo = (((lo >>> 8) | ((hi & 0xff) << 24)) ^ (TABLE_LO[index] ?? 0)) >>> 0;
+        hi = ((hi >>> 8) ^ (TABLE_HI[index] ?? 0)) >>> 0;
+    }
+    return { hi: ~hi >>> 0, lo: ~lo >>> 0 };
+}
+/** The unsigned decimal form COS sends in `x-cos-hash-crc64ecma`. */
+function crc64ToDecimal(value) {
+    // Long division by 10 over four 16-bit limbs, most significant first; every step stays far
+    // below 2^53, so plain numbers are exact.
+    const limbs = [value.hi >>> 16, value.hi & 0xffff, value.lo >>> 16, value.lo & 0xffff];
+    const digits = [];
+    while (limbs.some((limb) => limb !== 0)) {
+        let remainder = 0;
+        for (let i = 0; i < limbs.length; i += 1) {
+            const current = remainder * 0x10000 + (limbs[i] ?? 0);
+            limbs[i] = Math.floor(current / 10);
+            remainder = current % 10;
+        }
+        digits.push(remainder);
+    }
+    return digits.length === 0 ? '0' : digits.reverse().join('');
+}
+/** Sixteen lowercase hex digits. */
+function crc64ToHex(value) {
+    return value.hi.toString(16).padStart(8, '0') + value.lo.toString(16).padStart(8, '0');
+}
+/** CRC-64/XZ of `bytes` as the unsigned decimal string COS uses. */
+function crc64ReferenceDecimal(bytes) {
+    return crc64ToDecimal(crc64Reference(bytes));
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/store.js
+// The emulator's bucket: keys, their versions and metadata, in memory.
+
+
+
+
+const NULL_VERSION = 'null';
+/** UTF-8 byte order, the order COS lists keys in. */
+function compareKeys(a, b) {
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+function quoteEtag(etag) {
+    return etag.startsWith('"') || etag.startsWith('W/"') ? etag : `"${etag}"`;
+}
+function publicView(version) {
+    return {
+        key: version.key,
+        versionId: version.versionId,
+        etag: version.etag,
+        size: version.size,
+        lastModified: new Date(version.lastModified.getTime()),
+        crc64: version.crc64,
+        storageClass: version.storageClass,
+        deleteMarker: version.deleteMarker,
+    };
+}
+/** Validates an SSE-C key and returns its base64 MD5. */
+function sseKeyMd5(key) {
+    const raw = Buffer.from(key, 'base64');
+    if (raw.length !== 32 || raw.toString('base64') !== key) {
+        throw new Error(`sseCustomerKey must be the base64 of 32 bytes (AES-256); got ${raw.length} bytes`);
+    }
+    return (0,external_node_crypto_.createHash)('md5').update(raw).digest('base64');
+}
+class Store {
+    /** Versions per key, oldest first. */
+    #keys = new Map();
+    #sortedKeys;
+    #versioning = false;
+    #sequence = 0;
+    #now;
+    constructor(now) {
+        this.#now = now;
+    }
+    get versioning() {
+        return this.#versioning;
+    }
+    setVersioning(enabled) {
+        this.#versioning = enabled;
+    }
+    #newVersionId() {
+        // Shaped like COS's: base64 of a long decimal number, unpadded.
+        this.#sequence += 1;
+        const digits = `${this.#now()}${String(this.#sequence).padStart(6, '0')}${(0,external_node_crypto_.randomBytes)(2).readUInt16BE(0)}`;
+        return Buffer.from(digits).toString('base64').replace(/=+$/, '');
+    }
+    #secondsNow() {
+        return new Date(Math.floor(this.#now() / 1000) * 1000);
+    }
+    /** Appends a version: a new id when versioning is on, else it replaces the `null` version. */
+    #append(key, version) {
+        const existing = this.#keys.get(key) ?? [];
+        const kept = this.#versioning ? existing : existing.filter((v) => v.versionId !== NULL_VERSION);
+        kept.push(version);
+        if (!this.#keys.has(key))
+            this.#sortedKeys = undefined;
+        this.#keys.set(key, kept);
+    }
+    put(key, body, options = {}) {
+        if (key === '')
+            throw new Error('an object key must not be empty');
+        const bytes = typeof body === 'string' ? new Uint8Array(Buffer.from(body, 'utf8')) : new Uint8Array(body);
+        const lastModified = options.lastModified === undefined
+            ? this.#secondsNow()
+            : new Date(Math.floor(options.lastModified.getTime() / 1000) * 1000);
+        const sseCustomerKeyMd5 = options.sseCustomerKey === undefined ? undefined : sseKeyMd5(options.sseCustomerKey);
+        const version = {
+            key,
+            versionId: this.#versioning ? this.#newVersionId() : NULL_VERSION,
+            etag: quoteEtag(options.etag ?? (0,external_node_crypto_.createHash)('md5').update(bytes).digest('hex')),
+            size: bytes.length,
+            lastModified,
+            crc64: crc64ReferenceDecimal(bytes),
+            storageClass: options.storageClass ?? 'STANDARD',
+            deleteMarker: false,
+            body: bytes,
+            sendCrc64: options.crc64 ?? true,
+            contentType: options.contentType ?? 'application/octet-stream',
+            metadata: { ...options.metadata },
+            cacheControl: options.cacheControl,
+            contentDisposition: options.contentDisposition,
+            contentEncoding: options.contentEncoding,
+            sseCustomerKey: options.sseCustomerKey,
+            sseCustomerKeyMd5,
+            options: { ...options },
+        };
+        this.#append(key, version);
+        return version;
+    }
+    /** A delete marker when versioning is on (or older versions exist), else removes the key. */
+    remove(key) {
+        const others = (this.#keys.get(key) ?? []).filter((v) => v.versionId !== NULL_VERSION);
+        if (!this.#versioning && others.length === 0) {
+            this.#keys.delete(key);
+            this.#sortedKeys = undefined;
+            return;
+        }
+        const empty = new Uint8Array(0);
+        this.#append(key, {
+            key,
+            versionId: this.#versioning ? this.#newVersionId() : NULL_VERSION,
+            etag: '',
+            size: 0,
+            lastModified: this.#secondsNow(),
+            crc64: '0',
+            storageClass: 'STANDARD',
+            deleteMarker: true,
+            body: empty,
+            sendCrc64: false,
+            contentType: 'application/octet-stream',
+            metadata: {},
+            cacheControl: undefined,
+            contentDisposition: undefined,
+            contentEncoding: undefined,
+            sseCustomerKey: undefined,
+            sseCustomerKeyMd5: undefined,
+            options: {},
+        });
+    }
+    /** Newest first. */
+    versions(key) {
+        return [...(this.#keys.get(key) ?? [])].reverse();
+    }
+    latest(key) {
+        return this.#keys.get(key)?.at(-1);
+    }
+    version(key, versionId) {
+        return this.#keys.get(key)?.find((v) => v.versionId === versionId);
+    }
+    /** Every key whose latest version is not a delete marker, in UTF-8 byte order. */
+    listable() {
+        if (this.#sortedKeys === undefined)
+            this.#sortedKeys = [...this.#keys.keys()].sort(compareKeys);
+        const result = [];
+        for (const key of this.#sortedKeys) {
+            const latest = this.latest(key);
+            if (latest !== undefined && !latest.deleteMarker)
+                result.push(latest);
+        }
+        return result;
+    }
+}
+const CONTENT_TYPES = {
+    '.txt': 'text/plain',
+    '.md': 'text/markdown',
+    '.html': 'text/html',
+    '.css': 'text/css',
+    '.js': 'text/javascript',
+    '.json': 'application/json',
+    '.xml': 'application/xml',
+    '.png': 'image/png',
+    '.jpg': 'image/jpeg',
+    '.jpeg': 'image/jpeg',
+    '.gif': 'image/gif',
+    '.svg': 'image/svg+xml',
+    '.pdf': 'application/pdf',
+    '.zip': 'application/zip',
+    '.gz': 'application/gzip',
+    '.tar': 'application/x-tar',
+};
+/**
+ * Puts every file under `root` into the store: key = path relative to `root` with `/`
+ * separators; an empty folder becomes a `dir/` marker object. Symbolic links are followed.
+ */
+async function loadFolder(store, root) {
+    let count = 0;
+    const walk = async (folder) => {
+        const entries = await (0,promises_.readdir)(folder);
+        if (entries.length === 0 && folder !== root) {
+            store.put(`${(0,external_node_path_.relative)(root, folder).split(external_node_path_.sep).join('/')}/`, new Uint8Array(0), {
+                contentType: 'application/x-directory',
+            });
+            count += 1;
+        }
+        for (const name of entries.sort()) {
+            const path = (0,external_node_path_.join)(folder, name);
+            const info = await (0,promises_.stat)(path);
+            if (info.isDirectory()) {
+                await walk(path);
+            }
+            else if (info.isFile()) {
+                store.put((0,external_node_path_.relative)(root, path).split(external_node_path_.sep).join('/'), await (0,promises_.readFile)(path), {
+                    contentType: CONTENT_TYPES[(0,external_node_path_.extname)(name).toLowerCase()] ?? 'application/octet-stream',
+                    lastModified: info.mtime,
+                });
+                count += 1;
+            }
+        }
+    };
+    await walk(root);
+    return count;
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/throttle.js
+
+const CHUNK = 64 * 1024;
+/** A token bucket: `take(n)` waits until n bytes may go out at `bytesPerSecond`. */
+class TokenBucket {
+    #rate;
+    #burst;
+    #now;
+    #tokens;
+    #last;
+    constructor(bytesPerSecond, burst, now = () => performance.now()) {
+        this.#rate = bytesPerSecond;
+        this.#burst = burst;
+        this.#now = now;
+        this.#tokens = burst;
+        this.#last = now();
+    }
+    #refill() {
+        const now = this.#now();
+        this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
+        this.#last = now;
+    }
+    /** Milliseconds to wait before `bytes` may be sent (0 = now); takes them when 0. */
+    delayFor(bytes) {
+        this.#refill();
+        if (this.#tokens >= bytes) {
+            this.#tokens -= bytes;
+            return 0;
+        }
+        return Math.ceil(((bytes - this.#tokens) / this.#rate) * 1000);
+    }
+}
+/** Resolves true once the chunk is flushed to the socket, false when the response closed first. */
+function write(res, chunk) {
+    return new Promise((resolve) => {
+        const onClose = () => resolve(false);
+        res.once('close', onClose);
+        res.write(chunk, (error) => {
+            res.off('close', onClose);
+            resolve(error === undefined || error === null);
+        });
+    });
+}
+async function sendBody(res, plan) {
+    const limit = plan.cut === undefined ? plan.bytes.length : Math.min(plan.cut.at, plan.bytes.length);
+    const chunkSize = plan.bytesPerSecond === undefined
+        ? CHUNK
+        : Math.min(CHUNK, Math.max(1024, Math.floor(plan.bytesPerSecond / 20)));
+    const bucket = plan.bytesPerSecond === undefined ? undefined : new TokenBucket(plan.bytesPerSecond, chunkSize);
+    let offset = 0;
+    while (offset < limit) {
+        if (res.destroyed || plan.signal.aborted)
+            return;
+        const size = Math.min(chunkSize, limit - offset);
+        for (let wait = bucket?.delayFor(size) ?? 0; wait > 0; wait = bucket?.delayFor(size) ?? 0) {
+            try {
+                await (0,external_node_timers_promises_.setTimeout)(wait, undefined, { signal: plan.signal });
+            }
+            catch {
+                return; // the emulator is closing
+            }
+        }
+        const sent = await write(res, plan.bytes.subarray(offset, offset + size));
+        if (!sent)
+            return;
+        offset += size;
+        plan.onSent(size);
+    }
+    const socket = res.socket;
+    switch (plan.cut?.action) {
+        case undefined:
+            res.end();
+            return;
+        case 'reset':
+            // Every byte above is flushed to the kernel; destroy() lets them reach the client and then
+            // closes, so the client sees exactly `cut.at` bytes and then the connection drop. (A TCP
+            // RST could make the client's kernel discard bytes it had already received.)
+            socket?.destroy();
+            return;
+        case 'end':
+            socket?.destroySoon();
+            return;
+        case 'stall':
+            res.flushHeaders(); // a stalled body, even before its first byte
+            return; // keep the socket open; the client's idle timeout or emulator.close() ends it
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/xml.js
+// The XML COS answers with: error documents and ListBucketResult. Hand-written with one
+// careful escaper, so the output is byte-for-byte predictable (COS's own layout: single-quoted
+// declaration, `&quot;` inside ETag).
+
+/**
+ * Escapes text for an XML element. The five markup characters become entities; CR becomes
+ * `&#13;` so it survives XML end-of-line normalisation. Other control characters cannot be
+ * written in XML 1.0 at all: like COS, we leave them as they are (clients that expect such keys
+ * ask for `encoding-type=url`).
+ */
+function escapeXml(text) {
+    return text.replace(/[&<>"'\r]/g, (c) => {
+        switch (c) {
+            case '&':
+                return '&amp;';
+            case '<':
+                return '&lt;';
+            case '>':
+                return '&gt;';
+            case '"':
+                return '&quot;';
+            case "'":
+                return '&apos;';
+            default:
+                return '&#13;';
+        }
+    });
+}
+const DECLARATION = "<?xml version='1.0' encoding='utf-8' ?>";
+function xml_element(name, text) {
+    return `<${name}>${escapeXml(text)}</${name}>`;
+}
+function errorXml(error) {
+    return [
+        DECLARATION,
+        '<Error>',
+        xml_element('Code', error.code),
+        xml_element('Message', error.message),
+        xml_element('Resource', error.resource),
+        xml_element('RequestId', error.requestId),
+        xml_element('TraceId', error.traceId),
+        '</Error>',
+    ].join('\n');
+}
+/**
+ * `encoding-type=url`: percent-encoding of the UTF-8 bytes as `cosEncode` does, with `/` kept
+ * (as in object URLs). Any decoder (decodeURIComponent, unquote, unquote_plus) gets the key
+ * back, since space is `%20` and `+` is `%2B`.
+ */
+function urlEncodeKey(text) {
+    return (0,sign/* cosEncode */.Gp)(text).replace(/%2F/g, '/');
+}
+function listBucketXml(result) {
+    const text = (value) => (result.encodingUrl ? urlEncodeKey(value) : value);
+    const lines = [DECLARATION, '<ListBucketResult>', xml_element('Name', result.bucket)];
+    if (result.encodingUrl)
+        lines.push(xml_element('EncodingType', 'url'));
+    lines.push(xml_element('Prefix', text(result.prefix)), xml_element('Marker', text(result.marker)), xml_element('MaxKeys', String(result.maxKeys)));
+    if (result.delimiter !== undefined)
+        lines.push(xml_element('Delimiter', text(result.delimiter)));
+    lines.push(xml_element('IsTruncated', String(result.isTruncated)));
+    if (result.nextMarker !== undefined)
+        lines.push(xml_element('NextMarker', text(result.nextMarker)));
+    for (const entry of result.contents) {
+        lines.push('<Contents>', xml_element('Key', text(entry.key)), xml_element('LastModified', entry.lastModified.toISOString()), xml_element('ETag', entry.etag), xml_element('Size', String(entry.size)), '<Owner>', xml_element('ID', result.ownerId), xml_element('DisplayName', result.ownerId), '</Owner>', xml_element('StorageClass', entry.storageClass), '</Contents>');
+    }
+    for (const prefix of result.commonPrefixes) {
+        lines.push('<CommonPrefixes>', xml_element('Prefix', text(prefix)), '</CommonPrefixes>');
+    }
+    lines.push('</ListBucketResult>');
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/server.js
+// The COS emulator: one bucket over node:http, speaking the COS dialect of GET/HEAD Object,
+// HEAD Bucket and GET Bucket (ListObjects), with signature checks and injectable faults.
+
+
+
+
+
+
+
+
+
+
+const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'DEEP_ARCHIVE']);
+const TRAFFIC_LIMIT_MIN = 819_200;
+const TRAFFIC_LIMIT_MAX = 838_860_800;
+const MAX_KEYS = 1000;
+const RESPONSE_OVERRIDES = [
+    ['response-cache-control', 'Cache-Control'],
+    ['response-content-disposition', 'Content-Disposition'],
+    ['response-content-encoding', 'Content-Encoding'],
+    ['response-content-language', 'Content-Language'],
+    ['response-content-type', 'Content-Type'],
+    ['response-expires', 'Expires'],
+];
+const SSE_ALGORITHM = 'x-cos-server-side-encryption-customer-algorithm';
+const SSE_KEY = 'x-cos-server-side-encryption-customer-key';
+const SSE_KEY_MD5 = 'x-cos-server-side-encryption-customer-key-md5';
+/** Characters Node (and HTTP) accept in a header value. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** A COS error to answer with. */
+class CosError {
+    status;
+    code;
+    message;
+    headers;
+    constructor(status, code, message, headers = {}) {
+        this.status = status;
+        this.code = code;
+        this.message = message;
+        this.headers = headers;
+    }
+}
+class EmulatorServer {
+    bucket;
+    region;
+    store;
+    faultState = new FaultState();
+    stats = new StatsRecorder();
+    closing = new AbortController();
+    #policy;
+    #ownerId;
+    clockOffsetMs;
+    #requestSequence = 0;
+    constructor(options) {
+        this.bucket = options.bucket ?? 'examplebucket-1250000000';
+        this.region = options.region ?? 'ap-guangzhou';
+        this.clockOffsetMs = options.clockOffsetMs ?? 0;
+        this.store = new Store(() => this.now());
+        this.#ownerId = /-(\d+)$/.exec(this.bucket)?.[1] ?? '0';
+        const credentials = new Map();
+        for (const credential of options.credentials ?? [])
+            credentials.set(credential.secretId, credential);
+        this.#policy = {
+            credentials,
+            publicRead: options.publicRead ?? false,
+            strict: options.strictSigning ?? true,
+            maxSkewSeconds: options.maxSkewSeconds ?? 900,
+        };
+    }
+    now() {
+        return Date.now() + this.clockOffsetMs;
+    }
+    #nextRequestId() {
+        this.#requestSequence += 1;
+        const text = `${Math.floor(Date.now() / 1000).toString(16)}_${this.#requestSequence.toString(16)}_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+        return Buffer.from(text).toString('base64').replace(/=+$/, '');
+    }
+    async handle(req, res) {
+        const requestId = this.#nextRequestId();
+        res.setHeader('Server', 'tencent-cos');
+        res.setHeader('x-cos-request-id', requestId);
+        const rawUrl = req.url ?? '/';
+        const mark = rawUrl.indexOf('?');
+        const rawPath = mark === -1 ? rawUrl : rawUrl.slice(0, mark);
+        // Query strings decode as forms do ('+' is a space); clients encode '+' as %2B.
+        const query = [...new URLSearchParams(mark === -1 ? '' : rawUrl.slice(mark + 1))];
+        const record = {
+            method: req.method ?? 'GET',
+            path: rawPath,
+            query: recordQuery(query),
+            headers: recordHeaders(req.headers),
+            signed: req.headers.authorization !== undefined || query.some(([name]) => name === 'q-signature'),
+            status: 0,
+            bytesSent: 0,
+            startedAt: Date.now(),
+            kind: 'other',
+        };
+        if (req.headers.range !== undefined)
+            record.range = req.headers.range;
+        if (req.headers.authorization !== undefined)
+            record.authorization = redactAuthorization(req.headers.authorization);
+        this.stats.add(record);
+        let key = '/';
+        try {
+            let path;
+            try {
+                path = decodeURIComponent(rawPath);
+            }
+            catch {
+                throw new CosError(400, 'InvalidURI', 'Could not parse the specified URI.');
+            }
+            record.path = path;
+            key = this.#route(req.headers.host ?? '', path);
+            record.kind = kindOf(record.method, key);
+        }
+        catch (error) {
+            this.#fail({ req, res, record, requestId, rawPath, key, query }, error);
+            return;
+        }
+        const exchange = { req, res, record, requestId, rawPath, key, query };
+        if (record.kind === 'get')
+            res.once('close', this.stats.enter());
+        try {
+            await this.#serve(exchange);
+        }
+        catch (error) {
+            this.#fail(exchange, error);
+        }
+    }
+    /** The decoded object path (`/` for the bucket) after checking the addressed bucket. */
+    #route(hostHeader, path) {
+        const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
+        const virtual = /^(.+)\.cos\.([a-z0-9-]+)\.myqcloud\.com$/.exec(host);
+        if (virtual !== null) {
+            const [, bucket, region] = virtual;
+            if (bucket !== this.bucket || (region !== this.region && region !== 'accelerate')) {
+                throw new CosError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
+            }
+            return path;
+        }
+        if (/^cos\.[a-z0-9-]+\.myqcloud\.com$/.test(host)) {
+            // Path-style: /<bucket>/<key>.
+            const slash = path.indexOf('/', 1);
+            const bucket = slash === -1 ? path.slice(1) : path.slice(1, slash);
+            if (bucket !== this.bucket)
+                throw new CosError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
+            return slash === -1 ? '/' : path.slice(slash);
+        }
+        // Any other host (127.0.0.1:port, localhost, a custom domain): the path is the key.
+        return path;
+    }
+    async #serve(exchange) {
+        const { req, record } = exchange;
+        const latency = this.faultState.latency();
+        if (latency > 0) {
+            try {
+                await (0,external_node_timers_promises_.setTimeout)(latency, undefined, { signal: this.closing.signal });
+            }
+            catch {
+                exchange.res.destroy();
+                return;
+            }
+        }
+        const failure = this.faultState.takeFailure(record.kind);
+        if (failure !== undefined) {
+            throw new CosError(failure.status, failure.code, `Injected fault: ${failure.code}.`);
+        }
+        if (record.method !== 'GET' && record.method !== 'HEAD') {
+            throw new CosError(405, 'MethodNotAllowed', `The emulator is read-only; ${record.method} is not allowed.`, {
+                Allow: 'GET, HEAD',
+            });
+        }
+        const wantsSignature = exchange.query.some(([name]) => name.startsWith('response-'));
+        const outcome = authenticate({
+            method: record.method,
+            path: record.path,
+            query: exchange.query,
+            headers: req.headers,
+            nowSeconds: this.now() / 1000,
+        }, this.#policy, wantsSignature);
+        if (!outcome.ok)
+            throw new CosError(outcome.status, outcome.code, outcome.message);
+        if (exchange.key === '/') {
+            if (record.method === 'HEAD') {
+                this.#respond(exchange, 200, { 'x-cos-bucket-region': this.region });
+                exchange.res.end();
+                return;
+            }
+            this.#list(exchange);
+            return;
+        }
+        await this.#object(exchange);
+    }
+    #respond(exchange, status, headers) {
+        exchange.record.status = status;
+        exchange.res.setHeader('Date', new Date(this.now()).toUTCString());
+        exchange.res.writeHead(status, headers);
+    }
+    #fail(exchange, error) {
+        const { res } = exchange;
+        if (res.headersSent) {
+            res.destroy();
+            return;
+        }
+        const cosError = error instanceof CosError
+            ? error
+            : new CosError(500, 'InternalError', `Internal error: ${error instanceof Error ? error.message : String(error)}`);
+        const body = errorXml({
+            code: cosError.code,
+            message: cosError.message,
+            resource: `${this.bucket}.cos.${this.region}.myqcloud.com${exchange.rawPath}`,
+            requestId: exchange.requestId,
+            traceId: (0,external_node_crypto_.randomBytes)(24).toString('base64'),
+        });
+        const bytes = Buffer.from(body, 'utf8');
+        this.#respond(exchange, cosError.status, {
+            'Content-Type': 'application/xml',
+            'Content-Length': bytes.length,
+            ...cosError.headers,
+        });
+        res.end(exchange.record.method === 'HEAD' ? undefined : bytes);
+    }
+    #list(exchange) {
+        const params = new Map(exchange.query);
+        const prefix = params.get('prefix') ?? '';
+        const delimiterParam = params.get('delimiter');
+        const delimiter = delimiterParam === '' ? undefined : delimiterParam;
+        const marker = params.get('marker') ?? '';
+        const maxKeysParam = params.get('max-keys');
+        const encodingType = params.get('encoding-type');
+        if (maxKeysParam !== undefined && !/^\d+$/.test(maxKeysParam)) {
+            throw new CosError(400, 'InvalidArgument', `max-keys must be an integer from 0 to 1000, not "${maxKeysParam}".`);
+        }
+        // COS documents max-keys as at most 1000; like S3 we cap larger values instead of failing.
+        const maxKeys = maxKeysParam === undefined ? MAX_KEYS : Math.min(MAX_KEYS, Number(maxKeysParam));
+        if (encodingType !== undefined && encodingType !== 'url') {
+            throw new CosError(400, 'InvalidArgument', `encoding-type must be "url", not "${encodingType}".`);
+        }
+        const contents = [];
+        const commonPrefixes = [];
+        let emitted = 0;
+        let truncated = false;
+        let last;
+        let lastPrefix;
+        for (const version of this.store.listable()) {
+            if (!version.key.startsWith(prefix))
+                continue;
+            if (marker !== '' && compareKeys(version.key, marker) <= 0)
+                continue;
+            const cut = delimiter === undefined ? -1 : version.key.indexOf(delimiter, prefix.length);
+            const common = cut === -1 || delimiter === undefined ? undefined : version.key.slice(0, cut + delimiter.length);
+            if (common !== undefined &&
+                (common === lastPrefix || (marker !== '' && compareKeys(common, marker) <= 0))) {
+                continue; // already listed, here or on an earlier page (marker = a common prefix)
+            }
+            if (maxKeys === 0)
+                break;
+            if (emitted === maxKeys) {
+                truncated = true;
+                break;
+            }
+            emitted += 1;
+            if (common === undefined) {
+                contents.push(version);
+                last = version.key;
+            }
+            else {
+                commonPrefixes.push(common);
+                lastPrefix = common;
+                last = common;
+            }
+        }
+        const body = Buffer.from(listBucketXml({
+            bucket: this.bucket,
+            ownerId: this.#ownerId,
+            prefix,
+            marker,
+            maxKeys,
+            delimiter,
+            encodingUrl: encodingType === 'url',
+            isTruncated: truncated,
+            nextMarker: truncated ? last : undefined,
+            contents,
+            commonPrefixes,
+        }), 'utf8');
+        this.#respond(exchange, 200, {
+            'Content-Type': 'application/xml',
+            'Content-Length': body.length,
+            'x-cos-bucket-region': this.region,
+        });
+        exchange.res.end(body);
+    }
+    /** Replaces `key`'s content with every byte inverted (fault `etagChangeAfterRequests`). */
+    #changeContent(key) {
+        const latest = this.store.latest(key);
+        if (latest === undefined || latest.deleteMarker)
+            return;
+        const options = { ...latest.options };
+        delete options.etag;
+        delete options.lastModified;
+        this.store.put(key, latest.body.map((byte) => byte ^ 0xff), options);
+    }
+    async #object(exchange) {
+        const { req, record, res } = exchange;
+        const isGet = record.method === 'GET';
+        const key = exchange.key.slice(1);
+        const params = new Map(exchange.query);
+        const faults = this.faultState.faults;
+        if (isGet && faults.redirect !== undefined) {
+            this.#respond(exchange, 302, { Location: faults.redirect.location, 'Content-Length': 0 });
+            res.end();
+            return;
+        }
+        const trafficLimit = header(req, 'x-cos-traffic-limit') ?? params.get('x-cos-traffic-limit');
+        let bytesPerSecond;
+        if (trafficLimit !== undefined) {
+            const bits = /^\d+$/.test(trafficLimit) ? Number(trafficLimit) : Number.NaN;
+            if (!(bits >= TRAFFIC_LIMIT_MIN && bits <= TRAFFIC_LIMIT_MAX)) {
+                throw new CosError(400, 'InvalidArgument', `x-cos-traffic-limit must be an integer from ${TRAFFIC_LIMIT_MIN} to ${TRAFFIC_LIMIT_MAX} (bit/s), not "${trafficLimit}".`);
+            }
+            bytesPerSecond = bits / 8;
+        }
+        if (isGet && this.faultState.countGet(key))
+            this.#changeContent(key);
+        const version = this.#lookup(key, params.get('versionId'));
+        if (isGet && ARCHIVE_CLASSES.has(version.storageClass)) {
+            throw new CosError(403, 'InvalidObjectState', "The operation is not valid for the object's storage class.", {
+                'x-cos-storage-class': version.storageClass,
+            });
+        }
+        const headers = this.#objectHeaders(version, req, params);
+        const outcome = evaluatePreconditions({
+            ifMatch: header(req, 'if-match'),
+            ifNoneMatch: header(req, 'if-none-match'),
+            ifModifiedSince: header(req, 'if-modified-since'),
+            ifUnmodifiedSince: header(req, 'if-unmodified-since'),
+        }, version.etag, version.lastModified);
+        if (outcome.kind === 'failed') {
+            throw new CosError(412, 'PreconditionFailed', `Precondition not match (${outcome.because}).`);
+        }
+        if (outcome.kind === 'not-modified') {
+            const notModified = { ETag: version.etag, 'Last-Modified': headers['Last-Modified'] ?? '' };
+            for (const name of ['x-cos-hash-crc64ecma', 'x-cos-version-id', 'x-cos-storage-class']) {
+                const value = headers[name];
+                if (value !== undefined)
+                    notModified[name] = value;
+            }
+            this.#respond(exchange, 304, notModified);
+            res.end();
+            return;
+        }
+        const size = version.size;
+        let decision = decideRange(header(req, 'range'), size);
+        if (faults.rangeIgnored === true)
+            decision = { kind: 'whole' };
+        if (decision.kind === 'unsatisfiable') {
+            throw new CosError(416, 'InvalidRange', 'The requested range is not satisfiable.', {
+                'Content-Range': `bytes */${size}`,
+            });
+        }
+        let start = 0;
+        let end = size - 1;
+        let status = 200;
+        if (decision.kind === 'partial') {
+            ({ start, end } = decision);
+            status = 206;
+            const shift = faults.wrongContentRange === true ? 1 : 0;
+            headers['Content-Range'] = `bytes ${start + shift}-${end + shift}/${size}`;
+        }
+        headers['Content-Length'] = end - start + 1;
+        this.#respond(exchange, status, headers);
+        if (!isGet) {
+            res.end();
+            return;
+        }
+        let bytes = version.body.subarray(start, end + 1);
+        const corrupt = faults.corruptByteAt;
+        if (corrupt !== undefined && corrupt >= start && corrupt <= end) {
+            bytes = Uint8Array.from(bytes);
+            bytes[corrupt - start] = (bytes[corrupt - start] ?? 0) ^ 0xff;
+        }
+        await sendBody(res, {
+            bytes,
+            cut: this.faultState.bodyCut(bytes.length),
+            bytesPerSecond,
+            signal: this.closing.signal,
+            onSent: (count) => this.stats.sent(record, count),
+        });
+    }
+    #lookup(key, versionId) {
+        const version = versionId === undefined ? this.store.latest(key) : this.store.version(key, versionId);
+        if (version === undefined) {
+            throw versionId === undefined
+                ? new CosError(404, 'NoSuchKey', 'The specified key does not exist.')
+                : new CosError(404, 'NoSuchVersion', 'The specified version does not exist.');
+        }
+        if (version.deleteMarker) {
+            const headers = { 'x-cos-delete-marker': 'true' };
+            if (version.versionId !== NULL_VERSION)
+                headers['x-cos-version-id'] = version.versionId;
+            throw new CosError(404, 'NoSuchKey', 'The specified key does not exist.', headers);
+        }
+        return version;
+    }
+    /** Headers of a 200/206/HEAD answer, after the SSE-C and response-* checks. */
+    #objectHeaders(version, req, params) {
+        const headers = {
+            'Content-Type': version.contentType,
+            'Accept-Ranges': 'bytes',
+            ETag: version.etag,
+            'Last-Modified': version.lastModified.toUTCString(),
+        };
+        if (version.sendCrc64)
+            headers['x-cos-hash-crc64ecma'] = version.crc64;
+        if (version.versionId !== NULL_VERSION)
+            headers['x-cos-version-id'] = version.versionId;
+        // Like COS, the storage class header is left out for STANDARD.
+        if (version.storageClass !== 'STANDARD')
+            headers['x-cos-storage-class'] = version.storageClass;
+        if (version.cacheControl !== undefined)
+            headers['Cache-Control'] = version.cacheControl;
+        if (version.contentDisposition !== undefined)
+            headers['Content-Disposition'] = version.contentDisposition;
+        if (version.contentEncoding !== undefined)
+            headers['Content-Encoding'] = version.contentEncoding;
+        for (const [name, value] of Object.entries(version.metadata))
+            headers[`x-cos-meta-${name}`] = value;
+        Object.assign(headers, checkSseCustomer(version, req));
+        for (const [param, name] of RESPONSE_OVERRIDES) {
+            const value = params.get(param);
+            if (value === undefined)
+                continue;
+            if (!HEADER_VALUE.test(value)) {
+                throw new CosError(400, 'InvalidArgument', `${param} holds characters a header cannot carry.`);
+            }
+            headers[name] = value;
+        }
+        return headers;
+    }
+}
+function header(req, name) {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+}
+function kindOf(method, key) {
+    if (method === 'GET')
+        return key === '/' ? 'list' : 'get';
+    if (method === 'HEAD' && key !== '/')
+        return 'head';
+    return 'other';
+}
+/** The SSE-C header contract; returns the headers to echo. */
+function checkSseCustomer(version, req) {
+    const algorithm = header(req, SSE_ALGORITHM);
+    const key = header(req, SSE_KEY);
+    const keyMd5 = header(req, SSE_KEY_MD5);
+    const sent = algorithm !== undefined || key !== undefined || keyMd5 !== undefined;
+    if (version.sseCustomerKeyMd5 === undefined) {
+        if (sent) {
+            throw new CosError(400, 'InvalidRequest', 'The object is not encrypted with SSE-C; do not send SSE-C headers.');
+        }
+        return {};
+    }
+    if (!sent) {
+        throw new CosError(400, 'InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
+    }
+    if (algorithm !== 'AES256') {
+        throw new CosError(400, 'InvalidArgument', `${SSE_ALGORITHM} must be AES256.`);
+    }
+    if (key === undefined || keyMd5 === undefined) {
+        throw new CosError(400, 'InvalidArgument', `SSE-C requires ${SSE_KEY} and ${SSE_KEY}-MD5.`);
+    }
+    const raw = Buffer.from(key, 'base64');
+    if (raw.length !== 32) {
+        throw new CosError(400, 'InvalidArgument', `${SSE_KEY} must be the base64 of a 256-bit key.`);
+    }
+    if ((0,external_node_crypto_.createHash)('md5').update(raw).digest('base64') !== keyMd5) {
+        throw new CosError(400, 'InvalidArgument', 'The calculated MD5 hash of the key did not match the hash that was provided.');
+    }
+    if (keyMd5 !== version.sseCustomerKeyMd5) {
+        throw new CosError(403, 'AccessDenied', 'The SSE-C key does not match the key the object was stored with.');
+    }
+    return {
+        'x-cos-server-side-encryption-customer-algorithm': 'AES256',
+        'x-cos-server-side-encryption-customer-key-MD5': keyMd5,
+    };
+}
+/** Starts an emulator on `host:port` (default `127.0.0.1:0`). */
+async function startEmulator(options = {}) {
+    const emulator = new EmulatorServer(options);
+    if (options.root !== undefined)
+        await loadFolder(emulator.store, options.root);
+    const sockets = new Set();
+    const server = (0,external_node_http_.createServer)((req, res) => {
+        // handle() answers every error itself; this only guards against a failure while failing.
+        emulator.handle(req, res).catch(() => res.destroy());
+    });
+    server.on('connection', (socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+    });
+    const host = options.host ?? '127.0.0.1';
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 0, host, () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    const address = server.address();
+    const urlHost = address.address.includes(':') ? `[${address.address}]` : address.address;
+    let closed;
+    const faults = emulator.faultState;
+    return {
+        url: `http://${urlHost}:${address.port}`,
+        bucket: emulator.bucket,
+        region: emulator.region,
+        put: (key, body, putOptions) => publicView(emulator.store.put(key, body, putOptions)),
+        remove: (key) => emulator.store.remove(key),
+        setVersioning: (enabled) => emulator.store.setVersioning(enabled),
+        versions: (key) => emulator.store.versions(key).map(publicView),
+        faults: faults.faults,
+        setFaults: (partial) => faults.set(partial),
+        clearFaults: () => faults.clear(),
+        setClockOffset: (offsetMs) => {
+            emulator.clockOffsetMs = offsetMs;
+        },
+        stats: emulator.stats,
+        close: () => {
+            closed ??= new Promise((resolve) => {
+                emulator.closing.abort();
+                server.close(() => resolve());
+                for (const socket of sockets)
+                    socket.destroy();
+                server.closeAllConnections();
+            });
+            return closed;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/cli.js
+// `cos-download emulator` / `cos-emulator`: run the local COS emulator until SIGINT or SIGTERM.
+
+
+
+
+const USAGE = 'usage: cos-emulator [--port 9000] [--host 127.0.0.1] [--root DIR] [--demo] [--bucket NAME-APPID] ' +
+    '[--region REGION] [--secret-id ID --secret-key KEY [--session-token T] [--public-read]] [--lenient-signing]';
+class UsageError extends Error {
+}
+function parse(argv) {
+    let values;
+    try {
+        ({ values } = readArgs(argv));
+    }
+    catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    const port = values.port ?? '9000';
+    if (!/^\d+$/.test(port) || Number(port) > 65535) {
+        throw new UsageError(`--port must be an integer from 0 to 65535, not "${port}"`);
+    }
+    const bucket = values.bucket ?? 'examplebucket-1250000000';
+    if (!/^[a-z0-9-]+-\d+$/.test(bucket)) {
+        throw new UsageError(`--bucket must look like NAME-APPID (e.g. examplebucket-1250000000), not "${bucket}"`);
+    }
+    const region = values.region ?? 'ap-guangzhou';
+    if (!/^[a-z0-9-]+$/.test(region))
+        throw new UsageError(`--region must look like ap-guangzhou, not "${region}"`);
+    if ((values['secret-id'] === undefined) !== (values['secret-key'] === undefined)) {
+        throw new UsageError('--secret-id and --secret-key go together; give both or neither (public-read)');
+    }
+    const options = {
+        bucket,
+        region,
+        host: values.host ?? '127.0.0.1',
+        port: Number(port),
+        publicRead: values['public-read'] ?? false,
+        strictSigning: !(values['lenient-signing'] ?? false),
+    };
+    if (values['secret-id'] !== undefined && values['secret-key'] !== undefined) {
+        const token = values['session-token'];
+        options.credentials = [
+            {
+                secretId: values['secret-id'],
+                secretKey: values['secret-key'],
+                ...(token === undefined ? {} : { sessionToken: token }),
+            },
+        ];
+    }
+    else if (values['session-token'] !== undefined) {
+        throw new UsageError('--session-token needs --secret-id and --secret-key');
+    }
+    if (values.root !== undefined)
+        options.root = values.root;
+    return { options, demo: values.demo ?? false, help: values.help ?? false };
+}
+function readArgs(argv) {
+    return (0,external_node_util_.parseArgs)({
+        args: [...argv],
+        strict: true,
+        allowPositionals: false,
+        options: {
+            port: { type: 'string' },
+            host: { type: 'string' },
+            root: { type: 'string' },
+            demo: { type: 'boolean' },
+            bucket: { type: 'string' },
+            region: { type: 'string' },
+            'secret-id': { type: 'string' },
+            'secret-key': { type: 'string' },
+            'session-token': { type: 'string' },
+            'public-read': { type: 'boolean' },
+            'lenient-signing': { type: 'boolean' },
+            help: { type: 'boolean', short: 'h' },
+        },
+    });
+}
+function waitForStop(signal) {
+    return new Promise((resolve) => {
+        const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            signal?.removeEventListener('abort', stop);
+            resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        if (signal?.aborted === true)
+            stop();
+        else
+            signal?.addEventListener('abort', stop, { once: true });
+    });
+}
+/**
+ * Runs the emulator. `argv` are the arguments after the command name (`cos-emulator …` or
+ * `cos-download emulator …`). Returns 0 after SIGINT/SIGTERM, 2 on a usage error, 1 when the
+ * emulator cannot start (port in use, unreadable --root).
+ */
+async function main(argv, io = {}) {
+    const out = io.stdout ?? ((line) => process.stdout.write(`${line}\n`));
+    const err = io.stderr ?? ((line) => process.stderr.write(`${line}\n`));
+    let parsed;
+    try {
+        parsed = parse(argv);
+    }
+    catch (error) {
+        if (!(error instanceof UsageError))
+            throw error;
+        err(`cos-emulator: ${error.message}. ${USAGE}`);
+        return 2;
+    }
+    if (parsed.help) {
+        out(USAGE);
+        return 0;
+    }
+    const { options } = parsed;
+    if (options.root !== undefined) {
+        const info = await (0,promises_.stat)(options.root).catch(() => undefined);
+        if (info?.isDirectory() !== true) {
+            err(`cos-emulator: --root "${options.root}" is not a folder; give an existing folder to serve. ${USAGE}`);
+            return 2;
+        }
+    }
+    let emulator;
+    try {
+        emulator = await startEmulator(options);
+    }
+    catch (error) {
+        err(`cos-emulator: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+        return 1;
+    }
+    const demo = parsed.demo ? loadDemo(emulator) : [];
+    const credentials = options.credentials === undefined
+        ? ' (anonymous: public-read bucket)'
+        : ' with --secret-id/--secret-key as given';
+    out(`COS emulator for ${emulator.bucket} (${emulator.region}) at ${emulator.url}; try: cos-download ` +
+        `--endpoint ${emulator.url} --bucket ${emulator.bucket} --region ${emulator.region} ` +
+        `--prefix / --destination ./cos-emulator-download${credentials}. Ctrl-C stops it.`);
+    for (const object of demo)
+        out(`  ${object.key}: ${object.note}`);
+    await waitForStop(io.signal);
+    await emulator.close();
+    return 0;
+}
+
+
+/***/ })
+
+};
