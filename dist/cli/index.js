@@ -57080,12 +57080,23 @@ function parseManifest(text) {
     };
 }
 async function readManifest(destination) {
-    const text = await (0,promises_.readFile)(manifestPath(destination), 'utf8').catch(() => undefined);
-    return text === undefined ? undefined : parseManifest(text);
+    return (await readManifestText(destination))?.manifest;
 }
-async function writeManifest(destination, manifest) {
+/** The manifest and the exact text it was parsed from (so an unchanged one need not be rewritten). */
+async function readManifestText(destination) {
+    const text = await (0,promises_.readFile)(manifestPath(destination), 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : { manifest: parseManifest(text), text };
+}
+/**
+ * Writes the manifest atomically (temp, fsync, rename). When `previous` is the text already on disk
+ * and the new manifest serialises to the same text, nothing is written: the file is as durable as
+ * when it was written.
+ */
+async function writeManifest(destination, manifest, previous) {
     const target = manifestPath(destination);
-    await writeFileAtomic(target, serializeManifest(manifest), 0o644);
+    const text = serializeManifest(manifest);
+    if (text !== previous)
+        await writeFileAtomic(target, text, 0o644);
     return target;
 }
 
@@ -58778,7 +58789,8 @@ async function mirrorPrefix(client, request, deps = {}) {
     if (!request.dryRun)
         await (0,promises_.mkdir)(request.destination, { recursive: true });
     const root = await (0,promises_.realpath)(request.destination).catch(() => request.destination);
-    const previous = await readManifest(root);
+    const stored = await readManifestText(root);
+    const previous = stored?.manifest;
     const known = previous?.prefix === prefix && previous.bucket === client.connection.bucket
         ? previous.objects
         : undefined;
@@ -58860,6 +58872,18 @@ async function mirrorPrefix(client, request, deps = {}) {
                         entries.set(object.key, known.get(object.key));
                     continue;
                 }
+                const unchanged = unchangedInManifest(request, object, root, mapping.relative, known?.get(object.key));
+                if (unchanged !== undefined) {
+                    files.push({
+                        key: object.key,
+                        path: mapping.relative,
+                        size: object.size,
+                        action: 'skip',
+                        reason: unchanged.reason,
+                    });
+                    entries.set(object.key, unchanged.entry);
+                    continue;
+                }
                 const task = handle(object, mapping.relative).catch((error) => {
                     failures.push({ key: object.key, error });
                     if (controller.signal.aborted)
@@ -58906,7 +58930,7 @@ async function mirrorPrefix(client, request, deps = {}) {
         await syncDirectory(folder);
     let manifest;
     if (!request.dryRun) {
-        manifest = await writeManifest(root, { bucket: client.connection.bucket, prefix, objects: entries });
+        manifest = await writeManifest(root, { bucket: client.connection.bucket, prefix, objects: entries }, stored?.text);
     }
     const result = {
         destination: root,
@@ -58974,6 +58998,26 @@ function entryFor(info, file, localSize, localMtimeMs) {
         path: file,
         'local-size': localSize,
         'local-mtime-ms': localMtimeMs,
+    };
+}
+/**
+ * The common case of a re-run, decided without a task or a promise: the manifest records the
+ * object with its ETag and size, and one lstat shows the local file as the manifest left it.
+ * Anything else (no record, no file, a change) is undefined: `decide` then looks closer.
+ */
+function unchangedInManifest(request, object, root, file, recorded) {
+    if (recorded === undefined || request.overwrite !== 'changed')
+        return undefined;
+    if (recorded.etag !== object.etag || recorded.size !== object.size)
+        return undefined;
+    const local = (0,external_node_fs_namespaceObject.lstatSync)(localPath(root, file), { throwIfNoEntry: false });
+    if (local === undefined || !local.isFile())
+        return undefined;
+    if (recorded['local-size'] !== local.size || recorded['local-mtime-ms'] !== local.mtimeMs)
+        return undefined;
+    return {
+        reason: 'unchanged (manifest)',
+        entry: recorded.path === file ? recorded : { ...recorded, path: file },
     };
 }
 /** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */

@@ -67,12 +67,29 @@ export function parseManifest(text: string): Manifest | undefined {
 }
 
 export async function readManifest(destination: string): Promise<Manifest | undefined> {
-  const text = await readFile(manifestPath(destination), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : parseManifest(text);
+  return (await readManifestText(destination))?.manifest;
 }
 
-export async function writeManifest(destination: string, manifest: Manifest): Promise<string> {
+/** The manifest and the exact text it was parsed from (so an unchanged one need not be rewritten). */
+export async function readManifestText(
+  destination: string,
+): Promise<{ readonly manifest: Manifest | undefined; readonly text: string } | undefined> {
+  const text = await readFile(manifestPath(destination), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : { manifest: parseManifest(text), text };
+}
+
+/**
+ * Writes the manifest atomically (temp, fsync, rename). When `previous` is the text already on disk
+ * and the new manifest serialises to the same text, nothing is written: the file is as durable as
+ * when it was written.
+ */
+export async function writeManifest(
+  destination: string,
+  manifest: Manifest,
+  previous?: string,
+): Promise<string> {
   const target = manifestPath(destination);
-  await writeFileAtomic(target, serializeManifest(manifest), 0o644);
+  const text = serializeManifest(manifest);
+  if (text !== previous) await writeFileAtomic(target, text, 0o644);
   return target;
 }

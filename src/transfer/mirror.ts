@@ -2,6 +2,7 @@
 // objects and large objects' parts share one request budget; unchanged files are skipped from the
 // manifest without a request; `delete` runs only after a complete, failure-free pass.
 import { createHash } from 'node:crypto';
+import { lstatSync } from 'node:fs';
 import { lstat, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -14,7 +15,7 @@ import { headObject, type ObjectInfo } from '../cos/object.js';
 import { checkpointPathFor, removeCheckpoint } from './checkpoint.js';
 import { fetchObject, type ObjectDownload } from './download-object.js';
 import { localFileMatches, plainMd5Etag } from './local-match.js';
-import { MANIFEST_NAME, type ManifestEntry, readManifest, writeManifest } from './manifest.js';
+import { MANIFEST_NAME, type ManifestEntry, readManifestText, writeManifest } from './manifest.js';
 import { caseInsensitive, foldedPath, localPath, mapKey, relativeKey } from './paths.js';
 import { syncDirectory } from './temp-file.js';
 
@@ -141,7 +142,8 @@ export async function mirrorPrefix(
 
   if (!request.dryRun) await mkdir(request.destination, { recursive: true });
   const root = await realpath(request.destination).catch(() => request.destination);
-  const previous = await readManifest(root);
+  const stored = await readManifestText(root);
+  const previous = stored?.manifest;
   const known =
     previous?.prefix === prefix && previous.bucket === client.connection.bucket
       ? previous.objects
@@ -237,6 +239,24 @@ export async function mirrorPrefix(
           if (known?.has(object.key)) entries.set(object.key, known.get(object.key) as ManifestEntry);
           continue;
         }
+        const unchanged = unchangedInManifest(
+          request,
+          object,
+          root,
+          mapping.relative,
+          known?.get(object.key),
+        );
+        if (unchanged !== undefined) {
+          files.push({
+            key: object.key,
+            path: mapping.relative,
+            size: object.size,
+            action: 'skip',
+            reason: unchanged.reason,
+          });
+          entries.set(object.key, unchanged.entry);
+          continue;
+        }
         const task = handle(object, mapping.relative).catch((error: unknown) => {
           failures.push({ key: object.key, error });
           if (controller.signal.aborted) return;
@@ -283,7 +303,11 @@ export async function mirrorPrefix(
   for (const folder of written) await syncDirectory(folder);
   let manifest: string | undefined;
   if (!request.dryRun) {
-    manifest = await writeManifest(root, { bucket: client.connection.bucket, prefix, objects: entries });
+    manifest = await writeManifest(
+      root,
+      { bucket: client.connection.bucket, prefix, objects: entries },
+      stored?.text,
+    );
   }
   const result: MirrorResult = {
     destination: root,
@@ -358,6 +382,29 @@ function entryFor(info: ObjectInfo, file: string, localSize: number, localMtimeM
     path: file,
     'local-size': localSize,
     'local-mtime-ms': localMtimeMs,
+  };
+}
+
+/**
+ * The common case of a re-run, decided without a task or a promise: the manifest records the
+ * object with its ETag and size, and one lstat shows the local file as the manifest left it.
+ * Anything else (no record, no file, a change) is undefined: `decide` then looks closer.
+ */
+function unchangedInManifest(
+  request: MirrorRequest,
+  object: ListedObject,
+  root: string,
+  file: string,
+  recorded: ManifestEntry | undefined,
+): { readonly reason: string; readonly entry: ManifestEntry } | undefined {
+  if (recorded === undefined || request.overwrite !== 'changed') return undefined;
+  if (recorded.etag !== object.etag || recorded.size !== object.size) return undefined;
+  const local = lstatSync(localPath(root, file), { throwIfNoEntry: false });
+  if (local === undefined || !local.isFile()) return undefined;
+  if (recorded['local-size'] !== local.size || recorded['local-mtime-ms'] !== local.mtimeMs) return undefined;
+  return {
+    reason: 'unchanged (manifest)',
+    entry: recorded.path === file ? recorded : { ...recorded, path: file },
   };
 }
 
