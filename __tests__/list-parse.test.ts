@@ -105,11 +105,13 @@ describe('parseListPage', () => {
 
   it('refuses an invalid Size and a Key that is not URL encoding', () => {
     expect(() =>
-      parseListPage('<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>'),
+      parseListPage(
+        '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>',
+      ),
     ).toThrow(/invalid Size/);
     expect(() =>
       parseListPage(
-        '<ListBucketResult><Contents><Key>%E0%A4%A</Key><Size>1</Size></Contents></ListBucketResult>',
+        '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>%E0%A4%A</Key><Size>1</Size></Contents></ListBucketResult>',
       ),
     ).toThrow(/URL encoding/);
   });

@@ -71,6 +71,12 @@ function unescapeXml(raw: string): string {
   });
 }
 
+/** A ListBucketResult is three levels deep; a document far deeper is not COS answering. */
+const MAX_DEPTH = 32;
+
+/** An element name for a message: quoted, cut short, control characters escaped. */
+const shown = (name: string): string => JSON.stringify(`<${name.slice(0, 40)}>`);
+
 const malformed = (why: string): ProtocolError =>
   new ProtocolError(`ListObjects answered XML that does not parse: ${why}`, { transient: true });
 
@@ -110,7 +116,7 @@ export function parseXmlElements(xml: string): XmlElement {
       const tag = xml.slice(open + 1, close);
       if (tag.startsWith('/')) {
         const name = tag.slice(1).trimEnd();
-        if (stack.length < 2 || top.name !== name) throw malformed(`an unexpected </${name.slice(0, 40)}>`);
+        if (stack.length < 2 || top.name !== name) throw malformed(`an unexpected end tag ${shown(name)}`);
         stack.pop();
       } else {
         const selfClosing = tag.endsWith('/');
@@ -119,11 +125,13 @@ export function parseXmlElements(xml: string): XmlElement {
         const element: XmlElement = { name, text: '', children: [] };
         top.children.push(element);
         if (!selfClosing) stack.push(element);
+        if (stack.length > MAX_DEPTH) throw malformed(`elements nested deeper than ${MAX_DEPTH} levels`);
       }
       at = close + 1;
     }
   }
-  if (stack.length !== 1) throw malformed(`<${(stack[stack.length - 1] as XmlElement).name}> is not closed`);
+  if (stack.length !== 1)
+    throw malformed(`${shown((stack[stack.length - 1] as XmlElement).name)} is not closed`);
   return root;
 }
 
