@@ -58893,13 +58893,20 @@ function windowsProblem(segment) {
 function caseInsensitive(platform) {
     return platform === 'win32' || platform === 'darwin';
 }
-/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
-function localPath(root, relative) {
+/** The absolute local path of a `/`-separated relative path strictly inside `root`, else undefined. */
+function pathInside(root, relative) {
     const full = external_node_path_.resolve(root, ...relative.split('/'));
     const inside = external_node_path_.relative(root, full);
     if (inside === '' || inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(inside)) {
-        throw new Error(`refusing to write outside the destination: ${relative}`);
+        return undefined;
     }
+    return full;
+}
+/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
+function localPath(root, relative) {
+    const full = pathInside(root, relative);
+    if (full === undefined)
+        throw new Error(`refusing to write outside the destination: ${relative}`);
     return full;
 }
 /** Key for collision checks on case-insensitive file systems (Windows, macOS). */
@@ -59199,17 +59206,20 @@ function entryFor(info, file, localSize, localMtimeMs) {
 function unchangedInManifest(request, object, root, file, recorded) {
     if (recorded === undefined || request.overwrite !== 'changed')
         return undefined;
-    if (recorded.etag !== object.etag || recorded.size !== object.size)
-        return undefined;
     const local = (0,external_node_fs_namespaceObject.lstatSync)(localPath(root, file), { throwIfNoEntry: false });
-    if (local === undefined || !local.isFile())
-        return undefined;
-    if (recorded['local-size'] !== local.size || recorded['local-mtime-ms'] !== local.mtimeMs)
+    if (local === undefined || !local.isFile() || !manifestVouches(recorded, object, local))
         return undefined;
     return {
         reason: 'unchanged (manifest)',
         entry: recorded.path === file ? recorded : { ...recorded, path: file },
     };
+}
+/** The manifest's record still describes both the listed object and the local file as it is. */
+function manifestVouches(recorded, object, local) {
+    return (recorded.etag === object.etag &&
+        recorded.size === object.size &&
+        recorded['local-size'] === local.size &&
+        recorded['local-mtime-ms'] === local.mtimeMs);
 }
 /** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */
 async function decide(client, request, object, target, file, recorded, signal) {
@@ -59223,11 +59233,7 @@ async function decide(client, request, object, target, file, recorded, signal) {
     }
     if (request.overwrite === 'never')
         return { action: 'skip', reason: 'exists (overwrite: never)' };
-    if (recorded !== undefined &&
-        recorded.etag === object.etag &&
-        recorded.size === object.size &&
-        recorded['local-size'] === local.size &&
-        recorded['local-mtime-ms'] === local.mtimeMs) {
+    if (recorded !== undefined && manifestVouches(recorded, object, local)) {
         return { action: 'skip', reason: 'unchanged (manifest)', entry: { ...recorded, path: file } };
     }
     if (local.size !== object.size)
@@ -59367,6 +59373,7 @@ function sha256(text) {
 
 
 
+
 async function cachedMirror(client, request, store, deps = {}) {
     const logger = client.logger;
     const prefix = folderPrefix(request.prefix);
@@ -59459,15 +59466,10 @@ async function pruneRestored(destination, listedKeys, before) {
     for (const entry of manifest.objects.values()) {
         if (listedKeys.has(entry.key) || before.has(entry.path))
             continue;
-        const target = external_node_path_.resolve(destination, ...entry.path.split('/'));
-        const relative = external_node_path_.relative(destination, target);
-        if (relative === '' ||
-            relative === '..' ||
-            relative.startsWith(`..${external_node_path_.sep}`) ||
-            external_node_path_.isAbsolute(relative)) {
-            continue;
-        }
-        await (0,promises_.rm)(target, { force: true });
+        // A manifest from an archive is data like any other: nothing outside the destination is touched.
+        const target = pathInside(destination, entry.path);
+        if (target !== undefined)
+            await (0,promises_.rm)(target, { force: true });
     }
 }
 

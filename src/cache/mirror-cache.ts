@@ -15,6 +15,7 @@ import {
   type MirrorResult,
   mirrorPrefix,
 } from '../transfer/mirror.js';
+import { pathInside } from '../transfer/paths.js';
 import { cacheKeys } from './keys.js';
 
 /** The Actions cache as the mirror uses it; the action wires `@actions/cache` behind it. */
@@ -142,16 +143,8 @@ async function pruneRestored(
   if (manifest === undefined) return;
   for (const entry of manifest.objects.values()) {
     if (listedKeys.has(entry.key) || before.has(entry.path)) continue;
-    const target = path.resolve(destination, ...entry.path.split('/'));
-    const relative = path.relative(destination, target);
-    if (
-      relative === '' ||
-      relative === '..' ||
-      relative.startsWith(`..${path.sep}`) ||
-      path.isAbsolute(relative)
-    ) {
-      continue;
-    }
-    await rm(target, { force: true });
+    // A manifest from an archive is data like any other: nothing outside the destination is touched.
+    const target = pathInside(destination, entry.path);
+    if (target !== undefined) await rm(target, { force: true });
   }
 }

@@ -398,14 +398,26 @@ function unchangedInManifest(
   recorded: ManifestEntry | undefined,
 ): { readonly reason: string; readonly entry: ManifestEntry } | undefined {
   if (recorded === undefined || request.overwrite !== 'changed') return undefined;
-  if (recorded.etag !== object.etag || recorded.size !== object.size) return undefined;
   const local = lstatSync(localPath(root, file), { throwIfNoEntry: false });
-  if (local === undefined || !local.isFile()) return undefined;
-  if (recorded['local-size'] !== local.size || recorded['local-mtime-ms'] !== local.mtimeMs) return undefined;
+  if (local === undefined || !local.isFile() || !manifestVouches(recorded, object, local)) return undefined;
   return {
     reason: 'unchanged (manifest)',
     entry: recorded.path === file ? recorded : { ...recorded, path: file },
   };
+}
+
+/** The manifest's record still describes both the listed object and the local file as it is. */
+function manifestVouches(
+  recorded: ManifestEntry,
+  object: ListedObject,
+  local: { readonly size: number; readonly mtimeMs: number },
+): boolean {
+  return (
+    recorded.etag === object.etag &&
+    recorded.size === object.size &&
+    recorded['local-size'] === local.size &&
+    recorded['local-mtime-ms'] === local.mtimeMs
+  );
 }
 
 type Decision =
@@ -431,13 +443,7 @@ async function decide(
     );
   }
   if (request.overwrite === 'never') return { action: 'skip', reason: 'exists (overwrite: never)' };
-  if (
-    recorded !== undefined &&
-    recorded.etag === object.etag &&
-    recorded.size === object.size &&
-    recorded['local-size'] === local.size &&
-    recorded['local-mtime-ms'] === local.mtimeMs
-  ) {
+  if (recorded !== undefined && manifestVouches(recorded, object, local)) {
     return { action: 'skip', reason: 'unchanged (manifest)', entry: { ...recorded, path: file } };
   }
   if (local.size !== object.size) return { action: 'download' };

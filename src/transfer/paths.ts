@@ -62,13 +62,20 @@ export function caseInsensitive(platform: NodeJS.Platform): boolean {
   return platform === 'win32' || platform === 'darwin';
 }
 
-/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
-export function localPath(root: string, relative: string): string {
+/** The absolute local path of a `/`-separated relative path strictly inside `root`, else undefined. */
+export function pathInside(root: string, relative: string): string | undefined {
   const full = path.resolve(root, ...relative.split('/'));
   const inside = path.relative(root, full);
   if (inside === '' || inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
-    throw new Error(`refusing to write outside the destination: ${relative}`);
+    return undefined;
   }
+  return full;
+}
+
+/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
+export function localPath(root: string, relative: string): string {
+  const full = pathInside(root, relative);
+  if (full === undefined) throw new Error(`refusing to write outside the destination: ${relative}`);
   return full;
 }
 
