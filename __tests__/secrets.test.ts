@@ -426,6 +426,35 @@ describe('the CLI', () => {
     expect(stderr).toMatch(/option '--secret-id' needs a value/);
     expectNoSecrets('stderr', stderr);
   });
+
+  it('a key split by lost quotes is not echoed as a stray argument', async () => {
+    // `--secret-key $KEY` where the key holds a space and the variable is unquoted: the second
+    // half arrives as an argument of its own.
+    let stderr = '';
+    const code = await main(
+      [
+        '--bucket',
+        emulator.bucket,
+        '--key',
+        'plain.txt',
+        '--secret-id',
+        ID,
+        '--secret-key',
+        KEY.slice(0, 8),
+        KEY.slice(8),
+      ],
+      {
+        stdout: { write: () => true },
+        stderr: { write: (text: string) => (stderr += text) },
+        env: {},
+        cwd: work,
+      },
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unexpected argument #9 \(after '--secret-key'\), not shown/);
+    expect(stderr).not.toContain(KEY.slice(8));
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
 });
 
 describe('the action as a runner runs it (real @actions/core, RUNNER_DEBUG=1)', () => {
