@@ -59865,7 +59865,13 @@ function parseArgs(argv) {
             inputs[input] = input in inputs ? `${inputs[input]}\n${value}` : value;
         }
         else {
-            throw new UsageError(`unexpected argument '${arg}'; options start with '--'. Run 'cos-download --help'.`);
+            // Not echoed: a stray argument is often half of a value that lost its quotes, a key perhaps.
+            const after = argv
+                .slice(0, i)
+                .findLast((earlier) => earlier.startsWith('--'))
+                ?.split('=')[0];
+            throw new UsageError(`unexpected argument #${i + 1}${after === undefined ? '' : ` (after '${after}')`}, not shown in case it is a secret; ` +
+                "options start with '--', and a value with spaces needs quotes. Run 'cos-download --help'.");
         }
     }
     return { inputs, json, help, version };
