@@ -1,6 +1,7 @@
 // Whole-object download speed and memory: cos-download (the bundled CLI in dist/, CRC on, its
 // defaults: 20 MiB parts × 8) against Tencent's official Node SDK (cos-nodejs-sdk-v5 `downloadFile`,
-// with its defaults and with 20 MiB chunks × 5) and a single `curl` stream, all reading one random
+// with its defaults and with 20 MiB chunks × 5), a single `curl` stream, and the undici floor
+// (bench/lib/undici-floor.mjs: the same parts with nothing checked or flushed), all reading one random
 // object from the project's COS emulator on 127.0.0.1. Run from the repository root:
 //
 //   npx node bench/download.ts        (1 GiB object, 5 rounds; MiB = 2^20 bytes)
@@ -252,6 +253,20 @@ const curl: Tool = {
   name: 'curl, one stream',
   command: (object, file) => ['/usr/bin/curl', '-sS', '-o', file, `${endpoint}/${object.key}`],
 };
+const floor: Tool = {
+  name: 'undici floor: 20 MiB × 8, no CRC, no fsync',
+  command: (object, file) => [
+    process.execPath,
+    join(repo, 'bench/lib/undici-floor.mjs'),
+    JSON.stringify({
+      url: `${endpoint}/${object.key}`,
+      size: object.size,
+      file,
+      partSize: 20 * MiB,
+      concurrency: 8,
+    }),
+  ],
+};
 const tools: readonly Tool[] = [
   cosDownload,
   sdkDefaults,
@@ -260,6 +275,7 @@ const tools: readonly Tool[] = [
     command: sdk({ chunkSize: 20 * MiB, parallel: 5 }),
   },
   curl,
+  floor,
 ];
 
 const toolEnv: NodeJS.ProcessEnv = {
@@ -375,7 +391,8 @@ const vsSdk = ratio(cosDownload, sdkDefaults);
 const vsCurl = ratio(cosDownload, curl);
 console.log(
   `\nTargets: cos-download ≤ 0.6× the official SDK's time: ${vsSdk.toFixed(2)}× — ${vsSdk <= 0.6 ? 'met' : 'NOT met'}; ` +
-    `≤ 1.3× curl's: ${vsCurl.toFixed(2)}× — ${vsCurl <= 1.3 ? 'met' : 'NOT met'}.`,
+    `≤ 1.3× curl's: ${vsCurl.toFixed(2)}× — ${vsCurl <= 1.3 ? 'met' : 'NOT met'}. ` +
+    `cos-download ÷ the undici floor (the same parts with nothing checked or flushed): ${ratio(cosDownload, floor).toFixed(2)}×.`,
 );
 
 console.log('\n| tool | emulator CPU s a run | emulator CPU ÷ wall | `sync` after the run, s |');
