@@ -21,8 +21,9 @@
 // anonymously (as the command below), the SDK (which cannot send unsigned requests) signs.
 // Every tool runs as its own process under `/usr/bin/time` (CPU and peak RSS); wall time is measured
 // here around the process. Each round runs: a start-up probe (`cos-download --version`), then in an
-// order alternating by round the SDK way and cos-download's first run followed by its re-run. After
-// each first run the output is checked (file count, sizes, 32 random files byte for byte), `sync` is
+// order alternating by round the SDK way and cos-download's first run followed by its re-run, and
+// last the files floor (bench/lib/files-floor.mjs: the corpus copied with the same per-file fsync and
+// rename, no network), which shows what the file system alone costs here. After each first run the output is checked (file count, sizes, 32 random files byte for byte), `sync` is
 // timed (the page-cache flush the tool left behind: cos-download fsyncs each file inside its own
 // time, the SDK does not) and, after the re-run, the output folder is deleted. Ratios are medians of
 // per-round ratios. Any run over BENCH_RUN_LIMIT_S (5 minutes) is killed and the benchmark stops.
@@ -210,19 +211,27 @@ function machineCpu(): { busy: number; total: number } {
 
 // --- The tools.
 
-type ToolId = 'cos-first' | 'cos-rerun' | 'sdk' | 'startup';
+type ToolId = 'cos-first' | 'cos-rerun' | 'sdk' | 'disk' | 'startup';
 
 const toolNames: Record<ToolId, string> = {
   'cos-first': 'cos-download --prefix, first run (concurrency 8)',
   'cos-rerun': 'cos-download --prefix, re-run, nothing changed',
   sdk: `official SDK: getBucket + downloadFile × ${SDK_PARALLEL}`,
+  disk: 'files floor: copy the corpus, write + fsync + rename, 8 at a time (no network)',
   startup: 'cos-download --version (process start-up only)',
 };
 
-const outFor = (id: ToolId): string => join(outputs, id === 'sdk' ? 'sdk' : 'cos');
+const outFor = (id: ToolId): string => join(outputs, id === 'sdk' || id === 'disk' ? id : 'cos');
 
 function commandFor(id: ToolId): string[] {
   if (id === 'startup') return [process.execPath, cli, '--version'];
+  if (id === 'disk') {
+    return [
+      process.execPath,
+      join(repo, 'bench/lib/files-floor.mjs'),
+      JSON.stringify({ from: corpus, to: outFor(id), concurrency: 8 }),
+    ];
+  }
   if (id === 'sdk') {
     return [
       process.execPath,
@@ -335,13 +344,13 @@ async function measure(id: ToolId): Promise<Sample> {
       `bench: TARGET MISSED: the re-run made ${counts.get} GET Object requests (must be 0)\n`,
     );
   }
-  if (id !== 'startup') verify(outFor(id), toolNames[id], id !== 'sdk');
-  if (id === 'cos-first' || id === 'sdk') {
+  if (id !== 'startup') verify(outFor(id), toolNames[id], id === 'cos-first' || id === 'cos-rerun');
+  if (id === 'cos-first' || id === 'sdk' || id === 'disk') {
     const flushStarted = performance.now();
     spawnSync('sync');
     flush = (performance.now() - flushStarted) / 1000;
   }
-  if (id === 'cos-rerun' || id === 'sdk') {
+  if (id === 'cos-rerun' || id === 'sdk' || id === 'disk') {
     rmSync(outFor(id), { recursive: true, force: true });
     spawnSync('sync');
   }
@@ -354,7 +363,7 @@ async function measure(id: ToolId): Promise<Sample> {
 
 // --- Rounds: a start-up probe, then SDK and cos-download (first run, then re-run) in alternating order.
 
-const ids: readonly ToolId[] = ['cos-first', 'cos-rerun', 'sdk', 'startup'];
+const ids: readonly ToolId[] = ['cos-first', 'cos-rerun', 'sdk', 'disk', 'startup'];
 const samples = new Map<ToolId, Sample[]>(ids.map((id) => [id, []]));
 const loadBefore = loadavg();
 const benchStarted = performance.now();
@@ -367,6 +376,7 @@ for (let round = -WARMUP; round < RUNS; round++) {
   const order: ToolId[] = [
     'startup',
     ...((round + WARMUP) % 2 === 0 ? [...cosPair, 'sdk' as const] : ['sdk' as const, ...cosPair]),
+    'disk',
   ];
   for (const id of order) {
     const sample = await measure(id);
@@ -418,7 +428,10 @@ const others = median(ids.flatMap((id) => of(id).map((s) => s.otherCpu / s.wall)
 const row = (id: ToolId, ratioText: string): string => {
   const wall = med(id, (s) => s.wall);
   const filesPerSecond = id === 'startup' ? '—' : (OBJECTS / wall).toFixed(0);
-  const flush = id === 'cos-first' || id === 'sdk' ? med(id, (s) => s.flush ?? Number.NaN).toFixed(2) : '—';
+  const flush =
+    id === 'cos-first' || id === 'sdk' || id === 'disk'
+      ? med(id, (s) => s.flush ?? Number.NaN).toFixed(2)
+      : '—';
   return `| ${toolNames[id]} | ${wall.toFixed(2)} | ${filesPerSecond} | ${countText(id, (c) => c.get)} | ${countText(id, (c) => c.head)} | ${countText(id, (c) => c.list)} | ${ratioText} | ${med(id, (s) => s.cpu).toFixed(2)} | ${med(id, (s) => s.emulatorCpu).toFixed(2)} | ${flush} |`;
 };
 const verdict = (ok: boolean): string => (ok ? 'met' : '**MISSED**');
@@ -433,6 +446,7 @@ const lines = [
   row('sdk', '1'),
   row('cos-first', `${firstVsSdk.toFixed(2)}× SDK`),
   row('cos-rerun', `${rerunVsFirst.toFixed(3)}× first run`),
+  row('disk', `${ratio('disk', 'sdk').toFixed(2)}× SDK`),
   row('startup', `${startupVsFirst.toFixed(3)}× first run`),
   '',
   `Targets: first run ≤ 0.33× the SDK way: ${firstVsSdk.toFixed(2)}× — ${verdict(firstVsSdk <= 0.33)}. ` +
