@@ -380,6 +380,11 @@ async function cli(scenario: Scenario, mode: 'flags' | 'env', json: boolean) {
       env.TENCENTCLOUD_SESSION_TOKEN = credentials['session-token'];
   }
   if (json) argv.push('--json');
+  return runMain(argv, env);
+}
+
+/** `main` in-process with stdout and stderr captured. */
+async function runMain(argv: readonly string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
@@ -412,16 +417,15 @@ describe('the CLI', () => {
 
   it('an empty --secret-id before --secret-key does not swallow the key and print it', async () => {
     // `--secret-id $EMPTY --secret-key $KEY` with an unset variable: the shell drops the empty word.
-    let stderr = '';
-    const code = await main(
-      ['--bucket', emulator.bucket, '--key', 'plain.txt', '--secret-id', '--secret-key', KEY],
-      {
-        stdout: { write: () => true },
-        stderr: { write: (text: string) => (stderr += text) },
-        env: {},
-        cwd: work,
-      },
-    );
+    const { code, stderr } = await runMain([
+      '--bucket',
+      emulator.bucket,
+      '--key',
+      'plain.txt',
+      '--secret-id',
+      '--secret-key',
+      KEY,
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/option '--secret-id' needs a value/);
     expectNoSecrets('stderr', stderr);
@@ -430,26 +434,17 @@ describe('the CLI', () => {
   it('a key split by lost quotes is not echoed as a stray argument', async () => {
     // `--secret-key $KEY` where the key holds a space and the variable is unquoted: the second
     // half arrives as an argument of its own.
-    let stderr = '';
-    const code = await main(
-      [
-        '--bucket',
-        emulator.bucket,
-        '--key',
-        'plain.txt',
-        '--secret-id',
-        ID,
-        '--secret-key',
-        KEY.slice(0, 8),
-        KEY.slice(8),
-      ],
-      {
-        stdout: { write: () => true },
-        stderr: { write: (text: string) => (stderr += text) },
-        env: {},
-        cwd: work,
-      },
-    );
+    const { code, stderr } = await runMain([
+      '--bucket',
+      emulator.bucket,
+      '--key',
+      'plain.txt',
+      '--secret-id',
+      ID,
+      '--secret-key',
+      KEY.slice(0, 8),
+      KEY.slice(8),
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/unexpected argument #9 \(after '--secret-key'\), not shown/);
     expect(stderr).not.toContain(KEY.slice(8));

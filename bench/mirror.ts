@@ -221,6 +221,9 @@ const toolNames: Record<ToolId, string> = {
   startup: 'cos-download --version (process start-up only)',
 };
 
+/** The runs that start from an empty output folder (their `sync` afterwards is timed). */
+const startsEmpty = (id: ToolId): boolean => id === 'cos-first' || id === 'sdk' || id === 'disk';
+
 const outFor = (id: ToolId): string => join(outputs, id === 'sdk' || id === 'disk' ? id : 'cos');
 
 function commandFor(id: ToolId): string[] {
@@ -345,7 +348,7 @@ async function measure(id: ToolId): Promise<Sample> {
     );
   }
   if (id !== 'startup') verify(outFor(id), toolNames[id], id === 'cos-first' || id === 'cos-rerun');
-  if (id === 'cos-first' || id === 'sdk' || id === 'disk') {
+  if (startsEmpty(id)) {
     const flushStarted = performance.now();
     spawnSync('sync');
     flush = (performance.now() - flushStarted) / 1000;
@@ -428,10 +431,7 @@ const others = median(ids.flatMap((id) => of(id).map((s) => s.otherCpu / s.wall)
 const row = (id: ToolId, ratioText: string): string => {
   const wall = med(id, (s) => s.wall);
   const filesPerSecond = id === 'startup' ? '—' : (OBJECTS / wall).toFixed(0);
-  const flush =
-    id === 'cos-first' || id === 'sdk' || id === 'disk'
-      ? med(id, (s) => s.flush ?? Number.NaN).toFixed(2)
-      : '—';
+  const flush = startsEmpty(id) ? med(id, (s) => s.flush ?? Number.NaN).toFixed(2) : '—';
   return `| ${toolNames[id]} | ${wall.toFixed(2)} | ${filesPerSecond} | ${countText(id, (c) => c.get)} | ${countText(id, (c) => c.head)} | ${countText(id, (c) => c.list)} | ${ratioText} | ${med(id, (s) => s.cpu).toFixed(2)} | ${med(id, (s) => s.emulatorCpu).toFixed(2)} | ${flush} |`;
 };
 const verdict = (ok: boolean): string => (ok ? 'met' : '**MISSED**');
