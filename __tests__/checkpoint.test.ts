@@ -71,7 +71,7 @@ describe('checkpoint format', () => {
   it('is written atomically and read back; a garbled file reads as corrupt', async () => {
     const folder = await mkdtemp(path.join(tmpdir(), 'cos-download-cp-'));
     try {
-      const file = path.join(folder, 'x.cos-download.json');
+      const file = path.join(folder, 'x.json');
       expect(await readCheckpoint(file)).toBeUndefined();
       await writeCheckpoint(file, checkpoint);
       expect(await readCheckpoint(file)).toEqual(checkpoint);

@@ -806,6 +806,7 @@ describe('parseOptions', () => {
       include: ['**/*.gz'],
       exclude: ['tmp/**'],
       delete: true,
+      allowEmpty: false,
       shard: { index: 2, count: 3 },
     });
     expect(options).toMatchObject({ cache: true, cacheKey: 'v2', destination: path.join(CWD, 'mirror') });

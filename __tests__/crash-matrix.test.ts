@@ -10,10 +10,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CosClient } from '../src/cos/client.js';
 import type { Emulator } from '../src/emulator/index.js';
-import { checkpointPathFor, readCheckpoint } from '../src/transfer/checkpoint.js';
+import { readCheckpoint } from '../src/transfer/checkpoint.js';
 import { fetchObject } from '../src/transfer/download-object.js';
-import { MANIFEST_NAME } from '../src/transfer/manifest.js';
-import { tempPathFor } from '../src/transfer/temp-file.js';
+import { manifestPath, mirrorFileState, objectState } from '../src/transfer/state.js';
 import {
   emulatorWithKeys,
   listFolder,
@@ -35,6 +34,7 @@ import {
   putAll,
   seededBytes,
 } from './helpers/mixed-prefix.js';
+import { objectStateFiles } from './helpers/state-files.js';
 
 const CONCURRENCY = 2;
 const KILL_POINTS = 10;
@@ -181,9 +181,17 @@ async function interruptAt(
   return served;
 }
 
+/** The checkpoint of a single object at `destination`, or of a mirrored file under `work/out`. */
+function checkpoint(destination: string): string {
+  const out = path.join(work, 'out');
+  return destination.startsWith(`${out}${path.sep}`)
+    ? mirrorFileState(out, path.relative(out, destination).split(path.sep).join('/')).checkpoint
+    : objectState(destination).checkpoint;
+}
+
 /** Parts the checkpoint beside `destination` vouches for, and their bytes (0 when there is none yet). */
 async function checkpointed(destination: string, size: number): Promise<{ parts: number; bytes: number }> {
-  const saved = await readCheckpoint(checkpointPathFor(destination));
+  const saved = await readCheckpoint(checkpoint(destination));
   expect(saved).not.toBe('corrupt');
   if (saved === undefined || saved === 'corrupt') return { parts: 0, bytes: 0 };
   let bytes = 0;
@@ -239,7 +247,8 @@ async function interrupted(): Promise<{ objects: number; onePartBytes: number }>
   let objects = 0;
   let onePartBytes = 0;
   for (const [key, body] of tree.objects) {
-    if (!left.has(tempPathFor(key.slice(tree.prefix.length)))) continue;
+    const temp = mirrorFileState(path.join(work, 'out'), key.slice(tree.prefix.length)).temp;
+    if (!left.has(path.relative(path.join(work, 'out'), temp).split(path.sep).join('/'))) continue;
     objects++;
     if (body.length <= PART) onePartBytes += body.length;
   }
@@ -259,9 +268,10 @@ async function treeCheckpointedParts(): Promise<number> {
 describe('crash matrix: (a) one multipart object', () => {
   it.each(killPoints(object.length))('SIGKILL after %i bytes served, then a re-run', async (point) => {
     const killAt = await interruptAt(objectArgs, point, 'SIGKILL');
-    const left = await listFolder(work);
-    expect(left).not.toContain('big.bin');
-    for (const file of left) expect(file).toMatch(/^big\.bin\.cos-download(\.json(\.tmp)?)?$/);
+    expect(await listFolder(work)).toEqual(['.cos-download']);
+    for (const role of await objectStateFiles(objectDestination())) {
+      expect(role).toMatch(/^(temp|checkpoint|checkpoint\.tmp|lock|lock-draft)$/);
+    }
     const saved = await checkpointed(objectDestination(), object.length);
     const { served, lines } = await rerunObject();
     if (saved.parts > 0) expect(lines.some((l) => l.includes(`Resuming '${OBJECT_KEY}'`))).toBe(true);
@@ -280,7 +290,8 @@ describe('crash matrix: (a) one multipart object', () => {
 
   it('SIGTERM (a cancelled job) flushes the checkpoint before exit; the re-run fetches only the rest', async () => {
     const killAt = await interruptAt(objectArgs, Math.round(object.length / 2), 'SIGTERM');
-    expect(await listFolder(work)).toEqual(['big.bin.cos-download', 'big.bin.cos-download.json']);
+    expect(await listFolder(work)).toEqual(['.cos-download']);
+    expect(await objectStateFiles(objectDestination())).toEqual(['checkpoint', 'temp']);
     const saved = await checkpointed(objectDestination(), object.length);
     // Every part that arrived whole is recorded: at most the parts in flight are fetched again.
     expect(saved.parts).toBeGreaterThan(0);
@@ -334,7 +345,7 @@ describe('crash matrix: (b) a mirror of small files and multipart objects', () =
           (await filesUnder(path.dirname(destination))).includes(path.basename(destination))
         )
           continue;
-        const saved = await readCheckpoint(checkpointPathFor(destination));
+        const saved = await readCheckpoint(checkpoint(destination));
         if (saved !== undefined && saved !== 'corrupt' && saved.parts.size > 0) return true;
       }
       return false;
@@ -396,7 +407,7 @@ describe('a resume that needs no part', () => {
       await writeFile(path.join(destination, 'in-the-way'), '');
       await expect(fetchObject(client, request, listed, window)).rejects.toThrow();
       expect((await checkpointed(destination, body.length)).parts).toBe(Math.ceil(body.length / PART));
-      expect(await listFolder(work)).toContain(path.basename(tempPathFor(destination)));
+      expect(await objectStateFiles(destination)).toEqual(['checkpoint', 'temp']);
       await rm(destination, { recursive: true });
       emulator.stats.reset();
       const result = await fetchObject(client, request, listed, window);
@@ -413,7 +424,8 @@ describe('a resume that needs no part', () => {
 describe('a kill between the rename and the checkpoint removal', () => {
   it('leaves a checkpoint beside a complete file, which the re-run that finds the file unchanged removes', async () => {
     await rerunObject();
-    await writeFile(checkpointPathFor(objectDestination()), '{}');
+    await mkdir(objectState(objectDestination()).folder);
+    await writeFile(checkpoint(objectDestination()), '{}');
     const again = await run(
       optionsFor(emulator, work, {
         key: OBJECT_KEY,
@@ -425,8 +437,10 @@ describe('a kill between the rename and the checkpoint removal', () => {
     expect(await listFolder(work)).toEqual(['big.bin']);
 
     await rerunTree();
-    await rm(path.join(work, 'out', MANIFEST_NAME));
-    await writeFile(checkpointPathFor(path.join(work, 'out', 'big/multi-0.bin')), '{}');
+    await rm(manifestPath(path.join(work, 'out')));
+    const stray = checkpoint(path.join(work, 'out', 'big/multi-0.bin'));
+    await mkdir(path.dirname(stray), { recursive: true });
+    await writeFile(stray, '{}');
     emulator.stats.reset();
     expect(await rerunTree()).toBe(0); // every file found unchanged; no stray checkpoint left
   });

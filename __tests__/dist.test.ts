@@ -137,7 +137,7 @@ describe('dist/index.js as a runner runs it', () => {
       'files-skipped': '0',
       'files-deleted': '0',
       'bytes-downloaded': '3',
-      manifest: path.join(work, 'mirror', '.cos-download-manifest.json'),
+      manifest: path.join(work, 'mirror', '.cos-download', 'manifest.json'),
       path: path.join(work, 'mirror'),
     });
     expect(await readFile(path.join(work, 'mirror', 'sub', 'b.txt'), 'utf8')).toBe('bb');

@@ -12,7 +12,8 @@ import { fakeCore } from '../__fixtures__/core.js';
 import { run } from '../src/action/main.js';
 import { main } from '../src/cli/main.js';
 import type { Emulator } from '../src/emulator/index.js';
-import { checkpointPathFor, readCheckpoint } from '../src/transfer/checkpoint.js';
+import { readCheckpoint } from '../src/transfer/checkpoint.js';
+import { objectState } from '../src/transfer/state.js';
 import {
   emulatorWithKeys,
   listFolder,
@@ -21,6 +22,7 @@ import {
   SECRET_KEY,
   tempFolder,
 } from './helpers/env.js';
+import { objectStateFiles } from './helpers/state-files.js';
 
 const MiB = 1024 * 1024;
 const PART = 512 * 1024;
@@ -173,17 +175,14 @@ describe('a full disk at the destination', () => {
       expectClearFailure(
         first,
         new RegExp(
-          `No space left on the device holding '${escapeRegExp(destination)}\\.cos-download' \\(ENOSPC\\)`,
+          `No space left on the device holding '${escapeRegExp(destination)}' \\(ENOSPC; the disk mounted at '${escapeRegExp(folder)}' has [0-9.]+ MiB free of 4\\.0 MiB\\)`,
         ),
       );
       expect(first.stderr).toMatch(/Kept \d of 6 finished parts of 'big.bin' .*run again to resume/);
       // No destination file, no half-written checkpoint: only the temp file and its checkpoint.
-      expect(await listFolder(folder)).toEqual([
-        'big.bin.cos-download',
-        'big.bin.cos-download.json',
-        'filler',
-      ]);
-      const saved = await readCheckpoint(checkpointPathFor(destination));
+      expect(await listFolder(folder)).toEqual(['.cos-download', 'filler']);
+      expect(await objectStateFiles(destination)).toEqual(['checkpoint', 'temp']);
+      const saved = await readCheckpoint(objectState(destination).checkpoint);
       const kept = saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size;
       expect(kept).toBeGreaterThan(0);
       expect(kept).toBeLessThan(6);
@@ -199,6 +198,33 @@ describe('a full disk at the destination', () => {
     },
   );
 
+  it.skipIf(!canMount)(
+    'a disk that fills before any checkpoint is written: no parts claimed as kept, the temp file removed',
+    async () => {
+      const disk = path.join(work, 'disk');
+      await mkdir(disk);
+      const ns = (await privateMount(
+        `mount -t tmpfs -o size=4m cos-download-test '${disk}'`,
+      )) as PrivateMount;
+      const folder = ns.view(disk);
+      // Room for the lock and exactly one part: the first part lands and fills the disk, so its
+      // checkpoint cannot be written, and nothing could resume the part.
+      const { bavail, bsize } = await statfs(folder);
+      await writeFile(path.join(folder, 'filler'), Buffer.alloc(bavail * bsize - PART - 4096));
+      const destination = path.join(folder, 'big.bin');
+      const result = await cli(bigArgs(destination));
+      expectClearFailure(
+        result,
+        /No space left on the device holding '.*big\.bin' \(ENOSPC; the disk mounted at /,
+      );
+      expect(result.stderr).not.toMatch(/Kept \d+ of/);
+      expect(result.stderr).toMatch(
+        /No checkpoint of 'big\.bin' could be written, so its 1 finished part\(s\) were not kept/,
+      );
+      expect(await listFolder(folder)).toEqual(['filler']);
+    },
+  );
+
   it.skipIf(!canMount)('a one-part download on a full disk leaves no file behind at all', async () => {
     const disk = path.join(work, 'disk');
     await mkdir(disk);
@@ -206,7 +232,10 @@ describe('a full disk at the destination', () => {
     const folder = ns.view(disk);
     const destination = path.join(folder, 'big.bin');
     const result = await cli([...bigArgs(destination, '20MiB'), '--json']);
-    expectClearFailure(result, /No space left on the device holding '.*big\.bin\.cos-download' \(ENOSPC\)/);
+    expectClearFailure(
+      result,
+      /No space left on the device holding '.*big\.bin' \(ENOSPC; the disk mounted at /,
+    );
     expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: expect.stringMatching(/ENOSPC/) });
     expect(await listFolder(folder)).toEqual([]);
   });
@@ -226,7 +255,7 @@ describe('a read-only destination folder', () => {
       expectClearFailure(
         result,
         new RegExp(
-          `Permission denied: cannot write '${escapeRegExp(destination)}\\.cos-download' \\(EACCES\\)\\. ` +
+          `Permission denied: cannot write '${escapeRegExp(destination)}' \\(EACCES\\)\\. ` +
             `Fix: make '${escapeRegExp(folder)}' writable by the user this runs as`,
         ),
       );
@@ -246,9 +275,7 @@ describe('a read-only destination folder', () => {
     const result = await cli(bigArgs(destination));
     expectClearFailure(
       result,
-      new RegExp(
-        `Cannot write '${escapeRegExp(destination)}\\.cos-download': it is on a read-only file system \\(EROFS\\)`,
-      ),
+      new RegExp(`Cannot write '${escapeRegExp(destination)}': it is on a read-only file system \\(EROFS\\)`),
     );
     expect(await listFolder(folder)).toEqual(['keep.txt']);
   });

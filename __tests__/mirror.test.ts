@@ -9,14 +9,13 @@ import { mirrorRequestFor } from '../src/core/download.js';
 import { CosClient } from '../src/cos/client.js';
 import { listPages } from '../src/cos/list.js';
 import type { Emulator } from '../src/emulator/index.js';
-import { MANIFEST_NAME } from '../src/transfer/manifest.js';
 import {
   type MirrorDeps,
   type MirrorRequest,
   type MirrorResult,
   mirrorPrefix,
-  shardOf,
 } from '../src/transfer/mirror.js';
+import { shardOf } from '../src/transfer/mirror-scope.js';
 import {
   emulatorWithKeys,
   type LogLines,
@@ -159,7 +158,13 @@ describe('mirror', () => {
   it('filters with include and exclude globs on the key relative to the prefix', async () => {
     const result = await mirror({ include: 'docs/**\n*.html', exclude: 'docs/b.md' });
     expect(result.downloaded).toBe(2);
-    expect(await tree(path.join(work, 'out'))).toEqual([MANIFEST_NAME, 'docs/', 'docs/a.md', 'index.html']);
+    expect(await tree(path.join(work, 'out'))).toEqual([
+      '.cos-download/',
+      '.cos-download/manifest.json',
+      'docs/',
+      'docs/a.md',
+      'index.html',
+    ]);
   });
 
   it('makes folders for dir/ markers', async () => {
@@ -194,7 +199,7 @@ describe('mirror', () => {
       etag: '"0123456789abcdef-3"',
     });
     await mirror({});
-    await rm(out(MANIFEST_NAME));
+    await rm(out('.cos-download/manifest.json'));
     emulator.stats.reset();
     const again = await mirror({});
     expect(again.skipped).toBe(6);
@@ -225,10 +230,12 @@ describe('mirror', () => {
 });
 
 describe('delete, dry-run, shard, archive', () => {
-  it('delete removes local files no longer listed, but leaves files outside the filters', async () => {
+  it('delete removes files it wrote that are no longer listed, but leaves files outside the filters', async () => {
+    emulator.put('site/stale.txt', 'old');
+    emulator.put('site/docs/stale.md', 'old');
     await mirror({});
-    await writeFile(out('stale.txt'), 'old');
-    await writeFile(out('docs/stale.md'), 'old');
+    emulator.remove('site/stale.txt');
+    emulator.remove('site/docs/stale.md');
     const result = await mirror({ delete: 'true', exclude: 'stale.txt' });
     expect(result.deleted).toBe(1);
     await expect(stat(out('docs/stale.md'))).rejects.toThrow(/ENOENT/);
@@ -236,8 +243,9 @@ describe('delete, dry-run, shard, archive', () => {
   });
 
   it('delete does nothing when a download failed', async () => {
+    emulator.put('site/stale.txt', 'old');
     await mirror({});
-    await writeFile(out('stale.txt'), 'old');
+    emulator.remove('site/stale.txt');
     emulator.put('site/docs/a.md', 'changed');
     emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['get'] }] });
     await expect(mirror({ delete: 'true' })).rejects.toThrow(/1 of 1 download\(s\) failed/);
@@ -246,8 +254,9 @@ describe('delete, dry-run, shard, archive', () => {
   });
 
   it('delete does nothing when the listing failed', async () => {
+    emulator.put('site/stale.txt', 'old');
     await mirror({});
-    await writeFile(out('stale.txt'), 'old');
+    emulator.remove('site/stale.txt');
     emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['list'] }] });
     await expect(mirror({ delete: 'true' })).rejects.toThrow(/Listing/);
     expect(await readFile(out('stale.txt'), 'utf8')).toBe('old');
@@ -262,8 +271,9 @@ describe('delete, dry-run, shard, archive', () => {
     });
     await expect(stat(path.join(work, 'out'))).rejects.toThrow(/ENOENT/);
     expect(gets()).toBe(0);
+    emulator.put('site/stale.txt', 'old');
     await mirror({});
-    await writeFile(out('stale.txt'), 'old');
+    emulator.remove('site/stale.txt');
     emulator.stats.reset();
     const plan = await mirror({ 'dry-run': 'true', delete: 'true' });
     expect(plan.files.filter((f) => f.action === 'skip')).toHaveLength(6);

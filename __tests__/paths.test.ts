@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { folderPrefix } from '../src/transfer/mirror.js';
+import { folderPrefix } from '../src/transfer/mirror-scope.js';
 import { localPath, mapKey, relativeKey } from '../src/transfer/paths.js';
 
 describe('mapKey', () => {

@@ -6,8 +6,8 @@ import { readFile, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/emulator/index.js';
-import { checkpointPathFor, readCheckpoint } from '../src/transfer/checkpoint.js';
-import { tempPathFor } from '../src/transfer/temp-file.js';
+import { readCheckpoint } from '../src/transfer/checkpoint.js';
+import { objectState } from '../src/transfer/state.js';
 import {
   emulatorWithKeys,
   listFolder,
@@ -19,6 +19,7 @@ import {
   SECRET_KEY,
   tempFolder,
 } from './helpers/env.js';
+import { objectStateFiles } from './helpers/state-files.js';
 
 const PART = 512 * 1024;
 const CONCURRENCY = 2;
@@ -113,13 +114,15 @@ describe('resume', () => {
     const exited = new Promise((resolve) => child.on('exit', resolve));
     // Kill once a checkpoint vouches for some parts (the disk may be slow to flush on a busy machine).
     await waitForAsync(async () => {
-      const saved = await readCheckpoint(checkpointPathFor(destination()));
+      const saved = await readCheckpoint(objectState(destination()).checkpoint);
       return saved !== undefined && saved !== 'corrupt' && saved.parts.size >= 2;
     }, 'a checkpoint with 2 parts');
     child.kill('SIGKILL');
     await exited;
-    expect(await listFolder(work)).toEqual(['big.bin.cos-download', 'big.bin.cos-download.json']);
-    const saved = await readCheckpoint(checkpointPathFor(destination()));
+    expect(await listFolder(work)).toEqual(['.cos-download']);
+    // The killed run's lock stays; the re-run takes it over.
+    expect(await objectStateFiles(destination())).toEqual(['checkpoint', 'lock', 'temp']);
+    const saved = await readCheckpoint(objectState(destination()).checkpoint);
     expect(saved === 'corrupt' || saved === undefined ? 0 : saved.parts.size).toBeGreaterThan(0);
     const servedBefore = emulator.stats.bytesServed;
     emulator.clearFaults();
@@ -142,7 +145,7 @@ describe('resume', () => {
     await waitFor(() => emulator.stats.bytesServed >= 4 * PART, '4 parts served');
     child.kill('SIGTERM');
     expect(await exited).toBe(1);
-    const saved = await readCheckpoint(checkpointPathFor(destination()));
+    const saved = await readCheckpoint(objectState(destination()).checkpoint);
     expect(saved).not.toBe('corrupt');
     expect(saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size).toBeGreaterThanOrEqual(1);
     await expect(stat(destination())).rejects.toThrow(/ENOENT/);
@@ -177,7 +180,7 @@ describe('resume', () => {
 
   it('starts over, saying why, when the temp file is shorter than the checkpoint says', async () => {
     await expect(run(optionsFor(emulator, work, raw), abortAfter(3 * PART))).rejects.toThrow();
-    await truncate(tempPathFor(destination()), 100);
+    await truncate(objectState(destination()).temp, 100);
     const logger = recordingLogger();
     await run(optionsFor(emulator, work, raw), { logger });
     expect(Buffer.compare(await readFile(destination()), body)).toBe(0);

@@ -7,9 +7,17 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { mulberry32 } from '../../src/emulator/faults.js';
 import type { Emulator } from '../../src/emulator/index.js';
-import { checkpointPathFor, readCheckpoint } from '../../src/transfer/checkpoint.js';
-import { MANIFEST_NAME } from '../../src/transfer/manifest.js';
-import { tempPathFor } from '../../src/transfer/temp-file.js';
+import { readCheckpoint } from '../../src/transfer/checkpoint.js';
+import { STATE_DIR } from '../../src/transfer/paths.js';
+import { manifestPath, mirrorFileState } from '../../src/transfer/state.js';
+
+/** The manifest's path relative to a mirror's root. */
+export const MANIFEST_FILE = `${STATE_DIR}/manifest.json`;
+
+/** A path under `root` as `filesUnder` names it. */
+function relativeTo(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/');
+}
 
 export const PART = 512 * 1024;
 
@@ -118,13 +126,13 @@ export async function expectComplete(
 ): Promise<void> {
   const relative = (key: string): string => key.slice(fixture.prefix.length);
   expect(await filesUnder(root)).toEqual(
-    [MANIFEST_NAME, ...[...fixture.objects.keys()].map(relative)].sort(),
+    [MANIFEST_FILE, ...[...fixture.objects.keys()].map(relative)].sort(),
   );
   for (const [key, original] of fixture.objects) {
     const local = await readFile(path.join(root, relative(key)));
     expect(Buffer.compare(local, currentBody(emulator, key, original)), key).toBe(0);
   }
-  const manifest = JSON.parse(await readFile(path.join(root, MANIFEST_NAME), 'utf8')) as ManifestFile;
+  const manifest = JSON.parse(await readFile(manifestPath(root), 'utf8')) as ManifestFile;
   expect(manifest.objects.map((o) => o.key)).toEqual([...fixture.objects.keys()].sort());
   for (const entry of manifest.objects) {
     const latest = emulator.versions(entry.key)[0];
@@ -155,11 +163,21 @@ export async function expectNothingHalfWritten(
   { afterCrash = false } = {},
 ): Promise<{ complete: number; kept: number }> {
   const byPath = new Map([...fixture.objects.keys()].map((key) => [key.slice(fixture.prefix.length), key]));
+  // The state folder names a file's temp file and checkpoint by a hash of its path.
+  const stateOwner = new Map<string, { owner: string; kind: 'temp' | 'checkpoint' | 'checkpoint-tmp' }>();
+  for (const file of byPath.keys()) {
+    const state = mirrorFileState(root, file);
+    stateOwner.set(relativeTo(root, state.temp), { owner: file, kind: 'temp' });
+    stateOwner.set(relativeTo(root, state.checkpoint), { owner: file, kind: 'checkpoint' });
+    stateOwner.set(`${relativeTo(root, state.checkpoint)}.tmp`, { owner: file, kind: 'checkpoint-tmp' });
+  }
   const files = await filesUnder(root);
   let complete = 0;
   let kept = 0;
   for (const file of files) {
-    if (file === MANIFEST_NAME || (afterCrash && file === `${MANIFEST_NAME}.tmp`)) continue;
+    if (file === MANIFEST_FILE || (afterCrash && file === `${MANIFEST_FILE}.tmp`)) continue;
+    // A killed run leaves its lock (the next run takes it over), and maybe the lock's draft.
+    if (afterCrash && /^\.cos-download\/mirror\.lock(\.[0-9a-f]+\.new)?$/.test(file)) continue;
     const key = byPath.get(file);
     if (key !== undefined) {
       const original = fixture.objects.get(key) as Buffer;
@@ -168,16 +186,18 @@ export async function expectNothingHalfWritten(
       complete++;
       continue;
     }
-    const owner = file.replace(
-      afterCrash ? /\.cos-download(\.json(\.tmp)?)?$/ : /\.cos-download(\.json)?$/,
-      '',
+    const state = stateOwner.get(file);
+    expect(state, `${file} is a temp or checkpoint file of a listed object`).toBeDefined();
+    const { owner, kind } = state as { owner: string; kind: string };
+    expect(afterCrash || kind !== 'checkpoint-tmp', `${file} is a checkpoint's .tmp after a failure`).toBe(
+      true,
     );
-    const ownerKey = byPath.get(owner);
-    expect(ownerKey, `${file} is a temp or checkpoint file of a listed object`).toBeDefined();
-    const multipart = (fixture.objects.get(ownerKey as string) as Buffer).length > partSize;
+    const ownerKey = byPath.get(owner) as string;
+    const multipart = (fixture.objects.get(ownerKey) as Buffer).length > partSize;
+    const tempFile = relativeTo(root, mirrorFileState(root, owner).temp);
     if (afterCrash) {
-      // A kill between the rename and the checkpoint's removal leaves the checkpoint beside the file.
-      if (file === tempPathFor(owner)) {
+      // A kill between the rename and the checkpoint's removal leaves the checkpoint behind.
+      if (kind === 'temp') {
         expect(files, `${owner} is not at its final path while its temp file is kept`).not.toContain(owner);
         kept++;
       } else {
@@ -187,18 +207,18 @@ export async function expectNothingHalfWritten(
     }
     expect(files, `${owner} is not at its final path while its temp file is kept`).not.toContain(owner);
     expect(multipart, `${file} belongs to a multipart object`).toBe(true);
-    if (file.endsWith('.json')) {
-      const saved = await readCheckpoint(checkpointPathFor(path.join(root, owner)));
+    if (kind === 'checkpoint') {
+      const saved = await readCheckpoint(mirrorFileState(root, owner).checkpoint);
       expect(
         saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size,
         `${file} vouches for parts`,
       ).toBeGreaterThan(0);
-      expect(files, `${file} has its temp file beside it`).toContain(tempPathFor(owner));
+      expect(files, `${file} has its temp file beside it`).toContain(tempFile);
       kept++;
     }
   }
   const manifest = JSON.parse(
-    await readFile(path.join(root, MANIFEST_NAME), 'utf8').catch(() => '{"objects":[]}'),
+    await readFile(manifestPath(root), 'utf8').catch(() => '{"objects":[]}'),
   ) as ManifestFile;
   for (const entry of manifest.objects) {
     expect(files, `the manifest lists ${entry.path}`).toContain(entry.path);

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../config/errors.js';
 import type { ListedObject } from '../cos/list.js';
-import type { MirrorScope } from '../transfer/mirror.js';
+import type { MirrorScope } from '../transfer/mirror-scope.js';
 
 /** The Actions cache refuses longer keys. */
 export const MAX_CACHE_KEY_LENGTH = 512;

@@ -1,21 +1,18 @@
 // A mirror kept in the Actions cache: list the prefix, restore the entry whose fingerprint matches
 // (or the newest of the same prefix), let skip-unchanged fetch only what changed, then save.
 // The cache only ever saves work: any failure of it is a warning, and the mirror goes on from COS.
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage } from '../core/runtime.js';
+import { errorMessage, systemClock } from '../core/runtime.js';
 import type { CosClient } from '../cos/client.js';
-import { type ListPage, listPages } from '../cos/list.js';
+import { type ListedObject, type ListPage, listPages } from '../cos/list.js';
+import { LOCK_WAIT_MS } from '../transfer/download-object.js';
+import { acquireLock } from '../transfer/lock.js';
 import { readManifest } from '../transfer/manifest.js';
-import {
-  folderPrefix,
-  inMirrorScope,
-  type MirrorDeps,
-  type MirrorRequest,
-  type MirrorResult,
-  mirrorPrefix,
-} from '../transfer/mirror.js';
+import { type MirrorDeps, type MirrorRequest, type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
+import { folderPrefix, inMirrorScope } from '../transfer/mirror-scope.js';
 import { pathInside } from '../transfer/paths.js';
+import { ensureOwnFolder, mirrorLockPath, stateFolderOf } from '../transfer/state.js';
 import { cacheKeys } from './keys.js';
 
 /** The Actions cache as the mirror uses it; the action wires `@actions/cache` behind it. */
@@ -59,7 +56,6 @@ export async function cachedMirror(
     scope: request,
     objects: listed,
   });
-  const paths = [request.destination];
 
   if (request.dryRun) {
     logger.info('Dry run: the Actions cache is neither restored nor saved');
@@ -67,6 +63,34 @@ export async function cachedMirror(
     return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
   }
 
+  // The restore writes into the destination: it runs under the mirror's lock, like the mirror.
+  await mkdir(request.destination, { recursive: true });
+  await ensureOwnFolder(stateFolderOf(request.destination));
+  const lock = await acquireLock(mirrorLockPath(request.destination), {
+    what: `the folder '${request.destination}'`,
+    waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+    clock: deps.clock ?? systemClock,
+    logger,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  try {
+    return await restoreMirrorSave(client, request, store, { ...deps, lock }, keys, listed, pages);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function restoreMirrorSave(
+  client: CosClient,
+  request: MirrorRequest,
+  store: CacheStore,
+  deps: MirrorDeps,
+  keys: ReturnType<typeof cacheKeys>,
+  listed: readonly ListedObject[],
+  pages: readonly ListPage[],
+): Promise<CachedMirrorResult> {
+  const logger = client.logger;
+  const paths = [request.destination];
   const before = await filesUnder(request.destination);
   let restoredKey: string | undefined;
   try {
@@ -139,7 +163,7 @@ async function pruneRestored(
   listedKeys: ReadonlySet<string>,
   before: ReadonlySet<string>,
 ): Promise<void> {
-  const manifest = await readManifest(destination);
+  const { manifest } = await readManifest(destination);
   if (manifest === undefined) return;
   for (const entry of manifest.objects.values()) {
     if (listedKeys.has(entry.key) || before.has(entry.path)) continue;

@@ -75,7 +75,14 @@ export const INPUTS = {
     default: 'changed',
   },
   delete: {
-    description: 'Remove local files under `destination` that are not in the prefix (with `prefix`).',
+    description:
+      'Remove files this tool wrote into `destination` (its manifest says so) that the prefix no longer ' +
+      'holds, and folders that leaves empty; files it did not write are kept (with `prefix`).',
+    default: 'false',
+  },
+  'allow-empty': {
+    description:
+      'A prefix that lists no object succeeds with 0 files; by default it fails, naming the prefix (with `prefix`).',
     default: 'false',
   },
   'dry-run': {

@@ -48,6 +48,8 @@ export interface PrefixTarget {
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly delete: boolean;
+  /** A prefix that lists nothing succeeds instead of failing. */
+  readonly allowEmpty: boolean;
   readonly shard?: Shard;
 }
 

@@ -648,7 +648,11 @@ function parseObjectTarget(get: Reader, key: string): ObjectTarget {
   };
 }
 
-function parsePrefixTarget(get: Reader, prefixText: string, deleteExtra: boolean): PrefixTarget {
+function parsePrefixTarget(
+  get: Reader,
+  prefixText: string,
+  flags: Pick<PrefixTarget, 'delete' | 'allowEmpty'>,
+): PrefixTarget {
   for (const name of OBJECT_ONLY) {
     const value = get(name);
     if (value !== undefined) {
@@ -677,7 +681,7 @@ function parsePrefixTarget(get: Reader, prefixText: string, deleteExtra: boolean
     prefix: prefixText === '/' ? '' : prefixText,
     include: include === undefined ? [] : parseGlobs('include', include),
     exclude: exclude === undefined ? [] : parseGlobs('exclude', exclude),
-    delete: deleteExtra,
+    ...flags,
     ...(shard === undefined ? {} : { shard: parseShard(shard) }),
   };
 }
@@ -761,10 +765,12 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
     });
   }
   const deleteExtra = parseBoolean('delete', orDefault('delete'));
+  const allowEmpty = parseBoolean('allow-empty', orDefault('allow-empty'));
   const cache = parseBoolean('cache', orDefault('cache'));
   if (key !== undefined) {
     for (const [name, on] of [
       ['delete', deleteExtra],
+      ['allow-empty', allowEmpty],
       ['cache', cache],
     ] as const) {
       if (on) {
@@ -778,7 +784,9 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
     }
   }
   const target =
-    key !== undefined ? parseObjectTarget(get, key) : parsePrefixTarget(get, prefix ?? '', deleteExtra);
+    key !== undefined
+      ? parseObjectTarget(get, key)
+      : parsePrefixTarget(get, prefix ?? '', { delete: deleteExtra, allowEmpty });
   const cacheKeyText = get('cache-key');
   if (cacheKeyText !== undefined && !cache) {
     throw new InputError({

@@ -17,6 +17,8 @@ export interface RunDeps {
   readonly onBytes?: DownloadDeps['onBytes'];
   /** The Actions cache, for `cache: true` (the action provides it). */
   readonly cache?: CacheStore;
+  /** How long to wait for another run writing the same destination (default 60 s). */
+  readonly lockWaitMs?: number;
 }
 
 export interface ObjectRunResult {
@@ -91,6 +93,7 @@ export function mirrorRequestFor(options: Options, target: PrefixTarget): Mirror
     include: target.include,
     exclude: target.exclude,
     delete: target.delete,
+    allowEmpty: target.allowEmpty,
     ...(target.shard === undefined ? {} : { shard: target.shard }),
     ...transferOptions(options),
   };
@@ -115,5 +118,7 @@ function progressDeps(deps: RunDeps) {
     ...(deps.signal ? { signal: deps.signal } : {}),
     ...(deps.onStart ? { onStart: deps.onStart } : {}),
     ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.lockWaitMs === undefined ? {} : { lockWaitMs: deps.lockWaitMs }),
   };
 }

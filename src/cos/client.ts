@@ -4,7 +4,15 @@ import { Agent, type Dispatcher } from 'undici';
 import { plainHttpWarning } from '../config/endpoint.js';
 import type { Connection } from '../config/options.js';
 import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '../core/runtime.js';
-import { CosError, type CosErrorDetails, hintFor, isTransient, parseErrorBody, TlsError } from './errors.js';
+import {
+  CosError,
+  type CosErrorDetails,
+  hintFor,
+  isTransient,
+  parseErrorBody,
+  retryAfterMs,
+  TlsError,
+} from './errors.js';
 import { authorization, cosEncode } from './sign.js';
 
 export interface ClientDeps {
@@ -171,9 +179,22 @@ export class CosClient {
           continue;
         }
         const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
-        const wait = Math.round(this.#random() * ceiling);
+        let wait = Math.round(this.#random() * ceiling);
+        // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
+        const asked =
+          error instanceof CosError ? retryAfterMs(error.retryAfter, this.#clock.now()) : undefined;
+        if (asked !== undefined && asked > this.connection.timeoutMs) {
+          throw new Error(
+            `${errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
+              `timeout of ${Math.ceil(this.connection.timeoutMs / 1000)} s, so it was not retried. ` +
+              'Fix: run again later, or raise timeout',
+            { cause: error },
+          );
+        }
+        if (asked !== undefined) wait = Math.max(wait, asked);
         this.#logger.warning(
-          `${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms`,
+          `${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms` +
+            (asked === undefined ? '' : ' (as Retry-After asked)'),
         );
         await this.#clock.sleep(wait, signal);
       }

@@ -10,6 +10,8 @@ export interface CosErrorDetails {
   /** The server's `Date` header, for clock-skew correction. */
   readonly serverDate?: string;
   readonly location?: string;
+  /** The `Retry-After` header of a 429 or 503: seconds, or an HTTP date. */
+  readonly retryAfter?: string;
 }
 
 /** An error answer from COS (or an unexpected status). The message never holds a signed URL. */
@@ -21,6 +23,7 @@ export class CosError extends Error {
   readonly traceId: string | undefined;
   readonly serverDate: string | undefined;
   readonly location: string | undefined;
+  readonly retryAfter: string | undefined;
 
   constructor(details: CosErrorDetails, context: string, hint?: string) {
     const id = details.requestId ? ` (request id ${details.requestId})` : '';
@@ -33,6 +36,7 @@ export class CosError extends Error {
     this.traceId = details.traceId;
     this.serverDate = details.serverDate;
     this.location = details.location;
+    this.retryAfter = details.retryAfter;
   }
 
   /** The same failure told differently (e.g. naming the version or the condition that failed). */
@@ -49,6 +53,7 @@ export class CosError extends Error {
       ...(this.traceId === undefined ? {} : { traceId: this.traceId }),
       ...(this.serverDate === undefined ? {} : { serverDate: this.serverDate }),
       ...(this.location === undefined ? {} : { location: this.location }),
+      ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
     };
   }
 }
@@ -165,8 +170,20 @@ export function parseErrorBody(
     ...(traceId === undefined ? {} : { traceId }),
     ...(header('date') === undefined ? {} : { serverDate: header('date') as string }),
     ...(header('location') === undefined ? {} : { location: header('location') as string }),
+    ...(header('retry-after') === undefined ? {} : { retryAfter: header('retry-after') as string }),
   };
   return details;
+}
+
+/** Milliseconds a `Retry-After` value (seconds, or an HTTP date) asks to wait; undefined when garbled. */
+export function retryAfterMs(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
+  const date = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)
+    ? Date.parse(text)
+    : Number.NaN;
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 const TRANSIENT_NETWORK_CODES = new Set([

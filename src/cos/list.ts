@@ -213,9 +213,53 @@ export function parseListPage(xml: string): ListPage {
   };
 }
 
+/** Compares two keys in UTF-8 byte order, the order COS lists keys in (code point order). */
+export function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    // UTF-16 puts surrogates (code points past U+FFFF) below U+E000..U+FFFF; UTF-8 does not.
+    const sa = ca >= 0xd800 && ca <= 0xdfff;
+    const sb = cb >= 0xd800 && cb <= 0xdfff;
+    if (sa !== sb && (sa ? cb : ca) >= 0xe000) return sa ? 1 : -1;
+    return ca - cb;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * COS lists keys in strictly increasing UTF-8 order; a listing that repeats a key or goes back is
+ * malformed (a mirror would race one file against itself, and `delete` could trust a bad listing).
+ */
+function checkOrder(
+  objects: readonly ListedObject[],
+  previous: string | undefined,
+  what: string,
+): string | undefined {
+  let last = previous;
+  for (const object of objects) {
+    if (last !== undefined) {
+      const order = compareUtf8(last, object.key);
+      if (order >= 0) {
+        throw new ProtocolError(
+          order === 0
+            ? `${what} lists ${quoteValue(object.key)} twice; COS never repeats a key, so the listing is refused as malformed`
+            : `${what} lists ${quoteValue(object.key)} after ${quoteValue(last)}, out of COS's UTF-8 key order, so the listing is refused as malformed`,
+          { transient: false },
+        );
+      }
+    }
+    last = object.key;
+  }
+  return last;
+}
+
 /** Yields listing pages in order, following NextMarker (or the last key) until the end. */
 export async function* listPages(client: CosClient, options: ListOptions): AsyncGenerator<ListPage> {
   let marker = '';
+  let lastKey: string | undefined;
   for (let page = 1; ; page++) {
     const query: Record<string, string> = {
       prefix: options.prefix,
@@ -234,6 +278,7 @@ export async function* listPages(client: CosClient, options: ListOptions): Async
       });
       return parseListPage(await readPage(response.body, what));
     });
+    lastKey = checkOrder(result.objects, lastKey, `ListObjects '${options.prefix}'`);
     yield result;
     if (!result.truncated) return;
     const next = result.nextMarker ?? result.objects.at(-1)?.key ?? result.commonPrefixes.at(-1);

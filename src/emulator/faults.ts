@@ -11,6 +11,8 @@ export interface QueuedFailure {
   readonly kinds?: ReadonlyArray<'get' | 'head' | 'list'>;
   /** Let this many matching requests through first (e.g. 1 fails the second listing page). */
   readonly skip?: number;
+  /** A `Retry-After` header for the answer (seconds, or an HTTP date). */
+  readonly retryAfter?: string;
 }
 
 /**
@@ -60,6 +62,8 @@ export interface Faults {
    * the client freezes at a known point, e.g. to be killed there.
    */
   stallAfterTotalBytes?: number | undefined;
+  /** List every key twice (a malformed listing: COS never repeats a key). */
+  repeatListedKeys?: boolean | undefined;
   /** Answer ranged GETs with 200 and the whole body. */
   rangeIgnored?: boolean | undefined;
   /** Answer ranged GETs with 206 but a Content-Range shifted up by one byte. */
@@ -131,7 +135,7 @@ export class FaultState {
   }
 
   /** The queued or random failure this request must answer, if any. */
-  takeFailure(kind: RequestKind): { status: number; code: string } | undefined {
+  takeFailure(kind: RequestKind): { status: number; code: string; retryAfter?: string } | undefined {
     const queue = this.faults.failNext;
     if (queue !== undefined) {
       const index = queue.findIndex(
@@ -143,7 +147,11 @@ export class FaultState {
         this.#skipped.set(entry, passed + 1);
       } else if (entry !== undefined) {
         queue.splice(index, 1);
-        return { status: entry.status, code: entry.code };
+        return {
+          status: entry.status,
+          code: entry.code,
+          ...(entry.retryAfter === undefined ? {} : { retryAfter: entry.retryAfter }),
+        };
       }
     }
     const rate = this.faults.errorRate ?? 0;

@@ -246,7 +246,12 @@ class EmulatorServer {
     }
     const failure = this.faultState.takeFailure(record.kind);
     if (failure !== undefined) {
-      throw new CosError(failure.status, failure.code, `Injected fault: ${failure.code}.`);
+      throw new CosError(
+        failure.status,
+        failure.code,
+        `Injected fault: ${failure.code}.`,
+        failure.retryAfter === undefined ? {} : { 'Retry-After': failure.retryAfter },
+      );
     }
     if (record.method !== 'GET' && record.method !== 'HEAD') {
       throw new CosError(
@@ -367,6 +372,8 @@ class EmulatorServer {
       emitted += 1;
       if (common === undefined) {
         contents.push(version);
+        // A broken listing (fault): every key appears twice.
+        if (this.faultState.faults.repeatListedKeys) contents.push(version);
         last = version.key;
       } else {
         commonPrefixes.push(common);

@@ -1,10 +1,12 @@
 // The checkpoint of a multipart download: which object version the temp file holds bytes of, and
 // which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
-// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
+// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed. A resume
+// reads every part it lists back from the temp file and checks its CRC before trusting it.
 // It never holds a secret: no credentials, no signed URL, no SSE-C key.
-import { readFile, rm, stat } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import type { ObjectInfo } from '../cos/object.js';
 import type { Window } from './plan.js';
+import { readOwnFile } from './state.js';
 import { writeFileAtomic } from './temp-file.js';
 
 export const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
@@ -25,10 +27,6 @@ export interface CheckpointIdentity {
 export interface Checkpoint extends CheckpointIdentity {
   /** Finished part index → decimal CRC-64 of that part's bytes. */
   readonly parts: ReadonlyMap<number, string>;
-}
-
-export function checkpointPathFor(destination: string): string {
-  return `${destination}.cos-download.json`;
 }
 
 export function identityOf(
@@ -156,16 +154,12 @@ export function mismatch(saved: CheckpointIdentity, wanted: CheckpointIdentity):
   return undefined;
 }
 
-/** Reads a checkpoint file; undefined when absent, `'corrupt'` when unreadable. */
+/** Reads a checkpoint file (never through a link); undefined when absent, `'corrupt'` when unreadable. */
 export async function readCheckpoint(filePath: string): Promise<Checkpoint | 'corrupt' | undefined> {
-  let text: string;
-  try {
-    text = await readFile(filePath, 'utf8');
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return 'corrupt';
-  }
-  return parseCheckpoint(text) ?? 'corrupt';
+  const read = await readOwnFile(filePath);
+  if (read.kind === 'absent') return undefined;
+  if (read.kind === 'unreadable') return 'corrupt';
+  return parseCheckpoint(read.text) ?? 'corrupt';
 }
 
 /** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
@@ -178,8 +172,8 @@ export async function removeCheckpoint(filePath: string): Promise<void> {
   await rm(`${filePath}.tmp`, { force: true });
 }
 
-/** Size of a file, or undefined when it does not exist. */
+/** Size of a regular file (not a link), or undefined when there is none. */
 export async function fileSize(filePath: string): Promise<number | undefined> {
-  const info = await stat(filePath).catch(() => undefined);
+  const info = await lstat(filePath).catch(() => undefined);
   return info?.isFile() ? info.size : undefined;
 }

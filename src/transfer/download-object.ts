@@ -1,16 +1,16 @@
-// One object (or a byte range of it) to one file: HEAD for its identity, parts fetched by a bounded
-// pool into a temp file, CRC-64 combined from the parts, then fsync + rename. Nothing reaches the
-// destination before the bytes are verified.
+// One object (or a byte range of it) to one file: HEAD for its identity, the destination locked,
+// parts fetched by a bounded pool into a temp file in the state folder, CRC-64 combined from the
+// parts, then fsync + rename. Nothing reaches the destination before the bytes are verified.
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ByteRange, Conditions, Overwrite, ResponseOverrides } from '../config/options.js';
+import { type Clock, systemClock } from '../core/runtime.js';
 import type { CosClient } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
 import { headObject, type ObjectAccess, type ObjectInfo } from '../cos/object.js';
 import {
   type CheckpointIdentity,
-  checkpointPathFor,
   fileSize,
   identityOf,
   mismatch,
@@ -22,8 +22,10 @@ import { Crc64, crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
 import { fetchPart, fetchPartBody, type PartResult } from './fetch-part.js';
 import { asLocalFileError } from './local-errors.js';
 import { localFileMatches } from './local-match.js';
+import { acquireLock } from './lock.js';
 import { formatRange, type Part, planParts, rangeWindow, type Window } from './plan.js';
-import { TempFile, tempPathFor } from './temp-file.js';
+import { ensureOwnFolder, type FileState, objectState, removeIfEmpty } from './state.js';
+import { TempFile } from './temp-file.js';
 
 export interface ObjectDownload {
   readonly key: string;
@@ -41,6 +43,8 @@ export interface ObjectDownload {
   readonly sseCustomerKey?: string;
   /** Stop after deciding: HEAD only, nothing written. */
   readonly dryRun?: boolean;
+  /** Where the temp file and checkpoint go; default: the single-object state beside `destination`. */
+  readonly state?: FileState;
 }
 
 export interface DownloadDeps {
@@ -56,7 +60,13 @@ export interface DownloadDeps {
    * and syncs each folder once, not once per file).
    */
   readonly folderReady?: boolean;
+  readonly clock?: Clock;
+  /** How long to wait for another run holding the destination's lock (default 60 s). */
+  readonly lockWaitMs?: number;
 }
+
+/** How long a run waits, by default, for another run writing the same destination. */
+export const LOCK_WAIT_MS = 60_000;
 
 /** How the written bytes were checked. */
 export type CrcCheck = 'verified' | 'disabled' | 'no-crc-header' | 'partial-range';
@@ -120,21 +130,9 @@ export async function downloadObject(
     );
   }
   const whole = window.first === 0 && window.length === info.size;
-  if (request.overwrite !== 'always' && whole) {
-    const existing = await stat(request.destination).catch(() => undefined);
-    if (existing?.isFile()) {
-      if (request.overwrite === 'never') {
-        return skipped(request.destination, info, 'the file exists and overwrite is never');
-      }
-      if (await localFileMatches(request.destination, existing.size, info)) {
-        // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
-        if (!request.dryRun) await removeCheckpoint(checkpointPathFor(request.destination));
-        return skipped(request.destination, info, 'the local file matches the object');
-      }
-    }
-  }
-
   if (request.dryRun) {
+    const skip = await skipReason(request, info, whole);
+    if (skip !== undefined) return skipped(request.destination, info, skip);
     return {
       status: 'would-download',
       path: request.destination,
@@ -144,7 +142,48 @@ export async function downloadObject(
       crcCheck: request.crc ? (whole ? 'verified' : 'partial-range') : 'disabled',
     };
   }
-  return fetchObject(client, request, info, window, deps);
+
+  // The destination's folder, its state folder, and the lock that keeps other runs off this file.
+  const state = objectState(request.destination);
+  const folder = path.dirname(request.destination);
+  await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
+    throw await asLocalFileError(error, folder);
+  });
+  await ensureOwnFolder(state.folder, request.destination);
+  const lock = await acquireLock(state.lock, {
+    what: `'${request.destination}'`,
+    waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+    clock: deps.clock ?? systemClock,
+    logger: client.logger,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  try {
+    const skip = await skipReason(request, info, whole);
+    if (skip !== undefined) {
+      // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+      await removeCheckpoint(state.checkpoint);
+      return skipped(request.destination, info, skip);
+    }
+    return await fetchObject(client, { ...request, state }, info, window, deps);
+  } finally {
+    await lock.release();
+    await removeIfEmpty(state.folder);
+  }
+}
+
+/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
+async function skipReason(
+  request: ObjectDownload,
+  info: ObjectInfo,
+  whole: boolean,
+): Promise<string | undefined> {
+  if (request.overwrite === 'always' || !whole) return undefined;
+  const existing = await stat(request.destination).catch(() => undefined);
+  if (!existing?.isFile()) return undefined;
+  if (request.overwrite === 'never') return 'the file exists and overwrite is never';
+  if (await localFileMatches(request.destination, existing.size, info))
+    return 'the local file matches the object';
+  return undefined;
 }
 
 /**
@@ -178,6 +217,10 @@ export async function fetchObject(
   }
 }
 
+function stateOf(request: ObjectDownload): FileState {
+  return request.state ?? objectState(request.destination);
+}
+
 async function fetchVersion(
   client: CosClient,
   request: ObjectDownload,
@@ -198,11 +241,14 @@ async function fetchVersion(
   if (parts.length === 1 && window.length <= SMALL_OBJECT_BYTES) {
     return fetchSmall(client, request, info, parts[0] as Part, deps);
   }
-  const resume = await openForResume(client, request, info, window, parts.length);
+  const state = stateOf(request);
+  // A mirror makes its state folder once; a lone object's is made here.
+  if (request.state === undefined) await ensureOwnFolder(path.dirname(state.temp), request.destination);
+  const resume = await openForResume(client, request, info, window, parts);
   const done = resume.done;
   const temp = resume.temp;
   const checkpoint = new Checkpointer(
-    checkpointPathFor(request.destination),
+    state.checkpoint,
     identityOf(client.connection.bucket, info, window, request.partSize),
     temp,
     done,
@@ -221,7 +267,7 @@ async function fetchVersion(
     await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, result) => {
       done.set(part.index, formatCrc64(result.crc));
       stated ??= result.objectCrc64;
-      if (parts.length > 1) await checkpoint.flush();
+      await checkpoint.flush();
     });
     if (stated === undefined && missing.length === 0 && done.size > 0 && request.crc && whole) {
       // Every part came from the checkpoint and the object is known from a listing, so no response
@@ -238,7 +284,7 @@ async function fetchVersion(
     if (stated !== info.crc64 && stated !== undefined) info = { ...info, crc64: stated };
     const crcCheck = checkCrc(request, info, whole, parts, done);
     await temp.commit(request.destination, new Date(info.lastModified), { syncFolder: !deps.folderReady });
-    if (parts.length > 1) await checkpoint.remove();
+    await checkpoint.remove();
     return {
       status: 'downloaded',
       path: request.destination,
@@ -248,20 +294,24 @@ async function fetchVersion(
       crcCheck,
     };
   } catch (error: unknown) {
-    const keep =
-      parts.length > 1 &&
-      done.size > 0 &&
-      !(error instanceof IntegrityError) &&
-      !(error instanceof ObjectChangedError);
-    if (keep) {
-      await checkpoint.flush().catch(() => {});
+    const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
+    // Parts are only kept when a checkpoint on disk vouches for them: else nothing could resume
+    // them, and the temp file would only fill the disk.
+    if (resumable) await checkpoint.flush();
+    const kept = resumable ? checkpoint.recorded : 0;
+    if (kept > 0) {
       await temp.close().catch(() => {});
       client.logger.info(
-        `Kept ${done.size} of ${parts.length} finished parts of '${request.key}' beside the destination: run again to resume`,
+        `Kept ${kept} of ${parts.length} finished parts of '${request.key}' (a checkpoint records them): run again to resume`,
       );
     } else {
       await temp.discard();
-      if (parts.length > 1) await checkpoint.remove().catch(() => {});
+      await checkpoint.remove().catch(() => {});
+      if (resumable && done.size > 0) {
+        client.logger.info(
+          `No checkpoint of '${request.key}' could be written, so its ${done.size} finished part(s) were not kept`,
+        );
+      }
     }
     throw error;
   }
@@ -298,7 +348,9 @@ async function fetchSmall(
     throw asChange(error, info);
   });
   if (body.objectCrc64 !== undefined && info.crc64 === undefined) info = { ...info, crc64: body.objectCrc64 };
-  const temp = await TempFile.create(tempPathFor(request.destination), 0);
+  const tempPath = stateOf(request).temp;
+  if (request.state === undefined) await ensureOwnFolder(path.dirname(tempPath), request.destination);
+  const temp = await TempFile.create(tempPath, 0, request.destination);
   try {
     const written = temp.writevAt(body.chunks, 0);
     // The CRC runs on this thread while the write runs on libuv's.
@@ -331,51 +383,64 @@ async function fetchSmall(
 
 interface ResumeState {
   readonly temp: TempFile;
-  /** Finished part index → decimal CRC. */
+  /** Finished part index → decimal CRC, each checked against the bytes on disk. */
   readonly done: Map<number, string>;
 }
 
-/** Reopens the temp file of an earlier run when its checkpoint matches; else starts a fresh one. */
+/**
+ * Reopens the temp file of an earlier run when its checkpoint matches, keeping only the parts
+ * whose bytes on disk still give the CRC the checkpoint recorded; else starts a fresh temp file.
+ */
 async function openForResume(
   client: CosClient,
   request: ObjectDownload,
   info: ObjectInfo,
   window: Window,
-  partCount: number,
+  parts: readonly Part[],
 ): Promise<ResumeState> {
-  const tempPath = tempPathFor(request.destination);
-  const checkpointPath = checkpointPathFor(request.destination);
-  if (partCount > 1) {
-    const saved = await readCheckpoint(checkpointPath);
-    if (saved !== undefined) {
-      const tempSize = await fileSize(tempPath);
-      const reason =
-        saved === 'corrupt'
-          ? 'it is unreadable'
-          : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
-            (tempSize === undefined
-              ? 'the temp file is gone'
-              : tempSize < window.length
-                ? `the temp file is shorter (${tempSize} of ${window.length} bytes)`
-                : undefined));
-      if (reason === undefined && saved !== 'corrupt') {
-        client.logger.info(
-          `Resuming '${request.key}': ${saved.parts.size} of ${partCount} parts are already downloaded`,
-        );
-        return { temp: await TempFile.reopen(tempPath), done: new Map(saved.parts) };
+  const { temp: tempPath, checkpoint: checkpointPath } = stateOf(request);
+  const saved = await readCheckpoint(checkpointPath);
+  if (saved !== undefined) {
+    const tempSize = await fileSize(tempPath);
+    const reason =
+      saved === 'corrupt'
+        ? 'it is unreadable'
+        : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
+          (tempSize === undefined
+            ? 'the temp file is gone'
+            : tempSize < window.length
+              ? `the temp file is shorter (${tempSize} of ${window.length} bytes)`
+              : undefined));
+    if (reason === undefined && saved !== 'corrupt') {
+      const temp = await TempFile.reopen(tempPath, request.destination);
+      const done = new Map<number, string>();
+      let damaged = 0;
+      for (const [index, crc] of saved.parts) {
+        const part = parts[index] as Part;
+        const actual = await temp.crcAt(part.first - window.first, part.last - part.first + 1);
+        if (actual !== undefined && formatCrc64(actual) === crc) done.set(index, crc);
+        else damaged++;
       }
       client.logger.info(
-        `Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`,
+        `Resuming '${request.key}': ${done.size} of ${parts.length} parts are already downloaded` +
+          (damaged > 0
+            ? `; ${damaged} more did not match their checkpoint on disk and are fetched again`
+            : ''),
       );
-      await removeCheckpoint(checkpointPath);
+      return { temp, done };
     }
+    client.logger.info(
+      `Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`,
+    );
+    await removeCheckpoint(checkpointPath);
   }
-  return { temp: await TempFile.create(tempPath, window.length), done: new Map() };
+  return { temp: await TempFile.create(tempPath, window.length, request.destination), done: new Map() };
 }
 
 /**
  * Writes the checkpoint after the bytes it vouches for are flushed: snapshot the finished parts,
- * fsync the temp file, then write. At most one write runs and one waits.
+ * fsync the temp file, then write. At most one write runs and one waits. `recorded` is how many
+ * parts the checkpoint on disk vouches for: what a re-run can resume.
  */
 class Checkpointer {
   readonly #path: string;
@@ -384,6 +449,7 @@ class Checkpointer {
   readonly #done: ReadonlyMap<number, string>;
   #chain: Promise<void> = Promise.resolve();
   #queued = false;
+  #recorded: number;
 
   constructor(
     filePath: string,
@@ -395,6 +461,12 @@ class Checkpointer {
     this.#identity = identity;
     this.#temp = temp;
     this.#done = done;
+    // A resumed download starts from a checkpoint on disk that vouches for (at least) these parts.
+    this.#recorded = done.size;
+  }
+
+  get recorded(): number {
+    return this.#recorded;
   }
 
   schedule(): void {
@@ -406,6 +478,7 @@ class Checkpointer {
         const parts = new Map(this.#done);
         await this.#temp.sync();
         await writeCheckpoint(this.#path, { ...this.#identity, parts });
+        this.#recorded = parts.size;
       })
       .catch(() => {
         // A failed checkpoint write costs only a resume; the download itself goes on.

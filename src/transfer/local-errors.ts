@@ -1,7 +1,7 @@
 // Failures of the local file system told in plain words: what happened to which path, and the fix.
 // Node's own messages ("ENOSPC: no space left on device, write") name no path for writes through a
 // handle and no fix at all; a download is usually the first thing in a job to fill a disk.
-import { lstat } from 'node:fs/promises';
+import { lstat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A local file operation failed; `code` is Node's (ENOSPC, EACCES, …), `path` the file or folder. */
@@ -27,17 +27,23 @@ function errnoCode(error: unknown): string | undefined {
  * One line for a file-system error `code` at `filePath`. `file` names the file in the way for
  * ENOTDIR / EEXIST when it is known. Undefined for codes without a clearer wording.
  */
-export function describeLocalFailure(code: string, filePath: string, file?: string): string | undefined {
+export function describeLocalFailure(
+  code: string,
+  filePath: string,
+  file?: string,
+  disk?: string,
+): string | undefined {
   const quoted = `'${filePath}'`;
+  const where = disk === undefined ? '' : `; ${disk}`;
   switch (code) {
     case 'ENOSPC':
       return (
-        `No space left on the device holding ${quoted} (ENOSPC). ` +
+        `No space left on the device holding ${quoted} (ENOSPC${where}). ` +
         'Fix: free space on that disk, or choose a destination on another one, then run again'
       );
     case 'EDQUOT':
       return (
-        `The disk quota is used up on the device holding ${quoted} (EDQUOT). ` +
+        `The disk quota is used up on the device holding ${quoted} (EDQUOT${where}). ` +
         'Fix: free space or raise the quota, then run again'
       );
     case 'EACCES':
@@ -93,6 +99,28 @@ async function fileInTheWay(filePath: string): Promise<string | undefined> {
   }
 }
 
+const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+/** The disk holding `filePath`, told as its mount point and free space; undefined when unknown. */
+async function diskOf(filePath: string): Promise<string | undefined> {
+  let current = path.resolve(filePath);
+  let info = await lstat(current).catch(() => undefined);
+  while (info === undefined && path.dirname(current) !== current) {
+    current = path.dirname(current);
+    info = await lstat(current).catch(() => undefined);
+  }
+  if (info === undefined) return undefined;
+  // The mount point: the highest ancestor on the same device.
+  for (let parent = path.dirname(current); parent !== current; parent = path.dirname(current)) {
+    const above = await lstat(parent).catch(() => undefined);
+    if (above === undefined || above.dev !== info.dev) break;
+    current = parent;
+  }
+  const space = await statfs(current).catch(() => undefined);
+  if (space === undefined) return `the disk mounted at '${current}'`;
+  return `the disk mounted at '${current}' has ${mib(space.bavail * space.bsize)} free of ${mib(space.blocks * space.bsize)}`;
+}
+
 /**
  * Wraps a file-system failure at `filePath` in a LocalFileError with a clear message (the original
  * kept as `cause`); anything else is returned as is. Use as `.catch(async (e) => { throw await … })`.
@@ -101,6 +129,7 @@ export async function asLocalFileError(error: unknown, filePath: string): Promis
   const code = errnoCode(error);
   if (code === undefined) return error;
   const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(filePath) : undefined;
-  const message = describeLocalFailure(code, filePath, file);
+  const disk = code === 'ENOSPC' || code === 'EDQUOT' ? await diskOf(filePath) : undefined;
+  const message = describeLocalFailure(code, filePath, file, disk);
   return message === undefined ? error : new LocalFileError(code, filePath, message, error);
 }

@@ -1,13 +1,17 @@
-// The manifest a mirror keeps in its destination: what was downloaded (key → etag, size, crc64,
-// version) and the local file's size and mtime then. A re-run compares listings against it with a
-// stat per file and no request. Written atomically; never holds a secret.
-import { readFile } from 'node:fs/promises';
+// The manifest a mirror keeps in its state folder: what it wrote (key → etag, size, crc64, version)
+// and the local file's size and mtime then. A re-run compares listings against it with a stat per
+// file and no request; `delete` removes only files it records as written by us and that are still
+// as we left them. Written atomically, one entry per line; never holds a secret.
 import path from 'node:path';
 import { parseJsonObject } from './checkpoint.js';
+import { isStateSegment } from './paths.js';
+import { manifestPath, readOwnFile } from './state.js';
 import { writeFileAtomic } from './temp-file.js';
 
-export const MANIFEST_NAME = '.cos-download-manifest.json';
-export const MANIFEST_FORMAT = 'cos-download-manifest/1';
+export const MANIFEST_FORMAT = 'cos-download-manifest/2';
+/** Where and how versions before the state folder kept the manifest; read once to migrate. */
+export const LEGACY_MANIFEST_NAME = '.cos-download-manifest.json';
+const LEGACY_FORMAT = 'cos-download-manifest/1';
 
 export interface ManifestEntry {
   readonly key: string;
@@ -19,6 +23,12 @@ export interface ManifestEntry {
   readonly path: string;
   readonly 'local-size': number;
   readonly 'local-mtime-ms': number;
+  /**
+   * True when cos-download wrote the file (downloaded it, here or in a run whose mirror the
+   * Actions cache restored); false for a file it found already holding the object's bytes.
+   * `delete` only ever removes written files.
+   */
+  readonly written: boolean;
 }
 
 export interface Manifest {
@@ -27,16 +37,20 @@ export interface Manifest {
   readonly objects: ReadonlyMap<string, ManifestEntry>;
 }
 
-export function manifestPath(destination: string): string {
-  return path.join(destination, MANIFEST_NAME);
+export { manifestPath };
+
+function byKey(a: ManifestEntry, b: ManifestEntry): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/** JSON, one entry per line, sorted by key. */
 export function serializeManifest(manifest: Manifest): string {
-  const objects = [...manifest.objects.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return `${JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix, objects }, null, 1)}\n`;
+  const head = JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix });
+  const entries = [...manifest.objects.values()].sort(byKey).map((entry) => JSON.stringify(entry));
+  return `${head.slice(0, -1)},"objects":[\n${entries.join(',\n')}${entries.length > 0 ? '\n' : ''}]}\n`;
 }
 
-function validEntry(value: unknown): value is ManifestEntry {
+function validEntry(value: unknown, legacy: boolean): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const e = value as Record<string, unknown>;
   const count = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -48,47 +62,55 @@ function validEntry(value: unknown): value is ManifestEntry {
     count(e['local-size']) &&
     count(e['local-mtime-ms']) &&
     (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
-    (e.crc64 === undefined || typeof e.crc64 === 'string')
+    (e.crc64 === undefined || typeof e.crc64 === 'string') &&
+    (legacy || typeof e.written === 'boolean')
   );
 }
 
 /** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
-export function parseManifest(text: string): Manifest | undefined {
+export function parseManifest(text: string, format = MANIFEST_FORMAT): Manifest | undefined {
   const d = parseJsonObject(text);
   if (d === undefined) return undefined;
-  if (d.format !== MANIFEST_FORMAT || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
-    return undefined;
-  if (!Array.isArray(d.objects) || !d.objects.every(validEntry)) return undefined;
-  return {
-    bucket: d.bucket,
-    prefix: d.prefix,
-    objects: new Map((d.objects as ManifestEntry[]).map((entry) => [entry.key, entry])),
-  };
+  if (d.format !== format || typeof d.bucket !== 'string' || typeof d.prefix !== 'string') return undefined;
+  const legacy = format === LEGACY_FORMAT;
+  if (!Array.isArray(d.objects) || !d.objects.every((entry) => validEntry(entry, legacy))) return undefined;
+  const objects = new Map<string, ManifestEntry>();
+  for (const entry of d.objects as ManifestEntry[]) {
+    // No file of a mirror ever lives in the state folder: an entry that says so is not trusted.
+    if (entry.path.split('/').some(isStateSegment)) continue;
+    // An old manifest could not tell written files from adopted ones: none counts as written.
+    objects.set(entry.key, legacy ? { ...entry, written: false } : entry);
+  }
+  return { bucket: d.bucket, prefix: d.prefix, objects };
 }
 
-export async function readManifest(destination: string): Promise<Manifest | undefined> {
-  return (await readManifestText(destination))?.manifest;
+export interface StoredManifest {
+  readonly manifest: Manifest | undefined;
+  /** The exact text read from the state folder (so an unchanged manifest need not be rewritten). */
+  readonly text?: string;
+  /** The legacy manifest this one was migrated from, to remove once the new one is written. */
+  readonly legacyPath?: string;
 }
 
-/** The manifest and the exact text it was parsed from (so an unchanged one need not be rewritten). */
-export async function readManifestText(
-  destination: string,
-): Promise<{ readonly manifest: Manifest | undefined; readonly text: string } | undefined> {
-  const text = await readFile(manifestPath(destination), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : { manifest: parseManifest(text), text };
+/** The manifest of the mirror at `root`, migrating a legacy one when the state folder has none. */
+export async function readManifest(root: string): Promise<StoredManifest> {
+  const current = await readOwnFile(manifestPath(root));
+  if (current.kind === 'text') return { manifest: parseManifest(current.text), text: current.text };
+  if (current.kind === 'unreadable') return { manifest: undefined };
+  const legacyPath = path.join(root, LEGACY_MANIFEST_NAME);
+  const legacy = await readOwnFile(legacyPath);
+  if (legacy.kind !== 'text') return { manifest: undefined };
+  const manifest = parseManifest(legacy.text, LEGACY_FORMAT);
+  return manifest === undefined ? { manifest: undefined } : { manifest, legacyPath };
 }
 
 /**
- * Writes the manifest atomically (temp, fsync, rename). When `previous` is the text already on disk
- * and the new manifest serialises to the same text, nothing is written: the file is as durable as
- * when it was written.
+ * Writes the manifest atomically (temp, fsync, rename) into the state folder (which must exist).
+ * When `previous` is the text already there and the new manifest serialises to the same text,
+ * nothing is written.
  */
-export async function writeManifest(
-  destination: string,
-  manifest: Manifest,
-  previous?: string,
-): Promise<string> {
-  const target = manifestPath(destination);
+export async function writeManifest(root: string, manifest: Manifest, previous?: string): Promise<string> {
+  const target = manifestPath(root);
   const text = serializeManifest(manifest);
   if (text !== previous) await writeFileAtomic(target, text, 0o644);
   return target;

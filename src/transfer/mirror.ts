@@ -1,37 +1,43 @@
 // A prefix mirrored into a folder. Listing pages feed the download pool as they arrive; small
 // objects and large objects' parts share one request budget; unchanged files are skipped from the
-// manifest without a request; `delete` runs only after a complete, failure-free pass.
-import { createHash } from 'node:crypto';
+// manifest without a request; `delete` runs only after a complete, failure-free pass and removes
+// only files this tool wrote (its manifest says so) that are still as it left them.
 import { lstatSync } from 'node:fs';
 import { lstat, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import picomatch from 'picomatch';
-import type { Overwrite, Shard } from '../config/options.js';
-import { errorMessage } from '../core/runtime.js';
+import { type Clock, errorMessage, systemClock } from '../core/runtime.js';
 import type { CosClient } from '../cos/client.js';
 import { type ListedObject, type ListPage, listPages } from '../cos/list.js';
 import { headObject, type ObjectInfo } from '../cos/object.js';
-import { checkpointPathFor, removeCheckpoint } from './checkpoint.js';
-import { fetchObject, type ObjectDownload } from './download-object.js';
+import { removeCheckpoint } from './checkpoint.js';
+import { fetchObject, LOCK_WAIT_MS, type ObjectDownload } from './download-object.js';
+import {
+  ensureFolder,
+  filesOutside,
+  PathClaims,
+  PathConflict,
+  PlantedLinkError,
+  removeEmptiedFolders,
+} from './local-folder.js';
 import { localFileMatches, plainMd5Etag } from './local-match.js';
-import { MANIFEST_NAME, type ManifestEntry, readManifestText, writeManifest } from './manifest.js';
-import { caseInsensitive, foldedPath, localPath, mapKey, relativeKey } from './paths.js';
+import { acquireLock, type HeldLock } from './lock.js';
+import { type Manifest, type ManifestEntry, readManifest, writeManifest } from './manifest.js';
+import { folderPrefix, keyFilter, type MirrorScope } from './mirror-scope.js';
+import { isStateSegment, localPath, mapKey, relativeKey } from './paths.js';
+import { ensureOwnFolder, mirrorFileState, mirrorLockPath, removeIfEmpty, stateFolderOf } from './state.js';
 import { syncDirectory } from './temp-file.js';
 
-export interface MirrorRequest {
-  /** '' (whole bucket) or a folder prefix ending in '/'. */
-  readonly prefix: string;
-  readonly include: readonly string[];
-  readonly exclude: readonly string[];
+export interface MirrorRequest extends MirrorScope {
   readonly delete: boolean;
-  readonly shard?: Shard;
+  /** A prefix that lists no object succeeds (with 0 files) instead of failing. */
+  readonly allowEmpty?: boolean;
   /** Absolute folder. */
   readonly destination: string;
   readonly partSize: number;
   readonly concurrency: number;
   readonly crc: boolean;
-  readonly overwrite: Overwrite;
+  readonly overwrite: ObjectDownload['overwrite'];
   readonly dryRun: boolean;
   readonly trafficLimit?: number;
   readonly sseCustomerKey?: string;
@@ -46,6 +52,11 @@ export interface MirrorDeps {
   readonly listing?: Iterable<ListPage> | AsyncIterable<ListPage>;
   readonly onStart?: (info: ObjectInfo, length: number) => void;
   readonly onBytes?: (count: number) => void;
+  readonly clock?: Clock;
+  /** How long to wait for another run mirroring into the same folder (default 60 s). */
+  readonly lockWaitMs?: number;
+  /** The folder's mirror lock, when the caller already holds it (the cache restores under it). */
+  readonly lock?: HeldLock;
 }
 
 export type PlanAction = 'download' | 'skip' | 'delete';
@@ -71,6 +82,11 @@ export interface MirrorResult {
   readonly refused: ReadonlyArray<{ readonly key: string; readonly reason: string }>;
   /** ARCHIVE / DEEP_ARCHIVE objects, not downloaded. */
   readonly archived: readonly string[];
+  /**
+   * With `delete`: local files the prefix does not hold that were kept, because this tool did not
+   * write them (`notOurs`) or they changed since it did (`changed`).
+   */
+  readonly kept: { readonly notOurs: number; readonly changed: number };
   readonly manifest?: string;
   readonly listRequests: number;
   readonly elapsedMs: number;
@@ -86,265 +102,484 @@ export class MirrorError extends Error {
 }
 
 const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'DEEP_ARCHIVE']);
-/** Files the mirror itself keeps in the destination, never mirrored nor deleted. */
-const OWN_FILE = /(\.cos-download|\.cos-download\.json|\.cos-download\.json\.tmp)$/;
-
-/** The shard (1-based) a key belongs to: a stable hash, the same on every runner and run. */
-export function shardOf(key: string, count: number): number {
-  const digest = createHash('sha1').update(key, 'utf8').digest();
-  return (digest.readUInt32BE(0) % count) + 1;
-}
-
-/** `prefix` as listed: '' for the whole bucket, else with a trailing '/' (folder semantics). */
-export function folderPrefix(prefix: string): string {
-  if (prefix === '' || prefix === '/') return '';
-  return prefix.endsWith('/') ? prefix : `${prefix}/`;
-}
-
-/** The filters and shard of a request, as one predicate on listed keys. */
-export type MirrorScope = Pick<MirrorRequest, 'prefix' | 'include' | 'exclude' | 'shard'>;
-
-/** True for the listed keys a request mirrors: under the folder prefix, past the filters, in the shard. */
-export function inMirrorScope(scope: MirrorScope): (key: string) => boolean {
-  const prefix = folderPrefix(scope.prefix);
-  const inScope = keyFilter(scope);
-  return (key) => {
-    const relative = relativeKey(key, prefix);
-    return relative !== undefined && relative !== '' && inScope(relative, key);
-  };
-}
-
-function keyFilter(request: MirrorScope): (relative: string, key: string) => boolean {
-  const options = { dot: true };
-  const include = request.include.length === 0 ? () => true : picomatch([...request.include], options);
-  const exclude = request.exclude.length === 0 ? () => false : picomatch([...request.exclude], options);
-  const shard = request.shard;
-  return (relative, key) =>
-    include(relative) &&
-    !exclude(relative) &&
-    (shard === undefined || shardOf(key, shard.count) === shard.index);
-}
 
 export async function mirrorPrefix(
   client: CosClient,
   request: MirrorRequest,
   deps: MirrorDeps = {},
 ): Promise<MirrorResult> {
-  const started = Date.now();
-  const prefix = folderPrefix(request.prefix);
-  const platform = request.platform ?? process.platform;
-  const inScope = keyFilter(request);
-  const limit = pLimit(request.concurrency);
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(deps.signal?.reason);
-  if (deps.signal?.aborted) onAbort();
-  deps.signal?.addEventListener('abort', onAbort, { once: true });
-
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
   if (!request.dryRun) await mkdir(request.destination, { recursive: true });
   const root = await realpath(request.destination).catch(() => request.destination);
-  const stored = await readManifestText(root);
-  const previous = stored?.manifest;
-  const known =
-    previous?.prefix === prefix && previous.bucket === client.connection.bucket
-      ? previous.objects
-      : undefined;
-
-  const files: MirrorFile[] = [];
-  const refused: Array<{ key: string; reason: string }> = [];
-  const archived: string[] = [];
-  const entries = new Map<string, ManifestEntry>();
-  const expected = new Set<string>();
-  const folded = new Map<string, string>();
-  const safeFolders = new Set<string>([root]);
-  /** Folders that got a file: each is fsynced once at the end, so the renames in it are durable. */
-  const written = new Set<string>();
-  const failures: Array<{ key: string; error: unknown }> = [];
-  let bytesDownloaded = 0;
-  let listRequests = 0;
-  let listingError: unknown;
-
-  // Object tasks in flight are bounded, so memory stays flat however many keys the listing has.
-  const active = new Set<Promise<void>>();
-  const maxActive = request.concurrency * 4;
-
-  const refuse = (key: string, reason: string): void => {
-    refused.push({ key, reason });
-    client.logger.warning(`Skipping '${key}': ${reason}; it cannot be written safely under the destination`);
-  };
-
-  const handle = async (object: ListedObject, file: string): Promise<void> => {
-    const target = localPath(root, file);
-    const decision = await decide(
-      client,
-      request,
-      object,
-      target,
-      file,
-      known?.get(object.key),
-      controller.signal,
-    );
-    if (decision.action === 'skip') {
-      files.push({ key: object.key, path: file, size: object.size, action: 'skip', reason: decision.reason });
-      if (decision.entry) entries.set(object.key, decision.entry);
-      return;
-    }
-    files.push({ key: object.key, path: file, size: object.size, action: 'download' });
-    if (request.dryRun) return;
-    await ensureFolder(root, path.dirname(target), safeFolders);
-    const result = await fetchObject(
-      client,
-      downloadRequest(request, object.key, target),
-      infoFromListing(object),
-      { first: 0, length: object.size },
-      { signal: controller.signal, limit, folderReady: true, ...onProgress(deps) },
-    );
-    written.add(path.dirname(target));
-    if (result.status !== 'downloaded') return;
-    bytesDownloaded += result.bytesDownloaded;
-    const local = await stat(target);
-    entries.set(object.key, entryFor(result.info, file, local.size, local.mtimeMs));
-  };
-
+  const temps = path.dirname(mirrorFileState(root, '').temp);
+  let lock = deps.lock;
+  if (!request.dryRun && lock === undefined) {
+    await ensureOwnFolder(stateFolderOf(root));
+    lock = await acquireLock(mirrorLockPath(root), {
+      what: `the folder '${root}'`,
+      waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+      clock,
+      logger: client.logger,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+  }
   try {
-    const listing =
-      deps.listing ??
-      listPages(client, { prefix, maxKeys: request.listPageSize ?? 1000, signal: controller.signal });
-    for await (const page of listing) {
-      listRequests++;
-      for (const object of page.objects) {
-        if (controller.signal.aborted) break;
-        const relative = relativeKey(object.key, prefix);
-        if (relative === undefined || relative === '' || !inScope(relative, object.key)) continue;
-        const mapping = mapKey(relative, platform);
-        if (mapping.kind === 'refused') {
-          refuse(object.key, mapping.reason);
-          continue;
-        }
-        if (mapping.kind === 'folder') {
-          expected.add(mapping.relative);
-          if (!request.dryRun) await ensureFolder(root, localPath(root, mapping.relative), safeFolders);
-          continue;
-        }
-        if (caseInsensitive(platform)) {
-          const clash = folded.get(foldedPath(mapping.relative));
-          if (clash !== undefined) {
-            refuse(object.key, `it differs only in case from '${clash}', and this file system ignores case`);
-            continue;
-          }
-          folded.set(foldedPath(mapping.relative), object.key);
-        }
-        expected.add(mapping.relative);
-        if (ARCHIVE_CLASSES.has(object.storageClass)) {
-          archived.push(object.key);
-          if (known?.has(object.key)) entries.set(object.key, known.get(object.key) as ManifestEntry);
-          continue;
-        }
-        const unchanged = unchangedInManifest(
-          request,
-          object,
-          root,
-          mapping.relative,
-          known?.get(object.key),
-        );
-        if (unchanged !== undefined) {
-          files.push({
-            key: object.key,
-            path: mapping.relative,
-            size: object.size,
-            action: 'skip',
-            reason: unchanged.reason,
-          });
-          entries.set(object.key, unchanged.entry);
-          continue;
-        }
-        const task = handle(object, mapping.relative).catch((error: unknown) => {
-          failures.push({ key: object.key, error });
-          if (controller.signal.aborted) return;
-          client.logger.warning(`'${object.key}' failed: ${errorMessage(error)}`);
-        });
-        active.add(task);
-        void task.finally(() => active.delete(task));
-        if (active.size >= maxActive) await Promise.race(active);
+    const stored = await readManifest(root);
+    const run = new MirrorRun(client, request, deps, root, stored.manifest);
+    await run.list();
+    await run.settle();
+    // A prefix that lists nothing fails here, before anything is deleted or recorded.
+    if (run.empty && !request.allowEmpty)
+      return run.finish(clock.now() - started, NOTHING_DELETED, undefined);
+    const deletion = await run.deleteStale();
+    const manifest = await run.saveManifest(stored.text, stored.legacyPath);
+    return run.finish(clock.now() - started, deletion, manifest);
+  } finally {
+    if (deps.lock === undefined) {
+      await lock?.release();
+      if (!request.dryRun) {
+        await removeIfEmpty(temps);
+        await removeIfEmpty(stateFolderOf(root));
       }
-      if (controller.signal.aborted) break;
     }
-  } catch (error: unknown) {
-    listingError = error;
   }
-  await Promise.all(active);
-  deps.signal?.removeEventListener('abort', onAbort);
-
-  if (archived.length > 0) {
-    const shown = archived.slice(0, 5).join(', ');
-    client.logger.warning(
-      `${archived.length} ARCHIVE / DEEP_ARCHIVE object(s) not downloaded (restore them first): ${shown}${archived.length > 5 ? ', …' : ''}`,
-    );
-  }
-
-  const complete = listingError === undefined && failures.length === 0 && !controller.signal.aborted;
-  let deleted = 0;
-  if (request.delete && complete) {
-    for (const file of await strayFiles(root, expected, prefix, inScope)) {
-      files.push({
-        key: `${prefix}${file.relative}`,
-        path: file.relative,
-        size: file.size,
-        action: 'delete',
-      });
-      if (!request.dryRun) await rm(localPath(root, file.relative), { force: true });
-      deleted++;
-    }
-  } else if (request.delete) {
-    client.logger.warning(
-      'Nothing was deleted: the listing or a download failed, so the mirror is incomplete',
-    );
-  }
-
-  for (const folder of written) await syncDirectory(folder);
-  let manifest: string | undefined;
-  if (!request.dryRun) {
-    manifest = await writeManifest(
-      root,
-      { bucket: client.connection.bucket, prefix, objects: entries },
-      stored?.text,
-    );
-  }
-  const result: MirrorResult = {
-    destination: root,
-    downloaded: files.filter((f) => f.action === 'download').length,
-    skipped: files.filter((f) => f.action === 'skip').length,
-    deleted,
-    bytesDownloaded,
-    files,
-    refused,
-    archived,
-    ...(manifest === undefined ? {} : { manifest }),
-    listRequests,
-    elapsedMs: Date.now() - started,
-  };
-  if (listingError !== undefined) {
-    throw new MirrorError(`Listing '${prefix}' failed: ${errorMessage(listingError)}`, result, listingError);
-  }
-  if (deps.signal?.aborted) throw deps.signal.reason;
-  if (failures.length > 0) {
-    const first = failures[0] as { key: string; error: unknown };
-    const why = errorMessage(first.error);
-    // Name the object when the error does not (a dropped connection says only 'other side closed').
-    const named = why.includes(`'${first.key}'`) ? why : `'${first.key}': ${why}`;
-    throw new MirrorError(
-      `${failures.length} of ${result.downloaded} download(s) failed; first: ${named}`,
-      result,
-      first.error,
-    );
-  }
-  return result;
 }
 
-function onProgress(deps: MirrorDeps): Pick<MirrorDeps, 'onStart' | 'onBytes'> {
-  return {
-    ...(deps.onStart ? { onStart: deps.onStart } : {}),
-    ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
-  };
+type Decision =
+  | { readonly action: 'download' }
+  | { readonly action: 'skip'; readonly reason: string; readonly entry?: ManifestEntry };
+
+interface Deletion {
+  readonly deleted: number;
+  readonly kept: MirrorResult['kept'];
+}
+
+const NOTHING_DELETED: Deletion = { deleted: 0, kept: { notOurs: 0, changed: 0 } };
+
+/** One mirror's pass: the listing, the decisions and downloads, then deletion and the manifest. */
+class MirrorRun {
+  readonly #client: CosClient;
+  readonly #request: MirrorRequest;
+  readonly #deps: MirrorDeps;
+  readonly #root: string;
+  readonly #prefix: string;
+  readonly #inScope: (relative: string, key: string) => boolean;
+  readonly #platform: NodeJS.Platform;
+  /** What the previous run recorded for this bucket and prefix. */
+  readonly #known: ReadonlyMap<string, ManifestEntry> | undefined;
+  readonly #controller = new AbortController();
+  readonly #limit: ReturnType<typeof pLimit>;
+  readonly #claims: PathClaims;
+  readonly #safeFolders: Set<string>;
+  /** Folders that got a file: each is fsynced once at the end, so the renames in it are durable. */
+  readonly #written = new Set<string>();
+  readonly #files: MirrorFile[] = [];
+  readonly #refused: Array<{ key: string; reason: string }> = [];
+  readonly #archived: string[] = [];
+  readonly #entries = new Map<string, ManifestEntry>();
+  /** Keys whose download failed: their earlier manifest entries (and files) stay as they were. */
+  readonly #failed: Array<{ key: string; error: unknown }> = [];
+  readonly #active = new Set<Promise<void>>();
+  #listingError: unknown;
+  #listRequests = 0;
+  /** Objects under the prefix (before filters): 0 means the prefix lists nothing. */
+  #listed = 0;
+  #bytesDownloaded = 0;
+
+  constructor(
+    client: CosClient,
+    request: MirrorRequest,
+    deps: MirrorDeps,
+    root: string,
+    previous: Manifest | undefined,
+  ) {
+    this.#client = client;
+    this.#request = request;
+    this.#deps = deps;
+    this.#root = root;
+    this.#prefix = folderPrefix(request.prefix);
+    this.#inScope = keyFilter(request);
+    this.#platform = request.platform ?? process.platform;
+    this.#known =
+      previous?.prefix === this.#prefix && previous.bucket === client.connection.bucket
+        ? previous.objects
+        : undefined;
+    this.#limit = pLimit(request.concurrency);
+    this.#claims = new PathClaims(this.#platform);
+    this.#safeFolders = new Set([root]);
+    const onAbort = (): void => this.#controller.abort(deps.signal?.reason);
+    if (deps.signal?.aborted) onAbort();
+    deps.signal?.addEventListener('abort', onAbort, { once: true });
+  }
+
+  get #logger() {
+    return this.#client.logger;
+  }
+
+  /** Walks the listing, deciding each key and starting its download; object tasks in flight are bounded. */
+  async list(): Promise<void> {
+    const request = this.#request;
+    if (!request.dryRun) {
+      await ensureOwnFolder(stateFolderOf(this.#root));
+      await ensureOwnFolder(path.dirname(mirrorFileState(this.#root, '').temp));
+    }
+    const maxActive = request.concurrency * 4;
+    try {
+      const listing =
+        this.#deps.listing ??
+        listPages(this.#client, {
+          prefix: this.#prefix,
+          maxKeys: request.listPageSize ?? 1000,
+          signal: this.#controller.signal,
+        });
+      for await (const page of listing) {
+        this.#listRequests++;
+        for (const object of page.objects) {
+          if (this.#controller.signal.aborted) break;
+          this.#consider(object);
+          if (this.#active.size >= maxActive) await Promise.race(this.#active);
+        }
+        if (this.#controller.signal.aborted) break;
+      }
+    } catch (error: unknown) {
+      this.#listingError = error;
+    }
+  }
+
+  #refuse(key: string, reason: string): void {
+    this.#refused.push({ key, reason });
+    this.#logger.warning(`Skipping '${key}': ${reason}; it cannot be written safely under the destination`);
+  }
+
+  /** Decides one listed object: out of scope, refused, a folder, archived, unchanged, or a download task. */
+  #consider(object: ListedObject): void {
+    const relative = relativeKey(object.key, this.#prefix);
+    if (relative === undefined || relative === '') return;
+    this.#listed++;
+    if (!this.#inScope(relative, object.key)) return;
+    const mapping = mapKey(relative, this.#platform);
+    if (mapping.kind === 'refused') {
+      this.#refuse(object.key, mapping.reason);
+      this.#keepEarlier(object.key);
+      return;
+    }
+    const conflict = this.#claims.claim(mapping.relative, object.key, mapping.kind);
+    if (conflict !== undefined) {
+      this.#refuse(object.key, conflict);
+      this.#keepEarlier(object.key);
+      return;
+    }
+    if (mapping.kind === 'folder') {
+      if (!this.#request.dryRun) this.#startTask(object, () => this.#makeFolder(mapping.relative));
+      return;
+    }
+    const file = mapping.relative;
+    if (ARCHIVE_CLASSES.has(object.storageClass)) {
+      this.#archived.push(object.key);
+      this.#keepEarlier(object.key);
+      return;
+    }
+    const unchanged = this.#unchangedInManifest(object, file);
+    if (unchanged !== undefined) {
+      this.#files.push({
+        key: object.key,
+        path: file,
+        size: object.size,
+        action: 'skip',
+        reason: unchanged.reason,
+      });
+      this.#entries.set(object.key, unchanged.entry);
+      return;
+    }
+    this.#startTask(object, () => this.#mirrorFile(object, file));
+  }
+
+  #startTask(object: ListedObject, work: () => Promise<void>): void {
+    const task = work().catch((error: unknown) => {
+      if (error instanceof PathConflict || (error as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
+        this.#refuse(
+          object.key,
+          error instanceof PathConflict ? error.message : 'its path is too long for this file system',
+        );
+        this.#keepEarlier(object.key);
+        return;
+      }
+      this.#failed.push({ key: object.key, error });
+      this.#keepEarlier(object.key);
+      if (this.#controller.signal.aborted) return;
+      this.#logger.warning(`'${object.key}' failed: ${errorMessage(error)}`);
+    });
+    this.#active.add(task);
+    void task.finally(() => this.#active.delete(task));
+  }
+
+  /** A key this run could not write keeps what the previous run recorded: the file is still there. */
+  #keepEarlier(key: string): void {
+    const earlier = this.#known?.get(key);
+    if (earlier !== undefined) this.#entries.set(key, earlier);
+  }
+
+  async #makeFolder(relative: string): Promise<void> {
+    await ensureFolder(this.#root, localPath(this.#root, relative), this.#safeFolders);
+  }
+
+  async #mirrorFile(object: ListedObject, file: string): Promise<void> {
+    const request = this.#request;
+    const target = localPath(this.#root, file);
+    const decision = await this.#decide(object, target, file);
+    if (decision.action === 'skip') {
+      this.#files.push({
+        key: object.key,
+        path: file,
+        size: object.size,
+        action: 'skip',
+        reason: decision.reason,
+      });
+      if (decision.entry) this.#entries.set(object.key, decision.entry);
+      return;
+    }
+    this.#files.push({ key: object.key, path: file, size: object.size, action: 'download' });
+    if (request.dryRun) return;
+    await ensureFolder(this.#root, path.dirname(target), this.#safeFolders);
+    const result = await fetchObject(
+      this.#client,
+      { ...downloadRequest(request, object.key, target), state: mirrorFileState(this.#root, file) },
+      infoFromListing(object),
+      { first: 0, length: object.size },
+      {
+        signal: this.#controller.signal,
+        limit: this.#limit,
+        folderReady: true,
+        ...(this.#deps.onStart ? { onStart: this.#deps.onStart } : {}),
+        ...(this.#deps.onBytes ? { onBytes: this.#deps.onBytes } : {}),
+      },
+    );
+    this.#written.add(path.dirname(target));
+    if (result.status !== 'downloaded') return;
+    this.#bytesDownloaded += result.bytesDownloaded;
+    const local = await stat(target);
+    this.#entries.set(object.key, entryFor(result.info, file, local.size, local.mtimeMs, true));
+  }
+
+  /**
+   * The common case of a re-run, decided without a task or a promise: the manifest records the
+   * object with its ETag and size, and one lstat shows the local file as the manifest left it.
+   * Anything else (no record, no file, a change) is undefined: `#decide` then looks closer.
+   */
+  #unchangedInManifest(
+    object: ListedObject,
+    file: string,
+  ): { readonly reason: string; readonly entry: ManifestEntry } | undefined {
+    const recorded = this.#known?.get(object.key);
+    if (recorded === undefined || this.#request.overwrite !== 'changed') return undefined;
+    const local = lstatSync(localPath(this.#root, file), { throwIfNoEntry: false });
+    if (local === undefined || !local.isFile() || !manifestVouches(recorded, object, local)) return undefined;
+    return {
+      reason: 'unchanged (manifest)',
+      entry: recorded.path === file ? recorded : { ...recorded, path: file },
+    };
+  }
+
+  /** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */
+  async #decide(object: ListedObject, target: string, file: string): Promise<Decision> {
+    const request = this.#request;
+    if (request.overwrite === 'always') {
+      await this.#checkTarget(object, target, file);
+      return { action: 'download' };
+    }
+    const local = await this.#checkTarget(object, target, file);
+    if (local === undefined) return { action: 'download' };
+    if (request.overwrite === 'never') return { action: 'skip', reason: 'exists (overwrite: never)' };
+    const recorded = this.#known?.get(object.key);
+    if (recorded !== undefined && manifestVouches(recorded, object, local)) {
+      return { action: 'skip', reason: 'unchanged (manifest)', entry: { ...recorded, path: file } };
+    }
+    if (local.size !== object.size) return { action: 'download' };
+    let info = infoFromListing(object);
+    if (plainMd5Etag(object.etag) === undefined) {
+      // A multipart ETag is no MD5: ask COS for the object's CRC64 to compare with.
+      const access = request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey };
+      const head = await headObject(this.#client, object.key, access, {}, this.#controller.signal);
+      if (head.kind !== 'found' || head.info.etag !== object.etag) return { action: 'download' };
+      info = head.info;
+    }
+    if (await localFileMatches(target, local.size, info)) {
+      // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+      if (!request.dryRun) await removeCheckpoint(mirrorFileState(this.#root, file).checkpoint);
+      // The file was there before: it is the object's, but not one this tool wrote.
+      const written = recorded?.written === true && recorded.etag === object.etag;
+      return {
+        action: 'skip',
+        reason: 'unchanged (content)',
+        entry: entryFor(info, file, local.size, local.mtimeMs, written),
+      };
+    }
+    return { action: 'download' };
+  }
+
+  /** The local file at a key's path, if any; a folder there is a conflict, a link a planted one. */
+  async #checkTarget(object: ListedObject, target: string, file: string) {
+    const local = await lstat(target).catch(() => undefined);
+    if (local === undefined || local.isFile()) return local;
+    if (local.isSymbolicLink()) {
+      throw new PlantedLinkError(
+        `'${object.key}' cannot be written: ${file} is a symlink in the destination`,
+      );
+    }
+    throw new PathConflict(`${file} exists here and is not a file (a folder, say)`);
+  }
+
+  /** Waits for every object task, then warns about archived objects. */
+  async settle(): Promise<void> {
+    await Promise.all(this.#active);
+    if (this.#archived.length > 0) {
+      const shown = this.#archived.slice(0, 5).join(', ');
+      this.#logger.warning(
+        `${this.#archived.length} ARCHIVE / DEEP_ARCHIVE object(s) not downloaded (restore them first): ${shown}${this.#archived.length > 5 ? ', …' : ''}`,
+      );
+    }
+  }
+
+  /** The listing ended and held no object under the prefix. */
+  get empty(): boolean {
+    return this.#listed === 0 && this.#listingError === undefined && !this.#controller.signal.aborted;
+  }
+
+  get #complete(): boolean {
+    return this.#listingError === undefined && this.#failed.length === 0 && !this.#controller.signal.aborted;
+  }
+
+  /**
+   * With `delete`, after a complete pass: removes the files the previous run wrote that the prefix
+   * no longer holds and that are still as that run left them, and folders emptied by that. A
+   * listing of no object deletes nothing.
+   */
+  async deleteStale(): Promise<Deletion> {
+    const request = this.#request;
+    if (!request.delete) return NOTHING_DELETED;
+    if (!this.#complete) {
+      this.#logger.warning(
+        'Nothing was deleted: the listing or a download failed, so the mirror is incomplete',
+      );
+      return NOTHING_DELETED;
+    }
+    if (this.#listed === 0) return NOTHING_DELETED;
+    let deleted = 0;
+    let changed = 0;
+    const removed = new Set<string>();
+    for (const entry of [...(this.#known?.values() ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+      if (this.#entries.has(entry.key) || this.#claims.has(entry.path)) continue;
+      const relative = relativeKey(entry.key, this.#prefix);
+      if (relative === undefined || !this.#inScope(relative, entry.key)) {
+        // Outside this run's filters or shard: not this run's to judge; it stays recorded.
+        this.#entries.set(entry.key, entry);
+        continue;
+      }
+      if (!entry.written || entry.path.split('/').some(isStateSegment)) continue;
+      const target = localPath(this.#root, entry.path);
+      const local = await lstat(target).catch(() => undefined);
+      if (local === undefined) continue;
+      if (
+        !local.isFile() ||
+        local.size !== entry['local-size'] ||
+        local.mtimeMs !== entry['local-mtime-ms']
+      ) {
+        changed++;
+        removed.add(entry.path);
+        continue;
+      }
+      this.#files.push({ key: entry.key, path: entry.path, size: local.size, action: 'delete' });
+      removed.add(entry.path);
+      deleted++;
+      if (request.dryRun) continue;
+      await rm(target, { force: true });
+      await removeEmptiedFolders(this.#root, entry.path, (folder) => this.#claims.has(folder));
+    }
+    const notOurs = await filesOutside(this.#root, (file) => this.#claims.has(file) || removed.has(file));
+    if (notOurs.length + changed > 0) {
+      const shown = notOurs.slice(0, 3).join(', ');
+      this.#logger.info(
+        `Kept ${notOurs.length} local file(s) the prefix does not hold that cos-download did not write` +
+          `${shown === '' ? '' : ` (${shown}${notOurs.length > 3 ? ', …' : ''})`}` +
+          `${changed > 0 ? `, and ${changed} it wrote that changed since` : ''}: delete removes only files it wrote`,
+      );
+    }
+    return { deleted, kept: { notOurs: notOurs.length, changed } };
+  }
+
+  /** Writes the manifest (dry runs write nothing); a migrated legacy manifest is removed after. */
+  async saveManifest(
+    previous: string | undefined,
+    legacyPath: string | undefined,
+  ): Promise<string | undefined> {
+    if (this.#request.dryRun) return undefined;
+    for (const folder of this.#written) await syncDirectory(folder);
+    const manifest = await writeManifest(
+      this.#root,
+      { bucket: this.#client.connection.bucket, prefix: this.#prefix, objects: this.#entries },
+      previous,
+    );
+    if (legacyPath !== undefined && !this.#claims.has(path.basename(legacyPath))) {
+      await rm(legacyPath, { force: true });
+    }
+    if (this.#complete) await removeLeftovers(path.dirname(mirrorFileState(this.#root, '').temp));
+    return manifest;
+  }
+
+  finish(elapsedMs: number, deletion: Deletion, manifest: string | undefined): MirrorResult {
+    const files = this.#files;
+    const result: MirrorResult = {
+      destination: this.#root,
+      downloaded: files.filter((f) => f.action === 'download').length,
+      skipped: files.filter((f) => f.action === 'skip').length,
+      deleted: deletion.deleted,
+      bytesDownloaded: this.#bytesDownloaded,
+      files,
+      refused: this.#refused,
+      archived: this.#archived,
+      kept: deletion.kept,
+      ...(manifest === undefined ? {} : { manifest }),
+      listRequests: this.#listRequests,
+      elapsedMs,
+    };
+    if (this.#listingError !== undefined) {
+      throw new MirrorError(
+        `Listing '${this.#prefix}' failed: ${errorMessage(this.#listingError)}`,
+        result,
+        this.#listingError,
+      );
+    }
+    if (this.#deps.signal?.aborted) throw this.#deps.signal.reason;
+    if (this.#failed.length > 0) {
+      const first = this.#failed[0] as { key: string; error: unknown };
+      const why = errorMessage(first.error);
+      // Name the object when the error does not (a dropped connection says only 'other side closed').
+      const named = why.includes(`'${first.key}'`) ? why : `'${first.key}': ${why}`;
+      throw new MirrorError(
+        `${this.#failed.length} of ${result.downloaded} download(s) failed; first: ${named}`,
+        result,
+        first.error,
+      );
+    }
+    if (this.#listed === 0 && !this.#request.allowEmpty) {
+      throw new MirrorError(
+        `The prefix '${this.#prefix}' lists no objects in bucket '${this.#client.connection.bucket}', so nothing was ` +
+          'downloaded or deleted. Fix: check the prefix (keys are case-sensitive, and the prefix is a folder), ' +
+          'or allow an empty prefix with allow-empty: true (--allow-empty)',
+        result,
+        undefined,
+      );
+    }
+    return result;
+  }
+}
+
+/** Removes what is left in the mirror's temp folder after a complete pass (no download can resume it). */
+async function removeLeftovers(folder: string): Promise<void> {
+  const names = await readdir(folder).catch(() => []);
+  for (const name of names) await rm(path.join(folder, name), { force: true });
+  await removeIfEmpty(folder);
 }
 
 function downloadRequest(request: MirrorRequest, key: string, destination: string): ObjectDownload {
@@ -372,7 +607,13 @@ function infoFromListing(object: ListedObject): ObjectInfo {
   };
 }
 
-function entryFor(info: ObjectInfo, file: string, localSize: number, localMtimeMs: number): ManifestEntry {
+function entryFor(
+  info: ObjectInfo,
+  file: string,
+  localSize: number,
+  localMtimeMs: number,
+  written: boolean,
+): ManifestEntry {
   return {
     key: info.key,
     etag: info.etag,
@@ -382,27 +623,7 @@ function entryFor(info: ObjectInfo, file: string, localSize: number, localMtimeM
     path: file,
     'local-size': localSize,
     'local-mtime-ms': localMtimeMs,
-  };
-}
-
-/**
- * The common case of a re-run, decided without a task or a promise: the manifest records the
- * object with its ETag and size, and one lstat shows the local file as the manifest left it.
- * Anything else (no record, no file, a change) is undefined: `decide` then looks closer.
- */
-function unchangedInManifest(
-  request: MirrorRequest,
-  object: ListedObject,
-  root: string,
-  file: string,
-  recorded: ManifestEntry | undefined,
-): { readonly reason: string; readonly entry: ManifestEntry } | undefined {
-  if (recorded === undefined || request.overwrite !== 'changed') return undefined;
-  const local = lstatSync(localPath(root, file), { throwIfNoEntry: false });
-  if (local === undefined || !local.isFile() || !manifestVouches(recorded, object, local)) return undefined;
-  return {
-    reason: 'unchanged (manifest)',
-    entry: recorded.path === file ? recorded : { ...recorded, path: file },
+    written,
   };
 }
 
@@ -418,116 +639,4 @@ function manifestVouches(
     recorded['local-size'] === local.size &&
     recorded['local-mtime-ms'] === local.mtimeMs
   );
-}
-
-type Decision =
-  | { readonly action: 'download' }
-  | { readonly action: 'skip'; readonly reason: string; readonly entry?: ManifestEntry };
-
-/** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */
-async function decide(
-  client: CosClient,
-  request: MirrorRequest,
-  object: ListedObject,
-  target: string,
-  file: string,
-  recorded: ManifestEntry | undefined,
-  signal: AbortSignal,
-): Promise<Decision> {
-  if (request.overwrite === 'always') return { action: 'download' };
-  const local = await lstat(target).catch(() => undefined);
-  if (local === undefined) return { action: 'download' };
-  if (!local.isFile()) {
-    throw new Error(
-      `'${object.key}' cannot be written: ${file} exists and is not a regular file (a folder or a link)`,
-    );
-  }
-  if (request.overwrite === 'never') return { action: 'skip', reason: 'exists (overwrite: never)' };
-  if (recorded !== undefined && manifestVouches(recorded, object, local)) {
-    return { action: 'skip', reason: 'unchanged (manifest)', entry: { ...recorded, path: file } };
-  }
-  if (local.size !== object.size) return { action: 'download' };
-  let info = infoFromListing(object);
-  if (plainMd5Etag(object.etag) === undefined) {
-    // A multipart ETag is no MD5: ask COS for the object's CRC64 to compare with.
-    const head = await headObject(client, object.key, accessFor(request), {}, signal);
-    if (head.kind !== 'found' || head.info.etag !== object.etag) return { action: 'download' };
-    info = head.info;
-  }
-  if (await localFileMatches(target, local.size, info)) {
-    // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
-    if (!request.dryRun) await removeCheckpoint(checkpointPathFor(target));
-    return {
-      action: 'skip',
-      reason: 'unchanged (content)',
-      entry: entryFor(info, file, local.size, local.mtimeMs),
-    };
-  }
-  return { action: 'download' };
-}
-
-function accessFor(request: MirrorRequest) {
-  return request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey };
-}
-
-/**
- * Creates `folder` under `root` one segment at a time, refusing to pass through a symlink or a
- * file, so a link planted in the destination can never lead a write outside it.
- */
-async function ensureFolder(root: string, folder: string, safe: Set<string>): Promise<void> {
-  if (safe.has(folder)) return;
-  const relative = path.relative(root, folder);
-  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
-    throw new Error(`refusing to create a folder outside the destination: ${folder}`);
-  }
-  let current = root;
-  for (const segment of relative.split(path.sep)) {
-    if (segment === '') continue;
-    current = path.join(current, segment);
-    if (safe.has(current)) continue;
-    const info = await lstat(current).catch(() => undefined);
-    if (info === undefined) {
-      await mkdir(current).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      });
-      const made = await lstat(current);
-      if (!made.isDirectory()) throw new Error(`${current} is not a folder`);
-    } else if (info.isSymbolicLink()) {
-      throw new Error(`refusing to follow the symlink ${current} found in the destination`);
-    } else if (!info.isDirectory()) {
-      throw new Error(`${current} is a file, but a key needs it to be a folder`);
-    }
-    safe.add(current);
-  }
-}
-
-interface StrayFile {
-  readonly relative: string;
-  readonly size: number;
-}
-
-/** Files under `root` that the listing does not hold, within the filters' scope; never follows links. */
-async function strayFiles(
-  root: string,
-  expected: ReadonlySet<string>,
-  prefix: string,
-  inScope: (relative: string, key: string) => boolean,
-): Promise<StrayFile[]> {
-  const stray: StrayFile[] = [];
-  const walk = async (folder: string, relative: string): Promise<void> => {
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
-      const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      if (entry.isDirectory()) {
-        await walk(path.join(folder, entry.name), rel);
-      } else if (entry.isFile() || entry.isSymbolicLink()) {
-        if (rel === MANIFEST_NAME || OWN_FILE.test(entry.name) || expected.has(rel)) continue;
-        if (!inScope(rel, `${prefix}${rel}`)) continue;
-        const info = await lstat(path.join(folder, entry.name));
-        stray.push({ relative: rel, size: info.size });
-      }
-    }
-  };
-  const exists = await lstat(root).catch(() => undefined);
-  if (exists?.isDirectory()) await walk(root, '');
-  return stray.sort((a, b) => (a.relative < b.relative ? -1 : 1));
 }

@@ -15,6 +15,14 @@ const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const MAX_SEGMENT_BYTES = 255;
 
+/** The folder of cos-download's own files (temp files, checkpoints, manifest, locks); see state.ts. */
+export const STATE_DIR = '.cos-download';
+
+/** True for a path segment that names the state folder on any file system (case folded). */
+export function isStateSegment(segment: string): boolean {
+  return segment.toLowerCase() === STATE_DIR;
+}
+
 /** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
 export function relativeKey(key: string, prefix: string): string | undefined {
   return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
@@ -23,8 +31,9 @@ export function relativeKey(key: string, prefix: string): string | undefined {
 /**
  * Maps a key (relative to the prefix) to a relative local path, using `/` as separator.
  * Refused everywhere: empty names, `.` / `..` segments, absolute paths, drive letters, backslashes
- * (a separator on Windows), NUL and control characters, segments over 255 bytes. Refused on
- * Windows only: reserved device names, `<>:"|?*`, trailing dots or spaces.
+ * (a separator on Windows), NUL and control characters, segments over 255 bytes, and a segment
+ * naming the state folder (`.cos-download`, any case). Refused on Windows only: reserved device
+ * names, `<>:"|?*`, trailing dots or spaces.
  */
 export function mapKey(relative: string, platform: NodeJS.Platform = 'linux'): KeyMapping {
   if (relative === '') return { kind: 'refused', reason: 'it is the prefix itself' };
@@ -39,6 +48,9 @@ export function mapKey(relative: string, platform: NodeJS.Platform = 'linux'): K
     if (segment === '') return { kind: 'refused', reason: "it contains an empty segment ('//')" };
     if (segment === '.' || segment === '..')
       return { kind: 'refused', reason: `it contains a '${segment}' segment` };
+    if (isStateSegment(segment)) {
+      return { kind: 'refused', reason: `'${segment}' is the name of cos-download's own state folder` };
+    }
     if (platform === 'win32') {
       const windows = windowsProblem(segment);
       if (windows !== undefined) return { kind: 'refused', reason: windows };

@@ -1,53 +1,69 @@
-// The narrow writer of a download: positional writes into a temp file beside the destination,
-// then fsync + rename into place, or discard. The destination is never opened for writing.
-import { type FileHandle, lstat, open, rename, rm } from 'node:fs/promises';
+// The narrow writer of a download: positional writes into a temp file in the state folder, then
+// fsync + rename into place, or discard. The destination is never opened for writing, and no file
+// is ever opened through a link planted at its path.
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Crc64 } from './crc64.js';
 import { asLocalFileError } from './local-errors.js';
+import { openNoFollow } from './state.js';
 
-/** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
-export function tempPathFor(destination: string): string {
-  return `${destination}.cos-download`;
+/** Creates `filePath` exclusively; a leftover (a file or a planted link) is removed, never followed. */
+async function createExclusive(filePath: string, mode: number): Promise<FileHandle> {
+  return open(filePath, 'wx', mode).catch(async (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await rm(filePath, { force: true });
+    return open(filePath, 'wx', mode);
+  });
 }
 
 export class TempFile {
   readonly path: string;
+  /** The file this temp file becomes: what messages name (a full disk, say). */
+  readonly shownPath: string;
   #handle: FileHandle | undefined;
 
-  private constructor(filePath: string, handle: FileHandle) {
+  private constructor(filePath: string, shownPath: string, handle: FileHandle) {
     this.path = filePath;
+    this.shownPath = shownPath;
     this.#handle = handle;
   }
 
-  /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
-  static async create(filePath: string, length: number): Promise<TempFile> {
-    // Exclusive create: never follow a link planted at the temp path. A leftover is removed first.
-    const handle = await open(filePath, 'wx', 0o644)
-      .catch(async (error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        await rm(filePath, { force: true });
-        return open(filePath, 'wx', 0o644);
-      })
-      .catch(async (error: unknown) => {
-        throw await asLocalFileError(error, filePath);
-      });
+  /** Creates the temp file exclusively and sizes it to `length` bytes. */
+  static async create(filePath: string, length: number, shownPath = filePath): Promise<TempFile> {
+    const handle = await createExclusive(filePath, 0o644).catch(async (error: unknown) => {
+      throw await asLocalFileError(error, shownPath);
+    });
     try {
       if (length > 0) await handle.truncate(length);
     } catch (error: unknown) {
       await handle.close();
       await rm(filePath, { force: true }).catch(() => {});
-      throw await asLocalFileError(error, filePath);
+      throw await asLocalFileError(error, shownPath);
     }
-    return new TempFile(filePath, handle);
+    return new TempFile(filePath, shownPath, handle);
   }
 
-  /** Opens an existing temp file for more positional writes (a resumed download). */
-  static async reopen(filePath: string): Promise<TempFile> {
-    const info = await lstat(filePath);
-    if (!info.isFile()) throw new Error(`${filePath} is not a regular file`);
-    const handle = await open(filePath, 'r+').catch(async (error: unknown) => {
-      throw await asLocalFileError(error, filePath);
+  /** Opens an existing temp file for more positional writes (a resumed download); never through a link. */
+  static async reopen(filePath: string, shownPath = filePath): Promise<TempFile> {
+    const handle = await openNoFollow(filePath, 'r+').catch(async (error: unknown) => {
+      throw await asLocalFileError(error, shownPath);
     });
-    return new TempFile(filePath, handle);
+    return new TempFile(filePath, shownPath, handle);
+  }
+
+  /** CRC-64 of `length` bytes from `position`, as they are on disk; undefined if the file is shorter. */
+  async crcAt(position: number, length: number): Promise<bigint | undefined> {
+    const handle = this.#open();
+    const crc = new Crc64();
+    const buffer = Buffer.allocUnsafe(Math.min(length, 1024 * 1024));
+    for (let done = 0; done < length; ) {
+      const want = Math.min(buffer.length, length - done);
+      const { bytesRead } = await handle.read(buffer, 0, want, position + done);
+      if (bytesRead === 0) return undefined;
+      crc.update(buffer.subarray(0, bytesRead));
+      done += bytesRead;
+    }
+    return crc.digest();
   }
 
   #open(): FileHandle {
@@ -62,7 +78,7 @@ export class TempFile {
     let offset = position;
     while (pending.length > 0) {
       const { bytesWritten } = await handle.writev(pending, offset).catch(async (error: unknown) => {
-        throw await asLocalFileError(error, this.path);
+        throw await asLocalFileError(error, this.shownPath);
       });
       offset += bytesWritten;
       let skip = bytesWritten;
@@ -77,7 +93,7 @@ export class TempFile {
     await this.#open()
       .sync()
       .catch(async (error: unknown) => {
-        throw await asLocalFileError(error, this.path);
+        throw await asLocalFileError(error, this.shownPath);
       });
   }
 
@@ -110,13 +126,16 @@ export class TempFile {
 }
 
 /**
- * Writes a small text file atomically: a sibling `.tmp`, fsync, rename over `filePath`. On failure
- * (a full disk, say) the `.tmp` is removed and the previous `filePath` stays as it was.
+ * Writes a small text file atomically: a sibling `.tmp` created exclusively (a link planted there
+ * is removed, never written through), fsync, rename over `filePath` (which replaces a link at
+ * `filePath` rather than following it). On failure (a full disk, say) the `.tmp` is removed and
+ * the previous `filePath` stays as it was. Callers hold the lock of the folder, so no other run
+ * writes the same `.tmp`.
  */
 export async function writeFileAtomic(filePath: string, text: string, mode: number): Promise<void> {
   const temp = `${filePath}.tmp`;
   try {
-    const handle = await open(temp, 'w', mode);
+    const handle = await createExclusive(temp, mode);
     try {
       await handle.writeFile(text, 'utf8');
       await handle.sync();
