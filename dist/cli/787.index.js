@@ -80,7 +80,11 @@ class FaultState {
             }
             else if (entry !== undefined) {
                 queue.splice(index, 1);
-                return { status: entry.status, code: entry.code };
+                return {
+                    status: entry.status,
+                    code: entry.code,
+                    ...(entry.retryAfter === undefined ? {} : { retryAfter: entry.retryAfter }),
+                };
             }
         }
         const rate = this.faults.errorRate ?? 0;
@@ -1075,7 +1079,7 @@ class EmulatorServer {
         }
         const failure = this.faultState.takeFailure(record.kind);
         if (failure !== undefined) {
-            throw new CosError(failure.status, failure.code, `Injected fault: ${failure.code}.`);
+            throw new CosError(failure.status, failure.code, `Injected fault: ${failure.code}.`, failure.retryAfter === undefined ? {} : { 'Retry-After': failure.retryAfter });
         }
         if (record.method !== 'GET' && record.method !== 'HEAD') {
             throw new CosError(405, 'MethodNotAllowed', `The emulator is read-only; ${record.method} is not allowed.`, {
@@ -1174,6 +1178,9 @@ class EmulatorServer {
             emitted += 1;
             if (common === undefined) {
                 contents.push(version);
+                // A broken listing (fault): every key appears twice.
+                if (this.faultState.faults.repeatListedKeys)
+                    contents.push(version);
                 last = version.key;
             }
             else {

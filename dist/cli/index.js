@@ -47905,16 +47905,41 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1134);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8716);
 
 // A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
 const controller = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => controller.abort(new Error(`cancelled by ${signal}`)));
 }
+/**
+ * A standard stream whose reader may go away (`cos-download … | head -1`): once a write fails
+ * (EPIPE), later writes are dropped and the run ends with its own exit code, without a stack trace.
+ */
+function tolerant(stream) {
+    let closed = false;
+    stream.on('error', () => {
+        closed = true;
+    });
+    return {
+        write(text) {
+            if (closed)
+                return;
+            try {
+                stream.write(text);
+            }
+            catch {
+                closed = true;
+            }
+        },
+        get isTTY() {
+            return stream.isTTY === true;
+        },
+    };
+}
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: tolerant(process.stdout),
+    stderr: tolerant(process.stderr),
     env: process.env,
     cwd: process.cwd(),
     signal: controller.signal,
@@ -47925,7 +47950,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1134:
+/***/ 8716:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48000,7 +48025,12 @@ const INPUTS = {
         default: 'changed',
     },
     delete: {
-        description: 'Remove local files under `destination` that are not in the prefix (with `prefix`).',
+        description: 'Remove files this tool wrote into `destination` (its manifest says so) that the prefix no longer ' +
+            'holds, and folders that leaves empty; files it did not write are kept (with `prefix`).',
+        default: 'false',
+    },
+    'allow-empty': {
+        description: 'A prefix that lists no object succeeds with 0 files; by default it fails, naming the prefix (with `prefix`).',
         default: 'false',
     },
     'dry-run': {
@@ -48778,7 +48808,7 @@ function parseObjectTarget(get, key) {
         responseOverrides,
     };
 }
-function parsePrefixTarget(get, prefixText, deleteExtra) {
+function parsePrefixTarget(get, prefixText, flags) {
     for (const name of OBJECT_ONLY) {
         const value = get(name);
         if (value !== undefined) {
@@ -48807,7 +48837,7 @@ function parsePrefixTarget(get, prefixText, deleteExtra) {
         prefix: prefixText === '/' ? '' : prefixText,
         include: include === undefined ? [] : parseGlobs('include', include),
         exclude: exclude === undefined ? [] : parseGlobs('exclude', exclude),
-        delete: deleteExtra,
+        ...flags,
         ...(shard === undefined ? {} : { shard: parseShard(shard) }),
     };
 }
@@ -48885,10 +48915,12 @@ function parseOptions(raw, context) {
         });
     }
     const deleteExtra = parseBoolean('delete', orDefault('delete'));
+    const allowEmpty = parseBoolean('allow-empty', orDefault('allow-empty'));
     const cache = parseBoolean('cache', orDefault('cache'));
     if (key !== undefined) {
         for (const [name, on] of [
             ['delete', deleteExtra],
+            ['allow-empty', allowEmpty],
             ['cache', cache],
         ]) {
             if (on) {
@@ -48901,7 +48933,9 @@ function parseOptions(raw, context) {
             }
         }
     }
-    const target = key !== undefined ? parseObjectTarget(get, key) : parsePrefixTarget(get, prefix ?? '', deleteExtra);
+    const target = key !== undefined
+        ? parseObjectTarget(get, key)
+        : parsePrefixTarget(get, prefix ?? '', { delete: deleteExtra, allowEmpty });
     const cacheKeyText = get('cache-key');
     if (cacheKeyText !== undefined && !cache) {
         throw new InputError({
@@ -49008,14 +49042,15 @@ function errnoCode(error) {
  * One line for a file-system error `code` at `filePath`. `file` names the file in the way for
  * ENOTDIR / EEXIST when it is known. Undefined for codes without a clearer wording.
  */
-function describeLocalFailure(code, filePath, file) {
+function describeLocalFailure(code, filePath, file, disk) {
     const quoted = `'${filePath}'`;
+    const where = disk === undefined ? '' : `; ${disk}`;
     switch (code) {
         case 'ENOSPC':
-            return (`No space left on the device holding ${quoted} (ENOSPC). ` +
+            return (`No space left on the device holding ${quoted} (ENOSPC${where}). ` +
                 'Fix: free space on that disk, or choose a destination on another one, then run again');
         case 'EDQUOT':
-            return (`The disk quota is used up on the device holding ${quoted} (EDQUOT). ` +
+            return (`The disk quota is used up on the device holding ${quoted} (EDQUOT${where}). ` +
                 'Fix: free space or raise the quota, then run again');
         case 'EACCES':
         case 'EPERM':
@@ -49063,6 +49098,29 @@ async function fileInTheWay(filePath) {
         current = parent;
     }
 }
+const mib = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+/** The disk holding `filePath`, told as its mount point and free space; undefined when unknown. */
+async function diskOf(filePath) {
+    let current = external_node_path_.resolve(filePath);
+    let info = await (0,promises_.lstat)(current).catch(() => undefined);
+    while (info === undefined && external_node_path_.dirname(current) !== current) {
+        current = external_node_path_.dirname(current);
+        info = await (0,promises_.lstat)(current).catch(() => undefined);
+    }
+    if (info === undefined)
+        return undefined;
+    // The mount point: the highest ancestor on the same device.
+    for (let parent = external_node_path_.dirname(current); parent !== current; parent = external_node_path_.dirname(current)) {
+        const above = await (0,promises_.lstat)(parent).catch(() => undefined);
+        if (above === undefined || above.dev !== info.dev)
+            break;
+        current = parent;
+    }
+    const space = await (0,promises_.statfs)(current).catch(() => undefined);
+    if (space === undefined)
+        return `the disk mounted at '${current}'`;
+    return `the disk mounted at '${current}' has ${mib(space.bavail * space.bsize)} free of ${mib(space.blocks * space.bsize)}`;
+}
 /**
  * Wraps a file-system failure at `filePath` in a LocalFileError with a clear message (the original
  * kept as `cause`); anything else is returned as is. Use as `.catch(async (e) => { throw await … })`.
@@ -49072,7 +49130,8 @@ async function asLocalFileError(error, filePath) {
     if (code === undefined)
         return error;
     const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(filePath) : undefined;
-    const message = describeLocalFailure(code, filePath, file);
+    const disk = code === 'ENOSPC' || code === 'EDQUOT' ? await diskOf(filePath) : undefined;
+    const message = describeLocalFailure(code, filePath, file, disk);
     return message === undefined ? error : new LocalFileError(code, filePath, message, error);
 }
 
@@ -56403,6 +56462,7 @@ class CosError extends Error {
     traceId;
     serverDate;
     location;
+    retryAfter;
     constructor(details, context, hint) {
         const id = details.requestId ? ` (request id ${details.requestId})` : '';
         super(`${context}: ${details.status} ${details.code}: ${details.message}${id}${hint ? `. ${hint}` : ''}`);
@@ -56414,6 +56474,7 @@ class CosError extends Error {
         this.traceId = details.traceId;
         this.serverDate = details.serverDate;
         this.location = details.location;
+        this.retryAfter = details.retryAfter;
     }
     /** The same failure told differently (e.g. naming the version or the condition that failed). */
     rephrase(message, context, hint) {
@@ -56428,6 +56489,7 @@ class CosError extends Error {
             ...(this.traceId === undefined ? {} : { traceId: this.traceId }),
             ...(this.serverDate === undefined ? {} : { serverDate: this.serverDate }),
             ...(this.location === undefined ? {} : { location: this.location }),
+            ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
         };
     }
 }
@@ -56530,8 +56592,21 @@ function parseErrorBody(status, body, headers) {
         ...(traceId === undefined ? {} : { traceId }),
         ...(header('date') === undefined ? {} : { serverDate: header('date') }),
         ...(header('location') === undefined ? {} : { location: header('location') }),
+        ...(header('retry-after') === undefined ? {} : { retryAfter: header('retry-after') }),
     };
     return details;
+}
+/** Milliseconds a `Retry-After` value (seconds, or an HTTP date) asks to wait; undefined when garbled. */
+function retryAfterMs(value, now) {
+    if (value === undefined)
+        return undefined;
+    const text = value.trim();
+    if (/^\d{1,9}$/.test(text))
+        return Number(text) * 1000;
+    const date = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)
+        ? Date.parse(text)
+        : Number.NaN;
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 const TRANSIENT_NETWORK_CODES = new Set([
     'ECONNRESET',
@@ -56790,9 +56865,46 @@ function parseListPage(xml) {
         ...(nextMarker === undefined ? {} : { nextMarker }),
     };
 }
+/** Compares two keys in UTF-8 byte order, the order COS lists keys in (code point order). */
+function compareUtf8(a, b) {
+    const length = Math.min(a.length, b.length);
+    for (let i = 0; i < length; i++) {
+        const ca = a.charCodeAt(i);
+        const cb = b.charCodeAt(i);
+        if (ca === cb)
+            continue;
+        // UTF-16 puts surrogates (code points past U+FFFF) below U+E000..U+FFFF; UTF-8 does not.
+        const sa = ca >= 0xd800 && ca <= 0xdfff;
+        const sb = cb >= 0xd800 && cb <= 0xdfff;
+        if (sa !== sb && (sa ? cb : ca) >= 0xe000)
+            return sa ? 1 : -1;
+        return ca - cb;
+    }
+    return a.length - b.length;
+}
+/**
+ * COS lists keys in strictly increasing UTF-8 order; a listing that repeats a key or goes back is
+ * malformed (a mirror would race one file against itself, and `delete` could trust a bad listing).
+ */
+function checkOrder(objects, previous, what) {
+    let last = previous;
+    for (const object of objects) {
+        if (last !== undefined) {
+            const order = compareUtf8(last, object.key);
+            if (order >= 0) {
+                throw new ProtocolError(order === 0
+                    ? `${what} lists ${quoteValue(object.key)} twice; COS never repeats a key, so the listing is refused as malformed`
+                    : `${what} lists ${quoteValue(object.key)} after ${quoteValue(last)}, out of COS's UTF-8 key order, so the listing is refused as malformed`, { transient: false });
+            }
+        }
+        last = object.key;
+    }
+    return last;
+}
 /** Yields listing pages in order, following NextMarker (or the last key) until the end. */
 async function* listPages(client, options) {
     let marker = '';
+    let lastKey;
     for (let page = 1;; page++) {
         const query = {
             prefix: options.prefix,
@@ -56811,6 +56923,7 @@ async function* listPages(client, options) {
             });
             return parseListPage(await readPage(response.body, what));
         });
+        lastKey = checkOrder(result.objects, lastKey, `ListObjects '${options.prefix}'`);
         yield result;
         if (!result.truncated)
             return;
@@ -56824,370 +56937,6 @@ async function* listPages(client, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/temp-file.js
-// The narrow writer of a download: positional writes into a temp file beside the destination,
-// then fsync + rename into place, or discard. The destination is never opened for writing.
-
-
-
-/** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
-function tempPathFor(destination) {
-    return `${destination}.cos-download`;
-}
-class TempFile {
-    path;
-    #handle;
-    constructor(filePath, handle) {
-        this.path = filePath;
-        this.#handle = handle;
-    }
-    /** Creates (or truncates) the temp file and sizes it to `length` bytes. */
-    static async create(filePath, length) {
-        // Exclusive create: never follow a link planted at the temp path. A leftover is removed first.
-        const handle = await (0,promises_.open)(filePath, 'wx', 0o644)
-            .catch(async (error) => {
-            if (error.code !== 'EEXIST')
-                throw error;
-            await (0,promises_.rm)(filePath, { force: true });
-            return (0,promises_.open)(filePath, 'wx', 0o644);
-        })
-            .catch(async (error) => {
-            throw await asLocalFileError(error, filePath);
-        });
-        try {
-            if (length > 0)
-                await handle.truncate(length);
-        }
-        catch (error) {
-            await handle.close();
-            await (0,promises_.rm)(filePath, { force: true }).catch(() => { });
-            throw await asLocalFileError(error, filePath);
-        }
-        return new TempFile(filePath, handle);
-    }
-    /** Opens an existing temp file for more positional writes (a resumed download). */
-    static async reopen(filePath) {
-        const info = await (0,promises_.lstat)(filePath);
-        if (!info.isFile())
-            throw new Error(`${filePath} is not a regular file`);
-        const handle = await (0,promises_.open)(filePath, 'r+').catch(async (error) => {
-            throw await asLocalFileError(error, filePath);
-        });
-        return new TempFile(filePath, handle);
-    }
-    #open() {
-        if (this.#handle === undefined)
-            throw new Error(`temp file ${this.path} is already closed`);
-        return this.#handle;
-    }
-    /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
-    async writevAt(buffers, position) {
-        const handle = this.#open();
-        const pending = [...buffers];
-        let offset = position;
-        while (pending.length > 0) {
-            const { bytesWritten } = await handle.writev(pending, offset).catch(async (error) => {
-                throw await asLocalFileError(error, this.path);
-            });
-            offset += bytesWritten;
-            let skip = bytesWritten;
-            while (pending.length > 0 && skip >= pending[0].length) {
-                skip -= pending.shift().length;
-            }
-            if (skip > 0 && pending.length > 0)
-                pending[0] = pending[0].subarray(skip);
-        }
-    }
-    async sync() {
-        await this.#open()
-            .sync()
-            .catch(async (error) => {
-            throw await asLocalFileError(error, this.path);
-        });
-    }
-    async close() {
-        const handle = this.#handle;
-        this.#handle = undefined;
-        await handle?.close();
-    }
-    /**
-     * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
-     * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
-     */
-    async commit(destination, mtime, options = {}) {
-        const handle = this.#open();
-        await this.sync();
-        if (mtime !== undefined && !Number.isNaN(mtime.getTime()))
-            await handle.utimes(mtime, mtime);
-        await this.close();
-        await (0,promises_.rename)(this.path, destination).catch(async (error) => {
-            throw await asLocalFileError(error, destination);
-        });
-        if (options.syncFolder !== false)
-            await syncDirectory(external_node_path_.dirname(destination));
-    }
-    /** Closes and removes the temp file; never throws. */
-    async discard() {
-        await this.close().catch(() => { });
-        await (0,promises_.rm)(this.path, { force: true }).catch(() => { });
-    }
-}
-/**
- * Writes a small text file atomically: a sibling `.tmp`, fsync, rename over `filePath`. On failure
- * (a full disk, say) the `.tmp` is removed and the previous `filePath` stays as it was.
- */
-async function writeFileAtomic(filePath, text, mode) {
-    const temp = `${filePath}.tmp`;
-    try {
-        const handle = await (0,promises_.open)(temp, 'w', mode);
-        try {
-            await handle.writeFile(text, 'utf8');
-            await handle.sync();
-        }
-        finally {
-            await handle.close();
-        }
-        await (0,promises_.rename)(temp, filePath);
-    }
-    catch (error) {
-        await (0,promises_.rm)(temp, { force: true }).catch(() => { });
-        throw await asLocalFileError(error, filePath);
-    }
-}
-/** fsync a folder so a rename in it survives a crash; not every platform allows it. */
-async function syncDirectory(folder) {
-    let handle;
-    try {
-        handle = await (0,promises_.open)(folder, 'r');
-        await handle.sync();
-    }
-    catch {
-        // Windows and some file systems refuse to open or fsync a folder.
-    }
-    finally {
-        await handle?.close().catch(() => { });
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
-// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
-// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
-// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed.
-// It never holds a secret: no credentials, no signed URL, no SSE-C key.
-
-
-const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
-function checkpointPathFor(destination) {
-    return `${destination}.cos-download.json`;
-}
-function identityOf(bucket, info, window, partSize) {
-    return {
-        bucket,
-        key: info.key,
-        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
-        etag: info.etag,
-        size: info.size,
-        lastModified: info.lastModified,
-        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
-        window,
-        partSize,
-    };
-}
-function serializeCheckpoint(checkpoint) {
-    const parts = {};
-    for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
-        parts[String(index)] = checkpoint.parts.get(index);
-    }
-    return `${JSON.stringify({
-        format: CHECKPOINT_FORMAT,
-        bucket: checkpoint.bucket,
-        key: checkpoint.key,
-        versionId: checkpoint.versionId ?? null,
-        etag: checkpoint.etag,
-        size: checkpoint.size,
-        lastModified: checkpoint.lastModified,
-        crc64: checkpoint.crc64 ?? null,
-        window: checkpoint.window,
-        partSize: checkpoint.partSize,
-        parts,
-    }, null, 2)}\n`;
-}
-const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isText = (v) => typeof v === 'string';
-/** Parses JSON text that must be an object; undefined for anything else. */
-function parseJsonObject(text) {
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-    return typeof data === 'object' && data !== null && !Array.isArray(data)
-        ? data
-        : undefined;
-}
-/** Parses a checkpoint; undefined for anything that is not exactly our format. */
-function parseCheckpoint(text) {
-    const d = parseJsonObject(text);
-    if (d === undefined)
-        return undefined;
-    const window = d.window;
-    if (d.format !== CHECKPOINT_FORMAT ||
-        !isText(d.bucket) ||
-        !isText(d.key) ||
-        !(d.versionId === null || isText(d.versionId)) ||
-        !isText(d.etag) ||
-        !isCount(d.size) ||
-        !isText(d.lastModified) ||
-        !(d.crc64 === null || isText(d.crc64)) ||
-        typeof window !== 'object' ||
-        window === null ||
-        !isCount(window.first) ||
-        !isCount(window.length) ||
-        !isCount(d.partSize) ||
-        d.partSize === 0 ||
-        typeof d.parts !== 'object' ||
-        d.parts === null) {
-        return undefined;
-    }
-    const partCount = Math.ceil(window.length / d.partSize);
-    const parts = new Map();
-    for (const [index, crc] of Object.entries(d.parts)) {
-        const n = Number(index);
-        if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc))
-            return undefined;
-        parts.set(n, crc);
-    }
-    return {
-        bucket: d.bucket,
-        key: d.key,
-        ...(d.versionId === null ? {} : { versionId: d.versionId }),
-        etag: d.etag,
-        size: d.size,
-        lastModified: d.lastModified,
-        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
-        window: { first: window.first, length: window.length },
-        partSize: d.partSize,
-        parts,
-    };
-}
-/** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
-function mismatch(saved, wanted) {
-    if (saved.bucket !== wanted.bucket || saved.key !== wanted.key)
-        return 'it is for another object';
-    if (saved.etag !== wanted.etag ||
-        saved.size !== wanted.size ||
-        saved.lastModified !== wanted.lastModified) {
-        return `the object changed since (ETag ${saved.etag} → ${wanted.etag})`;
-    }
-    if ((saved.versionId ?? '') !== (wanted.versionId ?? ''))
-        return 'it is for another version';
-    if ((saved.crc64 ?? '') !== (wanted.crc64 ?? ''))
-        return 'the object’s CRC64 changed since';
-    if (saved.window.first !== wanted.window.first || saved.window.length !== wanted.window.length) {
-        return 'it is for another byte range';
-    }
-    if (saved.partSize !== wanted.partSize)
-        return `the part size changed (${saved.partSize} → ${wanted.partSize})`;
-    return undefined;
-}
-/** Reads a checkpoint file; undefined when absent, `'corrupt'` when unreadable. */
-async function readCheckpoint(filePath) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(filePath, 'utf8');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        return 'corrupt';
-    }
-    return parseCheckpoint(text) ?? 'corrupt';
-}
-/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
-async function writeCheckpoint(filePath, checkpoint) {
-    await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600);
-}
-async function removeCheckpoint(filePath) {
-    await (0,promises_.rm)(filePath, { force: true });
-    await (0,promises_.rm)(`${filePath}.tmp`, { force: true });
-}
-/** Size of a file, or undefined when it does not exist. */
-async function fileSize(filePath) {
-    const info = await (0,promises_.stat)(filePath).catch(() => undefined);
-    return info?.isFile() ? info.size : undefined;
-}
-
-;// CONCATENATED MODULE: ./lib/transfer/manifest.js
-// The manifest a mirror keeps in its destination: what was downloaded (key → etag, size, crc64,
-// version) and the local file's size and mtime then. A re-run compares listings against it with a
-// stat per file and no request. Written atomically; never holds a secret.
-
-
-
-
-const MANIFEST_NAME = '.cos-download-manifest.json';
-const MANIFEST_FORMAT = 'cos-download-manifest/1';
-function manifestPath(destination) {
-    return external_node_path_.join(destination, MANIFEST_NAME);
-}
-function serializeManifest(manifest) {
-    const objects = [...manifest.objects.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return `${JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix, objects }, null, 1)}\n`;
-}
-function validEntry(value) {
-    if (typeof value !== 'object' || value === null)
-        return false;
-    const e = value;
-    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-    return (typeof e.key === 'string' &&
-        typeof e.etag === 'string' &&
-        typeof e.path === 'string' &&
-        count(e.size) &&
-        count(e['local-size']) &&
-        count(e['local-mtime-ms']) &&
-        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
-        (e.crc64 === undefined || typeof e.crc64 === 'string'));
-}
-/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
-function parseManifest(text) {
-    const d = parseJsonObject(text);
-    if (d === undefined)
-        return undefined;
-    if (d.format !== MANIFEST_FORMAT || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
-        return undefined;
-    if (!Array.isArray(d.objects) || !d.objects.every(validEntry))
-        return undefined;
-    return {
-        bucket: d.bucket,
-        prefix: d.prefix,
-        objects: new Map(d.objects.map((entry) => [entry.key, entry])),
-    };
-}
-async function readManifest(destination) {
-    return (await readManifestText(destination))?.manifest;
-}
-/** The manifest and the exact text it was parsed from (so an unchanged one need not be rewritten). */
-async function readManifestText(destination) {
-    const text = await (0,promises_.readFile)(manifestPath(destination), 'utf8').catch(() => undefined);
-    return text === undefined ? undefined : { manifest: parseManifest(text), text };
-}
-/**
- * Writes the manifest atomically (temp, fsync, rename). When `previous` is the text already on disk
- * and the new manifest serialises to the same text, nothing is written: the file is as durable as
- * when it was written.
- */
-async function writeManifest(destination, manifest, previous) {
-    const target = manifestPath(destination);
-    const text = serializeManifest(manifest);
-    if (text !== previous)
-        await writeFileAtomic(target, text, 0o644);
-    return target;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
 /*
 How it works:
@@ -57430,8 +57179,8 @@ function validateConcurrency(concurrency) {
 	}
 }
 
-// EXTERNAL MODULE: ./node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(4006);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
 // EXTERNAL MODULE: ./lib/cos/sign.js
@@ -57561,8 +57310,18 @@ class CosClient {
                     continue;
                 }
                 const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
-                const wait = Math.round(this.#random() * ceiling);
-                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms`);
+                let wait = Math.round(this.#random() * ceiling);
+                // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
+                const asked = error instanceof CosError ? retryAfterMs(error.retryAfter, this.#clock.now()) : undefined;
+                if (asked !== undefined && asked > this.connection.timeoutMs) {
+                    throw new Error(`${errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
+                        `timeout of ${Math.ceil(this.connection.timeoutMs / 1000)} s, so it was not retried. ` +
+                        'Fix: run again later, or raise timeout', { cause: error });
+                }
+                if (asked !== undefined)
+                    wait = Math.max(wait, asked);
+                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms` +
+                    (asked === undefined ? '' : ' (as Retry-After asked)'));
                 await this.#clock.sleep(wait, signal);
             }
         }
@@ -57762,6 +57521,212 @@ async function headObject(client, key, access, conditions, signal) {
         }, `HEAD '${key}'`);
     }
     return { kind: 'found', info: objectInfoFrom(key, response, size) };
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/paths.js
+// Object keys → local paths under the destination. Pure. A key maps to a path only if that path
+// stays inside the destination and every runner's file system can hold it; otherwise it is refused
+// with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
+
+// Device names, with any extension and spaces before it: `aux.txt`, `nul .tar.gz`, `CONIN$` (as ntpath.isreserved).
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
+const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MAX_SEGMENT_BYTES = 255;
+/** The folder of cos-download's own files (temp files, checkpoints, manifest, locks); see state.ts. */
+const STATE_DIR = '.cos-download';
+/** True for a path segment that names the state folder on any file system (case folded). */
+function isStateSegment(segment) {
+    return segment.toLowerCase() === STATE_DIR;
+}
+/** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
+function relativeKey(key, prefix) {
+    return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+}
+/**
+ * Maps a key (relative to the prefix) to a relative local path, using `/` as separator.
+ * Refused everywhere: empty names, `.` / `..` segments, absolute paths, drive letters, backslashes
+ * (a separator on Windows), NUL and control characters, segments over 255 bytes, and a segment
+ * naming the state folder (`.cos-download`, any case). Refused on Windows only: reserved device
+ * names, `<>:"|?*`, trailing dots or spaces.
+ */
+function mapKey(relative, platform = 'linux') {
+    if (relative === '')
+        return { kind: 'refused', reason: 'it is the prefix itself' };
+    const folder = relative.endsWith('/');
+    const body = folder ? relative.slice(0, -1) : relative;
+    if (body === '')
+        return { kind: 'refused', reason: 'it is an empty name' };
+    if (body.startsWith('/'))
+        return { kind: 'refused', reason: 'it is an absolute path' };
+    if (/^[a-zA-Z]:/.test(body))
+        return { kind: 'refused', reason: 'it starts with a drive letter' };
+    if (body.includes('\\'))
+        return { kind: 'refused', reason: 'it contains a backslash' };
+    if (CONTROL.test(body))
+        return { kind: 'refused', reason: 'it contains NUL or a control character' };
+    for (const segment of body.split('/')) {
+        if (segment === '')
+            return { kind: 'refused', reason: "it contains an empty segment ('//')" };
+        if (segment === '.' || segment === '..')
+            return { kind: 'refused', reason: `it contains a '${segment}' segment` };
+        if (isStateSegment(segment)) {
+            return { kind: 'refused', reason: `'${segment}' is the name of cos-download's own state folder` };
+        }
+        if (platform === 'win32') {
+            const windows = windowsProblem(segment);
+            if (windows !== undefined)
+                return { kind: 'refused', reason: windows };
+        }
+        if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
+            return { kind: 'refused', reason: 'a path segment is longer than 255 bytes' };
+        }
+    }
+    return { kind: folder ? 'folder' : 'file', relative: body };
+}
+function windowsProblem(segment) {
+    if (WINDOWS_RESERVED.test(segment))
+        return `'${segment}' is a reserved device name on Windows`;
+    if (WINDOWS_FORBIDDEN.test(segment))
+        return `'${segment}' holds a character Windows cannot store (<>:"|?*)`;
+    if (/[. ]$/.test(segment))
+        return `'${segment}' ends with a dot or space, which Windows drops`;
+    return undefined;
+}
+/** True where names differing only in case are the same file (Windows, macOS by default). */
+function caseInsensitive(platform) {
+    return platform === 'win32' || platform === 'darwin';
+}
+/** The absolute local path of a `/`-separated relative path strictly inside `root`, else undefined. */
+function pathInside(root, relative) {
+    const full = external_node_path_.resolve(root, ...relative.split('/'));
+    const inside = external_node_path_.relative(root, full);
+    if (inside === '' || inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(inside)) {
+        return undefined;
+    }
+    return full;
+}
+/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
+function localPath(root, relative) {
+    const full = pathInside(root, relative);
+    if (full === undefined)
+        throw new Error(`refusing to write outside the destination: ${relative}`);
+    return full;
+}
+/** Key for collision checks on case-insensitive file systems (Windows, macOS). */
+function foldedPath(relative) {
+    return relative.normalize('NFC').toLowerCase();
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/state.js
+// The tool's own files at a destination live in one hidden state folder, `.cos-download/`, in the
+// folder that holds what is written (a single object's parent folder; a mirror's root). No key maps
+// into it (`mapKey` refuses the segment), so remote data can never be taken for our state, nor our
+// state overwrite a downloaded file. See docs/adr/0007-state-folder-and-locks.md.
+//
+//   .cos-download/
+//     mirror.lock             a mirror into this folder is running
+//     manifest.json           what the mirror wrote here (the skip and delete decisions)
+//     mirror/<id>.part|.json  a mirrored file's temp file and checkpoint (id: hash of its path)
+//     <id>.lock|.part|.json   a single object's lock, temp file and checkpoint (id: hash of its name)
+
+
+
+
+
+
+/** The state folder's path could not be trusted: a link, a file, or another user's folder. */
+class StateFolderError extends Error {
+    name = 'StateFolderError';
+    path;
+    constructor(folderPath, why) {
+        super(`Refusing to use '${folderPath}' for cos-download's temp files, checkpoints and locks: it ${why}. ` +
+            'Fix: remove it (cos-download makes its own), or choose another destination');
+        this.path = folderPath;
+    }
+}
+function idOf(name) {
+    return (0,external_node_crypto_.createHash)('sha256').update(name, 'utf8').digest('hex').slice(0, 32);
+}
+function stateFolderOf(folder) {
+    return external_node_path_.join(folder, STATE_DIR);
+}
+/** The state of a single-object download to `destination` (an absolute file path). */
+function objectState(destination) {
+    const folder = stateFolderOf(external_node_path_.dirname(destination));
+    const base = external_node_path_.join(folder, idOf(external_node_path_.basename(destination)));
+    return { folder, lock: `${base}.lock`, temp: `${base}.part`, checkpoint: `${base}.json` };
+}
+/** The state of a mirrored file (`relative`, `/`-separated) under the mirror's `root`. */
+function mirrorFileState(root, relative) {
+    const base = external_node_path_.join(stateFolderOf(root), 'mirror', idOf(relative));
+    return { temp: `${base}.part`, checkpoint: `${base}.json` };
+}
+function mirrorLockPath(root) {
+    return external_node_path_.join(stateFolderOf(root), 'mirror.lock');
+}
+function manifestPath(root) {
+    return external_node_path_.join(stateFolderOf(root), 'manifest.json');
+}
+/**
+ * Makes sure `folder` is a real folder of ours: created (mode 0700) when missing; refused when it
+ * is a link, a file, or (on POSIX) owned by another user — something planted there must never
+ * receive our temp files or lead our writes elsewhere. A failure to create it names `shownAs`
+ * (the file being downloaded), which is what the user asked to write.
+ */
+async function ensureOwnFolder(folder, shownAs = folder) {
+    let info = await (0,promises_.lstat)(folder).catch(() => undefined);
+    if (info === undefined) {
+        await (0,promises_.mkdir)(folder, { mode: 0o700 }).catch(async (error) => {
+            if (error.code !== 'EEXIST')
+                throw await asLocalFileError(error, shownAs);
+        });
+        info = await (0,promises_.lstat)(folder);
+    }
+    if (info.isSymbolicLink())
+        throw new StateFolderError(folder, 'is a symbolic link');
+    if (!info.isDirectory())
+        throw new StateFolderError(folder, 'is not a folder');
+    const uid = process.getuid?.();
+    if (uid !== undefined && info.uid !== uid) {
+        throw new StateFolderError(folder, `belongs to another user (uid ${info.uid})`);
+    }
+}
+/** Removes a state folder (or its `mirror/` sub-folder) if nothing is left in it; never throws. */
+async function removeIfEmpty(folder) {
+    await (0,promises_.rmdir)(folder).catch(() => { });
+}
+/** Opens an existing file for reading or writing without following a link at its path. */
+async function openNoFollow(filePath, mode) {
+    const flags = (mode === 'r' ? external_node_fs_namespaceObject.constants.O_RDONLY : external_node_fs_namespaceObject.constants.O_RDWR) | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0);
+    if (external_node_fs_namespaceObject.constants.O_NOFOLLOW === undefined) {
+        // Windows has no O_NOFOLLOW: refuse a link by looking first.
+        const info = await (0,promises_.lstat)(filePath);
+        if (info.isSymbolicLink())
+            throw Object.assign(new Error(`${filePath} is a link`), { code: 'ELOOP' });
+    }
+    const handle = await (0,promises_.open)(filePath, flags);
+    const info = await handle.stat();
+    if (!info.isFile()) {
+        await handle.close();
+        throw Object.assign(new Error(`${filePath} is not a regular file`), { code: 'EISDIR' });
+    }
+    return handle;
+}
+/** Reads a file of ours without following a link at its path. */
+async function readOwnFile(filePath) {
+    let handle;
+    try {
+        handle = await openNoFollow(filePath, 'r');
+        return { kind: 'text', text: await handle.readFile('utf8') };
+    }
+    catch (error) {
+        return error.code === 'ENOENT' ? { kind: 'absent' } : { kind: 'unreadable' };
+    }
+    finally {
+        await handle?.close().catch(() => { });
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/crc64/tables.js
@@ -58157,6 +58122,314 @@ function parseCrc64(text) {
     return value <= MAX_CRC ? value : undefined;
 }
 
+;// CONCATENATED MODULE: ./lib/transfer/temp-file.js
+// The narrow writer of a download: positional writes into a temp file in the state folder, then
+// fsync + rename into place, or discard. The destination is never opened for writing, and no file
+// is ever opened through a link planted at its path.
+
+
+
+
+
+/** Creates `filePath` exclusively; a leftover (a file or a planted link) is removed, never followed. */
+async function createExclusive(filePath, mode) {
+    return (0,promises_.open)(filePath, 'wx', mode).catch(async (error) => {
+        if (error.code !== 'EEXIST')
+            throw error;
+        await (0,promises_.rm)(filePath, { force: true });
+        return (0,promises_.open)(filePath, 'wx', mode);
+    });
+}
+class TempFile {
+    path;
+    /** The file this temp file becomes: what messages name (a full disk, say). */
+    shownPath;
+    #handle;
+    constructor(filePath, shownPath, handle) {
+        this.path = filePath;
+        this.shownPath = shownPath;
+        this.#handle = handle;
+    }
+    /** Creates the temp file exclusively and sizes it to `length` bytes. */
+    static async create(filePath, length, shownPath = filePath) {
+        const handle = await createExclusive(filePath, 0o644).catch(async (error) => {
+            throw await asLocalFileError(error, shownPath);
+        });
+        try {
+            if (length > 0)
+                await handle.truncate(length);
+        }
+        catch (error) {
+            await handle.close();
+            await (0,promises_.rm)(filePath, { force: true }).catch(() => { });
+            throw await asLocalFileError(error, shownPath);
+        }
+        return new TempFile(filePath, shownPath, handle);
+    }
+    /** Opens an existing temp file for more positional writes (a resumed download); never through a link. */
+    static async reopen(filePath, shownPath = filePath) {
+        const handle = await openNoFollow(filePath, 'r+').catch(async (error) => {
+            throw await asLocalFileError(error, shownPath);
+        });
+        return new TempFile(filePath, shownPath, handle);
+    }
+    /** CRC-64 of `length` bytes from `position`, as they are on disk; undefined if the file is shorter. */
+    async crcAt(position, length) {
+        const handle = this.#open();
+        const crc = new Crc64();
+        const buffer = Buffer.allocUnsafe(Math.min(length, 1024 * 1024));
+        for (let done = 0; done < length;) {
+            const want = Math.min(buffer.length, length - done);
+            const { bytesRead } = await handle.read(buffer, 0, want, position + done);
+            if (bytesRead === 0)
+                return undefined;
+            crc.update(buffer.subarray(0, bytesRead));
+            done += bytesRead;
+        }
+        return crc.digest();
+    }
+    #open() {
+        if (this.#handle === undefined)
+            throw new Error(`temp file ${this.path} is already closed`);
+        return this.#handle;
+    }
+    /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
+    async writevAt(buffers, position) {
+        const handle = this.#open();
+        const pending = [...buffers];
+        let offset = position;
+        while (pending.length > 0) {
+            const { bytesWritten } = await handle.writev(pending, offset).catch(async (error) => {
+                throw await asLocalFileError(error, this.shownPath);
+            });
+            offset += bytesWritten;
+            let skip = bytesWritten;
+            while (pending.length > 0 && skip >= pending[0].length) {
+                skip -= pending.shift().length;
+            }
+            if (skip > 0 && pending.length > 0)
+                pending[0] = pending[0].subarray(skip);
+        }
+    }
+    async sync() {
+        await this.#open()
+            .sync()
+            .catch(async (error) => {
+            throw await asLocalFileError(error, this.shownPath);
+        });
+    }
+    async close() {
+        const handle = this.#handle;
+        this.#handle = undefined;
+        await handle?.close();
+    }
+    /**
+     * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
+     * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
+     */
+    async commit(destination, mtime, options = {}) {
+        const handle = this.#open();
+        await this.sync();
+        if (mtime !== undefined && !Number.isNaN(mtime.getTime()))
+            await handle.utimes(mtime, mtime);
+        await this.close();
+        await (0,promises_.rename)(this.path, destination).catch(async (error) => {
+            throw await asLocalFileError(error, destination);
+        });
+        if (options.syncFolder !== false)
+            await syncDirectory(external_node_path_.dirname(destination));
+    }
+    /** Closes and removes the temp file; never throws. */
+    async discard() {
+        await this.close().catch(() => { });
+        await (0,promises_.rm)(this.path, { force: true }).catch(() => { });
+    }
+}
+/**
+ * Writes a small text file atomically: a sibling `.tmp` created exclusively (a link planted there
+ * is removed, never written through), fsync, rename over `filePath` (which replaces a link at
+ * `filePath` rather than following it). On failure (a full disk, say) the `.tmp` is removed and
+ * the previous `filePath` stays as it was. Callers hold the lock of the folder, so no other run
+ * writes the same `.tmp`.
+ */
+async function writeFileAtomic(filePath, text, mode) {
+    const temp = `${filePath}.tmp`;
+    try {
+        const handle = await createExclusive(temp, mode);
+        try {
+            await handle.writeFile(text, 'utf8');
+            await handle.sync();
+        }
+        finally {
+            await handle.close();
+        }
+        await (0,promises_.rename)(temp, filePath);
+    }
+    catch (error) {
+        await (0,promises_.rm)(temp, { force: true }).catch(() => { });
+        throw await asLocalFileError(error, filePath);
+    }
+}
+/** fsync a folder so a rename in it survives a crash; not every platform allows it. */
+async function syncDirectory(folder) {
+    let handle;
+    try {
+        handle = await (0,promises_.open)(folder, 'r');
+        await handle.sync();
+    }
+    catch {
+        // Windows and some file systems refuse to open or fsync a folder.
+    }
+    finally {
+        await handle?.close().catch(() => { });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
+// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
+// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
+// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed. A resume
+// reads every part it lists back from the temp file and checks its CRC before trusting it.
+// It never holds a secret: no credentials, no signed URL, no SSE-C key.
+
+
+
+const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
+function identityOf(bucket, info, window, partSize) {
+    return {
+        bucket,
+        key: info.key,
+        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
+        etag: info.etag,
+        size: info.size,
+        lastModified: info.lastModified,
+        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        window,
+        partSize,
+    };
+}
+function serializeCheckpoint(checkpoint) {
+    const parts = {};
+    for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
+        parts[String(index)] = checkpoint.parts.get(index);
+    }
+    return `${JSON.stringify({
+        format: CHECKPOINT_FORMAT,
+        bucket: checkpoint.bucket,
+        key: checkpoint.key,
+        versionId: checkpoint.versionId ?? null,
+        etag: checkpoint.etag,
+        size: checkpoint.size,
+        lastModified: checkpoint.lastModified,
+        crc64: checkpoint.crc64 ?? null,
+        window: checkpoint.window,
+        partSize: checkpoint.partSize,
+        parts,
+    }, null, 2)}\n`;
+}
+const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isText = (v) => typeof v === 'string';
+/** Parses JSON text that must be an object; undefined for anything else. */
+function parseJsonObject(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    return typeof data === 'object' && data !== null && !Array.isArray(data)
+        ? data
+        : undefined;
+}
+/** Parses a checkpoint; undefined for anything that is not exactly our format. */
+function parseCheckpoint(text) {
+    const d = parseJsonObject(text);
+    if (d === undefined)
+        return undefined;
+    const window = d.window;
+    if (d.format !== CHECKPOINT_FORMAT ||
+        !isText(d.bucket) ||
+        !isText(d.key) ||
+        !(d.versionId === null || isText(d.versionId)) ||
+        !isText(d.etag) ||
+        !isCount(d.size) ||
+        !isText(d.lastModified) ||
+        !(d.crc64 === null || isText(d.crc64)) ||
+        typeof window !== 'object' ||
+        window === null ||
+        !isCount(window.first) ||
+        !isCount(window.length) ||
+        !isCount(d.partSize) ||
+        d.partSize === 0 ||
+        typeof d.parts !== 'object' ||
+        d.parts === null) {
+        return undefined;
+    }
+    const partCount = Math.ceil(window.length / d.partSize);
+    const parts = new Map();
+    for (const [index, crc] of Object.entries(d.parts)) {
+        const n = Number(index);
+        if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc))
+            return undefined;
+        parts.set(n, crc);
+    }
+    return {
+        bucket: d.bucket,
+        key: d.key,
+        ...(d.versionId === null ? {} : { versionId: d.versionId }),
+        etag: d.etag,
+        size: d.size,
+        lastModified: d.lastModified,
+        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
+        window: { first: window.first, length: window.length },
+        partSize: d.partSize,
+        parts,
+    };
+}
+/** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
+function mismatch(saved, wanted) {
+    if (saved.bucket !== wanted.bucket || saved.key !== wanted.key)
+        return 'it is for another object';
+    if (saved.etag !== wanted.etag ||
+        saved.size !== wanted.size ||
+        saved.lastModified !== wanted.lastModified) {
+        return `the object changed since (ETag ${saved.etag} → ${wanted.etag})`;
+    }
+    if ((saved.versionId ?? '') !== (wanted.versionId ?? ''))
+        return 'it is for another version';
+    if ((saved.crc64 ?? '') !== (wanted.crc64 ?? ''))
+        return 'the object’s CRC64 changed since';
+    if (saved.window.first !== wanted.window.first || saved.window.length !== wanted.window.length) {
+        return 'it is for another byte range';
+    }
+    if (saved.partSize !== wanted.partSize)
+        return `the part size changed (${saved.partSize} → ${wanted.partSize})`;
+    return undefined;
+}
+/** Reads a checkpoint file (never through a link); undefined when absent, `'corrupt'` when unreadable. */
+async function readCheckpoint(filePath) {
+    const read = await readOwnFile(filePath);
+    if (read.kind === 'absent')
+        return undefined;
+    if (read.kind === 'unreadable')
+        return 'corrupt';
+    return parseCheckpoint(read.text) ?? 'corrupt';
+}
+/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
+async function writeCheckpoint(filePath, checkpoint) {
+    await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600);
+}
+async function removeCheckpoint(filePath) {
+    await (0,promises_.rm)(filePath, { force: true });
+    await (0,promises_.rm)(`${filePath}.tmp`, { force: true });
+}
+/** Size of a regular file (not a link), or undefined when there is none. */
+async function fileSize(filePath) {
+    const info = await (0,promises_.lstat)(filePath).catch(() => undefined);
+    return info?.isFile() ? info.size : undefined;
+}
+
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -58376,6 +58649,236 @@ async function localFileMatches(filePath, size, info) {
     return hash.digest('hex') === md5;
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./lib/transfer/lock.js
+// A lock per destination: a file in the state folder naming the run that holds it. A second run
+// waits a bounded time, saying so, then fails in one line; a lock left by a run that died (its
+// process is gone, or the machine rebooted since) is taken over. See ADR 0007.
+
+
+
+
+
+
+
+const LOCK_FORMAT = 'cos-download-lock/1';
+/** A lock whose text cannot be read as ours is given this long to be finished by its writer. */
+const GARBLED_GRACE_MS = 10_000;
+const POLL_MS = 250;
+/** Another live run holds the lock past the wait. */
+class LockedError extends Error {
+    name = 'LockedError';
+    constructor(message) {
+        super(message);
+    }
+}
+function procField(pid) {
+    try {
+        const text = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // `pid (comm) state …`: comm may hold spaces and parentheses, so count from the last ')'.
+        return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+    }
+    catch {
+        return undefined;
+    }
+}
+function bootId() {
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    }
+    catch {
+        return undefined;
+    }
+}
+function currentOwner(now) {
+    const boot = bootId();
+    const start = procField(process.pid);
+    return {
+        format: LOCK_FORMAT,
+        pid: process.pid,
+        host: external_node_os_namespaceObject.hostname(),
+        ...(boot === undefined ? {} : { boot }),
+        ...(start === undefined ? {} : { start }),
+        since: new Date(now).toISOString(),
+        nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
+    };
+}
+function parseOwner(text) {
+    try {
+        const d = JSON.parse(text);
+        if (d.format !== LOCK_FORMAT ||
+            !Number.isSafeInteger(d.pid) ||
+            typeof d.host !== 'string' ||
+            typeof d.since !== 'string' ||
+            typeof d.nonce !== 'string' ||
+            (d.boot !== undefined && typeof d.boot !== 'string') ||
+            (d.start !== undefined && typeof d.start !== 'string')) {
+            return undefined;
+        }
+        return d;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** True when the run that wrote `owner` is certainly gone; a lock from another host is never stale. */
+function isStale(owner) {
+    if (owner.host !== external_node_os_namespaceObject.hostname())
+        return false;
+    const boot = bootId();
+    if (owner.boot !== undefined && boot !== undefined && owner.boot !== boot)
+        return true;
+    try {
+        process.kill(owner.pid, 0);
+    }
+    catch (error) {
+        // EPERM: the process exists but belongs to someone else.
+        if (error.code === 'ESRCH')
+            return true;
+    }
+    const start = procField(owner.pid);
+    return owner.start !== undefined && start !== undefined && start !== owner.start;
+}
+/** Creates `lockPath` holding `text`, atomically and exclusively: false when it exists. */
+async function tryCreate(lockPath, text, nonce) {
+    // Written whole under a name of our own, then hard-linked into place: a reader never sees half a
+    // lock, and link() fails, without following anything, when the name exists.
+    const draft = `${lockPath}.${nonce}.new`;
+    const handle = await (0,promises_.open)(draft, 'wx', 0o600).catch(async (error) => {
+        if (error.code !== 'ENOENT')
+            throw await asLocalFileError(error, lockPath);
+        // The run that held the lock removed the state folder as it left: make it again.
+        await ensureOwnFolder(external_node_path_.dirname(lockPath));
+        return undefined;
+    });
+    if (handle === undefined)
+        return false;
+    try {
+        await handle.writeFile(text, 'utf8');
+    }
+    finally {
+        await handle.close();
+    }
+    try {
+        await (0,promises_.link)(draft, lockPath);
+        return true;
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'EEXIST')
+            return false;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
+            throw error;
+        // A file system without hard links: an exclusive create, then the text.
+        const direct = await (0,promises_.open)(lockPath, 'wx', 0o600).catch((e) => {
+            if (e.code === 'EEXIST')
+                return undefined;
+            throw e;
+        });
+        if (direct === undefined)
+            return false;
+        try {
+            await direct.writeFile(text, 'utf8');
+        }
+        finally {
+            await direct.close();
+        }
+        return true;
+    }
+    finally {
+        await (0,promises_.unlink)(draft).catch(() => { });
+    }
+}
+/**
+ * Moves a stale lock out of the way, but only the very lock that was judged stale: if another run
+ * replaced it meanwhile, it is put back.
+ */
+async function takeOver(lockPath, staleText, nonce) {
+    const aside = `${lockPath}.${nonce}.stale`;
+    try {
+        await (0,promises_.rename)(lockPath, aside);
+    }
+    catch {
+        return false;
+    }
+    if ((await textOf(aside)) === staleText) {
+        await (0,promises_.unlink)(aside).catch(() => { });
+        return true;
+    }
+    await (0,promises_.link)(aside, lockPath).catch(() => { });
+    await (0,promises_.unlink)(aside).catch(() => { });
+    return false;
+}
+/** A lock file's text ('' for a link or an unreadable file); undefined when there is none. */
+async function textOf(lockPath) {
+    const read = await readOwnFile(lockPath);
+    return read.kind === 'text' ? read.text : read.kind === 'absent' ? undefined : '';
+}
+function describeOwner(owner) {
+    if (owner === undefined)
+        return 'a run whose lock file cannot be read';
+    const where = owner.host === external_node_os_namespaceObject.hostname() ? 'on this machine' : `on host '${owner.host}'`;
+    return `pid ${owner.pid} ${where}, since ${owner.since}`;
+}
+/** Takes the lock at `lockPath` (its folder must exist), waiting up to `waitMs` for another run. */
+async function acquireLock(lockPath, options) {
+    const { clock, logger } = options;
+    const me = currentOwner(clock.now());
+    const text = `${JSON.stringify(me)}\n`;
+    const deadline = clock.now() + options.waitMs;
+    let announced = false;
+    for (;;) {
+        options.signal?.throwIfAborted();
+        if (await tryCreate(lockPath, text, me.nonce))
+            return heldLock(lockPath, text);
+        const info = await (0,promises_.lstat)(lockPath).catch(() => undefined);
+        if (info === undefined)
+            continue;
+        const found = await textOf(lockPath);
+        if (found === undefined)
+            continue;
+        const owner = parseOwner(found);
+        // A lock we write is always a regular file: a link (or anything else) there was planted.
+        // Unreadable text in a regular file may be a lock being written: it gets a moment.
+        const stale = !info.isFile()
+            ? true
+            : owner === undefined
+                ? clock.now() - info.mtimeMs > GARBLED_GRACE_MS
+                : isStale(owner);
+        if (stale) {
+            if (await takeOver(lockPath, found, me.nonce)) {
+                logger.info(`Took over the lock on ${options.what} left by ${describeOwner(owner)}, which is no longer running`);
+            }
+            continue;
+        }
+        const left = deadline - clock.now();
+        if (left <= 0) {
+            throw new LockedError(`Another cos-download run (${describeOwner(owner)}) is writing ${options.what}` +
+                `${options.waitMs > 0 ? `; waited ${Math.round(options.waitMs / 1000)} s` : ''}. ` +
+                `Fix: let it finish, then run again; if no such run exists, remove '${lockPath}'`);
+        }
+        if (!announced) {
+            announced = true;
+            logger.info(`Waiting up to ${Math.ceil(left / 1000)} s for another cos-download run (${describeOwner(owner)}) writing ${options.what}`);
+        }
+        await clock.sleep(Math.min(POLL_MS, left), options.signal);
+    }
+}
+function heldLock(lockPath, text) {
+    let released = false;
+    return {
+        path: lockPath,
+        async release() {
+            if (released)
+                return;
+            released = true;
+            if ((await textOf(lockPath)) === text)
+                await (0,promises_.unlink)(lockPath).catch(() => { });
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/transfer/plan.js
 /** Objects larger than the part size come down as parallel ranged GETs. */
 function isMultipart(length, partSize) {
@@ -58426,9 +58929,9 @@ function formatRange(range) {
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/download-object.js
-// One object (or a byte range of it) to one file: HEAD for its identity, parts fetched by a bounded
-// pool into a temp file, CRC-64 combined from the parts, then fsync + rename. Nothing reaches the
-// destination before the bytes are verified.
+// One object (or a byte range of it) to one file: HEAD for its identity, the destination locked,
+// parts fetched by a bounded pool into a temp file in the state folder, CRC-64 combined from the
+// parts, then fsync + rename. Nothing reaches the destination before the bytes are verified.
 
 
 
@@ -58441,6 +58944,11 @@ function formatRange(range) {
 
 
 
+
+
+
+/** How long a run waits, by default, for another run writing the same destination. */
+const LOCK_WAIT_MS = 60_000;
 class IntegrityError extends Error {
     constructor(message) {
         super(message);
@@ -58475,21 +58983,10 @@ async function downloadObject(client, request, deps = {}) {
         }, `GET '${request.key}'`);
     }
     const whole = window.first === 0 && window.length === info.size;
-    if (request.overwrite !== 'always' && whole) {
-        const existing = await (0,promises_.stat)(request.destination).catch(() => undefined);
-        if (existing?.isFile()) {
-            if (request.overwrite === 'never') {
-                return skipped(request.destination, info, 'the file exists and overwrite is never');
-            }
-            if (await localFileMatches(request.destination, existing.size, info)) {
-                // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
-                if (!request.dryRun)
-                    await removeCheckpoint(checkpointPathFor(request.destination));
-                return skipped(request.destination, info, 'the local file matches the object');
-            }
-        }
-    }
     if (request.dryRun) {
+        const skip = await skipReason(request, info, whole);
+        if (skip !== undefined)
+            return skipped(request.destination, info, skip);
         return {
             status: 'would-download',
             path: request.destination,
@@ -58499,7 +58996,46 @@ async function downloadObject(client, request, deps = {}) {
             crcCheck: request.crc ? (whole ? 'verified' : 'partial-range') : 'disabled',
         };
     }
-    return fetchObject(client, request, info, window, deps);
+    // The destination's folder, its state folder, and the lock that keeps other runs off this file.
+    const state = objectState(request.destination);
+    const folder = external_node_path_.dirname(request.destination);
+    await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
+        throw await asLocalFileError(error, folder);
+    });
+    await ensureOwnFolder(state.folder, request.destination);
+    const lock = await acquireLock(state.lock, {
+        what: `'${request.destination}'`,
+        waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+        clock: deps.clock ?? systemClock,
+        logger: client.logger,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    try {
+        const skip = await skipReason(request, info, whole);
+        if (skip !== undefined) {
+            // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+            await removeCheckpoint(state.checkpoint);
+            return skipped(request.destination, info, skip);
+        }
+        return await fetchObject(client, { ...request, state }, info, window, deps);
+    }
+    finally {
+        await lock.release();
+        await removeIfEmpty(state.folder);
+    }
+}
+/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
+async function skipReason(request, info, whole) {
+    if (request.overwrite === 'always' || !whole)
+        return undefined;
+    const existing = await (0,promises_.stat)(request.destination).catch(() => undefined);
+    if (!existing?.isFile())
+        return undefined;
+    if (request.overwrite === 'never')
+        return 'the file exists and overwrite is never';
+    if (await localFileMatches(request.destination, existing.size, info))
+        return 'the local file matches the object';
+    return undefined;
 }
 /**
  * Downloads `window` of a known object version into `request.destination`. Multipart downloads keep
@@ -58526,6 +59062,9 @@ async function fetchObject(client, request, known, window, deps = {}) {
         }
     }
 }
+function stateOf(request) {
+    return request.state ?? objectState(request.destination);
+}
 async function fetchVersion(client, request, known, window, deps) {
     let info = known;
     const whole = window.first === 0 && window.length === info.size;
@@ -58540,10 +59079,14 @@ async function fetchVersion(client, request, known, window, deps) {
     if (parts.length === 1 && window.length <= SMALL_OBJECT_BYTES) {
         return fetchSmall(client, request, info, parts[0], deps);
     }
-    const resume = await openForResume(client, request, info, window, parts.length);
+    const state = stateOf(request);
+    // A mirror makes its state folder once; a lone object's is made here.
+    if (request.state === undefined)
+        await ensureOwnFolder(external_node_path_.dirname(state.temp), request.destination);
+    const resume = await openForResume(client, request, info, window, parts);
     const done = resume.done;
     const temp = resume.temp;
-    const checkpoint = new Checkpointer(checkpointPathFor(request.destination), identityOf(client.connection.bucket, info, window, request.partSize), temp, done);
+    const checkpoint = new Checkpointer(state.checkpoint, identityOf(client.connection.bucket, info, window, request.partSize), temp, done);
     let resumedBytes = 0;
     for (const index of done.keys()) {
         const part = parts[index];
@@ -58559,8 +59102,7 @@ async function fetchVersion(client, request, known, window, deps) {
         await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, result) => {
             done.set(part.index, formatCrc64(result.crc));
             stated ??= result.objectCrc64;
-            if (parts.length > 1)
-                await checkpoint.flush();
+            await checkpoint.flush();
         });
         if (stated === undefined && missing.length === 0 && done.size > 0 && request.crc && whole) {
             // Every part came from the checkpoint and the object is known from a listing, so no response
@@ -58576,8 +59118,7 @@ async function fetchVersion(client, request, known, window, deps) {
             info = { ...info, crc64: stated };
         const crcCheck = download_object_checkCrc(request, info, whole, parts, done);
         await temp.commit(request.destination, new Date(info.lastModified), { syncFolder: !deps.folderReady });
-        if (parts.length > 1)
-            await checkpoint.remove();
+        await checkpoint.remove();
         return {
             status: 'downloaded',
             path: request.destination,
@@ -58588,19 +59129,22 @@ async function fetchVersion(client, request, known, window, deps) {
         };
     }
     catch (error) {
-        const keep = parts.length > 1 &&
-            done.size > 0 &&
-            !(error instanceof IntegrityError) &&
-            !(error instanceof ObjectChangedError);
-        if (keep) {
-            await checkpoint.flush().catch(() => { });
+        const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
+        // Parts are only kept when a checkpoint on disk vouches for them: else nothing could resume
+        // them, and the temp file would only fill the disk.
+        if (resumable)
+            await checkpoint.flush();
+        const kept = resumable ? checkpoint.recorded : 0;
+        if (kept > 0) {
             await temp.close().catch(() => { });
-            client.logger.info(`Kept ${done.size} of ${parts.length} finished parts of '${request.key}' beside the destination: run again to resume`);
+            client.logger.info(`Kept ${kept} of ${parts.length} finished parts of '${request.key}' (a checkpoint records them): run again to resume`);
         }
         else {
             await temp.discard();
-            if (parts.length > 1)
-                await checkpoint.remove().catch(() => { });
+            await checkpoint.remove().catch(() => { });
+            if (resumable && done.size > 0) {
+                client.logger.info(`No checkpoint of '${request.key}' could be written, so its ${done.size} finished part(s) were not kept`);
+            }
         }
         throw error;
     }
@@ -58630,7 +59174,10 @@ async function fetchSmall(client, request, known, part, deps) {
     });
     if (body.objectCrc64 !== undefined && info.crc64 === undefined)
         info = { ...info, crc64: body.objectCrc64 };
-    const temp = await TempFile.create(tempPathFor(request.destination), 0);
+    const tempPath = stateOf(request).temp;
+    if (request.state === undefined)
+        await ensureOwnFolder(external_node_path_.dirname(tempPath), request.destination);
+    const temp = await TempFile.create(tempPath, 0, request.destination);
     try {
         const written = temp.writevAt(body.chunks, 0);
         // The CRC runs on this thread while the write runs on libuv's.
@@ -58656,35 +59203,50 @@ async function fetchSmall(client, request, known, part, deps) {
         throw error;
     }
 }
-/** Reopens the temp file of an earlier run when its checkpoint matches; else starts a fresh one. */
-async function openForResume(client, request, info, window, partCount) {
-    const tempPath = tempPathFor(request.destination);
-    const checkpointPath = checkpointPathFor(request.destination);
-    if (partCount > 1) {
-        const saved = await readCheckpoint(checkpointPath);
-        if (saved !== undefined) {
-            const tempSize = await fileSize(tempPath);
-            const reason = saved === 'corrupt'
-                ? 'it is unreadable'
-                : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
-                    (tempSize === undefined
-                        ? 'the temp file is gone'
-                        : tempSize < window.length
-                            ? `the temp file is shorter (${tempSize} of ${window.length} bytes)`
-                            : undefined));
-            if (reason === undefined && saved !== 'corrupt') {
-                client.logger.info(`Resuming '${request.key}': ${saved.parts.size} of ${partCount} parts are already downloaded`);
-                return { temp: await TempFile.reopen(tempPath), done: new Map(saved.parts) };
+/**
+ * Reopens the temp file of an earlier run when its checkpoint matches, keeping only the parts
+ * whose bytes on disk still give the CRC the checkpoint recorded; else starts a fresh temp file.
+ */
+async function openForResume(client, request, info, window, parts) {
+    const { temp: tempPath, checkpoint: checkpointPath } = stateOf(request);
+    const saved = await readCheckpoint(checkpointPath);
+    if (saved !== undefined) {
+        const tempSize = await fileSize(tempPath);
+        const reason = saved === 'corrupt'
+            ? 'it is unreadable'
+            : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
+                (tempSize === undefined
+                    ? 'the temp file is gone'
+                    : tempSize < window.length
+                        ? `the temp file is shorter (${tempSize} of ${window.length} bytes)`
+                        : undefined));
+        if (reason === undefined && saved !== 'corrupt') {
+            const temp = await TempFile.reopen(tempPath, request.destination);
+            const done = new Map();
+            let damaged = 0;
+            for (const [index, crc] of saved.parts) {
+                const part = parts[index];
+                const actual = await temp.crcAt(part.first - window.first, part.last - part.first + 1);
+                if (actual !== undefined && formatCrc64(actual) === crc)
+                    done.set(index, crc);
+                else
+                    damaged++;
             }
-            client.logger.info(`Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
-            await removeCheckpoint(checkpointPath);
+            client.logger.info(`Resuming '${request.key}': ${done.size} of ${parts.length} parts are already downloaded` +
+                (damaged > 0
+                    ? `; ${damaged} more did not match their checkpoint on disk and are fetched again`
+                    : ''));
+            return { temp, done };
         }
+        client.logger.info(`Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
+        await removeCheckpoint(checkpointPath);
     }
-    return { temp: await TempFile.create(tempPath, window.length), done: new Map() };
+    return { temp: await TempFile.create(tempPath, window.length, request.destination), done: new Map() };
 }
 /**
  * Writes the checkpoint after the bytes it vouches for are flushed: snapshot the finished parts,
- * fsync the temp file, then write. At most one write runs and one waits.
+ * fsync the temp file, then write. At most one write runs and one waits. `recorded` is how many
+ * parts the checkpoint on disk vouches for: what a re-run can resume.
  */
 class Checkpointer {
     #path;
@@ -58693,11 +59255,17 @@ class Checkpointer {
     #done;
     #chain = Promise.resolve();
     #queued = false;
+    #recorded;
     constructor(filePath, identity, temp, done) {
         this.#path = filePath;
         this.#identity = identity;
         this.#temp = temp;
         this.#done = done;
+        // A resumed download starts from a checkpoint on disk that vouches for (at least) these parts.
+        this.#recorded = done.size;
+    }
+    get recorded() {
+        return this.#recorded;
     }
     schedule() {
         if (this.#queued)
@@ -58709,6 +59277,7 @@ class Checkpointer {
             const parts = new Map(this.#done);
             await this.#temp.sync();
             await writeCheckpoint(this.#path, { ...this.#identity, parts });
+            this.#recorded = parts.size;
         })
             .catch(() => {
             // A failed checkpoint write costs only a resume; the download itself goes on.
@@ -58828,96 +59397,281 @@ function download_object_checkCrc(request, info, whole, parts, done) {
     return 'verified';
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/paths.js
-// Object keys → local paths under the destination. Pure. A key maps to a path only if that path
-// stays inside the destination and every runner's file system can hold it; otherwise it is refused
-// with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
+;// CONCATENATED MODULE: ./lib/transfer/manifest.js
+// The manifest a mirror keeps in its state folder: what it wrote (key → etag, size, crc64, version)
+// and the local file's size and mtime then. A re-run compares listings against it with a stat per
+// file and no request; `delete` removes only files it records as written by us and that are still
+// as we left them. Written atomically, one entry per line; never holds a secret.
 
-// Device names, with any extension and spaces before it: `aux.txt`, `nul .tar.gz`, `CONIN$` (as ntpath.isreserved).
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
-const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const MAX_SEGMENT_BYTES = 255;
-/** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
-function relativeKey(key, prefix) {
-    return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+
+
+
+
+const MANIFEST_FORMAT = 'cos-download-manifest/2';
+/** Where and how versions before the state folder kept the manifest; read once to migrate. */
+const LEGACY_MANIFEST_NAME = '.cos-download-manifest.json';
+const LEGACY_FORMAT = 'cos-download-manifest/1';
+
+function byKey(a, b) {
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+/** JSON, one entry per line, sorted by key. */
+function serializeManifest(manifest) {
+    const head = JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix });
+    const entries = [...manifest.objects.values()].sort(byKey).map((entry) => JSON.stringify(entry));
+    return `${head.slice(0, -1)},"objects":[\n${entries.join(',\n')}${entries.length > 0 ? '\n' : ''}]}\n`;
+}
+function validEntry(value, legacy) {
+    if (typeof value !== 'object' || value === null)
+        return false;
+    const e = value;
+    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    return (typeof e.key === 'string' &&
+        typeof e.etag === 'string' &&
+        typeof e.path === 'string' &&
+        count(e.size) &&
+        count(e['local-size']) &&
+        count(e['local-mtime-ms']) &&
+        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
+        (e.crc64 === undefined || typeof e.crc64 === 'string') &&
+        (legacy || typeof e.written === 'boolean'));
+}
+/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
+function parseManifest(text, format = MANIFEST_FORMAT) {
+    const d = parseJsonObject(text);
+    if (d === undefined)
+        return undefined;
+    if (d.format !== format || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
+        return undefined;
+    const legacy = format === LEGACY_FORMAT;
+    if (!Array.isArray(d.objects) || !d.objects.every((entry) => validEntry(entry, legacy)))
+        return undefined;
+    const objects = new Map();
+    for (const entry of d.objects) {
+        // No file of a mirror ever lives in the state folder: an entry that says so is not trusted.
+        if (entry.path.split('/').some(isStateSegment))
+            continue;
+        // An old manifest could not tell written files from adopted ones: none counts as written.
+        objects.set(entry.key, legacy ? { ...entry, written: false } : entry);
+    }
+    return { bucket: d.bucket, prefix: d.prefix, objects };
+}
+/** The manifest of the mirror at `root`, migrating a legacy one when the state folder has none. */
+async function readManifest(root) {
+    const current = await readOwnFile(manifestPath(root));
+    if (current.kind === 'text')
+        return { manifest: parseManifest(current.text), text: current.text };
+    if (current.kind === 'unreadable')
+        return { manifest: undefined };
+    const legacyPath = external_node_path_.join(root, LEGACY_MANIFEST_NAME);
+    const legacy = await readOwnFile(legacyPath);
+    if (legacy.kind !== 'text')
+        return { manifest: undefined };
+    const manifest = parseManifest(legacy.text, LEGACY_FORMAT);
+    return manifest === undefined ? { manifest: undefined } : { manifest, legacyPath };
 }
 /**
- * Maps a key (relative to the prefix) to a relative local path, using `/` as separator.
- * Refused everywhere: empty names, `.` / `..` segments, absolute paths, drive letters, backslashes
- * (a separator on Windows), NUL and control characters, segments over 255 bytes. Refused on
- * Windows only: reserved device names, `<>:"|?*`, trailing dots or spaces.
+ * Writes the manifest atomically (temp, fsync, rename) into the state folder (which must exist).
+ * When `previous` is the text already there and the new manifest serialises to the same text,
+ * nothing is written.
  */
-function mapKey(relative, platform = 'linux') {
-    if (relative === '')
-        return { kind: 'refused', reason: 'it is the prefix itself' };
-    const folder = relative.endsWith('/');
-    const body = folder ? relative.slice(0, -1) : relative;
-    if (body === '')
-        return { kind: 'refused', reason: 'it is an empty name' };
-    if (body.startsWith('/'))
-        return { kind: 'refused', reason: 'it is an absolute path' };
-    if (/^[a-zA-Z]:/.test(body))
-        return { kind: 'refused', reason: 'it starts with a drive letter' };
-    if (body.includes('\\'))
-        return { kind: 'refused', reason: 'it contains a backslash' };
-    if (CONTROL.test(body))
-        return { kind: 'refused', reason: 'it contains NUL or a control character' };
-    for (const segment of body.split('/')) {
-        if (segment === '')
-            return { kind: 'refused', reason: "it contains an empty segment ('//')" };
-        if (segment === '.' || segment === '..')
-            return { kind: 'refused', reason: `it contains a '${segment}' segment` };
-        if (platform === 'win32') {
-            const windows = windowsProblem(segment);
-            if (windows !== undefined)
-                return { kind: 'refused', reason: windows };
-        }
-        if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
-            return { kind: 'refused', reason: 'a path segment is longer than 255 bytes' };
-        }
+async function writeManifest(root, manifest, previous) {
+    const target = manifestPath(root);
+    const text = serializeManifest(manifest);
+    if (text !== previous)
+        await writeFileAtomic(target, text, 0o644);
+    return target;
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/local-folder.js
+// The mirror's side of the local folder: which paths this run's keys claim (a key that would need
+// a file where another needs a folder is refused), folders created one segment at a time without
+// passing through a link, and the walk that finds files the mirror did not write.
+
+
+
+/** A key cannot be a file here: the local folder (or another key) holds something else at its path. */
+class PathConflict extends Error {
+    name = 'PathConflict';
+}
+/** A link planted in the destination stood in the way of a write; it is never followed. */
+class PlantedLinkError extends Error {
+    name = 'PlantedLinkError';
+}
+function ancestorsOf(relative) {
+    const parts = relative.split('/');
+    const ancestors = [];
+    for (let i = 1; i < parts.length; i++)
+        ancestors.push(parts.slice(0, i).join('/'));
+    return ancestors;
+}
+/**
+ * The local paths this run's keys claim, as files or folders. The first key to claim a path keeps
+ * it; a later key that needs a file where a folder is claimed (or the other way round), or that
+ * differs only in case on a case-insensitive file system, is refused with the reason.
+ */
+class PathClaims {
+    #files = new Map();
+    #folders = new Map();
+    #folded;
+    constructor(platform) {
+        this.#folded = caseInsensitive(platform) ? new Map() : undefined;
     }
-    return { kind: folder ? 'folder' : 'file', relative: body };
-}
-function windowsProblem(segment) {
-    if (WINDOWS_RESERVED.test(segment))
-        return `'${segment}' is a reserved device name on Windows`;
-    if (WINDOWS_FORBIDDEN.test(segment))
-        return `'${segment}' holds a character Windows cannot store (<>:"|?*)`;
-    if (/[. ]$/.test(segment))
-        return `'${segment}' ends with a dot or space, which Windows drops`;
-    return undefined;
-}
-/** True where names differing only in case are the same file (Windows, macOS by default). */
-function caseInsensitive(platform) {
-    return platform === 'win32' || platform === 'darwin';
-}
-/** The absolute local path of a `/`-separated relative path strictly inside `root`, else undefined. */
-function pathInside(root, relative) {
-    const full = external_node_path_.resolve(root, ...relative.split('/'));
-    const inside = external_node_path_.relative(root, full);
-    if (inside === '' || inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(inside)) {
+    /** True when this run's listing holds a key at `relative` (a file, or a folder on the way to one). */
+    has(relative) {
+        return this.#files.has(relative) || this.#folders.has(relative);
+    }
+    /** Claims `relative` for `key`; returns why it cannot, or undefined once claimed. */
+    claim(relative, key, kind) {
+        if (kind === 'file' && this.#folders.has(relative)) {
+            return `a key needs '${relative}' to be a folder ('${this.#folders.get(relative)}'), so it cannot be a file`;
+        }
+        if (kind === 'folder' && this.#files.has(relative)) {
+            return `'${relative}' is the file of key '${this.#files.get(relative)}', so it cannot be a folder`;
+        }
+        const ancestors = ancestorsOf(relative);
+        for (const folder of ancestors) {
+            const file = this.#files.get(folder);
+            if (file !== undefined)
+                return `'${folder}' is the file of key '${file}', so it cannot be a folder`;
+        }
+        if (this.#folded !== undefined && kind === 'file') {
+            const folded = foldedPath(relative);
+            const clash = this.#folded.get(folded);
+            if (clash !== undefined)
+                return `it differs only in case from '${clash}', and this file system ignores case`;
+            this.#folded.set(folded, key);
+        }
+        if (kind === 'file')
+            this.#files.set(relative, key);
+        else if (!this.#folders.has(relative))
+            this.#folders.set(relative, key);
+        for (const folder of ancestors)
+            if (!this.#folders.has(folder))
+                this.#folders.set(folder, key);
         return undefined;
     }
-    return full;
 }
-/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
-function localPath(root, relative) {
-    const full = pathInside(root, relative);
-    if (full === undefined)
-        throw new Error(`refusing to write outside the destination: ${relative}`);
-    return full;
+/**
+ * Creates `folder` under `root` one segment at a time, refusing to pass through a symlink, so a
+ * link planted in the destination can never lead a write outside it. A file in the way is a
+ * PathConflict (the key is refused); a link is a PlantedLinkError (the object fails).
+ */
+async function ensureFolder(root, folder, safe) {
+    if (safe.has(folder))
+        return;
+    const relative = external_node_path_.relative(root, folder);
+    if (relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative)) {
+        throw new Error(`refusing to create a folder outside the destination: ${folder}`);
+    }
+    let current = root;
+    for (const segment of relative.split(external_node_path_.sep)) {
+        if (segment === '')
+            continue;
+        current = external_node_path_.join(current, segment);
+        if (safe.has(current))
+            continue;
+        let info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info === undefined) {
+            await (0,promises_.mkdir)(current).catch((error) => {
+                if (error.code !== 'EEXIST')
+                    throw error;
+            });
+            info = await (0,promises_.lstat)(current);
+        }
+        if (info.isSymbolicLink()) {
+            throw new PlantedLinkError(`refusing to follow the symlink ${current} found in the destination`);
+        }
+        if (!info.isDirectory()) {
+            throw new PathConflict(`${current} is a file here, so it cannot be a folder`);
+        }
+        safe.add(current);
+    }
 }
-/** Key for collision checks on case-insensitive file systems (Windows, macOS). */
-function foldedPath(relative) {
-    return relative.normalize('NFC').toLowerCase();
+/**
+ * Files and links under `root` (relative, `/`-separated) for which `keep` is false; never follows a
+ * link and never enters the state folder.
+ */
+async function filesOutside(root, keep) {
+    const found = [];
+    const walk = async (folder, relative) => {
+        const entries = await (0,promises_.readdir)(folder, { withFileTypes: true }).catch(() => []);
+        for (const entry of entries) {
+            if (relative === '' && isStateSegment(entry.name))
+                continue;
+            const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
+            if (entry.isDirectory())
+                await walk(external_node_path_.join(folder, entry.name), rel);
+            else if (!keep(rel))
+                found.push(rel);
+        }
+    };
+    await walk(root, '');
+    return found.sort();
+}
+/**
+ * After `relative` was deleted: removes its folders, innermost first, while they are empty and
+ * no key of this run needs them. Returns how many were removed.
+ */
+async function removeEmptiedFolders(root, relative, needed) {
+    let removed = 0;
+    for (const folder of ancestorsOf(relative).reverse()) {
+        if (needed(folder))
+            break;
+        const gone = await (0,promises_.rmdir)(external_node_path_.join(root, ...folder.split('/'))).then(() => true, () => false);
+        if (!gone)
+            break;
+        removed++;
+    }
+    return removed;
+}
+
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+;// CONCATENATED MODULE: ./lib/transfer/mirror-scope.js
+// Which listed keys a mirror takes: under the folder prefix, past the include/exclude globs, in
+// this job's shard. Pure.
+
+
+
+/** The shard (1-based) a key belongs to: a stable hash, the same on every runner and run. */
+function shardOf(key, count) {
+    const digest = (0,external_node_crypto_.createHash)('sha1').update(key, 'utf8').digest();
+    return (digest.readUInt32BE(0) % count) + 1;
+}
+/** `prefix` as listed: '' for the whole bucket, else with a trailing '/' (folder semantics). */
+function folderPrefix(prefix) {
+    if (prefix === '' || prefix === '/')
+        return '';
+    return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+/** The globs and shard as one predicate on a key (`relative` is the key relative to the prefix). */
+function keyFilter(scope) {
+    const options = { dot: true };
+    const include = scope.include.length === 0 ? () => true : picomatch([...scope.include], options);
+    const exclude = scope.exclude.length === 0 ? () => false : picomatch([...scope.exclude], options);
+    const shard = scope.shard;
+    return (relative, key) => include(relative) &&
+        !exclude(relative) &&
+        (shard === undefined || shardOf(key, shard.count) === shard.index);
+}
+/** True for the listed keys a request mirrors: under the folder prefix, past the filters, in the shard. */
+function inMirrorScope(scope) {
+    const prefix = folderPrefix(scope.prefix);
+    const inScope = keyFilter(scope);
+    return (key) => {
+        const relative = relativeKey(key, prefix);
+        return relative !== undefined && relative !== '' && inScope(relative, key);
+    };
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/mirror.js
 // A prefix mirrored into a folder. Listing pages feed the download pool as they arrive; small
 // objects and large objects' parts share one request budget; unchanged files are skipped from the
-// manifest without a request; `delete` runs only after a complete, failure-free pass.
+// manifest without a request; `delete` runs only after a complete, failure-free pass and removes
+// only files this tool wrote (its manifest says so) that are still as it left them.
+
+
 
 
 
@@ -58942,226 +59696,435 @@ class MirrorError extends Error {
     }
 }
 const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'DEEP_ARCHIVE']);
-/** Files the mirror itself keeps in the destination, never mirrored nor deleted. */
-const OWN_FILE = /(\.cos-download|\.cos-download\.json|\.cos-download\.json\.tmp)$/;
-/** The shard (1-based) a key belongs to: a stable hash, the same on every runner and run. */
-function shardOf(key, count) {
-    const digest = (0,external_node_crypto_.createHash)('sha1').update(key, 'utf8').digest();
-    return (digest.readUInt32BE(0) % count) + 1;
-}
-/** `prefix` as listed: '' for the whole bucket, else with a trailing '/' (folder semantics). */
-function folderPrefix(prefix) {
-    if (prefix === '' || prefix === '/')
-        return '';
-    return prefix.endsWith('/') ? prefix : `${prefix}/`;
-}
-/** True for the listed keys a request mirrors: under the folder prefix, past the filters, in the shard. */
-function inMirrorScope(scope) {
-    const prefix = folderPrefix(scope.prefix);
-    const inScope = keyFilter(scope);
-    return (key) => {
-        const relative = relativeKey(key, prefix);
-        return relative !== undefined && relative !== '' && inScope(relative, key);
-    };
-}
-function keyFilter(request) {
-    const options = { dot: true };
-    const include = request.include.length === 0 ? () => true : picomatch([...request.include], options);
-    const exclude = request.exclude.length === 0 ? () => false : picomatch([...request.exclude], options);
-    const shard = request.shard;
-    return (relative, key) => include(relative) &&
-        !exclude(relative) &&
-        (shard === undefined || shardOf(key, shard.count) === shard.index);
-}
 async function mirrorPrefix(client, request, deps = {}) {
-    const started = Date.now();
-    const prefix = folderPrefix(request.prefix);
-    const platform = request.platform ?? process.platform;
-    const inScope = keyFilter(request);
-    const limit = pLimit(request.concurrency);
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(deps.signal?.reason);
-    if (deps.signal?.aborted)
-        onAbort();
-    deps.signal?.addEventListener('abort', onAbort, { once: true });
+    const clock = deps.clock ?? systemClock;
+    const started = clock.now();
     if (!request.dryRun)
         await (0,promises_.mkdir)(request.destination, { recursive: true });
     const root = await (0,promises_.realpath)(request.destination).catch(() => request.destination);
-    const stored = await readManifestText(root);
-    const previous = stored?.manifest;
-    const known = previous?.prefix === prefix && previous.bucket === client.connection.bucket
-        ? previous.objects
-        : undefined;
-    const files = [];
-    const refused = [];
-    const archived = [];
-    const entries = new Map();
-    const expected = new Set();
-    const folded = new Map();
-    const safeFolders = new Set([root]);
+    const temps = external_node_path_.dirname(mirrorFileState(root, '').temp);
+    let lock = deps.lock;
+    if (!request.dryRun && lock === undefined) {
+        await ensureOwnFolder(stateFolderOf(root));
+        lock = await acquireLock(mirrorLockPath(root), {
+            what: `the folder '${root}'`,
+            waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+            clock,
+            logger: client.logger,
+            ...(deps.signal ? { signal: deps.signal } : {}),
+        });
+    }
+    try {
+        const stored = await readManifest(root);
+        const run = new MirrorRun(client, request, deps, root, stored.manifest);
+        await run.list();
+        await run.settle();
+        // A prefix that lists nothing fails here, before anything is deleted or recorded.
+        if (run.empty && !request.allowEmpty)
+            return run.finish(clock.now() - started, NOTHING_DELETED, undefined);
+        const deletion = await run.deleteStale();
+        const manifest = await run.saveManifest(stored.text, stored.legacyPath);
+        return run.finish(clock.now() - started, deletion, manifest);
+    }
+    finally {
+        if (deps.lock === undefined) {
+            await lock?.release();
+            if (!request.dryRun) {
+                await removeIfEmpty(temps);
+                await removeIfEmpty(stateFolderOf(root));
+            }
+        }
+    }
+}
+const NOTHING_DELETED = { deleted: 0, kept: { notOurs: 0, changed: 0 } };
+/** One mirror's pass: the listing, the decisions and downloads, then deletion and the manifest. */
+class MirrorRun {
+    #client;
+    #request;
+    #deps;
+    #root;
+    #prefix;
+    #inScope;
+    #platform;
+    /** What the previous run recorded for this bucket and prefix. */
+    #known;
+    #controller = new AbortController();
+    #limit;
+    #claims;
+    #safeFolders;
     /** Folders that got a file: each is fsynced once at the end, so the renames in it are durable. */
-    const written = new Set();
-    const failures = [];
-    let bytesDownloaded = 0;
-    let listRequests = 0;
-    let listingError;
-    // Object tasks in flight are bounded, so memory stays flat however many keys the listing has.
-    const active = new Set();
-    const maxActive = request.concurrency * 4;
-    const refuse = (key, reason) => {
-        refused.push({ key, reason });
-        client.logger.warning(`Skipping '${key}': ${reason}; it cannot be written safely under the destination`);
-    };
-    const handle = async (object, file) => {
-        const target = localPath(root, file);
-        const decision = await decide(client, request, object, target, file, known?.get(object.key), controller.signal);
-        if (decision.action === 'skip') {
-            files.push({ key: object.key, path: file, size: object.size, action: 'skip', reason: decision.reason });
-            if (decision.entry)
-                entries.set(object.key, decision.entry);
+    #written = new Set();
+    #files = [];
+    #refused = [];
+    #archived = [];
+    #entries = new Map();
+    /** Keys whose download failed: their earlier manifest entries (and files) stay as they were. */
+    #failed = [];
+    #active = new Set();
+    #listingError;
+    #listRequests = 0;
+    /** Objects under the prefix (before filters): 0 means the prefix lists nothing. */
+    #listed = 0;
+    #bytesDownloaded = 0;
+    constructor(client, request, deps, root, previous) {
+        this.#client = client;
+        this.#request = request;
+        this.#deps = deps;
+        this.#root = root;
+        this.#prefix = folderPrefix(request.prefix);
+        this.#inScope = keyFilter(request);
+        this.#platform = request.platform ?? process.platform;
+        this.#known =
+            previous?.prefix === this.#prefix && previous.bucket === client.connection.bucket
+                ? previous.objects
+                : undefined;
+        this.#limit = pLimit(request.concurrency);
+        this.#claims = new PathClaims(this.#platform);
+        this.#safeFolders = new Set([root]);
+        const onAbort = () => this.#controller.abort(deps.signal?.reason);
+        if (deps.signal?.aborted)
+            onAbort();
+        deps.signal?.addEventListener('abort', onAbort, { once: true });
+    }
+    get #logger() {
+        return this.#client.logger;
+    }
+    /** Walks the listing, deciding each key and starting its download; object tasks in flight are bounded. */
+    async list() {
+        const request = this.#request;
+        if (!request.dryRun) {
+            await ensureOwnFolder(stateFolderOf(this.#root));
+            await ensureOwnFolder(external_node_path_.dirname(mirrorFileState(this.#root, '').temp));
+        }
+        const maxActive = request.concurrency * 4;
+        try {
+            const listing = this.#deps.listing ??
+                listPages(this.#client, {
+                    prefix: this.#prefix,
+                    maxKeys: request.listPageSize ?? 1000,
+                    signal: this.#controller.signal,
+                });
+            for await (const page of listing) {
+                this.#listRequests++;
+                for (const object of page.objects) {
+                    if (this.#controller.signal.aborted)
+                        break;
+                    this.#consider(object);
+                    if (this.#active.size >= maxActive)
+                        await Promise.race(this.#active);
+                }
+                if (this.#controller.signal.aborted)
+                    break;
+            }
+        }
+        catch (error) {
+            this.#listingError = error;
+        }
+    }
+    #refuse(key, reason) {
+        this.#refused.push({ key, reason });
+        this.#logger.warning(`Skipping '${key}': ${reason}; it cannot be written safely under the destination`);
+    }
+    /** Decides one listed object: out of scope, refused, a folder, archived, unchanged, or a download task. */
+    #consider(object) {
+        const relative = relativeKey(object.key, this.#prefix);
+        if (relative === undefined || relative === '')
+            return;
+        this.#listed++;
+        if (!this.#inScope(relative, object.key))
+            return;
+        const mapping = mapKey(relative, this.#platform);
+        if (mapping.kind === 'refused') {
+            this.#refuse(object.key, mapping.reason);
+            this.#keepEarlier(object.key);
             return;
         }
-        files.push({ key: object.key, path: file, size: object.size, action: 'download' });
+        const conflict = this.#claims.claim(mapping.relative, object.key, mapping.kind);
+        if (conflict !== undefined) {
+            this.#refuse(object.key, conflict);
+            this.#keepEarlier(object.key);
+            return;
+        }
+        if (mapping.kind === 'folder') {
+            if (!this.#request.dryRun)
+                this.#startTask(object, () => this.#makeFolder(mapping.relative));
+            return;
+        }
+        const file = mapping.relative;
+        if (ARCHIVE_CLASSES.has(object.storageClass)) {
+            this.#archived.push(object.key);
+            this.#keepEarlier(object.key);
+            return;
+        }
+        const unchanged = this.#unchangedInManifest(object, file);
+        if (unchanged !== undefined) {
+            this.#files.push({
+                key: object.key,
+                path: file,
+                size: object.size,
+                action: 'skip',
+                reason: unchanged.reason,
+            });
+            this.#entries.set(object.key, unchanged.entry);
+            return;
+        }
+        this.#startTask(object, () => this.#mirrorFile(object, file));
+    }
+    #startTask(object, work) {
+        const task = work().catch((error) => {
+            if (error instanceof PathConflict || error.code === 'ENAMETOOLONG') {
+                this.#refuse(object.key, error instanceof PathConflict ? error.message : 'its path is too long for this file system');
+                this.#keepEarlier(object.key);
+                return;
+            }
+            this.#failed.push({ key: object.key, error });
+            this.#keepEarlier(object.key);
+            if (this.#controller.signal.aborted)
+                return;
+            this.#logger.warning(`'${object.key}' failed: ${errorMessage(error)}`);
+        });
+        this.#active.add(task);
+        void task.finally(() => this.#active.delete(task));
+    }
+    /** A key this run could not write keeps what the previous run recorded: the file is still there. */
+    #keepEarlier(key) {
+        const earlier = this.#known?.get(key);
+        if (earlier !== undefined)
+            this.#entries.set(key, earlier);
+    }
+    async #makeFolder(relative) {
+        await ensureFolder(this.#root, localPath(this.#root, relative), this.#safeFolders);
+    }
+    async #mirrorFile(object, file) {
+        const request = this.#request;
+        const target = localPath(this.#root, file);
+        const decision = await this.#decide(object, target, file);
+        if (decision.action === 'skip') {
+            this.#files.push({
+                key: object.key,
+                path: file,
+                size: object.size,
+                action: 'skip',
+                reason: decision.reason,
+            });
+            if (decision.entry)
+                this.#entries.set(object.key, decision.entry);
+            return;
+        }
+        this.#files.push({ key: object.key, path: file, size: object.size, action: 'download' });
         if (request.dryRun)
             return;
-        await ensureFolder(root, external_node_path_.dirname(target), safeFolders);
-        const result = await fetchObject(client, downloadRequest(request, object.key, target), infoFromListing(object), { first: 0, length: object.size }, { signal: controller.signal, limit, folderReady: true, ...onProgress(deps) });
-        written.add(external_node_path_.dirname(target));
+        await ensureFolder(this.#root, external_node_path_.dirname(target), this.#safeFolders);
+        const result = await fetchObject(this.#client, { ...downloadRequest(request, object.key, target), state: mirrorFileState(this.#root, file) }, infoFromListing(object), { first: 0, length: object.size }, {
+            signal: this.#controller.signal,
+            limit: this.#limit,
+            folderReady: true,
+            ...(this.#deps.onStart ? { onStart: this.#deps.onStart } : {}),
+            ...(this.#deps.onBytes ? { onBytes: this.#deps.onBytes } : {}),
+        });
+        this.#written.add(external_node_path_.dirname(target));
         if (result.status !== 'downloaded')
             return;
-        bytesDownloaded += result.bytesDownloaded;
+        this.#bytesDownloaded += result.bytesDownloaded;
         const local = await (0,promises_.stat)(target);
-        entries.set(object.key, entryFor(result.info, file, local.size, local.mtimeMs));
-    };
-    try {
-        const listing = deps.listing ??
-            listPages(client, { prefix, maxKeys: request.listPageSize ?? 1000, signal: controller.signal });
-        for await (const page of listing) {
-            listRequests++;
-            for (const object of page.objects) {
-                if (controller.signal.aborted)
-                    break;
-                const relative = relativeKey(object.key, prefix);
-                if (relative === undefined || relative === '' || !inScope(relative, object.key))
-                    continue;
-                const mapping = mapKey(relative, platform);
-                if (mapping.kind === 'refused') {
-                    refuse(object.key, mapping.reason);
-                    continue;
-                }
-                if (mapping.kind === 'folder') {
-                    expected.add(mapping.relative);
-                    if (!request.dryRun)
-                        await ensureFolder(root, localPath(root, mapping.relative), safeFolders);
-                    continue;
-                }
-                if (caseInsensitive(platform)) {
-                    const clash = folded.get(foldedPath(mapping.relative));
-                    if (clash !== undefined) {
-                        refuse(object.key, `it differs only in case from '${clash}', and this file system ignores case`);
-                        continue;
-                    }
-                    folded.set(foldedPath(mapping.relative), object.key);
-                }
-                expected.add(mapping.relative);
-                if (ARCHIVE_CLASSES.has(object.storageClass)) {
-                    archived.push(object.key);
-                    if (known?.has(object.key))
-                        entries.set(object.key, known.get(object.key));
-                    continue;
-                }
-                const unchanged = unchangedInManifest(request, object, root, mapping.relative, known?.get(object.key));
-                if (unchanged !== undefined) {
-                    files.push({
-                        key: object.key,
-                        path: mapping.relative,
-                        size: object.size,
-                        action: 'skip',
-                        reason: unchanged.reason,
-                    });
-                    entries.set(object.key, unchanged.entry);
-                    continue;
-                }
-                const task = handle(object, mapping.relative).catch((error) => {
-                    failures.push({ key: object.key, error });
-                    if (controller.signal.aborted)
-                        return;
-                    client.logger.warning(`'${object.key}' failed: ${errorMessage(error)}`);
-                });
-                active.add(task);
-                void task.finally(() => active.delete(task));
-                if (active.size >= maxActive)
-                    await Promise.race(active);
-            }
-            if (controller.signal.aborted)
-                break;
+        this.#entries.set(object.key, entryFor(result.info, file, local.size, local.mtimeMs, true));
+    }
+    /**
+     * The common case of a re-run, decided without a task or a promise: the manifest records the
+     * object with its ETag and size, and one lstat shows the local file as the manifest left it.
+     * Anything else (no record, no file, a change) is undefined: `#decide` then looks closer.
+     */
+    #unchangedInManifest(object, file) {
+        const recorded = this.#known?.get(object.key);
+        if (recorded === undefined || this.#request.overwrite !== 'changed')
+            return undefined;
+        const local = (0,external_node_fs_namespaceObject.lstatSync)(localPath(this.#root, file), { throwIfNoEntry: false });
+        if (local === undefined || !local.isFile() || !manifestVouches(recorded, object, local))
+            return undefined;
+        return {
+            reason: 'unchanged (manifest)',
+            entry: recorded.path === file ? recorded : { ...recorded, path: file },
+        };
+    }
+    /** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */
+    async #decide(object, target, file) {
+        const request = this.#request;
+        if (request.overwrite === 'always') {
+            await this.#checkTarget(object, target, file);
+            return { action: 'download' };
         }
-    }
-    catch (error) {
-        listingError = error;
-    }
-    await Promise.all(active);
-    deps.signal?.removeEventListener('abort', onAbort);
-    if (archived.length > 0) {
-        const shown = archived.slice(0, 5).join(', ');
-        client.logger.warning(`${archived.length} ARCHIVE / DEEP_ARCHIVE object(s) not downloaded (restore them first): ${shown}${archived.length > 5 ? ', …' : ''}`);
-    }
-    const complete = listingError === undefined && failures.length === 0 && !controller.signal.aborted;
-    let deleted = 0;
-    if (request.delete && complete) {
-        for (const file of await strayFiles(root, expected, prefix, inScope)) {
-            files.push({
-                key: `${prefix}${file.relative}`,
-                path: file.relative,
-                size: file.size,
-                action: 'delete',
-            });
+        const local = await this.#checkTarget(object, target, file);
+        if (local === undefined)
+            return { action: 'download' };
+        if (request.overwrite === 'never')
+            return { action: 'skip', reason: 'exists (overwrite: never)' };
+        const recorded = this.#known?.get(object.key);
+        if (recorded !== undefined && manifestVouches(recorded, object, local)) {
+            return { action: 'skip', reason: 'unchanged (manifest)', entry: { ...recorded, path: file } };
+        }
+        if (local.size !== object.size)
+            return { action: 'download' };
+        let info = infoFromListing(object);
+        if (plainMd5Etag(object.etag) === undefined) {
+            // A multipart ETag is no MD5: ask COS for the object's CRC64 to compare with.
+            const access = request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey };
+            const head = await headObject(this.#client, object.key, access, {}, this.#controller.signal);
+            if (head.kind !== 'found' || head.info.etag !== object.etag)
+                return { action: 'download' };
+            info = head.info;
+        }
+        if (await localFileMatches(target, local.size, info)) {
+            // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
             if (!request.dryRun)
-                await (0,promises_.rm)(localPath(root, file.relative), { force: true });
-            deleted++;
+                await removeCheckpoint(mirrorFileState(this.#root, file).checkpoint);
+            // The file was there before: it is the object's, but not one this tool wrote.
+            const written = recorded?.written === true && recorded.etag === object.etag;
+            return {
+                action: 'skip',
+                reason: 'unchanged (content)',
+                entry: entryFor(info, file, local.size, local.mtimeMs, written),
+            };
+        }
+        return { action: 'download' };
+    }
+    /** The local file at a key's path, if any; a folder there is a conflict, a link a planted one. */
+    async #checkTarget(object, target, file) {
+        const local = await (0,promises_.lstat)(target).catch(() => undefined);
+        if (local === undefined || local.isFile())
+            return local;
+        if (local.isSymbolicLink()) {
+            throw new PlantedLinkError(`'${object.key}' cannot be written: ${file} is a symlink in the destination`);
+        }
+        throw new PathConflict(`${file} exists here and is not a file (a folder, say)`);
+    }
+    /** Waits for every object task, then warns about archived objects. */
+    async settle() {
+        await Promise.all(this.#active);
+        if (this.#archived.length > 0) {
+            const shown = this.#archived.slice(0, 5).join(', ');
+            this.#logger.warning(`${this.#archived.length} ARCHIVE / DEEP_ARCHIVE object(s) not downloaded (restore them first): ${shown}${this.#archived.length > 5 ? ', …' : ''}`);
         }
     }
-    else if (request.delete) {
-        client.logger.warning('Nothing was deleted: the listing or a download failed, so the mirror is incomplete');
+    /** The listing ended and held no object under the prefix. */
+    get empty() {
+        return this.#listed === 0 && this.#listingError === undefined && !this.#controller.signal.aborted;
     }
-    for (const folder of written)
-        await syncDirectory(folder);
-    let manifest;
-    if (!request.dryRun) {
-        manifest = await writeManifest(root, { bucket: client.connection.bucket, prefix, objects: entries }, stored?.text);
+    get #complete() {
+        return this.#listingError === undefined && this.#failed.length === 0 && !this.#controller.signal.aborted;
     }
-    const result = {
-        destination: root,
-        downloaded: files.filter((f) => f.action === 'download').length,
-        skipped: files.filter((f) => f.action === 'skip').length,
-        deleted,
-        bytesDownloaded,
-        files,
-        refused,
-        archived,
-        ...(manifest === undefined ? {} : { manifest }),
-        listRequests,
-        elapsedMs: Date.now() - started,
-    };
-    if (listingError !== undefined) {
-        throw new MirrorError(`Listing '${prefix}' failed: ${errorMessage(listingError)}`, result, listingError);
+    /**
+     * With `delete`, after a complete pass: removes the files the previous run wrote that the prefix
+     * no longer holds and that are still as that run left them, and folders emptied by that. A
+     * listing of no object deletes nothing.
+     */
+    async deleteStale() {
+        const request = this.#request;
+        if (!request.delete)
+            return NOTHING_DELETED;
+        if (!this.#complete) {
+            this.#logger.warning('Nothing was deleted: the listing or a download failed, so the mirror is incomplete');
+            return NOTHING_DELETED;
+        }
+        if (this.#listed === 0)
+            return NOTHING_DELETED;
+        let deleted = 0;
+        let changed = 0;
+        const removed = new Set();
+        for (const entry of [...(this.#known?.values() ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+            if (this.#entries.has(entry.key) || this.#claims.has(entry.path))
+                continue;
+            const relative = relativeKey(entry.key, this.#prefix);
+            if (relative === undefined || !this.#inScope(relative, entry.key)) {
+                // Outside this run's filters or shard: not this run's to judge; it stays recorded.
+                this.#entries.set(entry.key, entry);
+                continue;
+            }
+            if (!entry.written || entry.path.split('/').some(isStateSegment))
+                continue;
+            const target = localPath(this.#root, entry.path);
+            const local = await (0,promises_.lstat)(target).catch(() => undefined);
+            if (local === undefined)
+                continue;
+            if (!local.isFile() ||
+                local.size !== entry['local-size'] ||
+                local.mtimeMs !== entry['local-mtime-ms']) {
+                changed++;
+                removed.add(entry.path);
+                continue;
+            }
+            this.#files.push({ key: entry.key, path: entry.path, size: local.size, action: 'delete' });
+            removed.add(entry.path);
+            deleted++;
+            if (request.dryRun)
+                continue;
+            await (0,promises_.rm)(target, { force: true });
+            await removeEmptiedFolders(this.#root, entry.path, (folder) => this.#claims.has(folder));
+        }
+        const notOurs = await filesOutside(this.#root, (file) => this.#claims.has(file) || removed.has(file));
+        if (notOurs.length + changed > 0) {
+            const shown = notOurs.slice(0, 3).join(', ');
+            this.#logger.info(`Kept ${notOurs.length} local file(s) the prefix does not hold that cos-download did not write` +
+                `${shown === '' ? '' : ` (${shown}${notOurs.length > 3 ? ', …' : ''})`}` +
+                `${changed > 0 ? `, and ${changed} it wrote that changed since` : ''}: delete removes only files it wrote`);
+        }
+        return { deleted, kept: { notOurs: notOurs.length, changed } };
     }
-    if (deps.signal?.aborted)
-        throw deps.signal.reason;
-    if (failures.length > 0) {
-        const first = failures[0];
-        const why = errorMessage(first.error);
-        // Name the object when the error does not (a dropped connection says only 'other side closed').
-        const named = why.includes(`'${first.key}'`) ? why : `'${first.key}': ${why}`;
-        throw new MirrorError(`${failures.length} of ${result.downloaded} download(s) failed; first: ${named}`, result, first.error);
+    /** Writes the manifest (dry runs write nothing); a migrated legacy manifest is removed after. */
+    async saveManifest(previous, legacyPath) {
+        if (this.#request.dryRun)
+            return undefined;
+        for (const folder of this.#written)
+            await syncDirectory(folder);
+        const manifest = await writeManifest(this.#root, { bucket: this.#client.connection.bucket, prefix: this.#prefix, objects: this.#entries }, previous);
+        if (legacyPath !== undefined && !this.#claims.has(external_node_path_.basename(legacyPath))) {
+            await (0,promises_.rm)(legacyPath, { force: true });
+        }
+        if (this.#complete)
+            await removeLeftovers(external_node_path_.dirname(mirrorFileState(this.#root, '').temp));
+        return manifest;
     }
-    return result;
+    finish(elapsedMs, deletion, manifest) {
+        const files = this.#files;
+        const result = {
+            destination: this.#root,
+            downloaded: files.filter((f) => f.action === 'download').length,
+            skipped: files.filter((f) => f.action === 'skip').length,
+            deleted: deletion.deleted,
+            bytesDownloaded: this.#bytesDownloaded,
+            files,
+            refused: this.#refused,
+            archived: this.#archived,
+            kept: deletion.kept,
+            ...(manifest === undefined ? {} : { manifest }),
+            listRequests: this.#listRequests,
+            elapsedMs,
+        };
+        if (this.#listingError !== undefined) {
+            throw new MirrorError(`Listing '${this.#prefix}' failed: ${errorMessage(this.#listingError)}`, result, this.#listingError);
+        }
+        if (this.#deps.signal?.aborted)
+            throw this.#deps.signal.reason;
+        if (this.#failed.length > 0) {
+            const first = this.#failed[0];
+            const why = errorMessage(first.error);
+            // Name the object when the error does not (a dropped connection says only 'other side closed').
+            const named = why.includes(`'${first.key}'`) ? why : `'${first.key}': ${why}`;
+            throw new MirrorError(`${this.#failed.length} of ${result.downloaded} download(s) failed; first: ${named}`, result, first.error);
+        }
+        if (this.#listed === 0 && !this.#request.allowEmpty) {
+            throw new MirrorError(`The prefix '${this.#prefix}' lists no objects in bucket '${this.#client.connection.bucket}', so nothing was ` +
+                'downloaded or deleted. Fix: check the prefix (keys are case-sensitive, and the prefix is a folder), ' +
+                'or allow an empty prefix with allow-empty: true (--allow-empty)', result, undefined);
+        }
+        return result;
+    }
 }
-function onProgress(deps) {
-    return {
-        ...(deps.onStart ? { onStart: deps.onStart } : {}),
-        ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
-    };
+/** Removes what is left in the mirror's temp folder after a complete pass (no download can resume it). */
+async function removeLeftovers(folder) {
+    const names = await (0,promises_.readdir)(folder).catch(() => []);
+    for (const name of names)
+        await (0,promises_.rm)(external_node_path_.join(folder, name), { force: true });
+    await removeIfEmpty(folder);
 }
 function downloadRequest(request, key, destination) {
     return {
@@ -59186,7 +60149,7 @@ function infoFromListing(object) {
         storageClass: object.storageClass,
     };
 }
-function entryFor(info, file, localSize, localMtimeMs) {
+function entryFor(info, file, localSize, localMtimeMs, written) {
     return {
         key: info.key,
         etag: info.etag,
@@ -59196,22 +60159,7 @@ function entryFor(info, file, localSize, localMtimeMs) {
         path: file,
         'local-size': localSize,
         'local-mtime-ms': localMtimeMs,
-    };
-}
-/**
- * The common case of a re-run, decided without a task or a promise: the manifest records the
- * object with its ETag and size, and one lstat shows the local file as the manifest left it.
- * Anything else (no record, no file, a change) is undefined: `decide` then looks closer.
- */
-function unchangedInManifest(request, object, root, file, recorded) {
-    if (recorded === undefined || request.overwrite !== 'changed')
-        return undefined;
-    const local = (0,external_node_fs_namespaceObject.lstatSync)(localPath(root, file), { throwIfNoEntry: false });
-    if (local === undefined || !local.isFile() || !manifestVouches(recorded, object, local))
-        return undefined;
-    return {
-        reason: 'unchanged (manifest)',
-        entry: recorded.path === file ? recorded : { ...recorded, path: file },
+        written,
     };
 }
 /** The manifest's record still describes both the listed object and the local file as it is. */
@@ -59220,107 +60168,6 @@ function manifestVouches(recorded, object, local) {
         recorded.size === object.size &&
         recorded['local-size'] === local.size &&
         recorded['local-mtime-ms'] === local.mtimeMs);
-}
-/** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */
-async function decide(client, request, object, target, file, recorded, signal) {
-    if (request.overwrite === 'always')
-        return { action: 'download' };
-    const local = await (0,promises_.lstat)(target).catch(() => undefined);
-    if (local === undefined)
-        return { action: 'download' };
-    if (!local.isFile()) {
-        throw new Error(`'${object.key}' cannot be written: ${file} exists and is not a regular file (a folder or a link)`);
-    }
-    if (request.overwrite === 'never')
-        return { action: 'skip', reason: 'exists (overwrite: never)' };
-    if (recorded !== undefined && manifestVouches(recorded, object, local)) {
-        return { action: 'skip', reason: 'unchanged (manifest)', entry: { ...recorded, path: file } };
-    }
-    if (local.size !== object.size)
-        return { action: 'download' };
-    let info = infoFromListing(object);
-    if (plainMd5Etag(object.etag) === undefined) {
-        // A multipart ETag is no MD5: ask COS for the object's CRC64 to compare with.
-        const head = await headObject(client, object.key, accessFor(request), {}, signal);
-        if (head.kind !== 'found' || head.info.etag !== object.etag)
-            return { action: 'download' };
-        info = head.info;
-    }
-    if (await localFileMatches(target, local.size, info)) {
-        // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
-        if (!request.dryRun)
-            await removeCheckpoint(checkpointPathFor(target));
-        return {
-            action: 'skip',
-            reason: 'unchanged (content)',
-            entry: entryFor(info, file, local.size, local.mtimeMs),
-        };
-    }
-    return { action: 'download' };
-}
-function accessFor(request) {
-    return request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey };
-}
-/**
- * Creates `folder` under `root` one segment at a time, refusing to pass through a symlink or a
- * file, so a link planted in the destination can never lead a write outside it.
- */
-async function ensureFolder(root, folder, safe) {
-    if (safe.has(folder))
-        return;
-    const relative = external_node_path_.relative(root, folder);
-    if (relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative)) {
-        throw new Error(`refusing to create a folder outside the destination: ${folder}`);
-    }
-    let current = root;
-    for (const segment of relative.split(external_node_path_.sep)) {
-        if (segment === '')
-            continue;
-        current = external_node_path_.join(current, segment);
-        if (safe.has(current))
-            continue;
-        const info = await (0,promises_.lstat)(current).catch(() => undefined);
-        if (info === undefined) {
-            await (0,promises_.mkdir)(current).catch((error) => {
-                if (error.code !== 'EEXIST')
-                    throw error;
-            });
-            const made = await (0,promises_.lstat)(current);
-            if (!made.isDirectory())
-                throw new Error(`${current} is not a folder`);
-        }
-        else if (info.isSymbolicLink()) {
-            throw new Error(`refusing to follow the symlink ${current} found in the destination`);
-        }
-        else if (!info.isDirectory()) {
-            throw new Error(`${current} is a file, but a key needs it to be a folder`);
-        }
-        safe.add(current);
-    }
-}
-/** Files under `root` that the listing does not hold, within the filters' scope; never follows links. */
-async function strayFiles(root, expected, prefix, inScope) {
-    const stray = [];
-    const walk = async (folder, relative) => {
-        for (const entry of await (0,promises_.readdir)(folder, { withFileTypes: true })) {
-            const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
-            if (entry.isDirectory()) {
-                await walk(external_node_path_.join(folder, entry.name), rel);
-            }
-            else if (entry.isFile() || entry.isSymbolicLink()) {
-                if (rel === MANIFEST_NAME || OWN_FILE.test(entry.name) || expected.has(rel))
-                    continue;
-                if (!inScope(rel, `${prefix}${rel}`))
-                    continue;
-                const info = await (0,promises_.lstat)(external_node_path_.join(folder, entry.name));
-                stray.push({ relative: rel, size: info.size });
-            }
-        }
-    };
-    const exists = await (0,promises_.lstat)(root).catch(() => undefined);
-    if (exists?.isDirectory())
-        await walk(root, '');
-    return stray.sort((a, b) => (a.relative < b.relative ? -1 : 1));
 }
 
 ;// CONCATENATED MODULE: ./lib/cache/keys.js
@@ -59374,6 +60221,10 @@ function sha256(text) {
 
 
 
+
+
+
+
 async function cachedMirror(client, request, store, deps = {}) {
     const logger = client.logger;
     const prefix = folderPrefix(request.prefix);
@@ -59387,12 +60238,31 @@ async function cachedMirror(client, request, store, deps = {}) {
         scope: request,
         objects: listed,
     });
-    const paths = [request.destination];
     if (request.dryRun) {
         logger.info('Dry run: the Actions cache is neither restored nor saved');
         const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
         return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
     }
+    // The restore writes into the destination: it runs under the mirror's lock, like the mirror.
+    await (0,promises_.mkdir)(request.destination, { recursive: true });
+    await ensureOwnFolder(stateFolderOf(request.destination));
+    const lock = await acquireLock(mirrorLockPath(request.destination), {
+        what: `the folder '${request.destination}'`,
+        waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+        clock: deps.clock ?? systemClock,
+        logger,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    try {
+        return await restoreMirrorSave(client, request, store, { ...deps, lock }, keys, listed, pages);
+    }
+    finally {
+        await lock.release();
+    }
+}
+async function restoreMirrorSave(client, request, store, deps, keys, listed, pages) {
+    const logger = client.logger;
+    const paths = [request.destination];
     const before = await filesUnder(request.destination);
     let restoredKey;
     try {
@@ -59460,7 +60330,7 @@ async function filesUnder(folder) {
  * next save does not carry them on. Files that were there before are left alone (`delete` decides).
  */
 async function pruneRestored(destination, listedKeys, before) {
-    const manifest = await readManifest(destination);
+    const { manifest } = await readManifest(destination);
     if (manifest === undefined)
         return;
     for (const entry of manifest.objects.values()) {
@@ -59528,6 +60398,7 @@ function mirrorRequestFor(options, target) {
         include: target.include,
         exclude: target.exclude,
         delete: target.delete,
+        allowEmpty: target.allowEmpty,
         ...(target.shard === undefined ? {} : { shard: target.shard }),
         ...transferOptions(options),
     };
@@ -59550,6 +60421,8 @@ function progressDeps(deps) {
         ...(deps.signal ? { signal: deps.signal } : {}),
         ...(deps.onStart ? { onStart: deps.onStart } : {}),
         ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        ...(deps.lockWaitMs === undefined ? {} : { lockWaitMs: deps.lockWaitMs }),
     };
 }
 
