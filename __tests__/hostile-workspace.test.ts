@@ -3,7 +3,18 @@
 // asserts the right bytes are at the destination and nothing else was touched.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/runtime.js';
@@ -412,6 +423,60 @@ describe('resume trusts the disk, not the checkpoint', () => {
     ).toBe(true);
     // Part 1 again, and what was never finished.
     expect(emulator.stats.bytesServed).toBe(big.length - (saved.parts.size - 1) * PART);
+  });
+});
+
+describe('resume never writes through a planted temp file', () => {
+  /** Stops a multipart download part-way, leaving its temp file and checkpoint. */
+  async function interrupted(destination: string) {
+    const options = optionsFor(emulator, work, {
+      key: 'site/big.bin',
+      'part-size': '512KiB',
+      concurrency: '1',
+    });
+    const controller = new AbortController();
+    let seen = 0;
+    await expect(
+      run(options, {
+        signal: controller.signal,
+        onBytes: (n) => {
+          seen += n;
+          if (seen >= 2 * PART) controller.abort(new Error('stop'));
+        },
+      }),
+    ).rejects.toThrow();
+    expect(await readCheckpoint(objectState(destination).checkpoint)).not.toBe(undefined);
+    return options;
+  }
+
+  it('a hard link to a file elsewhere in place of the temp file: the other file is untouched', async () => {
+    const destination = path.join(work, 'big.bin');
+    const options = await interrupted(destination);
+    const state = objectState(destination);
+    const outside = path.join(work, 'outside.bin');
+    // Same size and the same bytes as the temp file, so every check on content would pass.
+    await writeFile(outside, await readFile(state.temp));
+    const before = await readFile(outside);
+    await rm(state.temp);
+    await link(outside, state.temp);
+    const logger = recordingLogger();
+    const result = await run(options, { logger });
+    expect(result.object.status).toBe('downloaded');
+    expect(Buffer.compare(await readFile(destination), big)).toBe(0);
+    expect(Buffer.compare(await readFile(outside), before)).toBe(0);
+    expect(
+      logger.lines.some((l) => /Starting 'site\/big\.bin' over: .*not a plain file of its own/.test(l)),
+    ).toBe(true);
+  });
+
+  it('a temp file made longer than the object: started over, the file has exactly the object', async () => {
+    const destination = path.join(work, 'big.bin');
+    const options = await interrupted(destination);
+    await appendFile(objectState(destination).temp, 'trailing junk');
+    const logger = recordingLogger();
+    await run(options, { logger });
+    expect(Buffer.compare(await readFile(destination), big)).toBe(0);
+    expect(logger.lines.some((l) => /the temp file is longer/.test(l))).toBe(true);
   });
 });
 

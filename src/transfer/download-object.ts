@@ -408,11 +408,13 @@ async function openForResume(
         : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
           (tempSize === undefined
             ? 'the temp file is gone'
-            : tempSize < window.length
-              ? `the temp file is shorter (${tempSize} of ${window.length} bytes)`
+            : tempSize !== window.length
+              ? `the temp file is ${tempSize < window.length ? 'shorter' : 'longer'} (${tempSize} of ${window.length} bytes)`
               : undefined));
-    if (reason === undefined && saved !== 'corrupt') {
-      const temp = await TempFile.reopen(tempPath, request.destination);
+    // A temp file that is a link, or has a second name elsewhere, is never written to.
+    const temp =
+      reason === undefined ? await TempFile.reopen(tempPath, request.destination).catch(() => undefined) : undefined;
+    if (temp !== undefined && saved !== 'corrupt') {
       const done = new Map<number, string>();
       let damaged = 0;
       for (const [index, crc] of saved.parts) {
@@ -430,7 +432,7 @@ async function openForResume(
       return { temp, done };
     }
     client.logger.info(
-      `Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`,
+      `Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason ?? 'the temp file is not a plain file of its own'}`,
     );
     await removeCheckpoint(checkpointPath);
   }

@@ -96,7 +96,10 @@ export async function removeIfEmpty(folder: string): Promise<void> {
   await rmdir(folder).catch(() => {});
 }
 
-/** Opens an existing file for reading or writing without following a link at its path. */
+/**
+ * Opens an existing file of ours for reading or writing without following a link at its path;
+ * for writing, a file with more than one name (a planted hard link) is refused too.
+ */
 export async function openNoFollow(filePath: string, mode: 'r' | 'r+'): Promise<FileHandle> {
   const flags = (mode === 'r' ? constants.O_RDONLY : constants.O_RDWR) | (constants.O_NOFOLLOW ?? 0);
   if (constants.O_NOFOLLOW === undefined) {
@@ -109,6 +112,12 @@ export async function openNoFollow(filePath: string, mode: 'r' | 'r+'): Promise<
   if (!info.isFile()) {
     await handle.close();
     throw Object.assign(new Error(`${filePath} is not a regular file`), { code: 'EISDIR' });
+  }
+  // A file we made has one name; a second (a hard link planted to a file elsewhere) would let a
+  // write here change that other file.
+  if (mode === 'r+' && info.nlink !== 1) {
+    await handle.close();
+    throw Object.assign(new Error(`${filePath} has other names (hard links)`), { code: 'EMLINK' });
   }
   return handle;
 }
