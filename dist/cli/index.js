@@ -57697,7 +57697,10 @@ async function ensureOwnFolder(folder, shownAs = folder) {
 async function removeIfEmpty(folder) {
     await (0,promises_.rmdir)(folder).catch(() => { });
 }
-/** Opens an existing file for reading or writing without following a link at its path. */
+/**
+ * Opens an existing file of ours for reading or writing without following a link at its path;
+ * for writing, a file with more than one name (a planted hard link) is refused too.
+ */
 async function openNoFollow(filePath, mode) {
     const flags = (mode === 'r' ? external_node_fs_namespaceObject.constants.O_RDONLY : external_node_fs_namespaceObject.constants.O_RDWR) | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0);
     if (external_node_fs_namespaceObject.constants.O_NOFOLLOW === undefined) {
@@ -57711,6 +57714,12 @@ async function openNoFollow(filePath, mode) {
     if (!info.isFile()) {
         await handle.close();
         throw Object.assign(new Error(`${filePath} is not a regular file`), { code: 'EISDIR' });
+    }
+    // A file we made has one name; a second (a hard link planted to a file elsewhere) would let a
+    // write here change that other file.
+    if (mode === 'r+' && info.nlink !== 1) {
+        await handle.close();
+        throw Object.assign(new Error(`${filePath} has other names (hard links)`), { code: 'EMLINK' });
     }
     return handle;
 }
@@ -59217,11 +59226,14 @@ async function openForResume(client, request, info, window, parts) {
             : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
                 (tempSize === undefined
                     ? 'the temp file is gone'
-                    : tempSize < window.length
-                        ? `the temp file is shorter (${tempSize} of ${window.length} bytes)`
+                    : tempSize !== window.length
+                        ? `the temp file is ${tempSize < window.length ? 'shorter' : 'longer'} (${tempSize} of ${window.length} bytes)`
                         : undefined));
-        if (reason === undefined && saved !== 'corrupt') {
-            const temp = await TempFile.reopen(tempPath, request.destination);
+        // A temp file that is a link, or has a second name elsewhere, is never written to.
+        const temp = reason === undefined
+            ? await TempFile.reopen(tempPath, request.destination).catch(() => undefined)
+            : undefined;
+        if (temp !== undefined && saved !== 'corrupt') {
             const done = new Map();
             let damaged = 0;
             for (const [index, crc] of saved.parts) {
@@ -59238,7 +59250,7 @@ async function openForResume(client, request, info, window, parts) {
                     : ''));
             return { temp, done };
         }
-        client.logger.info(`Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
+        client.logger.info(`Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason ?? 'the temp file is not a plain file of its own'}`);
         await removeCheckpoint(checkpointPath);
     }
     return { temp: await TempFile.create(tempPath, window.length, request.destination), done: new Map() };
@@ -60573,6 +60585,7 @@ function mirrorSummary(mirror, dryRun) {
             'Downloaded',
             'Skipped (unchanged)',
             'Deleted',
+            'Kept, not ours',
             'Bytes',
             'Throughput',
             'Refused keys',
@@ -60583,6 +60596,7 @@ function mirrorSummary(mirror, dryRun) {
                 `${mirror.downloaded} ${verb}`.trim(),
                 String(mirror.skipped),
                 `${mirror.deleted} ${verb}`.trim(),
+                keptText(mirror),
                 formatBytes(mirror.bytesDownloaded),
                 `${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`,
                 String(mirror.refused.length),
@@ -60610,6 +60624,14 @@ function mirrorSummary(mirror, dryRun) {
         });
     }
     return tables;
+}
+/**
+ * Files `delete` kept: those this tool did not write (it only ever deletes its own), and those it
+ * wrote that were changed since.
+ */
+function keptText(mirror) {
+    const { notOurs, changed } = mirror.kept;
+    return changed === 0 ? String(notOurs) : `${notOurs} (+${changed} changed since written)`;
 }
 /** Human lines telling what a run did (or, in a dry run, would do): the action logs them, the CLI prints them. */
 function describeResult(result) {
@@ -60657,6 +60679,9 @@ function describeMirror(mirror, dryRun) {
             ? ''
             : `; ${progress_formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`) +
         ` (${mirror.listRequests} listing request(s))`);
+    if (mirror.kept.notOurs + mirror.kept.changed > 0) {
+        lines.push(`Kept, not ours: ${keptText(mirror)} local file(s) the prefix does not hold (delete removes only files it wrote)`);
+    }
     if (mirror.refused.length > 0)
         lines.push(`${mirror.refused.length} key(s) refused as unsafe local paths`);
     if (mirror.archived.length > 0)

@@ -100,6 +100,7 @@ function mirrorSummary(mirror: MirrorResult, dryRun: boolean): SummaryTable[] {
       'Downloaded',
       'Skipped (unchanged)',
       'Deleted',
+      'Kept, not ours',
       'Bytes',
       'Throughput',
       'Refused keys',
@@ -110,6 +111,7 @@ function mirrorSummary(mirror: MirrorResult, dryRun: boolean): SummaryTable[] {
         `${mirror.downloaded} ${verb}`.trim(),
         String(mirror.skipped),
         `${mirror.deleted} ${verb}`.trim(),
+        keptText(mirror),
         formatBytes(mirror.bytesDownloaded),
         `${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`,
         String(mirror.refused.length),
@@ -137,6 +139,15 @@ function mirrorSummary(mirror: MirrorResult, dryRun: boolean): SummaryTable[] {
     });
   }
   return tables;
+}
+
+/**
+ * Files `delete` kept: those this tool did not write (it only ever deletes its own), and those it
+ * wrote that were changed since.
+ */
+function keptText(mirror: MirrorResult): string {
+  const { notOurs, changed } = mirror.kept;
+  return changed === 0 ? String(notOurs) : `${notOurs} (+${changed} changed since written)`;
 }
 
 /** Human lines telling what a run did (or, in a dry run, would do): the action logs them, the CLI prints them. */
@@ -189,6 +200,11 @@ function describeMirror(mirror: MirrorResult, dryRun: boolean): string[] {
         : `; ${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`) +
       ` (${mirror.listRequests} listing request(s))`,
   );
+  if (mirror.kept.notOurs + mirror.kept.changed > 0) {
+    lines.push(
+      `Kept, not ours: ${keptText(mirror)} local file(s) the prefix does not hold (delete removes only files it wrote)`,
+    );
+  }
   if (mirror.refused.length > 0) lines.push(`${mirror.refused.length} key(s) refused as unsafe local paths`);
   if (mirror.archived.length > 0) lines.push(`${mirror.archived.length} ARCHIVE object(s) not downloaded`);
   return lines;

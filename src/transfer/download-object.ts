@@ -413,7 +413,9 @@ async function openForResume(
               : undefined));
     // A temp file that is a link, or has a second name elsewhere, is never written to.
     const temp =
-      reason === undefined ? await TempFile.reopen(tempPath, request.destination).catch(() => undefined) : undefined;
+      reason === undefined
+        ? await TempFile.reopen(tempPath, request.destination).catch(() => undefined)
+        : undefined;
     if (temp !== undefined && saved !== 'corrupt') {
       const done = new Map<number, string>();
       let damaged = 0;
