@@ -3,8 +3,10 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { errorMessage } from '../src/base/error-message.js';
+import { quoteValue } from '../src/base/text.js';
 import { isLoopbackHost, resolveEndpoint } from '../src/config/endpoint.js';
-import { InputError, quoteValue } from '../src/config/errors.js';
+import { InputError } from '../src/config/errors.js';
 import { INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../src/config/inputs.js';
 import { type ByteRange, MiB } from '../src/config/options.js';
 import {
@@ -28,7 +30,6 @@ import {
   parseTrafficLimit,
   type RawInputs,
 } from '../src/config/parse.js';
-import { errorMessage } from '../src/core/runtime.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers

@@ -6,9 +6,9 @@
 // end is the one in docs/fault-and-crash-matrix.md.
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { errorMessage } from '../src/base/error-message.js';
 import type { RawInputs } from '../src/config/parse.js';
 import { mirrorRequestFor } from '../src/core/download.js';
-import { errorMessage } from '../src/core/runtime.js';
 import { CosClient } from '../src/cos/client.js';
 import { mulberry32 } from '../src/emulator/faults.js';
 import type { Emulator, Faults } from '../src/emulator/index.js';

@@ -3,7 +3,7 @@
 // The cache only ever saves work: any failure of it is a warning, and the mirror goes on from COS.
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage } from '../core/runtime.js';
+import { errorMessage } from '../base/error-message.js';
 import type { CosClient } from '../cos/client.js';
 import { type ListPage, listPages } from '../cos/list.js';
 import { readManifest } from '../transfer/manifest.js';

@@ -1,12 +1,13 @@
 // The CLI's edge: argv → raw inputs → the core; prints a result (or --json) and returns the exit code.
 import { statSync } from 'node:fs';
+import { errorMessage } from '../base/error-message.js';
+import type { Logger } from '../base/runtime.js';
 import { InputError } from '../config/errors.js';
 import { INPUT_NAMES, INPUTS, type InputName, type InputSpec, OUTPUTS } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
 import { download, type RunResult } from '../core/download.js';
 import { describeResult, outputsFor } from '../core/outputs.js';
 import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
-import { errorMessage, type Logger } from '../core/runtime.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown; isTTY?: boolean };

@@ -1,9 +1,10 @@
 // Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
 // on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`.
 import path from 'node:path';
+import { hasControlCharacter, quoteValue } from '../base/text.js';
 import type { Credentials } from '../cos/sign.js';
 import { resolveEndpoint } from './endpoint.js';
-import { hasControlCharacter, InputError, quoteValue } from './errors.js';
+import { InputError } from './errors.js';
 import { CREDENTIAL_ENV, INPUTS, type InputName, type InputSpec } from './inputs.js';
 import {
   type ByteRange,

@@ -1,11 +1,12 @@
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+
+import type { Clock, Logger } from '../base/runtime.js';
 import { type CacheOutcome, type CacheStore, cachedMirror } from '../cache/mirror-cache.js';
 import { InputError } from '../config/errors.js';
 import type { Options, PrefixTarget } from '../config/options.js';
 import { type ClientDeps, CosClient } from '../cos/client.js';
 import { type DownloadDeps, downloadObject, type ObjectDownloadResult } from '../transfer/download-object.js';
 import { type MirrorRequest, type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
-import type { Clock, Logger } from './runtime.js';
 
 export interface RunDeps {
   readonly logger?: Logger;

@@ -1,9 +1,10 @@
 // The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
 // classified retries. It knows requests and responses; what to do with the bytes is the caller's.
 import { Agent, type Dispatcher } from 'undici';
+import { errorMessage } from '../base/error-message.js';
+import { type Clock, type Logger, silentLogger, systemClock } from '../base/runtime.js';
 import { plainHttpWarning } from '../config/endpoint.js';
 import type { Connection } from '../config/options.js';
-import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '../core/runtime.js';
 import { CosError, type CosErrorDetails, hintFor, isTransient, parseErrorBody, TlsError } from './errors.js';
 import { authorization, cosEncode } from './sign.js';
 

@@ -2,7 +2,7 @@
 // then fsync + rename into place, or discard. The destination is never opened for writing.
 import { type FileHandle, lstat, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { asLocalFileError } from './local-errors.js';
+import { asLocalFileError } from '../base/local-errors.js';
 
 /** The temp file a download of `destination` writes into (beside it, so the rename is atomic). */
 export function tempPathFor(destination: string): string {
