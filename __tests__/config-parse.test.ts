@@ -4,11 +4,12 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { errorMessage } from '../src/base/error-message.js';
+import type { ByteRange } from '../src/base/request.js';
 import { quoteValue } from '../src/base/text.js';
 import { isLoopbackHost, resolveEndpoint } from '../src/config/endpoint.js';
 import { InputError } from '../src/config/errors.js';
 import { INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../src/config/inputs.js';
-import { type ByteRange, MiB } from '../src/config/options.js';
+import { MiB } from '../src/config/options.js';
 import {
   PART_SIZE_MAX,
   PART_SIZE_MIN,

@@ -1,21 +1,23 @@
 // Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
 // on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`.
 import path from 'node:path';
+import type {
+  ByteRange,
+  Conditions,
+  Credentials,
+  Overwrite,
+  ResponseOverrides,
+  Shard,
+} from '../base/request.js';
 import { hasControlCharacter, quoteValue } from '../base/text.js';
-import type { Credentials } from '../cos/sign.js';
 import { resolveEndpoint } from './endpoint.js';
 import { InputError } from './errors.js';
 import { CREDENTIAL_ENV, INPUTS, type InputName, type InputSpec } from './inputs.js';
 import {
-  type ByteRange,
-  type Conditions,
   MiB,
   type ObjectTarget,
   type Options,
-  type Overwrite,
   type PrefixTarget,
-  type ResponseOverrides,
-  type Shard,
   TRAFFIC_LIMIT_MAX,
   TRAFFIC_LIMIT_MIN,
 } from './options.js';

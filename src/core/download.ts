@@ -1,5 +1,4 @@
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
-
 import type { Clock, Logger } from '../base/runtime.js';
 import { type CacheOutcome, type CacheStore, cachedMirror } from '../cache/mirror-cache.js';
 import { InputError } from '../config/errors.js';

@@ -2,9 +2,9 @@
 // classified retries. It knows requests and responses; what to do with the bytes is the caller's.
 import { Agent, type Dispatcher } from 'undici';
 import { errorMessage } from '../base/error-message.js';
+import type { Connection } from '../base/request.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../base/runtime.js';
 import { plainHttpWarning } from '../config/endpoint.js';
-import type { Connection } from '../config/options.js';
 import { CosError, type CosErrorDetails, hintFor, isTransient, parseErrorBody, TlsError } from './errors.js';
 import { authorization, cosEncode } from './sign.js';
 

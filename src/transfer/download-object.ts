@@ -5,7 +5,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { asLocalFileError } from '../base/local-errors.js';
-import type { ByteRange, Conditions, Overwrite, ResponseOverrides } from '../config/options.js';
+import type { ByteRange, Conditions, Overwrite, ResponseOverrides } from '../base/request.js';
 import type { CosClient } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
 import { headObject, type ObjectAccess, type ObjectInfo } from '../cos/object.js';

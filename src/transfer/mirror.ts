@@ -8,7 +8,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import picomatch from 'picomatch';
 import { errorMessage } from '../base/error-message.js';
-import type { Overwrite, Shard } from '../config/options.js';
+import type { Overwrite, Shard } from '../base/request.js';
 import type { CosClient } from '../cos/client.js';
 import { type ListedObject, type ListPage, listPages } from '../cos/list.js';
 import { headObject, type ObjectInfo } from '../cos/object.js';
