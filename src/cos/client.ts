@@ -4,7 +4,6 @@ import { Agent, type Dispatcher } from 'undici';
 import { errorMessage } from '../base/error-message.js';
 import type { Connection } from '../base/request.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../base/runtime.js';
-import { plainHttpWarning } from '../config/endpoint.js';
 import { CosError, type CosErrorDetails, hintFor, isTransient, parseErrorBody, TlsError } from './errors.js';
 import { authorization, cosEncode } from './sign.js';
 
@@ -72,8 +71,6 @@ export class CosClient {
       // Redirects are never followed: undici's Agent has no redirect handling unless asked for.
       connect: { timeout: connection.timeoutMs, rejectUnauthorized: true },
     });
-    const warning = plainHttpWarning(connection.endpoint);
-    if (warning !== undefined) this.#logger.warning(warning);
   }
 
   get logger(): Logger {
