@@ -10,27 +10,27 @@ import { isLoopbackHost, resolveEndpoint } from '../src/config/endpoint.js';
 import { InputError } from '../src/config/errors.js';
 import { INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../src/config/inputs.js';
 import { MiB } from '../src/config/options.js';
+import { type ParseContext, parseOptions, type RawInputs } from '../src/config/parse.js';
 import {
   PART_SIZE_MAX,
   PART_SIZE_MIN,
-  type ParseContext,
+  parseInteger,
+  parsePartSize,
+  parseRange,
+  parseShard,
+  parseSize,
+  parseTimeout,
+  parseTrafficLimit,
+} from '../src/config/parse-numbers.js';
+import {
   parseBoolean,
   parseBucket,
   parseDate,
   parseGlobs,
-  parseInteger,
-  parseOptions,
   parseOverwrite,
-  parsePartSize,
-  parseRange,
   parseRegion,
-  parseShard,
-  parseSize,
   parseSseKey,
-  parseTimeout,
-  parseTrafficLimit,
-  type RawInputs,
-} from '../src/config/parse.js';
+} from '../src/config/parse-values.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
