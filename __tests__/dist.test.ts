@@ -206,4 +206,14 @@ describe('dist/cli/index.js', () => {
     expect(unknown.code).toBe(2);
     expect(`${missing.stdout}${missing.stderr}${usage.stderr}`).not.toContain(SECRET_KEY);
   });
+
+  it("--version prints package.json's version: the bundle carries it", async () => {
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const result = await exec(process.execPath, [path.join(root, 'dist/cli/index.js'), '--version'], {
+      cwd: work,
+    });
+    expect(result.stdout).toBe(`${manifest.version}\n`);
+  });
 });
