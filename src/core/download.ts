@@ -8,6 +8,9 @@ import { type ClientDeps, CosClient } from '../cos/client.js';
 import { type DownloadDeps, downloadObject, type ObjectDownloadResult } from '../transfer/download-object.js';
 import { type MirrorRequest, type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
 
+/** The Actions cache as the core uses it; the action implements it over `@actions/cache`. */
+export type { CacheStore };
+
 export interface RunDeps {
   readonly logger?: Logger;
   readonly clock?: Clock;
