@@ -2,42 +2,23 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fakeCore } from '../__fixtures__/core.js';
 import { run } from '../src/action/main.js';
-import type { Emulator } from '../src/emulator/index.js';
-import {
-  emulatorWithKeys,
-  listFolder,
-  removeFolder,
-  SECRET_ID,
-  SECRET_KEY,
-  tempFolder,
-} from './helpers/env.js';
+import { listFolder, SECRET_ID, SECRET_KEY } from './helpers/env.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
-let emulator: Emulator;
-let work: string;
+const ctx = useEmulator();
 const big = randomBytes(1536 * 1024);
 
-beforeAll(async () => {
-  emulator = await emulatorWithKeys();
-  emulator.setVersioning(true);
-  emulator.put('a/hello.txt', 'hello');
-  emulator.put('a/big.bin', big, { storageClass: 'STANDARD_IA' });
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  work = await tempFolder();
-  emulator.clearFaults();
-});
-afterEach(async () => {
-  await removeFolder(work);
+beforeAll(() => {
+  ctx.emulator.setVersioning(true);
+  ctx.emulator.put('a/hello.txt', 'hello');
+  ctx.emulator.put('a/big.bin', big, { storageClass: 'STANDARD_IA' });
 });
 
 function inputs(extra: Record<string, string>): Record<string, string> {
-  return { bucket: emulator.bucket, endpoint: emulator.url, retries: '2', timeout: '5s', ...extra };
+  return { bucket: ctx.emulator.bucket, endpoint: ctx.emulator.url, retries: '2', timeout: '5s', ...extra };
 }
 
 describe('action', () => {
@@ -45,21 +26,25 @@ describe('action', () => {
     const core = fakeCore(inputs({ key: 'a/big.bin', 'part-size': '512KiB', destination: 'out/' }));
     await run({
       core,
-      env: { GITHUB_WORKSPACE: work, TENCENTCLOUD_SECRET_ID: SECRET_ID, TENCENTCLOUD_SECRET_KEY: SECRET_KEY },
+      env: {
+        GITHUB_WORKSPACE: ctx.work,
+        TENCENTCLOUD_SECRET_ID: SECRET_ID,
+        TENCENTCLOUD_SECRET_KEY: SECRET_KEY,
+      },
     });
     expect(core.failed).toBeUndefined();
-    const version = emulator.versions('a/big.bin').at(-1);
+    const version = ctx.emulator.versions('a/big.bin').at(-1);
     expect(core.outputs).toMatchObject({
       etag: version?.etag,
       'version-id': version?.versionId,
       crc64: version?.crc64,
       'content-length': String(big.length),
       'storage-class': 'STANDARD_IA',
-      path: path.join(work, 'out', 'big.bin'),
+      path: path.join(ctx.work, 'out', 'big.bin'),
       'not-modified': 'false',
     });
     expect(new Date(core.outputs['last-modified'] ?? '').toISOString()).toBe(core.outputs['last-modified']);
-    expect(Buffer.compare(await readFile(path.join(work, 'out', 'big.bin')), big)).toBe(0);
+    expect(Buffer.compare(await readFile(path.join(ctx.work, 'out', 'big.bin')), big)).toBe(0);
     expect(core.summaries[0]?.rows[0]?.[0]).toBe('a/big.bin');
     expect(core.secrets).toEqual(expect.arrayContaining([SECRET_ID, SECRET_KEY]));
   });
@@ -75,7 +60,7 @@ describe('action', () => {
       }),
       true,
     );
-    await run({ core, env: { GITHUB_WORKSPACE: work } });
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
     expect(core.secrets).toEqual(expect.arrayContaining([SECRET_ID, SECRET_KEY, sse]));
     const everything = JSON.stringify([core.logs, core.outputs, core.summaries, core.failed]);
     expect(everything).not.toContain(SECRET_KEY);
@@ -83,15 +68,15 @@ describe('action', () => {
   });
 
   it('reports not-modified=true on 304', async () => {
-    const etag = emulator.versions('a/hello.txt').at(-1)?.etag ?? '';
+    const etag = ctx.emulator.versions('a/hello.txt').at(-1)?.etag ?? '';
     const core = fakeCore(inputs({ key: 'a/hello.txt', 'if-none-match': etag }));
     await run({
       core,
-      env: { GITHUB_WORKSPACE: work, COS_SECRET_ID: SECRET_ID, COS_SECRET_KEY: SECRET_KEY },
+      env: { GITHUB_WORKSPACE: ctx.work, COS_SECRET_ID: SECRET_ID, COS_SECRET_KEY: SECRET_KEY },
     });
     expect(core.failed).toBeUndefined();
     expect(core.outputs['not-modified']).toBe('true');
-    expect(await listFolder(work)).toEqual([]);
+    expect(await listFolder(ctx.work)).toEqual([]);
   });
 
   it.each([
@@ -108,26 +93,26 @@ describe('action', () => {
       /'destination' = '\.': with 'cache: true' the destination folder is saved whole/,
     ],
   ])('fails %j before any request, in one line', async (extra, message) => {
-    emulator.stats.reset();
+    ctx.emulator.stats.reset();
     const core = fakeCore(inputs(extra as Record<string, string>));
-    await run({ core, env: { GITHUB_WORKSPACE: work } });
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
     expect(core.failed).toMatch(message);
     expect(core.failed).not.toContain('\n');
     expect(core.failed).toMatch(/Fix:/);
-    expect(emulator.stats.requests).toHaveLength(0);
+    expect(ctx.emulator.stats.requests).toHaveLength(0);
     expect(core.outputs).toEqual({});
   });
 
   it('fails a missing object with the COS code, and leaves no file', async () => {
     const core = fakeCore(inputs({ key: 'a/missing', 'secret-id': SECRET_ID, 'secret-key': SECRET_KEY }));
-    await run({ core, env: { GITHUB_WORKSPACE: work } });
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
     expect(core.failed).toMatch(/404 NoSuchKey/);
     expect(core.failed).not.toMatch(/\n\s+at /);
-    expect(await listFolder(work)).toEqual([]);
+    expect(await listFolder(ctx.work)).toEqual([]);
   });
 
   it('logs progress at a steady pace for a long transfer', async () => {
-    emulator.setFaults({ latencyMs: 30 });
+    ctx.emulator.setFaults({ latencyMs: 30 });
     const core = fakeCore(
       inputs({
         key: 'a/big.bin',
@@ -137,7 +122,7 @@ describe('action', () => {
         'secret-key': SECRET_KEY,
       }),
     );
-    await run({ core, env: { GITHUB_WORKSPACE: work }, progressIntervalMs: 10 });
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work }, progressIntervalMs: 10 });
     expect(core.failed).toBeUndefined();
     expect(core.logs.some((l) => /Downloading: \d+% .* \/ 1\.50 MiB, .*\/s/.test(l))).toBe(true);
   });

@@ -15,10 +15,8 @@ import type { CacheStore } from '../src/cache/mirror-cache.js';
 import { main as cli } from '../src/cli/main.js';
 import type { RawInputs } from '../src/config/parse.js';
 import { download, type PrefixRunResult } from '../src/core/download.js';
-import type { Emulator } from '../src/emulator/index.js';
 import { type CacheStack, startCacheStack } from './helpers/cache-stack.js';
 import {
-  emulatorWithKeys,
   type LogLines,
   optionsFor,
   recordingLogger,
@@ -27,11 +25,11 @@ import {
   SECRET_KEY,
   tempFolder,
 } from './helpers/env.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
-let emulator: Emulator;
+const ctx = useEmulator({ per: 'test' });
 let stack: CacheStack;
 let runnerTemp: string;
-let work: string;
 let logger: LogLines;
 
 const PART = 512 * 1024;
@@ -52,19 +50,15 @@ afterAll(async () => {
   await stack?.close();
   await removeFolder(runnerTemp);
 });
-beforeEach(async () => {
-  work = await tempFolder();
+beforeEach(() => {
   logger = recordingLogger();
-  emulator = await emulatorWithKeys();
-  for (const [key, body] of Object.entries(files)) emulator.put(key, body);
+  for (const [key, body] of Object.entries(files)) ctx.emulator.put(key, body);
   stack.reset();
   for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  vi.stubEnv('GITHUB_WORKSPACE', work);
+  vi.stubEnv('GITHUB_WORKSPACE', ctx.work);
 });
-afterEach(async () => {
+afterEach(() => {
   vi.unstubAllEnvs();
-  await emulator.close();
-  await removeFolder(work);
 });
 
 const instant = { now: () => Date.now(), sleep: async () => {} };
@@ -76,7 +70,7 @@ function store(): CacheStore {
 }
 
 async function mirror(raw: RawInputs = {}, cache: CacheStore = store()): Promise<PrefixRunResult> {
-  const options = optionsFor(emulator, work, {
+  const options = optionsFor(ctx.emulator, ctx.work, {
     prefix: 'build',
     destination: 'out',
     cache: 'true',
@@ -90,12 +84,12 @@ async function mirror(raw: RawInputs = {}, cache: CacheStore = store()): Promise
 
 /** A fresh runner: nothing in the destination. */
 async function freshRunner(): Promise<void> {
-  await rm(path.join(work, 'out'), { recursive: true, force: true });
-  emulator.stats.reset();
+  await rm(path.join(ctx.work, 'out'), { recursive: true, force: true });
+  ctx.emulator.stats.reset();
 }
 
 async function expectMirrored(expected: Record<string, Buffer>): Promise<void> {
-  const out = path.join(work, 'out');
+  const out = path.join(ctx.work, 'out');
   const found = (await readdir(out, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(out, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
@@ -117,7 +111,7 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-const objectGets = (): number => emulator.stats.count('get');
+const objectGets = (): number => ctx.emulator.stats.count('get');
 
 describe('cache: true with @actions/cache on a local stack', () => {
   it('misses, then hits exactly with no object request, then partially hits and fetches only what changed', async () => {
@@ -139,8 +133,8 @@ describe('cache: true with @actions/cache on a local stack', () => {
     expect(hit.cache?.hit).toBe('true');
     expect(hit.cache?.restoredKey).toBe(miss.cache?.key);
     expect(objectGets()).toBe(0);
-    expect(emulator.stats.count('head')).toBe(0);
-    expect(emulator.stats.count('list')).toBe(1);
+    expect(ctx.emulator.stats.count('head')).toBe(0);
+    expect(ctx.emulator.stats.count('list')).toBe(1);
     expect(hit.mirror.downloaded).toBe(0);
     expect(hit.mirror.skipped).toBe(5);
     expect(stack.calls('CreateCacheEntry')).toBe(creates);
@@ -151,9 +145,9 @@ describe('cache: true with @actions/cache on a local stack', () => {
     changed['build/app.js'] = Buffer.from('console.log("v2")');
     changed['build/new/extra.txt'] = Buffer.from('new file');
     delete changed['build/docs/readme.md'];
-    emulator.put('build/app.js', changed['build/app.js'] as Buffer);
-    emulator.put('build/new/extra.txt', changed['build/new/extra.txt'] as Buffer);
-    emulator.remove('build/docs/readme.md');
+    ctx.emulator.put('build/app.js', changed['build/app.js'] as Buffer);
+    ctx.emulator.put('build/new/extra.txt', changed['build/new/extra.txt'] as Buffer);
+    ctx.emulator.remove('build/docs/readme.md');
     await freshRunner();
     const partial = await mirror();
     expect(partial.cache?.hit).toBe('partial');
@@ -187,12 +181,12 @@ describe('cache: true with @actions/cache on a local stack', () => {
     // A different filter over an older entry of the same prefix is a partial hit, never an exact one.
     expect(filtered.cache?.hit).toBe('partial');
     expect(filtered.mirror.downloaded).toBe(0);
-    const out = await readdir(path.join(work, 'out', 'data')).catch(() => []);
+    const out = await readdir(path.join(ctx.work, 'out', 'data')).catch(() => []);
     expect(out).toEqual([]);
   }, 120_000);
 
   it("saves nothing when the mirror fails, and the failure is the mirror's", async () => {
-    emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['get'] }] });
+    ctx.emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['get'] }] });
     await expect(mirror()).rejects.toThrow(/failed/);
     expect(stack.calls('CreateCacheEntry')).toBe(0);
     expect(stack.entries()).toEqual([]);
@@ -244,29 +238,29 @@ describe('cache: true with @actions/cache on a local stack', () => {
     const result = await mirror({ 'dry-run': 'true' });
     expect(result.cache?.hit).toBe('false');
     expect(stack.calls('GetCacheEntryDownloadURL') + stack.calls('CreateCacheEntry')).toBe(0);
-    await expect(readdir(path.join(work, 'out'))).rejects.toThrow();
+    await expect(readdir(path.join(ctx.work, 'out'))).rejects.toThrow();
   });
 
   it('removes files an older entry brought whose keys are gone, but keeps files that were there before', async () => {
     await mirror();
-    emulator.remove('build/app.js');
-    emulator.put('build/docs/readme.md', Buffer.from('# readme v2'));
+    ctx.emulator.remove('build/app.js');
+    ctx.emulator.put('build/docs/readme.md', Buffer.from('# readme v2'));
     await freshRunner();
-    await mkdir(path.join(work, 'out'), { recursive: true });
-    await writeFile(path.join(work, 'out', 'mine.txt'), 'a file of the user');
+    await mkdir(path.join(ctx.work, 'out'), { recursive: true });
+    await writeFile(path.join(ctx.work, 'out', 'mine.txt'), 'a file of the user');
     const partial = await mirror();
     expect(partial.cache?.hit).toBe('partial');
-    await expect(readFile(path.join(work, 'out', 'app.js'))).rejects.toThrow();
-    expect(await readFile(path.join(work, 'out', 'mine.txt'), 'utf8')).toBe('a file of the user');
-    expect(await readFile(path.join(work, 'out', 'docs', 'readme.md'), 'utf8')).toBe('# readme v2');
+    await expect(readFile(path.join(ctx.work, 'out', 'app.js'))).rejects.toThrow();
+    expect(await readFile(path.join(ctx.work, 'out', 'mine.txt'), 'utf8')).toBe('a file of the user');
+    expect(await readFile(path.join(ctx.work, 'out', 'docs', 'readme.md'), 'utf8')).toBe('# readme v2');
   }, 120_000);
 });
 
 describe('cache at the edges', () => {
   function actionInputs(extra: Record<string, string> = {}): Record<string, string> {
     return {
-      bucket: emulator.bucket,
-      endpoint: emulator.url,
+      bucket: ctx.emulator.bucket,
+      endpoint: ctx.emulator.url,
       'secret-id': SECRET_ID,
       'secret-key': SECRET_KEY,
       prefix: 'build',
@@ -278,7 +272,7 @@ describe('cache at the edges', () => {
   }
 
   it('the action sets cache-hit from the real cache: false, then true', async () => {
-    const env = { GITHUB_WORKSPACE: work };
+    const env = { GITHUB_WORKSPACE: ctx.work };
     const first = fakeCore(actionInputs());
     await runAction({ core: first, env });
     expect(first.failed).toBeUndefined();
@@ -296,7 +290,7 @@ describe('cache at the edges', () => {
     vi.stubEnv('ACTIONS_RESULTS_URL', '');
     vi.stubEnv('ACTIONS_CACHE_URL', '');
     const core = fakeCore(actionInputs());
-    await runAction({ core, env: { GITHUB_WORKSPACE: work } });
+    await runAction({ core, env: { GITHUB_WORKSPACE: ctx.work } });
     expect(core.failed).toBeUndefined();
     expect(core.outputs['cache-hit']).toBe('false');
     expect(core.outputs['files-downloaded']).toBe('5');
@@ -307,9 +301,9 @@ describe('cache at the edges', () => {
 
   it('the action refuses a destination that holds the workspace, before any request', async () => {
     const core = fakeCore(actionInputs({ destination: '.' }));
-    await runAction({ core, env: { GITHUB_WORKSPACE: work } });
+    await runAction({ core, env: { GITHUB_WORKSPACE: ctx.work } });
     expect(core.failed).toMatch(/^Input 'destination' = '\.': .*saved whole.*a folder of its own/);
-    expect(emulator.stats.count('list')).toBe(0);
+    expect(ctx.emulator.stats.count('list')).toBe(0);
   });
 
   it('the CLI refuses --cache with one line and exit code 2, before any request', async () => {
@@ -318,18 +312,18 @@ describe('cache at the edges', () => {
     const code = await cli(
       [
         '--bucket',
-        emulator.bucket,
+        ctx.emulator.bucket,
         '--endpoint',
-        emulator.url,
+        ctx.emulator.url,
         '--prefix',
         'build',
         '--destination',
-        path.join(work, 'out'),
+        path.join(ctx.work, 'out'),
         '--cache',
       ],
       {
         env: { COS_SECRET_ID: SECRET_ID, COS_SECRET_KEY: SECRET_KEY },
-        cwd: work,
+        cwd: ctx.work,
         stdout: { write: (text: string) => out.push(text) },
         stderr: { write: (text: string) => err.push(text) },
       },
@@ -339,7 +333,7 @@ describe('cache at the edges', () => {
     expect(out).toEqual([]);
     expect(text.trim().split('\n')).toHaveLength(1);
     expect(text).toMatch(/cache.*only the action can reach/);
-    expect(emulator.stats.count('list')).toBe(0);
+    expect(ctx.emulator.stats.count('list')).toBe(0);
   });
 });
 

@@ -7,23 +7,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CosClient } from '../src/cos/client.js';
-import type { Emulator } from '../src/emulator/index.js';
 import { readCheckpoint } from '../src/transfer/checkpoint.js';
 import { fetchObject } from '../src/transfer/download-object.js';
 import { manifestPath, mirrorFileState, objectState } from '../src/transfer/state.js';
 import {
-  emulatorWithKeys,
   listFolder,
   optionsFor,
   recordingLogger,
-  removeFolder,
   run,
   runMirror,
   SECRET_ID,
   SECRET_KEY,
-  tempFolder,
 } from './helpers/env.js';
 import {
   expectComplete,
@@ -35,6 +31,7 @@ import {
   seededBytes,
 } from './helpers/mixed-prefix.js';
 import { objectStateFiles } from './helpers/state-files.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
 const CONCURRENCY = 2;
 const KILL_POINTS = 10;
@@ -44,8 +41,6 @@ const tree = mixedPrefix('tree/', 41, 8, [3, 4, 2]);
 const hooks = path.resolve(import.meta.dirname, 'helpers/ts-source.ts');
 const cli = path.resolve(import.meta.dirname, '../src/cli/bin.ts');
 
-let emulator: Emulator;
-let work: string;
 const children = new Set<ChildProcess>();
 
 interface Row {
@@ -63,13 +58,13 @@ interface Row {
 }
 const rows: Row[] = [];
 
-beforeAll(async () => {
-  emulator = await emulatorWithKeys();
-  emulator.put(OBJECT_KEY, object);
-  putAll(emulator, tree);
+const ctx = useEmulator();
+
+beforeAll(() => {
+  ctx.emulator.put(OBJECT_KEY, object);
+  putAll(ctx.emulator, tree);
 });
-afterAll(async () => {
-  await emulator.close();
+afterAll(() => {
   const percent = (r: Row): string => `${((100 * r.killAt) / r.size).toFixed(0)}%`;
   const table = [
     '| target | signal | kill point (bytes served) | parts checkpointed | objects interrupted | re-run served | total served | bound asserted | size + concurrency × part per interrupted object |',
@@ -85,16 +80,9 @@ afterAll(async () => {
       `part size ${PART}, concurrency ${CONCURRENCY}\n${table}`,
   );
 });
-beforeEach(async () => {
-  work = await tempFolder();
-  emulator.clearFaults();
-  emulator.stats.reset();
-});
-afterEach(async () => {
+afterEach(() => {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
-  emulator.clearFaults();
-  await removeFolder(work);
 });
 
 interface Child {
@@ -111,12 +99,12 @@ function startCli(args: readonly string[]): Child {
       '--import',
       hooks,
       cli,
-      ...['--bucket', emulator.bucket, '--endpoint', emulator.url],
+      ...['--bucket', ctx.emulator.bucket, '--endpoint', ctx.emulator.url],
       ...['--part-size', '512KiB', '--concurrency', String(CONCURRENCY)],
       ...args,
     ],
     {
-      cwd: work,
+      cwd: ctx.work,
       env: {
         PATH: process.env.PATH ?? '',
         TENCENTCLOUD_SECRET_ID: SECRET_ID,
@@ -150,10 +138,10 @@ async function interruptAt(
   at: number | { readonly until: () => Promise<boolean> },
   signal: NodeJS.Signals,
 ): Promise<number> {
-  const reached = typeof at === 'number' ? async () => emulator.stats.bytesServed >= at : at.until;
-  if (typeof at === 'number') emulator.setFaults({ stallAfterTotalBytes: at });
-  else emulator.setFaults({ latencyMs: 30 });
-  emulator.stats.reset();
+  const reached = typeof at === 'number' ? async () => ctx.emulator.stats.bytesServed >= at : at.until;
+  if (typeof at === 'number') ctx.emulator.setFaults({ stallAfterTotalBytes: at });
+  else ctx.emulator.setFaults({ latencyMs: 30 });
+  ctx.emulator.stats.reset();
   const child = startCli(args);
   let gone = false;
   void child.exited.then(() => {
@@ -162,7 +150,7 @@ async function interruptAt(
   for (let i = 0; !(await reached()); i++) {
     if (gone || i > 4000) {
       throw new Error(
-        `the CLI never got there (${emulator.stats.bytesServed} bytes served): ${child.stderr()}`,
+        `the CLI never got there (${ctx.emulator.stats.bytesServed} bytes served): ${child.stderr()}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -174,16 +162,16 @@ async function interruptAt(
     expect(exit.code, child.stderr()).toBe(1);
     expect(child.stderr()).toContain(`cancelled by ${signal}`);
   }
-  const served = emulator.stats.bytesServed;
+  const served = ctx.emulator.stats.bytesServed;
   if (typeof at === 'number') expect(served).toBe(at);
-  emulator.clearFaults();
-  emulator.stats.reset();
+  ctx.emulator.clearFaults();
+  ctx.emulator.stats.reset();
   return served;
 }
 
 /** The checkpoint of a single object at `destination`, or of a mirrored file under `work/out`. */
 function checkpoint(destination: string): string {
-  const out = path.join(work, 'out');
+  const out = path.join(ctx.work, 'out');
   return destination.startsWith(`${out}${path.sep}`)
     ? mirrorFileState(out, path.relative(out, destination).split(path.sep).join('/')).checkpoint
     : objectState(destination).checkpoint;
@@ -204,27 +192,31 @@ function killPoints(total: number): number[] {
   return Array.from({ length: KILL_POINTS }, (_, i) => Math.round((total * (2 * i + 1)) / (2 * KILL_POINTS)));
 }
 
-const objectDestination = (): string => path.join(work, 'big.bin');
+const objectDestination = (): string => path.join(ctx.work, 'big.bin');
 const objectArgs = ['--key', OBJECT_KEY];
 const objectBound = object.length + CONCURRENCY * PART;
 
 async function rerunObject(): Promise<{ served: number; lines: string[] }> {
   const logger = recordingLogger();
   const result = await run(
-    optionsFor(emulator, work, { key: OBJECT_KEY, 'part-size': '512KiB', concurrency: String(CONCURRENCY) }),
+    optionsFor(ctx.emulator, ctx.work, {
+      key: OBJECT_KEY,
+      'part-size': '512KiB',
+      concurrency: String(CONCURRENCY),
+    }),
     { logger },
   );
   expect(result.object.status).toBe('downloaded');
   expect(Buffer.compare(await readFile(objectDestination()), object)).toBe(0);
-  expect(await listFolder(work)).toEqual(['big.bin']);
-  return { served: emulator.stats.bytesServed, lines: logger.lines };
+  expect(await listFolder(ctx.work)).toEqual(['big.bin']);
+  return { served: ctx.emulator.stats.bytesServed, lines: logger.lines };
 }
 
 const treeArgs = ['--prefix', tree.prefix, '--destination', 'out'];
 
 async function rerunTree(): Promise<number> {
   const result = await runMirror(
-    optionsFor(emulator, work, {
+    optionsFor(ctx.emulator, ctx.work, {
       prefix: tree.prefix,
       destination: 'out',
       'part-size': '512KiB',
@@ -233,8 +225,8 @@ async function rerunTree(): Promise<number> {
   );
   expect(result.downloaded + result.skipped).toBe(tree.objects.size);
   const skipped = new Set(result.files.filter((f) => f.action === 'skip').map((f) => f.key));
-  await expectComplete(emulator, tree, path.join(work, 'out'), skipped);
-  return emulator.stats.bytesServed;
+  await expectComplete(ctx.emulator, tree, path.join(ctx.work, 'out'), skipped);
+  return ctx.emulator.stats.bytesServed;
 }
 
 /**
@@ -243,12 +235,12 @@ async function rerunTree(): Promise<number> {
  * before its rename, so the bytes of each one-part object caught between the two are fetched again.
  */
 async function interrupted(): Promise<{ objects: number; onePartBytes: number }> {
-  const left = new Set(await filesUnder(path.join(work, 'out')));
+  const left = new Set(await filesUnder(path.join(ctx.work, 'out')));
   let objects = 0;
   let onePartBytes = 0;
   for (const [key, body] of tree.objects) {
-    const temp = mirrorFileState(path.join(work, 'out'), key.slice(tree.prefix.length)).temp;
-    if (!left.has(path.relative(path.join(work, 'out'), temp).split(path.sep).join('/'))) continue;
+    const temp = mirrorFileState(path.join(ctx.work, 'out'), key.slice(tree.prefix.length)).temp;
+    if (!left.has(path.relative(path.join(ctx.work, 'out'), temp).split(path.sep).join('/'))) continue;
     objects++;
     if (body.length <= PART) onePartBytes += body.length;
   }
@@ -260,7 +252,8 @@ async function treeCheckpointedParts(): Promise<number> {
   let parts = 0;
   for (const [key, body] of tree.objects) {
     if (body.length <= PART) continue;
-    parts += (await checkpointed(path.join(work, 'out', key.slice(tree.prefix.length)), body.length)).parts;
+    parts += (await checkpointed(path.join(ctx.work, 'out', key.slice(tree.prefix.length)), body.length))
+      .parts;
   }
   return parts;
 }
@@ -268,7 +261,7 @@ async function treeCheckpointedParts(): Promise<number> {
 describe('crash matrix: (a) one multipart object', () => {
   it.each(killPoints(object.length))('SIGKILL after %i bytes served, then a re-run', async (point) => {
     const killAt = await interruptAt(objectArgs, point, 'SIGKILL');
-    expect(await listFolder(work)).toEqual(['.cos-download']);
+    expect(await listFolder(ctx.work)).toEqual(['.cos-download']);
     for (const role of await objectStateFiles(objectDestination())) {
       expect(role).toMatch(/^(temp|checkpoint|checkpoint\.tmp|lock|lock-draft)$/);
     }
@@ -290,7 +283,7 @@ describe('crash matrix: (a) one multipart object', () => {
 
   it('SIGTERM (a cancelled job) flushes the checkpoint before exit; the re-run fetches only the rest', async () => {
     const killAt = await interruptAt(objectArgs, Math.round(object.length / 2), 'SIGTERM');
-    expect(await listFolder(work)).toEqual(['.cos-download']);
+    expect(await listFolder(ctx.work)).toEqual(['.cos-download']);
     expect(await objectStateFiles(objectDestination())).toEqual(['checkpoint', 'temp']);
     const saved = await checkpointed(objectDestination(), object.length);
     // Every part that arrived whole is recorded: at most the parts in flight are fetched again.
@@ -317,7 +310,9 @@ describe('crash matrix: (a) one multipart object', () => {
 describe('crash matrix: (b) a mirror of small files and multipart objects', () => {
   it.each(killPoints(tree.totalBytes))('SIGKILL after %i bytes served, then a re-run', async (point) => {
     const killAt = await interruptAt(treeArgs, point, 'SIGKILL');
-    await expectNothingHalfWritten(emulator, tree, path.join(work, 'out'), PART, { afterCrash: true });
+    await expectNothingHalfWritten(ctx.emulator, tree, path.join(ctx.work, 'out'), PART, {
+      afterCrash: true,
+    });
     const checkpointed = await treeCheckpointedParts();
     const { objects, onePartBytes } = await interrupted();
     const bound = tree.totalBytes + CONCURRENCY * PART + onePartBytes;
@@ -339,7 +334,7 @@ describe('crash matrix: (b) a mirror of small files and multipart objects', () =
     // Cancel once some multipart object is part-way: its checkpoint vouches for a part, it is not done.
     const partWay = async (): Promise<boolean> => {
       for (const [key, body] of tree.objects) {
-        const destination = path.join(work, 'out', key.slice(tree.prefix.length));
+        const destination = path.join(ctx.work, 'out', key.slice(tree.prefix.length));
         if (
           body.length <= PART ||
           (await filesUnder(path.dirname(destination))).includes(path.basename(destination))
@@ -352,7 +347,7 @@ describe('crash matrix: (b) a mirror of small files and multipart objects', () =
     };
     const killAt = await interruptAt(treeArgs, { until: partWay }, 'SIGTERM');
     // Every temp file left has a checkpoint beside it that vouches for parts, and one was left.
-    const { kept } = await expectNothingHalfWritten(emulator, tree, path.join(work, 'out'), PART);
+    const { kept } = await expectNothingHalfWritten(ctx.emulator, tree, path.join(ctx.work, 'out'), PART);
     expect(kept).toBeGreaterThan(0);
     const checkpointed = await treeCheckpointedParts();
     const { objects } = await interrupted();
@@ -376,12 +371,12 @@ describe('a resume that needs no part', () => {
   it('still checks the CRC-64 of an object known from a listing (which states none) with a HEAD', async () => {
     const key = 'tree/big/multi-1.bin';
     const body = tree.objects.get(key) as Buffer;
-    const latest = emulator.versions(key)[0];
-    const options = optionsFor(emulator, work, { key, 'part-size': '512KiB' });
+    const latest = ctx.emulator.versions(key)[0];
+    const options = optionsFor(ctx.emulator, ctx.work, { key, 'part-size': '512KiB' });
     const client = new CosClient(options.connection, {
       clock: { now: () => Date.now(), sleep: async () => {} },
     });
-    const destination = path.join(work, 'multi-1.bin');
+    const destination = path.join(ctx.work, 'multi-1.bin');
     const request = {
       key,
       conditions: {},
@@ -409,9 +404,9 @@ describe('a resume that needs no part', () => {
       expect((await checkpointed(destination, body.length)).parts).toBe(Math.ceil(body.length / PART));
       expect(await objectStateFiles(destination)).toEqual(['checkpoint', 'temp']);
       await rm(destination, { recursive: true });
-      emulator.stats.reset();
+      ctx.emulator.stats.reset();
       const result = await fetchObject(client, request, listed, window);
-      expect(emulator.stats.count('get')).toBe(0);
+      expect(ctx.emulator.stats.count('get')).toBe(0);
       expect(result.status === 'downloaded' ? result.crcCheck : result.status).toBe('verified');
       expect(result.status === 'downloaded' ? result.info.crc64 : undefined).toBe(latest?.crc64);
       expect(Buffer.compare(await readFile(destination), body)).toBe(0);
@@ -427,21 +422,21 @@ describe('a kill between the rename and the checkpoint removal', () => {
     await mkdir(objectState(objectDestination()).folder);
     await writeFile(checkpoint(objectDestination()), '{}');
     const again = await run(
-      optionsFor(emulator, work, {
+      optionsFor(ctx.emulator, ctx.work, {
         key: OBJECT_KEY,
         'part-size': '512KiB',
         concurrency: String(CONCURRENCY),
       }),
     );
     expect(again.object.status).toBe('skipped');
-    expect(await listFolder(work)).toEqual(['big.bin']);
+    expect(await listFolder(ctx.work)).toEqual(['big.bin']);
 
     await rerunTree();
-    await rm(manifestPath(path.join(work, 'out')));
-    const stray = checkpoint(path.join(work, 'out', 'big/multi-0.bin'));
+    await rm(manifestPath(path.join(ctx.work, 'out')));
+    const stray = checkpoint(path.join(ctx.work, 'out', 'big/multi-0.bin'));
     await mkdir(path.dirname(stray), { recursive: true });
     await writeFile(stray, '{}');
-    emulator.stats.reset();
+    ctx.emulator.stats.reset();
     expect(await rerunTree()).toBe(0); // every file found unchanged; no stray checkpoint left
   });
 });

@@ -4,24 +4,17 @@ import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/emulator/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startCacheStack } from './helpers/cache-stack.js';
-import { emulatorWithKeys, removeFolder, SECRET_ID, SECRET_KEY, tempFolder } from './helpers/env.js';
+import { SECRET_ID, SECRET_KEY } from './helpers/env.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
 const exec = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
-let emulator: Emulator;
-let work: string;
+const ctx = useEmulator();
 
-beforeAll(async () => {
-  emulator = await emulatorWithKeys();
-  emulator.put('release/app.tar.gz', Buffer.alloc(300_000, 7));
-  work = await tempFolder();
-});
-afterAll(async () => {
-  await emulator.close();
-  await removeFolder(work);
+beforeAll(() => {
+  ctx.emulator.put('release/app.tar.gz', Buffer.alloc(300_000, 7));
 });
 
 /** Parses the GITHUB_OUTPUT file format (`name<<delimiter` … `delimiter`). */
@@ -39,7 +32,7 @@ function readOutputs(text: string): Record<string, string> {
 }
 
 async function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
-  const outputFile = path.join(work, `output-${Math.random().toString(36).slice(2)}`);
+  const outputFile = path.join(ctx.work, `output-${Math.random().toString(36).slice(2)}`);
   const summaryFile = `${outputFile}.summary`;
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
@@ -47,12 +40,12 @@ async function runAction(inputs: Record<string, string>, extraEnv: Record<string
     PATH: process.env.PATH ?? '',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_WORKSPACE: work,
-    RUNNER_TEMP: work,
+    GITHUB_WORKSPACE: ctx.work,
+    RUNNER_TEMP: ctx.work,
     ...extraEnv,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const child = await exec(process.execPath, [path.join(root, 'dist/index.js')], { env, cwd: work }).then(
+  const child = await exec(process.execPath, [path.join(root, 'dist/index.js')], { env, cwd: ctx.work }).then(
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
@@ -66,11 +59,11 @@ async function runAction(inputs: Record<string, string>, extraEnv: Record<string
 
 describe('dist/index.js as a runner runs it', () => {
   it('keeps a mirror in the Actions cache: the bundled @actions/cache against the local stack', async () => {
-    const stack = await startCacheStack(work);
+    const stack = await startCacheStack(ctx.work);
     try {
       const inputs = {
-        bucket: emulator.bucket,
-        endpoint: emulator.url,
+        bucket: ctx.emulator.bucket,
+        endpoint: ctx.emulator.url,
         prefix: 'release',
         destination: 'cached',
         cache: 'true',
@@ -81,15 +74,15 @@ describe('dist/index.js as a runner runs it', () => {
       expect(first.code).toBe(0);
       expect(first.outputs['cache-hit']).toBe('false');
       expect(stack.entries()).toHaveLength(1);
-      await rm(path.join(work, 'cached'), { recursive: true, force: true });
-      emulator.stats.reset();
+      await rm(path.join(ctx.work, 'cached'), { recursive: true, force: true });
+      ctx.emulator.stats.reset();
       const second = await runAction(inputs, stack.env);
       expect(second.code).toBe(0);
       expect(second.outputs['cache-hit']).toBe('true');
-      expect(emulator.stats.count('get')).toBe(0);
-      expect((await readFile(path.join(work, 'cached', 'app.tar.gz'))).equals(Buffer.alloc(300_000, 7))).toBe(
-        true,
-      );
+      expect(ctx.emulator.stats.count('get')).toBe(0);
+      expect(
+        (await readFile(path.join(ctx.work, 'cached', 'app.tar.gz'))).equals(Buffer.alloc(300_000, 7)),
+      ).toBe(true);
       expect(second.summary).toContain('Actions cache');
     } finally {
       await stack.close();
@@ -98,8 +91,8 @@ describe('dist/index.js as a runner runs it', () => {
 
   it('downloads and writes the outputs to GITHUB_OUTPUT', async () => {
     const result = await runAction({
-      bucket: emulator.bucket,
-      endpoint: emulator.url,
+      bucket: ctx.emulator.bucket,
+      endpoint: ctx.emulator.url,
       key: 'release/app.tar.gz',
       destination: 'dl/',
       'secret-id': SECRET_ID,
@@ -107,24 +100,26 @@ describe('dist/index.js as a runner runs it', () => {
       crc: 'true',
     });
     expect(result.code).toBe(0);
-    const version = emulator.versions('release/app.tar.gz').at(-1);
+    const version = ctx.emulator.versions('release/app.tar.gz').at(-1);
     expect(result.outputs.etag).toBe(version?.etag);
     expect(result.outputs.crc64).toBe(version?.crc64);
     expect(result.outputs['content-length']).toBe('300000');
-    expect(result.outputs.path).toBe(path.join(work, 'dl', 'app.tar.gz'));
+    expect(result.outputs.path).toBe(path.join(ctx.work, 'dl', 'app.tar.gz'));
     expect(result.outputs['not-modified']).toBe('false');
-    expect((await readFile(path.join(work, 'dl', 'app.tar.gz'))).equals(Buffer.alloc(300_000, 7))).toBe(true);
+    expect((await readFile(path.join(ctx.work, 'dl', 'app.tar.gz'))).equals(Buffer.alloc(300_000, 7))).toBe(
+      true,
+    );
     expect(result.stdout).toContain(`::add-mask::${SECRET_KEY}`);
     expect(result.stdout.replaceAll(`::add-mask::${SECRET_KEY}`, '')).not.toContain(SECRET_KEY);
     expect(result.summary).toContain('release/app.tar.gz');
   });
 
   it('mirrors a prefix and writes the mirror outputs; a re-run skips everything', async () => {
-    emulator.put('site/a.txt', 'a');
-    emulator.put('site/sub/b.txt', 'bb');
+    ctx.emulator.put('site/a.txt', 'a');
+    ctx.emulator.put('site/sub/b.txt', 'bb');
     const inputs = {
-      bucket: emulator.bucket,
-      endpoint: emulator.url,
+      bucket: ctx.emulator.bucket,
+      endpoint: ctx.emulator.url,
       prefix: 'site',
       destination: 'mirror',
       'secret-id': SECRET_ID,
@@ -137,26 +132,26 @@ describe('dist/index.js as a runner runs it', () => {
       'files-skipped': '0',
       'files-deleted': '0',
       'bytes-downloaded': '3',
-      manifest: path.join(work, 'mirror', '.cos-download', 'manifest.json'),
-      path: path.join(work, 'mirror'),
+      manifest: path.join(ctx.work, 'mirror', '.cos-download', 'manifest.json'),
+      path: path.join(ctx.work, 'mirror'),
     });
-    expect(await readFile(path.join(work, 'mirror', 'sub', 'b.txt'), 'utf8')).toBe('bb');
+    expect(await readFile(path.join(ctx.work, 'mirror', 'sub', 'b.txt'), 'utf8')).toBe('bb');
     expect(first.summary).toContain('COS mirror');
-    emulator.stats.reset();
+    ctx.emulator.stats.reset();
     const again = await runAction(inputs);
     expect(again.outputs).toMatchObject({
       'files-downloaded': '0',
       'files-skipped': '2',
       'bytes-downloaded': '0',
     });
-    expect(emulator.stats.count('get')).toBe(0);
+    expect(ctx.emulator.stats.count('get')).toBe(0);
   });
 
   it('fails a bad input with exit 1 and one ::error:: line, before any request', async () => {
-    emulator.stats.reset();
+    ctx.emulator.stats.reset();
     const result = await runAction({
-      bucket: emulator.bucket,
-      endpoint: emulator.url,
+      bucket: ctx.emulator.bucket,
+      endpoint: ctx.emulator.url,
       key: 'x',
       range: 'bytes=9-1',
     });
@@ -164,7 +159,7 @@ describe('dist/index.js as a runner runs it', () => {
     const errors = result.stdout.split('\n').filter((l) => l.startsWith('::error::'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/Input 'range' = 'bytes=9-1'/);
-    expect(emulator.stats.requests).toHaveLength(0);
+    expect(ctx.emulator.stats.requests).toHaveLength(0);
   });
 });
 
@@ -173,9 +168,9 @@ describe('dist/cli/index.js', () => {
     const cli = path.join(root, 'dist/cli/index.js');
     const base = [
       '--bucket',
-      emulator.bucket,
+      ctx.emulator.bucket,
       '--endpoint',
-      emulator.url,
+      ctx.emulator.url,
       '--secret-id',
       SECRET_ID,
       '--secret-key',
@@ -184,7 +179,7 @@ describe('dist/cli/index.js', () => {
     const ok = await exec(
       process.execPath,
       [cli, ...base, '--key', 'release/app.tar.gz', '--destination', 'cli.bin', '--json'],
-      { cwd: work },
+      { cwd: ctx.work },
     );
     expect(JSON.parse(ok.stdout)).toMatchObject({
       ok: true,
@@ -192,18 +187,28 @@ describe('dist/cli/index.js', () => {
       'content-length': '300000',
     });
     const missing = await exec(process.execPath, [cli, ...base, '--key', 'nope', '--json'], {
-      cwd: work,
+      cwd: ctx.work,
     }).catch((e) => e);
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false });
     expect(missing.stderr).toMatch(/404 NoSuchKey/);
     const usage = await exec(process.execPath, [cli, ...base, '--key', 'a', '--prefix', 'b'], {
-      cwd: work,
+      cwd: ctx.work,
     }).catch((e) => e);
     expect(usage.code).toBe(2);
     expect(usage.stderr.trim().split('\n')).toHaveLength(1);
-    const unknown = await exec(process.execPath, [cli, '--frobnicate'], { cwd: work }).catch((e) => e);
+    const unknown = await exec(process.execPath, [cli, '--frobnicate'], { cwd: ctx.work }).catch((e) => e);
     expect(unknown.code).toBe(2);
     expect(`${missing.stdout}${missing.stderr}${usage.stderr}`).not.toContain(SECRET_KEY);
+  });
+
+  it("--version prints package.json's version: the bundle carries it", async () => {
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const result = await exec(process.execPath, [path.join(root, 'dist/cli/index.js'), '--version'], {
+      cwd: ctx.work,
+    });
+    expect(result.stdout).toBe(`${manifest.version}\n`);
   });
 });

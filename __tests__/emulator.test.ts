@@ -7,7 +7,8 @@ import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { authorization, type Credentials, cosEncode } from '../src/cos/sign.js';
+import type { Credentials } from '../src/base/request.js';
+import { authorization, cosEncode } from '../src/cos/sign.js';
 import { main as emulatorMain } from '../src/emulator/cli.js';
 import { decideRange, evaluatePreconditions } from '../src/emulator/http-rules.js';
 import {

@@ -5,22 +5,15 @@
 // emulator's records) and logged with attempt numbers. Faults are seeded; the table printed at the
 // end is the one in docs/fault-and-crash-matrix.md.
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { errorMessage } from '../src/base/error-message.js';
 import type { RawInputs } from '../src/config/parse.js';
 import { mirrorRequestFor } from '../src/core/download.js';
-import { errorMessage } from '../src/core/runtime.js';
 import { CosClient } from '../src/cos/client.js';
 import { mulberry32 } from '../src/emulator/faults.js';
 import type { Emulator, Faults } from '../src/emulator/index.js';
 import { type MirrorResult, mirrorPrefix } from '../src/transfer/mirror.js';
-import {
-  emulatorWithKeys,
-  type LogLines,
-  optionsFor,
-  recordingLogger,
-  removeFolder,
-  tempFolder,
-} from './helpers/env.js';
+import { type LogLines, optionsFor, recordingLogger } from './helpers/env.js';
 import {
   expectComplete,
   expectNothingHalfWritten,
@@ -28,6 +21,7 @@ import {
   PART,
   putAll,
 } from './helpers/mixed-prefix.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
 const fixture = mixedPrefix('data/', 6, 20, [4, 5, 3]);
 const PAGE = 5;
@@ -40,7 +34,7 @@ interface FaultCase {
   /** Set before the mirror starts. */
   readonly faults?: Faults;
   /** Applied once, when a third of the bytes have landed (a fault that starts mid-mirror). */
-  readonly midway?: (emulator: Emulator) => void;
+  readonly midway?: (server: Emulator) => void;
   readonly raw?: RawInputs;
   /** `ok`: a complete mirror; a RegExp: a failure with this one-line message. */
   readonly outcome: 'ok' | RegExp;
@@ -58,8 +52,8 @@ const CASES: readonly FaultCase[] = [
   },
   {
     fault: 'burst of 6 × 503 SlowDown mid-mirror',
-    midway: (emulator) => {
-      emulator.faults.failNext = Array.from({ length: 6 }, () => ({ status: 503, code: 'SlowDown' }));
+    midway: (server) => {
+      server.faults.failNext = Array.from({ length: 6 }, () => ({ status: 503, code: 'SlowDown' }));
     },
     outcome: 'ok',
     retries: [6, 6],
@@ -110,7 +104,7 @@ const CASES: readonly FaultCase[] = [
   },
   {
     fault: 'RequestTimeTooSkewed: server clock +2 h mid-mirror',
-    midway: (emulator) => emulator.setClockOffset(2 * 3600 * 1000),
+    midway: (server) => server.setClockOffset(2 * 3600 * 1000),
     outcome: 'ok',
     retries: [1, CONCURRENCY + 1],
   },
@@ -155,14 +149,9 @@ interface Row {
 }
 
 const rows: Row[] = [];
-let emulator: Emulator;
-let work: string;
+const ctx = useEmulator();
 
-beforeAll(async () => {
-  emulator = await emulatorWithKeys();
-});
-afterAll(async () => {
-  await emulator.close();
+afterAll(() => {
   const table = [
     "| fault | outcome | GET | HEAD | LIST | retries | bytes served | over the objects' total | sent by cut-short responses |",
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -176,17 +165,9 @@ afterAll(async () => {
       `${listPages} listing pages, concurrency ${CONCURRENCY}\n${table}`,
   );
 });
-beforeEach(async () => {
-  work = await tempFolder();
-  emulator.clearFaults();
-  emulator.setClockOffset(0);
-  putAll(emulator, fixture);
-  emulator.stats.reset();
-});
-afterEach(async () => {
-  emulator.clearFaults();
-  emulator.setClockOffset(0);
-  await removeFolder(work);
+beforeEach(() => {
+  putAll(ctx.emulator, fixture);
+  ctx.emulator.stats.reset();
 });
 
 /** One mirror of the fixture; retry sleeps are instant, their delays still drawn and logged. */
@@ -195,7 +176,7 @@ async function mirror(
   logger: LogLines,
   onThird: () => void,
 ): Promise<{ result?: MirrorResult; error?: unknown }> {
-  const options = optionsFor(emulator, work, {
+  const options = optionsFor(ctx.emulator, ctx.work, {
     prefix: fixture.prefix,
     destination: 'out',
     'part-size': '512KiB',
@@ -259,7 +240,7 @@ function retriesLogged(
 /** Most attempts any one request needed: GETs grouped by key and part end, listing pages by marker. */
 function mostAttempts(): number {
   const attempts = new Map<string, number>();
-  for (const record of emulator.stats.requests) {
+  for (const record of ctx.emulator.stats.requests) {
     const id =
       record.kind === 'get'
         ? `${record.path} ${/-(\d+)$/.exec(record.range ?? '')?.[1]}`
@@ -272,7 +253,7 @@ function mostAttempts(): number {
 /** Body bytes of GET responses that ended before their range did. */
 function cutShortBytes(): number {
   let bytes = 0;
-  for (const record of emulator.stats.requests) {
+  for (const record of ctx.emulator.stats.requests) {
     const range = /^bytes=(\d+)-(\d+)$/.exec(record.range ?? '');
     if (record.kind !== 'get' || range === null) continue;
     if (record.bytesSent < Number(range[2]) - Number(range[1]) + 1) bytes += record.bytesSent;
@@ -283,19 +264,19 @@ function cutShortBytes(): number {
 describe('fault matrix', () => {
   it.each(CASES)('$fault', async (c) => {
     const logger = recordingLogger();
-    if (c.faults !== undefined) emulator.setFaults(c.faults);
-    const { result, error } = await mirror(c.raw ?? {}, logger, () => c.midway?.(emulator));
-    const stats = emulator.stats;
+    if (c.faults !== undefined) ctx.emulator.setFaults(c.faults);
+    const { result, error } = await mirror(c.raw ?? {}, logger, () => c.midway?.(ctx.emulator));
+    const stats = ctx.emulator.stats;
     const attempts = Number(c.raw?.retries ?? RETRIES) + 1;
     const logged = retriesLogged(logger.lines, attempts);
     const retries = logged.GET + logged.HEAD + logged.ListObjects;
     const restarts = logger.lines.filter((l) => /changed during the download .*starting over/.test(l)).length;
-    const root = path.join(work, 'out');
+    const root = path.join(ctx.work, 'out');
 
     if (c.outcome === 'ok') {
       expect(error === undefined ? undefined : errorMessage(error)).toBeUndefined();
       expect(result?.downloaded).toBe(fixture.objects.size);
-      await expectComplete(emulator, fixture, root);
+      await expectComplete(ctx.emulator, fixture, root);
       // Every extra request is a logged retry (or, after an ETag change, the restart's HEAD and parts).
       expect(stats.count('list')).toBe(listPages + logged.ListObjects);
       expect(stats.count('head')).toBe(restarts);
@@ -313,7 +294,7 @@ describe('fault matrix', () => {
       const message = errorMessage(error);
       expect(message).toMatch(c.outcome);
       expect(message).not.toContain('\n');
-      await expectNothingHalfWritten(emulator, fixture, root, PART);
+      await expectNothingHalfWritten(ctx.emulator, fixture, root, PART);
     }
     expect(retries).toBeGreaterThanOrEqual(c.retries[0]);
     expect(retries).toBeLessThanOrEqual(c.retries[1]);

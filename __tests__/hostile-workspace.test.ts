@@ -17,7 +17,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/core/runtime.js';
+import { systemClock } from '../src/base/runtime.js';
 import { CosClient } from '../src/cos/client.js';
 import { headObject } from '../src/cos/object.js';
 import type { Emulator } from '../src/emulator/index.js';

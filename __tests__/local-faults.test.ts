@@ -7,31 +7,21 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCore } from '../__fixtures__/core.js';
 import { run } from '../src/action/main.js';
 import { main } from '../src/cli/main.js';
-import type { Emulator } from '../src/emulator/index.js';
 import { readCheckpoint } from '../src/transfer/checkpoint.js';
 import { objectState } from '../src/transfer/state.js';
-import {
-  emulatorWithKeys,
-  listFolder,
-  removeFolder,
-  SECRET_ID,
-  SECRET_KEY,
-  tempFolder,
-} from './helpers/env.js';
+import { listFolder, removeFolder, SECRET_ID, SECRET_KEY, tempFolder } from './helpers/env.js';
 import { objectStateFiles } from './helpers/state-files.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
 const MiB = 1024 * 1024;
 const PART = 512 * 1024;
 const body = randomBytes(3 * MiB);
 const isRoot = process.getuid?.() === 0;
 const children = new Set<ChildProcess>();
-
-let emulator: Emulator;
-let work: string;
 
 /** A child holding a private mount namespace: `view(p)` is where this process sees the child's `p`. */
 interface PrivateMount {
@@ -88,28 +78,20 @@ async function probeMounts(): Promise<boolean> {
 
 const canMount = process.platform === 'linux' && (await probeMounts());
 
-beforeAll(async () => {
-  emulator = await emulatorWithKeys();
-  emulator.put('big.bin', body);
-  emulator.put('data/a.txt', 'a');
-  emulator.put('data/sub/b.txt', 'b');
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  work = await tempFolder();
-  emulator.clearFaults();
-  emulator.stats.reset();
+const ctx = useEmulator();
+
+beforeAll(() => {
+  ctx.emulator.put('big.bin', body);
+  ctx.emulator.put('data/a.txt', 'a');
+  ctx.emulator.put('data/sub/b.txt', 'b');
 });
 afterEach(async () => {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
-  await chmod(work, 0o700).catch(() => {});
-  for (const entry of await readdir(work).catch(() => [])) {
-    await chmod(path.join(work, entry), 0o755).catch(() => {});
+  await chmod(ctx.work, 0o700).catch(() => {});
+  for (const entry of await readdir(ctx.work).catch(() => [])) {
+    await chmod(path.join(ctx.work, entry), 0o755).catch(() => {});
   }
-  await removeFolder(work);
 });
 
 interface CliRun {
@@ -123,12 +105,12 @@ async function cli(args: readonly string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(
-    ['--bucket', emulator.bucket, '--endpoint', emulator.url, '--retries', '1', ...args],
+    ['--bucket', ctx.emulator.bucket, '--endpoint', ctx.emulator.url, '--retries', '1', ...args],
     {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
       env: { TENCENTCLOUD_SECRET_ID: SECRET_ID, TENCENTCLOUD_SECRET_KEY: SECRET_KEY },
-      cwd: work,
+      cwd: ctx.work,
     },
   );
   return { code, stdout, stderr };
@@ -159,7 +141,7 @@ describe('a full disk at the destination', () => {
   it.skipIf(!canMount)(
     'fails in one line naming ENOSPC and the path, writes nothing at the destination, keeps its parts; the re-run resumes',
     async () => {
-      const disk = path.join(work, 'disk');
+      const disk = path.join(ctx.work, 'disk');
       await mkdir(disk);
       const ns = (await privateMount(
         `mount -t tmpfs -o size=4m cos-download-test '${disk}'`,
@@ -188,20 +170,20 @@ describe('a full disk at the destination', () => {
       expect(kept).toBeLessThan(6);
 
       await rm(path.join(folder, 'filler'));
-      emulator.stats.reset();
+      ctx.emulator.stats.reset();
       const second = await cli(bigArgs(destination));
       expect(second.code).toBe(0);
       expect(second.stderr).toContain(`Resuming 'big.bin': ${kept} of 6 parts are already downloaded`);
       expect(Buffer.compare(await readFile(destination), body)).toBe(0);
       expect(await listFolder(folder)).toEqual(['big.bin']);
-      expect(emulator.stats.bytesServed).toBe(body.length - kept * PART);
+      expect(ctx.emulator.stats.bytesServed).toBe(body.length - kept * PART);
     },
   );
 
   it.skipIf(!canMount)(
     'a disk that fills before any checkpoint is written: no parts claimed as kept, the temp file removed',
     async () => {
-      const disk = path.join(work, 'disk');
+      const disk = path.join(ctx.work, 'disk');
       await mkdir(disk);
       const ns = (await privateMount(
         `mount -t tmpfs -o size=4m cos-download-test '${disk}'`,
@@ -226,7 +208,7 @@ describe('a full disk at the destination', () => {
   );
 
   it.skipIf(!canMount)('a one-part download on a full disk leaves no file behind at all', async () => {
-    const disk = path.join(work, 'disk');
+    const disk = path.join(ctx.work, 'disk');
     await mkdir(disk);
     const ns = (await privateMount(`mount -t tmpfs -o size=2m cos-download-test '${disk}'`)) as PrivateMount;
     const folder = ns.view(disk);
@@ -246,7 +228,7 @@ describe('a read-only destination folder', () => {
   it.skipIf(process.platform === 'win32')(
     'a 0555 folder: one line naming EACCES, the path and the fix; nothing written',
     async () => {
-      const folder = path.join(work, 'readonly');
+      const folder = path.join(ctx.work, 'readonly');
       await mkdir(folder);
       await writeFile(path.join(folder, 'keep.txt'), 'canary');
       await chmod(folder, 0o555);
@@ -265,7 +247,7 @@ describe('a read-only destination folder', () => {
   );
 
   it.skipIf(!canMount)('a read-only mount: one line naming EROFS and the path; nothing written', async () => {
-    const folder = path.join(work, 'mounted');
+    const folder = path.join(ctx.work, 'mounted');
     await mkdir(folder);
     await writeFile(path.join(folder, 'keep.txt'), 'canary');
     const ns = (await privateMount(
@@ -283,7 +265,7 @@ describe('a read-only destination folder', () => {
   it.skipIf(process.platform === 'win32')(
     'a mirror into a 0555 folder fails in one line and writes nothing',
     async () => {
-      const folder = path.join(work, 'readonly');
+      const folder = path.join(ctx.work, 'readonly');
       await mkdir(folder);
       await chmod(folder, 0o555);
       const args = ['--prefix', 'data/', '--destination', folder];
@@ -305,9 +287,9 @@ describe('a destination whose parent is a file', () => {
   ])(
     '%s: one line naming the file in the way and the fix; the file survives',
     async (destination, _, code) => {
-      await writeFile(path.join(work, 'notes.txt'), 'canary');
+      await writeFile(path.join(ctx.work, 'notes.txt'), 'canary');
       const result = await cli(bigArgs(destination));
-      const file = path.join(work, 'notes.txt');
+      const file = path.join(ctx.work, 'notes.txt');
       expectClearFailure(
         result,
         new RegExp(`\\(${code}\\)\\. Fix: remove or rename the file '${escapeRegExp(file)}'`),
@@ -317,41 +299,41 @@ describe('a destination whose parent is a file', () => {
           ? `Cannot create the folder '${file}': a file has that name`
           : `Cannot create '${path.join(file, 'deeper')}': '${file}' is a file, not a folder`,
       );
-      expect(await listFolder(work)).toEqual(['notes.txt']);
+      expect(await listFolder(ctx.work)).toEqual(['notes.txt']);
       expect(await readFile(file, 'utf8')).toBe('canary');
-      expect(emulator.stats.count('get')).toBe(0);
+      expect(ctx.emulator.stats.count('get')).toBe(0);
     },
   );
 
   it('the action fails in one line and sets no output', async () => {
-    await writeFile(path.join(work, 'notes.txt'), 'canary');
+    await writeFile(path.join(ctx.work, 'notes.txt'), 'canary');
     const core = fakeCore({
-      bucket: emulator.bucket,
-      endpoint: emulator.url,
+      bucket: ctx.emulator.bucket,
+      endpoint: ctx.emulator.url,
       key: 'big.bin',
       destination: 'notes.txt/big.bin',
       'secret-id': SECRET_ID,
       'secret-key': SECRET_KEY,
     });
-    await run({ core, env: { GITHUB_WORKSPACE: work } });
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
     expect(core.failed).toBe(
-      `Cannot create the folder '${path.join(work, 'notes.txt')}': a file has that name (EEXIST). ` +
-        `Fix: remove or rename the file '${path.join(work, 'notes.txt')}', or choose another destination`,
+      `Cannot create the folder '${path.join(ctx.work, 'notes.txt')}': a file has that name (EEXIST). ` +
+        `Fix: remove or rename the file '${path.join(ctx.work, 'notes.txt')}', or choose another destination`,
     );
     expect(core.outputs).toEqual({});
-    expect(await listFolder(work)).toEqual(['notes.txt']);
+    expect(await listFolder(ctx.work)).toEqual(['notes.txt']);
   });
 
   it('a mirror whose destination runs through a file fails in one line', async () => {
-    await writeFile(path.join(work, 'notes.txt'), 'canary');
+    await writeFile(path.join(ctx.work, 'notes.txt'), 'canary');
     const result = await cli(['--prefix', 'data/', '--destination', 'notes.txt/mirror']);
     expectClearFailure(
       result,
       new RegExp(
-        `Cannot create '${escapeRegExp(path.join(work, 'notes.txt', 'mirror'))}'.*a file, not a folder`,
+        `Cannot create '${escapeRegExp(path.join(ctx.work, 'notes.txt', 'mirror'))}'.*a file, not a folder`,
       ),
     );
-    expect(await listFolder(work)).toEqual(['notes.txt']);
+    expect(await listFolder(ctx.work)).toEqual(['notes.txt']);
   });
 });
 
@@ -365,7 +347,7 @@ function escapeRegExp(text: string): string {
  * and only for this call.
  */
 async function cliAsNobody(args: readonly string[]): Promise<CliRun> {
-  await chmod(work, 0o755);
+  await chmod(ctx.work, 0o755);
   process.setegid?.(65534);
   process.seteuid?.(65534);
   try {

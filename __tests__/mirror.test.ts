@@ -3,12 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RawInputs } from '../src/config/parse.js';
 import { mirrorRequestFor } from '../src/core/download.js';
 import { CosClient } from '../src/cos/client.js';
 import { listPages } from '../src/cos/list.js';
-import type { Emulator } from '../src/emulator/index.js';
 import {
   type MirrorDeps,
   type MirrorRequest,
@@ -16,17 +15,10 @@ import {
   mirrorPrefix,
 } from '../src/transfer/mirror.js';
 import { shardOf } from '../src/transfer/mirror-scope.js';
-import {
-  emulatorWithKeys,
-  type LogLines,
-  optionsFor,
-  recordingLogger,
-  removeFolder,
-  tempFolder,
-} from './helpers/env.js';
+import { type LogLines, optionsFor, recordingLogger, removeFolder, tempFolder } from './helpers/env.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
-let emulator: Emulator;
-let work: string;
+const ctx = useEmulator();
 let outside: string;
 let logger: LogLines;
 
@@ -40,22 +32,13 @@ const files: Record<string, Buffer> = {
   'site2/not-me.txt': Buffer.from('outside the prefix'),
 };
 
-beforeAll(async () => {
-  emulator = await emulatorWithKeys();
-});
-afterAll(async () => {
-  await emulator.close();
-});
 beforeEach(async () => {
-  work = await tempFolder();
   outside = await tempFolder();
   logger = recordingLogger();
-  emulator.clearFaults();
-  for (const [key, body] of Object.entries(files)) emulator.put(key, body);
-  emulator.stats.reset();
+  for (const [key, body] of Object.entries(files)) ctx.emulator.put(key, body);
+  ctx.emulator.stats.reset();
 });
 afterEach(async () => {
-  await removeFolder(work);
   await removeFolder(outside);
 });
 
@@ -64,7 +47,7 @@ async function mirror(
   extra: Partial<MirrorRequest> = {},
   deps: (client: CosClient) => MirrorDeps = () => ({}),
 ): Promise<MirrorResult> {
-  const options = optionsFor(emulator, work, {
+  const options = optionsFor(ctx.emulator, ctx.work, {
     prefix: 'site',
     destination: 'out',
     'part-size': '512KiB',
@@ -101,9 +84,9 @@ async function tree(folder: string): Promise<string[]> {
   return found.sort();
 }
 
-const out = (rel: string): string => path.join(work, 'out', rel);
-const gets = (): number => emulator.stats.count('get');
-const heads = (): number => emulator.stats.count('head');
+const out = (rel: string): string => path.join(ctx.work, 'out', rel);
+const gets = (): number => ctx.emulator.stats.count('get');
+const heads = (): number => ctx.emulator.stats.count('head');
 
 describe('mirror', () => {
   it('mirrors every object under the prefix across listing pages, byte for byte, and writes a manifest', async () => {
@@ -114,7 +97,7 @@ describe('mirror', () => {
       if (!key.startsWith('site/')) continue;
       expect(Buffer.compare(await readFile(out(key.slice(5))), body)).toBe(0);
     }
-    expect(await tree(path.join(work, 'out'))).not.toContain('not-me.txt');
+    expect(await tree(path.join(ctx.work, 'out'))).not.toContain('not-me.txt');
     expect(result.bytesDownloaded).toBe(
       Object.entries(files)
         .filter(([k]) => k.startsWith('site/'))
@@ -123,7 +106,7 @@ describe('mirror', () => {
     const manifest = JSON.parse(await readFile(result.manifest ?? '', 'utf8'));
     expect(manifest.objects.map((o: { key: string }) => o.key)).toContain('site/big/video.bin');
     const video = manifest.objects.find((o: { key: string }) => o.key === 'site/big/video.bin');
-    expect(video.crc64).toBe(emulator.versions('site/big/video.bin')[0]?.crc64);
+    expect(video.crc64).toBe(ctx.emulator.versions('site/big/video.bin')[0]?.crc64);
     expect(video.path).toBe('big/video.bin');
   });
 
@@ -144,21 +127,21 @@ describe('mirror', () => {
       })(),
     }));
     expect(getsBeforeLastPage).toBeGreaterThan(0);
-    const kinds = emulator.stats.requests.map((r) => r.kind);
+    const kinds = ctx.emulator.stats.requests.map((r) => r.kind);
     expect(kinds.indexOf('get')).toBeLessThan(kinds.lastIndexOf('list'));
   });
 
   it('keeps requests in flight within concurrency, shared by small objects and parts', async () => {
-    emulator.setFaults({ latencyMs: 20 });
+    ctx.emulator.setFaults({ latencyMs: 20 });
     await mirror({ concurrency: '3' });
-    expect(emulator.stats.maxInFlight).toBeLessThanOrEqual(3);
-    expect(emulator.stats.maxInFlight).toBeGreaterThan(1);
+    expect(ctx.emulator.stats.maxInFlight).toBeLessThanOrEqual(3);
+    expect(ctx.emulator.stats.maxInFlight).toBeGreaterThan(1);
   });
 
   it('filters with include and exclude globs on the key relative to the prefix', async () => {
     const result = await mirror({ include: 'docs/**\n*.html', exclude: 'docs/b.md' });
     expect(result.downloaded).toBe(2);
-    expect(await tree(path.join(work, 'out'))).toEqual([
+    expect(await tree(path.join(ctx.work, 'out'))).toEqual([
       '.cos-download/',
       '.cos-download/manifest.json',
       'docs/',
@@ -168,26 +151,26 @@ describe('mirror', () => {
   });
 
   it('makes folders for dir/ markers', async () => {
-    emulator.put('site/empty-dir/', '');
+    ctx.emulator.put('site/empty-dir/', '');
     await mirror({});
     expect((await stat(out('empty-dir'))).isDirectory()).toBe(true);
   });
 
   it('re-run with nothing changed: no GET and no HEAD, only listing', async () => {
     await mirror({});
-    emulator.stats.reset();
+    ctx.emulator.stats.reset();
     const again = await mirror({});
     expect(again.downloaded).toBe(0);
     expect(again.skipped).toBe(6);
     expect(gets()).toBe(0);
     expect(heads()).toBe(0);
-    expect(emulator.stats.count()).toBe(emulator.stats.count('list'));
+    expect(ctx.emulator.stats.count()).toBe(ctx.emulator.stats.count('list'));
   });
 
   it('downloads only what changed', async () => {
     await mirror({});
-    emulator.put('site/docs/a.md', '# a, edited');
-    emulator.stats.reset();
+    ctx.emulator.put('site/docs/a.md', '# a, edited');
+    ctx.emulator.stats.reset();
     const again = await mirror({});
     expect(again.downloaded).toBe(1);
     expect(await readFile(out('docs/a.md'), 'utf8')).toBe('# a, edited');
@@ -195,12 +178,12 @@ describe('mirror', () => {
   });
 
   it('without a manifest, compares MD5 for plain ETags and CRC64 (by HEAD) for multipart ETags', async () => {
-    emulator.put('site/big/video.bin', files['site/big/video.bin'] as Buffer, {
+    ctx.emulator.put('site/big/video.bin', files['site/big/video.bin'] as Buffer, {
       etag: '"0123456789abcdef-3"',
     });
     await mirror({});
     await rm(out('.cos-download/manifest.json'));
-    emulator.stats.reset();
+    ctx.emulator.stats.reset();
     const again = await mirror({});
     expect(again.skipped).toBe(6);
     expect(gets()).toBe(0);
@@ -210,7 +193,7 @@ describe('mirror', () => {
   it('overwrite: always downloads everything, never keeps what exists', async () => {
     await mirror({});
     await writeFile(out('index.html'), 'local edit');
-    emulator.stats.reset();
+    ctx.emulator.stats.reset();
     await mirror({ overwrite: 'never' });
     expect(await readFile(out('index.html'), 'utf8')).toBe('local edit');
     expect(gets()).toBe(0);
@@ -222,7 +205,7 @@ describe('mirror', () => {
   it('a local edit is detected through the manifest (size or mtime) and downloaded again', async () => {
     await mirror({});
     await writeFile(out('docs/a.md'), '# A');
-    emulator.stats.reset();
+    ctx.emulator.stats.reset();
     const again = await mirror({});
     expect(again.downloaded).toBe(1);
     expect(await readFile(out('docs/a.md'), 'utf8')).toBe('# a');
@@ -231,11 +214,11 @@ describe('mirror', () => {
 
 describe('delete, dry-run, shard, archive', () => {
   it('delete removes files it wrote that are no longer listed, but leaves files outside the filters', async () => {
-    emulator.put('site/stale.txt', 'old');
-    emulator.put('site/docs/stale.md', 'old');
+    ctx.emulator.put('site/stale.txt', 'old');
+    ctx.emulator.put('site/docs/stale.md', 'old');
     await mirror({});
-    emulator.remove('site/stale.txt');
-    emulator.remove('site/docs/stale.md');
+    ctx.emulator.remove('site/stale.txt');
+    ctx.emulator.remove('site/docs/stale.md');
     const result = await mirror({ delete: 'true', exclude: 'stale.txt' });
     expect(result.deleted).toBe(1);
     await expect(stat(out('docs/stale.md'))).rejects.toThrow(/ENOENT/);
@@ -243,21 +226,21 @@ describe('delete, dry-run, shard, archive', () => {
   });
 
   it('delete does nothing when a download failed', async () => {
-    emulator.put('site/stale.txt', 'old');
+    ctx.emulator.put('site/stale.txt', 'old');
     await mirror({});
-    emulator.remove('site/stale.txt');
-    emulator.put('site/docs/a.md', 'changed');
-    emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['get'] }] });
+    ctx.emulator.remove('site/stale.txt');
+    ctx.emulator.put('site/docs/a.md', 'changed');
+    ctx.emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['get'] }] });
     await expect(mirror({ delete: 'true' })).rejects.toThrow(/1 of 1 download\(s\) failed/);
     expect(await readFile(out('stale.txt'), 'utf8')).toBe('old');
     expect(logger.lines.some((l) => /Nothing was deleted/.test(l))).toBe(true);
   });
 
   it('delete does nothing when the listing failed', async () => {
-    emulator.put('site/stale.txt', 'old');
+    ctx.emulator.put('site/stale.txt', 'old');
     await mirror({});
-    emulator.remove('site/stale.txt');
-    emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['list'] }] });
+    ctx.emulator.remove('site/stale.txt');
+    ctx.emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['list'] }] });
     await expect(mirror({ delete: 'true' })).rejects.toThrow(/Listing/);
     expect(await readFile(out('stale.txt'), 'utf8')).toBe('old');
   });
@@ -269,12 +252,12 @@ describe('delete, dry-run, shard, archive', () => {
       action: 'download',
       size: 1_300_000,
     });
-    await expect(stat(path.join(work, 'out'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(path.join(ctx.work, 'out'))).rejects.toThrow(/ENOENT/);
     expect(gets()).toBe(0);
-    emulator.put('site/stale.txt', 'old');
+    ctx.emulator.put('site/stale.txt', 'old');
     await mirror({});
-    emulator.remove('site/stale.txt');
-    emulator.stats.reset();
+    ctx.emulator.remove('site/stale.txt');
+    ctx.emulator.stats.reset();
     const plan = await mirror({ 'dry-run': 'true', delete: 'true' });
     expect(plan.files.filter((f) => f.action === 'skip')).toHaveLength(6);
     expect(plan.files.filter((f) => f.action === 'delete').map((f) => f.path)).toEqual(['stale.txt']);
@@ -299,7 +282,7 @@ describe('delete, dry-run, shard, archive', () => {
   });
 
   it('does not download ARCHIVE objects, and says which', async () => {
-    emulator.put('site/cold/old.tar', 'frozen', { storageClass: 'ARCHIVE' });
+    ctx.emulator.put('site/cold/old.tar', 'frozen', { storageClass: 'ARCHIVE' });
     const result = await mirror({});
     expect(result.archived).toEqual(['site/cold/old.tar']);
     expect(
@@ -325,16 +308,16 @@ describe('hostile keys', () => {
   ];
 
   it('never writes outside the destination and names every refused key', async () => {
-    for (const key of evil) emulator.put(key, 'evil');
+    for (const key of evil) ctx.emulator.put(key, 'evil');
     const result = await mirror({});
     expect(result.refused.map((r) => r.key).sort()).toEqual([...evil].sort());
     for (const key of evil) {
       expect(logger.lines.some((l) => l.includes(`Skipping '${key}'`))).toBe(true);
     }
-    expect(await readdir(work)).toEqual(['out']);
-    expect(await tree(path.join(work, 'out'))).not.toContain('escape.txt');
+    expect(await readdir(ctx.work)).toEqual(['out']);
+    expect(await tree(path.join(ctx.work, 'out'))).not.toContain('escape.txt');
     expect(result.downloaded).toBe(6);
-    for (const key of evil) emulator.remove(key);
+    for (const key of evil) ctx.emulator.remove(key);
   });
 
   it('applies Windows rules on a Windows runner: reserved names, <>:"|?*, trailing dots, case clashes', async () => {
@@ -346,18 +329,18 @@ describe('hostile keys', () => {
       'site/dot.',
       'site/case/X.md',
     ];
-    for (const key of [...refusedKeys, 'site/Case/x.md']) emulator.put(key, 'x');
+    for (const key of [...refusedKeys, 'site/Case/x.md']) ctx.emulator.put(key, 'x');
     const result = await mirror({}, { platform: 'win32' });
     expect(result.refused.map((r) => r.key).sort()).toEqual([...refusedKeys].sort());
     expect(result.refused.find((r) => r.key === 'site/case/X.md')?.reason).toMatch(
       /differs only in case from 'site\/Case\/x.md'/,
     );
-    for (const key of [...refusedKeys, 'site/Case/x.md']) emulator.remove(key);
+    for (const key of [...refusedKeys, 'site/Case/x.md']) ctx.emulator.remove(key);
   });
 
   it('never follows a symlink found in the destination out of it', async () => {
-    await mkdir(path.join(work, 'out'), { recursive: true });
-    await symlink(outside, path.join(work, 'out', 'docs'));
+    await mkdir(path.join(ctx.work, 'out'), { recursive: true });
+    await symlink(outside, path.join(ctx.work, 'out', 'docs'));
     await expect(mirror({})).rejects.toThrow(/failed/);
     expect(logger.lines.some((l) => /refusing to follow the symlink/.test(l))).toBe(true);
     expect(await readdir(outside)).toEqual([]);

@@ -8,27 +8,19 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeCore } from '../__fixtures__/core.js';
 import { run } from '../src/action/main.js';
 import { main, parseArgs } from '../src/cli/main.js';
 import { plainHttpWarning } from '../src/config/endpoint.js';
 import { INPUTS } from '../src/config/inputs.js';
-import type { Emulator } from '../src/emulator/index.js';
-import {
-  emulatorWithKeys,
-  listFolder,
-  removeFolder,
-  SECRET_ID,
-  SECRET_KEY,
-  tempFolder,
-} from './helpers/env.js';
+import { listFolder, removeFolder, SECRET_ID, SECRET_KEY, tempFolder } from './helpers/env.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
 const exec = promisify(execFile);
 const repository = path.resolve(import.meta.dirname, '..');
 
-let emulator: Emulator;
-let work: string;
+const ctx = useEmulator();
 const servers: Server[] = [];
 /** Requests the redirect target received: must stay 0. */
 let baitRequests = 0;
@@ -48,8 +40,7 @@ async function listen<T extends Server>(server: T): Promise<T> {
 }
 
 beforeAll(async () => {
-  emulator = await emulatorWithKeys();
-  emulator.put('file.txt', 'the real body');
+  ctx.emulator.put('file.txt', 'the real body');
   bait = await listen(
     createServer((_req, res) => {
       baitRequests++;
@@ -76,19 +67,13 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await emulator.close();
   for (const server of servers) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
 });
-beforeEach(async () => {
-  work = await tempFolder();
-  emulator.clearFaults();
+beforeEach(() => {
   baitRequests = 0;
-});
-afterEach(async () => {
-  await removeFolder(work);
 });
 
 async function cli(args: readonly string[], env: Record<string, string> = {}) {
@@ -98,15 +83,20 @@ async function cli(args: readonly string[], env: Record<string, string> = {}) {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     env: { TENCENTCLOUD_SECRET_ID: SECRET_ID, TENCENTCLOUD_SECRET_KEY: SECRET_KEY, ...env },
-    cwd: work,
+    cwd: ctx.work,
   });
   return { code, stdout, stderr };
 }
 
+/** CLI flags that download file.txt from the emulator. */
+function fileFromEmulator(): string[] {
+  return ['--bucket', ctx.emulator.bucket, '--endpoint', ctx.emulator.url, '--key', 'file.txt'];
+}
+
 describe('redirects are never followed', () => {
   it('a COS 302 (origin-pull) fails, names the target without its query, and the target gets no request', async () => {
-    emulator.setFaults({ redirect: { location: `${urlOf(bait)}/origin/file.txt?sign=abc&t=1` } });
-    const result = await cli(['--bucket', emulator.bucket, '--endpoint', emulator.url, '--key', 'file.txt']);
+    ctx.emulator.setFaults({ redirect: { location: `${urlOf(bait)}/origin/file.txt?sign=abc&t=1` } });
+    const result = await cli(fileFromEmulator());
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       new RegExp(
@@ -115,7 +105,7 @@ describe('redirects are never followed', () => {
     );
     expect(result.stderr).not.toContain('sign=');
     expect(baitRequests).toBe(0);
-    expect(await listFolder(work)).toEqual([]);
+    expect(await listFolder(ctx.work)).toEqual([]);
   });
 
   it.each([301, 302, 303, 307, 308])(
@@ -128,7 +118,7 @@ describe('redirects are never followed', () => {
         key: 'file.txt',
         retries: '3',
       });
-      await run({ core, env: { GITHUB_WORKSPACE: work } });
+      await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
       expect(core.failed).toMatch(
         new RegExp(`GET 'file.txt': ${status} .*redirected to ${urlOf(bait)}/elsewhere/file\\.txt `),
       );
@@ -136,7 +126,7 @@ describe('redirects are never followed', () => {
       expect(core.failed).not.toMatch(/q-signature|sign=/);
       expect(baitRequests).toBe(0);
       expect(core.outputs).toEqual({});
-      expect(await listFolder(work)).toEqual([]);
+      expect(await listFolder(ctx.work)).toEqual([]);
     },
   );
 });
@@ -155,15 +145,7 @@ describe('TLS verification cannot be turned off', () => {
       '--ca-file=x',
     ]) {
       expect(() => parseArgs([flag])).toThrow(/unknown option/);
-      const result = await cli([
-        '--bucket',
-        emulator.bucket,
-        '--endpoint',
-        emulator.url,
-        '--key',
-        'file.txt',
-        flag,
-      ]);
+      const result = await cli([...fileFromEmulator(), flag]);
       expect(result.code).toBe(2);
     }
   });
@@ -203,7 +185,7 @@ describe('TLS verification cannot be turned off', () => {
     try {
       const result = await cli([
         '--bucket',
-        emulator.bucket,
+        ctx.emulator.bucket,
         '--endpoint',
         endpoint,
         '--key',
@@ -225,37 +207,39 @@ describe('TLS verification cannot be turned off', () => {
       else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
     }
     expect(requests).toBe(0);
-    expect(await listFolder(work)).toEqual([]);
+    expect(await listFolder(ctx.work)).toEqual([]);
   });
 });
 
-/** A throwaway key and self-signed certificate for 127.0.0.1, made by openssl in the work folder. */
+/** A throwaway key and self-signed certificate for 127.0.0.1, made by openssl in a folder of its own. */
 async function selfSigned(): Promise<{ key: string; cert: string }> {
-  const key = path.join(work, 'key.pem');
-  const cert = path.join(work, 'cert.pem');
-  await exec(
-    'openssl',
-    [
-      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
-      ...[
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
+  const folder = await tempFolder();
+  try {
+    const key = path.join(folder, 'key.pem');
+    const cert = path.join(folder, 'cert.pem');
+    await exec(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+        ...[
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
       ],
-    ],
-    { timeout: 10_000 },
-  );
-  const pem = { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') };
-  await removeFolder(work);
-  work = await tempFolder();
-  return pem;
+      { timeout: 10_000 },
+    );
+    return { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') };
+  } finally {
+    await removeFolder(folder);
+  }
 }
 
 describe('plain http to another machine draws a warning', () => {
@@ -290,7 +274,7 @@ describe('plain http to another machine draws a warning', () => {
       key: 'file.txt',
       retries: '0',
     });
-    await run({ core, env: { GITHUB_WORKSPACE: work } });
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
     const warnings = core.logs.filter((line) => line.startsWith('warning: '));
     expect(warnings).toEqual([
       expect.stringMatching(/^warning: The endpoint http:\/\/cos\.example\.com uses plain http.*Use https/),
@@ -323,22 +307,22 @@ describe('plain http to another machine draws a warning', () => {
   it.each(['emulator', 'http://localhost:1', 'http://[::1]:1'])(
     '%s: the action and the CLI do not warn',
     async (endpoint) => {
-      const url = endpoint === 'emulator' ? emulator.url : endpoint;
+      const url = endpoint === 'emulator' ? ctx.emulator.url : endpoint;
       const core = fakeCore({
-        bucket: emulator.bucket,
+        bucket: ctx.emulator.bucket,
         endpoint: url,
         key: 'file.txt',
         retries: '0',
         'secret-id': SECRET_ID,
         'secret-key': SECRET_KEY,
       });
-      await run({ core, env: { GITHUB_WORKSPACE: work } });
+      await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
       expect(core.logs.filter((line) => line.includes('plain http'))).toEqual([]);
       if (endpoint === 'emulator') expect(core.failed).toBeUndefined();
       else expect(core.failed).toBeDefined();
       const result = await cli([
         '--bucket',
-        emulator.bucket,
+        ctx.emulator.bucket,
         '--endpoint',
         url,
         '--key',

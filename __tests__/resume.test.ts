@@ -4,48 +4,25 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Emulator } from '../src/emulator/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/transfer/checkpoint.js';
 import { objectState } from '../src/transfer/state.js';
-import {
-  emulatorWithKeys,
-  listFolder,
-  optionsFor,
-  recordingLogger,
-  removeFolder,
-  run,
-  SECRET_ID,
-  SECRET_KEY,
-  tempFolder,
-} from './helpers/env.js';
+import { listFolder, optionsFor, recordingLogger, run, SECRET_ID, SECRET_KEY } from './helpers/env.js';
 import { objectStateFiles } from './helpers/state-files.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
 const PART = 512 * 1024;
 const CONCURRENCY = 2;
 const body = randomBytes(12 * PART + 1234);
 const cli = path.resolve(import.meta.dirname, '../dist/cli/index.js');
-let emulator: Emulator;
-let work: string;
+const ctx = useEmulator();
 
-beforeAll(async () => {
-  emulator = await emulatorWithKeys();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  work = await tempFolder();
-  emulator.clearFaults();
-  emulator.put('big.bin', body);
-  emulator.stats.reset();
-});
-afterEach(async () => {
-  await removeFolder(work);
+beforeEach(() => {
+  ctx.emulator.put('big.bin', body);
 });
 
 const raw = { key: 'big.bin', 'part-size': '512KiB', concurrency: String(CONCURRENCY) };
-const destination = (): string => path.join(work, 'big.bin');
+const destination = (): string => path.join(ctx.work, 'big.bin');
 
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 400; i++) {
@@ -81,11 +58,11 @@ function startChild(): ChildProcess {
     process.execPath,
     [
       cli,
-      ...['--bucket', emulator.bucket, '--endpoint', emulator.url, '--key', 'big.bin'],
+      ...['--bucket', ctx.emulator.bucket, '--endpoint', ctx.emulator.url, '--key', 'big.bin'],
       ...['--part-size', '512KiB', '--concurrency', String(CONCURRENCY)],
     ],
     {
-      cwd: work,
+      cwd: ctx.work,
       env: {
         PATH: process.env.PATH ?? '',
         TENCENTCLOUD_SECRET_ID: SECRET_ID,
@@ -98,18 +75,18 @@ function startChild(): ChildProcess {
 
 async function finishAndCheck(servedBefore: number): Promise<string[]> {
   const logger = recordingLogger();
-  const result = await run(optionsFor(emulator, work, raw), { logger });
+  const result = await run(optionsFor(ctx.emulator, ctx.work, raw), { logger });
   expect(result.object.status).toBe('downloaded');
   expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
-  expect(await listFolder(work)).toEqual(['big.bin']);
+  expect(await listFolder(ctx.work)).toEqual(['big.bin']);
   // Every byte is served at most once, but for the parts that were in flight at the crash.
-  expect(servedBefore + emulator.stats.bytesServed).toBeGreaterThanOrEqual(body.length);
+  expect(servedBefore + ctx.emulator.stats.bytesServed).toBeGreaterThanOrEqual(body.length);
   return logger.lines;
 }
 
 describe('resume', () => {
   it('after kill -9 of the CLI, the re-run fetches only the missing parts', async () => {
-    emulator.setFaults({ latencyMs: 60 });
+    ctx.emulator.setFaults({ latencyMs: 60 });
     const child = startChild();
     const exited = new Promise((resolve) => child.on('exit', resolve));
     // Kill once a checkpoint vouches for some parts (the disk may be slow to flush on a busy machine).
@@ -119,19 +96,19 @@ describe('resume', () => {
     }, 'a checkpoint with 2 parts');
     child.kill('SIGKILL');
     await exited;
-    expect(await listFolder(work)).toEqual(['.cos-download']);
+    expect(await listFolder(ctx.work)).toEqual(['.cos-download']);
     // The killed run's lock stays; the re-run takes it over.
     expect(await objectStateFiles(destination())).toEqual(['checkpoint', 'lock', 'temp']);
     const saved = await readCheckpoint(objectState(destination()).checkpoint);
     expect(saved === 'corrupt' || saved === undefined ? 0 : saved.parts.size).toBeGreaterThan(0);
-    const servedBefore = emulator.stats.bytesServed;
-    emulator.clearFaults();
-    emulator.stats.reset();
+    const servedBefore = ctx.emulator.stats.bytesServed;
+    ctx.emulator.clearFaults();
+    ctx.emulator.stats.reset();
     const lines = await finishAndCheck(servedBefore);
     expect(lines.some((l) => /Resuming 'big.bin': \d+ of 13 parts are already downloaded/.test(l))).toBe(
       true,
     );
-    const total = servedBefore + emulator.stats.bytesServed;
+    const total = servedBefore + ctx.emulator.stats.bytesServed;
     expect(total).toBeLessThanOrEqual(body.length + CONCURRENCY * PART);
     console.info(
       `kill -9 resume: ${total} bytes served for a ${body.length}-byte object (bound ${body.length + CONCURRENCY * PART})`,
@@ -139,39 +116,43 @@ describe('resume', () => {
   });
 
   it('SIGTERM (a cancelled job) flushes the checkpoint before the CLI exits', async () => {
-    emulator.setFaults({ latencyMs: 60 });
+    ctx.emulator.setFaults({ latencyMs: 60 });
     const child = startChild();
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await waitFor(() => emulator.stats.bytesServed >= 4 * PART, '4 parts served');
+    await waitFor(() => ctx.emulator.stats.bytesServed >= 4 * PART, '4 parts served');
     child.kill('SIGTERM');
     expect(await exited).toBe(1);
     const saved = await readCheckpoint(objectState(destination()).checkpoint);
     expect(saved).not.toBe('corrupt');
     expect(saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size).toBeGreaterThanOrEqual(1);
     await expect(stat(destination())).rejects.toThrow(/ENOENT/);
-    const servedBefore = emulator.stats.bytesServed;
-    emulator.clearFaults();
-    emulator.stats.reset();
+    const servedBefore = ctx.emulator.stats.bytesServed;
+    ctx.emulator.clearFaults();
+    ctx.emulator.stats.reset();
     await finishAndCheck(servedBefore);
-    expect(servedBefore + emulator.stats.bytesServed).toBeLessThanOrEqual(body.length + CONCURRENCY * PART);
+    expect(servedBefore + ctx.emulator.stats.bytesServed).toBeLessThanOrEqual(
+      body.length + CONCURRENCY * PART,
+    );
   });
 
   it('an aborted download keeps its parts; the re-run resumes them', async () => {
-    await expect(run(optionsFor(emulator, work, raw), abortAfter(6 * PART))).rejects.toThrow();
+    await expect(run(optionsFor(ctx.emulator, ctx.work, raw), abortAfter(6 * PART))).rejects.toThrow();
     await expect(stat(destination())).rejects.toThrow(/ENOENT/);
-    const servedBefore = emulator.stats.bytesServed;
-    emulator.stats.reset();
+    const servedBefore = ctx.emulator.stats.bytesServed;
+    ctx.emulator.stats.reset();
     const lines = await finishAndCheck(servedBefore);
     expect(lines.some((l) => /Resuming/.test(l))).toBe(true);
-    expect(servedBefore + emulator.stats.bytesServed).toBeLessThanOrEqual(body.length + CONCURRENCY * PART);
+    expect(servedBefore + ctx.emulator.stats.bytesServed).toBeLessThanOrEqual(
+      body.length + CONCURRENCY * PART,
+    );
   });
 
   it('starts over, saying why, when the object changed since the checkpoint', async () => {
-    await expect(run(optionsFor(emulator, work, raw), abortAfter(3 * PART))).rejects.toThrow();
+    await expect(run(optionsFor(ctx.emulator, ctx.work, raw), abortAfter(3 * PART))).rejects.toThrow();
     const next = randomBytes(body.length);
-    emulator.put('big.bin', next);
+    ctx.emulator.put('big.bin', next);
     const logger = recordingLogger();
-    await run(optionsFor(emulator, work, raw), { logger });
+    await run(optionsFor(ctx.emulator, ctx.work, raw), { logger });
     expect(Buffer.compare(await readFile(destination()), next)).toBe(0);
     expect(logger.lines.some((l) => /Starting 'big.bin' over: .* as the object changed since/.test(l))).toBe(
       true,
@@ -179,17 +160,17 @@ describe('resume', () => {
   });
 
   it('starts over, saying why, when the temp file is shorter than the checkpoint says', async () => {
-    await expect(run(optionsFor(emulator, work, raw), abortAfter(3 * PART))).rejects.toThrow();
+    await expect(run(optionsFor(ctx.emulator, ctx.work, raw), abortAfter(3 * PART))).rejects.toThrow();
     await truncate(objectState(destination()).temp, 100);
     const logger = recordingLogger();
-    await run(optionsFor(emulator, work, raw), { logger });
+    await run(optionsFor(ctx.emulator, ctx.work, raw), { logger });
     expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
     expect(logger.lines.some((l) => /the temp file is shorter/.test(l))).toBe(true);
   });
 
   it('a CRC mismatch discards the temp file and the checkpoint', async () => {
-    emulator.setFaults({ corruptByteAt: 3 * PART + 5 });
-    await expect(run(optionsFor(emulator, work, raw))).rejects.toThrow(/CRC64 mismatch/);
-    expect(await listFolder(work)).toEqual([]);
+    ctx.emulator.setFaults({ corruptByteAt: 3 * PART + 5 });
+    await expect(run(optionsFor(ctx.emulator, ctx.work, raw))).rejects.toThrow(/CRC64 mismatch/);
+    expect(await listFolder(ctx.work)).toEqual([]);
   });
 });

@@ -15,8 +15,7 @@ import { run } from '../src/action/main.js';
 import { secretForms } from '../src/action/secrets.js';
 import { main } from '../src/cli/main.js';
 import { cosEncode } from '../src/cos/sign.js';
-import { type Emulator, startEmulator } from '../src/emulator/index.js';
-import { removeFolder, tempFolder } from './helpers/env.js';
+import { useEmulator } from './helpers/use-emulator.js';
 
 const ID = 'AKIDsecretsTest0id0000000000000001';
 const KEY = 'secretsTestKey+/0never=shown0123456789';
@@ -59,11 +58,12 @@ function expectNoSecrets(where: string, text: string): void {
   expect(text, where).not.toMatch(SIGNED);
 }
 
-let emulator: Emulator;
+const ctx = useEmulator({
+  emulator: { credentials: [{ secretId: ID, secretKey: KEY, sessionToken: TOKEN }] },
+});
 let bait: Server;
 let baitRequests = 0;
 let echo: Server;
-let work: string;
 const children = new Set<ChildProcess>();
 const big = randomBytes(1536 * 1024);
 
@@ -76,12 +76,11 @@ async function listen(server: Server): Promise<void> {
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ credentials: [{ secretId: ID, secretKey: KEY, sessionToken: TOKEN }] });
-  emulator.put('plain.txt', 'plain');
-  emulator.put('big.bin', big);
-  emulator.put('sse.bin', randomBytes(4096), { sseCustomerKey: SSE });
-  emulator.put('data/a.txt', 'a');
-  emulator.put('data/sub/b.bin', randomBytes(2048));
+  ctx.emulator.put('plain.txt', 'plain');
+  ctx.emulator.put('big.bin', big);
+  ctx.emulator.put('sse.bin', randomBytes(4096), { sseCustomerKey: SSE });
+  ctx.emulator.put('data/a.txt', 'a');
+  ctx.emulator.put('data/sub/b.bin', randomBytes(2048));
   // A server a redirect points at: it must never be asked anything.
   bait = createServer((_req, res) => {
     baitRequests++;
@@ -103,21 +102,17 @@ beforeAll(async () => {
   await listen(echo);
 });
 afterAll(async () => {
-  await emulator.close();
   bait.closeAllConnections();
   echo.closeAllConnections();
   await new Promise((resolve) => bait.close(resolve));
   await new Promise((resolve) => echo.close(resolve));
 });
-beforeEach(async () => {
-  work = await tempFolder();
-  emulator.clearFaults();
+beforeEach(() => {
   baitRequests = 0;
 });
-afterEach(async () => {
+afterEach(() => {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
-  await removeFolder(work);
 });
 
 interface Scenario {
@@ -158,39 +153,39 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'a 403',
     inputs: { key: 'plain.txt' },
-    setup: () => emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied' }] }),
+    setup: () => ctx.emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied' }] }),
     fails: /403 AccessDenied/,
   },
   {
     name: '5xx after retries',
     inputs: { key: 'plain.txt', retries: '2' },
-    setup: () => emulator.setFaults({ errorRate: 1, errorStatus: 503 }),
+    setup: () => ctx.emulator.setFaults({ errorRate: 1, errorStatus: 503 }),
     fails: /503 (SlowDown|ServiceUnavailable)/,
   },
   {
     name: 'connection resets',
     inputs: { key: 'big.bin', 'part-size': '512KiB', retries: '1' },
-    setup: () => emulator.setFaults({ resetAfterBytes: 4096 }),
+    setup: () => ctx.emulator.setFaults({ resetAfterBytes: 4096 }),
     fails: /connection|socket|ECONNRESET|other side closed|terminated/i,
   },
   {
     name: 'a CRC mismatch',
     inputs: { key: 'big.bin', 'part-size': '512KiB' },
-    setup: () => emulator.setFaults({ corruptByteAt: 700_000 }),
+    setup: () => ctx.emulator.setFaults({ corruptByteAt: 700_000 }),
     fails: /CRC64 mismatch/,
   },
   {
     name: 'a part refused midway (checkpoint kept)',
     inputs: { key: 'big.bin', 'part-size': '512KiB', concurrency: '1' },
     setup: () =>
-      emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['get'], skip: 1 }] }),
+      ctx.emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['get'], skip: 1 }] }),
     fails: /403 AccessDenied/,
     leaves: 'checkpoint',
   },
   {
     name: 'a 302 to a signed URL',
     inputs: { key: 'sse.bin', 'sse-customer-key': SSE },
-    setup: () => emulator.setFaults({ redirect: { location: redirectTarget() } }),
+    setup: () => ctx.emulator.setFaults({ redirect: { location: redirectTarget() } }),
     fails: /302/,
   },
   {
@@ -201,7 +196,8 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'a mirror whose downloads fail',
     inputs: { prefix: 'data/', retries: '0' },
-    setup: () => emulator.setFaults({ failNext: [{ status: 500, code: 'InternalError', kinds: ['get'] }] }),
+    setup: () =>
+      ctx.emulator.setFaults({ failNext: [{ status: 500, code: 'InternalError', kinds: ['get'] }] }),
     fails: /failed/,
   },
   {
@@ -268,8 +264,8 @@ describe('the forms of a secret the runner masks', () => {
 
 function inputsOf(scenario: Scenario): Record<string, string> {
   return {
-    bucket: emulator.bucket,
-    endpoint: scenario.endpoint?.() ?? emulator.url,
+    bucket: ctx.emulator.bucket,
+    endpoint: scenario.endpoint?.() ?? ctx.emulator.url,
     retries: '1',
     timeout: '5s',
     ...(scenario.credentials ?? GOOD),
@@ -280,7 +276,7 @@ function inputsOf(scenario: Scenario): Record<string, string> {
 /** Every file the run left under the work folder that is not downloaded content: checkpoints, manifests. */
 async function leftoverText(): Promise<string> {
   const texts: string[] = [];
-  for (const entry of await readdir(work, { recursive: true, withFileTypes: true })) {
+  for (const entry of await readdir(ctx.work, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !/\.json(\.tmp)?$/.test(entry.name)) continue;
     texts.push(await readFile(path.join(entry.parentPath, entry.name), 'utf8'));
   }
@@ -314,7 +310,7 @@ describe('the action (fake core, debug on)', () => {
     scenario.setup?.();
     const inputs = inputsOf(scenario);
     const { core, events } = orderedCore(inputs);
-    await run({ core, env: { GITHUB_WORKSPACE: work, ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work, ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
     expectOutcome(scenario, core.failed);
     // Every secret input given is masked before the first line of output.
     for (const name of SECRET_INPUTS) {
@@ -344,7 +340,7 @@ describe('the action (fake core, debug on)', () => {
       await run({
         core,
         env: {
-          GITHUB_WORKSPACE: work,
+          GITHUB_WORKSPACE: ctx.work,
           TENCENTCLOUD_SECRET_ID: ID,
           TENCENTCLOUD_SECRET_KEY: `${KEY}\n`,
           TENCENTCLOUD_SESSION_TOKEN: TOKEN,
@@ -391,7 +387,7 @@ async function runMain(argv: readonly string[], env: Record<string, string> = {}
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     env,
-    cwd: work,
+    cwd: ctx.work,
   });
   return { code, stdout, stderr };
 }
@@ -419,7 +415,7 @@ describe('the CLI', () => {
     // `--secret-id $EMPTY --secret-key $KEY` with an unset variable: the shell drops the empty word.
     const { code, stderr } = await runMain([
       '--bucket',
-      emulator.bucket,
+      ctx.emulator.bucket,
       '--key',
       'plain.txt',
       '--secret-id',
@@ -436,7 +432,7 @@ describe('the CLI', () => {
     // half arrives as an argument of its own.
     const { code, stderr } = await runMain([
       '--bucket',
-      emulator.bucket,
+      ctx.emulator.bucket,
       '--key',
       'plain.txt',
       '--secret-id',
@@ -456,16 +452,16 @@ describe('the action as a runner runs it (real @actions/core, RUNNER_DEBUG=1)', 
   const repository = path.resolve(import.meta.dirname, '..');
 
   async function runChild(scenario: Scenario) {
-    const outputFile = path.join(work, 'github-output');
-    const summaryFile = path.join(work, 'step-summary');
+    const outputFile = path.join(ctx.work, 'github-output');
+    const summaryFile = path.join(ctx.work, 'step-summary');
     await writeFile(outputFile, '');
     await writeFile(summaryFile, '');
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
-      GITHUB_WORKSPACE: work,
-      RUNNER_TEMP: work,
+      GITHUB_WORKSPACE: ctx.work,
+      RUNNER_TEMP: ctx.work,
       RUNNER_DEBUG: '1',
     };
     for (const [name, value] of Object.entries(inputsOf(scenario)))
@@ -478,7 +474,7 @@ describe('the action as a runner runs it (real @actions/core, RUNNER_DEBUG=1)', 
           path.join(repository, '__tests__/helpers/ts-source.ts'),
           path.join(repository, 'src/index.ts'),
         ],
-        { env, cwd: work, timeout: 20_000 },
+        { env, cwd: ctx.work, timeout: 20_000 },
         (error, stdout, stderr) =>
           resolve({
             code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,

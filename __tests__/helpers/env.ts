@@ -5,10 +5,10 @@ import { statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Logger } from '../../src/base/runtime.js';
 import type { Options } from '../../src/config/options.js';
 import { parseOptions, type RawInputs } from '../../src/config/parse.js';
 import { download, type ObjectRunResult, type RunDeps } from '../../src/core/download.js';
-import type { Logger } from '../../src/core/runtime.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import type { MirrorResult } from '../../src/transfer/mirror.js';
 

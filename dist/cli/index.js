@@ -47905,7 +47905,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8716);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6484);
 
 // A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
 const controller = new AbortController();
@@ -47950,7 +47950,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8716:
+/***/ 6484:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47963,6 +47963,182 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./lib/base/local-errors.js
+// Failures of the local file system told in plain words: what happened to which path, and the fix.
+// Node's own messages ("ENOSPC: no space left on device, write") name no path for writes through a
+// handle and no fix at all; a download is usually the first thing in a job to fill a disk.
+
+
+/** A local file operation failed; `code` is Node's (ENOSPC, EACCES, …), `path` the file or folder. */
+class LocalFileError extends Error {
+    name = 'LocalFileError';
+    code;
+    path;
+    constructor(code, filePath, message, cause) {
+        super(message, { cause });
+        this.code = code;
+        this.path = filePath;
+    }
+}
+function errnoCode(error) {
+    if (!(error instanceof Error) || error instanceof LocalFileError)
+        return undefined;
+    const code = error.code;
+    return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+/**
+ * One line for a file-system error `code` at `filePath`. `file` names the file in the way for
+ * ENOTDIR / EEXIST when it is known. Undefined for codes without a clearer wording.
+ */
+function describeLocalFailure(code, filePath, file, disk) {
+    const quoted = `'${filePath}'`;
+    const where = disk === undefined ? '' : `; ${disk}`;
+    switch (code) {
+        case 'ENOSPC':
+            return (`No space left on the device holding ${quoted} (ENOSPC${where}). ` +
+                'Fix: free space on that disk, or choose a destination on another one, then run again');
+        case 'EDQUOT':
+            return (`The disk quota is used up on the device holding ${quoted} (EDQUOT${where}). ` +
+                'Fix: free space or raise the quota, then run again');
+        case 'EACCES':
+        case 'EPERM':
+            return (`Permission denied: cannot write ${quoted} (${code}). ` +
+                `Fix: make '${external_node_path_.dirname(filePath)}' writable by the user this runs as, or choose another destination`);
+        case 'EROFS':
+            return (`Cannot write ${quoted}: it is on a read-only file system (EROFS). ` +
+                'Fix: choose a destination on a writable disk (e.g. in the workspace or the runner temp folder)');
+        case 'ENOTDIR':
+        case 'EEXIST':
+            if (file === undefined && code === 'EEXIST')
+                return undefined;
+            if (file === undefined) {
+                return (`Cannot create ${quoted}: part of that path is a file, not a folder (ENOTDIR). ` +
+                    'Fix: remove or rename that file, or choose another destination');
+            }
+            return (`Cannot create ${file === filePath ? `the folder ${quoted}: a file has that name` : `${quoted}: '${file}' is a file, not a folder`} (${code}). ` +
+                `Fix: remove or rename the file '${file}', or choose another destination`);
+        case 'EISDIR':
+            return `Cannot write ${quoted}: it is a folder (EISDIR). Fix: remove the folder, or choose another destination`;
+        case 'ENAMETOOLONG':
+            return `Cannot write ${quoted}: the path is too long for this file system (ENAMETOOLONG). Fix: choose a shorter destination`;
+        default:
+            return undefined;
+    }
+}
+/** The plain-words message of a raw Node file-system error that carries its path; no I/O. */
+function describeFsError(error) {
+    const code = errnoCode(error);
+    const filePath = error.path;
+    if (code === undefined || typeof filePath !== 'string')
+        return undefined;
+    return describeLocalFailure(code, filePath);
+}
+/** The nearest existing ancestor of `filePath` (itself included) that is not a folder. */
+async function fileInTheWay(filePath) {
+    let current = external_node_path_.resolve(filePath);
+    for (;;) {
+        const info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info !== undefined)
+            return info.isDirectory() ? undefined : current;
+        const parent = external_node_path_.dirname(current);
+        if (parent === current)
+            return undefined;
+        current = parent;
+    }
+}
+const mib = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+/** The disk holding `filePath`, told as its mount point and free space; undefined when unknown. */
+async function diskOf(filePath) {
+    let current = external_node_path_.resolve(filePath);
+    let info = await (0,promises_.lstat)(current).catch(() => undefined);
+    while (info === undefined && external_node_path_.dirname(current) !== current) {
+        current = external_node_path_.dirname(current);
+        info = await (0,promises_.lstat)(current).catch(() => undefined);
+    }
+    if (info === undefined)
+        return undefined;
+    // The mount point: the highest ancestor on the same device.
+    for (let parent = external_node_path_.dirname(current); parent !== current; parent = external_node_path_.dirname(current)) {
+        const above = await (0,promises_.lstat)(parent).catch(() => undefined);
+        if (above === undefined || above.dev !== info.dev)
+            break;
+        current = parent;
+    }
+    const space = await (0,promises_.statfs)(current).catch(() => undefined);
+    if (space === undefined)
+        return `the disk mounted at '${current}'`;
+    return `the disk mounted at '${current}' has ${mib(space.bavail * space.bsize)} free of ${mib(space.blocks * space.bsize)}`;
+}
+/**
+ * Wraps a file-system failure at `filePath` in a LocalFileError with a clear message (the original
+ * kept as `cause`); anything else is returned as is. Use as `.catch(async (e) => { throw await … })`.
+ */
+async function asLocalFileError(error, filePath) {
+    const code = errnoCode(error);
+    if (code === undefined)
+        return error;
+    const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(filePath) : undefined;
+    const disk = code === 'ENOSPC' || code === 'EDQUOT' ? await diskOf(filePath) : undefined;
+    const message = describeLocalFailure(code, filePath, file, disk);
+    return message === undefined ? error : new LocalFileError(code, filePath, message, error);
+}
+
+;// CONCATENATED MODULE: ./lib/base/error-message.js
+// The one line anything thrown is told in, for `setFailed`, the CLI and logs.
+
+/**
+ * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
+ * EACCES, …) that got here unwrapped is told in plain words, with its path and a fix.
+ */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return describeFsError(error) ?? error.message;
+    try {
+        return String(error);
+    }
+    catch {
+        return Object.prototype.toString.call(error);
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/base/text.js
+// Text shown in a one-line message: control characters escaped, long values cut.
+const MAX_SHOWN = 200;
+/** True for C0/C1 control characters and the Unicode line/paragraph separators. */
+function isControl(code) {
+    return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+/** True when the text holds a control character (a line break, NUL, …). */
+function hasControlCharacter(text) {
+    for (let i = 0; i < text.length; i++)
+        if (isControl(text.charCodeAt(i)))
+            return true;
+    return false;
+}
+const ESCAPES = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** Text with its control characters escaped (as `\n`, `\u0000`), so it stays on one line. */
+function escapeControls(text) {
+    if (!hasControlCharacter(text))
+        return text;
+    let escaped = '';
+    for (const char of text) {
+        const code = char.charCodeAt(0);
+        escaped += isControl(code) ? (ESCAPES[char] ?? `\\u${code.toString(16).padStart(4, '0')}`) : char;
+    }
+    return escaped;
+}
+/** A value quoted for a one-line message: control characters escaped, long values cut. */
+function quoteValue(value) {
+    const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+    return `'${escapeControls(cut)}'`;
+}
+
 ;// CONCATENATED MODULE: ./lib/config/inputs.js
 // The names users type: action inputs (kebab-case) and CLI flags (`--name`). One table, so the
 // action, the CLI, action.yml and the README cannot drift apart (a test holds them together).
@@ -48081,37 +48257,9 @@ const CREDENTIAL_ENV = {
 ;// CONCATENATED MODULE: ./lib/config/errors.js
 // Errors of the input layer: one line naming the input, its value (never a secret's), the rule and the fix.
 
-const MAX_SHOWN = 200;
+
 function isSecretInput(name) {
     return Object.hasOwn(INPUTS, name) && INPUTS[name].secret === true;
-}
-/** True for C0/C1 control characters and the Unicode line/paragraph separators. */
-function isControl(code) {
-    return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
-}
-/** True when the text holds a control character (a line break, NUL, …). */
-function hasControlCharacter(text) {
-    for (let i = 0; i < text.length; i++)
-        if (isControl(text.charCodeAt(i)))
-            return true;
-    return false;
-}
-const ESCAPES = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-/** Text with its control characters escaped (as `\n`, `\u0000`), so it stays on one line. */
-function escapeControls(text) {
-    if (!hasControlCharacter(text))
-        return text;
-    let escaped = '';
-    for (const char of text) {
-        const code = char.charCodeAt(0);
-        escaped += isControl(code) ? (ESCAPES[char] ?? `\\u${code.toString(16).padStart(4, '0')}`) : char;
-    }
-    return escaped;
-}
-/** A value quoted for a one-line message: control characters escaped, long values cut. */
-function quoteValue(value) {
-    const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
-    return `'${escapeControls(cut)}'`;
 }
 /** `Input 'name' = 'value'`, `Input 'name' = (hidden)` or `Input 'name' (not set)`. */
 function describeInput(input, value) {
@@ -48138,8 +48286,6 @@ class InputError extends Error {
     }
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./lib/config/endpoint.js
 // The base URL requests go to: the COS domain of the bucket's region, the acceleration domain, or a
 // user-given URL (template or plain). Pure: no DNS, no I/O.
@@ -48242,17 +48388,88 @@ function plainHttpWarning(endpoint) {
         `unencrypted and can be read or altered on the way. Use https (e.g. '${secure}') unless this network is trusted`);
 }
 
+;// CONCATENATED MODULE: ./lib/config/parse-credentials.js
+
+
+/** Credentials go into headers: printable ASCII, no spaces. */
+function parseCredential(name, text, source) {
+    const value = text.trim();
+    if (!/^[\x21-\x7e]+$/.test(value)) {
+        throw new InputError({
+            input: name,
+            value,
+            rule: `${source} must be printable ASCII without spaces`,
+            fix: 'copy the value again from the Tencent Cloud console (CAM → API keys)',
+        });
+    }
+    return value;
+}
+/** The credentials the inputs or the environment give, or undefined for anonymous access. */
+function parseCredentials(get, env) {
+    const fromEnv = (name) => {
+        const value = name === undefined ? undefined : env[name];
+        return value === undefined || value.trim() === '' ? undefined : value;
+    };
+    /** `sources` name where each value came from, for messages: `'secret-id'` or `env COS_SECRET_ID`. */
+    const build = (id, key, token, sources) => ({
+        secretId: parseCredential('secret-id', id, sources[0]),
+        secretKey: parseCredential('secret-key', key, sources[1]),
+        ...(token === undefined ? {} : { sessionToken: parseCredential('session-token', token, sources[2]) }),
+    });
+    const token = get('session-token');
+    const id = get('secret-id');
+    const key = get('secret-key');
+    if (id !== undefined || key !== undefined) {
+        if (id === undefined || key === undefined) {
+            const [given, missing] = id === undefined ? ['secret-key', 'secret-id'] : ['secret-id', 'secret-key'];
+            throw new InputError({
+                input: missing,
+                rule: `required because '${given}' is set (keys come in pairs)`,
+                fix: `set '${missing}' too, or remove '${given}' to use the environment or anonymous access`,
+            });
+        }
+        return build(id, key, token, ["'secret-id'", "'secret-key'", "'session-token'"]);
+    }
+    const families = CREDENTIAL_ENV.secretId.length;
+    for (let i = 0; i < families; i++) {
+        const idVar = CREDENTIAL_ENV.secretId[i];
+        const keyVar = CREDENTIAL_ENV.secretKey[i];
+        const tokenVar = CREDENTIAL_ENV.sessionToken[i];
+        const envId = fromEnv(idVar);
+        const envKey = fromEnv(keyVar);
+        if (envId === undefined && envKey === undefined)
+            continue;
+        if (envId === undefined || envKey === undefined) {
+            const [setVar, missingVar] = envId === undefined ? [keyVar, idVar] : [idVar, keyVar];
+            throw new InputError({
+                input: envId === undefined ? 'secret-id' : 'secret-key',
+                subject: `Environment variable ${setVar} is set but ${missingVar} is not`,
+                rule: 'keys come in pairs',
+                fix: `set ${missingVar} too, or pass 'secret-id' and 'secret-key'`,
+            });
+        }
+        const envToken = token ?? fromEnv(tokenVar);
+        const tokenSource = token === undefined ? `env ${tokenVar}` : "'session-token'";
+        return build(envId, envKey, envToken, [`env ${idVar}`, `env ${keyVar}`, tokenSource]);
+    }
+    const strayToken = token !== undefined ? "'session-token'" : CREDENTIAL_ENV.sessionToken.find((v) => fromEnv(v));
+    if (strayToken !== undefined) {
+        throw new InputError({
+            input: 'session-token',
+            subject: `${token !== undefined ? "Input 'session-token'" : `Environment variable ${strayToken}`} is set without keys`,
+            rule: "a session token works only with its 'secret-id' and 'secret-key' (temporary credentials come as three)",
+            fix: "set 'secret-id' and 'secret-key' too, or remove the token for anonymous access",
+        });
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./lib/config/options.js
 const TRAFFIC_LIMIT_MIN = 819_200;
 const TRAFFIC_LIMIT_MAX = 838_860_800;
 const MiB = 1024 * 1024;
 
-;// CONCATENATED MODULE: ./lib/config/parse.js
-// Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
-// on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`.
-
-
-
+;// CONCATENATED MODULE: ./lib/config/parse-numbers.js
 
 
 const KiB = 1024;
@@ -48261,8 +48478,6 @@ const PART_SIZE_MIN = 512 * KiB;
 const PART_SIZE_MAX = 5 * GiB;
 const SHARD_COUNT_MAX = 1024;
 const TIMEOUT_MAX_MS = 3_600_000;
-const CONCURRENCY_RANGE = { min: 1, max: 64 };
-const RETRIES_RANGE = { min: 0, max: 20 };
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** `int.frac` × factor, exactly; undefined when the product is not a whole number. */
 function exactProduct(int, frac, factor) {
@@ -48423,16 +48638,7 @@ function parseTrafficLimit(text) {
     return bits;
 }
 // ---------------------------------------------------------------------------------------------------------
-// Scalars: booleans, integers, timeouts, dates, enums
-/** `true` / `false` as YAML 1.2 core schema spells them: `true|True|TRUE|false|False|FALSE`. */
-function parseBoolean(name, text) {
-    const value = text.trim();
-    if (/^(?:true|True|TRUE)$/.test(value))
-        return true;
-    if (/^(?:false|False|FALSE)$/.test(value))
-        return false;
-    throw new InputError({ input: name, value, rule: 'must be true or false', fix: "write 'true' or 'false'" });
-}
+// Integers, timeouts
 /** A whole number in min..max, digits only (no sign, no exponent, no fraction). */
 function parseInteger(name, text, min, max) {
     const value = text.trim();
@@ -48464,6 +48670,21 @@ function parseTimeout(text) {
     if (ms > BigInt(TIMEOUT_MAX_MS))
         throw fail('must be at most 1h');
     return Number(ms);
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse-values.js
+
+
+// ---------------------------------------------------------------------------------------------------------
+// Booleans, dates, enums
+/** `true` / `false` as YAML 1.2 core schema spells them: `true|True|TRUE|false|False|FALSE`. */
+function parseBoolean(name, text) {
+    const value = text.trim();
+    if (/^(?:true|True|TRUE)$/.test(value))
+        return true;
+    if (/^(?:false|False|FALSE)$/.test(value))
+        return false;
+    throw new InputError({ input: name, value, rule: 'must be true or false', fix: "write 'true' or 'false'" });
 }
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -48645,21 +48866,11 @@ function parseText(name, text, rule = 'must not contain control characters') {
     }
     return text;
 }
-/** Credentials go into headers: printable ASCII, no spaces. */
-function parseCredential(name, text, source) {
-    const value = text.trim();
-    if (!/^[\x21-\x7e]+$/.test(value)) {
-        throw new InputError({
-            input: name,
-            value,
-            rule: `${source} must be printable ASCII without spaces`,
-            fix: 'copy the value again from the Tencent Cloud console (CAM → API keys)',
-        });
-    }
-    return value;
-}
-// ---------------------------------------------------------------------------------------------------------
-// parseOptions
+
+;// CONCATENATED MODULE: ./lib/config/parse-target.js
+
+
+
 const OBJECT_ONLY = [
     'version-id',
     'range',
@@ -48675,70 +48886,6 @@ const OBJECT_ONLY = [
     'response-expires',
 ];
 const PREFIX_ONLY = ['include', 'exclude', 'shard'];
-function defaultOf(name) {
-    const fallback = INPUTS[name].default;
-    if (fallback === undefined)
-        throw new TypeError(`input '${name}' has no default in INPUTS`);
-    return fallback;
-}
-function parseCredentials(get, env) {
-    const fromEnv = (name) => {
-        const value = name === undefined ? undefined : env[name];
-        return value === undefined || value.trim() === '' ? undefined : value;
-    };
-    /** `sources` name where each value came from, for messages: `'secret-id'` or `env COS_SECRET_ID`. */
-    const build = (id, key, token, sources) => ({
-        secretId: parseCredential('secret-id', id, sources[0]),
-        secretKey: parseCredential('secret-key', key, sources[1]),
-        ...(token === undefined ? {} : { sessionToken: parseCredential('session-token', token, sources[2]) }),
-    });
-    const token = get('session-token');
-    const id = get('secret-id');
-    const key = get('secret-key');
-    if (id !== undefined || key !== undefined) {
-        if (id === undefined || key === undefined) {
-            const [given, missing] = id === undefined ? ['secret-key', 'secret-id'] : ['secret-id', 'secret-key'];
-            throw new InputError({
-                input: missing,
-                rule: `required because '${given}' is set (keys come in pairs)`,
-                fix: `set '${missing}' too, or remove '${given}' to use the environment or anonymous access`,
-            });
-        }
-        return build(id, key, token, ["'secret-id'", "'secret-key'", "'session-token'"]);
-    }
-    const families = CREDENTIAL_ENV.secretId.length;
-    for (let i = 0; i < families; i++) {
-        const idVar = CREDENTIAL_ENV.secretId[i];
-        const keyVar = CREDENTIAL_ENV.secretKey[i];
-        const tokenVar = CREDENTIAL_ENV.sessionToken[i];
-        const envId = fromEnv(idVar);
-        const envKey = fromEnv(keyVar);
-        if (envId === undefined && envKey === undefined)
-            continue;
-        if (envId === undefined || envKey === undefined) {
-            const [setVar, missingVar] = envId === undefined ? [keyVar, idVar] : [idVar, keyVar];
-            throw new InputError({
-                input: envId === undefined ? 'secret-id' : 'secret-key',
-                subject: `Environment variable ${setVar} is set but ${missingVar} is not`,
-                rule: 'keys come in pairs',
-                fix: `set ${missingVar} too, or pass 'secret-id' and 'secret-key'`,
-            });
-        }
-        const envToken = token ?? fromEnv(tokenVar);
-        const tokenSource = token === undefined ? `env ${tokenVar}` : "'session-token'";
-        return build(envId, envKey, envToken, [`env ${idVar}`, `env ${keyVar}`, tokenSource]);
-    }
-    const strayToken = token !== undefined ? "'session-token'" : CREDENTIAL_ENV.sessionToken.find((v) => fromEnv(v));
-    if (strayToken !== undefined) {
-        throw new InputError({
-            input: 'session-token',
-            subject: `${token !== undefined ? "Input 'session-token'" : `Environment variable ${strayToken}`} is set without keys`,
-            rule: "a session token works only with its 'secret-id' and 'secret-key' (temporary credentials come as three)",
-            fix: "set 'secret-id' and 'secret-key' too, or remove the token for anonymous access",
-        });
-    }
-    return undefined;
-}
 function parseObjectTarget(get, key) {
     if (key.endsWith('/')) {
         throw new InputError({
@@ -48840,6 +48987,27 @@ function parsePrefixTarget(get, prefixText, flags) {
         ...flags,
         ...(shard === undefined ? {} : { shard: parseShard(shard) }),
     };
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse.js
+// Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
+// on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`.
+
+
+
+
+
+
+
+
+
+const CONCURRENCY_RANGE = { min: 1, max: 64 };
+const RETRIES_RANGE = { min: 0, max: 20 };
+function defaultOf(name) {
+    const fallback = INPUTS[name].default;
+    if (fallback === undefined)
+        throw new TypeError(`input '${name}' has no default in INPUTS`);
+    return fallback;
 }
 function endsWithSeparator(text) {
     return text.endsWith('/') || (external_node_path_.sep === '\\' && text.endsWith('\\'));
@@ -49011,133 +49179,10 @@ function encloses(folder, inner) {
         (!relative.startsWith(`..${external_node_path_.sep}`) && relative !== '..' && !external_node_path_.isAbsolute(relative)));
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:timers/promises"
 var external_node_timers_promises_ = __nccwpck_require__(8500);
-;// CONCATENATED MODULE: ./lib/transfer/local-errors.js
-// Failures of the local file system told in plain words: what happened to which path, and the fix.
-// Node's own messages ("ENOSPC: no space left on device, write") name no path for writes through a
-// handle and no fix at all; a download is usually the first thing in a job to fill a disk.
-
-
-/** A local file operation failed; `code` is Node's (ENOSPC, EACCES, …), `path` the file or folder. */
-class LocalFileError extends Error {
-    name = 'LocalFileError';
-    code;
-    path;
-    constructor(code, filePath, message, cause) {
-        super(message, { cause });
-        this.code = code;
-        this.path = filePath;
-    }
-}
-function errnoCode(error) {
-    if (!(error instanceof Error) || error instanceof LocalFileError)
-        return undefined;
-    const code = error.code;
-    return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
-}
-/**
- * One line for a file-system error `code` at `filePath`. `file` names the file in the way for
- * ENOTDIR / EEXIST when it is known. Undefined for codes without a clearer wording.
- */
-function describeLocalFailure(code, filePath, file, disk) {
-    const quoted = `'${filePath}'`;
-    const where = disk === undefined ? '' : `; ${disk}`;
-    switch (code) {
-        case 'ENOSPC':
-            return (`No space left on the device holding ${quoted} (ENOSPC${where}). ` +
-                'Fix: free space on that disk, or choose a destination on another one, then run again');
-        case 'EDQUOT':
-            return (`The disk quota is used up on the device holding ${quoted} (EDQUOT${where}). ` +
-                'Fix: free space or raise the quota, then run again');
-        case 'EACCES':
-        case 'EPERM':
-            return (`Permission denied: cannot write ${quoted} (${code}). ` +
-                `Fix: make '${external_node_path_.dirname(filePath)}' writable by the user this runs as, or choose another destination`);
-        case 'EROFS':
-            return (`Cannot write ${quoted}: it is on a read-only file system (EROFS). ` +
-                'Fix: choose a destination on a writable disk (e.g. in the workspace or the runner temp folder)');
-        case 'ENOTDIR':
-        case 'EEXIST':
-            if (file === undefined && code === 'EEXIST')
-                return undefined;
-            if (file === undefined) {
-                return (`Cannot create ${quoted}: part of that path is a file, not a folder (ENOTDIR). ` +
-                    'Fix: remove or rename that file, or choose another destination');
-            }
-            return (`Cannot create ${file === filePath ? `the folder ${quoted}: a file has that name` : `${quoted}: '${file}' is a file, not a folder`} (${code}). ` +
-                `Fix: remove or rename the file '${file}', or choose another destination`);
-        case 'EISDIR':
-            return `Cannot write ${quoted}: it is a folder (EISDIR). Fix: remove the folder, or choose another destination`;
-        case 'ENAMETOOLONG':
-            return `Cannot write ${quoted}: the path is too long for this file system (ENAMETOOLONG). Fix: choose a shorter destination`;
-        default:
-            return undefined;
-    }
-}
-/** The plain-words message of a raw Node file-system error that carries its path; no I/O. */
-function describeFsError(error) {
-    const code = errnoCode(error);
-    const filePath = error.path;
-    if (code === undefined || typeof filePath !== 'string')
-        return undefined;
-    return describeLocalFailure(code, filePath);
-}
-/** The nearest existing ancestor of `filePath` (itself included) that is not a folder. */
-async function fileInTheWay(filePath) {
-    let current = external_node_path_.resolve(filePath);
-    for (;;) {
-        const info = await (0,promises_.lstat)(current).catch(() => undefined);
-        if (info !== undefined)
-            return info.isDirectory() ? undefined : current;
-        const parent = external_node_path_.dirname(current);
-        if (parent === current)
-            return undefined;
-        current = parent;
-    }
-}
-const mib = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-/** The disk holding `filePath`, told as its mount point and free space; undefined when unknown. */
-async function diskOf(filePath) {
-    let current = external_node_path_.resolve(filePath);
-    let info = await (0,promises_.lstat)(current).catch(() => undefined);
-    while (info === undefined && external_node_path_.dirname(current) !== current) {
-        current = external_node_path_.dirname(current);
-        info = await (0,promises_.lstat)(current).catch(() => undefined);
-    }
-    if (info === undefined)
-        return undefined;
-    // The mount point: the highest ancestor on the same device.
-    for (let parent = external_node_path_.dirname(current); parent !== current; parent = external_node_path_.dirname(current)) {
-        const above = await (0,promises_.lstat)(parent).catch(() => undefined);
-        if (above === undefined || above.dev !== info.dev)
-            break;
-        current = parent;
-    }
-    const space = await (0,promises_.statfs)(current).catch(() => undefined);
-    if (space === undefined)
-        return `the disk mounted at '${current}'`;
-    return `the disk mounted at '${current}' has ${mib(space.bavail * space.bsize)} free of ${mib(space.blocks * space.bsize)}`;
-}
-/**
- * Wraps a file-system failure at `filePath` in a LocalFileError with a clear message (the original
- * kept as `cause`); anything else is returned as is. Use as `.catch(async (e) => { throw await … })`.
- */
-async function asLocalFileError(error, filePath) {
-    const code = errnoCode(error);
-    if (code === undefined)
-        return error;
-    const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(filePath) : undefined;
-    const disk = code === 'ENOSPC' || code === 'EDQUOT' ? await diskOf(filePath) : undefined;
-    const message = describeLocalFailure(code, filePath, file, disk);
-    return message === undefined ? error : new LocalFileError(code, filePath, message, error);
-}
-
-;// CONCATENATED MODULE: ./lib/core/runtime.js
-// The injected edges of the core: time, randomness and logging. Defaults are the real ones.
-
+;// CONCATENATED MODULE: ./lib/base/runtime.js
+// The injected edges of every layer: time and logging. Defaults are the real ones.
 
 const systemClock = {
     now: () => Date.now(),
@@ -49150,20 +49195,6 @@ const silentLogger = {
     info: () => { },
     warning: () => { },
 };
-/**
- * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
- * EACCES, …) that got here unwrapped is told in plain words, with its path and a fix.
- */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return describeFsError(error) ?? error.message;
-    try {
-        return String(error);
-    }
-    catch {
-        return Object.prototype.toString.call(error);
-    }
-}
 
 ;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/util.js
 
@@ -57225,9 +57256,6 @@ class CosClient {
             // Redirects are never followed: undici's Agent has no redirect handling unless asked for.
             connect: { timeout: connection.timeoutMs, rejectUnauthorized: true },
         });
-        const warning = plainHttpWarning(connection.endpoint);
-        if (warning !== undefined)
-            this.#logger.warning(warning);
     }
     get logger() {
         return this.#logger;
@@ -59699,6 +59727,7 @@ function inMirrorScope(scope) {
 
 
 
+
 class MirrorError extends Error {
     result;
     constructor(message, result, cause) {
@@ -60237,6 +60266,7 @@ function sha256(text) {
 
 
 
+
 async function cachedMirror(client, request, store, deps = {}) {
     const logger = client.logger;
     const prefix = folderPrefix(request.prefix);
@@ -60356,7 +60386,7 @@ async function pruneRestored(destination, listedKeys, before) {
 }
 
 ;// CONCATENATED MODULE: ./lib/core/download.js
-// The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+
 
 
 
@@ -60378,6 +60408,10 @@ async function download(options, deps = {}) {
         ...(deps.clock ? { clock: deps.clock } : {}),
         connections: Math.max(options.concurrency, 1),
     });
+    // Said once per run, before the first request: plain http to another machine is readable on the way.
+    const warning = plainHttpWarning(options.connection.endpoint);
+    if (warning !== undefined)
+        deps.logger?.warning(warning);
     try {
         if (target.kind === 'prefix') {
             const request = mirrorRequestFor(options, target);
@@ -60702,6 +60736,7 @@ function sumOf(mirror, action) {
 
 
 
+
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -60799,7 +60834,7 @@ function helpText() {
 }
 async function main(argv, io) {
     if (argv[0] === 'emulator') {
-        const emulator = await __nccwpck_require__.e(/* import() */ 787).then(__nccwpck_require__.bind(__nccwpck_require__, 787));
+        const emulator = await __nccwpck_require__.e(/* import() */ 149).then(__nccwpck_require__.bind(__nccwpck_require__, 1149));
         return emulator.main(argv.slice(1));
     }
     let args;
@@ -60859,7 +60894,8 @@ async function main(argv, io) {
         return EXIT_FAILURE;
     }
 }
-const VERSION = '0.1.0';
+/** The version package.json states: one place to bump, read from source and bundled into dist/ alike. */
+const VERSION = package_namespaceObject.rE;
 function printResult(io, result, json) {
     const outputs = outputsFor(result);
     if (json) {

@@ -1,7 +1,7 @@
 // The Actions cache behind the mirror's CacheStore. `@actions/cache` reports its own failures as
 // warnings and returns "nothing restored" / -1, so a cache problem never fails the step.
 import * as cache from '@actions/cache';
-import type { CacheStore } from '../cache/mirror-cache.js';
+import type { CacheStore } from '../core/download.js';
 
 /** The runner's cache service, or undefined when this job cannot reach one (no service URL). */
 export function actionsCacheStore(): CacheStore | undefined {

@@ -1,12 +1,12 @@
 // The action's edge: read inputs, mask secrets, call the core, set outputs, write the summary.
 import { statSync } from 'node:fs';
-import type { CacheStore } from '../cache/mirror-cache.js';
+import { errorMessage } from '../base/error-message.js';
+import type { Logger } from '../base/runtime.js';
 import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
-import { download } from '../core/download.js';
+import { type CacheStore, download } from '../core/download.js';
 import { describeResult, outputsFor, summaryFor } from '../core/outputs.js';
 import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
-import { errorMessage, type Logger } from '../core/runtime.js';
 import { actionsCacheStore } from './actions-cache.js';
 import { type ActionCore, realCore } from './core.js';
 

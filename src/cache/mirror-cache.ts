@@ -3,7 +3,8 @@
 // The cache only ever saves work: any failure of it is a warning, and the mirror goes on from COS.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, systemClock } from '../core/runtime.js';
+import { errorMessage } from '../base/error-message.js';
+import { systemClock } from '../base/runtime.js';
 import type { CosClient } from '../cos/client.js';
 import { type ListedObject, type ListPage, listPages } from '../cos/list.js';
 import { LOCK_WAIT_MS } from '../transfer/download-object.js';

@@ -1,12 +1,14 @@
 // The CLI's edge: argv → raw inputs → the core; prints a result (or --json) and returns the exit code.
 import { statSync } from 'node:fs';
+import packageJson from '../../package.json' with { type: 'json' };
+import { errorMessage } from '../base/error-message.js';
+import type { Logger } from '../base/runtime.js';
 import { InputError } from '../config/errors.js';
 import { INPUT_NAMES, INPUTS, type InputName, type InputSpec, OUTPUTS } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
 import { download, type RunResult } from '../core/download.js';
 import { describeResult, outputsFor } from '../core/outputs.js';
 import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
-import { errorMessage, type Logger } from '../core/runtime.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -182,7 +184,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
-export const VERSION = '0.1.0';
+/** The version package.json states: one place to bump, read from source and bundled into dist/ alike. */
+export const VERSION: string = packageJson.version;
 
 function printResult(io: CliIo, result: RunResult, json: boolean): void {
   const outputs = outputsFor(result);

@@ -108,6 +108,9 @@ export const INPUTS = {
 
 export type InputName = keyof typeof INPUTS;
 
+/** Reads one input by name; blank and unset are both undefined. */
+export type InputReader = (name: InputName) => string | undefined;
+
 export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
 
 export const ACTION_INPUT_NAMES = INPUT_NAMES.filter((name) => !(INPUTS[name] as InputSpec).cliOnly);

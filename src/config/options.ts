@@ -1,36 +1,12 @@
 // The typed, frozen options the core runs on. Built once from raw inputs by `parse.ts`.
-import type { Credentials } from '../cos/sign.js';
-
-export type Overwrite = 'changed' | 'always' | 'never';
-
-/** One HTTP byte range, as the `range` input states it. */
-export type ByteRange =
-  | { readonly kind: 'closed'; readonly first: number; readonly last: number }
-  | { readonly kind: 'from'; readonly first: number }
-  | { readonly kind: 'suffix'; readonly length: number };
-
-export interface Conditions {
-  readonly ifMatch?: string;
-  readonly ifNoneMatch?: string;
-  readonly ifModifiedSince?: Date;
-  readonly ifUnmodifiedSince?: Date;
-}
-
-/** `response-*` query parameters of GET Object. */
-export interface ResponseOverrides {
-  readonly cacheControl?: string;
-  readonly contentDisposition?: string;
-  readonly contentEncoding?: string;
-  readonly contentLanguage?: string;
-  readonly contentType?: string;
-  readonly expires?: string;
-}
-
-/** `i/n`: this job takes the keys whose stable hash lands in bucket `index` (1-based) of `count`. */
-export interface Shard {
-  readonly index: number;
-  readonly count: number;
-}
+import type {
+  ByteRange,
+  Conditions,
+  Connection,
+  Overwrite,
+  ResponseOverrides,
+  Shard,
+} from '../base/request.js';
 
 export interface ObjectTarget {
   readonly kind: 'object';
@@ -51,16 +27,6 @@ export interface PrefixTarget {
   /** A prefix that lists nothing succeeds instead of failing. */
   readonly allowEmpty: boolean;
   readonly shard?: Shard;
-}
-
-export interface Connection {
-  readonly bucket: string;
-  readonly region?: string;
-  /** Resolved base URL, no trailing slash, e.g. `https://b-125.cos.ap-guangzhou.myqcloud.com`. */
-  readonly endpoint: string;
-  readonly credentials?: Credentials;
-  readonly retries: number;
-  readonly timeoutMs: number;
 }
 
 export interface Options {

@@ -1,11 +1,15 @@
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+import type { Clock, Logger } from '../base/runtime.js';
 import { type CacheOutcome, type CacheStore, cachedMirror } from '../cache/mirror-cache.js';
+import { plainHttpWarning } from '../config/endpoint.js';
 import { InputError } from '../config/errors.js';
 import type { Options, PrefixTarget } from '../config/options.js';
 import { type ClientDeps, CosClient } from '../cos/client.js';
 import { type DownloadDeps, downloadObject, type ObjectDownloadResult } from '../transfer/download-object.js';
 import { type MirrorRequest, type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
-import type { Clock, Logger } from './runtime.js';
+
+/** The Actions cache as the core uses it; the action implements it over `@actions/cache`. */
+export type { CacheStore };
 
 export interface RunDeps {
   readonly logger?: Logger;
@@ -52,6 +56,9 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
     ...(deps.clock ? { clock: deps.clock } : {}),
     connections: Math.max(options.concurrency, 1),
   });
+  // Said once per run, before the first request: plain http to another machine is readable on the way.
+  const warning = plainHttpWarning(options.connection.endpoint);
+  if (warning !== undefined) deps.logger?.warning(warning);
   try {
     if (target.kind === 'prefix') {
       const request = mirrorRequestFor(options, target);

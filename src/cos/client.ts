@@ -1,9 +1,9 @@
 // The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
 // classified retries. It knows requests and responses; what to do with the bytes is the caller's.
 import { Agent, type Dispatcher } from 'undici';
-import { plainHttpWarning } from '../config/endpoint.js';
-import type { Connection } from '../config/options.js';
-import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '../core/runtime.js';
+import { errorMessage } from '../base/error-message.js';
+import type { Connection } from '../base/request.js';
+import { type Clock, type Logger, silentLogger, systemClock } from '../base/runtime.js';
 import {
   CosError,
   type CosErrorDetails,
@@ -79,8 +79,6 @@ export class CosClient {
       // Redirects are never followed: undici's Agent has no redirect handling unless asked for.
       connect: { timeout: connection.timeoutMs, rejectUnauthorized: true },
     });
-    const warning = plainHttpWarning(connection.endpoint);
-    if (warning !== undefined) this.#logger.warning(warning);
   }
 
   get logger(): Logger {

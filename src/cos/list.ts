@@ -1,6 +1,6 @@
 // ListObjects (GET Bucket): pages of keys, yielded as they arrive so downloads can start before the
 // listing ends. Keys come URL-encoded (`encoding-type=url`) so any byte survives the XML.
-import { quoteValue } from '../config/errors.js';
+import { quoteValue } from '../base/text.js';
 import type { CosClient } from './client.js';
 import { ProtocolError } from './errors.js';
 

@@ -1,6 +1,6 @@
 // HEAD / GET Object: the request headers a download sends, and the object identity COS answers.
 import { createHash } from 'node:crypto';
-import type { Conditions, ResponseOverrides } from '../config/options.js';
+import type { Conditions, ResponseOverrides } from '../base/request.js';
 import { type CosClient, type CosResponse, header } from './client.js';
 import { CosError, isTransient, ProtocolError } from './errors.js';
 

@@ -1,11 +1,6 @@
 // COS "Request Signature" (q-sign-algorithm=sha1). Pure: no clock, no I/O.
 import { createHash, createHmac } from 'node:crypto';
-
-export interface Credentials {
-  readonly secretId: string;
-  readonly secretKey: string;
-  readonly sessionToken?: string;
-}
+import type { Credentials } from '../base/request.js';
 
 export interface SignableRequest {
   readonly method: string;

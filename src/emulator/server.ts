@@ -1,12 +1,16 @@
 // The COS emulator: one bucket over node:http, speaking the COS dialect of GET/HEAD Object,
-// HEAD Bucket and GET Bucket (ListObjects), with signature checks and injectable faults.
-import { createHash, randomBytes } from 'node:crypto';
+// HEAD Bucket and GET Bucket (ListObjects), with signature checks and injectable faults. This file
+// routes: it finds the addressed bucket and key, applies latency and injected failures, checks the
+// signature, hands the request to listing.ts or object.ts, and writes any error as COS's XML.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CosError, type Exchange, type Headers, type ServedBucket } from './answer.js';
 import { type AuthPolicy, authenticate, type EmulatorCredential } from './auth.js';
 import { FaultState, type Faults, type RequestKind } from './faults.js';
-import { decideRange, evaluatePreconditions } from './http-rules.js';
+import { listObjects } from './listing.js';
+import { serveObject } from './object.js';
 import {
   type RequestRecord,
   recordHeaders,
@@ -15,18 +19,8 @@ import {
   type Stats,
   StatsRecorder,
 } from './stats.js';
-import {
-  compareKeys,
-  loadFolder,
-  NULL_VERSION,
-  type ObjectVersion,
-  type PutOptions,
-  publicView,
-  Store,
-  type StoredVersion,
-} from './store.js';
-import { sendBody } from './throttle.js';
-import { errorXml, type ListEntry, listBucketXml } from './xml.js';
+import { loadFolder, type PutOptions, publicView, Store, type StoredVersion } from './store.js';
+import { errorXml } from './xml.js';
 
 export interface EmulatorOptions {
   /** `BucketName-APPID`; default `examplebucket-1250000000`. */
@@ -83,56 +77,15 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'DEEP_ARCHIVE']);
-const TRAFFIC_LIMIT_MIN = 819_200;
-const TRAFFIC_LIMIT_MAX = 838_860_800;
-const MAX_KEYS = 1000;
-const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
-  ['response-cache-control', 'Cache-Control'],
-  ['response-content-disposition', 'Content-Disposition'],
-  ['response-content-encoding', 'Content-Encoding'],
-  ['response-content-language', 'Content-Language'],
-  ['response-content-type', 'Content-Type'],
-  ['response-expires', 'Expires'],
-];
-const SSE_ALGORITHM = 'x-cos-server-side-encryption-customer-algorithm';
-const SSE_KEY = 'x-cos-server-side-encryption-customer-key';
-const SSE_KEY_MD5 = 'x-cos-server-side-encryption-customer-key-md5';
-/** Characters Node (and HTTP) accept in a header value. */
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-type Headers = Record<string, string | number>;
-
-/** A COS error to answer with. */
-class CosError {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly message: string,
-    readonly headers: Headers = {},
-  ) {}
-}
-
-interface Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly record: RequestRecord;
-  readonly requestId: string;
-  readonly rawPath: string;
-  /** Decoded path minus the bucket segment in path-style addressing; `/` for the bucket. */
-  readonly key: string;
-  readonly query: ReadonlyArray<readonly [string, string]>;
-}
-
-class EmulatorServer {
+class EmulatorServer implements ServedBucket {
   readonly bucket: string;
   readonly region: string;
   readonly store: Store;
   readonly faultState = new FaultState();
   readonly stats = new StatsRecorder();
   readonly closing = new AbortController();
+  readonly ownerId: string;
   readonly #policy: AuthPolicy;
-  readonly #ownerId: string;
   clockOffsetMs: number;
   #requestSequence = 0;
 
@@ -141,7 +94,7 @@ class EmulatorServer {
     this.region = options.region ?? 'ap-guangzhou';
     this.clockOffsetMs = options.clockOffsetMs ?? 0;
     this.store = new Store(() => this.now());
-    this.#ownerId = /-(\d+)$/.exec(this.bucket)?.[1] ?? '0';
+    this.ownerId = /-(\d+)$/.exec(this.bucket)?.[1] ?? '0';
     const credentials = new Map<string, EmulatorCredential>();
     for (const credential of options.credentials ?? []) credentials.set(credential.secretId, credential);
     this.#policy = {
@@ -279,17 +232,17 @@ class EmulatorServer {
 
     if (exchange.key === '/') {
       if (record.method === 'HEAD') {
-        this.#respond(exchange, 200, { 'x-cos-bucket-region': this.region });
+        this.respond(exchange, 200, { 'x-cos-bucket-region': this.region });
         exchange.res.end();
         return;
       }
-      this.#list(exchange);
+      listObjects(this, exchange);
       return;
     }
-    await this.#object(exchange);
+    await serveObject(this, exchange);
   }
 
-  #respond(exchange: Exchange, status: number, headers: Headers): void {
+  respond(exchange: Exchange, status: number, headers: Headers): void {
     exchange.record.status = status;
     exchange.res.setHeader('Date', new Date(this.now()).toUTCString());
     exchange.res.writeHead(status, headers);
@@ -317,316 +270,19 @@ class EmulatorServer {
       traceId: randomBytes(24).toString('base64'),
     });
     const bytes = Buffer.from(body, 'utf8');
-    this.#respond(exchange, cosError.status, {
+    this.respond(exchange, cosError.status, {
       'Content-Type': 'application/xml',
       'Content-Length': bytes.length,
       ...cosError.headers,
     });
     res.end(exchange.record.method === 'HEAD' ? undefined : bytes);
   }
-
-  #list(exchange: Exchange): void {
-    const params = new Map(exchange.query);
-    const prefix = params.get('prefix') ?? '';
-    const delimiterParam = params.get('delimiter');
-    const delimiter = delimiterParam === '' ? undefined : delimiterParam;
-    const marker = params.get('marker') ?? '';
-    const maxKeysParam = params.get('max-keys');
-    const encodingType = params.get('encoding-type');
-    if (maxKeysParam !== undefined && !/^\d+$/.test(maxKeysParam)) {
-      throw new CosError(
-        400,
-        'InvalidArgument',
-        `max-keys must be an integer from 0 to 1000, not "${maxKeysParam}".`,
-      );
-    }
-    // COS documents max-keys as at most 1000; like S3 we cap larger values instead of failing.
-    const maxKeys = maxKeysParam === undefined ? MAX_KEYS : Math.min(MAX_KEYS, Number(maxKeysParam));
-    if (encodingType !== undefined && encodingType !== 'url') {
-      throw new CosError(400, 'InvalidArgument', `encoding-type must be "url", not "${encodingType}".`);
-    }
-
-    const contents: ListEntry[] = [];
-    const commonPrefixes: string[] = [];
-    let emitted = 0;
-    let truncated = false;
-    let last: string | undefined;
-    let lastPrefix: string | undefined;
-    for (const version of this.store.listable()) {
-      if (!version.key.startsWith(prefix)) continue;
-      if (marker !== '' && compareKeys(version.key, marker) <= 0) continue;
-      const cut = delimiter === undefined ? -1 : version.key.indexOf(delimiter, prefix.length);
-      const common =
-        cut === -1 || delimiter === undefined ? undefined : version.key.slice(0, cut + delimiter.length);
-      if (
-        common !== undefined &&
-        (common === lastPrefix || (marker !== '' && compareKeys(common, marker) <= 0))
-      ) {
-        continue; // already listed, here or on an earlier page (marker = a common prefix)
-      }
-      if (maxKeys === 0) break;
-      if (emitted === maxKeys) {
-        truncated = true;
-        break;
-      }
-      emitted += 1;
-      if (common === undefined) {
-        contents.push(version);
-        // A broken listing (fault): every key appears twice.
-        if (this.faultState.faults.repeatListedKeys) contents.push(version);
-        last = version.key;
-      } else {
-        commonPrefixes.push(common);
-        lastPrefix = common;
-        last = common;
-      }
-    }
-    const body = Buffer.from(
-      listBucketXml({
-        bucket: this.bucket,
-        ownerId: this.#ownerId,
-        prefix,
-        marker,
-        maxKeys,
-        delimiter,
-        encodingUrl: encodingType === 'url',
-        isTruncated: truncated,
-        nextMarker: truncated ? last : undefined,
-        contents,
-        commonPrefixes,
-      }),
-      'utf8',
-    );
-    this.#respond(exchange, 200, {
-      'Content-Type': 'application/xml',
-      'Content-Length': body.length,
-      'x-cos-bucket-region': this.region,
-    });
-    exchange.res.end(body);
-  }
-
-  /** Replaces `key`'s content with every byte inverted (fault `etagChangeAfterRequests`). */
-  #changeContent(key: string): void {
-    const latest = this.store.latest(key);
-    if (latest === undefined || latest.deleteMarker) return;
-    const options: PutOptions = { ...latest.options };
-    delete options.etag;
-    delete options.lastModified;
-    this.store.put(
-      key,
-      latest.body.map((byte) => byte ^ 0xff),
-      options,
-    );
-  }
-
-  async #object(exchange: Exchange): Promise<void> {
-    const { req, record, res } = exchange;
-    const isGet = record.method === 'GET';
-    const key = exchange.key.slice(1);
-    const params = new Map(exchange.query);
-    const faults = this.faultState.faults;
-
-    if (isGet && faults.redirect !== undefined) {
-      this.#respond(exchange, 302, { Location: faults.redirect.location, 'Content-Length': 0 });
-      res.end();
-      return;
-    }
-    const trafficLimit = header(req, 'x-cos-traffic-limit') ?? params.get('x-cos-traffic-limit');
-    let bytesPerSecond: number | undefined;
-    if (trafficLimit !== undefined) {
-      const bits = /^\d+$/.test(trafficLimit) ? Number(trafficLimit) : Number.NaN;
-      if (!(bits >= TRAFFIC_LIMIT_MIN && bits <= TRAFFIC_LIMIT_MAX)) {
-        throw new CosError(
-          400,
-          'InvalidArgument',
-          `x-cos-traffic-limit must be an integer from ${TRAFFIC_LIMIT_MIN} to ${TRAFFIC_LIMIT_MAX} (bit/s), not "${trafficLimit}".`,
-        );
-      }
-      bytesPerSecond = bits / 8;
-    }
-    if (isGet && this.faultState.countGet(key)) this.#changeContent(key);
-
-    const version = this.#lookup(key, params.get('versionId'));
-    if (isGet && ARCHIVE_CLASSES.has(version.storageClass)) {
-      throw new CosError(
-        403,
-        'InvalidObjectState',
-        "The operation is not valid for the object's storage class.",
-        {
-          'x-cos-storage-class': version.storageClass,
-        },
-      );
-    }
-    const headers = this.#objectHeaders(version, req, params);
-
-    const outcome = evaluatePreconditions(
-      {
-        ifMatch: header(req, 'if-match'),
-        ifNoneMatch: header(req, 'if-none-match'),
-        ifModifiedSince: header(req, 'if-modified-since'),
-        ifUnmodifiedSince: header(req, 'if-unmodified-since'),
-      },
-      version.etag,
-      version.lastModified,
-    );
-    if (outcome.kind === 'failed') {
-      throw new CosError(412, 'PreconditionFailed', `Precondition not match (${outcome.because}).`);
-    }
-    if (outcome.kind === 'not-modified') {
-      const notModified: Headers = { ETag: version.etag, 'Last-Modified': headers['Last-Modified'] ?? '' };
-      for (const name of ['x-cos-hash-crc64ecma', 'x-cos-version-id', 'x-cos-storage-class']) {
-        const value = headers[name];
-        if (value !== undefined) notModified[name] = value;
-      }
-      this.#respond(exchange, 304, notModified);
-      res.end();
-      return;
-    }
-
-    const size = version.size;
-    let decision = decideRange(header(req, 'range'), size);
-    if (faults.rangeIgnored === true) decision = { kind: 'whole' };
-    if (decision.kind === 'unsatisfiable') {
-      throw new CosError(416, 'InvalidRange', 'The requested range is not satisfiable.', {
-        'Content-Range': `bytes */${size}`,
-      });
-    }
-    let start = 0;
-    let end = size - 1;
-    let status = 200;
-    if (decision.kind === 'partial') {
-      ({ start, end } = decision);
-      status = 206;
-      const shift = faults.wrongContentRange === true ? 1 : 0;
-      headers['Content-Range'] = `bytes ${start + shift}-${end + shift}/${size}`;
-    }
-    headers['Content-Length'] = end - start + 1;
-    this.#respond(exchange, status, headers);
-    if (!isGet) {
-      res.end();
-      return;
-    }
-    let bytes = version.body.subarray(start, end + 1);
-    const corrupt = faults.corruptByteAt;
-    if (corrupt !== undefined && corrupt >= start && corrupt <= end) {
-      bytes = Uint8Array.from(bytes);
-      bytes[corrupt - start] = (bytes[corrupt - start] ?? 0) ^ 0xff;
-    }
-    await sendBody(res, {
-      bytes,
-      cut: this.faultState.bodyCut(bytes.length),
-      bytesPerSecond,
-      signal: this.closing.signal,
-      onSent: (count) => this.stats.sent(record, count),
-    });
-  }
-
-  #lookup(key: string, versionId: string | undefined): ObjectVersion {
-    const version = versionId === undefined ? this.store.latest(key) : this.store.version(key, versionId);
-    if (version === undefined) {
-      throw versionId === undefined
-        ? new CosError(404, 'NoSuchKey', 'The specified key does not exist.')
-        : new CosError(404, 'NoSuchVersion', 'The specified version does not exist.');
-    }
-    if (version.deleteMarker) {
-      const headers: Headers = { 'x-cos-delete-marker': 'true' };
-      if (version.versionId !== NULL_VERSION) headers['x-cos-version-id'] = version.versionId;
-      throw new CosError(404, 'NoSuchKey', 'The specified key does not exist.', headers);
-    }
-    return version;
-  }
-
-  /** Headers of a 200/206/HEAD answer, after the SSE-C and response-* checks. */
-  #objectHeaders(version: ObjectVersion, req: IncomingMessage, params: ReadonlyMap<string, string>): Headers {
-    const headers: Headers = {
-      'Content-Type': version.contentType,
-      'Accept-Ranges': 'bytes',
-      ETag: version.etag,
-      'Last-Modified': version.lastModified.toUTCString(),
-    };
-    if (version.sendCrc64) headers['x-cos-hash-crc64ecma'] = version.crc64;
-    if (version.versionId !== NULL_VERSION) headers['x-cos-version-id'] = version.versionId;
-    // Like COS, the storage class header is left out for STANDARD.
-    if (version.storageClass !== 'STANDARD') headers['x-cos-storage-class'] = version.storageClass;
-    if (version.cacheControl !== undefined) headers['Cache-Control'] = version.cacheControl;
-    if (version.contentDisposition !== undefined) headers['Content-Disposition'] = version.contentDisposition;
-    if (version.contentEncoding !== undefined) headers['Content-Encoding'] = version.contentEncoding;
-    for (const [name, value] of Object.entries(version.metadata)) headers[`x-cos-meta-${name}`] = value;
-    Object.assign(headers, checkSseCustomer(version, req));
-    for (const [param, name] of RESPONSE_OVERRIDES) {
-      const value = params.get(param);
-      if (value === undefined) continue;
-      if (!HEADER_VALUE.test(value)) {
-        throw new CosError(400, 'InvalidArgument', `${param} holds characters a header cannot carry.`);
-      }
-      headers[name] = value;
-    }
-    return headers;
-  }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function kindOf(method: string, key: string): RequestKind {
   if (method === 'GET') return key === '/' ? 'list' : 'get';
   if (method === 'HEAD' && key !== '/') return 'head';
   return 'other';
-}
-
-/** The SSE-C header contract; returns the headers to echo. */
-function checkSseCustomer(version: ObjectVersion, req: IncomingMessage): Headers {
-  const algorithm = header(req, SSE_ALGORITHM);
-  const key = header(req, SSE_KEY);
-  const keyMd5 = header(req, SSE_KEY_MD5);
-  const sent = algorithm !== undefined || key !== undefined || keyMd5 !== undefined;
-  if (version.sseCustomerKeyMd5 === undefined) {
-    if (sent) {
-      throw new CosError(
-        400,
-        'InvalidRequest',
-        'The object is not encrypted with SSE-C; do not send SSE-C headers.',
-      );
-    }
-    return {};
-  }
-  if (!sent) {
-    throw new CosError(
-      400,
-      'InvalidRequest',
-      'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
-    );
-  }
-  if (algorithm !== 'AES256') {
-    throw new CosError(400, 'InvalidArgument', `${SSE_ALGORITHM} must be AES256.`);
-  }
-  if (key === undefined || keyMd5 === undefined) {
-    throw new CosError(400, 'InvalidArgument', `SSE-C requires ${SSE_KEY} and ${SSE_KEY}-MD5.`);
-  }
-  const raw = Buffer.from(key, 'base64');
-  if (raw.length !== 32) {
-    throw new CosError(400, 'InvalidArgument', `${SSE_KEY} must be the base64 of a 256-bit key.`);
-  }
-  if (createHash('md5').update(raw).digest('base64') !== keyMd5) {
-    throw new CosError(
-      400,
-      'InvalidArgument',
-      'The calculated MD5 hash of the key did not match the hash that was provided.',
-    );
-  }
-  if (keyMd5 !== version.sseCustomerKeyMd5) {
-    throw new CosError(
-      403,
-      'AccessDenied',
-      'The SSE-C key does not match the key the object was stored with.',
-    );
-  }
-  return {
-    'x-cos-server-side-encryption-customer-algorithm': 'AES256',
-    'x-cos-server-side-encryption-customer-key-MD5': keyMd5,
-  };
 }
 
 /** Starts an emulator on `host:port` (default `127.0.0.1:0`). */

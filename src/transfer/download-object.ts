@@ -4,8 +4,9 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { ByteRange, Conditions, Overwrite, ResponseOverrides } from '../config/options.js';
-import { type Clock, systemClock } from '../core/runtime.js';
+import { asLocalFileError } from '../base/local-errors.js';
+import type { ByteRange, Conditions, Overwrite, ResponseOverrides } from '../base/request.js';
+import { type Clock, systemClock } from '../base/runtime.js';
 import type { CosClient } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
 import { headObject, type ObjectAccess, type ObjectInfo } from '../cos/object.js';
@@ -20,7 +21,6 @@ import {
 } from './checkpoint.js';
 import { Crc64, crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
 import { fetchPart, fetchPartBody, type PartResult } from './fetch-part.js';
-import { asLocalFileError } from './local-errors.js';
 import { localFileMatches } from './local-match.js';
 import { acquireLock } from './lock.js';
 import { formatRange, type Part, planParts, rangeWindow, type Window } from './plan.js';

@@ -2,7 +2,7 @@
 // with its CRC computed on the way. A transient failure resumes from the first missing byte.
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ResponseOverrides } from '../config/options.js';
+import type { ResponseOverrides } from '../base/request.js';
 import { type CosClient, type CosResponse, header } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
 import {

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Clock, Logger } from '../core/runtime.js';
-import { asLocalFileError } from './local-errors.js';
+import { asLocalFileError } from '../base/local-errors.js';
+import type { Clock, Logger } from '../base/runtime.js';
 import { ensureOwnFolder, readOwnFile } from './state.js';
 
 const LOCK_FORMAT = 'cos-download-lock/1';

@@ -2,7 +2,7 @@
 // this job's shard. Pure.
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
-import type { Shard } from '../config/options.js';
+import type { Shard } from '../base/request.js';
 import { relativeKey } from './paths.js';
 
 /** The filters and shard of a mirror request. */

@@ -1,5 +1,5 @@
 // Pure part arithmetic: which bytes each ranged GET asks for.
-import type { ByteRange } from '../config/options.js';
+import type { ByteRange } from '../base/request.js';
 
 /** An inclusive byte window of the object: the bytes a part (or a whole download) covers. */
 export interface Part {

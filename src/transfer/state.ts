@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { asLocalFileError } from './local-errors.js';
+import { asLocalFileError } from '../base/local-errors.js';
 import { STATE_DIR } from './paths.js';
 
 /** The state folder's path could not be trusted: a link, a file, or another user's folder. */

@@ -3,8 +3,8 @@
 // is ever opened through a link planted at its path.
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { asLocalFileError } from '../base/local-errors.js';
 import { Crc64 } from './crc64.js';
-import { asLocalFileError } from './local-errors.js';
 import { openNoFollow } from './state.js';
 
 /** Creates `filePath` exclusively; a leftover (a file or a planted link) is removed, never followed. */

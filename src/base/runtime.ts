@@ -1,6 +1,5 @@
-// The injected edges of the core: time, randomness and logging. Defaults are the real ones.
+// The injected edges of every layer: time and logging. Defaults are the real ones.
 import { setTimeout as delay } from 'node:timers/promises';
-import { describeFsError } from '../transfer/local-errors.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -26,16 +25,3 @@ export const silentLogger: Logger = {
   info: () => {},
   warning: () => {},
 };
-
-/**
- * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
- * EACCES, …) that got here unwrapped is told in plain words, with its path and a fix.
- */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return describeFsError(error) ?? error.message;
-  try {
-    return String(error);
-  } catch {
-    return Object.prototype.toString.call(error);
-  }
-}

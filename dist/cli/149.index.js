@@ -1,8 +1,8 @@
-export const id = 787;
-export const ids = [787];
+export const id = 149;
+export const ids = [149];
 export const modules = {
 
-/***/ 787:
+/***/ 1149:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -186,6 +186,26 @@ var external_node_crypto_ = __webpack_require__(7598);
 var external_node_http_ = __webpack_require__(7067);
 // EXTERNAL MODULE: external "node:timers/promises"
 var external_node_timers_promises_ = __webpack_require__(8500);
+;// CONCATENATED MODULE: ./lib/emulator/answer.js
+/** A COS error to answer with. */
+class CosError {
+    status;
+    code;
+    message;
+    headers;
+    constructor(status, code, message, headers = {}) {
+        this.status = status;
+        this.code = code;
+        this.message = message;
+        this.headers = headers;
+    }
+}
+/** A request header as one string (repeated headers joined with `, `). */
+function header(req, name) {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+}
+
 // EXTERNAL MODULE: ./lib/cos/sign.js
 var sign = __webpack_require__(9966);
 ;// CONCATENATED MODULE: ./lib/emulator/auth.js
@@ -323,157 +343,6 @@ function authenticate(request, policy, wantsSignature) {
         }
     }
     return { ok: true, signed: true };
-}
-
-;// CONCATENATED MODULE: ./lib/emulator/http-rules.js
-// Pure HTTP rules GET Object follows: Range (RFC 7233) and conditional requests (RFC 7232).
-/**
- * Reads a `Range` header against an object of `size` bytes. COS accepts one range:
- * `bytes=a-b`, `bytes=a-`, `bytes=-n`. A header that does not parse, or asks for several ranges,
- * is ignored and the whole object is sent with 200 — what RFC 7233 §3.1 lets a server do and
- * what HTTP servers (and COS for multi-range) do; clients must therefore check for 206.
- */
-function decideRange(header, size) {
-    if (header === undefined)
-        return { kind: 'whole' };
-    const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
-    if (match === null)
-        return { kind: 'whole' };
-    const [, first = '', last = ''] = match;
-    if (first === '' && last === '')
-        return { kind: 'whole' };
-    if (first === '') {
-        const suffix = Number(last);
-        if (suffix === 0 || size === 0)
-            return { kind: 'unsatisfiable' };
-        return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
-    }
-    const start = Number(first);
-    if (last !== '' && Number(last) < start)
-        return { kind: 'whole' }; // invalid: ignored
-    if (start >= size)
-        return { kind: 'unsatisfiable' };
-    return { kind: 'partial', start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
-}
-function entityTags(header) {
-    return header
-        .split(',')
-        .map((tag) => tag.trim())
-        .filter((tag) => tag !== '');
-}
-/** An entity tag without its quotes; clients often send COS ETags unquoted, COS accepts that. */
-function opaque(tag) {
-    const bare = tag.startsWith('W/') ? tag.slice(2) : tag;
-    return bare.length >= 2 && bare.startsWith('"') && bare.endsWith('"') ? bare.slice(1, -1) : bare;
-}
-/** If-Match: strong comparison, `*` matches any existing object. */
-function ifMatch(header, etag) {
-    return entityTags(header).some((tag) => tag === '*' || (!tag.startsWith('W/') && opaque(tag) === opaque(etag)));
-}
-/** If-None-Match: weak comparison. True when some tag matches (→ 304). */
-function ifNoneMatchHits(header, etag) {
-    return entityTags(header).some((tag) => tag === '*' || opaque(tag) === opaque(etag));
-}
-function httpDate(header) {
-    if (header === undefined)
-        return undefined;
-    const time = Date.parse(header);
-    return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
-}
-/**
- * RFC 7232 §6 for GET/HEAD: If-Match, else If-Unmodified-Since (412); then If-None-Match,
- * else If-Modified-Since (304). Dates compare to the second; unparseable dates are ignored.
- */
-function evaluatePreconditions(conditions, etag, lastModified) {
-    const modified = Math.floor(lastModified.getTime() / 1000);
-    if (conditions.ifMatch !== undefined) {
-        if (!ifMatch(conditions.ifMatch, etag))
-            return { kind: 'failed', because: 'If-Match' };
-    }
-    else {
-        const since = httpDate(conditions.ifUnmodifiedSince);
-        if (since !== undefined && modified > since)
-            return { kind: 'failed', because: 'If-Unmodified-Since' };
-    }
-    if (conditions.ifNoneMatch !== undefined) {
-        if (ifNoneMatchHits(conditions.ifNoneMatch, etag)) {
-            return { kind: 'not-modified', because: 'If-None-Match' };
-        }
-    }
-    else {
-        const since = httpDate(conditions.ifModifiedSince);
-        if (since !== undefined && modified <= since)
-            return { kind: 'not-modified', because: 'If-Modified-Since' };
-    }
-    return { kind: 'proceed' };
-}
-
-;// CONCATENATED MODULE: ./lib/emulator/stats.js
-const REDACTED = '***';
-const SECRET_HEADERS = new Set(['x-cos-security-token', 'x-cos-server-side-encryption-customer-key']);
-const SECRET_PARAMS = new Set(['q-signature', 'x-cos-security-token']);
-function recordHeaders(raw) {
-    const headers = {};
-    for (const [name, value] of Object.entries(raw)) {
-        if (name === 'authorization' || value === undefined)
-            continue;
-        headers[name] = SECRET_HEADERS.has(name) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
-    }
-    return headers;
-}
-function redactAuthorization(value) {
-    return value.replace(/(^|&)q-signature=[^&]*/, `$1q-signature=${REDACTED}`);
-}
-function recordQuery(query) {
-    const record = {};
-    for (const [name, value] of query)
-        record[name] = SECRET_PARAMS.has(name) ? REDACTED : value;
-    return record;
-}
-class StatsRecorder {
-    #requests = [];
-    #bytesServed = 0;
-    #inFlight = 0;
-    #maxInFlight = 0;
-    get requests() {
-        return this.#requests;
-    }
-    get bytesServed() {
-        return this.#bytesServed;
-    }
-    get maxInFlight() {
-        return this.#maxInFlight;
-    }
-    get inFlight() {
-        return this.#inFlight;
-    }
-    count(kind) {
-        return kind === undefined ? this.#requests.length : this.#requests.filter((r) => r.kind === kind).length;
-    }
-    reset() {
-        this.#requests = [];
-        this.#bytesServed = 0;
-        this.#maxInFlight = this.#inFlight;
-    }
-    add(record) {
-        this.#requests.push(record);
-    }
-    sent(record, bytes) {
-        record.bytesSent += bytes;
-        this.#bytesServed += bytes;
-    }
-    /** Marks a GET Object in flight; returns the function that ends it. */
-    enter() {
-        this.#inFlight += 1;
-        this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
-        let done = false;
-        return () => {
-            if (done)
-                return;
-            done = true;
-            this.#inFlight -= 1;
-        };
-    }
 }
 
 // EXTERNAL MODULE: external "node:path"
@@ -751,6 +620,290 @@ async function loadFolder(store, root) {
     return count;
 }
 
+;// CONCATENATED MODULE: ./lib/emulator/xml.js
+// The XML COS answers with: error documents and ListBucketResult. Hand-written with one
+// careful escaper, so the output is byte-for-byte predictable (COS's own layout: single-quoted
+// declaration, `&quot;` inside ETag).
+
+/**
+ * Escapes text for an XML element. The five markup characters become entities; CR becomes
+ * `&#13;` so it survives XML end-of-line normalisation. Other control characters cannot be
+ * written in XML 1.0 at all: like COS, we leave them as they are (clients that expect such keys
+ * ask for `encoding-type=url`).
+ */
+function escapeXml(text) {
+    return text.replace(/[&<>"'\r]/g, (c) => {
+        switch (c) {
+            case '&':
+                return '&amp;';
+            case '<':
+                return '&lt;';
+            case '>':
+                return '&gt;';
+            case '"':
+                return '&quot;';
+            case "'":
+                return '&apos;';
+            default:
+                return '&#13;';
+        }
+    });
+}
+const DECLARATION = "<?xml version='1.0' encoding='utf-8' ?>";
+function xml_element(name, text) {
+    return `<${name}>${escapeXml(text)}</${name}>`;
+}
+function errorXml(error) {
+    return [
+        DECLARATION,
+        '<Error>',
+        xml_element('Code', error.code),
+        xml_element('Message', error.message),
+        xml_element('Resource', error.resource),
+        xml_element('RequestId', error.requestId),
+        xml_element('TraceId', error.traceId),
+        '</Error>',
+    ].join('\n');
+}
+/**
+ * `encoding-type=url`: percent-encoding of the UTF-8 bytes as `cosEncode` does, with `/` kept
+ * (as in object URLs). Any decoder (decodeURIComponent, unquote, unquote_plus) gets the key
+ * back, since space is `%20` and `+` is `%2B`.
+ */
+function urlEncodeKey(text) {
+    return (0,sign/* cosEncode */.Gp)(text).replace(/%2F/g, '/');
+}
+function listBucketXml(result) {
+    const text = (value) => (result.encodingUrl ? urlEncodeKey(value) : value);
+    const lines = [DECLARATION, '<ListBucketResult>', xml_element('Name', result.bucket)];
+    if (result.encodingUrl)
+        lines.push(xml_element('EncodingType', 'url'));
+    lines.push(xml_element('Prefix', text(result.prefix)), xml_element('Marker', text(result.marker)), xml_element('MaxKeys', String(result.maxKeys)));
+    if (result.delimiter !== undefined)
+        lines.push(xml_element('Delimiter', text(result.delimiter)));
+    lines.push(xml_element('IsTruncated', String(result.isTruncated)));
+    if (result.nextMarker !== undefined)
+        lines.push(xml_element('NextMarker', text(result.nextMarker)));
+    for (const entry of result.contents) {
+        lines.push('<Contents>', xml_element('Key', text(entry.key)), xml_element('LastModified', entry.lastModified.toISOString()), xml_element('ETag', entry.etag), xml_element('Size', String(entry.size)), '<Owner>', xml_element('ID', result.ownerId), xml_element('DisplayName', result.ownerId), '</Owner>', xml_element('StorageClass', entry.storageClass), '</Contents>');
+    }
+    for (const prefix of result.commonPrefixes) {
+        lines.push('<CommonPrefixes>', xml_element('Prefix', text(prefix)), '</CommonPrefixes>');
+    }
+    lines.push('</ListBucketResult>');
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/listing.js
+// GET Bucket (ListObjects): prefix, delimiter, marker, max-keys and encoding-type=url, answered in
+// COS's key order, a page at a time.
+
+
+
+const MAX_KEYS = 1000;
+/** Answers a ListObjects request for the served bucket. */
+function listObjects(served, exchange) {
+    const params = new Map(exchange.query);
+    const prefix = params.get('prefix') ?? '';
+    const delimiterParam = params.get('delimiter');
+    const delimiter = delimiterParam === '' ? undefined : delimiterParam;
+    const marker = params.get('marker') ?? '';
+    const maxKeysParam = params.get('max-keys');
+    const encodingType = params.get('encoding-type');
+    if (maxKeysParam !== undefined && !/^\d+$/.test(maxKeysParam)) {
+        throw new CosError(400, 'InvalidArgument', `max-keys must be an integer from 0 to 1000, not "${maxKeysParam}".`);
+    }
+    // COS documents max-keys as at most 1000; like S3 we cap larger values instead of failing.
+    const maxKeys = maxKeysParam === undefined ? MAX_KEYS : Math.min(MAX_KEYS, Number(maxKeysParam));
+    if (encodingType !== undefined && encodingType !== 'url') {
+        throw new CosError(400, 'InvalidArgument', `encoding-type must be "url", not "${encodingType}".`);
+    }
+    const contents = [];
+    const commonPrefixes = [];
+    let emitted = 0;
+    let truncated = false;
+    let last;
+    let lastPrefix;
+    for (const version of served.store.listable()) {
+        if (!version.key.startsWith(prefix))
+            continue;
+        if (marker !== '' && compareKeys(version.key, marker) <= 0)
+            continue;
+        const cut = delimiter === undefined ? -1 : version.key.indexOf(delimiter, prefix.length);
+        const common = cut === -1 || delimiter === undefined ? undefined : version.key.slice(0, cut + delimiter.length);
+        if (common !== undefined &&
+            (common === lastPrefix || (marker !== '' && compareKeys(common, marker) <= 0))) {
+            continue; // already listed, here or on an earlier page (marker = a common prefix)
+        }
+        if (maxKeys === 0)
+            break;
+        if (emitted === maxKeys) {
+            truncated = true;
+            break;
+        }
+        emitted += 1;
+        if (common === undefined) {
+            contents.push(version);
+            // A broken listing (fault): every key appears twice.
+            if (served.faultState.faults.repeatListedKeys)
+                contents.push(version);
+            last = version.key;
+        }
+        else {
+            commonPrefixes.push(common);
+            lastPrefix = common;
+            last = common;
+        }
+    }
+    const body = Buffer.from(listBucketXml({
+        bucket: served.bucket,
+        ownerId: served.ownerId,
+        prefix,
+        marker,
+        maxKeys,
+        delimiter,
+        encodingUrl: encodingType === 'url',
+        isTruncated: truncated,
+        nextMarker: truncated ? last : undefined,
+        contents,
+        commonPrefixes,
+    }), 'utf8');
+    served.respond(exchange, 200, {
+        'Content-Type': 'application/xml',
+        'Content-Length': body.length,
+        'x-cos-bucket-region': served.region,
+    });
+    exchange.res.end(body);
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/http-rules.js
+// Pure HTTP rules GET Object follows: Range (RFC 7233) and conditional requests (RFC 7232).
+/**
+ * Reads a `Range` header against an object of `size` bytes. COS accepts one range:
+ * `bytes=a-b`, `bytes=a-`, `bytes=-n`. A header that does not parse, or asks for several ranges,
+ * is ignored and the whole object is sent with 200 — what RFC 7233 §3.1 lets a server do and
+ * what HTTP servers (and COS for multi-range) do; clients must therefore check for 206.
+ */
+function decideRange(header, size) {
+    if (header === undefined)
+        return { kind: 'whole' };
+    const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+    if (match === null)
+        return { kind: 'whole' };
+    const [, first = '', last = ''] = match;
+    if (first === '' && last === '')
+        return { kind: 'whole' };
+    if (first === '') {
+        const suffix = Number(last);
+        if (suffix === 0 || size === 0)
+            return { kind: 'unsatisfiable' };
+        return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
+    }
+    const start = Number(first);
+    if (last !== '' && Number(last) < start)
+        return { kind: 'whole' }; // invalid: ignored
+    if (start >= size)
+        return { kind: 'unsatisfiable' };
+    return { kind: 'partial', start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
+}
+function entityTags(header) {
+    return header
+        .split(',')
+        .map((tag) => tag.trim())
+        .filter((tag) => tag !== '');
+}
+/** An entity tag without its quotes; clients often send COS ETags unquoted, COS accepts that. */
+function opaque(tag) {
+    const bare = tag.startsWith('W/') ? tag.slice(2) : tag;
+    return bare.length >= 2 && bare.startsWith('"') && bare.endsWith('"') ? bare.slice(1, -1) : bare;
+}
+/** If-Match: strong comparison, `*` matches any existing object. */
+function ifMatch(header, etag) {
+    return entityTags(header).some((tag) => tag === '*' || (!tag.startsWith('W/') && opaque(tag) === opaque(etag)));
+}
+/** If-None-Match: weak comparison. True when some tag matches (→ 304). */
+function ifNoneMatchHits(header, etag) {
+    return entityTags(header).some((tag) => tag === '*' || opaque(tag) === opaque(etag));
+}
+function httpDate(header) {
+    if (header === undefined)
+        return undefined;
+    const time = Date.parse(header);
+    return Number.isNaN(time) ? undefined : Math.floor(time / 1000);
+}
+/**
+ * RFC 7232 §6 for GET/HEAD: If-Match, else If-Unmodified-Since (412); then If-None-Match,
+ * else If-Modified-Since (304). Dates compare to the second; unparseable dates are ignored.
+ */
+function evaluatePreconditions(conditions, etag, lastModified) {
+    const modified = Math.floor(lastModified.getTime() / 1000);
+    if (conditions.ifMatch !== undefined) {
+        if (!ifMatch(conditions.ifMatch, etag))
+            return { kind: 'failed', because: 'If-Match' };
+    }
+    else {
+        const since = httpDate(conditions.ifUnmodifiedSince);
+        if (since !== undefined && modified > since)
+            return { kind: 'failed', because: 'If-Unmodified-Since' };
+    }
+    if (conditions.ifNoneMatch !== undefined) {
+        if (ifNoneMatchHits(conditions.ifNoneMatch, etag)) {
+            return { kind: 'not-modified', because: 'If-None-Match' };
+        }
+    }
+    else {
+        const since = httpDate(conditions.ifModifiedSince);
+        if (since !== undefined && modified <= since)
+            return { kind: 'not-modified', because: 'If-Modified-Since' };
+    }
+    return { kind: 'proceed' };
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/sse-c.js
+// SSE-C: an object stored with a customer key is served only to a request that carries the same key
+// (algorithm, base64 key and its MD5), and a plain object refuses SSE-C headers, as COS does.
+
+
+const SSE_ALGORITHM = 'x-cos-server-side-encryption-customer-algorithm';
+const SSE_KEY = 'x-cos-server-side-encryption-customer-key';
+const SSE_KEY_MD5 = 'x-cos-server-side-encryption-customer-key-md5';
+/** The SSE-C header contract; returns the headers to echo. */
+function checkSseCustomer(version, req) {
+    const algorithm = header(req, SSE_ALGORITHM);
+    const key = header(req, SSE_KEY);
+    const keyMd5 = header(req, SSE_KEY_MD5);
+    const sent = algorithm !== undefined || key !== undefined || keyMd5 !== undefined;
+    if (version.sseCustomerKeyMd5 === undefined) {
+        if (sent) {
+            throw new CosError(400, 'InvalidRequest', 'The object is not encrypted with SSE-C; do not send SSE-C headers.');
+        }
+        return {};
+    }
+    if (!sent) {
+        throw new CosError(400, 'InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
+    }
+    if (algorithm !== 'AES256') {
+        throw new CosError(400, 'InvalidArgument', `${SSE_ALGORITHM} must be AES256.`);
+    }
+    if (key === undefined || keyMd5 === undefined) {
+        throw new CosError(400, 'InvalidArgument', `SSE-C requires ${SSE_KEY} and ${SSE_KEY}-MD5.`);
+    }
+    const raw = Buffer.from(key, 'base64');
+    if (raw.length !== 32) {
+        throw new CosError(400, 'InvalidArgument', `${SSE_KEY} must be the base64 of a 256-bit key.`);
+    }
+    if ((0,external_node_crypto_.createHash)('md5').update(raw).digest('base64') !== keyMd5) {
+        throw new CosError(400, 'InvalidArgument', 'The calculated MD5 hash of the key did not match the hash that was provided.');
+    }
+    if (keyMd5 !== version.sseCustomerKeyMd5) {
+        throw new CosError(403, 'AccessDenied', 'The SSE-C key does not match the key the object was stored with.');
+    }
+    return {
+        'x-cos-server-side-encryption-customer-algorithm': 'AES256',
+        'x-cos-server-side-encryption-customer-key-MD5': keyMd5,
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/emulator/throttle.js
 
 const CHUNK = 64 * 1024;
@@ -839,88 +992,7 @@ async function sendBody(res, plan) {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/emulator/xml.js
-// The XML COS answers with: error documents and ListBucketResult. Hand-written with one
-// careful escaper, so the output is byte-for-byte predictable (COS's own layout: single-quoted
-// declaration, `&quot;` inside ETag).
-
-/**
- * Escapes text for an XML element. The five markup characters become entities; CR becomes
- * `&#13;` so it survives XML end-of-line normalisation. Other control characters cannot be
- * written in XML 1.0 at all: like COS, we leave them as they are (clients that expect such keys
- * ask for `encoding-type=url`).
- */
-function escapeXml(text) {
-    return text.replace(/[&<>"'\r]/g, (c) => {
-        switch (c) {
-            case '&':
-                return '&amp;';
-            case '<':
-                return '&lt;';
-            case '>':
-                return '&gt;';
-            case '"':
-                return '&quot;';
-            case "'":
-                return '&apos;';
-            default:
-                return '&#13;';
-        }
-    });
-}
-const DECLARATION = "<?xml version='1.0' encoding='utf-8' ?>";
-function xml_element(name, text) {
-    return `<${name}>${escapeXml(text)}</${name}>`;
-}
-function errorXml(error) {
-    return [
-        DECLARATION,
-        '<Error>',
-        xml_element('Code', error.code),
-        xml_element('Message', error.message),
-        xml_element('Resource', error.resource),
-        xml_element('RequestId', error.requestId),
-        xml_element('TraceId', error.traceId),
-        '</Error>',
-    ].join('\n');
-}
-/**
- * `encoding-type=url`: percent-encoding of the UTF-8 bytes as `cosEncode` does, with `/` kept
- * (as in object URLs). Any decoder (decodeURIComponent, unquote, unquote_plus) gets the key
- * back, since space is `%20` and `+` is `%2B`.
- */
-function urlEncodeKey(text) {
-    return (0,sign/* cosEncode */.Gp)(text).replace(/%2F/g, '/');
-}
-function listBucketXml(result) {
-    const text = (value) => (result.encodingUrl ? urlEncodeKey(value) : value);
-    const lines = [DECLARATION, '<ListBucketResult>', xml_element('Name', result.bucket)];
-    if (result.encodingUrl)
-        lines.push(xml_element('EncodingType', 'url'));
-    lines.push(xml_element('Prefix', text(result.prefix)), xml_element('Marker', text(result.marker)), xml_element('MaxKeys', String(result.maxKeys)));
-    if (result.delimiter !== undefined)
-        lines.push(xml_element('Delimiter', text(result.delimiter)));
-    lines.push(xml_element('IsTruncated', String(result.isTruncated)));
-    if (result.nextMarker !== undefined)
-        lines.push(xml_element('NextMarker', text(result.nextMarker)));
-    for (const entry of result.contents) {
-        lines.push('<Contents>', xml_element('Key', text(entry.key)), xml_element('LastModified', entry.lastModified.toISOString()), xml_element('ETag', entry.etag), xml_element('Size', String(entry.size)), '<Owner>', xml_element('ID', result.ownerId), xml_element('DisplayName', result.ownerId), '</Owner>', xml_element('StorageClass', entry.storageClass), '</Contents>');
-    }
-    for (const prefix of result.commonPrefixes) {
-        lines.push('<CommonPrefixes>', xml_element('Prefix', text(prefix)), '</CommonPrefixes>');
-    }
-    lines.push('</ListBucketResult>');
-    return lines.join('\n');
-}
-
-;// CONCATENATED MODULE: ./lib/emulator/server.js
-// The COS emulator: one bucket over node:http, speaking the COS dialect of GET/HEAD Object,
-// HEAD Bucket and GET Bucket (ListObjects), with signature checks and injectable faults.
-
-
-
-
-
+;// CONCATENATED MODULE: ./lib/emulator/object.js
 
 
 
@@ -929,7 +1001,6 @@ function listBucketXml(result) {
 const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'DEEP_ARCHIVE']);
 const TRAFFIC_LIMIT_MIN = 819_200;
 const TRAFFIC_LIMIT_MAX = 838_860_800;
-const MAX_KEYS = 1000;
 const RESPONSE_OVERRIDES = [
     ['response-cache-control', 'Cache-Control'],
     ['response-content-disposition', 'Content-Disposition'],
@@ -938,24 +1009,241 @@ const RESPONSE_OVERRIDES = [
     ['response-content-type', 'Content-Type'],
     ['response-expires', 'Expires'],
 ];
-const SSE_ALGORITHM = 'x-cos-server-side-encryption-customer-algorithm';
-const SSE_KEY = 'x-cos-server-side-encryption-customer-key';
-const SSE_KEY_MD5 = 'x-cos-server-side-encryption-customer-key-md5';
 /** Characters Node (and HTTP) accept in a header value. */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-/** A COS error to answer with. */
-class CosError {
-    status;
-    code;
-    message;
-    headers;
-    constructor(status, code, message, headers = {}) {
-        this.status = status;
-        this.code = code;
-        this.message = message;
-        this.headers = headers;
+/** Replaces `key`'s content with every byte inverted (fault `etagChangeAfterRequests`). */
+function changeContent(store, key) {
+    const latest = store.latest(key);
+    if (latest === undefined || latest.deleteMarker)
+        return;
+    const options = { ...latest.options };
+    delete options.etag;
+    delete options.lastModified;
+    store.put(key, latest.body.map((byte) => byte ^ 0xff), options);
+}
+/** Answers GET or HEAD Object: faults, traffic limit, version, SSE-C, conditions, range, then the bytes. */
+async function serveObject(served, exchange) {
+    const { req, record, res } = exchange;
+    const isGet = record.method === 'GET';
+    const key = exchange.key.slice(1);
+    const params = new Map(exchange.query);
+    const faults = served.faultState.faults;
+    if (isGet && faults.redirect !== undefined) {
+        served.respond(exchange, 302, { Location: faults.redirect.location, 'Content-Length': 0 });
+        res.end();
+        return;
+    }
+    const trafficLimit = header(req, 'x-cos-traffic-limit') ?? params.get('x-cos-traffic-limit');
+    let bytesPerSecond;
+    if (trafficLimit !== undefined) {
+        const bits = /^\d+$/.test(trafficLimit) ? Number(trafficLimit) : Number.NaN;
+        if (!(bits >= TRAFFIC_LIMIT_MIN && bits <= TRAFFIC_LIMIT_MAX)) {
+            throw new CosError(400, 'InvalidArgument', `x-cos-traffic-limit must be an integer from ${TRAFFIC_LIMIT_MIN} to ${TRAFFIC_LIMIT_MAX} (bit/s), not "${trafficLimit}".`);
+        }
+        bytesPerSecond = bits / 8;
+    }
+    if (isGet && served.faultState.countGet(key))
+        changeContent(served.store, key);
+    const version = lookup(served.store, key, params.get('versionId'));
+    if (isGet && ARCHIVE_CLASSES.has(version.storageClass)) {
+        throw new CosError(403, 'InvalidObjectState', "The operation is not valid for the object's storage class.", {
+            'x-cos-storage-class': version.storageClass,
+        });
+    }
+    const headers = objectHeaders(version, req, params);
+    const outcome = evaluatePreconditions({
+        ifMatch: header(req, 'if-match'),
+        ifNoneMatch: header(req, 'if-none-match'),
+        ifModifiedSince: header(req, 'if-modified-since'),
+        ifUnmodifiedSince: header(req, 'if-unmodified-since'),
+    }, version.etag, version.lastModified);
+    if (outcome.kind === 'failed') {
+        throw new CosError(412, 'PreconditionFailed', `Precondition not match (${outcome.because}).`);
+    }
+    if (outcome.kind === 'not-modified') {
+        const notModified = { ETag: version.etag, 'Last-Modified': headers['Last-Modified'] ?? '' };
+        for (const name of ['x-cos-hash-crc64ecma', 'x-cos-version-id', 'x-cos-storage-class']) {
+            const value = headers[name];
+            if (value !== undefined)
+                notModified[name] = value;
+        }
+        served.respond(exchange, 304, notModified);
+        res.end();
+        return;
+    }
+    const size = version.size;
+    let decision = decideRange(header(req, 'range'), size);
+    if (faults.rangeIgnored === true)
+        decision = { kind: 'whole' };
+    if (decision.kind === 'unsatisfiable') {
+        throw new CosError(416, 'InvalidRange', 'The requested range is not satisfiable.', {
+            'Content-Range': `bytes */${size}`,
+        });
+    }
+    let start = 0;
+    let end = size - 1;
+    let status = 200;
+    if (decision.kind === 'partial') {
+        ({ start, end } = decision);
+        status = 206;
+        const shift = faults.wrongContentRange === true ? 1 : 0;
+        headers['Content-Range'] = `bytes ${start + shift}-${end + shift}/${size}`;
+    }
+    headers['Content-Length'] = end - start + 1;
+    served.respond(exchange, status, headers);
+    if (!isGet) {
+        res.end();
+        return;
+    }
+    let bytes = version.body.subarray(start, end + 1);
+    const corrupt = faults.corruptByteAt;
+    if (corrupt !== undefined && corrupt >= start && corrupt <= end) {
+        bytes = Uint8Array.from(bytes);
+        bytes[corrupt - start] = (bytes[corrupt - start] ?? 0) ^ 0xff;
+    }
+    await sendBody(res, {
+        bytes,
+        cut: served.faultState.bodyCut(bytes.length),
+        bytesPerSecond,
+        signal: served.closing.signal,
+        onSent: (count) => served.stats.sent(record, count),
+    });
+}
+function lookup(store, key, versionId) {
+    const version = versionId === undefined ? store.latest(key) : store.version(key, versionId);
+    if (version === undefined) {
+        throw versionId === undefined
+            ? new CosError(404, 'NoSuchKey', 'The specified key does not exist.')
+            : new CosError(404, 'NoSuchVersion', 'The specified version does not exist.');
+    }
+    if (version.deleteMarker) {
+        const headers = { 'x-cos-delete-marker': 'true' };
+        if (version.versionId !== NULL_VERSION)
+            headers['x-cos-version-id'] = version.versionId;
+        throw new CosError(404, 'NoSuchKey', 'The specified key does not exist.', headers);
+    }
+    return version;
+}
+/** Headers of a 200/206/HEAD answer, after the SSE-C and response-* checks. */
+function objectHeaders(version, req, params) {
+    const headers = {
+        'Content-Type': version.contentType,
+        'Accept-Ranges': 'bytes',
+        ETag: version.etag,
+        'Last-Modified': version.lastModified.toUTCString(),
+    };
+    if (version.sendCrc64)
+        headers['x-cos-hash-crc64ecma'] = version.crc64;
+    if (version.versionId !== NULL_VERSION)
+        headers['x-cos-version-id'] = version.versionId;
+    // Like COS, the storage class header is left out for STANDARD.
+    if (version.storageClass !== 'STANDARD')
+        headers['x-cos-storage-class'] = version.storageClass;
+    if (version.cacheControl !== undefined)
+        headers['Cache-Control'] = version.cacheControl;
+    if (version.contentDisposition !== undefined)
+        headers['Content-Disposition'] = version.contentDisposition;
+    if (version.contentEncoding !== undefined)
+        headers['Content-Encoding'] = version.contentEncoding;
+    for (const [name, value] of Object.entries(version.metadata))
+        headers[`x-cos-meta-${name}`] = value;
+    Object.assign(headers, checkSseCustomer(version, req));
+    for (const [param, name] of RESPONSE_OVERRIDES) {
+        const value = params.get(param);
+        if (value === undefined)
+            continue;
+        if (!HEADER_VALUE.test(value)) {
+            throw new CosError(400, 'InvalidArgument', `${param} holds characters a header cannot carry.`);
+        }
+        headers[name] = value;
+    }
+    return headers;
+}
+
+;// CONCATENATED MODULE: ./lib/emulator/stats.js
+const REDACTED = '***';
+const SECRET_HEADERS = new Set(['x-cos-security-token', 'x-cos-server-side-encryption-customer-key']);
+const SECRET_PARAMS = new Set(['q-signature', 'x-cos-security-token']);
+function recordHeaders(raw) {
+    const headers = {};
+    for (const [name, value] of Object.entries(raw)) {
+        if (name === 'authorization' || value === undefined)
+            continue;
+        headers[name] = SECRET_HEADERS.has(name) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
+    }
+    return headers;
+}
+function redactAuthorization(value) {
+    return value.replace(/(^|&)q-signature=[^&]*/, `$1q-signature=${REDACTED}`);
+}
+function recordQuery(query) {
+    const record = {};
+    for (const [name, value] of query)
+        record[name] = SECRET_PARAMS.has(name) ? REDACTED : value;
+    return record;
+}
+class StatsRecorder {
+    #requests = [];
+    #bytesServed = 0;
+    #inFlight = 0;
+    #maxInFlight = 0;
+    get requests() {
+        return this.#requests;
+    }
+    get bytesServed() {
+        return this.#bytesServed;
+    }
+    get maxInFlight() {
+        return this.#maxInFlight;
+    }
+    get inFlight() {
+        return this.#inFlight;
+    }
+    count(kind) {
+        return kind === undefined ? this.#requests.length : this.#requests.filter((r) => r.kind === kind).length;
+    }
+    reset() {
+        this.#requests = [];
+        this.#bytesServed = 0;
+        this.#maxInFlight = this.#inFlight;
+    }
+    add(record) {
+        this.#requests.push(record);
+    }
+    sent(record, bytes) {
+        record.bytesSent += bytes;
+        this.#bytesServed += bytes;
+    }
+    /** Marks a GET Object in flight; returns the function that ends it. */
+    enter() {
+        this.#inFlight += 1;
+        this.#maxInFlight = Math.max(this.#maxInFlight, this.#inFlight);
+        let done = false;
+        return () => {
+            if (done)
+                return;
+            done = true;
+            this.#inFlight -= 1;
+        };
     }
 }
+
+;// CONCATENATED MODULE: ./lib/emulator/server.js
+// The COS emulator: one bucket over node:http, speaking the COS dialect of GET/HEAD Object,
+// HEAD Bucket and GET Bucket (ListObjects), with signature checks and injectable faults. This file
+// routes: it finds the addressed bucket and key, applies latency and injected failures, checks the
+// signature, hands the request to listing.ts or object.ts, and writes any error as COS's XML.
+
+
+
+
+
+
+
+
+
+
+
 class EmulatorServer {
     bucket;
     region;
@@ -963,8 +1251,8 @@ class EmulatorServer {
     faultState = new FaultState();
     stats = new StatsRecorder();
     closing = new AbortController();
+    ownerId;
     #policy;
-    #ownerId;
     clockOffsetMs;
     #requestSequence = 0;
     constructor(options) {
@@ -972,7 +1260,7 @@ class EmulatorServer {
         this.region = options.region ?? 'ap-guangzhou';
         this.clockOffsetMs = options.clockOffsetMs ?? 0;
         this.store = new Store(() => this.now());
-        this.#ownerId = /-(\d+)$/.exec(this.bucket)?.[1] ?? '0';
+        this.ownerId = /-(\d+)$/.exec(this.bucket)?.[1] ?? '0';
         const credentials = new Map();
         for (const credential of options.credentials ?? [])
             credentials.set(credential.secretId, credential);
@@ -1098,16 +1386,16 @@ class EmulatorServer {
             throw new CosError(outcome.status, outcome.code, outcome.message);
         if (exchange.key === '/') {
             if (record.method === 'HEAD') {
-                this.#respond(exchange, 200, { 'x-cos-bucket-region': this.region });
+                this.respond(exchange, 200, { 'x-cos-bucket-region': this.region });
                 exchange.res.end();
                 return;
             }
-            this.#list(exchange);
+            listObjects(this, exchange);
             return;
         }
-        await this.#object(exchange);
+        await serveObject(this, exchange);
     }
-    #respond(exchange, status, headers) {
+    respond(exchange, status, headers) {
         exchange.record.status = status;
         exchange.res.setHeader('Date', new Date(this.now()).toUTCString());
         exchange.res.writeHead(status, headers);
@@ -1129,237 +1417,13 @@ class EmulatorServer {
             traceId: (0,external_node_crypto_.randomBytes)(24).toString('base64'),
         });
         const bytes = Buffer.from(body, 'utf8');
-        this.#respond(exchange, cosError.status, {
+        this.respond(exchange, cosError.status, {
             'Content-Type': 'application/xml',
             'Content-Length': bytes.length,
             ...cosError.headers,
         });
         res.end(exchange.record.method === 'HEAD' ? undefined : bytes);
     }
-    #list(exchange) {
-        const params = new Map(exchange.query);
-        const prefix = params.get('prefix') ?? '';
-        const delimiterParam = params.get('delimiter');
-        const delimiter = delimiterParam === '' ? undefined : delimiterParam;
-        const marker = params.get('marker') ?? '';
-        const maxKeysParam = params.get('max-keys');
-        const encodingType = params.get('encoding-type');
-        if (maxKeysParam !== undefined && !/^\d+$/.test(maxKeysParam)) {
-            throw new CosError(400, 'InvalidArgument', `max-keys must be an integer from 0 to 1000, not "${maxKeysParam}".`);
-        }
-        // COS documents max-keys as at most 1000; like S3 we cap larger values instead of failing.
-        const maxKeys = maxKeysParam === undefined ? MAX_KEYS : Math.min(MAX_KEYS, Number(maxKeysParam));
-        if (encodingType !== undefined && encodingType !== 'url') {
-            throw new CosError(400, 'InvalidArgument', `encoding-type must be "url", not "${encodingType}".`);
-        }
-        const contents = [];
-        const commonPrefixes = [];
-        let emitted = 0;
-        let truncated = false;
-        let last;
-        let lastPrefix;
-        for (const version of this.store.listable()) {
-            if (!version.key.startsWith(prefix))
-                continue;
-            if (marker !== '' && compareKeys(version.key, marker) <= 0)
-                continue;
-            const cut = delimiter === undefined ? -1 : version.key.indexOf(delimiter, prefix.length);
-            const common = cut === -1 || delimiter === undefined ? undefined : version.key.slice(0, cut + delimiter.length);
-            if (common !== undefined &&
-                (common === lastPrefix || (marker !== '' && compareKeys(common, marker) <= 0))) {
-                continue; // already listed, here or on an earlier page (marker = a common prefix)
-            }
-            if (maxKeys === 0)
-                break;
-            if (emitted === maxKeys) {
-                truncated = true;
-                break;
-            }
-            emitted += 1;
-            if (common === undefined) {
-                contents.push(version);
-                // A broken listing (fault): every key appears twice.
-                if (this.faultState.faults.repeatListedKeys)
-                    contents.push(version);
-                last = version.key;
-            }
-            else {
-                commonPrefixes.push(common);
-                lastPrefix = common;
-                last = common;
-            }
-        }
-        const body = Buffer.from(listBucketXml({
-            bucket: this.bucket,
-            ownerId: this.#ownerId,
-            prefix,
-            marker,
-            maxKeys,
-            delimiter,
-            encodingUrl: encodingType === 'url',
-            isTruncated: truncated,
-            nextMarker: truncated ? last : undefined,
-            contents,
-            commonPrefixes,
-        }), 'utf8');
-        this.#respond(exchange, 200, {
-            'Content-Type': 'application/xml',
-            'Content-Length': body.length,
-            'x-cos-bucket-region': this.region,
-        });
-        exchange.res.end(body);
-    }
-    /** Replaces `key`'s content with every byte inverted (fault `etagChangeAfterRequests`). */
-    #changeContent(key) {
-        const latest = this.store.latest(key);
-        if (latest === undefined || latest.deleteMarker)
-            return;
-        const options = { ...latest.options };
-        delete options.etag;
-        delete options.lastModified;
-        this.store.put(key, latest.body.map((byte) => byte ^ 0xff), options);
-    }
-    async #object(exchange) {
-        const { req, record, res } = exchange;
-        const isGet = record.method === 'GET';
-        const key = exchange.key.slice(1);
-        const params = new Map(exchange.query);
-        const faults = this.faultState.faults;
-        if (isGet && faults.redirect !== undefined) {
-            this.#respond(exchange, 302, { Location: faults.redirect.location, 'Content-Length': 0 });
-            res.end();
-            return;
-        }
-        const trafficLimit = header(req, 'x-cos-traffic-limit') ?? params.get('x-cos-traffic-limit');
-        let bytesPerSecond;
-        if (trafficLimit !== undefined) {
-            const bits = /^\d+$/.test(trafficLimit) ? Number(trafficLimit) : Number.NaN;
-            if (!(bits >= TRAFFIC_LIMIT_MIN && bits <= TRAFFIC_LIMIT_MAX)) {
-                throw new CosError(400, 'InvalidArgument', `x-cos-traffic-limit must be an integer from ${TRAFFIC_LIMIT_MIN} to ${TRAFFIC_LIMIT_MAX} (bit/s), not "${trafficLimit}".`);
-            }
-            bytesPerSecond = bits / 8;
-        }
-        if (isGet && this.faultState.countGet(key))
-            this.#changeContent(key);
-        const version = this.#lookup(key, params.get('versionId'));
-        if (isGet && ARCHIVE_CLASSES.has(version.storageClass)) {
-            throw new CosError(403, 'InvalidObjectState', "The operation is not valid for the object's storage class.", {
-                'x-cos-storage-class': version.storageClass,
-            });
-        }
-        const headers = this.#objectHeaders(version, req, params);
-        const outcome = evaluatePreconditions({
-            ifMatch: header(req, 'if-match'),
-            ifNoneMatch: header(req, 'if-none-match'),
-            ifModifiedSince: header(req, 'if-modified-since'),
-            ifUnmodifiedSince: header(req, 'if-unmodified-since'),
-        }, version.etag, version.lastModified);
-        if (outcome.kind === 'failed') {
-            throw new CosError(412, 'PreconditionFailed', `Precondition not match (${outcome.because}).`);
-        }
-        if (outcome.kind === 'not-modified') {
-            const notModified = { ETag: version.etag, 'Last-Modified': headers['Last-Modified'] ?? '' };
-            for (const name of ['x-cos-hash-crc64ecma', 'x-cos-version-id', 'x-cos-storage-class']) {
-                const value = headers[name];
-                if (value !== undefined)
-                    notModified[name] = value;
-            }
-            this.#respond(exchange, 304, notModified);
-            res.end();
-            return;
-        }
-        const size = version.size;
-        let decision = decideRange(header(req, 'range'), size);
-        if (faults.rangeIgnored === true)
-            decision = { kind: 'whole' };
-        if (decision.kind === 'unsatisfiable') {
-            throw new CosError(416, 'InvalidRange', 'The requested range is not satisfiable.', {
-                'Content-Range': `bytes */${size}`,
-            });
-        }
-        let start = 0;
-        let end = size - 1;
-        let status = 200;
-        if (decision.kind === 'partial') {
-            ({ start, end } = decision);
-            status = 206;
-            const shift = faults.wrongContentRange === true ? 1 : 0;
-            headers['Content-Range'] = `bytes ${start + shift}-${end + shift}/${size}`;
-        }
-        headers['Content-Length'] = end - start + 1;
-        this.#respond(exchange, status, headers);
-        if (!isGet) {
-            res.end();
-            return;
-        }
-        let bytes = version.body.subarray(start, end + 1);
-        const corrupt = faults.corruptByteAt;
-        if (corrupt !== undefined && corrupt >= start && corrupt <= end) {
-            bytes = Uint8Array.from(bytes);
-            bytes[corrupt - start] = (bytes[corrupt - start] ?? 0) ^ 0xff;
-        }
-        await sendBody(res, {
-            bytes,
-            cut: this.faultState.bodyCut(bytes.length),
-            bytesPerSecond,
-            signal: this.closing.signal,
-            onSent: (count) => this.stats.sent(record, count),
-        });
-    }
-    #lookup(key, versionId) {
-        const version = versionId === undefined ? this.store.latest(key) : this.store.version(key, versionId);
-        if (version === undefined) {
-            throw versionId === undefined
-                ? new CosError(404, 'NoSuchKey', 'The specified key does not exist.')
-                : new CosError(404, 'NoSuchVersion', 'The specified version does not exist.');
-        }
-        if (version.deleteMarker) {
-            const headers = { 'x-cos-delete-marker': 'true' };
-            if (version.versionId !== NULL_VERSION)
-                headers['x-cos-version-id'] = version.versionId;
-            throw new CosError(404, 'NoSuchKey', 'The specified key does not exist.', headers);
-        }
-        return version;
-    }
-    /** Headers of a 200/206/HEAD answer, after the SSE-C and response-* checks. */
-    #objectHeaders(version, req, params) {
-        const headers = {
-            'Content-Type': version.contentType,
-            'Accept-Ranges': 'bytes',
-            ETag: version.etag,
-            'Last-Modified': version.lastModified.toUTCString(),
-        };
-        if (version.sendCrc64)
-            headers['x-cos-hash-crc64ecma'] = version.crc64;
-        if (version.versionId !== NULL_VERSION)
-            headers['x-cos-version-id'] = version.versionId;
-        // Like COS, the storage class header is left out for STANDARD.
-        if (version.storageClass !== 'STANDARD')
-            headers['x-cos-storage-class'] = version.storageClass;
-        if (version.cacheControl !== undefined)
-            headers['Cache-Control'] = version.cacheControl;
-        if (version.contentDisposition !== undefined)
-            headers['Content-Disposition'] = version.contentDisposition;
-        if (version.contentEncoding !== undefined)
-            headers['Content-Encoding'] = version.contentEncoding;
-        for (const [name, value] of Object.entries(version.metadata))
-            headers[`x-cos-meta-${name}`] = value;
-        Object.assign(headers, checkSseCustomer(version, req));
-        for (const [param, name] of RESPONSE_OVERRIDES) {
-            const value = params.get(param);
-            if (value === undefined)
-                continue;
-            if (!HEADER_VALUE.test(value)) {
-                throw new CosError(400, 'InvalidArgument', `${param} holds characters a header cannot carry.`);
-            }
-            headers[name] = value;
-        }
-        return headers;
-    }
-}
-function header(req, name) {
-    const value = req.headers[name];
-    return Array.isArray(value) ? value.join(', ') : value;
 }
 function kindOf(method, key) {
     if (method === 'GET')
@@ -1367,42 +1431,6 @@ function kindOf(method, key) {
     if (method === 'HEAD' && key !== '/')
         return 'head';
     return 'other';
-}
-/** The SSE-C header contract; returns the headers to echo. */
-function checkSseCustomer(version, req) {
-    const algorithm = header(req, SSE_ALGORITHM);
-    const key = header(req, SSE_KEY);
-    const keyMd5 = header(req, SSE_KEY_MD5);
-    const sent = algorithm !== undefined || key !== undefined || keyMd5 !== undefined;
-    if (version.sseCustomerKeyMd5 === undefined) {
-        if (sent) {
-            throw new CosError(400, 'InvalidRequest', 'The object is not encrypted with SSE-C; do not send SSE-C headers.');
-        }
-        return {};
-    }
-    if (!sent) {
-        throw new CosError(400, 'InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
-    }
-    if (algorithm !== 'AES256') {
-        throw new CosError(400, 'InvalidArgument', `${SSE_ALGORITHM} must be AES256.`);
-    }
-    if (key === undefined || keyMd5 === undefined) {
-        throw new CosError(400, 'InvalidArgument', `SSE-C requires ${SSE_KEY} and ${SSE_KEY}-MD5.`);
-    }
-    const raw = Buffer.from(key, 'base64');
-    if (raw.length !== 32) {
-        throw new CosError(400, 'InvalidArgument', `${SSE_KEY} must be the base64 of a 256-bit key.`);
-    }
-    if ((0,external_node_crypto_.createHash)('md5').update(raw).digest('base64') !== keyMd5) {
-        throw new CosError(400, 'InvalidArgument', 'The calculated MD5 hash of the key did not match the hash that was provided.');
-    }
-    if (keyMd5 !== version.sseCustomerKeyMd5) {
-        throw new CosError(403, 'AccessDenied', 'The SSE-C key does not match the key the object was stored with.');
-    }
-    return {
-        'x-cos-server-side-encryption-customer-algorithm': 'AES256',
-        'x-cos-server-side-encryption-customer-key-MD5': keyMd5,
-    };
 }
 /** Starts an emulator on `host:port` (default `127.0.0.1:0`). */
 async function startEmulator(options = {}) {

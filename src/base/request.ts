@@ -1,0 +1,52 @@
+// What a download asks for, in the pure types every layer shares: config builds them from the
+// inputs, cos/ turns them into headers and query parameters, transfer/ carries them out. Types only.
+
+/** Keys of a CAM user or role; temporary credentials add a session token. */
+export interface Credentials {
+  readonly secretId: string;
+  readonly secretKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Where the bucket is and how requests to it behave. */
+export interface Connection {
+  readonly bucket: string;
+  readonly region?: string;
+  /** Resolved base URL, no trailing slash, e.g. `https://b-125.cos.ap-guangzhou.myqcloud.com`. */
+  readonly endpoint: string;
+  readonly credentials?: Credentials;
+  readonly retries: number;
+  readonly timeoutMs: number;
+}
+
+/** One HTTP byte range, as the `range` input states it. */
+export type ByteRange =
+  | { readonly kind: 'closed'; readonly first: number; readonly last: number }
+  | { readonly kind: 'from'; readonly first: number }
+  | { readonly kind: 'suffix'; readonly length: number };
+
+export interface Conditions {
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: string;
+  readonly ifModifiedSince?: Date;
+  readonly ifUnmodifiedSince?: Date;
+}
+
+/** `response-*` query parameters of GET Object. */
+export interface ResponseOverrides {
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
+  readonly contentLanguage?: string;
+  readonly contentType?: string;
+  readonly expires?: string;
+}
+
+/** What to do with a local file that already exists. */
+export type Overwrite = 'changed' | 'always' | 'never';
+
+/** `i/n`: this job takes the keys whose stable hash lands in bucket `index` (1-based) of `count`. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
