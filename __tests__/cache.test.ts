@@ -241,18 +241,33 @@ describe('cache: true with @actions/cache on a local stack', () => {
     await expect(readdir(path.join(ctx.work, 'out'))).rejects.toThrow();
   });
 
-  it('removes files an older entry brought whose keys are gone, but keeps files that were there before', async () => {
+  it('removes files an older entry brought whose keys are gone', async () => {
     await mirror();
     ctx.emulator.remove('build/app.js');
     ctx.emulator.put('build/docs/readme.md', Buffer.from('# readme v2'));
     await freshRunner();
-    await mkdir(path.join(ctx.work, 'out'), { recursive: true });
-    await writeFile(path.join(ctx.work, 'out', 'mine.txt'), 'a file of the user');
     const partial = await mirror();
     expect(partial.cache?.hit).toBe('partial');
     await expect(readFile(path.join(ctx.work, 'out', 'app.js'))).rejects.toThrow();
-    expect(await readFile(path.join(ctx.work, 'out', 'mine.txt'), 'utf8')).toBe('a file of the user');
     expect(await readFile(path.join(ctx.work, 'out', 'docs', 'readme.md'), 'utf8')).toBe('# readme v2');
+  }, 120_000);
+
+  it('a destination holding a file it did not write is neither restored over nor saved; the file stays', async () => {
+    await mirror();
+    await freshRunner();
+    await mkdir(path.join(ctx.work, 'out'), { recursive: true });
+    await writeFile(path.join(ctx.work, 'out', 'mine.txt'), 'a file of the user');
+    const result = await mirror();
+    expect(result.cache).toMatchObject({ hit: 'false', saved: false });
+    expect(
+      logger.lines.some((l) =>
+        /neither restored nor saved: the destination holds 1 file\(s\) cos-download did not write \('mine\.txt'\)/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    expect(await readFile(path.join(ctx.work, 'out', 'mine.txt'), 'utf8')).toBe('a file of the user');
+    await expectMirrored({ ...files, 'build/mine.txt': Buffer.from('a file of the user') });
   }, 120_000);
 });
 

@@ -21,6 +21,7 @@ const checkpoint: Checkpoint = {
   crc64: '12345',
   window: { first: 0, length: 100 },
   partSize: 30,
+  tempIno: 4242,
   parts: new Map([
     [2, '7'],
     [0, '18446744073709551615'],

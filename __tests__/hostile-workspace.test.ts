@@ -13,6 +13,7 @@ import {
   readFile,
   rm,
   symlink,
+  utimes,
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
@@ -276,7 +277,7 @@ describe('two runs on one destination', () => {
     try {
       await expect(runMirror(mirrorOptions(), { clock: systemClock, lockWaitMs: 300 })).rejects.toThrow(
         new RegExp(
-          `^Another cos-download run \\(pid ${process.pid} on this machine, since [0-9T:.-]+Z\\) is writing the folder '.*out'; waited 0 s\\. ` +
+          `^Another cos-download run \\(pid ${process.pid} on this machine, since '[0-9T:.-]+Z'\\) is writing the folder '.*out'; waited 0\\.3 s\\. ` +
             "Fix: let it finish, then run again; if no such run exists, remove '.*mirror\\.lock'$",
         ),
       );
@@ -305,6 +306,89 @@ describe('two runs on one destination', () => {
     expect(result.downloaded).toBe(3);
     expect(logger.lines.some((l) => l.includes(`left by pid ${dead.pid} on this machine`))).toBe(true);
     expect(await exists(mirrorLockPath(out('')))).toBe(false);
+  });
+});
+
+describe('locks that cannot be checked', () => {
+  const foreignLock = (ageMs: number) => async () => {
+    await mkdir(stateFolderOf(out('')), { recursive: true });
+    const lock = mirrorLockPath(out(''));
+    await writeFile(
+      lock,
+      JSON.stringify({
+        format: 'cos-download-lock/1',
+        pid: 1,
+        host: 'another-runner',
+        since: 'x',
+        nonce: 'n',
+      }),
+    );
+    const then = new Date(Date.now() - ageMs);
+    await utimes(lock, then, then);
+  };
+
+  it('a lock from another host that its holder stopped refreshing is taken over', async () => {
+    await foreignLock(60_000)();
+    const logger = recordingLogger();
+    const result = await runMirror(mirrorOptions(), { logger, clock: systemClock });
+    expect(result.downloaded).toBe(3);
+    expect(logger.lines.some((l) => l.includes("left by pid 1 on host 'another-runner'"))).toBe(true);
+  });
+
+  it('a fresh lock from another host is waited for', async () => {
+    await foreignLock(0)();
+    await expect(runMirror(mirrorOptions(), { clock: systemClock, lockWaitMs: 200 })).rejects.toThrow(
+      /^Another cos-download run \(pid 1 on host 'another-runner'/,
+    );
+  });
+
+  it('a holder whose lock another run took stops', async () => {
+    await mkdir(stateFolderOf(out('')), { recursive: true });
+    const held = await acquireLock(mirrorLockPath(out('')), {
+      what: 'the test folder',
+      waitMs: 0,
+      clock: systemClock,
+      logger: recordingLogger(),
+      heartbeatMs: 20,
+    });
+    await writeFile(mirrorLockPath(out('')), 'another run');
+    await waitFor(async () => held.lost.aborted, 'the lost signal');
+    expect(String(held.lost.reason)).toMatch(/The lock on the test folder was taken over by another run/);
+    await held.release();
+    expect(await readFile(mirrorLockPath(out('')), 'utf8')).toBe('another run');
+  });
+});
+
+describe('destinations', () => {
+  it('a relative destination a link leads outside the workspace is refused before any request', async () => {
+    const elsewhere = await tempFolder();
+    try {
+      await symlink(elsewhere, path.join(work, 'assets'));
+      const { parseOptions } = await import('../src/config/parse.js');
+      const { isDirectory, realpathOf } = await import('../src/base/file-system.js');
+      const parse = (destination: string) =>
+        parseOptions(
+          { bucket: emulator.bucket, endpoint: emulator.url, prefix: 'site/', destination },
+          { cwd: work, env: {}, isDirectory, realpath: realpathOf },
+        );
+      expect(() => parse('assets/site')).toThrow(
+        /^Input 'destination' = 'assets\/site': a link in the workspace leads it outside the workspace, to '.*'\. Fix: remove the link/,
+      );
+      // Given as an absolute path, it is the user's choice.
+      expect(parse(path.join(elsewhere, 'site')).destination).toBe(path.join(elsewhere, 'site'));
+      expect(parse('inside').destination).toBe(path.join(work, 'inside'));
+    } finally {
+      await removeFolder(elsewhere);
+    }
+  });
+
+  it('a destination through .cos-download is refused', () => {
+    expect(() =>
+      optionsFor(emulator, work, { key: 'site/index.html', destination: '.cos-download/index.html' }),
+    ).toThrow(/^Input 'destination' = '\.cos-download\/index\.html': it runs through '\.cos-download'/);
+    expect(() => optionsFor(emulator, work, { key: 'site/.cos-download' })).toThrow(
+      /^Input 'destination' = '\.': it runs through '\.cos-download'/,
+    );
   });
 });
 

@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { STATE_DIR } from '../../src/base/state-name.js';
 import { mulberry32 } from '../../src/emulator/faults.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { readCheckpoint } from '../../src/transfer/checkpoint.js';
-import { STATE_DIR } from '../../src/transfer/paths.js';
 import { manifestPath, mirrorFileState } from '../../src/transfer/state.js';
 
 /** The manifest's path relative to a mirror's root. */

@@ -47905,7 +47905,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6484);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4797);
 
 // A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
 const controller = new AbortController();
@@ -47950,7 +47950,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6484:
+/***/ 4797:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47961,8 +47961,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, VERSION, helpText, parseArgs
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"0.1.0"};
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -48104,6 +48102,26 @@ function errorMessage(error) {
     }
     catch {
         return Object.prototype.toString.call(error);
+    }
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./lib/base/file-system.js
+// The two questions the input parser asks the local file system, answered for the edges (action,
+// CLI, library) to pass in: the parser itself does no I/O.
+
+/** Whether the absolute path is an existing folder. */
+function isDirectory(absolutePath) {
+    return (0,external_node_fs_namespaceObject.statSync)(absolutePath, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+/** The real path of an existing path, links resolved; undefined when it does not exist. */
+function realpathOf(absolutePath) {
+    try {
+        return external_node_fs_namespaceObject.realpathSync.native(absolutePath);
+    }
+    catch {
+        return undefined;
     }
 }
 
@@ -48284,6 +48302,25 @@ class InputError extends Error {
         this.rule = rule;
         this.fix = fix;
     }
+}
+
+;// CONCATENATED MODULE: ./lib/base/state-name.js
+// The name of the folder where cos-download keeps its own files at a destination (temp files,
+// checkpoints, the manifest, locks), and the names a file system takes for it. Pure.
+/** The folder of cos-download's own files (temp files, checkpoints, manifest, locks); see state.ts. */
+const STATE_DIR = '.cos-download';
+// Code points HFS+ ignores in names (as git's core.protectHFS lists them): `.cos\u200c-download` is
+// the same folder there.
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+// The 8.3 short name NTFS may give `.cos-download` (`COS-DO~1`), as git's core.protectNTFS knows.
+const NTFS_SHORT = /^cos-do~\d+$/;
+/**
+ * True for a path segment that names the state folder on some file system: any case, with the
+ * code points HFS+ ignores, with the trailing dots and spaces Windows drops, or as its NTFS short name.
+ */
+function isStateSegment(segment) {
+    const name = segment.replace(HFS_IGNORED, '').toLowerCase();
+    return name.replace(/[. ]+$/, '') === STATE_DIR || NTFS_SHORT.test(name);
 }
 
 ;// CONCATENATED MODULE: ./lib/config/endpoint.js
@@ -49001,6 +49038,7 @@ function parsePrefixTarget(get, prefixText, flags) {
 
 
 
+
 const CONCURRENCY_RANGE = { min: 1, max: 64 };
 const RETRIES_RANGE = { min: 0, max: 20 };
 function defaultOf(name) {
@@ -49041,6 +49079,43 @@ function resolveDestination(target, text, context) {
         });
     }
     return external_node_path_.join(resolved, baseName);
+}
+/** `inner` is `outer` or lies under it. */
+function within(outer, inner) {
+    const relative = external_node_path_.relative(outer, inner);
+    return (relative === '' ||
+        (relative !== '..' && !relative.startsWith(`..${external_node_path_.sep}`) && !external_node_path_.isAbsolute(relative)));
+}
+/**
+ * A destination never runs through cos-download's state folder, and a relative one stays in the
+ * workspace: a symlink committed into the workspace must not lead the download outside it.
+ */
+function checkDestination(destination, text, context) {
+    const shown = text ?? '.';
+    if (destination.split(/[\\/]/).some(isStateSegment)) {
+        throw new InputError({
+            input: 'destination',
+            value: shown,
+            rule: "it runs through '.cos-download', the folder where cos-download keeps its own files",
+            fix: "choose another destination, e.g. 'downloads/'",
+        });
+    }
+    const realpath = context.realpath;
+    if (realpath === undefined || (text !== undefined && external_node_path_.isAbsolute(text)))
+        return;
+    const workspace = realpath(context.cwd) ?? context.cwd;
+    let existing = destination;
+    while (realpath(existing) === undefined && external_node_path_.dirname(existing) !== existing)
+        existing = external_node_path_.dirname(existing);
+    const real = external_node_path_.join(realpath(existing) ?? existing, external_node_path_.relative(existing, destination));
+    if (!within(workspace, real)) {
+        throw new InputError({
+            input: 'destination',
+            value: shown,
+            rule: `a link in the workspace leads it outside the workspace, to '${real}'`,
+            fix: 'remove the link, or give that place as an absolute path if it is meant',
+        });
+    }
 }
 function deepFreeze(value) {
     if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -49141,6 +49216,7 @@ function parseOptions(raw, context) {
     const sseText = get('sse-customer-key');
     const sseCustomerKey = sseText === undefined ? undefined : parseSseKey(sseText);
     const destination = resolveDestination(target, get('destination'), context);
+    checkDestination(destination, get('destination'), context);
     if (cache && encloses(destination, context.cwd)) {
         throw new InputError({
             input: 'destination',
@@ -49184,6 +49260,7 @@ var external_node_timers_promises_ = __nccwpck_require__(8500);
 ;// CONCATENATED MODULE: ./lib/base/runtime.js
 // The injected edges of every layer: time and logging. Defaults are the real ones.
 
+
 const systemClock = {
     now: () => Date.now(),
     sleep: async (ms, signal) => {
@@ -49195,6 +49272,22 @@ const silentLogger = {
     info: () => { },
     warning: () => { },
 };
+/**
+ * A logger whose every message is one line of printable text: control characters (a line break
+ * in a key or a file name, a terminal escape) are escaped, and a message cannot start a workflow
+ * command (`::…`) on the runner.
+ */
+function printable(logger) {
+    const clean = (message) => {
+        const line = escapeControls(message);
+        return line.startsWith('::') ? ` ${line}` : line;
+    };
+    return {
+        debug: (m) => logger.debug(clean(m)),
+        info: (m) => logger.info(clean(m)),
+        warning: (m) => logger.warning(clean(m)),
+    };
+}
 
 ;// CONCATENATED MODULE: ./node_modules/fast-xml-parser/src/util.js
 
@@ -57551,102 +57644,6 @@ async function headObject(client, key, access, conditions, signal) {
     return { kind: 'found', info: objectInfoFrom(key, response, size) };
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/paths.js
-// Object keys → local paths under the destination. Pure. A key maps to a path only if that path
-// stays inside the destination and every runner's file system can hold it; otherwise it is refused
-// with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
-
-// Device names, with any extension and spaces before it: `aux.txt`, `nul .tar.gz`, `CONIN$` (as ntpath.isreserved).
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
-const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const MAX_SEGMENT_BYTES = 255;
-/** The folder of cos-download's own files (temp files, checkpoints, manifest, locks); see state.ts. */
-const STATE_DIR = '.cos-download';
-/** True for a path segment that names the state folder on any file system (case folded). */
-function isStateSegment(segment) {
-    return segment.toLowerCase() === STATE_DIR;
-}
-/** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
-function relativeKey(key, prefix) {
-    return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
-}
-/**
- * Maps a key (relative to the prefix) to a relative local path, using `/` as separator.
- * Refused everywhere: empty names, `.` / `..` segments, absolute paths, drive letters, backslashes
- * (a separator on Windows), NUL and control characters, segments over 255 bytes, and a segment
- * naming the state folder (`.cos-download`, any case). Refused on Windows only: reserved device
- * names, `<>:"|?*`, trailing dots or spaces.
- */
-function mapKey(relative, platform = 'linux') {
-    if (relative === '')
-        return { kind: 'refused', reason: 'it is the prefix itself' };
-    const folder = relative.endsWith('/');
-    const body = folder ? relative.slice(0, -1) : relative;
-    if (body === '')
-        return { kind: 'refused', reason: 'it is an empty name' };
-    if (body.startsWith('/'))
-        return { kind: 'refused', reason: 'it is an absolute path' };
-    if (/^[a-zA-Z]:/.test(body))
-        return { kind: 'refused', reason: 'it starts with a drive letter' };
-    if (body.includes('\\'))
-        return { kind: 'refused', reason: 'it contains a backslash' };
-    if (CONTROL.test(body))
-        return { kind: 'refused', reason: 'it contains NUL or a control character' };
-    for (const segment of body.split('/')) {
-        if (segment === '')
-            return { kind: 'refused', reason: "it contains an empty segment ('//')" };
-        if (segment === '.' || segment === '..')
-            return { kind: 'refused', reason: `it contains a '${segment}' segment` };
-        if (isStateSegment(segment)) {
-            return { kind: 'refused', reason: `'${segment}' is the name of cos-download's own state folder` };
-        }
-        if (platform === 'win32') {
-            const windows = windowsProblem(segment);
-            if (windows !== undefined)
-                return { kind: 'refused', reason: windows };
-        }
-        if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
-            return { kind: 'refused', reason: 'a path segment is longer than 255 bytes' };
-        }
-    }
-    return { kind: folder ? 'folder' : 'file', relative: body };
-}
-function windowsProblem(segment) {
-    if (WINDOWS_RESERVED.test(segment))
-        return `'${segment}' is a reserved device name on Windows`;
-    if (WINDOWS_FORBIDDEN.test(segment))
-        return `'${segment}' holds a character Windows cannot store (<>:"|?*)`;
-    if (/[. ]$/.test(segment))
-        return `'${segment}' ends with a dot or space, which Windows drops`;
-    return undefined;
-}
-/** True where names differing only in case are the same file (Windows, macOS by default). */
-function caseInsensitive(platform) {
-    return platform === 'win32' || platform === 'darwin';
-}
-/** The absolute local path of a `/`-separated relative path strictly inside `root`, else undefined. */
-function pathInside(root, relative) {
-    const full = external_node_path_.resolve(root, ...relative.split('/'));
-    const inside = external_node_path_.relative(root, full);
-    if (inside === '' || inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(inside)) {
-        return undefined;
-    }
-    return full;
-}
-/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
-function localPath(root, relative) {
-    const full = pathInside(root, relative);
-    if (full === undefined)
-        throw new Error(`refusing to write outside the destination: ${relative}`);
-    return full;
-}
-/** Key for collision checks on case-insensitive file systems (Windows, macOS). */
-function foldedPath(relative) {
-    return relative.normalize('NFC').toLowerCase();
-}
-
 ;// CONCATENATED MODULE: ./lib/transfer/state.js
 // The tool's own files at a destination live in one hidden state folder, `.cos-download/`, in the
 // folder that holds what is written (a single object's parent folder; a mirror's root). No key maps
@@ -57730,7 +57727,10 @@ async function removeIfEmpty(folder) {
  * for writing, a file with more than one name (a planted hard link) is refused too.
  */
 async function openNoFollow(filePath, mode) {
-    const flags = (mode === 'r' ? external_node_fs_namespaceObject.constants.O_RDONLY : external_node_fs_namespaceObject.constants.O_RDWR) | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0);
+    // O_NONBLOCK: a FIFO planted at the path must not hang the open (for a regular file it is a no-op).
+    const flags = (mode === 'r' ? external_node_fs_namespaceObject.constants.O_RDONLY : external_node_fs_namespaceObject.constants.O_RDWR) |
+        (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) |
+        (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0);
     if (external_node_fs_namespaceObject.constants.O_NOFOLLOW === undefined) {
         // Windows has no O_NOFOLLOW: refuse a link by looking first.
         const info = await (0,promises_.lstat)(filePath);
@@ -58181,11 +58181,14 @@ class TempFile {
     path;
     /** The file this temp file becomes: what messages name (a full disk, say). */
     shownPath;
+    /** The temp file's inode: a checkpoint is bound to it. */
+    ino;
     #handle;
-    constructor(filePath, shownPath, handle) {
+    constructor(filePath, shownPath, handle, ino) {
         this.path = filePath;
         this.shownPath = shownPath;
         this.#handle = handle;
+        this.ino = ino;
     }
     /** Creates the temp file exclusively and sizes it to `length` bytes. */
     static async create(filePath, length, shownPath = filePath) {
@@ -58195,20 +58198,20 @@ class TempFile {
         try {
             if (length > 0)
                 await handle.truncate(length);
+            return new TempFile(filePath, shownPath, handle, (await handle.stat()).ino);
         }
         catch (error) {
             await handle.close();
             await (0,promises_.rm)(filePath, { force: true }).catch(() => { });
             throw await asLocalFileError(error, shownPath);
         }
-        return new TempFile(filePath, shownPath, handle);
     }
     /** Opens an existing temp file for more positional writes (a resumed download); never through a link. */
     static async reopen(filePath, shownPath = filePath) {
         const handle = await openNoFollow(filePath, 'r+').catch(async (error) => {
             throw await asLocalFileError(error, shownPath);
         });
-        return new TempFile(filePath, shownPath, handle);
+        return new TempFile(filePath, shownPath, handle, (await handle.stat()).ino);
     }
     /** CRC-64 of `length` bytes from `position`, as they are on disk; undefined if the file is shorter. */
     async crcAt(position, length) {
@@ -58331,7 +58334,7 @@ async function syncDirectory(folder) {
 
 
 
-const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
+const CHECKPOINT_FORMAT = 'cos-download-checkpoint/2';
 function identityOf(bucket, info, window, partSize) {
     return {
         bucket,
@@ -58361,6 +58364,7 @@ function serializeCheckpoint(checkpoint) {
         crc64: checkpoint.crc64 ?? null,
         window: checkpoint.window,
         partSize: checkpoint.partSize,
+        tempIno: checkpoint.tempIno,
         parts,
     }, null, 2)}\n`;
 }
@@ -58399,6 +58403,7 @@ function parseCheckpoint(text) {
         !isCount(window.length) ||
         !isCount(d.partSize) ||
         d.partSize === 0 ||
+        !isCount(d.tempIno) ||
         typeof d.parts !== 'object' ||
         d.parts === null) {
         return undefined;
@@ -58421,6 +58426,7 @@ function parseCheckpoint(text) {
         ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
         window: { first: window.first, length: window.length },
         partSize: d.partSize,
+        tempIno: d.tempIno,
         parts,
     };
 }
@@ -58699,9 +58705,12 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 
 
 
+
 const LOCK_FORMAT = 'cos-download-lock/1';
-/** A lock whose text cannot be read as ours is given this long to be finished by its writer. */
-const GARBLED_GRACE_MS = 10_000;
+/** How often a holder refreshes its lock's mtime. */
+const HEARTBEAT_MS = 5_000;
+/** A lock whose holder cannot be checked is stale once it has not been refreshed for this long. */
+const STALE_AFTER_MS = 30_000;
 const POLL_MS = 250;
 /** Another live run holds the lock past the wait. */
 class LockedError extends Error {
@@ -58803,7 +58812,8 @@ async function tryCreate(lockPath, text, nonce) {
     }
     catch (error) {
         const code = error.code;
-        if (code === 'EEXIST')
+        // EEXIST: a lock is there. ENOENT: another run tidied our draft away as it took the lock.
+        if (code === 'EEXIST' || code === 'ENOENT')
             return false;
         if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
             throw error;
@@ -58839,12 +58849,14 @@ async function takeOver(lockPath, staleText, nonce) {
     catch {
         return false;
     }
-    if ((await textOf(aside)) === staleText) {
-        await (0,promises_.unlink)(aside).catch(() => { });
+    const moved = await textOf(aside);
+    if (moved === staleText) {
+        // A planted folder or link goes too; rm never follows a link.
+        await (0,promises_.rm)(aside, { recursive: true, force: true }).catch(() => { });
         return true;
     }
     await (0,promises_.link)(aside, lockPath).catch(() => { });
-    await (0,promises_.unlink)(aside).catch(() => { });
+    await (0,promises_.rm)(aside, { force: true }).catch(() => { });
     return false;
 }
 /** A lock file's text ('' for a link or an unreadable file); undefined when there is none. */
@@ -58855,8 +58867,24 @@ async function textOf(lockPath) {
 function describeOwner(owner) {
     if (owner === undefined)
         return 'a run whose lock file cannot be read';
-    const where = owner.host === external_node_os_namespaceObject.hostname() ? 'on this machine' : `on host '${owner.host}'`;
-    return `pid ${owner.pid} ${where}, since ${owner.since}`;
+    const where = owner.host === external_node_os_namespaceObject.hostname() ? 'on this machine' : `on host ${quoteValue(owner.host)}`;
+    return `pid ${owner.pid} ${where}, since ${quoteValue(owner.since)}`;
+}
+function seconds(ms) {
+    return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
+}
+/**
+ * Whether a lock found at the path is stale. A lock we write is always a regular file, so anything
+ * else there was planted. One whose holder can be checked (this machine) is stale when the holder
+ * is gone; one that cannot be checked (another host, or text that is not a lock) when its holder
+ * has not refreshed it for STALE_AFTER_MS: a live holder touches it every HEARTBEAT_MS.
+ */
+function staleLock(info, owner, now) {
+    if (!info.isFile())
+        return true;
+    if (owner !== undefined && owner.host === external_node_os_namespaceObject.hostname())
+        return isStale(owner);
+    return now - info.mtimeMs > STALE_AFTER_MS;
 }
 /** Takes the lock at `lockPath` (its folder must exist), waiting up to `waitMs` for another run. */
 async function acquireLock(lockPath, options) {
@@ -58867,8 +58895,10 @@ async function acquireLock(lockPath, options) {
     let announced = false;
     for (;;) {
         options.signal?.throwIfAborted();
-        if (await tryCreate(lockPath, text, me.nonce))
-            return heldLock(lockPath, text);
+        if (await tryCreate(lockPath, text, me.nonce)) {
+            await removeDrafts(lockPath);
+            return heldLock(lockPath, text, me.nonce, options);
+        }
         const info = await (0,promises_.lstat)(lockPath).catch(() => undefined);
         if (info === undefined)
             continue;
@@ -58876,14 +58906,7 @@ async function acquireLock(lockPath, options) {
         if (found === undefined)
             continue;
         const owner = parseOwner(found);
-        // A lock we write is always a regular file: a link (or anything else) there was planted.
-        // Unreadable text in a regular file may be a lock being written: it gets a moment.
-        const stale = !info.isFile()
-            ? true
-            : owner === undefined
-                ? clock.now() - info.mtimeMs > GARBLED_GRACE_MS
-                : isStale(owner);
-        if (stale) {
+        if (staleLock(info, owner, clock.now())) {
             if (await takeOver(lockPath, found, me.nonce)) {
                 logger.info(`Took over the lock on ${options.what} left by ${describeOwner(owner)}, which is no longer running`);
             }
@@ -58892,7 +58915,7 @@ async function acquireLock(lockPath, options) {
         const left = deadline - clock.now();
         if (left <= 0) {
             throw new LockedError(`Another cos-download run (${describeOwner(owner)}) is writing ${options.what}` +
-                `${options.waitMs > 0 ? `; waited ${Math.round(options.waitMs / 1000)} s` : ''}. ` +
+                `${options.waitMs > 0 ? `; waited ${seconds(options.waitMs)} s` : ''}. ` +
                 `Fix: let it finish, then run again; if no such run exists, remove '${lockPath}'`);
         }
         if (!announced) {
@@ -58902,14 +58925,50 @@ async function acquireLock(lockPath, options) {
         await clock.sleep(Math.min(POLL_MS, left), options.signal);
     }
 }
-function heldLock(lockPath, text) {
+/** Removes drafts and moved-aside locks that killed runs left beside `lockPath`. */
+async function removeDrafts(lockPath) {
+    const base = external_node_path_.basename(lockPath);
+    const names = await (0,promises_.readdir)(external_node_path_.dirname(lockPath)).catch(() => []);
+    for (const name of names) {
+        if (name.startsWith(`${base}.`) && /\.[0-9a-f]+\.(new|stale)$/.test(name)) {
+            await (0,promises_.rm)(external_node_path_.join(external_node_path_.dirname(lockPath), name), { recursive: true, force: true }).catch(() => { });
+        }
+    }
+}
+function heldLock(lockPath, text, nonce, options) {
+    const what = options.what;
     let released = false;
+    const lost = new AbortController();
+    // The holder refreshes its lock, so another host can tell it is alive, and checks that the lock
+    // is still its own: a run that lost it stops rather than write beside another.
+    const heartbeat = setInterval(() => {
+        void (async () => {
+            if ((await textOf(lockPath)) !== text) {
+                lost.abort(new LockedError(`The lock on ${what} was taken over by another run; this run stopped`));
+                return;
+            }
+            const now = new Date();
+            await (0,promises_.lutimes)(lockPath, now, now).catch(() => { });
+        })();
+    }, options.heartbeatMs ?? HEARTBEAT_MS);
+    heartbeat.unref();
     return {
         path: lockPath,
+        lost: lost.signal,
+        async reclaim() {
+            // Written whole under our draft name, then renamed over whatever is at the path.
+            const draft = `${lockPath}.${nonce}.new`;
+            await (0,promises_.writeFile)(draft, text, { flag: 'wx', mode: 0o600 }).catch(async () => {
+                await (0,promises_.rm)(draft, { recursive: true, force: true });
+                await (0,promises_.writeFile)(draft, text, { flag: 'wx', mode: 0o600 });
+            });
+            await (0,promises_.rename)(draft, lockPath);
+        },
         async release() {
             if (released)
                 return;
             released = true;
+            clearInterval(heartbeat);
             if ((await textOf(lockPath)) === text)
                 await (0,promises_.unlink)(lockPath).catch(() => { });
         },
@@ -59054,7 +59113,9 @@ async function downloadObject(client, request, deps = {}) {
             await removeCheckpoint(state.checkpoint);
             return skipped(request.destination, info, skip);
         }
-        return await fetchObject(client, { ...request, state }, info, window, deps);
+        // A run that loses its lock to another (which took it over) stops at once.
+        const signal = deps.signal === undefined ? lock.lost : AbortSignal.any([deps.signal, lock.lost]);
+        return await fetchObject(client, { ...request, state }, info, window, { ...deps, signal });
     }
     finally {
         await lock.release();
@@ -59249,7 +59310,7 @@ async function openForResume(client, request, info, window, parts) {
     const saved = await readCheckpoint(checkpointPath);
     if (saved !== undefined) {
         const tempSize = await fileSize(tempPath);
-        const reason = saved === 'corrupt'
+        let reason = saved === 'corrupt'
             ? 'it is unreadable'
             : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
                 (tempSize === undefined
@@ -59257,10 +59318,19 @@ async function openForResume(client, request, info, window, parts) {
                     : tempSize !== window.length
                         ? `the temp file is ${tempSize < window.length ? 'shorter' : 'longer'} (${tempSize} of ${window.length} bytes)`
                         : undefined));
-        // A temp file that is a link, or has a second name elsewhere, is never written to.
-        const temp = reason === undefined
-            ? await TempFile.reopen(tempPath, request.destination).catch(() => undefined)
-            : undefined;
+        let temp;
+        if (reason === undefined && saved !== 'corrupt') {
+            // A temp file that is a link, or has a second name elsewhere, is never written to; one that is
+            // not the file this checkpoint was written for (both planted together) is never trusted.
+            temp = await TempFile.reopen(tempPath, request.destination).catch(() => undefined);
+            if (temp === undefined)
+                reason = 'the temp file is not a plain file of its own';
+            else if (temp.ino !== saved.tempIno) {
+                await temp.close();
+                temp = undefined;
+                reason = 'the temp file is not the one it was written for';
+            }
+        }
         if (temp !== undefined && saved !== 'corrupt') {
             const done = new Map();
             let damaged = 0;
@@ -59278,7 +59348,7 @@ async function openForResume(client, request, info, window, parts) {
                     : ''));
             return { temp, done };
         }
-        client.logger.info(`Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason ?? 'the temp file is not a plain file of its own'}`);
+        client.logger.info(`Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
         await removeCheckpoint(checkpointPath);
     }
     return { temp: await TempFile.create(tempPath, window.length, request.destination), done: new Map() };
@@ -59316,7 +59386,7 @@ class Checkpointer {
             this.#queued = false;
             const parts = new Map(this.#done);
             await this.#temp.sync();
-            await writeCheckpoint(this.#path, { ...this.#identity, parts });
+            await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#temp.ino, parts });
             this.#recorded = parts.size;
         })
             .catch(() => {
@@ -59437,96 +59507,99 @@ function download_object_checkCrc(request, info, whole, parts, done) {
     return 'verified';
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/manifest.js
-// The manifest a mirror keeps in its state folder: what it wrote (key → etag, size, crc64, version)
-// and the local file's size and mtime then. A re-run compares listings against it with a stat per
-// file and no request; `delete` removes only files it records as written by us and that are still
-// as we left them. Written atomically, one entry per line; never holds a secret.
+;// CONCATENATED MODULE: ./lib/transfer/paths.js
+// Object keys → local paths under the destination. Pure. A key maps to a path only if that path
+// stays inside the destination and every runner's file system can hold it; otherwise it is refused
+// with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
 
 
-
-
-
-const MANIFEST_FORMAT = 'cos-download-manifest/2';
-/** Where and how versions before the state folder kept the manifest; read once to migrate. */
-const LEGACY_MANIFEST_NAME = '.cos-download-manifest.json';
-const LEGACY_FORMAT = 'cos-download-manifest/1';
-
-function byKey(a, b) {
-    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-/** JSON, one entry per line, sorted by key. */
-function serializeManifest(manifest) {
-    const head = JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix });
-    const entries = [...manifest.objects.values()].sort(byKey).map((entry) => JSON.stringify(entry));
-    return `${head.slice(0, -1)},"objects":[\n${entries.join(',\n')}${entries.length > 0 ? '\n' : ''}]}\n`;
-}
-function validEntry(value, legacy) {
-    if (typeof value !== 'object' || value === null)
-        return false;
-    const e = value;
-    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-    return (typeof e.key === 'string' &&
-        typeof e.etag === 'string' &&
-        typeof e.path === 'string' &&
-        count(e.size) &&
-        count(e['local-size']) &&
-        count(e['local-mtime-ms']) &&
-        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
-        (e.crc64 === undefined || typeof e.crc64 === 'string') &&
-        (legacy || typeof e.written === 'boolean'));
-}
-/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
-function parseManifest(text, format = MANIFEST_FORMAT) {
-    const d = parseJsonObject(text);
-    if (d === undefined)
-        return undefined;
-    if (d.format !== format || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
-        return undefined;
-    const legacy = format === LEGACY_FORMAT;
-    if (!Array.isArray(d.objects) || !d.objects.every((entry) => validEntry(entry, legacy)))
-        return undefined;
-    const objects = new Map();
-    for (const entry of d.objects) {
-        // No file of a mirror ever lives in the state folder: an entry that says so is not trusted.
-        if (entry.path.split('/').some(isStateSegment))
-            continue;
-        // An old manifest could not tell written files from adopted ones: none counts as written.
-        objects.set(entry.key, legacy ? { ...entry, written: false } : entry);
-    }
-    return { bucket: d.bucket, prefix: d.prefix, objects };
-}
-/** The manifest of the mirror at `root`, migrating a legacy one when the state folder has none. */
-async function readManifest(root) {
-    const current = await readOwnFile(manifestPath(root));
-    if (current.kind === 'text')
-        return { manifest: parseManifest(current.text), text: current.text };
-    if (current.kind === 'unreadable')
-        return { manifest: undefined };
-    const legacyPath = external_node_path_.join(root, LEGACY_MANIFEST_NAME);
-    const legacy = await readOwnFile(legacyPath);
-    if (legacy.kind !== 'text')
-        return { manifest: undefined };
-    const manifest = parseManifest(legacy.text, LEGACY_FORMAT);
-    return manifest === undefined ? { manifest: undefined } : { manifest, legacyPath };
+// Device names, with any extension and spaces before it: `aux.txt`, `nul .tar.gz`, `CONIN$` (as ntpath.isreserved).
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
+const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const MAX_SEGMENT_BYTES = 255;
+/** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
+function relativeKey(key, prefix) {
+    return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
 }
 /**
- * Writes the manifest atomically (temp, fsync, rename) into the state folder (which must exist).
- * When `previous` is the text already there and the new manifest serialises to the same text,
- * nothing is written.
+ * Maps a key (relative to the prefix) to a relative local path, using `/` as separator.
+ * Refused everywhere: empty names, `.` / `..` segments, absolute paths, drive letters, backslashes
+ * (a separator on Windows), NUL and control characters, segments over 255 bytes, and a segment
+ * naming the state folder (`.cos-download`, any case). Refused on Windows only: reserved device
+ * names, `<>:"|?*`, trailing dots or spaces.
  */
-async function writeManifest(root, manifest, previous) {
-    const target = manifestPath(root);
-    const text = serializeManifest(manifest);
-    if (text !== previous)
-        await writeFileAtomic(target, text, 0o644);
-    return target;
+function mapKey(relative, platform = 'linux') {
+    if (relative === '')
+        return { kind: 'refused', reason: 'it is the prefix itself' };
+    const folder = relative.endsWith('/');
+    const body = folder ? relative.slice(0, -1) : relative;
+    if (body === '')
+        return { kind: 'refused', reason: 'it is an empty name' };
+    if (body.startsWith('/'))
+        return { kind: 'refused', reason: 'it is an absolute path' };
+    if (/^[a-zA-Z]:/.test(body))
+        return { kind: 'refused', reason: 'it starts with a drive letter' };
+    if (body.includes('\\'))
+        return { kind: 'refused', reason: 'it contains a backslash' };
+    if (CONTROL.test(body))
+        return { kind: 'refused', reason: 'it contains NUL or a control character' };
+    for (const segment of body.split('/')) {
+        if (segment === '')
+            return { kind: 'refused', reason: "it contains an empty segment ('//')" };
+        if (segment === '.' || segment === '..')
+            return { kind: 'refused', reason: `it contains a '${segment}' segment` };
+        if (isStateSegment(segment)) {
+            return { kind: 'refused', reason: `'${segment}' is the name of cos-download's own state folder` };
+        }
+        if (platform === 'win32') {
+            const windows = windowsProblem(segment);
+            if (windows !== undefined)
+                return { kind: 'refused', reason: windows };
+        }
+        if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
+            return { kind: 'refused', reason: 'a path segment is longer than 255 bytes' };
+        }
+    }
+    return { kind: folder ? 'folder' : 'file', relative: body };
+}
+function windowsProblem(segment) {
+    if (WINDOWS_RESERVED.test(segment))
+        return `'${segment}' is a reserved device name on Windows`;
+    if (WINDOWS_FORBIDDEN.test(segment))
+        return `'${segment}' holds a character Windows cannot store (<>:"|?*)`;
+    if (/[. ]$/.test(segment))
+        return `'${segment}' ends with a dot or space, which Windows drops`;
+    return undefined;
+}
+/** True where names differing only in case are the same file (Windows, macOS by default). */
+function caseInsensitive(platform) {
+    return platform === 'win32' || platform === 'darwin';
+}
+/** The absolute local path of a `/`-separated relative path strictly inside `root`, else undefined. */
+function pathInside(root, relative) {
+    const full = external_node_path_.resolve(root, ...relative.split('/'));
+    const inside = external_node_path_.relative(root, full);
+    if (inside === '' || inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(inside)) {
+        return undefined;
+    }
+    return full;
+}
+/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
+function localPath(root, relative) {
+    const full = pathInside(root, relative);
+    if (full === undefined)
+        throw new Error(`refusing to write outside the destination: ${relative}`);
+    return full;
+}
+/** Key for collision checks on case-insensitive file systems (Windows, macOS). */
+function foldedPath(relative) {
+    return relative.normalize('NFC').toLowerCase();
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/local-folder.js
-// The mirror's side of the local folder: which paths this run's keys claim (a key that would need
-// a file where another needs a folder is refused), folders created one segment at a time without
-// passing through a link, and the walk that finds files the mirror did not write.
+
 
 
 
@@ -59665,6 +59738,134 @@ async function removeEmptiedFolders(root, relative, needed) {
     }
     return removed;
 }
+/**
+ * The regular file at `relative` (`/`-separated) under `root`, if it is reached through real
+ * folders only — no link on the way, no `..` — else undefined. What `delete` may act on.
+ */
+async function reachableFile(root, relative) {
+    const segments = relative.split('/');
+    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\\'))) {
+        return undefined;
+    }
+    let current = root;
+    for (const [i, segment] of segments.entries()) {
+        current = external_node_path_.join(current, segment);
+        const info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info === undefined)
+            return undefined;
+        if (i === segments.length - 1)
+            return info.isFile() ? info : undefined;
+        if (!info.isDirectory())
+            return undefined;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/manifest.js
+
+
+
+
+
+const MANIFEST_FORMAT = 'cos-download-manifest/2';
+/** Where and how versions before the state folder kept the manifest; read once to migrate. */
+const LEGACY_MANIFEST_NAME = '.cos-download-manifest.json';
+const LEGACY_FORMAT = 'cos-download-manifest/1';
+
+/** The local file still has the size and mtime recorded when it was written or checked. */
+function stillAsRecorded(entry, local) {
+    return entry['local-size'] === local.size && entry['local-mtime-ms'] === local.mtimeMs;
+}
+/**
+ * The local file is still the very file that was written: the same inode, changed at the same
+ * moment. Unlike an mtime, neither can be set to a value chosen in advance, so a manifest planted
+ * in the workspace cannot claim a file that is there for another reason.
+ */
+function sameInode(entry, local) {
+    return entry['local-ino'] === local.ino && entry['local-ctime-ms'] === local.ctimeMs;
+}
+/** The entry, with the local file's identity (size, mtime, inode, change time) as it is now. */
+function withLocalIdentity(entry, local) {
+    return {
+        ...entry,
+        'local-size': local.size,
+        'local-mtime-ms': local.mtimeMs,
+        'local-ino': local.ino,
+        'local-ctime-ms': local.ctimeMs,
+    };
+}
+function byKey(a, b) {
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+/** JSON, one entry per line, sorted by key. */
+function serializeManifest(manifest) {
+    const head = JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix });
+    const entries = [...manifest.objects.values()].sort(byKey).map((entry) => JSON.stringify(entry));
+    return `${head.slice(0, -1)},"objects":[\n${entries.join(',\n')}${entries.length > 0 ? '\n' : ''}]}\n`;
+}
+function validEntry(value, legacy) {
+    if (typeof value !== 'object' || value === null)
+        return false;
+    const e = value;
+    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    return (typeof e.key === 'string' &&
+        typeof e.etag === 'string' &&
+        typeof e.path === 'string' &&
+        count(e.size) &&
+        count(e['local-size']) &&
+        count(e['local-mtime-ms']) &&
+        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
+        (e.crc64 === undefined || typeof e.crc64 === 'string') &&
+        (e['local-ino'] === undefined || count(e['local-ino'])) &&
+        (e['local-ctime-ms'] === undefined || count(e['local-ctime-ms'])) &&
+        (legacy || typeof e.written === 'boolean'));
+}
+/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
+function parseManifest(text, format = MANIFEST_FORMAT) {
+    const d = parseJsonObject(text);
+    if (d === undefined)
+        return undefined;
+    if (d.format !== format || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
+        return undefined;
+    const legacy = format === LEGACY_FORMAT;
+    if (!Array.isArray(d.objects) || !d.objects.every((entry) => validEntry(entry, legacy)))
+        return undefined;
+    const objects = new Map();
+    for (const entry of d.objects) {
+        // No file of a mirror ever lives in the state folder: an entry that says so is not trusted.
+        if (entry.path.split('/').some(isStateSegment))
+            continue;
+        // An old manifest could not tell written files from adopted ones: none counts as written.
+        objects.set(entry.key, legacy ? { ...entry, written: false } : entry);
+    }
+    return { bucket: d.bucket, prefix: d.prefix, objects };
+}
+/** The manifest of the mirror at `root`, migrating a legacy one when the state folder has none. */
+async function readManifest(root) {
+    const current = await readOwnFile(manifestPath(root));
+    if (current.kind === 'text')
+        return { manifest: parseManifest(current.text), text: current.text };
+    if (current.kind === 'unreadable')
+        return { manifest: undefined };
+    const legacyPath = external_node_path_.join(root, LEGACY_MANIFEST_NAME);
+    const legacy = await readOwnFile(legacyPath);
+    if (legacy.kind !== 'text')
+        return { manifest: undefined };
+    const manifest = parseManifest(legacy.text, LEGACY_FORMAT);
+    return manifest === undefined ? { manifest: undefined } : { manifest, legacyPath };
+}
+/**
+ * Writes the manifest atomically (temp, fsync, rename) into the state folder (which must exist).
+ * When `previous` is the text already there and the new manifest serialises to the same text,
+ * nothing is written.
+ */
+async function writeManifest(root, manifest, previous) {
+    const target = manifestPath(root);
+    const text = serializeManifest(manifest);
+    if (text !== previous)
+        await writeFileAtomic(target, text, 0o644);
+    return target;
+}
 
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
 var picomatch = __nccwpck_require__(4006);
@@ -59728,6 +59929,7 @@ function inMirrorScope(scope) {
 
 
 
+
 class MirrorError extends Error {
     result;
     constructor(message, result, cause) {
@@ -59757,13 +59959,20 @@ async function mirrorPrefix(client, request, deps = {}) {
     }
     try {
         const stored = await readManifest(root);
-        const run = new MirrorRun(client, request, deps, root, stored.manifest);
+        // A run that loses its lock to another (which took it over) stops at once.
+        const lost = lock?.lost;
+        const signal = lost === undefined
+            ? deps.signal
+            : deps.signal === undefined
+                ? lost
+                : AbortSignal.any([deps.signal, lost]);
+        const run = new MirrorRun(client, request, signal === undefined ? deps : { ...deps, signal }, root, stored.manifest);
         await run.list();
         await run.settle();
         // A prefix that lists nothing fails here, before anything is deleted or recorded.
         if (run.empty && !request.allowEmpty)
             return run.finish(clock.now() - started, NOTHING_DELETED, undefined);
-        const deletion = await run.deleteStale();
+        const deletion = await run.reconcile();
         const manifest = await run.saveManifest(stored.text, stored.legacyPath);
         return run.finish(clock.now() - started, deletion, manifest);
     }
@@ -59817,7 +60026,7 @@ class MirrorRun {
         this.#platform = request.platform ?? process.platform;
         this.#known =
             previous?.prefix === this.#prefix && previous.bucket === client.connection.bucket
-                ? previous.objects
+                ? trustedEntries(previous.objects, this.#prefix, this.#platform)
                 : undefined;
         this.#limit = pLimit(request.concurrency);
         this.#claims = new PathClaims(this.#platform);
@@ -59967,8 +60176,7 @@ class MirrorRun {
         if (result.status !== 'downloaded')
             return;
         this.#bytesDownloaded += result.bytesDownloaded;
-        const local = await (0,promises_.stat)(target);
-        this.#entries.set(object.key, entryFor(result.info, file, local.size, local.mtimeMs, true));
+        this.#entries.set(object.key, entryFor(result.info, file, await (0,promises_.lstat)(target), true));
     }
     /**
      * The common case of a re-run, decided without a task or a promise: the manifest records the
@@ -60023,7 +60231,7 @@ class MirrorRun {
             return {
                 action: 'skip',
                 reason: 'unchanged (content)',
-                entry: entryFor(info, file, local.size, local.mtimeMs, written),
+                entry: entryFor(info, file, local, written),
             };
         }
         return { action: 'download' };
@@ -60054,56 +60262,50 @@ class MirrorRun {
         return this.#listingError === undefined && this.#failed.length === 0 && !this.#controller.signal.aborted;
     }
     /**
-     * With `delete`, after a complete pass: removes the files the previous run wrote that the prefix
-     * no longer holds and that are still as that run left them, and folders emptied by that. A
-     * listing of no object deletes nothing.
+     * The previous run's entries this run did not record again. With `delete`, after a complete pass
+     * over a listing that held objects: a file this tool wrote, in scope, no longer listed, and still
+     * exactly as it left it (size, mtime, inode and change time), reached through no link, is removed
+     * with the folders that leaves empty. Every other such entry whose file is still as recorded is
+     * carried into the new manifest (it stays ours, for a later `delete`); the rest are dropped.
      */
-    async deleteStale() {
+    async reconcile() {
         const request = this.#request;
-        if (!request.delete)
-            return NOTHING_DELETED;
-        if (!this.#complete) {
+        const deleting = request.delete && this.#complete && this.#listed > 0;
+        if (request.delete && !this.#complete) {
             this.#logger.warning('Nothing was deleted: the listing or a download failed, so the mirror is incomplete');
-            return NOTHING_DELETED;
         }
-        if (this.#listed === 0)
-            return NOTHING_DELETED;
         let deleted = 0;
         let changed = 0;
         const removed = new Set();
-        for (const entry of [...(this.#known?.values() ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-            if (this.#entries.has(entry.key) || this.#claims.has(entry.path))
-                continue;
+        const stale = [...(this.#known?.values() ?? [])].filter((entry) => !this.#entries.has(entry.key));
+        for (const entry of stale.sort((a, b) => (a.path < b.path ? -1 : 1))) {
             const relative = relativeKey(entry.key, this.#prefix);
-            if (relative === undefined || !this.#inScope(relative, entry.key)) {
-                // Outside this run's filters or shard: not this run's to judge; it stays recorded.
-                this.#entries.set(entry.key, entry);
-                continue;
-            }
-            if (!entry.written || entry.path.split('/').some(isStateSegment))
-                continue;
-            const target = localPath(this.#root, entry.path);
-            const local = await (0,promises_.lstat)(target).catch(() => undefined);
+            const eligible = deleting && !this.#claims.has(entry.path) && this.#inScope(relative, entry.key);
+            const local = await reachableFile(this.#root, entry.path);
             if (local === undefined)
                 continue;
-            if (!local.isFile() ||
-                local.size !== entry['local-size'] ||
-                local.mtimeMs !== entry['local-mtime-ms']) {
-                changed++;
-                removed.add(entry.path);
+            if (!eligible) {
+                if (stillAsRecorded(entry, local))
+                    this.#entries.set(entry.key, entry);
+                continue;
+            }
+            removed.add(entry.path);
+            if (!entry.written || !stillAsRecorded(entry, local) || !sameInode(entry, local)) {
+                changed += entry.written ? 1 : 0;
                 continue;
             }
             this.#files.push({ key: entry.key, path: entry.path, size: local.size, action: 'delete' });
-            removed.add(entry.path);
             deleted++;
             if (request.dryRun)
                 continue;
-            await (0,promises_.rm)(target, { force: true });
+            await (0,promises_.rm)(localPath(this.#root, entry.path), { force: true });
             await removeEmptiedFolders(this.#root, entry.path, (folder) => this.#claims.has(folder));
         }
+        if (!deleting)
+            return NOTHING_DELETED;
         const notOurs = await filesOutside(this.#root, (file) => this.#claims.has(file) || removed.has(file));
         if (notOurs.length + changed > 0) {
-            const shown = notOurs.slice(0, 3).join(', ');
+            const shown = notOurs.slice(0, 3).map(quoteValue).join(', ');
             this.#logger.info(`Kept ${notOurs.length} local file(s) the prefix does not hold that cos-download did not write` +
                 `${shown === '' ? '' : ` (${shown}${notOurs.length > 3 ? ', …' : ''})`}` +
                 `${changed > 0 ? `, and ${changed} it wrote that changed since` : ''}: delete removes only files it wrote`);
@@ -60163,8 +60365,9 @@ class MirrorRun {
 /** Removes what is left in the mirror's temp folder after a complete pass (no download can resume it). */
 async function removeLeftovers(folder) {
     const names = await (0,promises_.readdir)(folder).catch(() => []);
+    // Whatever is there (a planted folder too); rm never follows a link.
     for (const name of names)
-        await (0,promises_.rm)(external_node_path_.join(folder, name), { force: true });
+        await (0,promises_.rm)(external_node_path_.join(folder, name), { recursive: true, force: true }).catch(() => { });
     await removeIfEmpty(folder);
 }
 function downloadRequest(request, key, destination) {
@@ -60190,7 +60393,7 @@ function infoFromListing(object) {
         storageClass: object.storageClass,
     };
 }
-function entryFor(info, file, localSize, localMtimeMs, written) {
+function entryFor(info, file, local, written) {
     return {
         key: info.key,
         etag: info.etag,
@@ -60198,10 +60401,27 @@ function entryFor(info, file, localSize, localMtimeMs, written) {
         ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
         size: info.size,
         path: file,
-        'local-size': localSize,
-        'local-mtime-ms': localMtimeMs,
+        'local-size': local.size,
+        'local-mtime-ms': local.mtimeMs,
+        'local-ino': local.ino,
+        'local-ctime-ms': local.ctimeMs,
         written,
     };
+}
+/**
+ * The previous manifest's entries that can be trusted at all: each names the path its own key maps
+ * to. One that names another path (`../x`, a path through a folder a key never had) was not
+ * written by this tool, and is ignored.
+ */
+function trustedEntries(objects, prefix, platform) {
+    const trusted = new Map();
+    for (const [key, entry] of objects) {
+        const relative = relativeKey(key, prefix);
+        const mapping = relative === undefined ? undefined : mapKey(relative, platform);
+        if (mapping?.kind === 'file' && mapping.relative === entry.path)
+            trusted.set(key, entry);
+    }
+    return trusted;
 }
 /** The manifest's record still describes both the listed object and the local file as it is. */
 function manifestVouches(recorded, object, local) {
@@ -60267,6 +60487,9 @@ function sha256(text) {
 
 
 
+
+
+
 async function cachedMirror(client, request, store, deps = {}) {
     const logger = client.logger;
     const prefix = folderPrefix(request.prefix);
@@ -60306,6 +60529,15 @@ async function restoreMirrorSave(client, request, store, deps, keys, listed, pag
     const logger = client.logger;
     const paths = [request.destination];
     const before = await filesUnder(request.destination);
+    // The cache holds a mirror, not the user's files: a restore over files this tool did not write
+    // would overwrite them, and a save would carry them into the cache.
+    const foreign = await filesNotOurs(request.destination, before);
+    if (foreign.length > 0) {
+        logger.warning(`The Actions cache is neither restored nor saved: the destination holds ${foreign.length} file(s) cos-download did not write ` +
+            `(${foreign.slice(0, 3).map(quoteValue).join(', ')}${foreign.length > 3 ? ', …' : ''}); give cache: true a folder of its own`);
+        const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+        return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
+    }
     let restoredKey;
     try {
         restoredKey = await store.restore(paths, keys.exact, [keys.restorePrefix]);
@@ -60314,6 +60546,11 @@ async function restoreMirrorSave(client, request, store, deps, keys, listed, pag
         logger.warning(`The Actions cache could not be restored (${errorMessage(error)}); downloading from COS`);
     }
     const hit = restoredKey === undefined ? 'false' : restoredKey === keys.exact ? 'true' : 'partial';
+    if (restoredKey !== undefined) {
+        // The archive holds the saving run's lock: this run's goes back in place.
+        await deps.lock.reclaim();
+        await adoptRestored(request.destination);
+    }
     if (hit === 'true')
         logger.info(`Actions cache hit: ${keys.exact}`);
     else if (hit === 'partial') {
@@ -60354,31 +60591,72 @@ async function listAll(client, prefix, maxKeys, signal) {
     }
     return pages;
 }
-/** Files under `folder` (relative, `/`-separated); empty when it does not exist yet. */
+/** Files under `folder` (relative, `/`-separated), outside its state folder; empty when it does not exist yet. */
 async function filesUnder(folder) {
     const entries = await (0,promises_.readdir)(folder, { recursive: true, withFileTypes: true }).catch(() => []);
     const files = new Set();
     for (const entry of entries) {
         if (entry.isDirectory())
             continue;
-        const relative = external_node_path_.relative(folder, external_node_path_.join(entry.parentPath, entry.name));
-        files.add(relative.split(external_node_path_.sep).join('/'));
+        const relative = external_node_path_.relative(folder, external_node_path_.join(entry.parentPath, entry.name)).split(external_node_path_.sep).join('/');
+        if (!isStateSegment(relative.split('/')[0] ?? ''))
+            files.add(relative);
     }
     return files;
 }
+/** Which of `files` the mirror's manifest does not vouch for as written by this tool and untouched since. */
+async function filesNotOurs(destination, files) {
+    if (files.size === 0)
+        return [];
+    const { manifest } = await readManifest(destination);
+    const byPath = new Map([...(manifest?.objects.values() ?? [])].map((entry) => [entry.path, entry]));
+    const foreign = [];
+    for (const file of [...files].sort()) {
+        const entry = byPath.get(file);
+        const local = entry?.written ? await reachableFile(destination, file) : undefined;
+        if (entry === undefined ||
+            local === undefined ||
+            !stillAsRecorded(entry, local) ||
+            !sameInode(entry, local)) {
+            foreign.push(file);
+        }
+    }
+    return foreign;
+}
+/**
+ * The restored manifest recorded each file as it was on the machine that saved it. The restore
+ * (this tool, through the cache) wrote those files here: each written entry whose file arrived as
+ * recorded (size and mtime, through no link) takes the identity it has now, so skip-unchanged and
+ * `delete` treat it as this run's own.
+ */
+async function adoptRestored(destination) {
+    const stored = await readManifest(destination);
+    const manifest = stored.manifest;
+    if (manifest === undefined)
+        return;
+    const objects = new Map();
+    for (const [key, entry] of manifest.objects) {
+        const local = entry.written ? await reachableFile(destination, entry.path) : undefined;
+        objects.set(key, local !== undefined && stillAsRecorded(entry, local) ? withLocalIdentity(entry, local) : entry);
+    }
+    await writeManifest(destination, { ...manifest, objects }, stored.text);
+}
 /**
  * An older entry may hold files whose keys are gone from the listing. Those the restore brought
- * (not there before it) are removed, so the destination holds what the prefix holds now and the
- * next save does not carry them on. Files that were there before are left alone (`delete` decides).
+ * (not there before it), recorded as written and arrived as recorded, are removed, so the
+ * destination holds what the prefix holds now and the next save does not carry them on. Nothing
+ * is reached through a link, nothing outside the destination is touched.
  */
 async function pruneRestored(destination, listedKeys, before) {
     const { manifest } = await readManifest(destination);
     if (manifest === undefined)
         return;
     for (const entry of manifest.objects.values()) {
-        if (listedKeys.has(entry.key) || before.has(entry.path))
+        if (listedKeys.has(entry.key) || before.has(entry.path) || !entry.written)
             continue;
-        // A manifest from an archive is data like any other: nothing outside the destination is touched.
+        const local = await reachableFile(destination, entry.path);
+        if (local === undefined || !stillAsRecorded(entry, local) || !sameInode(entry, local))
+            continue;
         const target = pathInside(destination, entry.path);
         if (target !== undefined)
             await (0,promises_.rm)(target, { force: true });
@@ -60386,6 +60664,8 @@ async function pruneRestored(destination, listedKeys, before) {
 }
 
 ;// CONCATENATED MODULE: ./lib/core/download.js
+// The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+
 
 
 
@@ -60402,16 +60682,18 @@ async function download(options, deps = {}) {
             fix: "remove 'cache' (the mirror still skips unchanged files through its manifest), or run the action",
         });
     }
+    // Keys, file names and lock fields come from others: every line is kept to one line of text.
+    const logger = deps.logger === undefined ? undefined : printable(deps.logger);
     const client = new CosClient(options.connection, {
         ...deps.client,
-        ...(deps.logger ? { logger: deps.logger } : {}),
+        ...(logger ? { logger } : {}),
         ...(deps.clock ? { clock: deps.clock } : {}),
         connections: Math.max(options.concurrency, 1),
     });
     // Said once per run, before the first request: plain http to another machine is readable on the way.
     const warning = plainHttpWarning(options.connection.endpoint);
     if (warning !== undefined)
-        deps.logger?.warning(warning);
+        logger?.warning(warning);
     try {
         if (target.kind === 'prefix') {
             const request = mirrorRequestFor(options, target);
@@ -60857,7 +61139,8 @@ async function main(argv, io) {
         const options = parseOptions(args.inputs, {
             cwd: io.cwd,
             env: io.env,
-            isDirectory: (p) => (0,external_node_fs_namespaceObject.statSync)(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
+            isDirectory: isDirectory,
+            realpath: realpathOf,
         });
         const logger = {
             debug: () => { },
@@ -60905,6 +61188,7 @@ function printResult(io, result, json) {
                 files: result.mirror.files,
                 refused: result.mirror.refused,
                 archived: result.mirror.archived,
+                kept: result.mirror.kept,
             }
             : {};
         io.stdout.write(`${JSON.stringify({ ok: true, status, ...outputs, ...files }, null, 2)}\n`);

@@ -1,6 +1,7 @@
 // The action's edge: read inputs, mask secrets, call the core, set outputs, write the summary.
-import { statSync } from 'node:fs';
+
 import { errorMessage } from '../base/error-message.js';
+import { isDirectory, realpathOf } from '../base/file-system.js';
 import type { Logger } from '../base/runtime.js';
 import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
@@ -35,7 +36,8 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
     const options = parseOptions(raw, {
       cwd: env.GITHUB_WORKSPACE ?? process.cwd(),
       env,
-      isDirectory: (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
+      isDirectory,
+      realpath: realpathOf,
     });
     const logger: Logger = {
       debug: (m) => core.debug(m),

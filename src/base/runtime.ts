@@ -1,5 +1,6 @@
 // The injected edges of every layer: time and logging. Defaults are the real ones.
 import { setTimeout as delay } from 'node:timers/promises';
+import { escapeControls } from './text.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -25,3 +26,20 @@ export const silentLogger: Logger = {
   info: () => {},
   warning: () => {},
 };
+
+/**
+ * A logger whose every message is one line of printable text: control characters (a line break
+ * in a key or a file name, a terminal escape) are escaped, and a message cannot start a workflow
+ * command (`::…`) on the runner.
+ */
+export function printable(logger: Logger): Logger {
+  const clean = (message: string): string => {
+    const line = escapeControls(message);
+    return line.startsWith('::') ? ` ${line}` : line;
+  };
+  return {
+    debug: (m) => logger.debug(clean(m)),
+    info: (m) => logger.info(clean(m)),
+    warning: (m) => logger.warning(clean(m)),
+  };
+}

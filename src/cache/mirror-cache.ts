@@ -5,11 +5,21 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../base/error-message.js';
 import { systemClock } from '../base/runtime.js';
+import { isStateSegment } from '../base/state-name.js';
+import { quoteValue } from '../base/text.js';
 import type { CosClient } from '../cos/client.js';
 import { type ListedObject, type ListPage, listPages } from '../cos/list.js';
 import { LOCK_WAIT_MS } from '../transfer/download-object.js';
-import { acquireLock } from '../transfer/lock.js';
-import { readManifest } from '../transfer/manifest.js';
+import { reachableFile } from '../transfer/local-folder.js';
+import { acquireLock, type HeldLock } from '../transfer/lock.js';
+import {
+  type ManifestEntry,
+  readManifest,
+  sameInode,
+  stillAsRecorded,
+  withLocalIdentity,
+  writeManifest,
+} from '../transfer/manifest.js';
 import { type MirrorDeps, type MirrorRequest, type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
 import { folderPrefix, inMirrorScope } from '../transfer/mirror-scope.js';
 import { pathInside } from '../transfer/paths.js';
@@ -85,7 +95,7 @@ async function restoreMirrorSave(
   client: CosClient,
   request: MirrorRequest,
   store: CacheStore,
-  deps: MirrorDeps,
+  deps: MirrorDeps & { readonly lock: HeldLock },
   keys: ReturnType<typeof cacheKeys>,
   listed: readonly ListedObject[],
   pages: readonly ListPage[],
@@ -93,6 +103,17 @@ async function restoreMirrorSave(
   const logger = client.logger;
   const paths = [request.destination];
   const before = await filesUnder(request.destination);
+  // The cache holds a mirror, not the user's files: a restore over files this tool did not write
+  // would overwrite them, and a save would carry them into the cache.
+  const foreign = await filesNotOurs(request.destination, before);
+  if (foreign.length > 0) {
+    logger.warning(
+      `The Actions cache is neither restored nor saved: the destination holds ${foreign.length} file(s) cos-download did not write ` +
+        `(${foreign.slice(0, 3).map(quoteValue).join(', ')}${foreign.length > 3 ? ', …' : ''}); give cache: true a folder of its own`,
+    );
+    const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+    return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
+  }
   let restoredKey: string | undefined;
   try {
     restoredKey = await store.restore(paths, keys.exact, [keys.restorePrefix]);
@@ -100,6 +121,11 @@ async function restoreMirrorSave(
     logger.warning(`The Actions cache could not be restored (${errorMessage(error)}); downloading from COS`);
   }
   const hit: CacheHit = restoredKey === undefined ? 'false' : restoredKey === keys.exact ? 'true' : 'partial';
+  if (restoredKey !== undefined) {
+    // The archive holds the saving run's lock: this run's goes back in place.
+    await deps.lock.reclaim();
+    await adoptRestored(request.destination);
+  }
   if (hit === 'true') logger.info(`Actions cache hit: ${keys.exact}`);
   else if (hit === 'partial') {
     logger.info(`Actions cache partial hit: ${restoredKey}; downloading what changed since`);
@@ -142,22 +168,65 @@ async function listAll(
   return pages;
 }
 
-/** Files under `folder` (relative, `/`-separated); empty when it does not exist yet. */
+/** Files under `folder` (relative, `/`-separated), outside its state folder; empty when it does not exist yet. */
 async function filesUnder(folder: string): Promise<Set<string>> {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
   const files = new Set<string>();
   for (const entry of entries) {
     if (entry.isDirectory()) continue;
-    const relative = path.relative(folder, path.join(entry.parentPath, entry.name));
-    files.add(relative.split(path.sep).join('/'));
+    const relative = path.relative(folder, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+    if (!isStateSegment(relative.split('/')[0] ?? '')) files.add(relative);
   }
   return files;
 }
 
+/** Which of `files` the mirror's manifest does not vouch for as written by this tool and untouched since. */
+async function filesNotOurs(destination: string, files: ReadonlySet<string>): Promise<string[]> {
+  if (files.size === 0) return [];
+  const { manifest } = await readManifest(destination);
+  const byPath = new Map([...(manifest?.objects.values() ?? [])].map((entry) => [entry.path, entry]));
+  const foreign: string[] = [];
+  for (const file of [...files].sort()) {
+    const entry = byPath.get(file);
+    const local = entry?.written ? await reachableFile(destination, file) : undefined;
+    if (
+      entry === undefined ||
+      local === undefined ||
+      !stillAsRecorded(entry, local) ||
+      !sameInode(entry, local)
+    ) {
+      foreign.push(file);
+    }
+  }
+  return foreign;
+}
+
+/**
+ * The restored manifest recorded each file as it was on the machine that saved it. The restore
+ * (this tool, through the cache) wrote those files here: each written entry whose file arrived as
+ * recorded (size and mtime, through no link) takes the identity it has now, so skip-unchanged and
+ * `delete` treat it as this run's own.
+ */
+async function adoptRestored(destination: string): Promise<void> {
+  const stored = await readManifest(destination);
+  const manifest = stored.manifest;
+  if (manifest === undefined) return;
+  const objects = new Map<string, ManifestEntry>();
+  for (const [key, entry] of manifest.objects) {
+    const local = entry.written ? await reachableFile(destination, entry.path) : undefined;
+    objects.set(
+      key,
+      local !== undefined && stillAsRecorded(entry, local) ? withLocalIdentity(entry, local) : entry,
+    );
+  }
+  await writeManifest(destination, { ...manifest, objects }, stored.text);
+}
+
 /**
  * An older entry may hold files whose keys are gone from the listing. Those the restore brought
- * (not there before it) are removed, so the destination holds what the prefix holds now and the
- * next save does not carry them on. Files that were there before are left alone (`delete` decides).
+ * (not there before it), recorded as written and arrived as recorded, are removed, so the
+ * destination holds what the prefix holds now and the next save does not carry them on. Nothing
+ * is reached through a link, nothing outside the destination is touched.
  */
 async function pruneRestored(
   destination: string,
@@ -167,8 +236,9 @@ async function pruneRestored(
   const { manifest } = await readManifest(destination);
   if (manifest === undefined) return;
   for (const entry of manifest.objects.values()) {
-    if (listedKeys.has(entry.key) || before.has(entry.path)) continue;
-    // A manifest from an archive is data like any other: nothing outside the destination is touched.
+    if (listedKeys.has(entry.key) || before.has(entry.path) || !entry.written) continue;
+    const local = await reachableFile(destination, entry.path);
+    if (local === undefined || !stillAsRecorded(entry, local) || !sameInode(entry, local)) continue;
     const target = pathInside(destination, entry.path);
     if (target !== undefined) await rm(target, { force: true });
   }

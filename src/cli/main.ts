@@ -1,7 +1,8 @@
 // The CLI's edge: argv → raw inputs → the core; prints a result (or --json) and returns the exit code.
-import { statSync } from 'node:fs';
+
 import packageJson from '../../package.json' with { type: 'json' };
 import { errorMessage } from '../base/error-message.js';
+import { isDirectory, realpathOf } from '../base/file-system.js';
 import type { Logger } from '../base/runtime.js';
 import { InputError } from '../config/errors.js';
 import { INPUT_NAMES, INPUTS, type InputName, type InputSpec, OUTPUTS } from '../config/inputs.js';
@@ -150,7 +151,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const options = parseOptions(args.inputs, {
       cwd: io.cwd,
       env: io.env,
-      isDirectory: (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
+      isDirectory,
+      realpath: realpathOf,
     });
     const logger: Logger = {
       debug: () => {},
@@ -197,6 +199,7 @@ function printResult(io: CliIo, result: RunResult, json: boolean): void {
             files: result.mirror.files,
             refused: result.mirror.refused,
             archived: result.mirror.archived,
+            kept: result.mirror.kept,
           }
         : {};
     io.stdout.write(`${JSON.stringify({ ok: true, status, ...outputs, ...files }, null, 2)}\n`);

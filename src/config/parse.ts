@@ -1,6 +1,7 @@
 // Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
 // on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`.
 import path from 'node:path';
+import { isStateSegment } from '../base/state-name.js';
 import { quoteValue } from '../base/text.js';
 import { resolveEndpoint } from './endpoint.js';
 import { InputError } from './errors.js';
@@ -29,6 +30,11 @@ export interface ParseContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether the absolute path is an existing folder (for the `destination` rule of `key`). */
   readonly isDirectory: (absolutePath: string) => boolean;
+  /**
+   * The real path of an existing path (links resolved), or undefined when it does not exist. With
+   * it, a relative destination that a link in the workspace leads outside the workspace is refused.
+   */
+  readonly realpath?: (absolutePath: string) => string | undefined;
 }
 
 export const CONCURRENCY_RANGE = { min: 1, max: 64 } as const;
@@ -75,6 +81,46 @@ function resolveDestination(
     });
   }
   return path.join(resolved, baseName);
+}
+
+/** `inner` is `outer` or lies under it. */
+function within(outer: string, inner: string): boolean {
+  const relative = path.relative(outer, inner);
+  return (
+    relative === '' ||
+    (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
+  );
+}
+
+/**
+ * A destination never runs through cos-download's state folder, and a relative one stays in the
+ * workspace: a symlink committed into the workspace must not lead the download outside it.
+ */
+function checkDestination(destination: string, text: string | undefined, context: ParseContext): void {
+  const shown = text ?? '.';
+  if (destination.split(/[\\/]/).some(isStateSegment)) {
+    throw new InputError({
+      input: 'destination',
+      value: shown,
+      rule: "it runs through '.cos-download', the folder where cos-download keeps its own files",
+      fix: "choose another destination, e.g. 'downloads/'",
+    });
+  }
+  const realpath = context.realpath;
+  if (realpath === undefined || (text !== undefined && path.isAbsolute(text))) return;
+  const workspace = realpath(context.cwd) ?? context.cwd;
+  let existing = destination;
+  while (realpath(existing) === undefined && path.dirname(existing) !== existing)
+    existing = path.dirname(existing);
+  const real = path.join(realpath(existing) ?? existing, path.relative(existing, destination));
+  if (!within(workspace, real)) {
+    throw new InputError({
+      input: 'destination',
+      value: shown,
+      rule: `a link in the workspace leads it outside the workspace, to '${real}'`,
+      fix: 'remove the link, or give that place as an absolute path if it is meant',
+    });
+  }
 }
 
 function deepFreeze<T>(value: T): T {
@@ -186,6 +232,7 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
   const sseText = get('sse-customer-key');
   const sseCustomerKey = sseText === undefined ? undefined : parseSseKey(sseText);
   const destination = resolveDestination(target, get('destination'), context);
+  checkDestination(destination, get('destination'), context);
   if (cache && encloses(destination, context.cwd)) {
     throw new InputError({
       input: 'destination',

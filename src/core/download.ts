@@ -1,5 +1,5 @@
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
-import type { Clock, Logger } from '../base/runtime.js';
+import { type Clock, type Logger, printable } from '../base/runtime.js';
 import { type CacheOutcome, type CacheStore, cachedMirror } from '../cache/mirror-cache.js';
 import { plainHttpWarning } from '../config/endpoint.js';
 import { InputError } from '../config/errors.js';
@@ -50,15 +50,17 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
       fix: "remove 'cache' (the mirror still skips unchanged files through its manifest), or run the action",
     });
   }
+  // Keys, file names and lock fields come from others: every line is kept to one line of text.
+  const logger = deps.logger === undefined ? undefined : printable(deps.logger);
   const client = new CosClient(options.connection, {
     ...deps.client,
-    ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(logger ? { logger } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
     connections: Math.max(options.concurrency, 1),
   });
   // Said once per run, before the first request: plain http to another machine is readable on the way.
   const warning = plainHttpWarning(options.connection.endpoint);
-  if (warning !== undefined) deps.logger?.warning(warning);
+  if (warning !== undefined) logger?.warning(warning);
   try {
     if (target.kind === 'prefix') {
       const request = mirrorRequestFor(options, target);

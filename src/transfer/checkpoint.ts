@@ -9,7 +9,7 @@ import type { Window } from './plan.js';
 import { readOwnFile } from './state.js';
 import { writeFileAtomic } from './temp-file.js';
 
-export const CHECKPOINT_FORMAT = 'cos-download-checkpoint/1';
+export const CHECKPOINT_FORMAT = 'cos-download-checkpoint/2';
 
 /** What a checkpoint must match to be trusted. */
 export interface CheckpointIdentity {
@@ -25,6 +25,11 @@ export interface CheckpointIdentity {
 }
 
 export interface Checkpoint extends CheckpointIdentity {
+  /**
+   * The inode of the temp file this checkpoint was written for: a temp file and checkpoint planted
+   * together (say, committed in a pull request) never match, as no one can choose an inode.
+   */
+  readonly tempIno: number;
   /** Finished part index → decimal CRC-64 of that part's bytes. */
   readonly parts: ReadonlyMap<number, string>;
 }
@@ -65,6 +70,7 @@ export function serializeCheckpoint(checkpoint: Checkpoint): string {
       crc64: checkpoint.crc64 ?? null,
       window: checkpoint.window,
       partSize: checkpoint.partSize,
+      tempIno: checkpoint.tempIno,
       parts,
     },
     null,
@@ -108,6 +114,7 @@ export function parseCheckpoint(text: string): Checkpoint | undefined {
     !isCount(window.length) ||
     !isCount(d.partSize) ||
     d.partSize === 0 ||
+    !isCount(d.tempIno) ||
     typeof d.parts !== 'object' ||
     d.parts === null
   ) {
@@ -130,6 +137,7 @@ export function parseCheckpoint(text: string): Checkpoint | undefined {
     ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
     window: { first: window.first, length: window.length },
     partSize: d.partSize,
+    tempIno: d.tempIno,
     parts,
   };
 }

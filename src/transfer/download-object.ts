@@ -164,7 +164,9 @@ export async function downloadObject(
       await removeCheckpoint(state.checkpoint);
       return skipped(request.destination, info, skip);
     }
-    return await fetchObject(client, { ...request, state }, info, window, deps);
+    // A run that loses its lock to another (which took it over) stops at once.
+    const signal = deps.signal === undefined ? lock.lost : AbortSignal.any([deps.signal, lock.lost]);
+    return await fetchObject(client, { ...request, state }, info, window, { ...deps, signal });
   } finally {
     await lock.release();
     await removeIfEmpty(state.folder);
@@ -402,7 +404,7 @@ async function openForResume(
   const saved = await readCheckpoint(checkpointPath);
   if (saved !== undefined) {
     const tempSize = await fileSize(tempPath);
-    const reason =
+    let reason =
       saved === 'corrupt'
         ? 'it is unreadable'
         : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
@@ -411,11 +413,18 @@ async function openForResume(
             : tempSize !== window.length
               ? `the temp file is ${tempSize < window.length ? 'shorter' : 'longer'} (${tempSize} of ${window.length} bytes)`
               : undefined));
-    // A temp file that is a link, or has a second name elsewhere, is never written to.
-    const temp =
-      reason === undefined
-        ? await TempFile.reopen(tempPath, request.destination).catch(() => undefined)
-        : undefined;
+    let temp: TempFile | undefined;
+    if (reason === undefined && saved !== 'corrupt') {
+      // A temp file that is a link, or has a second name elsewhere, is never written to; one that is
+      // not the file this checkpoint was written for (both planted together) is never trusted.
+      temp = await TempFile.reopen(tempPath, request.destination).catch(() => undefined);
+      if (temp === undefined) reason = 'the temp file is not a plain file of its own';
+      else if (temp.ino !== saved.tempIno) {
+        await temp.close();
+        temp = undefined;
+        reason = 'the temp file is not the one it was written for';
+      }
+    }
     if (temp !== undefined && saved !== 'corrupt') {
       const done = new Map<number, string>();
       let damaged = 0;
@@ -434,7 +443,7 @@ async function openForResume(
       return { temp, done };
     }
     client.logger.info(
-      `Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason ?? 'the temp file is not a plain file of its own'}`,
+      `Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`,
     );
     await removeCheckpoint(checkpointPath);
   }
@@ -481,7 +490,7 @@ class Checkpointer {
         this.#queued = false;
         const parts = new Map(this.#done);
         await this.#temp.sync();
-        await writeCheckpoint(this.#path, { ...this.#identity, parts });
+        await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#temp.ino, parts });
         this.#recorded = parts.size;
       })
       .catch(() => {

@@ -1,9 +1,11 @@
 // The mirror's side of the local folder: which paths this run's keys claim (a key that would need
 // a file where another needs a folder is refused), folders created one segment at a time without
 // passing through a link, and the walk that finds files the mirror did not write.
+import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { caseInsensitive, foldedPath, isStateSegment } from './paths.js';
+import { isStateSegment } from '../base/state-name.js';
+import { caseInsensitive, foldedPath } from './paths.js';
 
 /** A key cannot be a file here: the local folder (or another key) holds something else at its path. */
 export class PathConflict extends Error {
@@ -140,4 +142,28 @@ export async function removeEmptiedFolders(
     removed++;
   }
   return removed;
+}
+
+/**
+ * The regular file at `relative` (`/`-separated) under `root`, if it is reached through real
+ * folders only — no link on the way, no `..` — else undefined. What `delete` may act on.
+ */
+export async function reachableFile(root: string, relative: string): Promise<Stats | undefined> {
+  const segments = relative.split('/');
+  if (
+    segments.some(
+      (segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\\'),
+    )
+  ) {
+    return undefined;
+  }
+  let current = root;
+  for (const [i, segment] of segments.entries()) {
+    current = path.join(current, segment);
+    const info = await lstat(current).catch(() => undefined);
+    if (info === undefined) return undefined;
+    if (i === segments.length - 1) return info.isFile() ? info : undefined;
+    if (!info.isDirectory()) return undefined;
+  }
+  return undefined;
 }

@@ -2,17 +2,20 @@
 // waits a bounded time, saying so, then fails in one line; a lock left by a run that died (its
 // process is gone, or the machine rebooted since) is taken over. See ADR 0007.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { link, lstat, open, rename, unlink } from 'node:fs/promises';
+import { readFileSync, type Stats } from 'node:fs';
+import { link, lstat, lutimes, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { asLocalFileError } from '../base/local-errors.js';
 import type { Clock, Logger } from '../base/runtime.js';
+import { quoteValue } from '../base/text.js';
 import { ensureOwnFolder, readOwnFile } from './state.js';
 
 const LOCK_FORMAT = 'cos-download-lock/1';
-/** A lock whose text cannot be read as ours is given this long to be finished by its writer. */
-const GARBLED_GRACE_MS = 10_000;
+/** How often a holder refreshes its lock's mtime. */
+const HEARTBEAT_MS = 5_000;
+/** A lock whose holder cannot be checked is stale once it has not been refreshed for this long. */
+const STALE_AFTER_MS = 30_000;
 const POLL_MS = 250;
 
 /** Who holds a lock. */
@@ -36,10 +39,16 @@ export interface LockOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
+  /** How often the holder refreshes and checks its lock (default 5 s). */
+  readonly heartbeatMs?: number;
 }
 
 export interface HeldLock {
   readonly path: string;
+  /** Aborted if another run took the lock over (this run must stop writing). */
+  readonly lost: AbortSignal;
+  /** Writes the lock again as ours (after a restore put something else at its path). */
+  reclaim(): Promise<void>;
   /** Removes the lock if it is still ours; never throws. */
   release(): Promise<void>;
 }
@@ -141,7 +150,8 @@ async function tryCreate(lockPath: string, text: string, nonce: string): Promise
     return true;
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
+    // EEXIST: a lock is there. ENOENT: another run tidied our draft away as it took the lock.
+    if (code === 'EEXIST' || code === 'ENOENT') return false;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
     // A file system without hard links: an exclusive create, then the text.
     const direct = await open(lockPath, 'wx', 0o600).catch((e: unknown) => {
@@ -171,12 +181,14 @@ async function takeOver(lockPath: string, staleText: string, nonce: string): Pro
   } catch {
     return false;
   }
-  if ((await textOf(aside)) === staleText) {
-    await unlink(aside).catch(() => {});
+  const moved = await textOf(aside);
+  if (moved === staleText) {
+    // A planted folder or link goes too; rm never follows a link.
+    await rm(aside, { recursive: true, force: true }).catch(() => {});
     return true;
   }
   await link(aside, lockPath).catch(() => {});
-  await unlink(aside).catch(() => {});
+  await rm(aside, { force: true }).catch(() => {});
   return false;
 }
 
@@ -188,8 +200,24 @@ async function textOf(lockPath: string): Promise<string | undefined> {
 
 function describeOwner(owner: LockOwner | undefined): string {
   if (owner === undefined) return 'a run whose lock file cannot be read';
-  const where = owner.host === os.hostname() ? 'on this machine' : `on host '${owner.host}'`;
-  return `pid ${owner.pid} ${where}, since ${owner.since}`;
+  const where = owner.host === os.hostname() ? 'on this machine' : `on host ${quoteValue(owner.host)}`;
+  return `pid ${owner.pid} ${where}, since ${quoteValue(owner.since)}`;
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
+}
+
+/**
+ * Whether a lock found at the path is stale. A lock we write is always a regular file, so anything
+ * else there was planted. One whose holder can be checked (this machine) is stale when the holder
+ * is gone; one that cannot be checked (another host, or text that is not a lock) when its holder
+ * has not refreshed it for STALE_AFTER_MS: a live holder touches it every HEARTBEAT_MS.
+ */
+function staleLock(info: Stats, owner: LockOwner | undefined, now: number): boolean {
+  if (!info.isFile()) return true;
+  if (owner !== undefined && owner.host === os.hostname()) return isStale(owner);
+  return now - info.mtimeMs > STALE_AFTER_MS;
 }
 
 /** Takes the lock at `lockPath` (its folder must exist), waiting up to `waitMs` for another run. */
@@ -201,20 +229,16 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
   let announced = false;
   for (;;) {
     options.signal?.throwIfAborted();
-    if (await tryCreate(lockPath, text, me.nonce)) return heldLock(lockPath, text);
+    if (await tryCreate(lockPath, text, me.nonce)) {
+      await removeDrafts(lockPath);
+      return heldLock(lockPath, text, me.nonce, options);
+    }
     const info = await lstat(lockPath).catch(() => undefined);
     if (info === undefined) continue;
     const found = await textOf(lockPath);
     if (found === undefined) continue;
     const owner = parseOwner(found);
-    // A lock we write is always a regular file: a link (or anything else) there was planted.
-    // Unreadable text in a regular file may be a lock being written: it gets a moment.
-    const stale = !info.isFile()
-      ? true
-      : owner === undefined
-        ? clock.now() - info.mtimeMs > GARBLED_GRACE_MS
-        : isStale(owner);
-    if (stale) {
+    if (staleLock(info, owner, clock.now())) {
       if (await takeOver(lockPath, found, me.nonce)) {
         logger.info(
           `Took over the lock on ${options.what} left by ${describeOwner(owner)}, which is no longer running`,
@@ -226,7 +250,7 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
     if (left <= 0) {
       throw new LockedError(
         `Another cos-download run (${describeOwner(owner)}) is writing ${options.what}` +
-          `${options.waitMs > 0 ? `; waited ${Math.round(options.waitMs / 1000)} s` : ''}. ` +
+          `${options.waitMs > 0 ? `; waited ${seconds(options.waitMs)} s` : ''}. ` +
           `Fix: let it finish, then run again; if no such run exists, remove '${lockPath}'`,
       );
     }
@@ -240,13 +264,50 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
   }
 }
 
-function heldLock(lockPath: string, text: string): HeldLock {
+/** Removes drafts and moved-aside locks that killed runs left beside `lockPath`. */
+async function removeDrafts(lockPath: string): Promise<void> {
+  const base = path.basename(lockPath);
+  const names = await readdir(path.dirname(lockPath)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith(`${base}.`) && /\.[0-9a-f]+\.(new|stale)$/.test(name)) {
+      await rm(path.join(path.dirname(lockPath), name), { recursive: true, force: true }).catch(() => {});
+    }
+  }
+}
+
+function heldLock(lockPath: string, text: string, nonce: string, options: LockOptions): HeldLock {
+  const what = options.what;
   let released = false;
+  const lost = new AbortController();
+  // The holder refreshes its lock, so another host can tell it is alive, and checks that the lock
+  // is still its own: a run that lost it stops rather than write beside another.
+  const heartbeat = setInterval(() => {
+    void (async () => {
+      if ((await textOf(lockPath)) !== text) {
+        lost.abort(new LockedError(`The lock on ${what} was taken over by another run; this run stopped`));
+        return;
+      }
+      const now = new Date();
+      await lutimes(lockPath, now, now).catch(() => {});
+    })();
+  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
   return {
     path: lockPath,
+    lost: lost.signal,
+    async reclaim() {
+      // Written whole under our draft name, then renamed over whatever is at the path.
+      const draft = `${lockPath}.${nonce}.new`;
+      await writeFile(draft, text, { flag: 'wx', mode: 0o600 }).catch(async () => {
+        await rm(draft, { recursive: true, force: true });
+        await writeFile(draft, text, { flag: 'wx', mode: 0o600 });
+      });
+      await rename(draft, lockPath);
+    },
     async release() {
       if (released) return;
       released = true;
+      clearInterval(heartbeat);
       if ((await textOf(lockPath)) === text) await unlink(lockPath).catch(() => {});
     },
   };

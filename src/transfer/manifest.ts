@@ -2,9 +2,10 @@
 // and the local file's size and mtime then. A re-run compares listings against it with a stat per
 // file and no request; `delete` removes only files it records as written by us and that are still
 // as we left them. Written atomically, one entry per line; never holds a secret.
+import type { Stats } from 'node:fs';
 import path from 'node:path';
+import { isStateSegment } from '../base/state-name.js';
 import { parseJsonObject } from './checkpoint.js';
-import { isStateSegment } from './paths.js';
 import { manifestPath, readOwnFile } from './state.js';
 import { writeFileAtomic } from './temp-file.js';
 
@@ -23,6 +24,9 @@ export interface ManifestEntry {
   readonly path: string;
   readonly 'local-size': number;
   readonly 'local-mtime-ms': number;
+  /** The file's inode and change time when it was written: what `delete` checks it still is. */
+  readonly 'local-ino'?: number;
+  readonly 'local-ctime-ms'?: number;
   /**
    * True when cos-download wrote the file (downloaded it, here or in a run whose mirror the
    * Actions cache restored); false for a file it found already holding the object's bytes.
@@ -38,6 +42,37 @@ export interface Manifest {
 }
 
 export { manifestPath };
+
+/** The local file still has the size and mtime recorded when it was written or checked. */
+export function stillAsRecorded(
+  entry: ManifestEntry,
+  local: { readonly size: number; readonly mtimeMs: number },
+): boolean {
+  return entry['local-size'] === local.size && entry['local-mtime-ms'] === local.mtimeMs;
+}
+
+/**
+ * The local file is still the very file that was written: the same inode, changed at the same
+ * moment. Unlike an mtime, neither can be set to a value chosen in advance, so a manifest planted
+ * in the workspace cannot claim a file that is there for another reason.
+ */
+export function sameInode(
+  entry: ManifestEntry,
+  local: { readonly ino: number; readonly ctimeMs: number },
+): boolean {
+  return entry['local-ino'] === local.ino && entry['local-ctime-ms'] === local.ctimeMs;
+}
+
+/** The entry, with the local file's identity (size, mtime, inode, change time) as it is now. */
+export function withLocalIdentity(entry: ManifestEntry, local: Stats): ManifestEntry {
+  return {
+    ...entry,
+    'local-size': local.size,
+    'local-mtime-ms': local.mtimeMs,
+    'local-ino': local.ino,
+    'local-ctime-ms': local.ctimeMs,
+  };
+}
 
 function byKey(a: ManifestEntry, b: ManifestEntry): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
@@ -63,6 +98,8 @@ function validEntry(value: unknown, legacy: boolean): boolean {
     count(e['local-mtime-ms']) &&
     (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
     (e.crc64 === undefined || typeof e.crc64 === 'string') &&
+    (e['local-ino'] === undefined || count(e['local-ino'])) &&
+    (e['local-ctime-ms'] === undefined || count(e['local-ctime-ms'])) &&
     (legacy || typeof e.written === 'boolean')
   );
 }

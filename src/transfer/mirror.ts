@@ -2,12 +2,13 @@
 // objects and large objects' parts share one request budget; unchanged files are skipped from the
 // manifest without a request; `delete` runs only after a complete, failure-free pass and removes
 // only files this tool wrote (its manifest says so) that are still as it left them.
-import { lstatSync } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { lstatSync, type Stats } from 'node:fs';
+import { lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { errorMessage } from '../base/error-message.js';
 import { type Clock, systemClock } from '../base/runtime.js';
+import { quoteValue } from '../base/text.js';
 import type { CosClient } from '../cos/client.js';
 import { type ListedObject, type ListPage, listPages } from '../cos/list.js';
 import { headObject, type ObjectInfo } from '../cos/object.js';
@@ -19,13 +20,21 @@ import {
   PathClaims,
   PathConflict,
   PlantedLinkError,
+  reachableFile,
   removeEmptiedFolders,
 } from './local-folder.js';
 import { localFileMatches, plainMd5Etag } from './local-match.js';
 import { acquireLock, type HeldLock } from './lock.js';
-import { type Manifest, type ManifestEntry, readManifest, writeManifest } from './manifest.js';
+import {
+  type Manifest,
+  type ManifestEntry,
+  readManifest,
+  sameInode,
+  stillAsRecorded,
+  writeManifest,
+} from './manifest.js';
 import { folderPrefix, keyFilter, type MirrorScope } from './mirror-scope.js';
-import { isStateSegment, localPath, mapKey, relativeKey } from './paths.js';
+import { localPath, mapKey, relativeKey } from './paths.js';
 import { ensureOwnFolder, mirrorFileState, mirrorLockPath, removeIfEmpty, stateFolderOf } from './state.js';
 import { syncDirectory } from './temp-file.js';
 
@@ -127,13 +136,27 @@ export async function mirrorPrefix(
   }
   try {
     const stored = await readManifest(root);
-    const run = new MirrorRun(client, request, deps, root, stored.manifest);
+    // A run that loses its lock to another (which took it over) stops at once.
+    const lost = lock?.lost;
+    const signal =
+      lost === undefined
+        ? deps.signal
+        : deps.signal === undefined
+          ? lost
+          : AbortSignal.any([deps.signal, lost]);
+    const run = new MirrorRun(
+      client,
+      request,
+      signal === undefined ? deps : { ...deps, signal },
+      root,
+      stored.manifest,
+    );
     await run.list();
     await run.settle();
     // A prefix that lists nothing fails here, before anything is deleted or recorded.
     if (run.empty && !request.allowEmpty)
       return run.finish(clock.now() - started, NOTHING_DELETED, undefined);
-    const deletion = await run.deleteStale();
+    const deletion = await run.reconcile();
     const manifest = await run.saveManifest(stored.text, stored.legacyPath);
     return run.finish(clock.now() - started, deletion, manifest);
   } finally {
@@ -204,7 +227,7 @@ class MirrorRun {
     this.#platform = request.platform ?? process.platform;
     this.#known =
       previous?.prefix === this.#prefix && previous.bucket === client.connection.bucket
-        ? previous.objects
+        ? trustedEntries(previous.objects, this.#prefix, this.#platform)
         : undefined;
     this.#limit = pLimit(request.concurrency);
     this.#claims = new PathClaims(this.#platform);
@@ -359,8 +382,7 @@ class MirrorRun {
     this.#written.add(path.dirname(target));
     if (result.status !== 'downloaded') return;
     this.#bytesDownloaded += result.bytesDownloaded;
-    const local = await stat(target);
-    this.#entries.set(object.key, entryFor(result.info, file, local.size, local.mtimeMs, true));
+    this.#entries.set(object.key, entryFor(result.info, file, await lstat(target), true));
   }
 
   /**
@@ -413,7 +435,7 @@ class MirrorRun {
       return {
         action: 'skip',
         reason: 'unchanged (content)',
-        entry: entryFor(info, file, local.size, local.mtimeMs, written),
+        entry: entryFor(info, file, local, written),
       };
     }
     return { action: 'download' };
@@ -452,54 +474,48 @@ class MirrorRun {
   }
 
   /**
-   * With `delete`, after a complete pass: removes the files the previous run wrote that the prefix
-   * no longer holds and that are still as that run left them, and folders emptied by that. A
-   * listing of no object deletes nothing.
+   * The previous run's entries this run did not record again. With `delete`, after a complete pass
+   * over a listing that held objects: a file this tool wrote, in scope, no longer listed, and still
+   * exactly as it left it (size, mtime, inode and change time), reached through no link, is removed
+   * with the folders that leaves empty. Every other such entry whose file is still as recorded is
+   * carried into the new manifest (it stays ours, for a later `delete`); the rest are dropped.
    */
-  async deleteStale(): Promise<Deletion> {
+  async reconcile(): Promise<Deletion> {
     const request = this.#request;
-    if (!request.delete) return NOTHING_DELETED;
-    if (!this.#complete) {
+    const deleting = request.delete && this.#complete && this.#listed > 0;
+    if (request.delete && !this.#complete) {
       this.#logger.warning(
         'Nothing was deleted: the listing or a download failed, so the mirror is incomplete',
       );
-      return NOTHING_DELETED;
     }
-    if (this.#listed === 0) return NOTHING_DELETED;
     let deleted = 0;
     let changed = 0;
     const removed = new Set<string>();
-    for (const entry of [...(this.#known?.values() ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-      if (this.#entries.has(entry.key) || this.#claims.has(entry.path)) continue;
-      const relative = relativeKey(entry.key, this.#prefix);
-      if (relative === undefined || !this.#inScope(relative, entry.key)) {
-        // Outside this run's filters or shard: not this run's to judge; it stays recorded.
-        this.#entries.set(entry.key, entry);
+    const stale = [...(this.#known?.values() ?? [])].filter((entry) => !this.#entries.has(entry.key));
+    for (const entry of stale.sort((a, b) => (a.path < b.path ? -1 : 1))) {
+      const relative = relativeKey(entry.key, this.#prefix) as string;
+      const eligible = deleting && !this.#claims.has(entry.path) && this.#inScope(relative, entry.key);
+      const local = await reachableFile(this.#root, entry.path);
+      if (local === undefined) continue;
+      if (!eligible) {
+        if (stillAsRecorded(entry, local)) this.#entries.set(entry.key, entry);
         continue;
       }
-      if (!entry.written || entry.path.split('/').some(isStateSegment)) continue;
-      const target = localPath(this.#root, entry.path);
-      const local = await lstat(target).catch(() => undefined);
-      if (local === undefined) continue;
-      if (
-        !local.isFile() ||
-        local.size !== entry['local-size'] ||
-        local.mtimeMs !== entry['local-mtime-ms']
-      ) {
-        changed++;
-        removed.add(entry.path);
+      removed.add(entry.path);
+      if (!entry.written || !stillAsRecorded(entry, local) || !sameInode(entry, local)) {
+        changed += entry.written ? 1 : 0;
         continue;
       }
       this.#files.push({ key: entry.key, path: entry.path, size: local.size, action: 'delete' });
-      removed.add(entry.path);
       deleted++;
       if (request.dryRun) continue;
-      await rm(target, { force: true });
+      await rm(localPath(this.#root, entry.path), { force: true });
       await removeEmptiedFolders(this.#root, entry.path, (folder) => this.#claims.has(folder));
     }
+    if (!deleting) return NOTHING_DELETED;
     const notOurs = await filesOutside(this.#root, (file) => this.#claims.has(file) || removed.has(file));
     if (notOurs.length + changed > 0) {
-      const shown = notOurs.slice(0, 3).join(', ');
+      const shown = notOurs.slice(0, 3).map(quoteValue).join(', ');
       this.#logger.info(
         `Kept ${notOurs.length} local file(s) the prefix does not hold that cos-download did not write` +
           `${shown === '' ? '' : ` (${shown}${notOurs.length > 3 ? ', …' : ''})`}` +
@@ -579,7 +595,9 @@ class MirrorRun {
 /** Removes what is left in the mirror's temp folder after a complete pass (no download can resume it). */
 async function removeLeftovers(folder: string): Promise<void> {
   const names = await readdir(folder).catch(() => []);
-  for (const name of names) await rm(path.join(folder, name), { force: true });
+  // Whatever is there (a planted folder too); rm never follows a link.
+  for (const name of names)
+    await rm(path.join(folder, name), { recursive: true, force: true }).catch(() => {});
   await removeIfEmpty(folder);
 }
 
@@ -608,13 +626,7 @@ function infoFromListing(object: ListedObject): ObjectInfo {
   };
 }
 
-function entryFor(
-  info: ObjectInfo,
-  file: string,
-  localSize: number,
-  localMtimeMs: number,
-  written: boolean,
-): ManifestEntry {
+function entryFor(info: ObjectInfo, file: string, local: Stats, written: boolean): ManifestEntry {
   return {
     key: info.key,
     etag: info.etag,
@@ -622,10 +634,31 @@ function entryFor(
     ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
     size: info.size,
     path: file,
-    'local-size': localSize,
-    'local-mtime-ms': localMtimeMs,
+    'local-size': local.size,
+    'local-mtime-ms': local.mtimeMs,
+    'local-ino': local.ino,
+    'local-ctime-ms': local.ctimeMs,
     written,
   };
+}
+
+/**
+ * The previous manifest's entries that can be trusted at all: each names the path its own key maps
+ * to. One that names another path (`../x`, a path through a folder a key never had) was not
+ * written by this tool, and is ignored.
+ */
+function trustedEntries(
+  objects: ReadonlyMap<string, ManifestEntry>,
+  prefix: string,
+  platform: NodeJS.Platform,
+): Map<string, ManifestEntry> {
+  const trusted = new Map<string, ManifestEntry>();
+  for (const [key, entry] of objects) {
+    const relative = relativeKey(key, prefix);
+    const mapping = relative === undefined ? undefined : mapKey(relative, platform);
+    if (mapping?.kind === 'file' && mapping.relative === entry.path) trusted.set(key, entry);
+  }
+  return trusted;
 }
 
 /** The manifest's record still describes both the listed object and the local file as it is. */

@@ -2,6 +2,7 @@
 // stays inside the destination and every runner's file system can hold it; otherwise it is refused
 // with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
 import path from 'node:path';
+import { isStateSegment } from '../base/state-name.js';
 
 export type KeyMapping =
   | { readonly kind: 'file'; readonly relative: string }
@@ -12,16 +13,8 @@ export type KeyMapping =
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
 const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_SEGMENT_BYTES = 255;
-
-/** The folder of cos-download's own files (temp files, checkpoints, manifest, locks); see state.ts. */
-export const STATE_DIR = '.cos-download';
-
-/** True for a path segment that names the state folder on any file system (case folded). */
-export function isStateSegment(segment: string): boolean {
-  return segment.toLowerCase() === STATE_DIR;
-}
 
 /** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
 export function relativeKey(key: string, prefix: string): string | undefined {

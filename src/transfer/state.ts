@@ -13,7 +13,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { asLocalFileError } from '../base/local-errors.js';
-import { STATE_DIR } from './paths.js';
+import { STATE_DIR } from '../base/state-name.js';
 
 /** The state folder's path could not be trusted: a link, a file, or another user's folder. */
 export class StateFolderError extends Error {
@@ -101,7 +101,11 @@ export async function removeIfEmpty(folder: string): Promise<void> {
  * for writing, a file with more than one name (a planted hard link) is refused too.
  */
 export async function openNoFollow(filePath: string, mode: 'r' | 'r+'): Promise<FileHandle> {
-  const flags = (mode === 'r' ? constants.O_RDONLY : constants.O_RDWR) | (constants.O_NOFOLLOW ?? 0);
+  // O_NONBLOCK: a FIFO planted at the path must not hang the open (for a regular file it is a no-op).
+  const flags =
+    (mode === 'r' ? constants.O_RDONLY : constants.O_RDWR) |
+    (constants.O_NOFOLLOW ?? 0) |
+    (constants.O_NONBLOCK ?? 0);
   if (constants.O_NOFOLLOW === undefined) {
     // Windows has no O_NOFOLLOW: refuse a link by looking first.
     const info = await lstat(filePath);

@@ -20,12 +20,15 @@ export class TempFile {
   readonly path: string;
   /** The file this temp file becomes: what messages name (a full disk, say). */
   readonly shownPath: string;
+  /** The temp file's inode: a checkpoint is bound to it. */
+  readonly ino: number;
   #handle: FileHandle | undefined;
 
-  private constructor(filePath: string, shownPath: string, handle: FileHandle) {
+  private constructor(filePath: string, shownPath: string, handle: FileHandle, ino: number) {
     this.path = filePath;
     this.shownPath = shownPath;
     this.#handle = handle;
+    this.ino = ino;
   }
 
   /** Creates the temp file exclusively and sizes it to `length` bytes. */
@@ -35,12 +38,12 @@ export class TempFile {
     });
     try {
       if (length > 0) await handle.truncate(length);
+      return new TempFile(filePath, shownPath, handle, (await handle.stat()).ino);
     } catch (error: unknown) {
       await handle.close();
       await rm(filePath, { force: true }).catch(() => {});
       throw await asLocalFileError(error, shownPath);
     }
-    return new TempFile(filePath, shownPath, handle);
   }
 
   /** Opens an existing temp file for more positional writes (a resumed download); never through a link. */
@@ -48,7 +51,7 @@ export class TempFile {
     const handle = await openNoFollow(filePath, 'r+').catch(async (error: unknown) => {
       throw await asLocalFileError(error, shownPath);
     });
-    return new TempFile(filePath, shownPath, handle);
+    return new TempFile(filePath, shownPath, handle, (await handle.stat()).ino);
   }
 
   /** CRC-64 of `length` bytes from `position`, as they are on disk; undefined if the file is shorter. */
