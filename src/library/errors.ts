@@ -22,6 +22,7 @@ export interface OptionProblem {
  * `Option 'partSize' = '10MB': 'MB' is ambiguous …. Fix: write '10MiB'.`
  */
 export class OptionError extends Error {
+  /** `'OptionError'`. */
   override readonly name = 'OptionError';
   /** The option at fault, e.g. `partSize` or `credentials.secretId`. */
   readonly option: string;
@@ -45,6 +46,7 @@ export class OptionError extends Error {
  * the first failure (a {@link CosError}, a `ProtocolError`, …).
  */
 export class MirrorPrefixError extends Error {
+  /** `'MirrorPrefixError'`. */
   override readonly name = 'MirrorPrefixError';
   /** What the mirror did before it stopped; `manifest` is the manifest it wrote, if any. */
   readonly result: MirrorPrefixResult;

@@ -11,7 +11,7 @@
 import './node-check.js';
 
 // Failures of the layers below, thrown as they are.
-export { CosError, ProtocolError, TlsError } from '../cos/errors.js';
+export { CosError, type CosErrorDetails, ProtocolError, TlsError } from '../cos/errors.js';
 export { IntegrityError, ObjectChangedError } from '../transfer/download-object.js';
 export { LocalFileError } from '../transfer/local-errors.js';
 export { downloadObject, mirrorPrefix } from './download.js';
