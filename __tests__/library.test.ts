@@ -342,6 +342,11 @@ describe('options are checked by the CLI parser, and errors name the library opt
       /^Option 'partSize' = 1000: must be between 512KiB and 5GiB/,
     ],
     [
+      'a fractional number of bytes (never read as MiB)',
+      { partSize: 1.5 },
+      "Option 'partSize' = 1.5: must be a whole number of bytes, more than 0. Fix: e.g. 8 * 1024 * 1024 or '8MiB'.",
+    ],
+    [
       'a fractional concurrency',
       { concurrency: 1.5 },
       /^Option 'concurrency' = 1\.5: must be a whole number in 1\.\.64/,

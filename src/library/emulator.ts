@@ -1,7 +1,7 @@
 // startEmulator for library users: a local COS to test their own code against, the way Azurite or
 // LocalStack serve Azure and AWS. A thin wrapper over the emulator the project's tests use.
 import { randomBytes } from 'node:crypto';
-import { startEmulator as startServer } from '../emulator/server.js';
+import { startEmulator as startServer } from '../emulator/index.js';
 import type { Credentials } from './options.js';
 
 /** Options of {@link startEmulator}. Everything is optional: `startEmulator()` serves an empty bucket. */

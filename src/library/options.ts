@@ -267,11 +267,14 @@ function inputText(option: string, kind: Kind, value: unknown): string {
       if (typeof value === 'number') return String(value);
       throw wrongType(option, value, 'must be a whole number', 'pass a number');
     case 'size':
-      if (typeof value === 'number') return Number.isSafeInteger(value) ? `${value}B` : String(value);
+      // Never String(value): a plain number as text means MiB to the parser, and 1.5 would pass as 1.5 MiB.
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return `${value}B`;
       throw wrongType(
         option,
         value,
-        'must be a number of bytes or a size text',
+        typeof value === 'number'
+          ? 'must be a whole number of bytes, more than 0'
+          : 'must be a number of bytes or a size text',
         "e.g. 8 * 1024 * 1024 or '8MiB'",
       );
     case 'duration':
