@@ -46,7 +46,7 @@ const REGION = 'ap-guangzhou';
 const SECRET_ID = 'AKIDmirrorbench000000001';
 const SECRET_KEY = 'mirror-benchmark-secret-key';
 const PREFIX = 'corpus';
-const MANIFEST = '.cos-download-manifest.json';
+const MANIFEST = '.cos-download/manifest.json';
 const SDK_PARALLEL = 5;
 
 const RUNS = envInt('BENCH_RUNS', 5, 1);

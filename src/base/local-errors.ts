@@ -6,8 +6,11 @@ import path from 'node:path';
 
 /** A local file operation failed; `code` is Node's (ENOSPC, EACCES, …), `path` the file or folder. */
 export class LocalFileError extends Error {
+  /** `'LocalFileError'`. */
   override readonly name = 'LocalFileError';
+  /** Node's error code: `ENOSPC`, `EACCES`, `EROFS`, … */
   readonly code: string;
+  /** The file or folder the operation failed on. */
   readonly path: string;
 
   constructor(code: string, filePath: string, message: string, cause: unknown) {

@@ -1,14 +1,21 @@
 // Typed COS failures: the service's XML errors, and what goes wrong on the wire.
 import { XMLParser } from 'fast-xml-parser';
 
+/** The fields of a COS error answer. */
 export interface CosErrorDetails {
+  /** The HTTP status, e.g. 403. */
   readonly status: number;
+  /** COS's error code, e.g. `NoSuchKey`, `SignatureDoesNotMatch`, `InvalidObjectState`. */
   readonly code: string;
+  /** COS's message (or ours, for an answer without an XML body). */
   readonly message: string;
+  /** `x-cos-request-id`: quote it to Tencent Cloud support. */
   readonly requestId?: string;
+  /** The TraceId of the error body. */
   readonly traceId?: string;
   /** The server's `Date` header, for clock-skew correction. */
   readonly serverDate?: string;
+  /** The `Location` header of a redirect (never followed), as COS sent it. */
   readonly location?: string;
   /** The `Retry-After` header of a 429 or 503: seconds, or an HTTP date. */
   readonly retryAfter?: string;
@@ -16,12 +23,19 @@ export interface CosErrorDetails {
 
 /** An error answer from COS (or an unexpected status). The message never holds a signed URL. */
 export class CosError extends Error {
+  /** The HTTP status, e.g. 403. */
   readonly status: number;
+  /** COS's error code, e.g. `NoSuchKey`, `SignatureDoesNotMatch`, `InvalidObjectState`. */
   readonly code: string;
+  /** COS's own message, without the context this error's `message` adds. */
   readonly cosMessage: string;
+  /** `x-cos-request-id`: quote it to Tencent Cloud support. */
   readonly requestId: string | undefined;
+  /** The TraceId of the error body. */
   readonly traceId: string | undefined;
+  /** The server's `Date` header. */
   readonly serverDate: string | undefined;
+  /** The `Location` header of a redirect (never followed), as COS sent it. */
   readonly location: string | undefined;
   readonly retryAfter: string | undefined;
 
@@ -44,6 +58,7 @@ export class CosError extends Error {
     return new CosError({ ...this.details(), message }, context, hint);
   }
 
+  /** The fields of the answer, as one object. */
   details(): CosErrorDetails {
     return {
       status: this.status,
@@ -103,6 +118,7 @@ export function safeLocation(location: string | undefined): string {
 
 /** A response that broke the protocol: wrong status for a range, a bad Content-Range, a short body. */
 export class ProtocolError extends Error {
+  /** Whether a retry may help (a short body may; a wrong status for a range does not). */
   readonly transient: boolean;
   constructor(message: string, options: { transient: boolean; cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -235,6 +251,7 @@ const CERTIFICATE_CODES = new Set([
 
 /** The server's TLS certificate could not be verified. Never transient, never skipped. */
 export class TlsError extends Error {
+  /** Node's certificate error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
   readonly code: string;
 
   constructor(code: string, message: string, cause: unknown) {

@@ -86,6 +86,7 @@ export type ObjectDownloadResult =
       readonly reason?: string;
     };
 
+/** The bytes do not match the object's CRC64 (or its length): nothing was left at the destination. */
 export class IntegrityError extends Error {
   constructor(message: string) {
     super(message);

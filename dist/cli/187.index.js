@@ -1,0 +1,5978 @@
+export const id = 187;
+export const ids = [187];
+export const modules = {
+
+/***/ 5187:
+/***/ ((__webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+__webpack_require__.r(__webpack_exports__);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4817);
+
+// A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
+const controller = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => controller.abort(new Error(`cancelled by ${signal}`)));
+}
+/**
+ * A standard stream whose reader may go away (`cos-download … | head -1`): once a write fails
+ * (EPIPE), later writes are dropped and the run ends with its own exit code, without a stack trace.
+ */
+function tolerant(stream) {
+    let closed = false;
+    stream.on('error', () => {
+        closed = true;
+    });
+    return {
+        write(text) {
+            if (closed)
+                return;
+            try {
+                stream.write(text);
+            }
+            catch {
+                closed = true;
+            }
+        },
+        get isTTY() {
+            return stream.isTTY === true;
+        },
+    };
+}
+process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), {
+    stdout: tolerant(process.stdout),
+    stderr: tolerant(process.stderr),
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+});
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 4817:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  iW: () => (/* binding */ main)
+});
+
+// UNUSED EXPORTS: EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, VERSION, helpText, parseArgs
+
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+;// CONCATENATED MODULE: ./lib/base/local-errors.js
+// Failures of the local file system told in plain words: what happened to which path, and the fix.
+// Node's own messages ("ENOSPC: no space left on device, write") name no path for writes through a
+// handle and no fix at all; a download is usually the first thing in a job to fill a disk.
+
+
+/** A local file operation failed; `code` is Node's (ENOSPC, EACCES, …), `path` the file or folder. */
+class LocalFileError extends Error {
+    /** `'LocalFileError'`. */
+    name = 'LocalFileError';
+    /** Node's error code: `ENOSPC`, `EACCES`, `EROFS`, … */
+    code;
+    /** The file or folder the operation failed on. */
+    path;
+    constructor(code, filePath, message, cause) {
+        super(message, { cause });
+        this.code = code;
+        this.path = filePath;
+    }
+}
+function errnoCode(error) {
+    if (!(error instanceof Error) || error instanceof LocalFileError)
+        return undefined;
+    const code = error.code;
+    return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+/**
+ * One line for a file-system error `code` at `filePath`. `file` names the file in the way for
+ * ENOTDIR / EEXIST when it is known. Undefined for codes without a clearer wording.
+ */
+function describeLocalFailure(code, filePath, file, disk) {
+    const quoted = `'${filePath}'`;
+    const where = disk === undefined ? '' : `; ${disk}`;
+    switch (code) {
+        case 'ENOSPC':
+            return (`No space left on the device holding ${quoted} (ENOSPC${where}). ` +
+                'Fix: free space on that disk, or choose a destination on another one, then run again');
+        case 'EDQUOT':
+            return (`The disk quota is used up on the device holding ${quoted} (EDQUOT${where}). ` +
+                'Fix: free space or raise the quota, then run again');
+        case 'EACCES':
+        case 'EPERM':
+            return (`Permission denied: cannot write ${quoted} (${code}). ` +
+                `Fix: make '${external_node_path_.dirname(filePath)}' writable by the user this runs as, or choose another destination`);
+        case 'EROFS':
+            return (`Cannot write ${quoted}: it is on a read-only file system (EROFS). ` +
+                'Fix: choose a destination on a writable disk (e.g. in the workspace or the runner temp folder)');
+        case 'ENOTDIR':
+        case 'EEXIST':
+            if (file === undefined && code === 'EEXIST')
+                return undefined;
+            if (file === undefined) {
+                return (`Cannot create ${quoted}: part of that path is a file, not a folder (ENOTDIR). ` +
+                    'Fix: remove or rename that file, or choose another destination');
+            }
+            return (`Cannot create ${file === filePath ? `the folder ${quoted}: a file has that name` : `${quoted}: '${file}' is a file, not a folder`} (${code}). ` +
+                `Fix: remove or rename the file '${file}', or choose another destination`);
+        case 'EISDIR':
+            return `Cannot write ${quoted}: it is a folder (EISDIR). Fix: remove the folder, or choose another destination`;
+        case 'ENAMETOOLONG':
+            return `Cannot write ${quoted}: the path is too long for this file system (ENAMETOOLONG). Fix: choose a shorter destination`;
+        default:
+            return undefined;
+    }
+}
+/** The plain-words message of a raw Node file-system error that carries its path; no I/O. */
+function describeFsError(error) {
+    const code = errnoCode(error);
+    const filePath = error.path;
+    if (code === undefined || typeof filePath !== 'string')
+        return undefined;
+    return describeLocalFailure(code, filePath);
+}
+/** The nearest existing ancestor of `filePath` (itself included) that is not a folder. */
+async function fileInTheWay(filePath) {
+    let current = external_node_path_.resolve(filePath);
+    for (;;) {
+        const info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info !== undefined)
+            return info.isDirectory() ? undefined : current;
+        const parent = external_node_path_.dirname(current);
+        if (parent === current)
+            return undefined;
+        current = parent;
+    }
+}
+const mib = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+/** The disk holding `filePath`, told as its mount point and free space; undefined when unknown. */
+async function diskOf(filePath) {
+    let current = external_node_path_.resolve(filePath);
+    let info = await (0,promises_.lstat)(current).catch(() => undefined);
+    while (info === undefined && external_node_path_.dirname(current) !== current) {
+        current = external_node_path_.dirname(current);
+        info = await (0,promises_.lstat)(current).catch(() => undefined);
+    }
+    if (info === undefined)
+        return undefined;
+    // The mount point: the highest ancestor on the same device.
+    for (let parent = external_node_path_.dirname(current); parent !== current; parent = external_node_path_.dirname(current)) {
+        const above = await (0,promises_.lstat)(parent).catch(() => undefined);
+        if (above === undefined || above.dev !== info.dev)
+            break;
+        current = parent;
+    }
+    const space = await (0,promises_.statfs)(current).catch(() => undefined);
+    if (space === undefined)
+        return `the disk mounted at '${current}'`;
+    return `the disk mounted at '${current}' has ${mib(space.bavail * space.bsize)} free of ${mib(space.blocks * space.bsize)}`;
+}
+/**
+ * Wraps a file-system failure at `filePath` in a LocalFileError with a clear message (the original
+ * kept as `cause`); anything else is returned as is. Use as `.catch(async (e) => { throw await … })`.
+ */
+async function asLocalFileError(error, filePath) {
+    const code = errnoCode(error);
+    if (code === undefined)
+        return error;
+    const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(filePath) : undefined;
+    const disk = code === 'ENOSPC' || code === 'EDQUOT' ? await diskOf(filePath) : undefined;
+    const message = describeLocalFailure(code, filePath, file, disk);
+    return message === undefined ? error : new LocalFileError(code, filePath, message, error);
+}
+
+;// CONCATENATED MODULE: ./lib/base/error-message.js
+// The one line anything thrown is told in, for `setFailed`, the CLI and logs.
+
+/**
+ * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
+ * EACCES, …) that got here unwrapped is told in plain words, with its path and a fix.
+ */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return describeFsError(error) ?? error.message;
+    try {
+        return String(error);
+    }
+    catch {
+        return Object.prototype.toString.call(error);
+    }
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
+;// CONCATENATED MODULE: ./lib/base/file-system.js
+// The two questions the input parser asks the local file system, answered for the edges (action,
+// CLI, library) to pass in: the parser itself does no I/O.
+
+/** Whether the absolute path is an existing folder. */
+function isDirectory(absolutePath) {
+    return (0,external_node_fs_.statSync)(absolutePath, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+/** The real path of an existing path, links resolved; undefined when it does not exist. */
+function realpathOf(absolutePath) {
+    try {
+        return external_node_fs_.realpathSync.native(absolutePath);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/base/text.js
+// Text shown in a one-line message: control characters escaped, long values cut.
+const MAX_SHOWN = 200;
+/** True for C0/C1 control characters and the Unicode line/paragraph separators. */
+function isControl(code) {
+    return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+/** True when the text holds a control character (a line break, NUL, …). */
+function hasControlCharacter(text) {
+    for (let i = 0; i < text.length; i++)
+        if (isControl(text.charCodeAt(i)))
+            return true;
+    return false;
+}
+const ESCAPES = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** Text with its control characters escaped (as `\n`, `\u0000`), so it stays on one line. */
+function escapeControls(text) {
+    if (!hasControlCharacter(text))
+        return text;
+    let escaped = '';
+    for (const char of text) {
+        const code = char.charCodeAt(0);
+        escaped += isControl(code) ? (ESCAPES[char] ?? `\\u${code.toString(16).padStart(4, '0')}`) : char;
+    }
+    return escaped;
+}
+/** A value quoted for a one-line message: control characters escaped, long values cut. */
+function quoteValue(value) {
+    const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+    return `'${escapeControls(cut)}'`;
+}
+
+;// CONCATENATED MODULE: ./lib/config/inputs.js
+// The names users type: action inputs (kebab-case) and CLI flags (`--name`). One table, so the
+// action, the CLI, action.yml and the README cannot drift apart (a test holds them together).
+const INPUTS = {
+    bucket: { description: 'Bucket name with APPID, e.g. `examplebucket-1250000000`. Required.' },
+    region: {
+        description: 'Region, e.g. `ap-guangzhou`. Required unless `endpoint` is a URL without `{region}`.',
+    },
+    endpoint: {
+        description: 'Base URL; may hold `{bucket}` and `{region}`. Default `https://{bucket}.cos.{region}.myqcloud.com`. ' +
+            'A plain URL (e.g. `http://127.0.0.1:9000`) is used as is.',
+    },
+    accelerate: {
+        description: '`true` uses the global acceleration domain `{bucket}.cos.accelerate.myqcloud.com`.',
+        default: 'false',
+    },
+    'secret-id': {
+        description: 'SecretId. Falls back to env `TENCENTCLOUD_SECRET_ID`, then `COS_SECRET_ID`; none → anonymous.',
+        secret: true,
+    },
+    'secret-key': {
+        description: 'SecretKey. Falls back to env `TENCENTCLOUD_SECRET_KEY`, then `COS_SECRET_KEY`.',
+        secret: true,
+    },
+    'session-token': {
+        description: 'Session token of temporary credentials. Falls back to env `TENCENTCLOUD_SESSION_TOKEN`.',
+        secret: true,
+    },
+    key: { description: 'One object to download. Exactly one of `key` / `prefix`.' },
+    prefix: { description: 'Mirror every object under this prefix (`/` = the whole bucket).' },
+    destination: {
+        description: 'File (for `key`; an existing folder or a path ending in `/` takes the key’s base name) or folder ' +
+            '(for `prefix`), relative to the workspace. Default: the key’s base name / the workspace.',
+    },
+    'version-id': { description: 'Download this version of `key`.' },
+    range: { description: '`bytes=first-last`, `bytes=first-` or `bytes=-suffix` (with `key`).' },
+    'if-match': { description: 'Download only if the ETag matches (else fail: 412).' },
+    'if-none-match': { description: 'Download only if the ETag differs (else `not-modified=true`).' },
+    'if-modified-since': {
+        description: 'Download only if modified after this date (HTTP date or ISO 8601; else `not-modified=true`).',
+    },
+    'if-unmodified-since': {
+        description: 'Download only if not modified after this date (else fail: 412).',
+    },
+    include: { description: 'Newline-separated globs on the key relative to `prefix`; only matching keys.' },
+    exclude: {
+        description: 'Newline-separated globs on the key relative to `prefix`; matching keys are left out.',
+    },
+    'part-size': {
+        description: 'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 512KiB, max 5GiB).',
+        default: '20MiB',
+    },
+    concurrency: { description: 'Requests in flight at once, across objects and parts (1..64).', default: '8' },
+    'traffic-limit': {
+        description: '`x-cos-traffic-limit` in bit/s per request (819200..838860800).',
+    },
+    crc: { description: 'Verify every byte against the object’s CRC64.', default: 'true' },
+    overwrite: {
+        description: '`changed` (skip files that match the remote), `always`, or `never`.',
+        default: 'changed',
+    },
+    delete: {
+        description: 'Remove files this tool wrote into `destination` (its manifest says so) that the prefix no longer ' +
+            'holds, and folders that leaves empty; files it did not write are kept (with `prefix`).',
+        default: 'false',
+    },
+    'allow-empty': {
+        description: 'A prefix that lists no object succeeds with 0 files; by default it fails, naming the prefix (with `prefix`).',
+        default: 'false',
+    },
+    'dry-run': {
+        description: 'List what would be downloaded, skipped and deleted; write nothing.',
+        default: 'false',
+    },
+    shard: { description: '`i/n` (1 ≤ i ≤ n): take only this job’s share of the keys (matrix fan-out).' },
+    'sse-customer-key': { description: 'Base64 AES-256 key for SSE-C objects.', secret: true },
+    retries: { description: 'Retries per request for transient failures (0..20).', default: '5' },
+    timeout: {
+        description: 'Idle timeout per request: seconds, or with a unit (`500ms`, `30s`, `2m`).',
+        default: '60s',
+    },
+    cache: { description: 'Keep the mirror in the GitHub Actions cache (with `prefix`).', default: 'false' },
+    'cache-key': { description: 'Extra text mixed into the cache key.' },
+    'response-cache-control': { description: 'Override `Cache-Control` of the response.', cliOnly: true },
+    'response-content-disposition': { description: 'Override `Content-Disposition`.', cliOnly: true },
+    'response-content-encoding': { description: 'Override `Content-Encoding`.', cliOnly: true },
+    'response-content-language': { description: 'Override `Content-Language`.', cliOnly: true },
+    'response-content-type': { description: 'Override `Content-Type`.', cliOnly: true },
+    'response-expires': { description: 'Override `Expires`.', cliOnly: true },
+};
+const INPUT_NAMES = Object.keys(INPUTS);
+const ACTION_INPUT_NAMES = INPUT_NAMES.filter((name) => !INPUTS[name].cliOnly);
+const OUTPUTS = {
+    etag: 'ETag of the object (single object).',
+    'version-id': 'Version ID of the object, when versioned.',
+    crc64: 'CRC64 (decimal) of the whole object, as COS reports it.',
+    'content-length': 'Bytes written for the object (the range length for a ranged download).',
+    'last-modified': 'Last-Modified of the object (ISO 8601).',
+    'storage-class': 'Storage class of the object (`STANDARD` when COS omits it).',
+    path: 'Absolute path of the downloaded file (or folder, for a prefix).',
+    'not-modified': '`true` when a conditional GET answered 304 and nothing was written.',
+    'files-downloaded': 'Files downloaded (prefix).',
+    'files-skipped': 'Files skipped because unchanged (prefix).',
+    'files-deleted': 'Local files deleted by `delete` (prefix).',
+    'bytes-downloaded': 'Bytes downloaded.',
+    manifest: 'Path of the JSON manifest: key, etag, version-id, crc64, size, local path (prefix).',
+    'cache-hit': '`true`, `partial` or `false` (with `cache`).',
+};
+/** Environment variables read for credentials, in order of preference. */
+const CREDENTIAL_ENV = {
+    secretId: ['TENCENTCLOUD_SECRET_ID', 'COS_SECRET_ID'],
+    secretKey: ['TENCENTCLOUD_SECRET_KEY', 'COS_SECRET_KEY'],
+    sessionToken: ['TENCENTCLOUD_SESSION_TOKEN'],
+};
+
+;// CONCATENATED MODULE: ./lib/config/errors.js
+// Errors of the input layer: one line naming the input, its value (never a secret's), the rule and the fix.
+
+
+function isSecretInput(name) {
+    return Object.hasOwn(INPUTS, name) && INPUTS[name].secret === true;
+}
+/** `Input 'name' = 'value'`, `Input 'name' = (hidden)` or `Input 'name' (not set)`. */
+function describeInput(input, value) {
+    if (value === undefined)
+        return `Input '${input}' (not set)`;
+    return `Input '${input}' = ${isSecretInput(input) ? '(hidden)' : quoteValue(value)}`;
+}
+/** A bad input value, found before any request is made. */
+class InputError extends Error {
+    name = 'InputError';
+    /** The input at fault. */
+    input;
+    rule;
+    fix;
+    constructor(problem) {
+        const head = escapeControls(problem.subject ?? describeInput(problem.input, problem.value));
+        // A rule or fix may repeat what the user typed (`write 'a.txt'`): keep even that on one line.
+        const rule = escapeControls(problem.rule);
+        const fix = escapeControls(problem.fix);
+        super(`${head}: ${rule}. Fix: ${fix}.`, problem.cause === undefined ? undefined : { cause: problem.cause });
+        this.input = problem.input;
+        this.rule = rule;
+        this.fix = fix;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/base/state-name.js
+// The name of the folder where cos-download keeps its own files at a destination (temp files,
+// checkpoints, the manifest, locks), and the names a file system takes for it. Pure.
+/** The folder of cos-download's own files (temp files, checkpoints, manifest, locks); see state.ts. */
+const STATE_DIR = '.cos-download';
+// Code points HFS+ ignores in names (as git's core.protectHFS lists them): `.cos\u200c-download` is
+// the same folder there.
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+// The 8.3 short name NTFS may give `.cos-download` (`COS-DO~1`), as git's core.protectNTFS knows.
+const NTFS_SHORT = /^cos-do~\d+$/;
+/**
+ * True for a path segment that names the state folder on some file system: any case, with the
+ * code points HFS+ ignores, with the trailing dots and spaces Windows drops, or as its NTFS short name.
+ */
+function isStateSegment(segment) {
+    const name = segment.replace(HFS_IGNORED, '').toLowerCase();
+    return name.replace(/[. ]+$/, '') === STATE_DIR || NTFS_SHORT.test(name);
+}
+
+;// CONCATENATED MODULE: ./lib/config/endpoint.js
+// The base URL requests go to: the COS domain of the bucket's region, the acceleration domain, or a
+// user-given URL (template or plain). Pure: no DNS, no I/O.
+
+const DEFAULT_ENDPOINT = 'https://{bucket}.cos.{region}.myqcloud.com';
+const ACCELERATE_ENDPOINT = 'https://{bucket}.cos.accelerate.myqcloud.com';
+const ENDPOINT_FIX = "e.g. 'https://{bucket}.cos.{region}.myqcloud.com' or 'http://127.0.0.1:9000'";
+/** The endpoint as it may be shown: credentials in the authority replaced by `***`. */
+function shown(endpoint) {
+    return endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+}
+function endpointError(endpoint, rule, fix = ENDPOINT_FIX) {
+    return new InputError({ input: 'endpoint', value: shown(endpoint), rule, fix });
+}
+/** Resolves the base URL (no trailing slash) for the bucket. Throws InputError. */
+function resolveEndpoint(spec) {
+    const { bucket, region, endpoint, accelerate } = spec;
+    if (accelerate && endpoint !== undefined) {
+        throw new InputError({
+            input: 'accelerate',
+            value: 'true',
+            rule: `the acceleration domain cannot be combined with a custom 'endpoint' (${shown(endpoint)})`,
+            fix: "remove 'endpoint', or set 'accelerate: false'",
+        });
+    }
+    const template = accelerate ? ACCELERATE_ENDPOINT : (endpoint ?? DEFAULT_ENDPOINT);
+    if (/\s/.test(template))
+        throw endpointError(template, 'a URL must not contain spaces or line breaks');
+    if (template.includes('{region}') && region === undefined) {
+        throw new InputError({
+            input: 'region',
+            rule: endpoint === undefined
+                ? `required for the default endpoint ${DEFAULT_ENDPOINT}`
+                : `required because 'endpoint' contains {region}`,
+            fix: "set the bucket's region, e.g. 'ap-guangzhou'",
+        });
+    }
+    const text = template.replaceAll('{bucket}', bucket).replaceAll('{region}', region ?? '');
+    if (/[{}]/.test(text)) {
+        throw endpointError(template, 'the only placeholders are {bucket} and {region}');
+    }
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch (error) {
+        throw new InputError({
+            input: 'endpoint',
+            value: shown(template),
+            rule: 'must be an absolute http:// or https:// URL',
+            fix: ENDPOINT_FIX,
+            cause: error,
+        });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw endpointError(template, `the scheme must be http or https, not ${url.protocol.slice(0, -1)}`);
+    }
+    if (url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/?#]*@/.test(text)) {
+        throw endpointError(template, 'must not hold credentials', "remove 'user:password@' and pass 'secret-id' / 'secret-key' instead");
+    }
+    if (url.search !== '' || url.hash !== '' || /[?#]/.test(text)) {
+        throw endpointError(template, 'must not hold a query (?…) or fragment (#…)');
+    }
+    if (url.hostname === '')
+        throw endpointError(template, 'must name a host');
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1), e.g. the emulator. */
+function isLoopbackHost(url) {
+    let host;
+    try {
+        host = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase();
+    }
+    catch {
+        return false;
+    }
+    if (host === 'localhost' || host.endsWith('.localhost'))
+        return true;
+    if (/^127(?:\.\d{1,3}){3}$/.test(host))
+        return true;
+    return host === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
+}
+/**
+ * The warning for a resolved endpoint that talks plain http to another machine: signatures, object
+ * bytes and any SSE-C key would cross the network unencrypted. Undefined for https and for this
+ * machine (the emulator).
+ */
+function plainHttpWarning(endpoint) {
+    let url;
+    try {
+        url = new URL(endpoint);
+    }
+    catch {
+        return undefined;
+    }
+    if (url.protocol !== 'http:' || isLoopbackHost(url))
+        return undefined;
+    const secure = `https://${url.host}${url.pathname.replace(/\/+$/, '')}`;
+    return (`The endpoint ${url.origin} uses plain http: requests, signatures and downloaded bytes cross the network ` +
+        `unencrypted and can be read or altered on the way. Use https (e.g. '${secure}') unless this network is trusted`);
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse-credentials.js
+
+
+/** Credentials go into headers: printable ASCII, no spaces. */
+function parseCredential(name, text, source) {
+    const value = text.trim();
+    if (!/^[\x21-\x7e]+$/.test(value)) {
+        throw new InputError({
+            input: name,
+            value,
+            rule: `${source} must be printable ASCII without spaces`,
+            fix: 'copy the value again from the Tencent Cloud console (CAM → API keys)',
+        });
+    }
+    return value;
+}
+/** The credentials the inputs or the environment give, or undefined for anonymous access. */
+function parseCredentials(get, env) {
+    const fromEnv = (name) => {
+        const value = name === undefined ? undefined : env[name];
+        return value === undefined || value.trim() === '' ? undefined : value;
+    };
+    /** `sources` name where each value came from, for messages: `'secret-id'` or `env COS_SECRET_ID`. */
+    const build = (id, key, token, sources) => ({
+        secretId: parseCredential('secret-id', id, sources[0]),
+        secretKey: parseCredential('secret-key', key, sources[1]),
+        ...(token === undefined ? {} : { sessionToken: parseCredential('session-token', token, sources[2]) }),
+    });
+    const token = get('session-token');
+    const id = get('secret-id');
+    const key = get('secret-key');
+    if (id !== undefined || key !== undefined) {
+        if (id === undefined || key === undefined) {
+            const [given, missing] = id === undefined ? ['secret-key', 'secret-id'] : ['secret-id', 'secret-key'];
+            throw new InputError({
+                input: missing,
+                rule: `required because '${given}' is set (keys come in pairs)`,
+                fix: `set '${missing}' too, or remove '${given}' to use the environment or anonymous access`,
+            });
+        }
+        return build(id, key, token, ["'secret-id'", "'secret-key'", "'session-token'"]);
+    }
+    const families = CREDENTIAL_ENV.secretId.length;
+    for (let i = 0; i < families; i++) {
+        const idVar = CREDENTIAL_ENV.secretId[i];
+        const keyVar = CREDENTIAL_ENV.secretKey[i];
+        const tokenVar = CREDENTIAL_ENV.sessionToken[i];
+        const envId = fromEnv(idVar);
+        const envKey = fromEnv(keyVar);
+        if (envId === undefined && envKey === undefined)
+            continue;
+        if (envId === undefined || envKey === undefined) {
+            const [setVar, missingVar] = envId === undefined ? [keyVar, idVar] : [idVar, keyVar];
+            throw new InputError({
+                input: envId === undefined ? 'secret-id' : 'secret-key',
+                subject: `Environment variable ${setVar} is set but ${missingVar} is not`,
+                rule: 'keys come in pairs',
+                fix: `set ${missingVar} too, or pass 'secret-id' and 'secret-key'`,
+            });
+        }
+        const envToken = token ?? fromEnv(tokenVar);
+        const tokenSource = token === undefined ? `env ${tokenVar}` : "'session-token'";
+        return build(envId, envKey, envToken, [`env ${idVar}`, `env ${keyVar}`, tokenSource]);
+    }
+    const strayToken = token !== undefined ? "'session-token'" : CREDENTIAL_ENV.sessionToken.find((v) => fromEnv(v));
+    if (strayToken !== undefined) {
+        throw new InputError({
+            input: 'session-token',
+            subject: `${token !== undefined ? "Input 'session-token'" : `Environment variable ${strayToken}`} is set without keys`,
+            rule: "a session token works only with its 'secret-id' and 'secret-key' (temporary credentials come as three)",
+            fix: "set 'secret-id' and 'secret-key' too, or remove the token for anonymous access",
+        });
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/config/options.js
+const TRAFFIC_LIMIT_MIN = 819_200;
+const TRAFFIC_LIMIT_MAX = 838_860_800;
+const MiB = 1024 * 1024;
+
+;// CONCATENATED MODULE: ./lib/config/parse-numbers.js
+
+
+const KiB = 1024;
+const GiB = 1024 * MiB;
+const PART_SIZE_MIN = 512 * KiB;
+const PART_SIZE_MAX = 5 * GiB;
+const SHARD_COUNT_MAX = 1024;
+const TIMEOUT_MAX_MS = 3_600_000;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** `int.frac` × factor, exactly; undefined when the product is not a whole number. */
+function exactProduct(int, frac, factor) {
+    const scale = 10n ** BigInt(frac.length);
+    const scaled = BigInt(`${int}${frac}`) * BigInt(factor);
+    return scaled % scale === 0n ? scaled / scale : undefined;
+}
+/** A whole number given as digits, if it is a safe integer. */
+function safeDigits(digits) {
+    const value = BigInt(digits);
+    return value <= MAX_SAFE ? Number(value) : undefined;
+}
+// ---------------------------------------------------------------------------------------------------------
+// Sizes
+const SIZE_UNITS = {
+    '': MiB,
+    b: 1,
+    kib: KiB,
+    mib: MiB,
+    gib: GiB,
+    tib: 1024 * GiB,
+};
+const SI_UNITS = {
+    k: 'KiB',
+    kb: 'KiB',
+    m: 'MiB',
+    mb: 'MiB',
+    g: 'GiB',
+    gb: 'GiB',
+    t: 'TiB',
+    tb: 'TiB',
+};
+const SIZE_RULE = 'a size is a number with a binary unit (512KiB, 8MiB, 1.5GiB) or a plain number of MiB, more than 0 bytes';
+/** `512KiB`, `8MiB`, `1.5GiB`, `1048576B`, or a plain number of MiB (`20` = 20MiB) → bytes. */
+function parseSize(name, text) {
+    const value = text.trim();
+    const match = /^(\d+)(?:\.(\d+))? ?([a-z]*)$/i.exec(value);
+    const fail = (rule, fix = "e.g. '20MiB'") => new InputError({ input: name, value, rule, fix });
+    if (match === null)
+        throw fail(SIZE_RULE);
+    const [, int = '', frac = '', unitText = ''] = match;
+    const unit = unitText.toLowerCase();
+    const factor = SIZE_UNITS[unit];
+    if (factor === undefined) {
+        const binary = SI_UNITS[unit];
+        if (binary !== undefined) {
+            throw fail(`'${unitText}' is ambiguous (powers of 1000 or of 1024); sizes use the binary units KiB, MiB, GiB`, `write '${int}${frac === '' ? '' : `.${frac}`}${binary}'`);
+        }
+        throw fail(`unknown unit '${unitText}': ${SIZE_RULE}`);
+    }
+    const bytes = exactProduct(int, frac, factor);
+    if (bytes === undefined) {
+        const whole = (BigInt(`${int}${frac}`) * BigInt(factor)) / 10n ** BigInt(frac.length);
+        throw fail('must be a whole number of bytes', `round it, e.g. '${whole}B'`);
+    }
+    if (bytes === 0n)
+        throw fail(`must be more than 0 bytes`);
+    if (bytes > MAX_SAFE)
+        throw fail(`too large: at most ${Number.MAX_SAFE_INTEGER} bytes`);
+    return Number(bytes);
+}
+function formatSize(bytes) {
+    for (const [unit, factor] of [
+        ['GiB', GiB],
+        ['MiB', MiB],
+        ['KiB', KiB],
+    ]) {
+        if (bytes % factor === 0)
+            return `${bytes / factor}${unit}`;
+    }
+    return `${bytes}B`;
+}
+/** `part-size`: a size in PART_SIZE_MIN..PART_SIZE_MAX. */
+function parsePartSize(text) {
+    const bytes = parseSize('part-size', text);
+    if (bytes < PART_SIZE_MIN || bytes > PART_SIZE_MAX) {
+        throw new InputError({
+            input: 'part-size',
+            value: text.trim(),
+            rule: `must be between ${formatSize(PART_SIZE_MIN)} and ${formatSize(PART_SIZE_MAX)} (got ${formatSize(bytes)})`,
+            fix: `e.g. '${bytes < PART_SIZE_MIN ? formatSize(PART_SIZE_MIN) : formatSize(PART_SIZE_MAX)}' or '20MiB'`,
+        });
+    }
+    return bytes;
+}
+// ---------------------------------------------------------------------------------------------------------
+// Range, shard, traffic limit
+const RANGE_FORMS = '(bytes=first-last, bytes=first- or bytes=-suffix)';
+/** One HTTP byte range: `bytes=a-b` (a ≤ b), `bytes=a-`, `bytes=-n` (n > 0). */
+function parseRange(text) {
+    const value = text.trim();
+    const fail = (rule, fix = "e.g. 'bytes=0-1023'") => new InputError({ input: 'range', value, rule: `${rule} ${RANGE_FORMS}`, fix });
+    if (value.includes(','))
+        throw fail('only one range is allowed', "download one range per step, e.g. 'bytes=0-1023'");
+    if (/\s/.test(value)) {
+        const squeezed = value.replace(/\s+/g, '');
+        throw fail('must not contain spaces', /^bytes=\d*-\d*$/i.test(squeezed) ? `write '${squeezed}'` : undefined);
+    }
+    if (!/^bytes=/i.test(value)) {
+        throw fail("must start with 'bytes='", /^\d*-\d*$/.test(value) ? `write 'bytes=${value}'` : undefined);
+    }
+    const match = /^bytes=(\d*)-(\d*)$/i.exec(value);
+    if (match === null)
+        throw fail('must be one range of whole byte positions');
+    const [, firstText = '', lastText = ''] = match;
+    if (firstText === '' && lastText === '')
+        throw fail('needs a first byte, a last byte, or both');
+    const first = firstText === '' ? undefined : safeDigits(firstText);
+    const last = lastText === '' ? undefined : safeDigits(lastText);
+    if ((firstText !== '' && first === undefined) || (lastText !== '' && last === undefined)) {
+        throw fail(`byte positions must be at most ${Number.MAX_SAFE_INTEGER}`);
+    }
+    if (first === undefined) {
+        if (last === undefined || last === 0)
+            throw fail('the suffix length must be more than 0', "e.g. 'bytes=-1024'");
+        return { kind: 'suffix', length: last };
+    }
+    if (last === undefined)
+        return { kind: 'from', first };
+    if (last < first)
+        throw fail('the last byte must not be before the first', `e.g. 'bytes=${last}-${first}'`);
+    return { kind: 'closed', first, last };
+}
+/** `i/n` with 1 ≤ i ≤ n ≤ SHARD_COUNT_MAX (1-based, like a matrix index + 1). */
+function parseShard(text) {
+    const value = text.trim();
+    const rule = `must be 'i/n' with 1 ≤ i ≤ n ≤ ${SHARD_COUNT_MAX} (shard i of n, counted from 1)`;
+    const fail = (detail, fix) => new InputError({ input: 'shard', value, rule: detail === '' ? rule : `${rule}; ${detail}`, fix });
+    const match = /^(\d+)\/(\d+)$/.exec(value);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
+    const matrixFix = "e.g. '1/2', or '${{ matrix.shard }}/2' with 'matrix: { shard: [1, 2] }'";
+    if (match === null)
+        throw fail('', matrixFix);
+    const [, indexText = '', countText = ''] = match;
+    const index = safeDigits(indexText) ?? Number.POSITIVE_INFINITY;
+    const count = safeDigits(countText) ?? Number.POSITIVE_INFINITY;
+    if (count < 1 || count > SHARD_COUNT_MAX)
+        throw fail(`n = ${countText} is out of range`, "e.g. '1/2'");
+    if (index < 1)
+        throw fail('shards are counted from 1', `e.g. '1/${count}' for the first shard`);
+    if (index > count)
+        throw fail(`i = ${indexText} is more than n = ${countText}`, `e.g. '${count}/${count}' for the last shard`);
+    return { index, count };
+}
+const TRAFFIC_RULE = `must be a whole number of bit/s in ${TRAFFIC_LIMIT_MIN}..${TRAFFIC_LIMIT_MAX} ` +
+    `(${TRAFFIC_LIMIT_MIN} bit/s = 100 KiB/s, ${TRAFFIC_LIMIT_MAX} bit/s = 100 MiB/s)`;
+/** `x-cos-traffic-limit` in bit/s, TRAFFIC_LIMIT_MIN..TRAFFIC_LIMIT_MAX. */
+function parseTrafficLimit(text) {
+    const value = text.trim();
+    const fail = (fix) => new InputError({ input: 'traffic-limit', value, rule: TRAFFIC_RULE, fix });
+    if (!/^\d+$/.test(value))
+        throw fail("e.g. '8388608' (1 MiB/s = 1048576 bytes/s × 8)");
+    const bits = safeDigits(value) ?? Number.POSITIVE_INFINITY;
+    if (bits < TRAFFIC_LIMIT_MIN)
+        throw fail(`e.g. '${TRAFFIC_LIMIT_MIN}' (the lowest limit)`);
+    if (bits > TRAFFIC_LIMIT_MAX)
+        throw fail(`e.g. '${TRAFFIC_LIMIT_MAX}' (the highest limit), or leave it unset`);
+    return bits;
+}
+// ---------------------------------------------------------------------------------------------------------
+// Integers, timeouts
+/** A whole number in min..max, digits only (no sign, no exponent, no fraction). */
+function parseInteger(name, text, min, max) {
+    const value = text.trim();
+    const number = /^\d+$/.test(value) ? safeDigits(value) : undefined;
+    if (number === undefined || number < min || number > max) {
+        throw new InputError({
+            input: name,
+            value,
+            rule: `must be a whole number in ${min}..${max}`,
+            fix: `e.g. '${Math.min(Math.max(number ?? min, min), max)}'`,
+        });
+    }
+    return number;
+}
+const TIME_UNITS = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Seconds (`60`), or with a unit: `500ms`, `30s`, `2m`, `1h`; more than 0, at most 1h → milliseconds. */
+function parseTimeout(text) {
+    const value = text.trim();
+    const fail = (rule) => new InputError({ input: 'timeout', value, rule, fix: "e.g. '60s', '500ms' or '2m'" });
+    const match = /^(\d+)(?:\.(\d+))?(ms|s|m|h|)$/.exec(value);
+    if (match === null)
+        throw fail("must be seconds, or a number with a unit 'ms', 's', 'm' or 'h'");
+    const [, int = '', frac = '', unit = ''] = match;
+    const ms = exactProduct(int, frac, TIME_UNITS[unit] ?? 1000);
+    if (ms === undefined)
+        throw fail('must be a whole number of milliseconds');
+    if (ms === 0n)
+        throw fail('must be more than 0');
+    if (ms > BigInt(TIMEOUT_MAX_MS))
+        throw fail('must be at most 1h');
+    return Number(ms);
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse-values.js
+
+
+// ---------------------------------------------------------------------------------------------------------
+// Booleans, dates, enums
+/** `true` / `false` as YAML 1.2 core schema spells them: `true|True|TRUE|false|False|FALSE`. */
+function parseBoolean(name, text) {
+    const value = text.trim();
+    if (/^(?:true|True|TRUE)$/.test(value))
+        return true;
+    if (/^(?:false|False|FALSE)$/.test(value))
+        return false;
+    throw new InputError({ input: name, value, rule: 'must be true or false', fix: "write 'true' or 'false'" });
+}
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const HTTP_DATE = new RegExp(`^(${WEEKDAYS.join('|')}), (\\d{2}) (${MONTHS.join('|')}) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT$`);
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+/** Milliseconds since the epoch for calendar fields, or undefined when a field is out of range. */
+function utcTime(year, month, day, hour, minute, second) {
+    if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || day < 1)
+        return undefined;
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    date.setUTCHours(hour, minute, second, 0);
+    return date.getUTCDate() === day ? date.getTime() : undefined;
+}
+/** An RFC 9110 (7231) HTTP date `Wed, 21 Oct 2015 07:28:00 GMT`, or ISO 8601 (`2015-10-21`, `…T07:28:00Z`). */
+function parseDate(name, text) {
+    const value = text.trim();
+    const fail = (rule, fix = "e.g. 'Wed, 21 Oct 2015 07:28:00 GMT' or '2015-10-21T07:28:00Z'") => new InputError({ input: name, value, rule, fix });
+    const RULE = 'must be an HTTP date or an ISO 8601 date (time with a zone)';
+    const http = HTTP_DATE.exec(value);
+    if (http !== null) {
+        const [, weekday = '', day = '', month = '', year = '', hour = '', minute = '', second = ''] = http;
+        const time = utcTime(Number(year), MONTHS.indexOf(month) + 1, Number(day), Number(hour), Number(minute), Number(second));
+        if (time === undefined)
+            throw fail(`${RULE}; no such day or time`);
+        const date = new Date(time);
+        if (WEEKDAYS[date.getUTCDay()] !== weekday) {
+            throw fail(`${RULE}; ${day} ${month} ${year} is not a ${weekday}`, `write '${date.toUTCString()}'`);
+        }
+        return date;
+    }
+    const iso = ISO_DATE.exec(value);
+    if (iso === null)
+        throw fail(RULE);
+    const [, year = '', month = '', day = '', hour, minute = '0', second = '0', fraction = '', zone] = iso;
+    if (hour !== undefined && zone === undefined) {
+        throw fail(`${RULE}; a time without a zone is ambiguous`, `write '${value}Z' for UTC, or add an offset like +08:00`);
+    }
+    const local = utcTime(Number(year), Number(month), Number(day), Number(hour ?? 0), Number(minute), Number(second));
+    if (local === undefined)
+        throw fail(`${RULE}; no such day or time`);
+    let offsetMinutes = 0;
+    if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+        const digits = zone.slice(1).replace(':', '');
+        const offsetHours = Number(digits.slice(0, 2));
+        const offsetMins = Number(digits.slice(2));
+        if (offsetHours > 23 || offsetMins > 59)
+            throw fail(`${RULE}; no such time zone offset ${zone}`);
+        offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMins);
+    }
+    const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
+    return new Date(local - offsetMinutes * 60_000 + millis);
+}
+/** `changed`, `always` or `never`. */
+function parseOverwrite(text) {
+    const value = text.trim();
+    if (value === 'changed' || value === 'always' || value === 'never')
+        return value;
+    throw new InputError({
+        input: 'overwrite',
+        value,
+        rule: "must be 'changed' (skip files that match the remote), 'always' or 'never'",
+        fix: "e.g. 'changed'",
+    });
+}
+// ---------------------------------------------------------------------------------------------------------
+// Bucket, region
+const BUCKET_RULE = "must be BucketName-APPID: lowercase letters, digits and '-' (not first or last), then '-' and the " +
+    'numeric APPID, at most 60 characters';
+const BUCKET_FIX = "e.g. 'examplebucket-1250000000'";
+const BUCKET_MAX = 60;
+/** COS bucket `BucketName-APPID`, e.g. `examplebucket-1250000000`. */
+function parseBucket(text) {
+    const value = text.trim();
+    const fail = (detail, fix = BUCKET_FIX) => new InputError({
+        input: 'bucket',
+        value,
+        rule: detail === '' ? BUCKET_RULE : `${BUCKET_RULE}; ${detail}`,
+        fix,
+    });
+    if (value.length > BUCKET_MAX)
+        throw fail(`this one has ${value.length}`);
+    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value))
+        return value;
+    if (/[A-Z]/.test(value) && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value.toLowerCase())) {
+        throw fail('no capital letters', `write '${value.toLowerCase()}'`);
+    }
+    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(value) && !/-\d+$/.test(value)) {
+        throw fail('the APPID is missing', `append your APPID, e.g. '${value}-1250000000'`);
+    }
+    throw fail('');
+}
+/** Region codes of the old (v4) API, mapped to today's names for the fix. */
+const LEGACY_REGIONS = {
+    gz: 'ap-guangzhou',
+    sh: 'ap-shanghai',
+    tj: 'ap-beijing-1',
+    bj: 'ap-beijing',
+    cd: 'ap-chengdu',
+    sgp: 'ap-singapore',
+    hk: 'ap-hongkong',
+    ca: 'na-toronto',
+    ger: 'eu-frankfurt',
+};
+const REGION_RULE = "must be a COS region like 'ap-guangzhou', 'na-siliconvalley' or 'ap-shanghai-fsi'";
+/** COS region, e.g. `ap-guangzhou`, `na-siliconvalley`, `ap-shanghai-fsi`, `ap-beijing-1`. */
+function parseRegion(text) {
+    const value = text.trim();
+    const fail = (detail, fix = "e.g. 'ap-guangzhou'") => new InputError({
+        input: 'region',
+        value,
+        rule: detail === '' ? REGION_RULE : `${REGION_RULE}; ${detail}`,
+        fix,
+    });
+    const valid = (candidate) => candidate.length <= 32 && /^[a-z]{2}-[a-z]+(?:-[a-z0-9]+)*$/.test(candidate);
+    if (valid(value))
+        return value;
+    const lower = value.toLowerCase();
+    if (lower === 'accelerate') {
+        throw fail("'accelerate' is a domain, not a region", "set 'accelerate: true' and the bucket's region, e.g. 'ap-guangzhou'");
+    }
+    if (lower.startsWith('cos.') && valid(lower.slice(4))) {
+        throw fail("without the 'cos.' prefix", `write '${lower.slice(4)}'`);
+    }
+    if (value !== lower && valid(lower))
+        throw fail('lowercase only', `write '${lower}'`);
+    const modern = LEGACY_REGIONS[lower];
+    if (modern !== undefined)
+        throw fail('old short codes are not accepted', `write '${modern}'`);
+    throw fail('');
+}
+// ---------------------------------------------------------------------------------------------------------
+// Globs, SSE-C key, free text
+/** Newline-separated globs: each line trimmed; blank lines and lines starting with `#` dropped. */
+function parseGlobs(name, text) {
+    const globs = [];
+    for (const line of text.split(/\r?\n|\r/)) {
+        const glob = line.trim();
+        if (glob === '' || glob.startsWith('#'))
+            continue;
+        const fail = (rule, fix) => new InputError({ input: name, value: glob, rule, fix });
+        if (hasControlCharacter(glob))
+            throw fail('a glob must not contain control characters', 'remove them');
+        if (glob.startsWith('/')) {
+            throw fail("globs match the key relative to 'prefix', so they never start with '/'", `write '${glob.replace(/^\/+/, '')}'`);
+        }
+        globs.push(glob);
+    }
+    return globs;
+}
+/** SSE-C key: standard base64 of exactly 32 bytes (AES-256). The value never appears in a message. */
+function parseSseKey(text) {
+    const value = text.trim();
+    const fail = (detail) => new InputError({
+        input: 'sse-customer-key',
+        value,
+        rule: `must be standard base64 of exactly 32 bytes (an AES-256 key); ${detail}`,
+        fix: "generate one with 'openssl rand -base64 32' and keep it in a secret",
+    });
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+        throw fail('it is not base64 (A-Z a-z 0-9 + / and = padding)');
+    }
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.toString('base64') !== value)
+        throw fail('its padding is wrong');
+    if (bytes.length !== 32)
+        throw fail(`it decodes to ${bytes.length} bytes`);
+    return value;
+}
+/** Text sent in a header or a query: no control characters (no header injection). */
+function parseText(name, text, rule = 'must not contain control characters') {
+    if (hasControlCharacter(text)) {
+        throw new InputError({
+            input: name,
+            value: text,
+            rule,
+            fix: 'remove line breaks and control characters',
+        });
+    }
+    return text;
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse-target.js
+
+
+
+const OBJECT_ONLY = [
+    'version-id',
+    'range',
+    'if-match',
+    'if-none-match',
+    'if-modified-since',
+    'if-unmodified-since',
+    'response-cache-control',
+    'response-content-disposition',
+    'response-content-encoding',
+    'response-content-language',
+    'response-content-type',
+    'response-expires',
+];
+const PREFIX_ONLY = ['include', 'exclude', 'shard'];
+function parseObjectTarget(get, key) {
+    if (key.endsWith('/')) {
+        throw new InputError({
+            input: 'key',
+            value: key,
+            rule: "a key ending in '/' is a folder marker, not a file",
+            fix: `use 'prefix: ${key}' to download the folder`,
+        });
+    }
+    if (key.startsWith('/')) {
+        throw new InputError({
+            input: 'key',
+            value: key,
+            rule: "object keys do not start with '/'",
+            fix: `write '${key.replace(/^\/+/, '')}'`,
+        });
+    }
+    parseText('key', key);
+    for (const name of PREFIX_ONLY) {
+        const value = get(name);
+        if (value !== undefined) {
+            throw new InputError({
+                input: name,
+                value,
+                rule: "applies only to a folder mirror ('prefix'), not to one object ('key')",
+                fix: `remove '${name}', or use 'prefix' instead of 'key'`,
+            });
+        }
+    }
+    const optional = (name, parse) => {
+        const value = get(name);
+        return value === undefined ? undefined : parse(value);
+    };
+    const versionId = optional('version-id', (t) => parseText('version-id', t.trim()));
+    const range = optional('range', parseRange);
+    const etag = (name) => (t) => parseText(name, t.trim(), 'an ETag must not contain control characters');
+    const ifMatch = optional('if-match', etag('if-match'));
+    const ifNoneMatch = optional('if-none-match', etag('if-none-match'));
+    const ifModifiedSince = optional('if-modified-since', (t) => parseDate('if-modified-since', t));
+    const ifUnmodifiedSince = optional('if-unmodified-since', (t) => parseDate('if-unmodified-since', t));
+    const conditions = {
+        ...(ifMatch === undefined ? {} : { ifMatch }),
+        ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
+        ...(ifModifiedSince === undefined ? {} : { ifModifiedSince }),
+        ...(ifUnmodifiedSince === undefined ? {} : { ifUnmodifiedSince }),
+    };
+    const overrideFields = [
+        ['response-cache-control', 'cacheControl'],
+        ['response-content-disposition', 'contentDisposition'],
+        ['response-content-encoding', 'contentEncoding'],
+        ['response-content-language', 'contentLanguage'],
+        ['response-content-type', 'contentType'],
+        ['response-expires', 'expires'],
+    ];
+    const responseOverrides = {};
+    for (const [name, field] of overrideFields) {
+        const value = optional(name, (t) => parseText(name, t.trim()));
+        if (value !== undefined)
+            responseOverrides[field] = value;
+    }
+    return {
+        kind: 'object',
+        key,
+        ...(versionId === undefined ? {} : { versionId }),
+        ...(range === undefined ? {} : { range }),
+        conditions,
+        responseOverrides,
+    };
+}
+function parsePrefixTarget(get, prefixText, flags) {
+    for (const name of OBJECT_ONLY) {
+        const value = get(name);
+        if (value !== undefined) {
+            throw new InputError({
+                input: name,
+                value,
+                rule: "applies only to one object ('key'), not to a folder mirror ('prefix')",
+                fix: `remove '${name}', or download one object with 'key'`,
+            });
+        }
+    }
+    parseText('prefix', prefixText);
+    if (prefixText !== '/' && prefixText.startsWith('/')) {
+        throw new InputError({
+            input: 'prefix',
+            value: prefixText,
+            rule: "a prefix does not start with '/' (only '/' alone means the whole bucket)",
+            fix: `write '${prefixText.replace(/^\/+/, '')}'`,
+        });
+    }
+    const include = get('include');
+    const exclude = get('exclude');
+    const shard = get('shard');
+    return {
+        kind: 'prefix',
+        prefix: prefixText === '/' ? '' : prefixText,
+        include: include === undefined ? [] : parseGlobs('include', include),
+        exclude: exclude === undefined ? [] : parseGlobs('exclude', exclude),
+        ...flags,
+        ...(shard === undefined ? {} : { shard: parseShard(shard) }),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse.js
+// Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
+// on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`.
+
+
+
+
+
+
+
+
+
+
+const CONCURRENCY_RANGE = { min: 1, max: 64 };
+const RETRIES_RANGE = { min: 0, max: 20 };
+function defaultOf(name) {
+    const fallback = INPUTS[name].default;
+    if (fallback === undefined)
+        throw new TypeError(`input '${name}' has no default in INPUTS`);
+    return fallback;
+}
+function endsWithSeparator(text) {
+    return text.endsWith('/') || (external_node_path_.sep === '\\' && text.endsWith('\\'));
+}
+function resolveDestination(target, text, context) {
+    if (text !== undefined) {
+        parseText('destination', text);
+        if (text === '~' || text.startsWith('~/') || text.startsWith('~\\')) {
+            throw new InputError({
+                input: 'destination',
+                value: text,
+                rule: "'~' is not expanded: the destination is relative to the workspace",
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
+                fix: "use an absolute path (e.g. under '${{ runner.temp }}') or a path inside the workspace",
+            });
+        }
+    }
+    const resolved = text === undefined ? context.cwd : external_node_path_.resolve(context.cwd, text);
+    if (target.kind === 'prefix')
+        return resolved;
+    const baseName = target.key.slice(target.key.lastIndexOf('/') + 1);
+    const needsBaseName = text === undefined || endsWithSeparator(text) || context.isDirectory(resolved);
+    if (!needsBaseName)
+        return resolved;
+    if (baseName === '.' || baseName === '..') {
+        throw new InputError({
+            input: 'key',
+            value: target.key,
+            rule: `its base name '${baseName}' cannot name a file`,
+            fix: "set 'destination' to a file path, e.g. 'download.bin'",
+        });
+    }
+    return external_node_path_.join(resolved, baseName);
+}
+/** `inner` is `outer` or lies under it. */
+function within(outer, inner) {
+    const relative = external_node_path_.relative(outer, inner);
+    return (relative === '' ||
+        (relative !== '..' && !relative.startsWith(`..${external_node_path_.sep}`) && !external_node_path_.isAbsolute(relative)));
+}
+/**
+ * A destination never runs through cos-download's state folder, and a relative one stays in the
+ * workspace: a symlink committed into the workspace must not lead the download outside it.
+ */
+function checkDestination(destination, text, context) {
+    const shown = text ?? '.';
+    if (destination.split(/[\\/]/).some(isStateSegment)) {
+        throw new InputError({
+            input: 'destination',
+            value: shown,
+            rule: "it runs through '.cos-download', the folder where cos-download keeps its own files",
+            fix: "choose another destination, e.g. 'downloads/'",
+        });
+    }
+    const realpath = context.realpath;
+    if (realpath === undefined || (text !== undefined && external_node_path_.isAbsolute(text)))
+        return;
+    const workspace = realpath(context.cwd) ?? context.cwd;
+    let existing = destination;
+    while (realpath(existing) === undefined && external_node_path_.dirname(existing) !== existing)
+        existing = external_node_path_.dirname(existing);
+    const real = external_node_path_.join(realpath(existing) ?? existing, external_node_path_.relative(existing, destination));
+    if (!within(workspace, real)) {
+        throw new InputError({
+            input: 'destination',
+            value: shown,
+            rule: `a link in the workspace leads it outside the workspace, to '${real}'`,
+            fix: 'remove the link, or give that place as an absolute path if it is meant',
+        });
+    }
+}
+function deepFreeze(value) {
+    if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const inner of Object.values(value))
+            deepFreeze(inner);
+    }
+    return value;
+}
+/** Parses and checks every input; returns deep-frozen Options or throws the first InputError. */
+function parseOptions(raw, context) {
+    if (!external_node_path_.isAbsolute(context.cwd))
+        throw new TypeError(`ParseContext.cwd must be absolute: ${context.cwd}`);
+    const get = (name) => {
+        const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
+        return value === undefined || value.trim() === '' ? undefined : value;
+    };
+    const orDefault = (name) => get(name) ?? defaultOf(name);
+    const bucketText = get('bucket');
+    if (bucketText === undefined) {
+        throw new InputError({ input: 'bucket', rule: 'required: the bucket to download from', fix: BUCKET_FIX });
+    }
+    const bucket = parseBucket(bucketText);
+    const key = get('key');
+    const prefix = get('prefix');
+    if (key !== undefined && prefix !== undefined) {
+        throw new InputError({
+            input: 'key',
+            subject: `Inputs 'key' = ${quoteValue(key)} and 'prefix' = ${quoteValue(prefix)} are both set`,
+            rule: "exactly one may be set: 'key' downloads one object, 'prefix' mirrors every object under it",
+            fix: "remove 'key' or 'prefix'",
+        });
+    }
+    if (key === undefined && prefix === undefined) {
+        throw new InputError({
+            input: 'key',
+            subject: "Neither 'key' nor 'prefix' is set",
+            rule: 'exactly one says what to download',
+            fix: "set 'key: path/to/file.bin' for one object, or 'prefix: path/to/folder/' ('/' = the whole bucket)",
+        });
+    }
+    const deleteExtra = parseBoolean('delete', orDefault('delete'));
+    const allowEmpty = parseBoolean('allow-empty', orDefault('allow-empty'));
+    const cache = parseBoolean('cache', orDefault('cache'));
+    if (key !== undefined) {
+        for (const [name, on] of [
+            ['delete', deleteExtra],
+            ['allow-empty', allowEmpty],
+            ['cache', cache],
+        ]) {
+            if (on) {
+                throw new InputError({
+                    input: name,
+                    value: orDefault(name),
+                    rule: "applies only to a folder mirror ('prefix'), not to one object ('key')",
+                    fix: `remove '${name}', or use 'prefix' instead of 'key'`,
+                });
+            }
+        }
+    }
+    const target = key !== undefined
+        ? parseObjectTarget(get, key)
+        : parsePrefixTarget(get, prefix ?? '', { delete: deleteExtra, allowEmpty });
+    const cacheKeyText = get('cache-key');
+    if (cacheKeyText !== undefined && !cache) {
+        throw new InputError({
+            input: 'cache-key',
+            value: cacheKeyText,
+            rule: "is used only with 'cache: true' (and 'prefix')",
+            fix: "set 'cache: true', or remove 'cache-key'",
+        });
+    }
+    const cacheKey = cacheKeyText === undefined
+        ? undefined
+        : parseText('cache-key', cacheKeyText.trim(), 'must not contain control characters');
+    if (cacheKey?.includes(',')) {
+        throw new InputError({
+            input: 'cache-key',
+            value: cacheKey,
+            rule: 'must not contain commas (the Actions cache refuses them)',
+            fix: `write '${cacheKey.replaceAll(',', '-')}'`,
+        });
+    }
+    const regionText = get('region');
+    const region = regionText === undefined ? undefined : parseRegion(regionText);
+    const accelerate = parseBoolean('accelerate', orDefault('accelerate'));
+    const endpoint = resolveEndpoint({ bucket, region, endpoint: get('endpoint')?.trim(), accelerate });
+    const credentials = parseCredentials(get, context.env);
+    const retries = parseInteger('retries', orDefault('retries'), RETRIES_RANGE.min, RETRIES_RANGE.max);
+    const timeoutMs = parseTimeout(orDefault('timeout'));
+    const partSize = parsePartSize(orDefault('part-size'));
+    const concurrency = parseInteger('concurrency', orDefault('concurrency'), CONCURRENCY_RANGE.min, CONCURRENCY_RANGE.max);
+    const trafficText = get('traffic-limit');
+    const trafficLimit = trafficText === undefined ? undefined : parseTrafficLimit(trafficText);
+    const crc = parseBoolean('crc', orDefault('crc'));
+    const overwrite = parseOverwrite(orDefault('overwrite'));
+    const dryRun = parseBoolean('dry-run', orDefault('dry-run'));
+    const sseText = get('sse-customer-key');
+    const sseCustomerKey = sseText === undefined ? undefined : parseSseKey(sseText);
+    const destination = resolveDestination(target, get('destination'), context);
+    checkDestination(destination, get('destination'), context);
+    if (cache && encloses(destination, context.cwd)) {
+        throw new InputError({
+            input: 'destination',
+            value: get('destination') ?? '.',
+            rule: "with 'cache: true' the destination folder is saved whole, and this one holds the workspace",
+            fix: "give the mirror a folder of its own, e.g. 'destination: downloads'",
+        });
+    }
+    const options = {
+        connection: {
+            bucket,
+            ...(region === undefined ? {} : { region }),
+            endpoint,
+            ...(credentials === undefined ? {} : { credentials }),
+            retries,
+            timeoutMs,
+        },
+        target,
+        destination,
+        partSize,
+        concurrency,
+        ...(trafficLimit === undefined ? {} : { trafficLimit }),
+        crc,
+        overwrite,
+        dryRun,
+        ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),
+        cache,
+        ...(cacheKey === undefined ? {} : { cacheKey }),
+    };
+    return deepFreeze(options);
+}
+/** True when `folder` is `inner` or one of its ancestors. */
+function encloses(folder, inner) {
+    const relative = external_node_path_.relative(folder, inner);
+    return (relative === '' ||
+        (!relative.startsWith(`..${external_node_path_.sep}`) && relative !== '..' && !external_node_path_.isAbsolute(relative)));
+}
+
+// EXTERNAL MODULE: external "node:timers/promises"
+var external_node_timers_promises_ = __webpack_require__(8500);
+;// CONCATENATED MODULE: ./lib/base/runtime.js
+// The injected edges of every layer: time and logging. Defaults are the real ones.
+
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: async (ms, signal) => {
+        await (0,external_node_timers_promises_.setTimeout)(ms, undefined, signal ? { signal } : {});
+    },
+};
+const silentLogger = {
+    debug: () => { },
+    info: () => { },
+    warning: () => { },
+};
+/**
+ * A logger whose every message is one line of printable text: control characters (a line break
+ * in a key or a file name, a terminal escape) are escaped, and a message cannot start a workflow
+ * command (`::…`) on the runner.
+ */
+function printable(logger) {
+    const clean = (message) => {
+        const line = escapeControls(message);
+        return line.startsWith('::') ? ` ${line}` : line;
+    };
+    return {
+        debug: (m) => logger.debug(clean(m)),
+        info: (m) => logger.info(clean(m)),
+        warning: (m) => logger.warning(clean(m)),
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 28 modules
+var XMLParser = __webpack_require__(3530);
+;// CONCATENATED MODULE: ./lib/cos/errors.js
+// Typed COS failures: the service's XML errors, and what goes wrong on the wire.
+
+/** An error answer from COS (or an unexpected status). The message never holds a signed URL. */
+class CosError extends Error {
+    /** The HTTP status, e.g. 403. */
+    status;
+    /** COS's error code, e.g. `NoSuchKey`, `SignatureDoesNotMatch`, `InvalidObjectState`. */
+    code;
+    /** COS's own message, without the context this error's `message` adds. */
+    cosMessage;
+    /** `x-cos-request-id`: quote it to Tencent Cloud support. */
+    requestId;
+    /** The TraceId of the error body. */
+    traceId;
+    /** The server's `Date` header. */
+    serverDate;
+    /** The `Location` header of a redirect (never followed), as COS sent it. */
+    location;
+    retryAfter;
+    constructor(details, context, hint) {
+        const id = details.requestId ? ` (request id ${details.requestId})` : '';
+        super(`${context}: ${details.status} ${details.code}: ${details.message}${id}${hint ? `. ${hint}` : ''}`);
+        this.name = 'CosError';
+        this.status = details.status;
+        this.code = details.code;
+        this.cosMessage = details.message;
+        this.requestId = details.requestId;
+        this.traceId = details.traceId;
+        this.serverDate = details.serverDate;
+        this.location = details.location;
+        this.retryAfter = details.retryAfter;
+    }
+    /** The same failure told differently (e.g. naming the version or the condition that failed). */
+    rephrase(message, context, hint) {
+        return new CosError({ ...this.details(), message }, context, hint);
+    }
+    /** The fields of the answer, as one object. */
+    details() {
+        return {
+            status: this.status,
+            code: this.code,
+            message: this.cosMessage,
+            ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
+            ...(this.traceId === undefined ? {} : { traceId: this.traceId }),
+            ...(this.serverDate === undefined ? {} : { serverDate: this.serverDate }),
+            ...(this.location === undefined ? {} : { location: this.location }),
+            ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+        };
+    }
+}
+/** What to do about the failures users meet most; appended to the message. */
+function hintFor(details, anonymous) {
+    if (details.status >= 300 && details.status < 400 && details.status !== 304) {
+        return (`COS redirected to ${safeLocation(details.location)} (an origin-pull redirect: the object is not in the bucket). ` +
+            'Redirects are never followed, as following them blindly allows server-side request forgery; ' +
+            'fetch the object from the origin, or let COS pull it in first.');
+    }
+    switch (details.code) {
+        case 'InvalidObjectState':
+            return 'The object is in ARCHIVE or DEEP_ARCHIVE storage: restore it first (console, or POST Object restore), then download it.';
+        case 'SignatureDoesNotMatch':
+            return 'Check secret-id and secret-key (and session-token for temporary credentials).';
+        case 'InvalidAccessKeyId':
+            return 'The secret-id is not known to COS: check it.';
+        case 'AccessDenied':
+            return anonymous
+                ? 'No credentials were given, so the request was anonymous: set secret-id and secret-key, or make the bucket public-read.'
+                : 'The credentials may not read this object: grant cos:GetObject, cos:HeadObject and cos:GetBucket.';
+        case 'NoSuchBucket':
+            return 'Check bucket (BucketName-APPID) and region.';
+        case 'RequestTimeTooSkewed':
+            return "The machine's clock is far off and could not be corrected: sync it (NTP).";
+        default:
+            return undefined;
+    }
+}
+/** A redirect target without query or credentials, safe to print. */
+function safeLocation(location) {
+    if (location === undefined)
+        return 'an unstated location';
+    try {
+        const url = new URL(location);
+        return `${url.protocol}//${url.host}${url.pathname}`;
+    }
+    catch {
+        return 'an unparsable location';
+    }
+}
+/** A response that broke the protocol: wrong status for a range, a bad Content-Range, a short body. */
+class ProtocolError extends Error {
+    /** Whether a retry may help (a short body may; a wrong status for a range does not). */
+    transient;
+    constructor(message, options) {
+        super(message, options.cause === undefined ? undefined : { cause: options.cause });
+        this.name = 'ProtocolError';
+        this.transient = options.transient;
+    }
+}
+const parser = new XMLParser/* default */.A({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    processEntities: true,
+    ignoreDeclaration: true,
+});
+const STATUS_CODES = {
+    400: 'BadRequest',
+    403: 'AccessDenied',
+    404: 'NoSuchKey',
+    405: 'MethodNotAllowed',
+    412: 'PreconditionFailed',
+    416: 'InvalidRange',
+    429: 'TooManyRequests',
+    500: 'InternalError',
+    503: 'ServiceUnavailable',
+};
+const MAX_ERROR_BODY = 64 * 1024;
+/** Reads Code/Message/RequestId/TraceId from a COS XML error body; falls back to the status. */
+function parseErrorBody(status, body, headers) {
+    const header = (name) => {
+        const value = headers[name];
+        return Array.isArray(value) ? value[0] : value;
+    };
+    let code;
+    let message;
+    let requestId = header('x-cos-request-id');
+    let traceId = header('x-cos-trace-id');
+    if (body.length > 0 && body.length <= MAX_ERROR_BODY && body.includes('<Error')) {
+        try {
+            const parsed = parser.parse(body);
+            const error = parsed.Error;
+            if (error && typeof error === 'object') {
+                const text = (v) => typeof v === 'string' && v.length > 0 ? v.replace(/[\r\n]+/g, ' ').slice(0, 500) : undefined;
+                code = text(error.Code);
+                message = text(error.Message);
+                requestId = text(error.RequestId) ?? requestId;
+                traceId = text(error.TraceId) ?? traceId;
+            }
+        }
+        catch {
+            // Not XML after all: keep the status-based code.
+        }
+    }
+    const details = {
+        status,
+        code: code ?? STATUS_CODES[status] ?? `HTTP${status}`,
+        message: message ?? `HTTP status ${status}`,
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(traceId === undefined ? {} : { traceId }),
+        ...(header('date') === undefined ? {} : { serverDate: header('date') }),
+        ...(header('location') === undefined ? {} : { location: header('location') }),
+        ...(header('retry-after') === undefined ? {} : { retryAfter: header('retry-after') }),
+    };
+    return details;
+}
+/** Milliseconds a `Retry-After` value (seconds, or an HTTP date) asks to wait; undefined when garbled. */
+function retryAfterMs(value, now) {
+    if (value === undefined)
+        return undefined;
+    const text = value.trim();
+    if (/^\d{1,9}$/.test(text))
+        return Number(text) * 1000;
+    const date = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)
+        ? Date.parse(text)
+        : Number.NaN;
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+const TRANSIENT_NETWORK_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CLOSED',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+/** True for failures worth another attempt: network drops, timeouts, 429, 5xx, SlowDown. */
+function isTransient(error) {
+    if (error instanceof CosError) {
+        return error.status === 429 || error.status >= 500 || error.code === 'SlowDown';
+    }
+    if (error instanceof ProtocolError)
+        return error.transient;
+    if (error instanceof Error) {
+        if (error.name === 'AbortError')
+            return false;
+        const code = error.code;
+        if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code))
+            return true;
+        if (error.cause !== undefined && error.cause !== error)
+            return isTransient(error.cause);
+    }
+    return false;
+}
+const CERTIFICATE_CODES = new Set([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'CERT_REJECTED',
+    'CERT_REVOKED',
+    'CERT_SIGNATURE_FAILURE',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+/** The server's TLS certificate could not be verified. Never transient, never skipped. */
+class TlsError extends Error {
+    /** Node's certificate error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
+    code;
+    constructor(code, message, cause) {
+        super(message, { cause });
+        this.name = 'TlsError';
+        this.code = code;
+    }
+    /** A TlsError for a certificate failure (of `error` or its cause) at `origin`; undefined otherwise. */
+    static from(error, origin, context) {
+        for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+            const code = e.code;
+            if (typeof code === 'string' && CERTIFICATE_CODES.has(code)) {
+                return new TlsError(code, `${context}: the TLS certificate of ${origin} could not be verified (${e.message}; ${code}). ` +
+                    'Certificate checks cannot be turned off. Fix: use the endpoint’s proper host name; ' +
+                    'if a private CA signs it, trust that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem', error);
+            }
+        }
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/cos/list.js
+// ListObjects (GET Bucket): pages of keys, yielded as they arrive so downloads can start before the
+// listing ends. Keys come URL-encoded (`encoding-type=url`) so any byte survives the XML.
+
+
+/** A listing page is at most 1000 entries; anything far larger is not COS talking. */
+const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * A page's body as text. Past MAX_PAGE_BYTES it fails at once: reading stops (which drops the
+ * connection), rather than draining an endless body or cutting it into what looks like a shorter page.
+ */
+async function readPage(body, what) {
+    const chunks = [];
+    let length = 0;
+    for await (const chunk of body) {
+        length += chunk.length;
+        if (length > MAX_PAGE_BYTES) {
+            throw new ProtocolError(`${what} is larger than 16 MiB: a page of 1000 keys is far smaller, so this is not COS answering`, { transient: false });
+        }
+        chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+const ENTITIES = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+function unescapeXml(raw) {
+    if (!raw.includes('&'))
+        return raw;
+    return raw.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-z]{2,4});/g, (whole, name) => {
+        if (name.startsWith('#')) {
+            const code = name[1] === 'x' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+            return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+        }
+        return ENTITIES[name] ?? whole;
+    });
+}
+/** A ListBucketResult is three levels deep; a document far deeper is not COS answering. */
+const MAX_DEPTH = 32;
+/** An element name for a message: quoted, cut short, control characters escaped. */
+const list_shown = (name) => JSON.stringify(`<${name.slice(0, 40)}>`);
+const malformed = (why) => new ProtocolError(`ListObjects answered XML that does not parse: ${why}`, { transient: true });
+/**
+ * Parses the XML of a listing page into elements: one pass, no DTD (a DOCTYPE is refused, so no
+ * entity expansion), attributes skipped, every end tag checked against its start tag. It does only
+ * what a ListBucketResult needs and is ~10× faster than a general parser on a 1000-key page.
+ */
+function parseXmlElements(xml) {
+    const root = { name: '', text: '', children: [] };
+    const stack = [root];
+    let at = 0;
+    for (;;) {
+        const open = xml.indexOf('<', at);
+        const top = stack[stack.length - 1];
+        const text = open === -1 ? xml.slice(at) : xml.slice(at, open);
+        if (text !== '')
+            top.text += unescapeXml(text);
+        if (open === -1)
+            break;
+        if (xml.startsWith('<![CDATA[', open)) {
+            const close = xml.indexOf(']]>', open + 9);
+            if (close === -1)
+                throw malformed('an unterminated CDATA section');
+            top.text += xml.slice(open + 9, close);
+            at = close + 3;
+        }
+        else if (xml.startsWith('<!--', open)) {
+            const close = xml.indexOf('-->', open + 4);
+            if (close === -1)
+                throw malformed('an unterminated comment');
+            at = close + 3;
+        }
+        else if (xml.startsWith('<?', open)) {
+            const close = xml.indexOf('?>', open + 2);
+            if (close === -1)
+                throw malformed('an unterminated declaration');
+            at = close + 2;
+        }
+        else if (xml.startsWith('<!', open)) {
+            throw malformed('a DOCTYPE or markup declaration');
+        }
+        else {
+            const close = xml.indexOf('>', open + 1);
+            if (close === -1)
+                throw malformed('an unterminated tag');
+            const tag = xml.slice(open + 1, close);
+            if (tag.startsWith('/')) {
+                const name = tag.slice(1).trimEnd();
+                if (stack.length < 2 || top.name !== name)
+                    throw malformed(`an unexpected end tag ${list_shown(name)}`);
+                stack.pop();
+            }
+            else {
+                const selfClosing = tag.endsWith('/');
+                const name = /^[^\s/>]+/.exec(tag)?.[0];
+                if (name === undefined)
+                    throw malformed('a tag without a name');
+                const element = { name, text: '', children: [] };
+                top.children.push(element);
+                if (!selfClosing)
+                    stack.push(element);
+                if (stack.length > MAX_DEPTH)
+                    throw malformed(`elements nested deeper than ${MAX_DEPTH} levels`);
+            }
+            at = close + 1;
+        }
+    }
+    if (stack.length !== 1)
+        throw malformed(`${list_shown(stack[stack.length - 1].name)} is not closed`);
+    return root;
+}
+/** The text of the only `name` child that has no children of its own; undefined otherwise. */
+function leaf(element, name) {
+    let found;
+    for (const child of element.children) {
+        if (child.name !== name)
+            continue;
+        if (found !== undefined)
+            return undefined;
+        found = child;
+    }
+    return found === undefined || found.children.length > 0 ? undefined : found.text;
+}
+function decode(value, what) {
+    if (typeof value !== 'string')
+        throw new ProtocolError(`ListObjects: ${what} is missing`, { transient: false });
+    try {
+        return decodeURIComponent(value.replace(/\+/g, '%20'));
+    }
+    catch (error) {
+        throw new ProtocolError(`ListObjects: ${what} is not valid URL encoding`, {
+            transient: false,
+            cause: error,
+        });
+    }
+}
+function list_text(value) {
+    return typeof value === 'string' ? value : '';
+}
+/** Parses one ListBucketResult page (URL-encoded keys). Pure. */
+function parseListPage(xml) {
+    // COS never sends a DOCTYPE: refusing one means no entity it declares is ever expanded.
+    if (/<!DOCTYPE/i.test(xml)) {
+        throw new ProtocolError('ListObjects answered XML with a DOCTYPE, which COS never sends', {
+            transient: false,
+        });
+    }
+    // The scanner checks every end tag, so a document cut short never reads as a shorter listing.
+    const document = parseXmlElements(xml);
+    const result = document.children[0];
+    if (document.children.length !== 1 || result?.name !== 'ListBucketResult') {
+        throw new ProtocolError('ListObjects answered without exactly one ListBucketResult', { transient: true });
+    }
+    // Missing or garbled, it cannot tell the last page from one more: never guess "last".
+    const truncatedText = leaf(result, 'IsTruncated');
+    if (truncatedText !== 'true' && truncatedText !== 'false') {
+        throw new ProtocolError('ListObjects answered without IsTruncated true or false', { transient: true });
+    }
+    const objects = [];
+    const prefixes = [];
+    for (const entry of result.children) {
+        if (entry.name === 'Contents') {
+            const key = decode(leaf(entry, 'Key'), 'a Key');
+            const sizeText = list_text(leaf(entry, 'Size'));
+            if (!/^\d{1,16}$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
+                throw new ProtocolError(`ListObjects: ${quoteValue(key)} has an invalid Size`, { transient: false });
+            }
+            objects.push({
+                key,
+                etag: list_text(leaf(entry, 'ETag')),
+                size: Number(sizeText),
+                lastModified: list_text(leaf(entry, 'LastModified')),
+                storageClass: list_text(leaf(entry, 'StorageClass')) || 'STANDARD',
+            });
+        }
+        else if (entry.name === 'CommonPrefixes') {
+            prefixes.push(decode(leaf(entry, 'Prefix'), 'a CommonPrefixes Prefix'));
+        }
+    }
+    const truncated = truncatedText === 'true';
+    const marker = leaf(result, 'NextMarker');
+    const nextMarker = marker === undefined ? undefined : decode(marker, 'NextMarker');
+    return {
+        objects,
+        commonPrefixes: prefixes,
+        truncated,
+        ...(nextMarker === undefined ? {} : { nextMarker }),
+    };
+}
+/** Compares two keys in UTF-8 byte order, the order COS lists keys in (code point order). */
+function compareUtf8(a, b) {
+    const length = Math.min(a.length, b.length);
+    for (let i = 0; i < length; i++) {
+        const ca = a.charCodeAt(i);
+        const cb = b.charCodeAt(i);
+        if (ca === cb)
+            continue;
+        // UTF-16 puts surrogates (code points past U+FFFF) below U+E000..U+FFFF; UTF-8 does not.
+        const sa = ca >= 0xd800 && ca <= 0xdfff;
+        const sb = cb >= 0xd800 && cb <= 0xdfff;
+        if (sa !== sb && (sa ? cb : ca) >= 0xe000)
+            return sa ? 1 : -1;
+        return ca - cb;
+    }
+    return a.length - b.length;
+}
+/**
+ * COS lists keys in strictly increasing UTF-8 order; a listing that repeats a key or goes back is
+ * malformed (a mirror would race one file against itself, and `delete` could trust a bad listing).
+ */
+function checkOrder(objects, previous, what) {
+    let last = previous;
+    for (const object of objects) {
+        if (last !== undefined) {
+            const order = compareUtf8(last, object.key);
+            if (order >= 0) {
+                throw new ProtocolError(order === 0
+                    ? `${what} lists ${quoteValue(object.key)} twice; COS never repeats a key, so the listing is refused as malformed`
+                    : `${what} lists ${quoteValue(object.key)} after ${quoteValue(last)}, out of COS's UTF-8 key order, so the listing is refused as malformed`, { transient: false });
+            }
+        }
+        last = object.key;
+    }
+    return last;
+}
+/** Yields listing pages in order, following NextMarker (or the last key) until the end. */
+async function* listPages(client, options) {
+    let marker = '';
+    let lastKey;
+    for (let page = 1;; page++) {
+        const query = {
+            prefix: options.prefix,
+            'max-keys': String(options.maxKeys ?? 1000),
+            'encoding-type': 'url',
+            ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
+            ...(marker === '' ? {} : { marker }),
+        };
+        const what = `ListObjects '${options.prefix}' page ${page}`;
+        const result = await client.retrying(what, options.signal, async () => {
+            const response = await client.send({
+                method: 'GET',
+                key: '',
+                query,
+                ...(options.signal ? { signal: options.signal } : {}),
+            });
+            return parseListPage(await readPage(response.body, what));
+        });
+        lastKey = checkOrder(result.objects, lastKey, `ListObjects '${options.prefix}'`);
+        yield result;
+        if (!result.truncated)
+            return;
+        const next = result.nextMarker ?? result.objects.at(-1)?.key ?? result.commonPrefixes.at(-1);
+        if (next === undefined || next === marker) {
+            throw new ProtocolError(`ListObjects '${options.prefix}' page ${page} is truncated but gives no marker to go on`, {
+                transient: false,
+            });
+        }
+        marker = next;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
+var p_limit = __webpack_require__(370);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __webpack_require__(6752);
+// EXTERNAL MODULE: ./lib/cos/sign.js
+var sign = __webpack_require__(9966);
+;// CONCATENATED MODULE: ./lib/cos/client.js
+// The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
+// classified retries. It knows requests and responses; what to do with the bytes is the caller's.
+
+
+
+
+
+class CosClient {
+    connection;
+    #agent;
+    #origin;
+    #basePath;
+    #clock;
+    #logger;
+    #random;
+    #retryBaseMs;
+    #retryCapMs;
+    /** Server time minus our time, learnt from RequestTimeTooSkewed answers. */
+    #clockOffsetMs = 0;
+    constructor(connection, deps = {}) {
+        this.connection = connection;
+        const url = new URL(connection.endpoint);
+        this.#origin = url.origin;
+        this.#basePath = url.pathname.replace(/\/+$/, '');
+        this.#clock = deps.clock ?? systemClock;
+        this.#logger = deps.logger ?? silentLogger;
+        this.#random = deps.random ?? Math.random;
+        this.#retryBaseMs = deps.retryBaseMs ?? 250;
+        this.#retryCapMs = deps.retryCapMs ?? 20_000;
+        this.#agent = new undici/* Agent */.g6({
+            connections: deps.connections ?? 16,
+            keepAliveTimeout: 30_000,
+            headersTimeout: connection.timeoutMs,
+            bodyTimeout: connection.timeoutMs,
+            // Certificates are always verified: no input turns this off, and stating it here also
+            // overrides NODE_TLS_REJECT_UNAUTHORIZED=0. A private CA goes in NODE_EXTRA_CA_CERTS.
+            // Redirects are never followed: undici's Agent has no redirect handling unless asked for.
+            connect: { timeout: connection.timeoutMs, rejectUnauthorized: true },
+        });
+    }
+    get logger() {
+        return this.#logger;
+    }
+    /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
+    async send(request) {
+        const query = request.query ?? {};
+        const url = new URL(this.#origin);
+        const signPath = `${this.#basePath}/${request.key}`;
+        const encodedPath = `${this.#basePath}/${request.key.split('/').map(sign/* cosEncode */.Gp).join('/')}`;
+        const search = Object.entries(query)
+            .map(([k, v]) => (v === '' ? (0,sign/* cosEncode */.Gp)(k) : `${(0,sign/* cosEncode */.Gp)(k)}=${(0,sign/* cosEncode */.Gp)(v)}`))
+            .join('&');
+        const headers = { host: url.host, ...request.headers };
+        const credentials = this.connection.credentials;
+        if (credentials) {
+            if (credentials.sessionToken)
+                headers['x-cos-security-token'] = credentials.sessionToken;
+            headers.authorization = (0,sign/* authorization */.it)(credentials, { method: request.method, path: signPath, query, headers }, (this.#clock.now() + this.#clockOffsetMs) / 1000);
+        }
+        const response = await this.#agent
+            .request({
+            origin: this.#origin,
+            path: search === '' ? encodedPath : `${encodedPath}?${search}`,
+            method: request.method,
+            headers,
+            signal: request.signal ?? null,
+            ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
+        })
+            .catch((error) => {
+            throw TlsError.from(error, this.#origin, describe(request)) ?? error;
+        });
+        const status = response.statusCode;
+        if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
+            return { status, headers: response.headers, body: response.body };
+        }
+        const text = await readCapped(response.body, 64 * 1024);
+        if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
+            // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
+            await this.send({
+                ...request,
+                method: 'GET',
+                headers: { ...request.headers, range: 'bytes=0-0' },
+            }).then((answer) => answer.body.dump(), (error) => {
+                if (error instanceof CosError && error.status === status) {
+                    throw error.rephrase(error.cosMessage, describe(request), hintFor(error, credentials === undefined));
+                }
+            });
+        }
+        // The error text is the server's: a proxy may echo what it was sent, so the secrets this
+        // request carried are cut out before the text reaches a message or a log.
+        const details = redactDetails(parseErrorBody(status, text, response.headers), [
+            headers.authorization,
+            credentials?.secretId,
+            credentials?.secretKey,
+            credentials?.sessionToken,
+            headers['x-cos-server-side-encryption-customer-key'],
+            headers['x-cos-server-side-encryption-customer-key-MD5'],
+        ]);
+        throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
+    }
+    /**
+     * Runs `attempt` until it succeeds, a failure is not transient, or the retries are spent.
+     * Full-jitter exponential backoff; a RequestTimeTooSkewed answer corrects the clock and retries at once.
+     */
+    async retrying(what, signal, attempt) {
+        const attempts = this.connection.retries + 1;
+        for (let n = 1;; n++) {
+            try {
+                return await attempt(n);
+            }
+            catch (error) {
+                if (signal?.aborted)
+                    throw error;
+                const skew = error instanceof CosError && error.code === 'RequestTimeTooSkewed';
+                if (n >= attempts || !(skew || isTransient(error)))
+                    throw error;
+                if (skew && this.#correctClock(error)) {
+                    this.#logger.info(`${what}: the local clock is off by ${Math.round(this.#clockOffsetMs / 1000)} s; corrected from the server's Date, retrying (attempt ${n + 1}/${attempts})`);
+                    continue;
+                }
+                const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
+                let wait = Math.round(this.#random() * ceiling);
+                // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
+                const asked = error instanceof CosError ? retryAfterMs(error.retryAfter, this.#clock.now()) : undefined;
+                if (asked !== undefined && asked > this.connection.timeoutMs) {
+                    throw new Error(`${errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
+                        `timeout of ${Math.ceil(this.connection.timeoutMs / 1000)} s, so it was not retried. ` +
+                        'Fix: run again later, or raise timeout', { cause: error });
+                }
+                if (asked !== undefined)
+                    wait = Math.max(wait, asked);
+                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms` +
+                    (asked === undefined ? '' : ' (as Retry-After asked)'));
+                await this.#clock.sleep(wait, signal);
+            }
+        }
+    }
+    #correctClock(error) {
+        const server = error.serverDate === undefined ? Number.NaN : Date.parse(error.serverDate);
+        if (Number.isNaN(server))
+            return false;
+        this.#clockOffsetMs = server - this.#clock.now();
+        return true;
+    }
+    async close() {
+        await this.#agent.close();
+    }
+}
+function describe(request) {
+    if (request.key === '')
+        return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
+    const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
+    return `${request.method} '${request.key}'${version}`;
+}
+const SIGNATURE_FIELDS = /\b(q-sign-algorithm|q-ak|q-sign-time|q-key-time|q-header-list|q-url-param-list|q-signature|x-cos-security-token)=[^&\s"'<>]*/gi;
+/** `text` with every secret (and any signature field) replaced by `***`. */
+function redactText(text, secrets) {
+    let result = text;
+    const known = secrets.filter((s) => s !== undefined && s.length >= 4);
+    // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
+    for (const secret of known.sort((a, b) => b.length - a.length)) {
+        for (const form of new Set([secret, encodeURIComponent(secret)]))
+            result = result.replaceAll(form, '***');
+    }
+    return result.replace(SIGNATURE_FIELDS, '$1=***');
+}
+function redactDetails(details, secrets) {
+    const clean = (text) => (text === undefined ? undefined : redactText(text, secrets));
+    const requestId = clean(details.requestId);
+    const traceId = clean(details.traceId);
+    return {
+        ...details,
+        code: redactText(details.code, secrets),
+        message: redactText(details.message, secrets),
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(traceId === undefined ? {} : { traceId }),
+    };
+}
+/** Reads a body as text, keeping at most `limit` characters and draining the rest. */
+async function readCapped(body, limit) {
+    const chunks = [];
+    let length = 0;
+    for await (const chunk of body) {
+        chunks.push(Buffer.from(chunk));
+        length += chunk.length;
+        // Leaving the loop destroys the body: a server that never stops sending cannot hold us here.
+        if (length >= limit)
+            break;
+    }
+    return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+/** First value of a response header. */
+function header(response, name) {
+    const value = response.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+
+;// CONCATENATED MODULE: ./lib/cos/object.js
+// HEAD / GET Object: the request headers a download sends, and the object identity COS answers.
+
+
+
+function sseHeaders(key) {
+    if (key === undefined)
+        return {};
+    const raw = Buffer.from(key, 'base64');
+    return {
+        'x-cos-server-side-encryption-customer-algorithm': 'AES256',
+        'x-cos-server-side-encryption-customer-key': key,
+        'x-cos-server-side-encryption-customer-key-MD5': (0,external_node_crypto_.createHash)('md5').update(raw).digest('base64'),
+    };
+}
+function conditionHeaders(conditions) {
+    const headers = {};
+    if (conditions.ifMatch !== undefined)
+        headers['if-match'] = conditions.ifMatch;
+    if (conditions.ifNoneMatch !== undefined)
+        headers['if-none-match'] = conditions.ifNoneMatch;
+    if (conditions.ifModifiedSince !== undefined) {
+        headers['if-modified-since'] = conditions.ifModifiedSince.toUTCString();
+    }
+    if (conditions.ifUnmodifiedSince !== undefined) {
+        headers['if-unmodified-since'] = conditions.ifUnmodifiedSince.toUTCString();
+    }
+    return headers;
+}
+const OVERRIDE_PARAMS = [
+    ['cacheControl', 'response-cache-control'],
+    ['contentDisposition', 'response-content-disposition'],
+    ['contentEncoding', 'response-content-encoding'],
+    ['contentLanguage', 'response-content-language'],
+    ['contentType', 'response-content-type'],
+    ['expires', 'response-expires'],
+];
+function overrideQuery(overrides) {
+    const query = {};
+    for (const [field, param] of OVERRIDE_PARAMS) {
+        const value = overrides[field];
+        if (value !== undefined)
+            query[param] = value;
+    }
+    return query;
+}
+function versionQuery(versionId) {
+    return versionId === undefined ? {} : { versionId };
+}
+/** The largest object COS holds: a multipart upload of 10,000 parts of at most 5 GiB. */
+const MAX_OBJECT_SIZE = 10_000 * 5 * 1024 ** 3;
+const MAX_CRC64 = (1n << 64n) - 1n;
+/** True for `x-cos-hash-crc64ecma` as COS writes it: decimal digits, at most 2^64-1. */
+function isCrc64Header(text) {
+    return /^[0-9]+$/.test(text) && text.replace(/^0+/, '').length <= 20 && BigInt(text) <= MAX_CRC64;
+}
+/** A header value as a message may show it: cut short (header values hold no line breaks). */
+function shownHeader(value) {
+    return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+}
+/**
+ * undici's refusal of a response that breaks HTTP/1.1 (a Content-Length of -1 or `abc`, a body
+ * shorter than it), told as a ProtocolError naming the request; any other error is returned as is.
+ */
+function namingRequest(error, what) {
+    if (!(error instanceof Error))
+        return error;
+    const code = error.code;
+    if (error.name !== 'HTTPParserError' && code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+        return error;
+    return new ProtocolError(`${what}: the response breaks HTTP/1.1 (${error.message})`, {
+        transient: isTransient(error),
+        cause: error,
+    });
+}
+/** Reads the identity of an object from HEAD or GET response headers. */
+function objectInfoFrom(key, response, size) {
+    const etag = header(response, 'etag');
+    if (etag === undefined || etag.trim() === '') {
+        throw new CosError({ status: response.status, code: 'MissingETag', message: 'the response has no ETag header' }, `HEAD '${key}'`);
+    }
+    const crc64 = header(response, 'x-cos-hash-crc64ecma');
+    if (crc64 !== undefined && !isCrc64Header(crc64)) {
+        throw new CosError({
+            status: response.status,
+            code: 'BadCrc64',
+            message: `x-cos-hash-crc64ecma is ${shownHeader(crc64)}, not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`,
+        }, `HEAD '${key}'`);
+    }
+    const versionId = header(response, 'x-cos-version-id');
+    return {
+        key,
+        etag,
+        size,
+        lastModified: header(response, 'last-modified') ?? '',
+        ...(crc64 === undefined ? {} : { crc64 }),
+        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+        storageClass: header(response, 'x-cos-storage-class') ?? 'STANDARD',
+    };
+}
+/** Parses a strict non-negative decimal Content-Length; undefined when absent or absurd (past MAX_OBJECT_SIZE). */
+function contentLength(response) {
+    const text = header(response, 'content-length');
+    if (text === undefined || !/^\d{1,16}$/.test(text))
+        return undefined;
+    const value = Number(text);
+    return value <= MAX_OBJECT_SIZE ? value : undefined;
+}
+/** HEAD Object with the user's conditions (304 → not-modified; 412 and the rest throw CosError). */
+async function headObject(client, key, access, conditions, signal) {
+    const response = await client.retrying(`HEAD '${key}'`, signal, () => client
+        .send({
+        method: 'HEAD',
+        key,
+        query: versionQuery(access.versionId),
+        headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
+        accept: [304],
+        ...(signal ? { signal } : {}),
+    })
+        .catch((error) => {
+        throw namingRequest(error, `HEAD '${key}'`);
+    }));
+    response.body.resume();
+    if (response.status === 304)
+        return { kind: 'not-modified' };
+    const size = contentLength(response);
+    if (size === undefined) {
+        const stated = header(response, 'content-length');
+        throw new CosError({
+            status: response.status,
+            code: 'BadContentLength',
+            message: `HEAD answered ${stated === undefined ? 'no Content-Length' : `Content-Length ${shownHeader(stated)}`}, not a size COS can hold (0..${MAX_OBJECT_SIZE} bytes)`,
+        }, `HEAD '${key}'`);
+    }
+    return { kind: 'found', info: objectInfoFrom(key, response, size) };
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/state.js
+// The tool's own files at a destination live in one hidden state folder, `.cos-download/`, in the
+// folder that holds what is written (a single object's parent folder; a mirror's root). No key maps
+// into it (`mapKey` refuses the segment), so remote data can never be taken for our state, nor our
+// state overwrite a downloaded file. See docs/adr/0007-state-folder-and-locks.md.
+//
+//   .cos-download/
+//     mirror.lock             a mirror into this folder is running
+//     manifest.json           what the mirror wrote here (the skip and delete decisions)
+//     mirror/<id>.part|.json  a mirrored file's temp file and checkpoint (id: hash of its path)
+//     <id>.lock|.part|.json   a single object's lock, temp file and checkpoint (id: hash of its name)
+
+
+
+
+
+
+/** The state folder's path could not be trusted: a link, a file, or another user's folder. */
+class StateFolderError extends Error {
+    name = 'StateFolderError';
+    path;
+    constructor(folderPath, why) {
+        super(`Refusing to use '${folderPath}' for cos-download's temp files, checkpoints and locks: it ${why}. ` +
+            'Fix: remove it (cos-download makes its own), or choose another destination');
+        this.path = folderPath;
+    }
+}
+function idOf(name) {
+    return (0,external_node_crypto_.createHash)('sha256').update(name, 'utf8').digest('hex').slice(0, 32);
+}
+function stateFolderOf(folder) {
+    return external_node_path_.join(folder, STATE_DIR);
+}
+/** The state of a single-object download to `destination` (an absolute file path). */
+function objectState(destination) {
+    const folder = stateFolderOf(external_node_path_.dirname(destination));
+    const base = external_node_path_.join(folder, idOf(external_node_path_.basename(destination)));
+    return { folder, lock: `${base}.lock`, temp: `${base}.part`, checkpoint: `${base}.json` };
+}
+/** The state of a mirrored file (`relative`, `/`-separated) under the mirror's `root`. */
+function mirrorFileState(root, relative) {
+    const base = external_node_path_.join(stateFolderOf(root), 'mirror', idOf(relative));
+    return { temp: `${base}.part`, checkpoint: `${base}.json` };
+}
+function mirrorLockPath(root) {
+    return external_node_path_.join(stateFolderOf(root), 'mirror.lock');
+}
+function manifestPath(root) {
+    return external_node_path_.join(stateFolderOf(root), 'manifest.json');
+}
+/**
+ * Makes sure `folder` is a real folder of ours: created (mode 0700) when missing; refused when it
+ * is a link, a file, or (on POSIX) owned by another user — something planted there must never
+ * receive our temp files or lead our writes elsewhere. A failure to create it names `shownAs`
+ * (the file being downloaded), which is what the user asked to write.
+ */
+async function ensureOwnFolder(folder, shownAs = folder) {
+    let info = await (0,promises_.lstat)(folder).catch(() => undefined);
+    if (info === undefined) {
+        await (0,promises_.mkdir)(folder, { mode: 0o700 }).catch(async (error) => {
+            if (error.code !== 'EEXIST')
+                throw await asLocalFileError(error, shownAs);
+        });
+        info = await (0,promises_.lstat)(folder);
+    }
+    if (info.isSymbolicLink())
+        throw new StateFolderError(folder, 'is a symbolic link');
+    if (!info.isDirectory())
+        throw new StateFolderError(folder, 'is not a folder');
+    const uid = process.getuid?.();
+    if (uid !== undefined && info.uid !== uid) {
+        throw new StateFolderError(folder, `belongs to another user (uid ${info.uid})`);
+    }
+}
+/** Removes a state folder (or its `mirror/` sub-folder) if nothing is left in it; never throws. */
+async function removeIfEmpty(folder) {
+    await (0,promises_.rmdir)(folder).catch(() => { });
+}
+/**
+ * Opens an existing file of ours for reading or writing without following a link at its path;
+ * for writing, a file with more than one name (a planted hard link) is refused too.
+ */
+async function openNoFollow(filePath, mode) {
+    // O_NONBLOCK: a FIFO planted at the path must not hang the open (for a regular file it is a no-op).
+    const flags = (mode === 'r' ? external_node_fs_.constants.O_RDONLY : external_node_fs_.constants.O_RDWR) |
+        (external_node_fs_.constants.O_NOFOLLOW ?? 0) |
+        (external_node_fs_.constants.O_NONBLOCK ?? 0);
+    if (external_node_fs_.constants.O_NOFOLLOW === undefined) {
+        // Windows has no O_NOFOLLOW: refuse a link by looking first.
+        const info = await (0,promises_.lstat)(filePath);
+        if (info.isSymbolicLink())
+            throw Object.assign(new Error(`${filePath} is a link`), { code: 'ELOOP' });
+    }
+    const handle = await (0,promises_.open)(filePath, flags);
+    const info = await handle.stat();
+    if (!info.isFile()) {
+        await handle.close();
+        throw Object.assign(new Error(`${filePath} is not a regular file`), { code: 'EISDIR' });
+    }
+    // A file we made has one name; a second (a hard link planted to a file elsewhere) would let a
+    // write here change that other file.
+    if (mode === 'r+' && info.nlink !== 1) {
+        await handle.close();
+        throw Object.assign(new Error(`${filePath} has other names (hard links)`), { code: 'EMLINK' });
+    }
+    return handle;
+}
+/** Reads a file of ours without following a link at its path. */
+async function readOwnFile(filePath) {
+    let handle;
+    try {
+        handle = await openNoFollow(filePath, 'r');
+        return { kind: 'text', text: await handle.readFile('utf8') };
+    }
+    catch (error) {
+        return error.code === 'ENOENT' ? { kind: 'absent' } : { kind: 'unreadable' };
+    }
+    finally {
+        await handle?.close().catch(() => { });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/crc64/tables.js
+// CRC-64/XZ lookup tables, computed with 64-bit values held as two uint32 halves (no BigInt).
+// Pure: no I/O.
+/** Low and high halves of the reflected ECMA-182 polynomial 0xC96C5795D7870F42. */
+const POLY_LO = 0xd7870f42;
+const POLY_HI = 0xc96c5795;
+/**
+ * Slicing-by-N tables: `slices` tables of 256 entries, stored as uint32 pairs, low half first,
+ * so entry `i` of table `k` is at `[2 * (k * 256 + i)]` (low) and `[2 * (k * 256 + i) + 1]` (high).
+ * Table 0 is the classic byte-at-a-time table; table k advances table k-1 by one more zero byte:
+ * `T[k][i] = T[0][T[k-1][i] & 0xff] ^ (T[k-1][i] >>> 8)`.
+ */
+function makeTables(slices) {
+    if (!Number.isInteger(slices) || slices < 1) {
+        throw new RangeError(`makeTables: slices must be a positive integer, got ${slices}`);
+    }
+    const tables = new Uint32Array(slices * 256 * 2);
+    for (let i = 0; i < 256; i++) {
+        let lo = i;
+        let hi = 0;
+        for (let bit = 0; bit < 8; bit++) {
+            const carry = lo & 1;
+            lo = ((lo >>> 1) | (hi << 31)) >>> 0;
+            hi >>>= 1;
+            if (carry !== 0) {
+                lo = (lo ^ POLY_LO) >>> 0;
+                hi = (hi ^ POLY_HI) >>> 0;
+            }
+        }
+        tables[2 * i] = lo;
+        tables[2 * i + 1] = hi;
+    }
+    for (let k = 1; k < slices; k++) {
+        for (let i = 0; i < 256; i++) {
+            const prev = 2 * ((k - 1) * 256 + i);
+            const lo = tables[prev] ?? 0;
+            const hi = tables[prev + 1] ?? 0;
+            const t0 = 2 * (lo & 0xff);
+            const here = 2 * (k * 256 + i);
+            tables[here] = ((tables[t0] ?? 0) ^ ((lo >>> 8) | (hi << 24))) >>> 0;
+            tables[here + 1] = ((tables[t0 + 1] ?? 0) ^ (hi >>> 8)) >>> 0;
+        }
+    }
+    return tables;
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/crc64/wasm-kernel.js
+// The CRC-64/XZ hot loop as a WebAssembly module, assembled here from opcodes at load time, so the
+// source of the bytes is this file (no compiler, no committed binary). WASM has native i64, which
+// JavaScript lacks outside BigInt; see docs/adr/0002-crc64.md for the measurements behind it.
+//
+// Memory layout (one fixed 128 KiB memory, never grown, so views on it stay valid):
+//   [0, 32 KiB)        slicing-by-16 tables, i64 little-endian, table k at k * 2048
+//   [32 KiB, +8)       the CRC register (the running state; the CRC is its complement), i64,
+//                      read and written by `update`
+//   [64 KiB, 128 KiB)  staging area: the caller copies input here, at most STAGING_SIZE bytes a call
+// The kernel exports `memory` and `update(pointer: i32, length: i32)`.
+
+const SLICES = 16;
+const TABLE_BYTES = SLICES * 256 * 8;
+const STATE_OFFSET = 32 * 1024;
+const STAGING_OFFSET = 64 * 1024;
+const STAGING_SIZE = 64 * 1024;
+const PAGES = 2;
+// --- a minimal assembler -------------------------------------------------------------------------
+const I32 = 0x7f;
+const I64 = 0x7e;
+const op = {
+    block: 0x02,
+    loop: 0x03,
+    end: 0x0b,
+    br: 0x0c,
+    brIf: 0x0d,
+    localGet: 0x20,
+    localSet: 0x21,
+    localTee: 0x22,
+    i32Load: 0x28,
+    i64Load: 0x29,
+    i32Load8U: 0x2d,
+    i64Store: 0x37,
+    i32Const: 0x41,
+    i64Const: 0x42,
+    i32GeU: 0x4f,
+    i32Add: 0x6a,
+    i32And: 0x71,
+    i32Xor: 0x73,
+    i32Shl: 0x74,
+    i32ShrU: 0x76,
+    i64Xor: 0x85,
+    i64ShrU: 0x88,
+    i32WrapI64: 0xa7,
+};
+const VOID_BLOCK = 0x40;
+function uleb(value) {
+    const out = [];
+    let rest = value >>> 0;
+    do {
+        const byte = rest & 0x7f;
+        rest >>>= 7;
+        out.push(rest === 0 ? byte : byte | 0x80);
+    } while (rest !== 0);
+    return out;
+}
+function sleb(value) {
+    const out = [];
+    let rest = value | 0;
+    for (;;) {
+        const byte = rest & 0x7f;
+        rest >>= 7;
+        const done = (rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0);
+        out.push(done ? byte : byte | 0x80);
+        if (done)
+            return out;
+    }
+}
+function section(id, body) {
+    return [id, ...uleb(body.length), ...body];
+}
+function vector(items) {
+    return [...uleb(items.length), ...items.flat()];
+}
+function wasm_kernel_name(text) {
+    const bytes = [...new TextEncoder().encode(text)];
+    return [...uleb(bytes.length), ...bytes];
+}
+/** `memarg`: alignment as log2, then the constant offset added to the address operand. */
+function mem(opcode, alignLog2, offset) {
+    return [opcode, ...uleb(alignLog2), ...uleb(offset)];
+}
+// --- the kernel ----------------------------------------------------------------------------------
+// Locals: 0 pointer, 1 length (params); then the ones declared below.
+const P = 0;
+const N = 1;
+const CRC = 2; // i64
+const A = 3; // i64: crc ^ first 8 bytes of the block
+const END16 = 4; // i32
+const END = 5; // i32
+const W0 = 6; // i32 words of the current 16-byte block (w0, w1 already xor-ed with the crc)
+const W1 = 7;
+const W2 = 8;
+const W3 = 9;
+/** Push T[table][byte `byteIndex` of the i32 in `local`] (an i64). */
+function lookup(table, local, byteIndex) {
+    // The byte times 8 (an entry's size), without a separate multiply: shift it into bits 3..10.
+    const shift = byteIndex === 0
+        ? [op.i32Const, ...sleb(3), op.i32Shl]
+        : [op.i32Const, ...sleb(8 * byteIndex - 3), op.i32ShrU];
+    return [
+        op.localGet,
+        local,
+        ...shift,
+        op.i32Const,
+        ...sleb(0x7f8),
+        op.i32And,
+        ...mem(op.i64Load, 3, table * 2048),
+    ];
+}
+function kernelBody() {
+    const code = [];
+    const emit = (...bytes) => {
+        code.push(...bytes);
+    };
+    // crc = load(STATE); end = p + n; end16 = p + (n & ~15)
+    emit(op.i32Const, ...sleb(0), ...mem(op.i64Load, 3, STATE_OFFSET), op.localSet, CRC);
+    emit(op.localGet, P, op.localGet, N, op.i32Add, op.localSet, END);
+    emit(op.localGet, P, op.localGet, N, op.i32Const, ...sleb(-16), op.i32And, op.i32Add, op.localSet, END16);
+    // Slicing-by-16, 16 bytes an iteration: the first 8 are xor-ed with the register, then byte j of the
+    // block is looked up in table 15 - j (which carries it past the 15 - j bytes after it) and all 16
+    // results are xor-ed together to give the next register.
+    emit(op.block, VOID_BLOCK, op.loop, VOID_BLOCK);
+    emit(op.localGet, P, op.localGet, END16, op.i32GeU, op.brIf, 1);
+    emit(op.localGet, CRC, op.localGet, P, ...mem(op.i64Load, 3, 0), op.i64Xor, op.localTee, A);
+    emit(op.i32WrapI64, op.localSet, W0);
+    emit(op.localGet, A, op.i64Const, ...sleb(32), op.i64ShrU, op.i32WrapI64, op.localSet, W1);
+    emit(op.localGet, P, ...mem(op.i32Load, 2, 8), op.localSet, W2);
+    emit(op.localGet, P, ...mem(op.i32Load, 2, 12), op.localSet, W3);
+    // Xor the 16 lookups as two balanced trees, the register-independent half (bytes 8..15) first:
+    // a linear chain would put 16 dependent xors on the register's critical path.
+    const words = [W0, W1, W2, W3];
+    const tree = (from, count) => {
+        if (count === 1) {
+            const word = words[from >> 2];
+            if (word === undefined)
+                throw new Error('crc64: no word for byte');
+            emit(...lookup(15 - from, word, from & 3));
+            return;
+        }
+        tree(from, count / 2);
+        tree(from + count / 2, count / 2);
+        emit(op.i64Xor);
+    };
+    tree(8, 8);
+    tree(0, 8);
+    emit(op.i64Xor, op.localSet, CRC);
+    emit(op.localGet, P, op.i32Const, ...sleb(16), op.i32Add, op.localSet, P);
+    emit(op.br, 0, op.end, op.end);
+    // The last 0..15 bytes one at a time: crc = T0[(crc ^ byte) & 0xff] ^ (crc >> 8).
+    emit(op.block, VOID_BLOCK, op.loop, VOID_BLOCK);
+    emit(op.localGet, P, op.localGet, END, op.i32GeU, op.brIf, 1);
+    emit(op.localGet, CRC, op.i32WrapI64, op.localGet, P, ...mem(op.i32Load8U, 0, 0), op.i32Xor);
+    emit(op.i32Const, ...sleb(0xff), op.i32And, op.i32Const, ...sleb(3), op.i32Shl, ...mem(op.i64Load, 3, 0));
+    emit(op.localGet, CRC, op.i64Const, ...sleb(8), op.i64ShrU, op.i64Xor, op.localSet, CRC);
+    emit(op.localGet, P, op.i32Const, ...sleb(1), op.i32Add, op.localSet, P);
+    emit(op.br, 0, op.end, op.end);
+    emit(op.i32Const, ...sleb(0), op.localGet, CRC, ...mem(op.i64Store, 3, STATE_OFFSET));
+    emit(op.end);
+    const locals = vector([
+        [2, I64],
+        [6, I32],
+    ]);
+    const body = [...locals, ...code];
+    return [...uleb(body.length), ...body];
+}
+/** The module's bytes. */
+function assembleKernel() {
+    const bytes = [
+        ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+        ...section(1, vector([[0x60, ...vector([[I32], [I32]]), ...vector([])]])),
+        ...section(3, vector([[0]])),
+        ...section(5, vector([[0x01, ...uleb(PAGES), ...uleb(PAGES)]])),
+        ...section(7, vector([
+            [...wasm_kernel_name('memory'), 0x02, 0],
+            [...wasm_kernel_name('update'), 0x00, 0],
+        ])),
+        ...section(10, vector([kernelBody()])),
+    ];
+    return Uint8Array.from(bytes);
+}
+function instantiate() {
+    const { WebAssembly: wasm } = globalThis;
+    const instance = new wasm.Instance(new wasm.Module(assembleKernel()), {});
+    const { memory, update } = instance.exports;
+    const heap = new Uint8Array(memory.buffer);
+    const view = new DataView(memory.buffer);
+    const tables = makeTables(SLICES);
+    if (tables.byteLength !== TABLE_BYTES)
+        throw new Error('crc64: table size does not match the kernel');
+    for (let i = 0; i < tables.length; i++)
+        view.setUint32(4 * i, tables[i] ?? 0, true);
+    return (register, data) => {
+        view.setUint32(STATE_OFFSET, register[0] ?? 0, true);
+        view.setUint32(STATE_OFFSET + 4, register[1] ?? 0, true);
+        const total = data.length;
+        // Copy through the staging area a slice at a time; the slice is still in cache when the kernel reads it.
+        for (let offset = 0; offset < total; offset += STAGING_SIZE) {
+            const end = Math.min(offset + STAGING_SIZE, total);
+            heap.set(offset === 0 && end === total ? data : data.subarray(offset, end), STAGING_OFFSET);
+            update(STAGING_OFFSET, end - offset);
+        }
+        register[0] = view.getUint32(STATE_OFFSET, true);
+        register[1] = view.getUint32(STATE_OFFSET + 4, true);
+    };
+}
+/** The WebAssembly slicing-by-16 kernel, instantiated once per process, synchronously (a few ms). */
+const wasm_kernel_advance = instantiate();
+
+;// CONCATENATED MODULE: ./lib/transfer/crc64.js
+// CRC-64/XZ, which COS calls CRC64-ECMA182 and sends as `x-cos-hash-crc64ecma` (a decimal uint64):
+// reflected polynomial 0xC96C5795D7870F42, init and xorout 0xFFFFFFFFFFFFFFFF; "123456789" gives
+// 0x995DC9BBDF1939FA. Pure: no I/O. The byte loop runs in a small WebAssembly kernel
+// (./crc64/wasm-kernel.ts); BigInt appears only at the API's edges. See docs/adr/0002-crc64.md.
+
+
+const MAX_CRC = (1n << 64n) - 1n;
+function checkCrc(value, what) {
+    if (typeof value !== 'bigint' || value < 0n || value > MAX_CRC) {
+        throw new RangeError(`${what} must be a bigint in 0..2^64-1, got ${String(value)}`);
+    }
+}
+function checkBytes(data, what) {
+    // A string or number array would be coerced byte by byte by TypedArray#set: refuse it instead.
+    if (!(data instanceof Uint8Array)) {
+        throw new TypeError(`${what} must be a Uint8Array (or Buffer), got ${Object.prototype.toString.call(data)}`);
+    }
+}
+/** The register (the inverted CRC) for a finished CRC value, as uint32 halves, low first. */
+function registerOf(crc) {
+    const inverted = crc ^ MAX_CRC;
+    return Uint32Array.of(Number(inverted & 0xffffffffn), Number(inverted >> 32n));
+}
+/** The finished CRC value of a register. */
+function crcOf(register) {
+    const lo = ~(register[0] ?? 0) >>> 0;
+    const hi = ~(register[1] ?? 0) >>> 0;
+    return (BigInt(hi) << 32n) | BigInt(lo);
+}
+/** Incremental CRC-64/XZ. `digest()` does not reset: more `update`s continue the same stream. */
+class Crc64 {
+    #register = Uint32Array.of(0xffffffff, 0xffffffff);
+    #length = 0;
+    update(data) {
+        checkBytes(data, 'Crc64.update: data');
+        const length = this.#length + data.length;
+        if (length > Number.MAX_SAFE_INTEGER) {
+            throw new RangeError(`Crc64: more than ${Number.MAX_SAFE_INTEGER} bytes in one stream`);
+        }
+        wasm_kernel_advance(this.#register, data);
+        this.#length = length;
+        return this;
+    }
+    /** The CRC of every byte so far, as an unsigned 64-bit bigint. */
+    digest() {
+        return crcOf(this.#register);
+    }
+    /** Bytes seen so far. */
+    get length() {
+        return this.#length;
+    }
+}
+/** One-shot CRC-64/XZ. `previous` is the CRC of the bytes before `data`, to continue a stream. */
+function crc64(data, previous = 0n) {
+    checkBytes(data, 'crc64: data');
+    checkCrc(previous, 'crc64: previous');
+    const register = registerOf(previous);
+    advance(register, data);
+    return crcOf(register);
+}
+/** a(x) * b(x) mod P(x). */
+function multModP(a, b) {
+    const [aLo, aHi] = a;
+    let [bLo, bHi] = b;
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < 64; i++) {
+        const bit = i < 32 ? (aHi >>> (31 - i)) & 1 : (aLo >>> (63 - i)) & 1;
+        if (bit !== 0) {
+            lo ^= bLo;
+            hi ^= bHi;
+        }
+        // b = b * x mod P
+        const carry = bLo & 1;
+        bLo = (bLo >>> 1) | (bHi << 31);
+        bHi >>>= 1;
+        if (carry !== 0) {
+            bLo ^= POLY_LO;
+            bHi ^= POLY_HI;
+        }
+    }
+    return [lo >>> 0, hi >>> 0];
+}
+/** X2N[k] = x^(2^k) mod P, for k = 0..63 (more than a safe-integer length ever needs). */
+const X2N = [[0, 0x40000000]];
+for (let k = 1; k < 64; k++) {
+    const previous = X2N[k - 1] ?? [0, 0];
+    X2N.push(multModP(previous, previous));
+}
+/** x^(n * 2^k) mod P, for a non-negative safe integer n. */
+function x2nModP(n, k) {
+    let product = [0, 0x80000000]; // x^0
+    let rest = n;
+    let power = k;
+    while (rest > 0) {
+        if (rest % 2 === 1)
+            product = multModP(X2N[power] ?? [0, 0], product);
+        rest = Math.floor(rest / 2);
+        power++;
+    }
+    return product;
+}
+/**
+ * The CRC of A‖B from crc(A), crc(B) and the length of B in bytes, in O(log lengthB) without the
+ * data: crc(A‖B) = crc(A) * x^(8 * lengthB) mod P xor crc(B). Lets parts fetched in parallel be
+ * checked against the whole object's CRC.
+ */
+function crc64Combine(crcA, crcB, lengthB) {
+    checkCrc(crcA, 'crc64Combine: crcA');
+    checkCrc(crcB, 'crc64Combine: crcB');
+    if (!Number.isSafeInteger(lengthB) || lengthB < 0) {
+        throw new RangeError(`crc64Combine: lengthB must be a non-negative safe integer, got ${lengthB}`);
+    }
+    const a = [Number(crcA & 0xffffffffn), Number(crcA >> 32n)];
+    const [lo, hi] = multModP(x2nModP(lengthB, 3), a);
+    return ((BigInt(hi) << 32n) | BigInt(lo)) ^ crcB;
+}
+// --- text ------------------------------------------------------------------------------------------
+/** Decimal, as COS sends `x-cos-hash-crc64ecma`. */
+function formatCrc64(crc) {
+    checkCrc(crc, 'formatCrc64: crc');
+    return crc.toString(10);
+}
+/**
+ * Parse `x-cos-hash-crc64ecma`: ASCII digits only (no sign, space, point or exponent) and at most
+ * 2^64-1; anything else gives undefined. Leading zeros are digits, so they are accepted.
+ */
+function parseCrc64(text) {
+    if (!/^[0-9]+$/.test(text))
+        return undefined;
+    if (text.replace(/^0+/, '').length > 20)
+        return undefined; // too long for 2^64-1; skip the BigInt
+    const value = BigInt(text);
+    return value <= MAX_CRC ? value : undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/temp-file.js
+// The narrow writer of a download: positional writes into a temp file in the state folder, then
+// fsync + rename into place, or discard. The destination is never opened for writing, and no file
+// is ever opened through a link planted at its path.
+
+
+
+
+
+/** Creates `filePath` exclusively; a leftover (a file or a planted link) is removed, never followed. */
+async function createExclusive(filePath, mode) {
+    return (0,promises_.open)(filePath, 'wx', mode).catch(async (error) => {
+        if (error.code !== 'EEXIST')
+            throw error;
+        await (0,promises_.rm)(filePath, { force: true });
+        return (0,promises_.open)(filePath, 'wx', mode);
+    });
+}
+class TempFile {
+    path;
+    /** The file this temp file becomes: what messages name (a full disk, say). */
+    shownPath;
+    /** The temp file's inode: a checkpoint is bound to it. */
+    ino;
+    #handle;
+    constructor(filePath, shownPath, handle, ino) {
+        this.path = filePath;
+        this.shownPath = shownPath;
+        this.#handle = handle;
+        this.ino = ino;
+    }
+    /** Creates the temp file exclusively and sizes it to `length` bytes. */
+    static async create(filePath, length, shownPath = filePath) {
+        const handle = await createExclusive(filePath, 0o644).catch(async (error) => {
+            throw await asLocalFileError(error, shownPath);
+        });
+        try {
+            if (length > 0)
+                await handle.truncate(length);
+            return new TempFile(filePath, shownPath, handle, (await handle.stat()).ino);
+        }
+        catch (error) {
+            await handle.close();
+            await (0,promises_.rm)(filePath, { force: true }).catch(() => { });
+            throw await asLocalFileError(error, shownPath);
+        }
+    }
+    /** Opens an existing temp file for more positional writes (a resumed download); never through a link. */
+    static async reopen(filePath, shownPath = filePath) {
+        const handle = await openNoFollow(filePath, 'r+').catch(async (error) => {
+            throw await asLocalFileError(error, shownPath);
+        });
+        return new TempFile(filePath, shownPath, handle, (await handle.stat()).ino);
+    }
+    /** CRC-64 of `length` bytes from `position`, as they are on disk; undefined if the file is shorter. */
+    async crcAt(position, length) {
+        const handle = this.#open();
+        const crc = new Crc64();
+        const buffer = Buffer.allocUnsafe(Math.min(length, 1024 * 1024));
+        for (let done = 0; done < length;) {
+            const want = Math.min(buffer.length, length - done);
+            const { bytesRead } = await handle.read(buffer, 0, want, position + done);
+            if (bytesRead === 0)
+                return undefined;
+            crc.update(buffer.subarray(0, bytesRead));
+            done += bytesRead;
+        }
+        return crc.digest();
+    }
+    #open() {
+        if (this.#handle === undefined)
+            throw new Error(`temp file ${this.path} is already closed`);
+        return this.#handle;
+    }
+    /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
+    async writevAt(buffers, position) {
+        const handle = this.#open();
+        const pending = [...buffers];
+        let offset = position;
+        while (pending.length > 0) {
+            const { bytesWritten } = await handle.writev(pending, offset).catch(async (error) => {
+                throw await asLocalFileError(error, this.shownPath);
+            });
+            offset += bytesWritten;
+            let skip = bytesWritten;
+            while (pending.length > 0 && skip >= pending[0].length) {
+                skip -= pending.shift().length;
+            }
+            if (skip > 0 && pending.length > 0)
+                pending[0] = pending[0].subarray(skip);
+        }
+    }
+    async sync() {
+        await this.#open()
+            .sync()
+            .catch(async (error) => {
+            throw await asLocalFileError(error, this.shownPath);
+        });
+    }
+    async close() {
+        const handle = this.#handle;
+        this.#handle = undefined;
+        await handle?.close();
+    }
+    /**
+     * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
+     * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
+     */
+    async commit(destination, mtime, options = {}) {
+        const handle = this.#open();
+        await this.sync();
+        if (mtime !== undefined && !Number.isNaN(mtime.getTime()))
+            await handle.utimes(mtime, mtime);
+        await this.close();
+        await (0,promises_.rename)(this.path, destination).catch(async (error) => {
+            throw await asLocalFileError(error, destination);
+        });
+        if (options.syncFolder !== false)
+            await syncDirectory(external_node_path_.dirname(destination));
+    }
+    /** Closes and removes the temp file; never throws. */
+    async discard() {
+        await this.close().catch(() => { });
+        await (0,promises_.rm)(this.path, { force: true }).catch(() => { });
+    }
+}
+/**
+ * Writes a small text file atomically: a sibling `.tmp` created exclusively (a link planted there
+ * is removed, never written through), fsync, rename over `filePath` (which replaces a link at
+ * `filePath` rather than following it). On failure (a full disk, say) the `.tmp` is removed and
+ * the previous `filePath` stays as it was. Callers hold the lock of the folder, so no other run
+ * writes the same `.tmp`.
+ */
+async function writeFileAtomic(filePath, text, mode) {
+    const temp = `${filePath}.tmp`;
+    try {
+        const handle = await createExclusive(temp, mode);
+        try {
+            await handle.writeFile(text, 'utf8');
+            await handle.sync();
+        }
+        finally {
+            await handle.close();
+        }
+        await (0,promises_.rename)(temp, filePath);
+    }
+    catch (error) {
+        await (0,promises_.rm)(temp, { force: true }).catch(() => { });
+        throw await asLocalFileError(error, filePath);
+    }
+}
+/** fsync a folder so a rename in it survives a crash; not every platform allows it. */
+async function syncDirectory(folder) {
+    let handle;
+    try {
+        handle = await (0,promises_.open)(folder, 'r');
+        await handle.sync();
+    }
+    catch {
+        // Windows and some file systems refuse to open or fsync a folder.
+    }
+    finally {
+        await handle?.close().catch(() => { });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
+// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
+// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
+// atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed. A resume
+// reads every part it lists back from the temp file and checks its CRC before trusting it.
+// It never holds a secret: no credentials, no signed URL, no SSE-C key.
+
+
+
+const CHECKPOINT_FORMAT = 'cos-download-checkpoint/2';
+function identityOf(bucket, info, window, partSize) {
+    return {
+        bucket,
+        key: info.key,
+        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
+        etag: info.etag,
+        size: info.size,
+        lastModified: info.lastModified,
+        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        window,
+        partSize,
+    };
+}
+function serializeCheckpoint(checkpoint) {
+    const parts = {};
+    for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
+        parts[String(index)] = checkpoint.parts.get(index);
+    }
+    return `${JSON.stringify({
+        format: CHECKPOINT_FORMAT,
+        bucket: checkpoint.bucket,
+        key: checkpoint.key,
+        versionId: checkpoint.versionId ?? null,
+        etag: checkpoint.etag,
+        size: checkpoint.size,
+        lastModified: checkpoint.lastModified,
+        crc64: checkpoint.crc64 ?? null,
+        window: checkpoint.window,
+        partSize: checkpoint.partSize,
+        tempIno: checkpoint.tempIno,
+        parts,
+    }, null, 2)}\n`;
+}
+const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isText = (v) => typeof v === 'string';
+/** Parses JSON text that must be an object; undefined for anything else. */
+function parseJsonObject(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    return typeof data === 'object' && data !== null && !Array.isArray(data)
+        ? data
+        : undefined;
+}
+/** Parses a checkpoint; undefined for anything that is not exactly our format. */
+function parseCheckpoint(text) {
+    const d = parseJsonObject(text);
+    if (d === undefined)
+        return undefined;
+    const window = d.window;
+    if (d.format !== CHECKPOINT_FORMAT ||
+        !isText(d.bucket) ||
+        !isText(d.key) ||
+        !(d.versionId === null || isText(d.versionId)) ||
+        !isText(d.etag) ||
+        !isCount(d.size) ||
+        !isText(d.lastModified) ||
+        !(d.crc64 === null || isText(d.crc64)) ||
+        typeof window !== 'object' ||
+        window === null ||
+        !isCount(window.first) ||
+        !isCount(window.length) ||
+        !isCount(d.partSize) ||
+        d.partSize === 0 ||
+        !isCount(d.tempIno) ||
+        typeof d.parts !== 'object' ||
+        d.parts === null) {
+        return undefined;
+    }
+    const partCount = Math.ceil(window.length / d.partSize);
+    const parts = new Map();
+    for (const [index, crc] of Object.entries(d.parts)) {
+        const n = Number(index);
+        if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc))
+            return undefined;
+        parts.set(n, crc);
+    }
+    return {
+        bucket: d.bucket,
+        key: d.key,
+        ...(d.versionId === null ? {} : { versionId: d.versionId }),
+        etag: d.etag,
+        size: d.size,
+        lastModified: d.lastModified,
+        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
+        window: { first: window.first, length: window.length },
+        partSize: d.partSize,
+        tempIno: d.tempIno,
+        parts,
+    };
+}
+/** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
+function mismatch(saved, wanted) {
+    if (saved.bucket !== wanted.bucket || saved.key !== wanted.key)
+        return 'it is for another object';
+    if (saved.etag !== wanted.etag ||
+        saved.size !== wanted.size ||
+        saved.lastModified !== wanted.lastModified) {
+        return `the object changed since (ETag ${saved.etag} → ${wanted.etag})`;
+    }
+    if ((saved.versionId ?? '') !== (wanted.versionId ?? ''))
+        return 'it is for another version';
+    if ((saved.crc64 ?? '') !== (wanted.crc64 ?? ''))
+        return 'the object’s CRC64 changed since';
+    if (saved.window.first !== wanted.window.first || saved.window.length !== wanted.window.length) {
+        return 'it is for another byte range';
+    }
+    if (saved.partSize !== wanted.partSize)
+        return `the part size changed (${saved.partSize} → ${wanted.partSize})`;
+    return undefined;
+}
+/** Reads a checkpoint file (never through a link); undefined when absent, `'corrupt'` when unreadable. */
+async function readCheckpoint(filePath) {
+    const read = await readOwnFile(filePath);
+    if (read.kind === 'absent')
+        return undefined;
+    if (read.kind === 'unreadable')
+        return 'corrupt';
+    return parseCheckpoint(read.text) ?? 'corrupt';
+}
+/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
+async function writeCheckpoint(filePath, checkpoint) {
+    await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600);
+}
+async function removeCheckpoint(filePath) {
+    await (0,promises_.rm)(filePath, { force: true });
+    await (0,promises_.rm)(`${filePath}.tmp`, { force: true });
+}
+/** Size of a regular file (not a link), or undefined when there is none. */
+async function fileSize(filePath) {
+    const info = await (0,promises_.lstat)(filePath).catch(() => undefined);
+    return info?.isFile() ? info.size : undefined;
+}
+
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __webpack_require__(7075);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __webpack_require__(6466);
+;// CONCATENATED MODULE: ./lib/transfer/fetch-part.js
+// One part: a ranged GET pinned to the object's ETag (and version), streamed into the temp file
+// with its CRC computed on the way. A transient failure resumes from the first missing byte.
+
+
+
+
+
+
+/** A Writable that hands every batch of buffered chunks to one async consumer, one batch at a time. */
+class BatchSink extends external_node_stream_.Writable {
+    #consume;
+    #inflight = Promise.resolve();
+    constructor(consume) {
+        super({ highWaterMark: 1024 * 1024 });
+        this.#consume = consume;
+    }
+    _write(chunk, _encoding, callback) {
+        this.#run([chunk], callback);
+    }
+    _writev(chunks, callback) {
+        this.#run(chunks.map((c) => c.chunk), callback);
+    }
+    #run(chunks, callback) {
+        this.#inflight = this.#consume(chunks);
+        this.#inflight.then(() => callback(), (error) => callback(error instanceof Error ? error : new Error(String(error))));
+    }
+    /** Resolves once no batch is being written (after a failure, before a retry reuses the offsets). */
+    async settled() {
+        await this.#inflight.catch(() => { });
+    }
+}
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
+/**
+ * Requires a 206 whose Content-Range is exactly the bytes asked for, of an object of the known size,
+ * and an `x-cos-hash-crc64ecma`, when there is one, that is a CRC-64.
+ */
+function checkPartialResponse(response, key, first, last, size) {
+    const what = `ranged GET '${key}' bytes=${first}-${last}`;
+    if (response.status !== 206) {
+        throw new ProtocolError(`${what} answered ${response.status}, not 206 Partial Content: the server ignored the range`, {
+            transient: false,
+        });
+    }
+    const contentRange = header(response, 'content-range') ?? '';
+    const match = CONTENT_RANGE.exec(contentRange);
+    if (match === null ||
+        Number(match[1]) !== first ||
+        Number(match[2]) !== last ||
+        (match[3] !== '*' && Number(match[3]) !== size)) {
+        throw new ProtocolError(`${what} answered Content-Range '${contentRange.slice(0, 80)}', expected 'bytes ${first}-${last}/${size}'`, { transient: false });
+    }
+    const length = header(response, 'content-length');
+    if (length !== undefined && length !== String(last - first + 1)) {
+        throw new ProtocolError(`${what} answered Content-Length ${length.slice(0, 20)}, expected ${last - first + 1}`, {
+            transient: false,
+        });
+    }
+    const crc64 = header(response, 'x-cos-hash-crc64ecma');
+    if (crc64 !== undefined && !isCrc64Header(crc64)) {
+        throw new ProtocolError(`${what} answered x-cos-hash-crc64ecma '${crc64.slice(0, 40)}', not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`, { transient: false });
+    }
+}
+/** The query and fixed headers of a part's GETs: pinned to the ETag (and version). */
+function partRequest(job) {
+    const { info, access } = job;
+    return {
+        query: { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) },
+        headers: {
+            'if-match': info.etag,
+            ...sseHeaders(access.sseCustomerKey),
+            ...(access.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(access.trafficLimit) }),
+        },
+    };
+}
+/** One ranged GET of bytes `next`..`last`, its answer checked (206, Content-Range, Content-Length). */
+async function openRange(job, fixed, next, last, highWaterMark) {
+    const response = await job.client
+        .send({
+        method: 'GET',
+        key: job.info.key,
+        query: fixed.query,
+        headers: { ...fixed.headers, range: `bytes=${next}-${last}` },
+        signal: job.signal,
+        highWaterMark,
+    })
+        .catch((error) => {
+        throw namingRequest(error, `GET '${job.info.key}' bytes=${next}-${last}`);
+    });
+    try {
+        checkPartialResponse(response, job.info.key, next, last, job.info.size);
+    }
+    catch (error) {
+        response.body.destroy();
+        throw error;
+    }
+    return response;
+}
+function tooMany(job, part) {
+    return new ProtocolError(`GET '${job.info.key}' sent more bytes than bytes=${part.first}-${part.last}`, {
+        transient: false,
+    });
+}
+function droppedAt(job, next, part) {
+    return new ProtocolError(`GET '${job.info.key}' body ended at byte ${next}, before ${part.last + 1}: the connection dropped`, { transient: true });
+}
+/** Downloads one part. */
+async function fetchPart(job, part) {
+    const { client, info, writer, base, signal } = job;
+    const crc = new Crc64();
+    let next = part.first;
+    let objectCrc64;
+    const fixed = partRequest(job);
+    await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+        signal.throwIfAborted();
+        const what = `GET '${info.key}' bytes=${next}-${part.last}`;
+        const response = await openRange(job, fixed, next, part.last, 1024 * 1024);
+        objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
+        // The sink batches what arrives while a write is in flight into the next (positional) writev,
+        // so reading and writing overlap. `next` moves only when bytes are written, so a retry resumes
+        // exactly after the last written byte.
+        const sink = new BatchSink(async (chunks) => {
+            let length = 0;
+            for (const chunk of chunks)
+                length += chunk.length;
+            if (next + length > part.last + 1)
+                throw tooMany(job, part);
+            await writer.writevAt(chunks, next - base);
+            for (const chunk of chunks)
+                crc.update(chunk);
+            next += length;
+            job.onBytes?.(length);
+        });
+        try {
+            await (0,external_node_stream_promises_.pipeline)(response.body, sink);
+        }
+        catch (error) {
+            await sink.settled();
+            throw namingRequest(error, what);
+        }
+        if (next <= part.last)
+            throw droppedAt(job, next, part);
+    });
+    return { crc: crc.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+}
+/**
+ * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, without a
+ * stream pipeline or a file, so a small object costs one request and, later, one write. A transient
+ * failure resumes from the first byte not yet received.
+ */
+async function fetchPartBody(job, part) {
+    const { client, info, signal } = job;
+    const chunks = [];
+    let next = part.first;
+    let objectCrc64;
+    const fixed = partRequest(job);
+    const length = part.last - part.first + 1;
+    await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+        signal.throwIfAborted();
+        const response = await openRange(job, fixed, next, part.last, Math.min(length, 1024 * 1024));
+        objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
+        try {
+            for await (const chunk of response.body) {
+                if (next + chunk.length > part.last + 1) {
+                    response.body.destroy();
+                    throw tooMany(job, part);
+                }
+                chunks.push(chunk);
+                next += chunk.length;
+            }
+        }
+        catch (error) {
+            throw namingRequest(error, `GET '${info.key}' bytes=${next}-${part.last}`);
+        }
+        if (next <= part.last)
+            throw droppedAt(job, next, part);
+    });
+    return { chunks, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/local-match.js
+// Does a local file already hold an object's bytes? Used to skip unchanged files without a GET.
+
+
+
+/** A plain (single-PUT) ETag is the quoted hex MD5 of the body; multipart ETags carry `-N`. */
+function plainMd5Etag(etag) {
+    const match = /^"?([0-9a-f]{32})"?$/i.exec(etag);
+    return match?.[1]?.toLowerCase();
+}
+/**
+ * True when the file at `filePath` (of `size` bytes) has the object's content: same size, then the
+ * object's CRC-64 if COS has one, else the MD5 of a plain ETag. False when neither can be compared.
+ */
+async function localFileMatches(filePath, size, info) {
+    if (size !== info.size)
+        return false;
+    const expectedCrc = info.crc64 === undefined ? undefined : parseCrc64(info.crc64);
+    if (expectedCrc !== undefined) {
+        const crc = new Crc64();
+        for await (const chunk of (0,external_node_fs_.createReadStream)(filePath, { highWaterMark: 1024 * 1024 })) {
+            crc.update(chunk);
+        }
+        return crc.digest() === expectedCrc;
+    }
+    const md5 = plainMd5Etag(info.etag);
+    if (md5 === undefined)
+        return false;
+    const hash = (0,external_node_crypto_.createHash)('md5');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(filePath, { highWaterMark: 1024 * 1024 })) {
+        hash.update(chunk);
+    }
+    return hash.digest('hex') === md5;
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __webpack_require__(8161);
+;// CONCATENATED MODULE: ./lib/transfer/lock.js
+// A lock per destination: a file in the state folder naming the run that holds it. A second run
+// waits a bounded time, saying so, then fails in one line; a lock left by a run that died (its
+// process is gone, or the machine rebooted since) is taken over. See ADR 0007.
+
+
+
+
+
+
+
+
+const LOCK_FORMAT = 'cos-download-lock/1';
+/** How often a holder refreshes its lock's mtime. */
+const HEARTBEAT_MS = 5_000;
+/** A lock whose holder cannot be checked is stale once it has not been refreshed for this long. */
+const STALE_AFTER_MS = 30_000;
+const POLL_MS = 250;
+/** Another live run holds the lock past the wait. */
+class LockedError extends Error {
+    name = 'LockedError';
+    constructor(message) {
+        super(message);
+    }
+}
+function procField(pid) {
+    try {
+        const text = (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // `pid (comm) state …`: comm may hold spaces and parentheses, so count from the last ')'.
+        return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+    }
+    catch {
+        return undefined;
+    }
+}
+function bootId() {
+    try {
+        return (0,external_node_fs_.readFileSync)('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    }
+    catch {
+        return undefined;
+    }
+}
+function currentOwner(now) {
+    const boot = bootId();
+    const start = procField(process.pid);
+    return {
+        format: LOCK_FORMAT,
+        pid: process.pid,
+        host: external_node_os_.hostname(),
+        ...(boot === undefined ? {} : { boot }),
+        ...(start === undefined ? {} : { start }),
+        since: new Date(now).toISOString(),
+        nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
+    };
+}
+function parseOwner(text) {
+    try {
+        const d = JSON.parse(text);
+        if (d.format !== LOCK_FORMAT ||
+            !Number.isSafeInteger(d.pid) ||
+            typeof d.host !== 'string' ||
+            typeof d.since !== 'string' ||
+            typeof d.nonce !== 'string' ||
+            (d.boot !== undefined && typeof d.boot !== 'string') ||
+            (d.start !== undefined && typeof d.start !== 'string')) {
+            return undefined;
+        }
+        return d;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** True when the run that wrote `owner` is certainly gone; a lock from another host is never stale. */
+function isStale(owner) {
+    if (owner.host !== external_node_os_.hostname())
+        return false;
+    const boot = bootId();
+    if (owner.boot !== undefined && boot !== undefined && owner.boot !== boot)
+        return true;
+    try {
+        process.kill(owner.pid, 0);
+    }
+    catch (error) {
+        // EPERM: the process exists but belongs to someone else.
+        if (error.code === 'ESRCH')
+            return true;
+    }
+    const start = procField(owner.pid);
+    return owner.start !== undefined && start !== undefined && start !== owner.start;
+}
+/** Creates `lockPath` holding `text`, atomically and exclusively: false when it exists. */
+async function tryCreate(lockPath, text, nonce) {
+    // Written whole under a name of our own, then hard-linked into place: a reader never sees half a
+    // lock, and link() fails, without following anything, when the name exists.
+    const draft = `${lockPath}.${nonce}.new`;
+    const handle = await (0,promises_.open)(draft, 'wx', 0o600).catch(async (error) => {
+        if (error.code !== 'ENOENT')
+            throw await asLocalFileError(error, lockPath);
+        // The run that held the lock removed the state folder as it left: make it again.
+        await ensureOwnFolder(external_node_path_.dirname(lockPath));
+        return undefined;
+    });
+    if (handle === undefined)
+        return false;
+    try {
+        await handle.writeFile(text, 'utf8');
+    }
+    finally {
+        await handle.close();
+    }
+    try {
+        await (0,promises_.link)(draft, lockPath);
+        return true;
+    }
+    catch (error) {
+        const code = error.code;
+        // EEXIST: a lock is there. ENOENT: another run tidied our draft away as it took the lock.
+        if (code === 'EEXIST' || code === 'ENOENT')
+            return false;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
+            throw error;
+        // A file system without hard links: an exclusive create, then the text.
+        const direct = await (0,promises_.open)(lockPath, 'wx', 0o600).catch((e) => {
+            if (e.code === 'EEXIST')
+                return undefined;
+            throw e;
+        });
+        if (direct === undefined)
+            return false;
+        try {
+            await direct.writeFile(text, 'utf8');
+        }
+        finally {
+            await direct.close();
+        }
+        return true;
+    }
+    finally {
+        await (0,promises_.unlink)(draft).catch(() => { });
+    }
+}
+/**
+ * Moves a stale lock out of the way, but only the very lock that was judged stale: if another run
+ * replaced it meanwhile, it is put back.
+ */
+async function takeOver(lockPath, staleText, nonce) {
+    const aside = `${lockPath}.${nonce}.stale`;
+    try {
+        await (0,promises_.rename)(lockPath, aside);
+    }
+    catch {
+        return false;
+    }
+    const moved = await textOf(aside);
+    if (moved === staleText) {
+        // A planted folder or link goes too; rm never follows a link.
+        await (0,promises_.rm)(aside, { recursive: true, force: true }).catch(() => { });
+        return true;
+    }
+    await (0,promises_.link)(aside, lockPath).catch(() => { });
+    await (0,promises_.rm)(aside, { force: true }).catch(() => { });
+    return false;
+}
+/** A lock file's text ('' for a link or an unreadable file); undefined when there is none. */
+async function textOf(lockPath) {
+    const read = await readOwnFile(lockPath);
+    return read.kind === 'text' ? read.text : read.kind === 'absent' ? undefined : '';
+}
+function describeOwner(owner) {
+    if (owner === undefined)
+        return 'a run whose lock file cannot be read';
+    const where = owner.host === external_node_os_.hostname() ? 'on this machine' : `on host ${quoteValue(owner.host)}`;
+    return `pid ${owner.pid} ${where}, since ${quoteValue(owner.since)}`;
+}
+function seconds(ms) {
+    return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
+}
+/**
+ * Whether a lock found at the path is stale. A lock we write is always a regular file, so anything
+ * else there was planted. One whose holder can be checked (this machine) is stale when the holder
+ * is gone; one that cannot be checked (another host, or text that is not a lock) when its holder
+ * has not refreshed it for STALE_AFTER_MS: a live holder touches it every HEARTBEAT_MS.
+ */
+function staleLock(info, owner, now) {
+    if (!info.isFile())
+        return true;
+    if (owner !== undefined && owner.host === external_node_os_.hostname())
+        return isStale(owner);
+    return now - info.mtimeMs > STALE_AFTER_MS;
+}
+/** Takes the lock at `lockPath` (its folder must exist), waiting up to `waitMs` for another run. */
+async function acquireLock(lockPath, options) {
+    const { clock, logger } = options;
+    const me = currentOwner(clock.now());
+    const text = `${JSON.stringify(me)}\n`;
+    const deadline = clock.now() + options.waitMs;
+    let announced = false;
+    for (;;) {
+        options.signal?.throwIfAborted();
+        if (await tryCreate(lockPath, text, me.nonce)) {
+            await removeDrafts(lockPath);
+            return heldLock(lockPath, text, me.nonce, options);
+        }
+        const info = await (0,promises_.lstat)(lockPath).catch(() => undefined);
+        if (info === undefined)
+            continue;
+        const found = await textOf(lockPath);
+        if (found === undefined)
+            continue;
+        const owner = parseOwner(found);
+        if (staleLock(info, owner, clock.now())) {
+            if (await takeOver(lockPath, found, me.nonce)) {
+                logger.info(`Took over the lock on ${options.what} left by ${describeOwner(owner)}, which is no longer running`);
+            }
+            continue;
+        }
+        const left = deadline - clock.now();
+        if (left <= 0) {
+            throw new LockedError(`Another cos-download run (${describeOwner(owner)}) is writing ${options.what}` +
+                `${options.waitMs > 0 ? `; waited ${seconds(options.waitMs)} s` : ''}. ` +
+                `Fix: let it finish, then run again; if no such run exists, remove '${lockPath}'`);
+        }
+        if (!announced) {
+            announced = true;
+            logger.info(`Waiting up to ${Math.ceil(left / 1000)} s for another cos-download run (${describeOwner(owner)}) writing ${options.what}`);
+        }
+        await clock.sleep(Math.min(POLL_MS, left), options.signal);
+    }
+}
+/** Removes drafts and moved-aside locks that killed runs left beside `lockPath`. */
+async function removeDrafts(lockPath) {
+    const base = external_node_path_.basename(lockPath);
+    const names = await (0,promises_.readdir)(external_node_path_.dirname(lockPath)).catch(() => []);
+    for (const name of names) {
+        if (name.startsWith(`${base}.`) && /\.[0-9a-f]+\.(new|stale)$/.test(name)) {
+            await (0,promises_.rm)(external_node_path_.join(external_node_path_.dirname(lockPath), name), { recursive: true, force: true }).catch(() => { });
+        }
+    }
+}
+function heldLock(lockPath, text, nonce, options) {
+    const what = options.what;
+    let released = false;
+    const lost = new AbortController();
+    // The holder refreshes its lock, so another host can tell it is alive, and checks that the lock
+    // is still its own: a run that lost it stops rather than write beside another.
+    const heartbeat = setInterval(() => {
+        void (async () => {
+            if ((await textOf(lockPath)) !== text) {
+                lost.abort(new LockedError(`The lock on ${what} was taken over by another run; this run stopped`));
+                return;
+            }
+            const now = new Date();
+            await (0,promises_.lutimes)(lockPath, now, now).catch(() => { });
+        })();
+    }, options.heartbeatMs ?? HEARTBEAT_MS);
+    heartbeat.unref();
+    return {
+        path: lockPath,
+        lost: lost.signal,
+        async reclaim() {
+            // Written whole under our draft name, then renamed over whatever is at the path.
+            const draft = `${lockPath}.${nonce}.new`;
+            await (0,promises_.writeFile)(draft, text, { flag: 'wx', mode: 0o600 }).catch(async () => {
+                await (0,promises_.rm)(draft, { recursive: true, force: true });
+                await (0,promises_.writeFile)(draft, text, { flag: 'wx', mode: 0o600 });
+            });
+            await (0,promises_.rename)(draft, lockPath);
+        },
+        async release() {
+            if (released)
+                return;
+            released = true;
+            clearInterval(heartbeat);
+            if ((await textOf(lockPath)) === text)
+                await (0,promises_.unlink)(lockPath).catch(() => { });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/plan.js
+/** Objects larger than the part size come down as parallel ranged GETs. */
+function isMultipart(length, partSize) {
+    return length > partSize;
+}
+/** Splits `window` into consecutive parts of `partSize` bytes (the last may be shorter). */
+function planParts(window, partSize) {
+    if (!Number.isSafeInteger(partSize) || partSize <= 0)
+        throw new RangeError(`bad part size ${partSize}`);
+    const parts = [];
+    for (let offset = 0, index = 0; offset < window.length; offset += partSize, index++) {
+        const first = window.first + offset;
+        parts.push({ index, first, last: first + Math.min(partSize, window.length - offset) - 1 });
+    }
+    return parts;
+}
+/**
+ * The window a `range` input selects from an object of `size` bytes, clipped as HTTP clips it;
+ * undefined when unsatisfiable (HTTP 416).
+ */
+function rangeWindow(range, size) {
+    if (range === undefined)
+        return { first: 0, length: size };
+    switch (range.kind) {
+        case 'closed':
+            if (range.first >= size)
+                return undefined;
+            return { first: range.first, length: Math.min(range.last, size - 1) - range.first + 1 };
+        case 'from':
+            if (range.first >= size)
+                return undefined;
+            return { first: range.first, length: size - range.first };
+        case 'suffix':
+            if (size === 0)
+                return undefined;
+            return { first: Math.max(0, size - range.length), length: Math.min(range.length, size) };
+    }
+}
+function formatRange(range) {
+    switch (range.kind) {
+        case 'closed':
+            return `bytes=${range.first}-${range.last}`;
+        case 'from':
+            return `bytes=${range.first}-`;
+        case 'suffix':
+            return `bytes=-${range.length}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/download-object.js
+// One object (or a byte range of it) to one file: HEAD for its identity, the destination locked,
+// parts fetched by a bounded pool into a temp file in the state folder, CRC-64 combined from the
+// parts, then fsync + rename. Nothing reaches the destination before the bytes are verified.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** How long a run waits, by default, for another run writing the same destination. */
+const LOCK_WAIT_MS = 60_000;
+/** The bytes do not match the object's CRC64 (or its length): nothing was left at the destination. */
+class IntegrityError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'IntegrityError';
+    }
+}
+/** The object's ETag stopped matching between requests. */
+class ObjectChangedError extends Error {
+    constructor(message, cause) {
+        super(message, { cause });
+        this.name = 'ObjectChangedError';
+    }
+}
+function accessOf(request) {
+    return {
+        ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
+        ...(request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey }),
+        ...(request.trafficLimit === undefined ? {} : { trafficLimit: request.trafficLimit }),
+    };
+}
+async function downloadObject(client, request, deps = {}) {
+    const head = await headWithReason(client, request, accessOf(request), deps.signal);
+    if (head.kind === 'not-modified')
+        return { status: 'not-modified', path: request.destination };
+    const info = head.info;
+    const window = rangeWindow(request.range, info.size);
+    if (window === undefined) {
+        throw new CosError({
+            status: 416,
+            code: 'InvalidRange',
+            message: `range ${formatRange(request.range)} is beyond the object's ${info.size} bytes`,
+        }, `GET '${request.key}'`);
+    }
+    const whole = window.first === 0 && window.length === info.size;
+    if (request.dryRun) {
+        const skip = await skipReason(request, info, whole);
+        if (skip !== undefined)
+            return skipped(request.destination, info, skip);
+        return {
+            status: 'would-download',
+            path: request.destination,
+            info,
+            length: window.length,
+            bytesDownloaded: 0,
+            crcCheck: request.crc ? (whole ? 'verified' : 'partial-range') : 'disabled',
+        };
+    }
+    // The destination's folder, its state folder, and the lock that keeps other runs off this file.
+    const state = objectState(request.destination);
+    const folder = external_node_path_.dirname(request.destination);
+    await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
+        throw await asLocalFileError(error, folder);
+    });
+    await ensureOwnFolder(state.folder, request.destination);
+    const lock = await acquireLock(state.lock, {
+        what: `'${request.destination}'`,
+        waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+        clock: deps.clock ?? systemClock,
+        logger: client.logger,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    try {
+        const skip = await skipReason(request, info, whole);
+        if (skip !== undefined) {
+            // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+            await removeCheckpoint(state.checkpoint);
+            return skipped(request.destination, info, skip);
+        }
+        // A run that loses its lock to another (which took it over) stops at once.
+        const signal = deps.signal === undefined ? lock.lost : AbortSignal.any([deps.signal, lock.lost]);
+        return await fetchObject(client, { ...request, state }, info, window, { ...deps, signal });
+    }
+    finally {
+        await lock.release();
+        await removeIfEmpty(state.folder);
+    }
+}
+/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
+async function skipReason(request, info, whole) {
+    if (request.overwrite === 'always' || !whole)
+        return undefined;
+    const existing = await (0,promises_.stat)(request.destination).catch(() => undefined);
+    if (!existing?.isFile())
+        return undefined;
+    if (request.overwrite === 'never')
+        return 'the file exists and overwrite is never';
+    if (await localFileMatches(request.destination, existing.size, info))
+        return 'the local file matches the object';
+    return undefined;
+}
+/**
+ * Downloads `window` of a known object version into `request.destination`. Multipart downloads keep
+ * a checkpoint beside the temp file and resume from it; an object that changes mid-download
+ * (412 on If-Match) is started over once.
+ */
+async function fetchObject(client, request, known, window, deps = {}) {
+    let info = known;
+    for (let restart = 0;; restart++) {
+        try {
+            return await fetchVersion(client, request, info, window, deps);
+        }
+        catch (error) {
+            // A range or a condition was asked of the version that changed: the new one may not satisfy it.
+            const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
+            if (!(error instanceof ObjectChangedError) || restart >= 1 || pinned)
+                throw error;
+            client.logger.info(`'${request.key}' changed during the download (its ETag no longer matches): starting over`);
+            const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
+            if (head.kind !== 'found')
+                throw error;
+            info = head.info;
+            window = { first: 0, length: info.size };
+        }
+    }
+}
+function stateOf(request) {
+    return request.state ?? objectState(request.destination);
+}
+async function fetchVersion(client, request, known, window, deps) {
+    let info = known;
+    const whole = window.first === 0 && window.length === info.size;
+    const parts = planParts(window, request.partSize);
+    deps.onStart?.(info, window.length);
+    if (!deps.folderReady) {
+        const folder = external_node_path_.dirname(request.destination);
+        await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
+            throw await asLocalFileError(error, folder);
+        });
+    }
+    if (parts.length === 1 && window.length <= SMALL_OBJECT_BYTES) {
+        return fetchSmall(client, request, info, parts[0], deps);
+    }
+    const state = stateOf(request);
+    // A mirror makes its state folder once; a lone object's is made here.
+    if (request.state === undefined)
+        await ensureOwnFolder(external_node_path_.dirname(state.temp), request.destination);
+    const resume = await openForResume(client, request, info, window, parts);
+    const done = resume.done;
+    const temp = resume.temp;
+    const checkpoint = new Checkpointer(state.checkpoint, identityOf(client.connection.bucket, info, window, request.partSize), temp, done);
+    let resumedBytes = 0;
+    for (const index of done.keys()) {
+        const part = parts[index];
+        resumedBytes += part.last - part.first + 1;
+    }
+    if (resumedBytes > 0)
+        deps.onBytes?.(resumedBytes);
+    try {
+        const missing = parts.filter((part) => !done.has(part.index));
+        // A part's slot is released only once the checkpoint records it, so a crash loses at most the
+        // parts in flight: at most concurrency × part-size bytes to fetch again.
+        let stated = info.crc64;
+        await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, result) => {
+            done.set(part.index, formatCrc64(result.crc));
+            stated ??= result.objectCrc64;
+            await checkpoint.flush();
+        });
+        if (stated === undefined && missing.length === 0 && done.size > 0 && request.crc && whole) {
+            // Every part came from the checkpoint and the object is known from a listing, so no response
+            // stated its CRC-64: ask for it, so a resumed file is checked like any other.
+            const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
+            if (head.kind === 'found' && head.info.etag !== info.etag) {
+                throw new ObjectChangedError(`'${info.key}' changed since its parts were downloaded: ETag ${info.etag} → ${head.info.etag}`, undefined);
+            }
+            if (head.kind === 'found')
+                stated = head.info.crc64;
+        }
+        if (stated !== info.crc64 && stated !== undefined)
+            info = { ...info, crc64: stated };
+        const crcCheck = download_object_checkCrc(request, info, whole, parts, done);
+        await temp.commit(request.destination, new Date(info.lastModified), { syncFolder: !deps.folderReady });
+        await checkpoint.remove();
+        return {
+            status: 'downloaded',
+            path: request.destination,
+            info,
+            length: window.length,
+            bytesDownloaded: window.length - resumedBytes,
+            crcCheck,
+        };
+    }
+    catch (error) {
+        const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
+        // Parts are only kept when a checkpoint on disk vouches for them: else nothing could resume
+        // them, and the temp file would only fill the disk.
+        if (resumable)
+            await checkpoint.flush();
+        const kept = resumable ? checkpoint.recorded : 0;
+        if (kept > 0) {
+            await temp.close().catch(() => { });
+            client.logger.info(`Kept ${kept} of ${parts.length} finished parts of '${request.key}' (a checkpoint records them): run again to resume`);
+        }
+        else {
+            await temp.discard();
+            await checkpoint.remove().catch(() => { });
+            if (resumable && done.size > 0) {
+                client.logger.info(`No checkpoint of '${request.key}' could be written, so its ${done.size} finished part(s) were not kept`);
+            }
+        }
+        throw error;
+    }
+}
+/**
+ * Objects (or windows) of one part up to this size come down in one GET into memory and reach the
+ * temp file in one write: no stream pipeline, no preallocation, no checkpoint. A mirror holds at
+ * most 4 × concurrency of them at once, so memory stays bounded.
+ */
+const SMALL_OBJECT_BYTES = 1024 * 1024;
+/**
+ * One small part: the GET holds a request slot only while the body arrives, then the bytes go to
+ * a fresh temp file in one write while their CRC is computed, and are fsynced and renamed into place.
+ */
+async function fetchSmall(client, request, known, part, deps) {
+    let info = known;
+    const job = {
+        client,
+        info,
+        access: accessOf(request),
+        overrides: request.responseOverrides,
+        signal: deps.signal ?? new AbortController().signal,
+    };
+    const fetchBody = () => fetchPartBody(job, part);
+    const body = await (deps.limit ? deps.limit(fetchBody) : fetchBody()).catch((error) => {
+        throw asChange(error, info);
+    });
+    if (body.objectCrc64 !== undefined && info.crc64 === undefined)
+        info = { ...info, crc64: body.objectCrc64 };
+    const tempPath = stateOf(request).temp;
+    if (request.state === undefined)
+        await ensureOwnFolder(external_node_path_.dirname(tempPath), request.destination);
+    const temp = await TempFile.create(tempPath, 0, request.destination);
+    try {
+        const written = temp.writevAt(body.chunks, 0);
+        // The CRC runs on this thread while the write runs on libuv's.
+        const crc = new Crc64();
+        for (const chunk of body.chunks)
+            crc.update(chunk);
+        await written;
+        const length = part.last - part.first + 1;
+        deps.onBytes?.(length);
+        const crcCheck = download_object_checkCrc(request, info, part.first === 0 && length === info.size, [part], new Map([[0, formatCrc64(crc.digest())]]));
+        await temp.commit(request.destination, new Date(info.lastModified), { syncFolder: !deps.folderReady });
+        return {
+            status: 'downloaded',
+            path: request.destination,
+            info,
+            length,
+            bytesDownloaded: length,
+            crcCheck,
+        };
+    }
+    catch (error) {
+        await temp.discard();
+        throw error;
+    }
+}
+/**
+ * Reopens the temp file of an earlier run when its checkpoint matches, keeping only the parts
+ * whose bytes on disk still give the CRC the checkpoint recorded; else starts a fresh temp file.
+ */
+async function openForResume(client, request, info, window, parts) {
+    const { temp: tempPath, checkpoint: checkpointPath } = stateOf(request);
+    const saved = await readCheckpoint(checkpointPath);
+    if (saved !== undefined) {
+        const tempSize = await fileSize(tempPath);
+        let reason = saved === 'corrupt'
+            ? 'it is unreadable'
+            : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
+                (tempSize === undefined
+                    ? 'the temp file is gone'
+                    : tempSize !== window.length
+                        ? `the temp file is ${tempSize < window.length ? 'shorter' : 'longer'} (${tempSize} of ${window.length} bytes)`
+                        : undefined));
+        let temp;
+        if (reason === undefined && saved !== 'corrupt') {
+            // A temp file that is a link, or has a second name elsewhere, is never written to; one that is
+            // not the file this checkpoint was written for (both planted together) is never trusted.
+            temp = await TempFile.reopen(tempPath, request.destination).catch(() => undefined);
+            if (temp === undefined)
+                reason = 'the temp file is not a plain file of its own';
+            else if (temp.ino !== saved.tempIno) {
+                await temp.close();
+                temp = undefined;
+                reason = 'the temp file is not the one it was written for';
+            }
+        }
+        if (temp !== undefined && saved !== 'corrupt') {
+            const done = new Map();
+            let damaged = 0;
+            for (const [index, crc] of saved.parts) {
+                const part = parts[index];
+                const actual = await temp.crcAt(part.first - window.first, part.last - part.first + 1);
+                if (actual !== undefined && formatCrc64(actual) === crc)
+                    done.set(index, crc);
+                else
+                    damaged++;
+            }
+            client.logger.info(`Resuming '${request.key}': ${done.size} of ${parts.length} parts are already downloaded` +
+                (damaged > 0
+                    ? `; ${damaged} more did not match their checkpoint on disk and are fetched again`
+                    : ''));
+            return { temp, done };
+        }
+        client.logger.info(`Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
+        await removeCheckpoint(checkpointPath);
+    }
+    return { temp: await TempFile.create(tempPath, window.length, request.destination), done: new Map() };
+}
+/**
+ * Writes the checkpoint after the bytes it vouches for are flushed: snapshot the finished parts,
+ * fsync the temp file, then write. At most one write runs and one waits. `recorded` is how many
+ * parts the checkpoint on disk vouches for: what a re-run can resume.
+ */
+class Checkpointer {
+    #path;
+    #identity;
+    #temp;
+    #done;
+    #chain = Promise.resolve();
+    #queued = false;
+    #recorded;
+    constructor(filePath, identity, temp, done) {
+        this.#path = filePath;
+        this.#identity = identity;
+        this.#temp = temp;
+        this.#done = done;
+        // A resumed download starts from a checkpoint on disk that vouches for (at least) these parts.
+        this.#recorded = done.size;
+    }
+    get recorded() {
+        return this.#recorded;
+    }
+    schedule() {
+        if (this.#queued)
+            return;
+        this.#queued = true;
+        this.#chain = this.#chain
+            .then(async () => {
+            this.#queued = false;
+            const parts = new Map(this.#done);
+            await this.#temp.sync();
+            await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#temp.ino, parts });
+            this.#recorded = parts.size;
+        })
+            .catch(() => {
+            // A failed checkpoint write costs only a resume; the download itself goes on.
+        });
+    }
+    async flush() {
+        this.schedule();
+        await this.#chain;
+    }
+    async remove() {
+        await this.#chain;
+        await removeCheckpoint(this.#path);
+    }
+}
+function skipped(destination, info, reason) {
+    return {
+        status: 'skipped',
+        path: destination,
+        info,
+        length: info.size,
+        bytesDownloaded: 0,
+        crcCheck: 'verified',
+        reason,
+    };
+}
+/** HEAD with the user's conditions; a 412 is explained by naming the condition that failed. */
+async function headWithReason(client, request, access, signal) {
+    try {
+        return await headObject(client, request.key, access, request.conditions, signal);
+    }
+    catch (error) {
+        if (error instanceof CosError && error.status === 404 && request.versionId !== undefined) {
+            throw error.rephrase(`version '${request.versionId}' of '${request.key}' does not exist (or is a delete marker). ` +
+                "Check the version-id input against the object's versions.", `GET '${request.key}'`);
+        }
+        if (!(error instanceof CosError) || error.status !== 412)
+            throw error;
+        const actual = await headObject(client, request.key, access, {}, signal).catch(() => undefined);
+        const { ifMatch, ifUnmodifiedSince } = request.conditions;
+        const now = actual?.kind === 'found' ? actual.info : undefined;
+        const reasons = [];
+        if (ifMatch !== undefined)
+            reasons.push(`if-match ${ifMatch} (the object's ETag is ${now?.etag ?? 'unknown'})`);
+        if (ifUnmodifiedSince !== undefined) {
+            reasons.push(`if-unmodified-since ${ifUnmodifiedSince.toUTCString()} (the object was modified ${now?.lastModified ?? 'later'})`);
+        }
+        throw error.rephrase(`precondition failed: ${reasons.join('; ') || 'a condition'} does not hold`, `GET '${request.key}'`);
+    }
+}
+/** Fetches parts through a bounded pool; the first hard failure aborts the rest. */
+async function fetchParts(client, request, info, temp, base, parts, deps, onPart) {
+    const controller = new AbortController();
+    const outer = deps.signal;
+    const onAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted)
+        onAbort();
+    outer?.addEventListener('abort', onAbort, { once: true });
+    const limit = deps.limit ?? (0,p_limit/* default */.A)(request.concurrency);
+    const job = {
+        client,
+        info,
+        access: accessOf(request),
+        overrides: request.responseOverrides,
+        writer: temp,
+        base,
+        signal: controller.signal,
+        ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
+    };
+    let firstError;
+    const settled = await Promise.allSettled(parts.map((part) => limit(async () => {
+        try {
+            controller.signal.throwIfAborted();
+            await onPart(part, await fetchPart(job, part));
+        }
+        catch (error) {
+            if (firstError === undefined) {
+                firstError = asChange(error, info);
+                controller.abort(firstError);
+            }
+            throw error;
+        }
+    })));
+    outer?.removeEventListener('abort', onAbort);
+    if (firstError !== undefined)
+        throw firstError;
+    // Belt and braces: no part may be missing when this returns.
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+}
+/** A 412 on a part's If-Match means the object changed under us. */
+function asChange(error, info) {
+    if (error instanceof CosError && error.status === 412) {
+        return new ObjectChangedError(`'${info.key}' changed during the download: ETag ${info.etag} no longer matches (412)`, error);
+    }
+    return error;
+}
+function download_object_checkCrc(request, info, whole, parts, done) {
+    if (!request.crc)
+        return 'disabled';
+    if (!whole)
+        return 'partial-range';
+    const expected = info.crc64 === undefined ? undefined : parseCrc64(info.crc64);
+    if (expected === undefined)
+        return 'no-crc-header';
+    let actual = 0n;
+    for (const part of parts) {
+        const crc = parseCrc64(done.get(part.index) ?? '');
+        if (crc === undefined)
+            throw new IntegrityError(`part ${part.index} of '${info.key}' has no CRC64 recorded`);
+        actual = crc64Combine(actual, crc, part.last - part.first + 1);
+    }
+    if (actual !== expected) {
+        throw new IntegrityError(`CRC64 mismatch for '${info.key}': COS says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
+            'nothing was written to the destination. Run again; if it persists, the object or a proxy is corrupting data.');
+    }
+    return 'verified';
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/paths.js
+// Object keys → local paths under the destination. Pure. A key maps to a path only if that path
+// stays inside the destination and every runner's file system can hold it; otherwise it is refused
+// with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
+
+
+// Device names, with any extension and spaces before it: `aux.txt`, `nul .tar.gz`, `CONIN$` (as ntpath.isreserved).
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
+const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const MAX_SEGMENT_BYTES = 255;
+/** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
+function relativeKey(key, prefix) {
+    return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+}
+/**
+ * Maps a key (relative to the prefix) to a relative local path, using `/` as separator.
+ * Refused everywhere: empty names, `.` / `..` segments, absolute paths, drive letters, backslashes
+ * (a separator on Windows), NUL and control characters, segments over 255 bytes, and a segment
+ * naming the state folder (`.cos-download`, any case). Refused on Windows only: reserved device
+ * names, `<>:"|?*`, trailing dots or spaces.
+ */
+function mapKey(relative, platform = 'linux') {
+    if (relative === '')
+        return { kind: 'refused', reason: 'it is the prefix itself' };
+    const folder = relative.endsWith('/');
+    const body = folder ? relative.slice(0, -1) : relative;
+    if (body === '')
+        return { kind: 'refused', reason: 'it is an empty name' };
+    if (body.startsWith('/'))
+        return { kind: 'refused', reason: 'it is an absolute path' };
+    if (/^[a-zA-Z]:/.test(body))
+        return { kind: 'refused', reason: 'it starts with a drive letter' };
+    if (body.includes('\\'))
+        return { kind: 'refused', reason: 'it contains a backslash' };
+    if (CONTROL.test(body))
+        return { kind: 'refused', reason: 'it contains NUL or a control character' };
+    for (const segment of body.split('/')) {
+        if (segment === '')
+            return { kind: 'refused', reason: "it contains an empty segment ('//')" };
+        if (segment === '.' || segment === '..')
+            return { kind: 'refused', reason: `it contains a '${segment}' segment` };
+        if (isStateSegment(segment)) {
+            return { kind: 'refused', reason: `'${segment}' is the name of cos-download's own state folder` };
+        }
+        if (platform === 'win32') {
+            const windows = windowsProblem(segment);
+            if (windows !== undefined)
+                return { kind: 'refused', reason: windows };
+        }
+        if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
+            return { kind: 'refused', reason: 'a path segment is longer than 255 bytes' };
+        }
+    }
+    return { kind: folder ? 'folder' : 'file', relative: body };
+}
+function windowsProblem(segment) {
+    if (WINDOWS_RESERVED.test(segment))
+        return `'${segment}' is a reserved device name on Windows`;
+    if (WINDOWS_FORBIDDEN.test(segment))
+        return `'${segment}' holds a character Windows cannot store (<>:"|?*)`;
+    if (/[. ]$/.test(segment))
+        return `'${segment}' ends with a dot or space, which Windows drops`;
+    return undefined;
+}
+/** True where names differing only in case are the same file (Windows, macOS by default). */
+function caseInsensitive(platform) {
+    return platform === 'win32' || platform === 'darwin';
+}
+/** The absolute local path of a `/`-separated relative path strictly inside `root`, else undefined. */
+function pathInside(root, relative) {
+    const full = external_node_path_.resolve(root, ...relative.split('/'));
+    const inside = external_node_path_.relative(root, full);
+    if (inside === '' || inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(inside)) {
+        return undefined;
+    }
+    return full;
+}
+/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
+function localPath(root, relative) {
+    const full = pathInside(root, relative);
+    if (full === undefined)
+        throw new Error(`refusing to write outside the destination: ${relative}`);
+    return full;
+}
+/** Key for collision checks on case-insensitive file systems (Windows, macOS). */
+function foldedPath(relative) {
+    return relative.normalize('NFC').toLowerCase();
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/local-folder.js
+
+
+
+
+/** A key cannot be a file here: the local folder (or another key) holds something else at its path. */
+class PathConflict extends Error {
+    name = 'PathConflict';
+}
+/** A link planted in the destination stood in the way of a write; it is never followed. */
+class PlantedLinkError extends Error {
+    name = 'PlantedLinkError';
+}
+function ancestorsOf(relative) {
+    const parts = relative.split('/');
+    const ancestors = [];
+    for (let i = 1; i < parts.length; i++)
+        ancestors.push(parts.slice(0, i).join('/'));
+    return ancestors;
+}
+/**
+ * The local paths this run's keys claim, as files or folders. The first key to claim a path keeps
+ * it; a later key that needs a file where a folder is claimed (or the other way round), or that
+ * differs only in case on a case-insensitive file system, is refused with the reason.
+ */
+class PathClaims {
+    #files = new Map();
+    #folders = new Map();
+    #folded;
+    constructor(platform) {
+        this.#folded = caseInsensitive(platform) ? new Map() : undefined;
+    }
+    /** True when this run's listing holds a key at `relative` (a file, or a folder on the way to one). */
+    has(relative) {
+        return this.#files.has(relative) || this.#folders.has(relative);
+    }
+    /** Claims `relative` for `key`; returns why it cannot, or undefined once claimed. */
+    claim(relative, key, kind) {
+        if (kind === 'file' && this.#folders.has(relative)) {
+            return `a key needs '${relative}' to be a folder ('${this.#folders.get(relative)}'), so it cannot be a file`;
+        }
+        if (kind === 'folder' && this.#files.has(relative)) {
+            return `'${relative}' is the file of key '${this.#files.get(relative)}', so it cannot be a folder`;
+        }
+        const ancestors = ancestorsOf(relative);
+        for (const folder of ancestors) {
+            const file = this.#files.get(folder);
+            if (file !== undefined)
+                return `'${folder}' is the file of key '${file}', so it cannot be a folder`;
+        }
+        if (this.#folded !== undefined && kind === 'file') {
+            const folded = foldedPath(relative);
+            const clash = this.#folded.get(folded);
+            if (clash !== undefined)
+                return `it differs only in case from '${clash}', and this file system ignores case`;
+            this.#folded.set(folded, key);
+        }
+        if (kind === 'file')
+            this.#files.set(relative, key);
+        else if (!this.#folders.has(relative))
+            this.#folders.set(relative, key);
+        for (const folder of ancestors)
+            if (!this.#folders.has(folder))
+                this.#folders.set(folder, key);
+        return undefined;
+    }
+}
+/**
+ * Creates `folder` under `root` one segment at a time, refusing to pass through a symlink, so a
+ * link planted in the destination can never lead a write outside it. A file in the way is a
+ * PathConflict (the key is refused); a link is a PlantedLinkError (the object fails).
+ */
+async function ensureFolder(root, folder, safe) {
+    if (safe.has(folder))
+        return;
+    const relative = external_node_path_.relative(root, folder);
+    if (relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative)) {
+        throw new Error(`refusing to create a folder outside the destination: ${folder}`);
+    }
+    let current = root;
+    for (const segment of relative.split(external_node_path_.sep)) {
+        if (segment === '')
+            continue;
+        current = external_node_path_.join(current, segment);
+        if (safe.has(current))
+            continue;
+        let info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info === undefined) {
+            await (0,promises_.mkdir)(current).catch((error) => {
+                if (error.code !== 'EEXIST')
+                    throw error;
+            });
+            info = await (0,promises_.lstat)(current);
+        }
+        if (info.isSymbolicLink()) {
+            throw new PlantedLinkError(`refusing to follow the symlink ${current} found in the destination`);
+        }
+        if (!info.isDirectory()) {
+            throw new PathConflict(`${current} is a file here, so it cannot be a folder`);
+        }
+        safe.add(current);
+    }
+}
+/**
+ * Files and links under `root` (relative, `/`-separated) for which `keep` is false; never follows a
+ * link and never enters the state folder.
+ */
+async function filesOutside(root, keep) {
+    const found = [];
+    const walk = async (folder, relative) => {
+        const entries = await (0,promises_.readdir)(folder, { withFileTypes: true }).catch(() => []);
+        for (const entry of entries) {
+            if (relative === '' && isStateSegment(entry.name))
+                continue;
+            const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
+            if (entry.isDirectory())
+                await walk(external_node_path_.join(folder, entry.name), rel);
+            else if (!keep(rel))
+                found.push(rel);
+        }
+    };
+    await walk(root, '');
+    return found.sort();
+}
+/**
+ * After `relative` was deleted: removes its folders, innermost first, while they are empty and
+ * no key of this run needs them. Returns how many were removed.
+ */
+async function removeEmptiedFolders(root, relative, needed) {
+    let removed = 0;
+    for (const folder of ancestorsOf(relative).reverse()) {
+        if (needed(folder))
+            break;
+        const gone = await (0,promises_.rmdir)(external_node_path_.join(root, ...folder.split('/'))).then(() => true, () => false);
+        if (!gone)
+            break;
+        removed++;
+    }
+    return removed;
+}
+/**
+ * The regular file at `relative` (`/`-separated) under `root`, if it is reached through real
+ * folders only — no link on the way, no `..` — else undefined. What `delete` may act on.
+ */
+async function reachableFile(root, relative) {
+    const segments = relative.split('/');
+    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\\'))) {
+        return undefined;
+    }
+    let current = root;
+    for (const [i, segment] of segments.entries()) {
+        current = external_node_path_.join(current, segment);
+        const info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info === undefined)
+            return undefined;
+        if (i === segments.length - 1)
+            return info.isFile() ? info : undefined;
+        if (!info.isDirectory())
+            return undefined;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/manifest.js
+
+
+
+
+
+const MANIFEST_FORMAT = 'cos-download-manifest/2';
+/** Where and how versions before the state folder kept the manifest; read once to migrate. */
+const LEGACY_MANIFEST_NAME = '.cos-download-manifest.json';
+const LEGACY_FORMAT = 'cos-download-manifest/1';
+
+/** The local file still has the size and mtime recorded when it was written or checked. */
+function stillAsRecorded(entry, local) {
+    return entry['local-size'] === local.size && entry['local-mtime-ms'] === local.mtimeMs;
+}
+/**
+ * The local file is still the very file that was written: the same inode, changed at the same
+ * moment. Unlike an mtime, neither can be set to a value chosen in advance, so a manifest planted
+ * in the workspace cannot claim a file that is there for another reason.
+ */
+function sameInode(entry, local) {
+    return entry['local-ino'] === local.ino && entry['local-ctime-ms'] === local.ctimeMs;
+}
+/** The entry, with the local file's identity (size, mtime, inode, change time) as it is now. */
+function withLocalIdentity(entry, local) {
+    return {
+        ...entry,
+        'local-size': local.size,
+        'local-mtime-ms': local.mtimeMs,
+        'local-ino': local.ino,
+        'local-ctime-ms': local.ctimeMs,
+    };
+}
+function byKey(a, b) {
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+/** JSON, one entry per line, sorted by key. */
+function serializeManifest(manifest) {
+    const head = JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix });
+    const entries = [...manifest.objects.values()].sort(byKey).map((entry) => JSON.stringify(entry));
+    return `${head.slice(0, -1)},"objects":[\n${entries.join(',\n')}${entries.length > 0 ? '\n' : ''}]}\n`;
+}
+function validEntry(value, legacy) {
+    if (typeof value !== 'object' || value === null)
+        return false;
+    const e = value;
+    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    return (typeof e.key === 'string' &&
+        typeof e.etag === 'string' &&
+        typeof e.path === 'string' &&
+        count(e.size) &&
+        count(e['local-size']) &&
+        count(e['local-mtime-ms']) &&
+        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
+        (e.crc64 === undefined || typeof e.crc64 === 'string') &&
+        (e['local-ino'] === undefined || count(e['local-ino'])) &&
+        (e['local-ctime-ms'] === undefined || count(e['local-ctime-ms'])) &&
+        (legacy || typeof e.written === 'boolean'));
+}
+/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
+function parseManifest(text, format = MANIFEST_FORMAT) {
+    const d = parseJsonObject(text);
+    if (d === undefined)
+        return undefined;
+    if (d.format !== format || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
+        return undefined;
+    const legacy = format === LEGACY_FORMAT;
+    if (!Array.isArray(d.objects) || !d.objects.every((entry) => validEntry(entry, legacy)))
+        return undefined;
+    const objects = new Map();
+    for (const entry of d.objects) {
+        // No file of a mirror ever lives in the state folder: an entry that says so is not trusted.
+        if (entry.path.split('/').some(isStateSegment))
+            continue;
+        // An old manifest could not tell written files from adopted ones: none counts as written.
+        objects.set(entry.key, legacy ? { ...entry, written: false } : entry);
+    }
+    return { bucket: d.bucket, prefix: d.prefix, objects };
+}
+/** The manifest of the mirror at `root`, migrating a legacy one when the state folder has none. */
+async function readManifest(root) {
+    const current = await readOwnFile(manifestPath(root));
+    if (current.kind === 'text')
+        return { manifest: parseManifest(current.text), text: current.text };
+    if (current.kind === 'unreadable')
+        return { manifest: undefined };
+    const legacyPath = external_node_path_.join(root, LEGACY_MANIFEST_NAME);
+    const legacy = await readOwnFile(legacyPath);
+    if (legacy.kind !== 'text')
+        return { manifest: undefined };
+    const manifest = parseManifest(legacy.text, LEGACY_FORMAT);
+    return manifest === undefined ? { manifest: undefined } : { manifest, legacyPath };
+}
+/**
+ * Writes the manifest atomically (temp, fsync, rename) into the state folder (which must exist).
+ * When `previous` is the text already there and the new manifest serialises to the same text,
+ * nothing is written.
+ */
+async function writeManifest(root, manifest, previous) {
+    const target = manifestPath(root);
+    const text = serializeManifest(manifest);
+    if (text !== previous)
+        await writeFileAtomic(target, text, 0o644);
+    return target;
+}
+
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __webpack_require__(4006);
+;// CONCATENATED MODULE: ./lib/transfer/mirror-scope.js
+// Which listed keys a mirror takes: under the folder prefix, past the include/exclude globs, in
+// this job's shard. Pure.
+
+
+
+/** The shard (1-based) a key belongs to: a stable hash, the same on every runner and run. */
+function shardOf(key, count) {
+    const digest = (0,external_node_crypto_.createHash)('sha1').update(key, 'utf8').digest();
+    return (digest.readUInt32BE(0) % count) + 1;
+}
+/** `prefix` as listed: '' for the whole bucket, else with a trailing '/' (folder semantics). */
+function folderPrefix(prefix) {
+    if (prefix === '' || prefix === '/')
+        return '';
+    return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+/** The globs and shard as one predicate on a key (`relative` is the key relative to the prefix). */
+function keyFilter(scope) {
+    const options = { dot: true };
+    const include = scope.include.length === 0 ? () => true : picomatch([...scope.include], options);
+    const exclude = scope.exclude.length === 0 ? () => false : picomatch([...scope.exclude], options);
+    const shard = scope.shard;
+    return (relative, key) => include(relative) &&
+        !exclude(relative) &&
+        (shard === undefined || shardOf(key, shard.count) === shard.index);
+}
+/** True for the listed keys a request mirrors: under the folder prefix, past the filters, in the shard. */
+function inMirrorScope(scope) {
+    const prefix = folderPrefix(scope.prefix);
+    const inScope = keyFilter(scope);
+    return (key) => {
+        const relative = relativeKey(key, prefix);
+        return relative !== undefined && relative !== '' && inScope(relative, key);
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/mirror.js
+// A prefix mirrored into a folder. Listing pages feed the download pool as they arrive; small
+// objects and large objects' parts share one request budget; unchanged files are skipped from the
+// manifest without a request; `delete` runs only after a complete, failure-free pass and removes
+// only files this tool wrote (its manifest says so) that are still as it left them.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class MirrorError extends Error {
+    result;
+    constructor(message, result, cause) {
+        super(message, { cause });
+        this.name = 'MirrorError';
+        this.result = result;
+    }
+}
+const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'DEEP_ARCHIVE']);
+async function mirrorPrefix(client, request, deps = {}) {
+    const clock = deps.clock ?? systemClock;
+    const started = clock.now();
+    if (!request.dryRun)
+        await (0,promises_.mkdir)(request.destination, { recursive: true });
+    const root = await (0,promises_.realpath)(request.destination).catch(() => request.destination);
+    const temps = external_node_path_.dirname(mirrorFileState(root, '').temp);
+    let lock = deps.lock;
+    if (!request.dryRun && lock === undefined) {
+        await ensureOwnFolder(stateFolderOf(root));
+        lock = await acquireLock(mirrorLockPath(root), {
+            what: `the folder '${root}'`,
+            waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+            clock,
+            logger: client.logger,
+            ...(deps.signal ? { signal: deps.signal } : {}),
+        });
+    }
+    try {
+        const stored = await readManifest(root);
+        // A run that loses its lock to another (which took it over) stops at once.
+        const lost = lock?.lost;
+        const signal = lost === undefined
+            ? deps.signal
+            : deps.signal === undefined
+                ? lost
+                : AbortSignal.any([deps.signal, lost]);
+        const run = new MirrorRun(client, request, signal === undefined ? deps : { ...deps, signal }, root, stored.manifest);
+        await run.list();
+        await run.settle();
+        // A prefix that lists nothing fails here, before anything is deleted or recorded.
+        if (run.empty && !request.allowEmpty)
+            return run.finish(clock.now() - started, NOTHING_DELETED, undefined);
+        const deletion = await run.reconcile();
+        const manifest = await run.saveManifest(stored.text, stored.legacyPath);
+        return run.finish(clock.now() - started, deletion, manifest);
+    }
+    finally {
+        if (deps.lock === undefined) {
+            await lock?.release();
+            if (!request.dryRun) {
+                await removeIfEmpty(temps);
+                await removeIfEmpty(stateFolderOf(root));
+            }
+        }
+    }
+}
+const NOTHING_DELETED = { deleted: 0, kept: { notOurs: 0, changed: 0 } };
+/** One mirror's pass: the listing, the decisions and downloads, then deletion and the manifest. */
+class MirrorRun {
+    #client;
+    #request;
+    #deps;
+    #root;
+    #prefix;
+    #inScope;
+    #platform;
+    /** What the previous run recorded for this bucket and prefix. */
+    #known;
+    #controller = new AbortController();
+    #limit;
+    #claims;
+    #safeFolders;
+    /** Folders that got a file: each is fsynced once at the end, so the renames in it are durable. */
+    #written = new Set();
+    #files = [];
+    #refused = [];
+    #archived = [];
+    #entries = new Map();
+    /** Keys whose download failed: their earlier manifest entries (and files) stay as they were. */
+    #failed = [];
+    #active = new Set();
+    #listingError;
+    #listRequests = 0;
+    /** Objects under the prefix (before filters): 0 means the prefix lists nothing. */
+    #listed = 0;
+    #bytesDownloaded = 0;
+    constructor(client, request, deps, root, previous) {
+        this.#client = client;
+        this.#request = request;
+        this.#deps = deps;
+        this.#root = root;
+        this.#prefix = folderPrefix(request.prefix);
+        this.#inScope = keyFilter(request);
+        this.#platform = request.platform ?? process.platform;
+        this.#known =
+            previous?.prefix === this.#prefix && previous.bucket === client.connection.bucket
+                ? trustedEntries(previous.objects, this.#prefix, this.#platform)
+                : undefined;
+        this.#limit = (0,p_limit/* default */.A)(request.concurrency);
+        this.#claims = new PathClaims(this.#platform);
+        this.#safeFolders = new Set([root]);
+        const onAbort = () => this.#controller.abort(deps.signal?.reason);
+        if (deps.signal?.aborted)
+            onAbort();
+        deps.signal?.addEventListener('abort', onAbort, { once: true });
+    }
+    get #logger() {
+        return this.#client.logger;
+    }
+    /** Walks the listing, deciding each key and starting its download; object tasks in flight are bounded. */
+    async list() {
+        const request = this.#request;
+        if (!request.dryRun) {
+            await ensureOwnFolder(stateFolderOf(this.#root));
+            await ensureOwnFolder(external_node_path_.dirname(mirrorFileState(this.#root, '').temp));
+        }
+        const maxActive = request.concurrency * 4;
+        try {
+            const listing = this.#deps.listing ??
+                listPages(this.#client, {
+                    prefix: this.#prefix,
+                    maxKeys: request.listPageSize ?? 1000,
+                    signal: this.#controller.signal,
+                });
+            for await (const page of listing) {
+                this.#listRequests++;
+                for (const object of page.objects) {
+                    if (this.#controller.signal.aborted)
+                        break;
+                    this.#consider(object);
+                    if (this.#active.size >= maxActive)
+                        await Promise.race(this.#active);
+                }
+                if (this.#controller.signal.aborted)
+                    break;
+            }
+        }
+        catch (error) {
+            this.#listingError = error;
+        }
+    }
+    #refuse(key, reason) {
+        this.#refused.push({ key, reason });
+        this.#logger.warning(`Skipping '${key}': ${reason}; it cannot be written safely under the destination`);
+    }
+    /** Decides one listed object: out of scope, refused, a folder, archived, unchanged, or a download task. */
+    #consider(object) {
+        const relative = relativeKey(object.key, this.#prefix);
+        if (relative === undefined || relative === '')
+            return;
+        this.#listed++;
+        if (!this.#inScope(relative, object.key))
+            return;
+        const mapping = mapKey(relative, this.#platform);
+        if (mapping.kind === 'refused') {
+            this.#refuse(object.key, mapping.reason);
+            this.#keepEarlier(object.key);
+            return;
+        }
+        const conflict = this.#claims.claim(mapping.relative, object.key, mapping.kind);
+        if (conflict !== undefined) {
+            this.#refuse(object.key, conflict);
+            this.#keepEarlier(object.key);
+            return;
+        }
+        if (mapping.kind === 'folder') {
+            if (!this.#request.dryRun)
+                this.#startTask(object, () => this.#makeFolder(mapping.relative));
+            return;
+        }
+        const file = mapping.relative;
+        if (ARCHIVE_CLASSES.has(object.storageClass)) {
+            this.#archived.push(object.key);
+            this.#keepEarlier(object.key);
+            return;
+        }
+        const unchanged = this.#unchangedInManifest(object, file);
+        if (unchanged !== undefined) {
+            this.#files.push({
+                key: object.key,
+                path: file,
+                size: object.size,
+                action: 'skip',
+                reason: unchanged.reason,
+            });
+            this.#entries.set(object.key, unchanged.entry);
+            return;
+        }
+        this.#startTask(object, () => this.#mirrorFile(object, file));
+    }
+    #startTask(object, work) {
+        const task = work().catch((error) => {
+            if (error instanceof PathConflict || error.code === 'ENAMETOOLONG') {
+                this.#refuse(object.key, error instanceof PathConflict ? error.message : 'its path is too long for this file system');
+                this.#keepEarlier(object.key);
+                return;
+            }
+            this.#failed.push({ key: object.key, error });
+            this.#keepEarlier(object.key);
+            if (this.#controller.signal.aborted)
+                return;
+            this.#logger.warning(`'${object.key}' failed: ${errorMessage(error)}`);
+        });
+        this.#active.add(task);
+        void task.finally(() => this.#active.delete(task));
+    }
+    /** A key this run could not write keeps what the previous run recorded: the file is still there. */
+    #keepEarlier(key) {
+        const earlier = this.#known?.get(key);
+        if (earlier !== undefined)
+            this.#entries.set(key, earlier);
+    }
+    async #makeFolder(relative) {
+        await ensureFolder(this.#root, localPath(this.#root, relative), this.#safeFolders);
+    }
+    async #mirrorFile(object, file) {
+        const request = this.#request;
+        const target = localPath(this.#root, file);
+        const decision = await this.#decide(object, target, file);
+        if (decision.action === 'skip') {
+            this.#files.push({
+                key: object.key,
+                path: file,
+                size: object.size,
+                action: 'skip',
+                reason: decision.reason,
+            });
+            if (decision.entry)
+                this.#entries.set(object.key, decision.entry);
+            return;
+        }
+        this.#files.push({ key: object.key, path: file, size: object.size, action: 'download' });
+        if (request.dryRun)
+            return;
+        await ensureFolder(this.#root, external_node_path_.dirname(target), this.#safeFolders);
+        const result = await fetchObject(this.#client, { ...downloadRequest(request, object.key, target), state: mirrorFileState(this.#root, file) }, infoFromListing(object), { first: 0, length: object.size }, {
+            signal: this.#controller.signal,
+            limit: this.#limit,
+            folderReady: true,
+            ...(this.#deps.onStart ? { onStart: this.#deps.onStart } : {}),
+            ...(this.#deps.onBytes ? { onBytes: this.#deps.onBytes } : {}),
+        });
+        this.#written.add(external_node_path_.dirname(target));
+        if (result.status !== 'downloaded')
+            return;
+        this.#bytesDownloaded += result.bytesDownloaded;
+        this.#entries.set(object.key, entryFor(result.info, file, await (0,promises_.lstat)(target), true));
+    }
+    /**
+     * The common case of a re-run, decided without a task or a promise: the manifest records the
+     * object with its ETag and size, and one lstat shows the local file as the manifest left it.
+     * Anything else (no record, no file, a change) is undefined: `#decide` then looks closer.
+     */
+    #unchangedInManifest(object, file) {
+        const recorded = this.#known?.get(object.key);
+        if (recorded === undefined || this.#request.overwrite !== 'changed')
+            return undefined;
+        const local = (0,external_node_fs_.lstatSync)(localPath(this.#root, file), { throwIfNoEntry: false });
+        if (local === undefined || !local.isFile() || !manifestVouches(recorded, object, local))
+            return undefined;
+        return {
+            reason: 'unchanged (manifest)',
+            entry: recorded.path === file ? recorded : { ...recorded, path: file },
+        };
+    }
+    /** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */
+    async #decide(object, target, file) {
+        const request = this.#request;
+        if (request.overwrite === 'always') {
+            await this.#checkTarget(object, target, file);
+            return { action: 'download' };
+        }
+        const local = await this.#checkTarget(object, target, file);
+        if (local === undefined)
+            return { action: 'download' };
+        if (request.overwrite === 'never')
+            return { action: 'skip', reason: 'exists (overwrite: never)' };
+        const recorded = this.#known?.get(object.key);
+        if (recorded !== undefined && manifestVouches(recorded, object, local)) {
+            return { action: 'skip', reason: 'unchanged (manifest)', entry: { ...recorded, path: file } };
+        }
+        if (local.size !== object.size)
+            return { action: 'download' };
+        let info = infoFromListing(object);
+        if (plainMd5Etag(object.etag) === undefined) {
+            // A multipart ETag is no MD5: ask COS for the object's CRC64 to compare with.
+            const access = request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey };
+            const head = await headObject(this.#client, object.key, access, {}, this.#controller.signal);
+            if (head.kind !== 'found' || head.info.etag !== object.etag)
+                return { action: 'download' };
+            info = head.info;
+        }
+        if (await localFileMatches(target, local.size, info)) {
+            // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+            if (!request.dryRun)
+                await removeCheckpoint(mirrorFileState(this.#root, file).checkpoint);
+            // The file was there before: it is the object's, but not one this tool wrote.
+            const written = recorded?.written === true && recorded.etag === object.etag;
+            return {
+                action: 'skip',
+                reason: 'unchanged (content)',
+                entry: entryFor(info, file, local, written),
+            };
+        }
+        return { action: 'download' };
+    }
+    /** The local file at a key's path, if any; a folder there is a conflict, a link a planted one. */
+    async #checkTarget(object, target, file) {
+        const local = await (0,promises_.lstat)(target).catch(() => undefined);
+        if (local === undefined || local.isFile())
+            return local;
+        if (local.isSymbolicLink()) {
+            throw new PlantedLinkError(`'${object.key}' cannot be written: ${file} is a symlink in the destination`);
+        }
+        throw new PathConflict(`${file} exists here and is not a file (a folder, say)`);
+    }
+    /** Waits for every object task, then warns about archived objects. */
+    async settle() {
+        await Promise.all(this.#active);
+        if (this.#archived.length > 0) {
+            const shown = this.#archived.slice(0, 5).join(', ');
+            this.#logger.warning(`${this.#archived.length} ARCHIVE / DEEP_ARCHIVE object(s) not downloaded (restore them first): ${shown}${this.#archived.length > 5 ? ', …' : ''}`);
+        }
+    }
+    /** The listing ended and held no object under the prefix. */
+    get empty() {
+        return this.#listed === 0 && this.#listingError === undefined && !this.#controller.signal.aborted;
+    }
+    get #complete() {
+        return this.#listingError === undefined && this.#failed.length === 0 && !this.#controller.signal.aborted;
+    }
+    /**
+     * The previous run's entries this run did not record again. With `delete`, after a complete pass
+     * over a listing that held objects: a file this tool wrote, in scope, no longer listed, and still
+     * exactly as it left it (size, mtime, inode and change time), reached through no link, is removed
+     * with the folders that leaves empty. Every other such entry whose file is still as recorded is
+     * carried into the new manifest (it stays ours, for a later `delete`); the rest are dropped.
+     */
+    async reconcile() {
+        const request = this.#request;
+        const deleting = request.delete && this.#complete && this.#listed > 0;
+        if (request.delete && !this.#complete) {
+            this.#logger.warning('Nothing was deleted: the listing or a download failed, so the mirror is incomplete');
+        }
+        let deleted = 0;
+        let changed = 0;
+        const removed = new Set();
+        const stale = [...(this.#known?.values() ?? [])].filter((entry) => !this.#entries.has(entry.key));
+        for (const entry of stale.sort((a, b) => (a.path < b.path ? -1 : 1))) {
+            const relative = relativeKey(entry.key, this.#prefix);
+            const eligible = deleting && !this.#claims.has(entry.path) && this.#inScope(relative, entry.key);
+            const local = await reachableFile(this.#root, entry.path);
+            if (local === undefined)
+                continue;
+            if (!eligible) {
+                if (stillAsRecorded(entry, local))
+                    this.#entries.set(entry.key, entry);
+                continue;
+            }
+            removed.add(entry.path);
+            if (!entry.written || !stillAsRecorded(entry, local) || !sameInode(entry, local)) {
+                changed += entry.written ? 1 : 0;
+                continue;
+            }
+            this.#files.push({ key: entry.key, path: entry.path, size: local.size, action: 'delete' });
+            deleted++;
+            if (request.dryRun)
+                continue;
+            await (0,promises_.rm)(localPath(this.#root, entry.path), { force: true });
+            await removeEmptiedFolders(this.#root, entry.path, (folder) => this.#claims.has(folder));
+        }
+        if (!deleting)
+            return NOTHING_DELETED;
+        const notOurs = await filesOutside(this.#root, (file) => this.#claims.has(file) || removed.has(file));
+        if (notOurs.length + changed > 0) {
+            const shown = notOurs.slice(0, 3).map(quoteValue).join(', ');
+            this.#logger.info(`Kept ${notOurs.length} local file(s) the prefix does not hold that cos-download did not write` +
+                `${shown === '' ? '' : ` (${shown}${notOurs.length > 3 ? ', …' : ''})`}` +
+                `${changed > 0 ? `, and ${changed} it wrote that changed since` : ''}: delete removes only files it wrote`);
+        }
+        return { deleted, kept: { notOurs: notOurs.length, changed } };
+    }
+    /** Writes the manifest (dry runs write nothing); a migrated legacy manifest is removed after. */
+    async saveManifest(previous, legacyPath) {
+        if (this.#request.dryRun)
+            return undefined;
+        for (const folder of this.#written)
+            await syncDirectory(folder);
+        const manifest = await writeManifest(this.#root, { bucket: this.#client.connection.bucket, prefix: this.#prefix, objects: this.#entries }, previous);
+        if (legacyPath !== undefined && !this.#claims.has(external_node_path_.basename(legacyPath))) {
+            await (0,promises_.rm)(legacyPath, { force: true });
+        }
+        if (this.#complete)
+            await removeLeftovers(external_node_path_.dirname(mirrorFileState(this.#root, '').temp));
+        return manifest;
+    }
+    finish(elapsedMs, deletion, manifest) {
+        const files = this.#files;
+        const result = {
+            destination: this.#root,
+            downloaded: files.filter((f) => f.action === 'download').length,
+            skipped: files.filter((f) => f.action === 'skip').length,
+            deleted: deletion.deleted,
+            bytesDownloaded: this.#bytesDownloaded,
+            files,
+            refused: this.#refused,
+            archived: this.#archived,
+            kept: deletion.kept,
+            ...(manifest === undefined ? {} : { manifest }),
+            listRequests: this.#listRequests,
+            elapsedMs,
+        };
+        if (this.#listingError !== undefined) {
+            throw new MirrorError(`Listing '${this.#prefix}' failed: ${errorMessage(this.#listingError)}`, result, this.#listingError);
+        }
+        if (this.#deps.signal?.aborted)
+            throw this.#deps.signal.reason;
+        if (this.#failed.length > 0) {
+            const first = this.#failed[0];
+            const why = errorMessage(first.error);
+            // Name the object when the error does not (a dropped connection says only 'other side closed').
+            const named = why.includes(`'${first.key}'`) ? why : `'${first.key}': ${why}`;
+            throw new MirrorError(`${this.#failed.length} of ${result.downloaded} download(s) failed; first: ${named}`, result, first.error);
+        }
+        if (this.#listed === 0 && !this.#request.allowEmpty) {
+            throw new MirrorError(`The prefix '${this.#prefix}' lists no objects in bucket '${this.#client.connection.bucket}', so nothing was ` +
+                'downloaded or deleted. Fix: check the prefix (keys are case-sensitive, and the prefix is a folder), ' +
+                'or allow an empty prefix with allow-empty: true (--allow-empty)', result, undefined);
+        }
+        return result;
+    }
+}
+/** Removes what is left in the mirror's temp folder after a complete pass (no download can resume it). */
+async function removeLeftovers(folder) {
+    const names = await (0,promises_.readdir)(folder).catch(() => []);
+    // Whatever is there (a planted folder too); rm never follows a link.
+    for (const name of names)
+        await (0,promises_.rm)(external_node_path_.join(folder, name), { recursive: true, force: true }).catch(() => { });
+    await removeIfEmpty(folder);
+}
+function downloadRequest(request, key, destination) {
+    return {
+        key,
+        conditions: {},
+        responseOverrides: {},
+        destination,
+        partSize: request.partSize,
+        concurrency: request.concurrency,
+        crc: request.crc,
+        overwrite: 'always',
+        ...(request.trafficLimit === undefined ? {} : { trafficLimit: request.trafficLimit }),
+        ...(request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey }),
+    };
+}
+function infoFromListing(object) {
+    return {
+        key: object.key,
+        etag: object.etag,
+        size: object.size,
+        lastModified: object.lastModified,
+        storageClass: object.storageClass,
+    };
+}
+function entryFor(info, file, local, written) {
+    return {
+        key: info.key,
+        etag: info.etag,
+        ...(info.versionId === undefined ? {} : { 'version-id': info.versionId }),
+        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        size: info.size,
+        path: file,
+        'local-size': local.size,
+        'local-mtime-ms': local.mtimeMs,
+        'local-ino': local.ino,
+        'local-ctime-ms': local.ctimeMs,
+        written,
+    };
+}
+/**
+ * The previous manifest's entries that can be trusted at all: each names the path its own key maps
+ * to. One that names another path (`../x`, a path through a folder a key never had) was not
+ * written by this tool, and is ignored.
+ */
+function trustedEntries(objects, prefix, platform) {
+    const trusted = new Map();
+    for (const [key, entry] of objects) {
+        const relative = relativeKey(key, prefix);
+        const mapping = relative === undefined ? undefined : mapKey(relative, platform);
+        if (mapping?.kind === 'file' && mapping.relative === entry.path)
+            trusted.set(key, entry);
+    }
+    return trusted;
+}
+/** The manifest's record still describes both the listed object and the local file as it is. */
+function manifestVouches(recorded, object, local) {
+    return (recorded.etag === object.etag &&
+        recorded.size === object.size &&
+        recorded['local-size'] === local.size &&
+        recorded['local-mtime-ms'] === local.mtimeMs);
+}
+
+;// CONCATENATED MODULE: ./lib/cache/keys.js
+// Cache keys for a mirror: a stable name for the prefix, and a fingerprint of what the listing holds,
+// so an unchanged prefix finds its exact entry and a changed one the newest entry of the same prefix.
+
+
+/** The Actions cache refuses longer keys. */
+const MAX_CACHE_KEY_LENGTH = 512;
+const FINGERPRINT_FORMAT = 'cos-download-fingerprint/1';
+function cacheKeys(input) {
+    const prefixHash = sha256(input.prefix).slice(0, 16);
+    const restorePrefix = `cos-download-${input.bucket}-${prefixHash}-${input.cacheKey === undefined ? '' : `${input.cacheKey}-`}`;
+    const exact = `${restorePrefix}${fingerprint(input)}`;
+    if (exact.length > MAX_CACHE_KEY_LENGTH) {
+        throw new InputError({
+            input: 'cache-key',
+            value: input.cacheKey ?? '',
+            rule: `makes the cache key ${exact.length} characters long; the Actions cache takes at most ${MAX_CACHE_KEY_LENGTH}`,
+            fix: 'use a shorter cache-key',
+        });
+    }
+    return { exact, restorePrefix };
+}
+/**
+ * A hash of everything the mirrored files depend on: each key with its ETag, size and storage class,
+ * and the filters and shard that chose them. Listing order is COS's (sorted by key), so it is stable.
+ */
+function fingerprint(input) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    const { include, exclude, shard } = input.scope;
+    hash.update(`${JSON.stringify([FINGERPRINT_FORMAT, input.prefix, include, exclude, shard ?? null])}\n`);
+    for (const object of input.objects) {
+        hash.update(`${JSON.stringify([object.key, object.etag, object.size, object.storageClass])}\n`);
+    }
+    return hash.digest('hex').slice(0, 40);
+}
+function sha256(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+
+;// CONCATENATED MODULE: ./lib/cache/mirror-cache.js
+// A mirror kept in the Actions cache: list the prefix, restore the entry whose fingerprint matches
+// (or the newest of the same prefix), let skip-unchanged fetch only what changed, then save.
+// The cache only ever saves work: any failure of it is a warning, and the mirror goes on from COS.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function cachedMirror(client, request, store, deps = {}) {
+    const logger = client.logger;
+    const prefix = folderPrefix(request.prefix);
+    const pages = await listAll(client, prefix, request.listPageSize ?? 1000, deps.signal);
+    const inScope = inMirrorScope(request);
+    const listed = pages.flatMap((page) => page.objects.filter((object) => inScope(object.key)));
+    const keys = cacheKeys({
+        bucket: client.connection.bucket,
+        prefix,
+        ...(request.cacheKey === undefined ? {} : { cacheKey: request.cacheKey }),
+        scope: request,
+        objects: listed,
+    });
+    if (request.dryRun) {
+        logger.info('Dry run: the Actions cache is neither restored nor saved');
+        const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+        return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
+    }
+    // The restore writes into the destination: it runs under the mirror's lock, like the mirror.
+    await (0,promises_.mkdir)(request.destination, { recursive: true });
+    await ensureOwnFolder(stateFolderOf(request.destination));
+    const lock = await acquireLock(mirrorLockPath(request.destination), {
+        what: `the folder '${request.destination}'`,
+        waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
+        clock: deps.clock ?? systemClock,
+        logger,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    try {
+        return await restoreMirrorSave(client, request, store, { ...deps, lock }, keys, listed, pages);
+    }
+    finally {
+        await lock.release();
+    }
+}
+async function restoreMirrorSave(client, request, store, deps, keys, listed, pages) {
+    const logger = client.logger;
+    const paths = [request.destination];
+    const before = await filesUnder(request.destination);
+    // The cache holds a mirror, not the user's files: a restore over files this tool did not write
+    // would overwrite them, and a save would carry them into the cache.
+    const foreign = await filesNotOurs(request.destination, before);
+    if (foreign.length > 0) {
+        logger.warning(`The Actions cache is neither restored nor saved: the destination holds ${foreign.length} file(s) cos-download did not write ` +
+            `(${foreign.slice(0, 3).map(quoteValue).join(', ')}${foreign.length > 3 ? ', …' : ''}); give cache: true a folder of its own`);
+        const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+        return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
+    }
+    let restoredKey;
+    try {
+        restoredKey = await store.restore(paths, keys.exact, [keys.restorePrefix]);
+    }
+    catch (error) {
+        logger.warning(`The Actions cache could not be restored (${errorMessage(error)}); downloading from COS`);
+    }
+    const hit = restoredKey === undefined ? 'false' : restoredKey === keys.exact ? 'true' : 'partial';
+    if (restoredKey !== undefined) {
+        // The archive holds the saving run's lock: this run's goes back in place.
+        await deps.lock.reclaim();
+        await adoptRestored(request.destination);
+    }
+    if (hit === 'true')
+        logger.info(`Actions cache hit: ${keys.exact}`);
+    else if (hit === 'partial') {
+        logger.info(`Actions cache partial hit: ${restoredKey}; downloading what changed since`);
+        await pruneRestored(request.destination, new Set(listed.map((object) => object.key)), before);
+    }
+    else
+        logger.info(`Actions cache miss: ${keys.exact}`);
+    const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+    let saved = false;
+    if (hit !== 'true') {
+        try {
+            saved = await store.save(paths, keys.exact);
+            if (saved)
+                logger.info(`Saved the mirror to the Actions cache: ${keys.exact}`);
+            else
+                logger.warning(`The mirror was not saved to the Actions cache under ${keys.exact}`);
+        }
+        catch (error) {
+            logger.warning(`The mirror could not be saved to the Actions cache: ${errorMessage(error)}`);
+        }
+    }
+    return {
+        mirror,
+        cache: { hit, key: keys.exact, ...(restoredKey === undefined ? {} : { restoredKey }), saved },
+    };
+}
+/** The whole listing, before anything is downloaded: the cache key depends on all of it. */
+async function listAll(client, prefix, maxKeys, signal) {
+    const pages = [];
+    try {
+        for await (const page of listPages(client, { prefix, maxKeys, ...(signal ? { signal } : {}) })) {
+            pages.push(page);
+        }
+    }
+    catch (error) {
+        throw new Error(`Listing '${prefix}' failed: ${errorMessage(error)}`, { cause: error });
+    }
+    return pages;
+}
+/** Files under `folder` (relative, `/`-separated), outside its state folder; empty when it does not exist yet. */
+async function filesUnder(folder) {
+    const entries = await (0,promises_.readdir)(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+    const files = new Set();
+    for (const entry of entries) {
+        if (entry.isDirectory())
+            continue;
+        const relative = external_node_path_.relative(folder, external_node_path_.join(entry.parentPath, entry.name)).split(external_node_path_.sep).join('/');
+        if (!isStateSegment(relative.split('/')[0] ?? ''))
+            files.add(relative);
+    }
+    return files;
+}
+/** Which of `files` the mirror's manifest does not vouch for as written by this tool and untouched since. */
+async function filesNotOurs(destination, files) {
+    if (files.size === 0)
+        return [];
+    const { manifest } = await readManifest(destination);
+    const byPath = new Map([...(manifest?.objects.values() ?? [])].map((entry) => [entry.path, entry]));
+    const foreign = [];
+    for (const file of [...files].sort()) {
+        const entry = byPath.get(file);
+        const local = entry?.written ? await reachableFile(destination, file) : undefined;
+        if (entry === undefined ||
+            local === undefined ||
+            !stillAsRecorded(entry, local) ||
+            !sameInode(entry, local)) {
+            foreign.push(file);
+        }
+    }
+    return foreign;
+}
+/**
+ * The restored manifest recorded each file as it was on the machine that saved it. The restore
+ * (this tool, through the cache) wrote those files here: each written entry whose file arrived as
+ * recorded (size and mtime, through no link) takes the identity it has now, so skip-unchanged and
+ * `delete` treat it as this run's own.
+ */
+async function adoptRestored(destination) {
+    const stored = await readManifest(destination);
+    const manifest = stored.manifest;
+    if (manifest === undefined)
+        return;
+    const objects = new Map();
+    for (const [key, entry] of manifest.objects) {
+        const local = entry.written ? await reachableFile(destination, entry.path) : undefined;
+        objects.set(key, local !== undefined && stillAsRecorded(entry, local) ? withLocalIdentity(entry, local) : entry);
+    }
+    await writeManifest(destination, { ...manifest, objects }, stored.text);
+}
+/**
+ * An older entry may hold files whose keys are gone from the listing. Those the restore brought
+ * (not there before it), recorded as written and arrived as recorded, are removed, so the
+ * destination holds what the prefix holds now and the next save does not carry them on. Nothing
+ * is reached through a link, nothing outside the destination is touched.
+ */
+async function pruneRestored(destination, listedKeys, before) {
+    const { manifest } = await readManifest(destination);
+    if (manifest === undefined)
+        return;
+    for (const entry of manifest.objects.values()) {
+        if (listedKeys.has(entry.key) || before.has(entry.path) || !entry.written)
+            continue;
+        const local = await reachableFile(destination, entry.path);
+        if (local === undefined || !stillAsRecorded(entry, local) || !sameInode(entry, local))
+            continue;
+        const target = pathInside(destination, entry.path);
+        if (target !== undefined)
+            await (0,promises_.rm)(target, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/core/download.js
+// The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+
+
+
+
+
+
+
+async function download(options, deps = {}) {
+    const target = options.target;
+    if (options.cache && deps.cache === undefined) {
+        throw new InputError({
+            input: 'cache',
+            value: 'true',
+            rule: 'needs the GitHub Actions cache, which only the action can reach',
+            fix: "remove 'cache' (the mirror still skips unchanged files through its manifest), or run the action",
+        });
+    }
+    // Keys, file names and lock fields come from others: every line is kept to one line of text.
+    const logger = deps.logger === undefined ? undefined : printable(deps.logger);
+    const client = new CosClient(options.connection, {
+        ...deps.client,
+        ...(logger ? { logger } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        connections: Math.max(options.concurrency, 1),
+    });
+    // Said once per run, before the first request: plain http to another machine is readable on the way.
+    const warning = plainHttpWarning(options.connection.endpoint);
+    if (warning !== undefined)
+        logger?.warning(warning);
+    try {
+        if (target.kind === 'prefix') {
+            const request = mirrorRequestFor(options, target);
+            if (options.cache && deps.cache !== undefined) {
+                const cacheKey = options.cacheKey === undefined ? {} : { cacheKey: options.cacheKey };
+                const cached = await cachedMirror(client, { ...request, ...cacheKey }, deps.cache, progressDeps(deps));
+                return { kind: 'prefix', mirror: cached.mirror, dryRun: options.dryRun, cache: cached.cache };
+            }
+            const mirror = await mirrorPrefix(client, request, progressDeps(deps));
+            return { kind: 'prefix', mirror, dryRun: options.dryRun };
+        }
+        const object = await downloadObject(client, {
+            key: target.key,
+            ...(target.versionId === undefined ? {} : { versionId: target.versionId }),
+            ...(target.range === undefined ? {} : { range: target.range }),
+            conditions: target.conditions,
+            responseOverrides: target.responseOverrides,
+            ...transferOptions(options),
+        }, progressDeps(deps));
+        return { kind: 'object', object };
+    }
+    finally {
+        await client.close();
+    }
+}
+/** The mirror a prefix target asks for. */
+function mirrorRequestFor(options, target) {
+    return {
+        prefix: target.prefix,
+        include: target.include,
+        exclude: target.exclude,
+        delete: target.delete,
+        allowEmpty: target.allowEmpty,
+        ...(target.shard === undefined ? {} : { shard: target.shard }),
+        ...transferOptions(options),
+    };
+}
+/** The options an object download and a mirror share. */
+function transferOptions(options) {
+    return {
+        destination: options.destination,
+        partSize: options.partSize,
+        concurrency: options.concurrency,
+        crc: options.crc,
+        overwrite: options.overwrite,
+        dryRun: options.dryRun,
+        ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
+        ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
+    };
+}
+function progressDeps(deps) {
+    return {
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.onStart ? { onStart: deps.onStart } : {}),
+        ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        ...(deps.lockWaitMs === undefined ? {} : { lockWaitMs: deps.lockWaitMs }),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/core/progress.js
+// Transfer progress: counts bytes against a total and tells percent, rate and ETA. Pure but for
+// the injected clock reading passed in.
+/** Objects at least this large get a line of their own when they start; smaller ones only count. */
+const ANNOUNCE_BYTES = 16 * 1024 * 1024;
+class Progress {
+    #done = 0;
+    #total = 0;
+    #startedAt;
+    constructor(startedAt) {
+        this.#startedAt = startedAt;
+    }
+    addTotal(bytes) {
+        this.#total += bytes;
+    }
+    add(bytes) {
+        this.#done += bytes;
+    }
+    snapshot(now) {
+        const elapsedMs = Math.max(1, now - this.#startedAt);
+        const rate = (this.#done * 1000) / elapsedMs;
+        const left = Math.max(0, this.#total - this.#done);
+        return {
+            done: this.#done,
+            total: this.#total,
+            elapsedMs,
+            rate,
+            etaMs: rate > 0 ? (left / rate) * 1000 : undefined,
+        };
+    }
+}
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+function progress_formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${UNITS[unit]}`;
+}
+function formatDuration(ms) {
+    const seconds = Math.round(ms / 1000);
+    if (seconds < 60)
+        return `${seconds}s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60)
+        return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+    return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+/** `42% 420.0 MiB / 1.00 GiB, 95.2 MiB/s, ETA 6s` */
+function formatProgress(s) {
+    const percent = s.total > 0 ? Math.floor((s.done * 100) / s.total) : 100;
+    const eta = s.etaMs === undefined ? '' : `, ETA ${formatDuration(s.etaMs)}`;
+    return `${percent}% ${progress_formatBytes(s.done)} / ${progress_formatBytes(s.total)}, ${progress_formatBytes(Math.round(s.rate))}/s${eta}`;
+}
+
+;// CONCATENATED MODULE: ./lib/core/outputs.js
+
+function outputsFor(result) {
+    if (result.kind === 'object')
+        return objectOutputs(result.object);
+    const outputs = mirrorOutputs(result.mirror);
+    return result.cache === undefined ? outputs : { ...outputs, 'cache-hit': result.cache.hit };
+}
+function objectOutputs(object) {
+    if (object.status === 'not-modified') {
+        return { path: object.path, 'not-modified': 'true', 'bytes-downloaded': '0' };
+    }
+    const info = object.info;
+    const lastModified = new Date(info.lastModified);
+    return {
+        etag: info.etag,
+        'version-id': info.versionId ?? '',
+        crc64: info.crc64 ?? '',
+        'content-length': String(object.length),
+        'last-modified': Number.isNaN(lastModified.getTime()) ? info.lastModified : lastModified.toISOString(),
+        'storage-class': info.storageClass,
+        path: object.path,
+        'not-modified': 'false',
+        'bytes-downloaded': String(object.bytesDownloaded),
+    };
+}
+function mirrorOutputs(mirror) {
+    return {
+        path: mirror.destination,
+        'files-downloaded': String(mirror.downloaded),
+        'files-skipped': String(mirror.skipped),
+        'files-deleted': String(mirror.deleted),
+        'bytes-downloaded': String(mirror.bytesDownloaded),
+        manifest: mirror.manifest ?? '',
+    };
+}
+function summaryFor(result) {
+    if (result.kind === 'object')
+        return [objectSummary(result.object)];
+    const tables = mirrorSummary(result.mirror, result.dryRun);
+    if (result.cache !== undefined)
+        tables.push(cacheSummary(result.cache));
+    return tables;
+}
+const CACHE_HIT_TEXT = {
+    true: 'hit: nothing downloaded from COS',
+    partial: 'partial hit: only what changed downloaded from COS',
+    false: 'miss',
+};
+function cacheSummary(cache) {
+    return {
+        heading: 'Actions cache',
+        header: ['Result', 'Restored key', 'Saved under'],
+        rows: [[CACHE_HIT_TEXT[cache.hit], cache.restoredKey ?? '', cache.saved ? cache.key : 'not saved']],
+    };
+}
+function objectSummary(object) {
+    const header = ['Key', 'Result', 'Size', 'ETag', 'CRC64', 'Path'];
+    if (object.status === 'not-modified') {
+        return { heading: 'COS download', header, rows: [['', 'not modified (304)', '', '', '', object.path]] };
+    }
+    const outcome = object.status === 'downloaded'
+        ? `downloaded (CRC64 ${object.crcCheck})`
+        : object.status === 'would-download'
+            ? 'would download (dry run)'
+            : `skipped: ${object.reason ?? ''}`;
+    return {
+        heading: 'COS download',
+        header,
+        rows: [
+            [
+                object.info.key,
+                outcome,
+                formatBytes(object.length),
+                object.info.etag,
+                object.info.crc64 ?? '',
+                object.path,
+            ],
+        ],
+    };
+}
+function mirrorSummary(mirror, dryRun) {
+    const seconds = Math.max(mirror.elapsedMs, 1) / 1000;
+    const verb = dryRun ? 'would be ' : '';
+    const totals = {
+        heading: dryRun ? 'COS mirror (dry run: nothing written)' : 'COS mirror',
+        header: [
+            'Downloaded',
+            'Skipped (unchanged)',
+            'Deleted',
+            'Kept, not ours',
+            'Bytes',
+            'Throughput',
+            'Refused keys',
+            'Archived',
+        ],
+        rows: [
+            [
+                `${mirror.downloaded} ${verb}`.trim(),
+                String(mirror.skipped),
+                `${mirror.deleted} ${verb}`.trim(),
+                keptText(mirror),
+                formatBytes(mirror.bytesDownloaded),
+                `${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`,
+                String(mirror.refused.length),
+                String(mirror.archived.length),
+            ],
+        ],
+    };
+    const largest = mirror.files
+        .filter((f) => f.action === 'download')
+        .sort((a, b) => b.size - a.size)
+        .slice(0, 10);
+    const tables = [totals];
+    if (largest.length > 0) {
+        tables.push({
+            heading: dryRun ? 'Largest files to download' : 'Largest files downloaded',
+            header: ['Key', 'Size', 'Path'],
+            rows: largest.map((f) => [f.key, formatBytes(f.size), f.path]),
+        });
+    }
+    if (mirror.refused.length > 0) {
+        tables.push({
+            heading: 'Keys not written (unsafe as local paths)',
+            header: ['Key', 'Reason'],
+            rows: mirror.refused.slice(0, 50).map((r) => [JSON.stringify(r.key), r.reason]),
+        });
+    }
+    return tables;
+}
+/**
+ * Files `delete` kept: those this tool did not write (it only ever deletes its own), and those it
+ * wrote that were changed since.
+ */
+function keptText(mirror) {
+    const { notOurs, changed } = mirror.kept;
+    return changed === 0 ? String(notOurs) : `${notOurs} (+${changed} changed since written)`;
+}
+/** Human lines telling what a run did (or, in a dry run, would do): the action logs them, the CLI prints them. */
+function describeResult(result) {
+    if (result.kind === 'prefix') {
+        const lines = describeMirror(result.mirror, result.dryRun);
+        if (result.cache !== undefined)
+            lines.push(`Actions cache: ${CACHE_HIT_TEXT[result.cache.hit]}`);
+        return lines;
+    }
+    const object = result.object;
+    switch (object.status) {
+        case 'not-modified':
+            return [`Not modified (304): nothing written to ${object.path}`];
+        case 'skipped':
+            return [`Skipped ${object.path}: ${object.reason ?? 'unchanged'}`];
+        case 'would-download':
+            return [
+                `Dry run: would download '${object.info.key}' (${progress_formatBytes(object.length)}) to ${object.path}`,
+            ];
+        case 'downloaded': {
+            const check = object.crcCheck === 'verified'
+                ? `CRC64 ${object.info.crc64} verified`
+                : object.crcCheck === 'no-crc-header'
+                    ? 'COS sent no CRC64 for this object (an old object): length verified only'
+                    : object.crcCheck === 'partial-range'
+                        ? "a byte range: COS's CRC64 covers the whole object, length verified"
+                        : 'CRC64 check disabled (crc: false): length verified only';
+            return [`Downloaded '${object.info.key}' (${progress_formatBytes(object.length)}) to ${object.path}; ${check}`];
+        }
+    }
+}
+function describeMirror(mirror, dryRun) {
+    const lines = [];
+    if (dryRun) {
+        for (const file of mirror.files) {
+            const what = file.action === 'download' ? 'download' : file.action === 'delete' ? 'delete  ' : 'skip    ';
+            lines.push(`${what} ${file.path} (${progress_formatBytes(file.size)})${file.reason ? `: ${file.reason}` : ''}`);
+        }
+    }
+    const seconds = Math.max(mirror.elapsedMs, 1) / 1000;
+    const would = dryRun ? 'Dry run, nothing written: would download' : 'Downloaded';
+    lines.push(`${would} ${mirror.downloaded} file(s), ${progress_formatBytes(mirror.bytesDownloaded || sumOf(mirror, 'download'))}; ` +
+        `skipped ${mirror.skipped} unchanged; ${dryRun ? 'would delete' : 'deleted'} ${mirror.deleted}` +
+        (dryRun
+            ? ''
+            : `; ${progress_formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`) +
+        ` (${mirror.listRequests} listing request(s))`);
+    if (mirror.kept.notOurs + mirror.kept.changed > 0) {
+        lines.push(`Kept, not ours: ${keptText(mirror)} local file(s) the prefix does not hold (delete removes only files it wrote)`);
+    }
+    if (mirror.refused.length > 0)
+        lines.push(`${mirror.refused.length} key(s) refused as unsafe local paths`);
+    if (mirror.archived.length > 0)
+        lines.push(`${mirror.archived.length} ARCHIVE object(s) not downloaded`);
+    return lines;
+}
+function sumOf(mirror, action) {
+    return mirror.files.filter((f) => f.action === action).reduce((total, f) => total + f.size, 0);
+}
+
+;// CONCATENATED MODULE: ./lib/cli/main.js
+// The CLI's edge: argv → raw inputs → the core; prints a result (or --json) and returns the exit code.
+
+
+
+
+
+
+
+
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+class UsageError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UsageError';
+    }
+}
+const BOOLEAN_INPUTS = new Set(INPUT_NAMES.filter((name) => {
+    const fallback = INPUTS[name].default;
+    return fallback === 'true' || fallback === 'false';
+}));
+/** `--name value`, `--name=value`; boolean inputs also as bare `--name` / `--no-name`. */
+function parseArgs(argv) {
+    const inputs = {};
+    let json = false;
+    let help = false;
+    let version = false;
+    const known = new Set(INPUT_NAMES);
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === '--json')
+            json = true;
+        else if (arg === '--help' || arg === '-h')
+            help = true;
+        else if (arg === '--version' || arg === '-V')
+            version = true;
+        else if (arg.startsWith('--')) {
+            const eq = arg.indexOf('=');
+            let name = arg.slice(2, eq === -1 ? undefined : eq);
+            let value = eq === -1 ? undefined : arg.slice(eq + 1);
+            if (value === undefined && name.startsWith('no-') && BOOLEAN_INPUTS.has(name.slice(3))) {
+                name = name.slice(3);
+                value = 'false';
+            }
+            if (!known.has(name))
+                throw new UsageError(`unknown option '--${name}'. Run 'cos-download --help' for the options.`);
+            const input = name;
+            if (value === undefined) {
+                const next = argv[i + 1];
+                if (BOOLEAN_INPUTS.has(input) &&
+                    (next === undefined || next.startsWith('--') || !/^(true|false)$/i.test(next))) {
+                    value = 'true';
+                }
+                else if (next === undefined || /^--[a-z]/.test(next)) {
+                    // `--secret-id $UNSET --secret-key KEY` must not take '--secret-key' as the id and then
+                    // echo KEY back as a stray argument: an option never takes the next option as its value.
+                    throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE or --${name}=VALUE`);
+                }
+                else {
+                    value = next;
+                    i++;
+                }
+            }
+            if (input in inputs && input !== 'include' && input !== 'exclude') {
+                throw new UsageError(`option '--${name}' is given twice`);
+            }
+            inputs[input] = input in inputs ? `${inputs[input]}\n${value}` : value;
+        }
+        else {
+            // Not echoed: a stray argument is often half of a value that lost its quotes, a key perhaps.
+            const after = argv
+                .slice(0, i)
+                .findLast((earlier) => earlier.startsWith('--'))
+                ?.split('=')[0];
+            throw new UsageError(`unexpected argument #${i + 1}${after === undefined ? '' : ` (after '${after}')`}, not shown in case it is a secret; ` +
+                "options start with '--', and a value with spaces needs quotes. Run 'cos-download --help'.");
+        }
+    }
+    return { inputs, json, help, version };
+}
+function helpText() {
+    const lines = [
+        'cos-download: download from Tencent Cloud COS — one object, a byte range, a version, or a prefix.',
+        '',
+        'Usage:',
+        '  cos-download --bucket NAME-APPID --region REGION --key KEY [--destination PATH] [options]',
+        '  cos-download --bucket NAME-APPID --region REGION --prefix PREFIX [--destination DIR] [options]',
+        '  cos-download emulator [--port 9000] [--root DIR] [--demo]   start the local COS emulator',
+        '',
+        'Credentials come from --secret-id/--secret-key or TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY',
+        '(then COS_SECRET_ID / COS_SECRET_KEY); none means anonymous.',
+        '',
+        'Options:',
+    ];
+    for (const name of INPUT_NAMES) {
+        const spec = INPUTS[name];
+        const fallback = spec.default === undefined ? '' : ` [default: ${spec.default}]`;
+        lines.push(`  --${name.padEnd(30)}${spec.description.replace(/`/g, '')}${fallback}`);
+    }
+    lines.push(`  --${'json'.padEnd(30)}Print the result as JSON on stdout.`);
+    lines.push('', 'Exit status: 0 success, 1 failure, 2 usage error.');
+    return `${lines.join('\n')}\n`;
+}
+async function main(argv, io) {
+    if (argv[0] === 'emulator') {
+        const emulator = await __webpack_require__.e(/* import() */ 149).then(__webpack_require__.bind(__webpack_require__, 1149));
+        return emulator.main(argv.slice(1));
+    }
+    let args;
+    try {
+        args = parseArgs(argv);
+    }
+    catch (error) {
+        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
+        return EXIT_USAGE;
+    }
+    if (args.help) {
+        io.stdout.write(helpText());
+        return EXIT_OK;
+    }
+    if (args.version) {
+        io.stdout.write(`${VERSION}\n`);
+        return EXIT_OK;
+    }
+    try {
+        const options = parseOptions(args.inputs, {
+            cwd: io.cwd,
+            env: io.env,
+            isDirectory: isDirectory,
+            realpath: realpathOf,
+        });
+        const logger = {
+            debug: () => { },
+            info: (m) => {
+                if (!args.json)
+                    io.stderr.write(`${m}\n`);
+            },
+            warning: (m) => io.stderr.write(`warning: ${m}\n`),
+        };
+        const bar = new ProgressPrinter(io.stderr, args.json);
+        let result;
+        try {
+            result = await download(options, {
+                logger,
+                ...(io.signal ? { signal: io.signal } : {}),
+                onStart: (info, length) => bar.start(info.key, length),
+                onBytes: (count) => bar.add(count),
+            });
+        }
+        finally {
+            bar.stop();
+        }
+        printResult(io, result, args.json);
+        return EXIT_OK;
+    }
+    catch (error) {
+        if (error instanceof InputError) {
+            io.stderr.write(`cos-download: ${error.message}\n`);
+            return EXIT_USAGE;
+        }
+        if (args.json)
+            io.stdout.write(`${JSON.stringify({ ok: false, error: errorMessage(error) })}\n`);
+        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
+        return EXIT_FAILURE;
+    }
+}
+/** The version package.json states: one place to bump, read from source and bundled into dist/ alike. */
+const VERSION = package_namespaceObject.rE;
+function printResult(io, result, json) {
+    const outputs = outputsFor(result);
+    if (json) {
+        const status = result.kind === 'object' ? result.object.status : result.dryRun ? 'dry-run' : 'mirrored';
+        const files = result.kind === 'prefix'
+            ? {
+                files: result.mirror.files,
+                refused: result.mirror.refused,
+                archived: result.mirror.archived,
+                kept: result.mirror.kept,
+            }
+            : {};
+        io.stdout.write(`${JSON.stringify({ ok: true, status, ...outputs, ...files }, null, 2)}\n`);
+        return;
+    }
+    for (const line of describeResult(result))
+        io.stdout.write(`${line}\n`);
+    for (const name of Object.keys(OUTPUTS)) {
+        const value = outputs[name];
+        if (value !== undefined && value !== '')
+            io.stdout.write(`  ${name}: ${value}\n`);
+    }
+}
+/** A live bar on a TTY, a plain line every 10 s otherwise; silent under --json. */
+class ProgressPrinter {
+    #out;
+    #quiet;
+    #progress;
+    #timer;
+    #drawn = false;
+    constructor(out, quiet) {
+        this.#out = out;
+        this.#quiet = quiet;
+    }
+    start(key, length) {
+        if (this.#quiet)
+            return;
+        this.#progress ??= new Progress(Date.now());
+        this.#progress.addTotal(length);
+        const tty = this.#out.isTTY === true;
+        if (!tty && length >= ANNOUNCE_BYTES)
+            this.#out.write(`downloading ${key} (${progress_formatBytes(length)})\n`);
+        this.#timer ??= setInterval(() => this.#draw(), tty ? 200 : 10_000);
+        this.#timer.unref();
+    }
+    add(count) {
+        this.#progress?.add(count);
+    }
+    #draw() {
+        if (this.#progress === undefined)
+            return;
+        const snapshot = this.#progress.snapshot(Date.now());
+        if (this.#out.isTTY) {
+            const width = 24;
+            const filled = snapshot.total > 0 ? Math.round((snapshot.done / snapshot.total) * width) : width;
+            this.#out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatProgress(snapshot)}\x1b[K`);
+            this.#drawn = true;
+        }
+        else {
+            this.#out.write(`${formatProgress(snapshot)}\n`);
+        }
+    }
+    stop() {
+        if (this.#timer)
+            clearInterval(this.#timer);
+        if (this.#drawn) {
+            this.#draw();
+            this.#out.write('\n');
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 9966:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Gp: () => (/* binding */ cosEncode),
+/* harmony export */   aW: () => (/* binding */ computeSignature),
+/* harmony export */   it: () => (/* binding */ authorization),
+/* harmony export */   xW: () => (/* binding */ parseAuthorization)
+/* harmony export */ });
+/* unused harmony export isSignedHeader */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
+// COS "Request Signature" (q-sign-algorithm=sha1). Pure: no clock, no I/O.
+
+/** Headers that take part in the signature; every `x-cos-*` header does too. */
+const SIGNED_HEADERS = new Set([
+    'cache-control',
+    'content-disposition',
+    'content-encoding',
+    'content-length',
+    'content-md5',
+    'content-type',
+    'expect',
+    'expires',
+    'host',
+    'if-match',
+    'if-modified-since',
+    'if-none-match',
+    'if-unmodified-since',
+    'origin',
+    'range',
+    'transfer-encoding',
+]);
+function isSignedHeader(name) {
+    const lower = name.toLowerCase();
+    return lower.startsWith('x-cos-') || SIGNED_HEADERS.has(lower);
+}
+/** encodeURIComponent plus the characters COS also escapes: ! ' ( ) *. */
+function cosEncode(value) {
+    return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+function canonicalPairs(record) {
+    return Object.entries(record)
+        .map(([k, v]) => [cosEncode(k).toLowerCase(), cosEncode(v)])
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+/** Computes the signature over exactly the given query and header records. */
+function computeSignature(secretKey, keyTime, method, path, query, headers) {
+    const params = canonicalPairs(query);
+    const heads = canonicalPairs(headers);
+    const httpString = [
+        method.toLowerCase(),
+        path,
+        params.map(([k, v]) => `${k}=${v}`).join('&'),
+        heads.map(([k, v]) => `${k}=${v}`).join('&'),
+        '',
+    ].join('\n');
+    const signKey = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHmac)('sha1', secretKey).update(keyTime).digest('hex');
+    const stringToSign = `sha1\n${keyTime}\n${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha1').update(httpString, 'utf8').digest('hex')}\n`;
+    return {
+        keyTime,
+        headerList: heads.map(([k]) => k).join(';'),
+        urlParamList: params.map(([k]) => k).join(';'),
+        signature: (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHmac)('sha1', signKey).update(stringToSign).digest('hex'),
+    };
+}
+/**
+ * The `Authorization` header value for a request: signs `host`, every conditional, range and
+ * `x-cos-*` header present, and every query parameter.
+ */
+function authorization(credentials, request, nowSeconds, validSeconds = 900) {
+    const start = Math.floor(nowSeconds) - 60; // tolerate a little skew in our favour
+    const keyTime = `${start};${Math.floor(nowSeconds) + validSeconds}`;
+    const headers = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+        if (isSignedHeader(name))
+            headers[name] = value;
+    }
+    const parts = computeSignature(credentials.secretKey, keyTime, request.method, request.path, request.query, headers);
+    return [
+        'q-sign-algorithm=sha1',
+        `q-ak=${credentials.secretId}`,
+        `q-sign-time=${keyTime}`,
+        `q-key-time=${keyTime}`,
+        `q-header-list=${parts.headerList}`,
+        `q-url-param-list=${parts.urlParamList}`,
+        `q-signature=${parts.signature}`,
+    ].join('&');
+}
+/** Parses an `Authorization` header; undefined when a field is missing. */
+function parseAuthorization(value) {
+    const fields = new Map();
+    for (const part of value.split('&')) {
+        const eq = part.indexOf('=');
+        if (eq > 0)
+            fields.set(part.slice(0, eq), part.slice(eq + 1));
+    }
+    const get = (k) => fields.get(k);
+    const algorithm = get('q-sign-algorithm');
+    const accessKey = get('q-ak');
+    const signTime = get('q-sign-time');
+    const keyTime = get('q-key-time');
+    const headerList = get('q-header-list');
+    const urlParamList = get('q-url-param-list');
+    const signature = get('q-signature');
+    if (algorithm === undefined ||
+        accessKey === undefined ||
+        signTime === undefined ||
+        keyTime === undefined ||
+        headerList === undefined ||
+        urlParamList === undefined ||
+        signature === undefined) {
+        return undefined;
+    }
+    const list = (s) => (s === '' ? [] : s.split(';'));
+    return {
+        algorithm,
+        accessKey,
+        signTime,
+        keyTime,
+        headerList: list(headerList),
+        urlParamList: list(urlParamList),
+        signature,
+    };
+}
+
+
+/***/ })
+
+};

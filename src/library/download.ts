@@ -1,0 +1,117 @@
+// downloadObject and mirrorPrefix: options checked by the CLI's parser, run by the core, results and
+// errors in the library's terms.
+import { InputError } from '../config/errors.js';
+import { download, type RunDeps } from '../core/download.js';
+import { MirrorError } from '../transfer/mirror.js';
+import { MirrorPrefixError } from './errors.js';
+import {
+  asOptionError,
+  type DownloadObjectOptions,
+  type Logger,
+  type MirrorPrefixOptions,
+  parseLibraryOptions,
+  type TransferOptions,
+} from './options.js';
+import { type DownloadObjectResult, type MirrorPrefixResult, mirrorResult, objectResult } from './results.js';
+
+const quiet = () => {};
+
+function depsOf(options: TransferOptions): RunDeps {
+  const logger: Logger = options.logger ?? {};
+  const onStart = options.onStart;
+  return {
+    logger: {
+      debug: logger.debug ?? quiet,
+      info: logger.info ?? quiet,
+      warning: logger.warning ?? quiet,
+    },
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(onStart === undefined ? {} : { onStart: (info, length) => onStart(info.key, length) }),
+    ...(options.onBytes === undefined ? {} : { onBytes: options.onBytes }),
+  };
+}
+
+/** Runs `work`, turning a late input error (one the core finds) into an OptionError. */
+async function withOptionErrors<T>(options: object, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error: unknown) {
+    if (error instanceof InputError) throw asOptionError(error, options);
+    throw error;
+  }
+}
+
+/**
+ * Downloads one object (or a byte range, or a given version) to a file.
+ *
+ * Objects larger than `partSize` come down as parallel ranged GETs into a temporary file beside the
+ * destination, with a checkpoint, so a call after a crash or an abort fetches only the missing parts.
+ * Every byte is checked against the object's CRC64 before the file is renamed into place; nothing
+ * appears at `destination` until then. With `overwrite: 'changed'` (the default) a local file that
+ * already matches the object is left alone without a GET.
+ *
+ * @example
+ * ```ts
+ * const result = await downloadObject({
+ *   bucket: 'examplebucket-1250000000',
+ *   region: 'ap-guangzhou',
+ *   credentials: { secretId, secretKey },
+ *   key: 'releases/app-1.4.2.tar.gz',
+ *   destination: 'downloads/',
+ * });
+ * if (!result.notModified) console.log(result.path, result.crc64, result.contentLength);
+ * ```
+ *
+ * @param options - The bucket, the key and how to download it; only `bucket` and `key` are required.
+ * @returns What was downloaded (the action's outputs, typed), or `notModified: true` after a 304.
+ * @throws {@link OptionError} for a bad option, before any request.
+ * @throws {@link CosError} when COS refuses (403, 404, 412, …), after the retries for transient failures.
+ * @throws {@link IntegrityError} when the bytes do not match the object's CRC64 (no file is left behind).
+ */
+export async function downloadObject(options: DownloadObjectOptions): Promise<DownloadObjectResult> {
+  const parsed = parseLibraryOptions('downloadObject', options);
+  const result = await withOptionErrors(options, () => download(parsed, depsOf(options)));
+  if (result.kind !== 'object') throw new Error('downloadObject: the core answered a prefix mirror');
+  return objectResult(options.key, result.object);
+}
+
+/**
+ * Mirrors every object under a prefix into a folder.
+ *
+ * Listing pages feed the downloads as they arrive; small objects and large objects' parts share one
+ * budget of `concurrency` requests. A manifest in the destination records what was written, so the
+ * next call downloads only what changed (with nothing changed, it makes listing requests only). Keys
+ * that would land outside `destination` (`..`, absolute paths, …) are refused and reported in
+ * `refused`, never written.
+ *
+ * @example
+ * ```ts
+ * const mirror = await mirrorPrefix({
+ *   bucket: 'examplebucket-1250000000',
+ *   region: 'ap-guangzhou',
+ *   prefix: 'build-cache/linux-x64/',
+ *   destination: '.cache/build',
+ *   exclude: ['**\/*.tmp'],
+ * });
+ * console.log(`${mirror.filesDownloaded} new, ${mirror.filesSkipped} unchanged`);
+ * ```
+ *
+ * @param options - The bucket, the prefix and how to mirror it; only `bucket` and `prefix` are required.
+ * @returns The action's outputs, typed, and every file's fate.
+ * @throws {@link OptionError} for a bad option, before any request.
+ * @throws {@link MirrorPrefixError} when the listing or some downloads failed; its `result` tells what was done.
+ */
+export async function mirrorPrefix(options: MirrorPrefixOptions): Promise<MirrorPrefixResult> {
+  const parsed = parseLibraryOptions('mirrorPrefix', options);
+  let result: Awaited<ReturnType<typeof download>>;
+  try {
+    result = await withOptionErrors(options, () => download(parsed, depsOf(options)));
+  } catch (error: unknown) {
+    if (error instanceof MirrorError) {
+      throw new MirrorPrefixError(error.message, mirrorResult(error.result, parsed.dryRun), error.cause);
+    }
+    throw error;
+  }
+  if (result.kind !== 'prefix') throw new Error('mirrorPrefix: the core answered a single object');
+  return mirrorResult(result.mirror, result.dryRun);
+}

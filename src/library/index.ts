@@ -1,0 +1,41 @@
+// `import … from 'cos-download'`: the library. Download one object or mirror a prefix from Tencent
+// Cloud COS, and start a local COS emulator to test against.
+/**
+ * Download from Tencent Cloud COS: one object, a byte range, a version, or a whole prefix mirrored
+ * into a folder, resumable, parallel and CRC64-checked; plus a local COS emulator for tests.
+ *
+ * @packageDocumentation
+ */
+
+// First: on a Node.js older than the HTTP client needs, fail with one line before it is loaded.
+import './node-check.js';
+
+export { LocalFileError } from '../base/local-errors.js';
+// Failures of the layers below, thrown as they are.
+export { CosError, type CosErrorDetails, ProtocolError, TlsError } from '../cos/errors.js';
+export { IntegrityError, ObjectChangedError } from '../transfer/download-object.js';
+export { downloadObject, mirrorPrefix } from './download.js';
+export { type EmulatorHandle, type StartEmulatorOptions, startEmulator } from './emulator.js';
+export { MirrorPrefixError, OptionError, type OptionProblem } from './errors.js';
+export type {
+  ConnectionOptions,
+  Credentials,
+  DownloadObjectOptions,
+  Logger,
+  MirrorPrefixOptions,
+  Shard,
+  TransferOptions,
+} from './options.js';
+export type {
+  CrcCheck,
+  DownloadObjectResult,
+  MirrorFileResult,
+  MirrorPrefixResult,
+  NotModifiedResult,
+  ObjectResult,
+  RefusedKey,
+} from './results.js';
+
+// presignUrl (issue 15, "Temporary links"): exported here with its options and result types when it
+// lands, e.g. `export { presignUrl, type PresignUrlOptions } from './presign.js';`. Not part of the
+// library yet.

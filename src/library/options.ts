@@ -1,0 +1,447 @@
+// The library's options: typed values (numbers, booleans, dates, arrays) turned into the raw inputs the
+// CLI and the action parse, so one parser checks all three; its errors retold with the option's name.
+import { statSync } from 'node:fs';
+import { quoteValue } from '../base/text.js';
+import { InputError, isSecretInput } from '../config/errors.js';
+import { INPUT_NAMES, type InputName } from '../config/inputs.js';
+import type { Options } from '../config/options.js';
+import { parseOptions, type RawInputs } from '../config/parse.js';
+import { OptionError } from './errors.js';
+
+/**
+ * A Tencent Cloud API key (CAM → API keys), or temporary credentials from STS with their token.
+ * Never logged, never part of an error message.
+ */
+export interface Credentials {
+  /** The SecretId, e.g. `AKID…`. */
+  readonly secretId: string;
+  /** The SecretKey. */
+  readonly secretKey: string;
+  /** The session token of temporary credentials. */
+  readonly sessionToken?: string | undefined;
+}
+
+/**
+ * Where log lines go. Every method is optional; by default the library logs nothing.
+ * `console` fits once `warning` is mapped: `{ info: console.log, warning: console.warn }`.
+ */
+export interface Logger {
+  /** Retries, timings and decisions, for troubleshooting. */
+  readonly debug?: ((message: string) => void) | undefined;
+  /** What is being done: a resume, a skipped file, a clock correction. */
+  readonly info?: ((message: string) => void) | undefined;
+  /** Something the caller should know about that did not stop the download. */
+  readonly warning?: ((message: string) => void) | undefined;
+}
+
+/** The bucket, how to reach it, and what every call accepts besides. */
+export interface ConnectionOptions {
+  /** `BucketName-APPID`, e.g. `examplebucket-1250000000`. */
+  readonly bucket: string;
+  /** The bucket's region, e.g. `ap-guangzhou`. Required unless `endpoint` is a URL without `{region}`. */
+  readonly region?: string | undefined;
+  /**
+   * Base URL; may hold `{bucket}` and `{region}`. Default `https://{bucket}.cos.{region}.myqcloud.com`.
+   * A plain URL (e.g. the `endpoint` of {@link startEmulator}) is used as is.
+   */
+  readonly endpoint?: string | undefined;
+  /** `true` uses the global acceleration domain `{bucket}.cos.accelerate.myqcloud.com`. Default `false`. */
+  readonly accelerate?: boolean | undefined;
+  /**
+   * The key to sign requests with. Absent: anonymous requests (a public-read bucket). The library
+   * reads no environment variable: pass `process.env` values here yourself if you want them.
+   */
+  readonly credentials?: Credentials | undefined;
+  /** Retries per request for transient failures (connection drops, timeouts, 429, 5xx), 0..20. Default 5. */
+  readonly retries?: number | undefined;
+  /**
+   * Idle timeout per request: a number of milliseconds, or text with a unit (`'500ms'`, `'30s'`, `'2m'`).
+   * At most one hour. Default 60 s.
+   */
+  readonly timeout?: number | string | undefined;
+  /** Aborting it stops the download; a large object keeps its checkpoint, so the next call resumes. */
+  readonly signal?: AbortSignal | undefined;
+  /** Where log lines go; default: nowhere. */
+  readonly logger?: Logger | undefined;
+}
+
+/** What a single-object download and a prefix mirror share. */
+export interface TransferOptions extends ConnectionOptions {
+  /**
+   * For {@link downloadObject}: the file to write; an existing folder or a path ending in `/` takes the
+   * key's base name. For {@link mirrorPrefix}: the folder. Relative paths are resolved against
+   * `process.cwd()`. Default: the current folder.
+   */
+  readonly destination?: string | undefined;
+  /**
+   * Multipart threshold and part size: a number of bytes, or text with a binary unit (`'512KiB'`,
+   * `'8MiB'`, `'1GiB'`), 512 KiB..5 GiB. Default `'20MiB'`.
+   */
+  readonly partSize?: number | string | undefined;
+  /** Requests in flight at once, across objects and parts, 1..64. Default 8. */
+  readonly concurrency?: number | undefined;
+  /** `x-cos-traffic-limit` in bit/s per request, 819200..838860800. Default: no limit. */
+  readonly trafficLimit?: number | undefined;
+  /** Verify every byte against the object's CRC64. Default `true`. */
+  readonly crc?: boolean | undefined;
+  /**
+   * `'changed'` (default) skips files that match the remote object, `'always'` downloads anyway,
+   * `'never'` keeps any existing file.
+   */
+  readonly overwrite?: 'changed' | 'always' | 'never' | undefined;
+  /** Decide what would be downloaded, skipped and deleted, and write nothing. Default `false`. */
+  readonly dryRun?: boolean | undefined;
+  /** Base64 AES-256 key for objects stored with SSE-C. */
+  readonly sseCustomerKey?: string | undefined;
+  /** Called when an object's bytes start to come, with the number of bytes this call will fetch. */
+  readonly onStart?: ((key: string, length: number) => void) | undefined;
+  /** Called as bytes land on disk, with the size of each chunk (for a progress bar). */
+  readonly onBytes?: ((count: number) => void) | undefined;
+}
+
+/** Options of {@link downloadObject}. */
+export interface DownloadObjectOptions extends TransferOptions {
+  /** The object's key, e.g. `releases/app-1.4.2.tar.gz`. */
+  readonly key: string;
+  /** Download this version of the object. */
+  readonly versionId?: string | undefined;
+  /** One byte range: `'bytes=first-last'`, `'bytes=first-'` or `'bytes=-suffix'`. */
+  readonly range?: string | undefined;
+  /** Download only if the ETag matches; otherwise the call fails (412). */
+  readonly ifMatch?: string | undefined;
+  /** Download only if the ETag differs; otherwise `notModified: true` and nothing is written. */
+  readonly ifNoneMatch?: string | undefined;
+  /** Download only if modified after this time; otherwise `notModified: true`. Text: an HTTP or ISO 8601 date. */
+  readonly ifModifiedSince?: Date | string | undefined;
+  /** Download only if not modified after this time; otherwise the call fails (412). */
+  readonly ifUnmodifiedSince?: Date | string | undefined;
+  /** Overrides `Cache-Control` of the response (`response-cache-control`). */
+  readonly responseCacheControl?: string | undefined;
+  /** Overrides `Content-Disposition` of the response. */
+  readonly responseContentDisposition?: string | undefined;
+  /** Overrides `Content-Encoding` of the response. */
+  readonly responseContentEncoding?: string | undefined;
+  /** Overrides `Content-Language` of the response. */
+  readonly responseContentLanguage?: string | undefined;
+  /** Overrides `Content-Type` of the response. */
+  readonly responseContentType?: string | undefined;
+  /** Overrides `Expires` of the response. */
+  readonly responseExpires?: string | undefined;
+}
+
+/** One job's share of a prefix: shard `index` (counted from 1) of `count`. */
+export interface Shard {
+  /** 1..count. */
+  readonly index: number;
+  /** 1..1024. */
+  readonly count: number;
+}
+
+/** Options of {@link mirrorPrefix}. */
+export interface MirrorPrefixOptions extends TransferOptions {
+  /** Mirror every object under this prefix; `'/'` is the whole bucket. */
+  readonly prefix: string;
+  /** Globs on the key relative to `prefix`: only matching keys (an array, or newline-separated text). */
+  readonly include?: readonly string[] | string | undefined;
+  /** Globs on the key relative to `prefix`: matching keys are left out. */
+  readonly exclude?: readonly string[] | string | undefined;
+  /**
+   * Remove files under `destination` that this tool wrote earlier (its manifest says so) and the prefix
+   * no longer holds. Files it never wrote are kept. Default `false`.
+   */
+  readonly delete?: boolean | undefined;
+  /** Take only this share of the keys (`'1/4'` or `{ index: 1, count: 4 }`), for parallel jobs. */
+  readonly shard?: Shard | string | undefined;
+}
+
+/** How a library option's value becomes the text of its input. */
+type Kind = 'text' | 'boolean' | 'integer' | 'size' | 'duration' | 'date' | 'globs' | 'shard';
+
+const CONNECTION: Readonly<Record<string, Kind>> = {
+  bucket: 'text',
+  region: 'text',
+  endpoint: 'text',
+  accelerate: 'boolean',
+  retries: 'integer',
+  timeout: 'duration',
+};
+
+const TRANSFER: Readonly<Record<string, Kind>> = {
+  ...CONNECTION,
+  destination: 'text',
+  partSize: 'size',
+  concurrency: 'integer',
+  trafficLimit: 'integer',
+  crc: 'boolean',
+  overwrite: 'text',
+  dryRun: 'boolean',
+  sseCustomerKey: 'text',
+};
+
+const OBJECT: Readonly<Record<string, Kind>> = {
+  ...TRANSFER,
+  key: 'text',
+  versionId: 'text',
+  range: 'text',
+  ifMatch: 'text',
+  ifNoneMatch: 'text',
+  ifModifiedSince: 'date',
+  ifUnmodifiedSince: 'date',
+  responseCacheControl: 'text',
+  responseContentDisposition: 'text',
+  responseContentEncoding: 'text',
+  responseContentLanguage: 'text',
+  responseContentType: 'text',
+  responseExpires: 'text',
+};
+
+const PREFIX: Readonly<Record<string, Kind>> = {
+  ...TRANSFER,
+  prefix: 'text',
+  include: 'globs',
+  exclude: 'globs',
+  delete: 'boolean',
+  shard: 'shard',
+};
+
+/** Options that are not inputs: the library's own. */
+const EXTRAS = new Set(['credentials', 'signal', 'logger', 'onStart', 'onBytes']);
+
+const CREDENTIAL_OPTIONS: Readonly<Partial<Record<InputName, string>>> = {
+  'secret-id': 'credentials.secretId',
+  'secret-key': 'credentials.secretKey',
+  'session-token': 'credentials.sessionToken',
+};
+
+/** The library option an input is, e.g. `part-size` → `partSize`, `secret-id` → `credentials.secretId`. */
+export function optionName(input: InputName): string {
+  return (
+    CREDENTIAL_OPTIONS[input] ?? input.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
+  );
+}
+
+const INPUT_OF = new Map<string, InputName>(INPUT_NAMES.map((input) => [optionName(input), input]));
+
+/** Input names in quotes (`'part-size'`, `'dry-run: true'`) that read differently as options. */
+const QUOTED_INPUT = new RegExp(
+  `'(${INPUT_NAMES.filter((input) => optionName(input) !== input).join('|')})(?=['\\s:])`,
+  'g',
+);
+
+/** A rule or fix of the input layer, told in option names. */
+function inOptionNames(text: string): string {
+  return text.replace(QUOTED_INPUT, (_, input: InputName) => `'${optionName(input)}`);
+}
+
+function shown(value: unknown): string {
+  if (typeof value === 'string') return quoteValue(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
+  if (Array.isArray(value)) return quoteValue(JSON.stringify(value));
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return 'an object';
+    }
+  }
+  return String(value);
+}
+
+function wrongType(option: string, value: unknown, rule: string, fix: string): OptionError {
+  const secret = option === 'sseCustomerKey';
+  return new OptionError({
+    option,
+    message: `Option '${option}' = ${secret ? '(hidden)' : shown(value)}: ${rule}. Fix: ${fix}.`,
+    rule,
+    fix,
+  });
+}
+
+/** One option's value as the text its input takes. */
+function inputText(option: string, kind: Kind, value: unknown): string {
+  if (typeof value === 'string') return value;
+  switch (kind) {
+    case 'boolean':
+      if (typeof value === 'boolean') return String(value);
+      throw wrongType(option, value, 'must be true or false', 'pass a boolean');
+    case 'integer':
+      if (typeof value === 'number') return String(value);
+      throw wrongType(option, value, 'must be a whole number', 'pass a number');
+    case 'size':
+      // Never String(value): a plain number as text means MiB to the parser, and 1.5 would pass as 1.5 MiB.
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return `${value}B`;
+      throw wrongType(
+        option,
+        value,
+        typeof value === 'number'
+          ? 'must be a whole number of bytes, more than 0'
+          : 'must be a number of bytes or a size text',
+        "e.g. 8 * 1024 * 1024 or '8MiB'",
+      );
+    case 'duration':
+      if (typeof value === 'number')
+        return Number.isFinite(value) && value >= 0 ? `${value}ms` : String(value);
+      throw wrongType(
+        option,
+        value,
+        'must be a number of milliseconds or a duration text',
+        "e.g. 30_000 or '30s'",
+      );
+    case 'date':
+      if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toUTCString();
+      throw wrongType(
+        option,
+        value,
+        'must be a valid Date or a date text',
+        "e.g. new Date('2025-01-31T00:00:00Z')",
+      );
+    case 'globs':
+      if (Array.isArray(value) && value.every((glob) => typeof glob === 'string')) return value.join('\n');
+      throw wrongType(option, value, 'must be an array of globs (strings)', "e.g. ['**/*.tar.gz']");
+    case 'shard':
+      if (typeof value === 'object' && value !== null && 'index' in value && 'count' in value) {
+        return `${String(value.index)}/${String(value.count)}`;
+      }
+      throw wrongType(
+        option,
+        value,
+        'must be { index, count } or text like 1/4',
+        'e.g. { index: 1, count: 4 }',
+      );
+    case 'text':
+      throw wrongType(option, value, 'must be a string', 'pass a string');
+  }
+}
+
+function credentialInputs(value: unknown): RawInputs {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null) {
+    throw wrongType('credentials', value, 'must be { secretId, secretKey, sessionToken? }', 'pass an object');
+  }
+  const raw: RawInputs = {};
+  const fields = [
+    ['secretId', 'secret-id'],
+    ['secretKey', 'secret-key'],
+    ['sessionToken', 'session-token'],
+  ] as const;
+  const known = new Set<string>(fields.map(([field]) => field));
+  for (const field of Object.keys(value)) {
+    if (!known.has(field)) {
+      throw new OptionError({
+        option: `credentials.${field}`,
+        message: `Option 'credentials.${field}' is not a credential field: credentials are secretId, secretKey and sessionToken. Fix: remove '${field}'.`,
+        rule: 'credentials are secretId, secretKey and sessionToken',
+        fix: `remove '${field}'`,
+      });
+    }
+  }
+  for (const [field, input] of fields) {
+    const text = (value as Record<string, unknown>)[field];
+    if (text === undefined && field === 'sessionToken') continue;
+    if (typeof text !== 'string' || text.trim() === '') {
+      // Often an unset environment variable: say so rather than fall back to anonymous access.
+      const rule =
+        typeof text === 'string' || text === undefined
+          ? `is ${text === undefined ? 'not set' : 'empty'} though 'credentials' is given`
+          : 'must be a string';
+      const fix = "pass the value, or leave 'credentials' out for anonymous access";
+      throw new OptionError({
+        option: `credentials.${field}`,
+        message: `Option 'credentials.${field}' ${rule}. Fix: ${fix}.`,
+        rule,
+        fix,
+      });
+    }
+    raw[input] = text;
+  }
+  return raw;
+}
+
+/** Which call takes which options. */
+export type Operation = 'downloadObject' | 'mirrorPrefix';
+
+const OPTIONS_OF: Readonly<Record<Operation, Readonly<Record<string, Kind>>>> = {
+  downloadObject: OBJECT,
+  mirrorPrefix: PREFIX,
+};
+
+/** The raw inputs the options stand for; throws an OptionError for an unknown option or a wrong type. */
+export function rawInputsFor(operation: Operation, options: object): RawInputs {
+  const kinds = OPTIONS_OF[operation];
+  const raw: RawInputs = {};
+  for (const [option, value] of Object.entries(options)) {
+    if (EXTRAS.has(option)) continue;
+    const kind = kinds[option];
+    const input = INPUT_OF.get(option);
+    if (kind === undefined || input === undefined) {
+      const other = operation === 'downloadObject' ? 'mirrorPrefix' : 'downloadObject';
+      const elsewhere = OPTIONS_OF[other][option] !== undefined;
+      const rule = elsewhere
+        ? `is an option of ${other}, not of ${operation}`
+        : `is not an option of ${operation}`;
+      const fix = elsewhere
+        ? `remove it, or call ${other}`
+        : 'remove it, or check its spelling (options are camelCase)';
+      throw new OptionError({ option, message: `Option '${option}' ${rule}. Fix: ${fix}.`, rule, fix });
+    }
+    if (value === undefined) continue;
+    raw[input] = inputText(option, kind, value);
+  }
+  const required = operation === 'downloadObject' ? 'key' : 'prefix';
+  if ((raw[required] ?? '').trim() === '') {
+    const rule =
+      operation === 'downloadObject'
+        ? 'required: the object to download'
+        : "required: the prefix to mirror ('/' = the whole bucket)";
+    const fix =
+      operation === 'downloadObject' ? "e.g. key: 'releases/app.tar.gz'" : "e.g. prefix: 'build-cache/'";
+    throw new OptionError({
+      option: required,
+      message: `Option '${required}' (not set): ${rule}. Fix: ${fix}.`,
+      rule,
+      fix,
+    });
+  }
+  return { ...raw, ...credentialInputs((options as { credentials?: unknown }).credentials) };
+}
+
+/** An InputError retold with library option names: `Option 'partSize' = '10MB': …`. */
+export function asOptionError(error: InputError, given: object): OptionError {
+  const option = optionName(error.input);
+  const tail = `: ${error.rule}. Fix: ${error.fix}.`;
+  let head = error.message.endsWith(tail) ? error.message.slice(0, -tail.length) : error.message;
+  const inputHead = `Input '${error.input}'`;
+  if (head.startsWith(inputHead)) {
+    let rest = head.slice(inputHead.length);
+    // A typed value (a number of bytes, a Date) is shown as it was given, not as the text it became.
+    const value = (given as Record<string, unknown>)[option];
+    const typed = value !== undefined && typeof value !== 'string' && !Array.isArray(value);
+    if (rest.startsWith(' = ') && typed && !isSecretInput(error.input)) {
+      rest = ` = ${shown(value)}`;
+    }
+    head = `Option '${option}'${rest}`;
+  } else {
+    head = inOptionNames(head.replace(/^Inputs /, 'Options ').replace(/^Input /, 'Option '));
+  }
+  const rule = inOptionNames(error.rule);
+  const fix = inOptionNames(error.fix);
+  return new OptionError({ option, message: `${head}: ${rule}. Fix: ${fix}.`, rule, fix, cause: error });
+}
+
+/** Checks the options with the parser the CLI and the action use, and returns what the core runs on. */
+export function parseLibraryOptions(operation: Operation, options: object): Options {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${operation} takes an options object`);
+  }
+  const raw = rawInputsFor(operation, options);
+  try {
+    return parseOptions(raw, {
+      cwd: process.cwd(),
+      env: {},
+      isDirectory: (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
+    });
+  } catch (error: unknown) {
+    if (error instanceof InputError) throw asOptionError(error, options);
+    throw error;
+  }
+}
