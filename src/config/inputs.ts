@@ -98,6 +98,12 @@ export const INPUTS = {
   },
   cache: { description: 'Keep the mirror in the GitHub Actions cache (with `prefix`).', default: 'false' },
   'cache-key': { description: 'Extra text mixed into the cache key.' },
+  // An action input once `presign` is wired into the action (then: drop cliOnly, add it to action.yml).
+  expires: {
+    description:
+      'How long a link made by `presign` stays valid: `1h` (default), `30m`, `600` (seconds), `2h30m`; 1s..7d.',
+    cliOnly: true,
+  },
   'response-cache-control': { description: 'Override `Cache-Control` of the response.', cliOnly: true },
   'response-content-disposition': { description: 'Override `Content-Disposition`.', cliOnly: true },
   'response-content-encoding': { description: 'Override `Content-Encoding`.', cliOnly: true },

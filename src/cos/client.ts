@@ -13,6 +13,7 @@ import {
   retryAfterMs,
   TlsError,
 } from './errors.js';
+import { redactText } from './redact.js';
 import { authorization, cosEncode } from './sign.js';
 
 export interface ClientDeps {
@@ -215,20 +216,6 @@ function describe(request: CosRequest): string {
   if (request.key === '') return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
   const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
   return `${request.method} '${request.key}'${version}`;
-}
-
-const SIGNATURE_FIELDS =
-  /\b(q-sign-algorithm|q-ak|q-sign-time|q-key-time|q-header-list|q-url-param-list|q-signature|x-cos-security-token)=[^&\s"'<>]*/gi;
-
-/** `text` with every secret (and any signature field) replaced by `***`. */
-export function redactText(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text;
-  const known = secrets.filter((s): s is string => s !== undefined && s.length >= 4);
-  // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
-  for (const secret of known.sort((a, b) => b.length - a.length)) {
-    for (const form of new Set([secret, encodeURIComponent(secret)])) result = result.replaceAll(form, '***');
-  }
-  return result.replace(SIGNATURE_FIELDS, '$1=***');
 }
 
 function redactDetails(details: CosErrorDetails, secrets: readonly (string | undefined)[]): CosErrorDetails {

@@ -32,6 +32,20 @@ const SIGNED_HEADERS = new Set([
   'transfer-encoding',
 ]);
 
+/** The fields of a signature, in the order COS writes them (an Authorization value or a link's query). */
+export const SIGNATURE_FIELDS = [
+  'q-sign-algorithm',
+  'q-ak',
+  'q-sign-time',
+  'q-key-time',
+  'q-header-list',
+  'q-url-param-list',
+  'q-signature',
+] as const;
+
+/** The session token of temporary credentials: a header, or a query parameter of a presigned link. */
+export const SECURITY_TOKEN = 'x-cos-security-token';
+
 export function isSignedHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return lower.startsWith('x-cos-') || SIGNED_HEADERS.has(lower);

@@ -1,7 +1,13 @@
 // Verifies COS request signatures (q-sign-algorithm=sha1), from the Authorization header or
 // from the query string of a pre-signed URL.
 import { timingSafeEqual } from 'node:crypto';
-import { computeSignature, cosEncode, parseAuthorization } from '../cos/sign.js';
+import {
+  computeSignature,
+  cosEncode,
+  parseAuthorization,
+  SECURITY_TOKEN,
+  SIGNATURE_FIELDS,
+} from '../cos/sign.js';
 
 export interface EmulatorCredential {
   readonly secretId: string;
@@ -35,20 +41,13 @@ export type AuthOutcome =
   | { readonly ok: false; readonly status: number; readonly code: string; readonly message: string };
 
 /** Query parameters that carry a pre-signed URL's signature; they are not themselves signed. */
-const SIGNATURE_PARAMS = new Set([
-  'q-sign-algorithm',
-  'q-ak',
-  'q-sign-time',
-  'q-key-time',
-  'q-header-list',
-  'q-url-param-list',
-  'q-signature',
-  'x-cos-security-token',
-]);
+const SIGNATURE_PARAMS = new Set<string>([...SIGNATURE_FIELDS, SECURITY_TOKEN]);
 
 /**
  * Strict mode (the design's rule): host, Range, every If-* and every x-cos-* header sent must
- * be signed — except x-cos-security-token, which the official SDKs add after signing.
+ * be signed — except x-cos-security-token, which the official SDKs add after signing. A presigned
+ * link is held by someone who cannot sign, so only its `host` must be signed: the Range and
+ * If-Match of a ranged download, or curl's own headers, ride on it unsigned, as COS lets them.
  */
 function mustBeSigned(name: string): boolean {
   if (name === 'x-cos-security-token') return false;
@@ -124,7 +123,10 @@ export function authenticate(request: AuthRequest, policy: AuthPolicy, wantsSign
   const start = Math.max(signTime[0], keyTime[0]);
   const end = Math.min(signTime[1], keyTime[1]);
   const now = request.nowSeconds;
-  if (now < start - policy.maxSkewSeconds || now > end + policy.maxSkewSeconds) {
+  // A header signature far outside its window means the client's clock is off (it signs as it
+  // sends); a link's window is fixed when it is made, so past its end it has simply expired.
+  const linkExpired = fromQuery !== undefined && now > end;
+  if (now < start - policy.maxSkewSeconds || (!linkExpired && now > end + policy.maxSkewSeconds)) {
     return deny(
       403,
       'RequestTimeTooSkewed',
@@ -169,7 +171,9 @@ export function authenticate(request: AuthRequest, policy: AuthPolicy, wantsSign
     }
   }
   if (policy.strict) {
-    const unsigned = Object.keys(request.headers).find((name) => mustBeSigned(name) && !headerList.has(name));
+    const unsigned = Object.keys(request.headers).find(
+      (name) => (fromQuery === undefined ? mustBeSigned(name) : name === 'host') && !headerList.has(name),
+    );
     if (unsigned !== undefined) {
       return deny(
         403,
@@ -195,9 +199,10 @@ export function authenticate(request: AuthRequest, policy: AuthPolicy, wantsSign
     );
   }
   if (credential.sessionToken !== undefined) {
+    // A link carries its token in the query; a signed request in a header (or the query).
+    const inQuery = request.query.findLast(([name]) => name === SECURITY_TOKEN)?.[1];
     const token =
-      headerValue(request.headers, 'x-cos-security-token') ??
-      request.query.find(([name]) => name === 'x-cos-security-token')?.[1];
+      fromQuery === undefined ? (headerValue(request.headers, SECURITY_TOKEN) ?? inQuery) : inQuery;
     if (token === undefined || !sameText(token, credential.sessionToken)) {
       return deny(403, 'InvalidToken', 'The provided x-cos-security-token is missing or invalid.');
     }

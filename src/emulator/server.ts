@@ -46,8 +46,10 @@ export interface EmulatorOptions {
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
-  /** The emulator's clock is `Date.now() + clockOffsetMs` (signature windows, Date, Last-Modified). */
+  /** The emulator's clock is `now() + clockOffsetMs` (signature windows, Date, Last-Modified). */
   clockOffsetMs?: number;
+  /** Milliseconds since the epoch; default `Date.now`. Tests inject one to expire a link exactly. */
+  now?: () => number;
   /** Allowed distance outside a signature's time window before RequestTimeTooSkewed; default 900. */
   maxSkewSeconds?: number;
 }
@@ -87,12 +89,14 @@ class EmulatorServer implements ServedBucket {
   readonly ownerId: string;
   readonly #policy: AuthPolicy;
   clockOffsetMs: number;
+  readonly #clock: () => number;
   #requestSequence = 0;
 
   constructor(options: EmulatorOptions) {
     this.bucket = options.bucket ?? 'examplebucket-1250000000';
     this.region = options.region ?? 'ap-guangzhou';
     this.clockOffsetMs = options.clockOffsetMs ?? 0;
+    this.#clock = options.now ?? Date.now;
     this.store = new Store(() => this.now());
     this.ownerId = /-(\d+)$/.exec(this.bucket)?.[1] ?? '0';
     const credentials = new Map<string, EmulatorCredential>();
@@ -106,7 +110,7 @@ class EmulatorServer implements ServedBucket {
   }
 
   now(): number {
-    return Date.now() + this.clockOffsetMs;
+    return this.#clock() + this.clockOffsetMs;
   }
 
   #nextRequestId(): string {
