@@ -235,7 +235,8 @@ export class TlsError extends Error {
           code,
           `${context}: the TLS certificate of ${origin} could not be verified (${e.message}; ${code}). ` +
             'Certificate checks cannot be turned off. Fix: use the endpoint’s proper host name; ' +
-            'if a private CA signs it, trust that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+            'if a private CA signs it (or a TLS-inspecting proxy re-signs it), trust that CA with ' +
+            "'ca-cert' (--ca-cert) or NODE_EXTRA_CA_CERTS=/path/to/ca.pem",
           error,
         );
       }
