@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { plainHttpWarning } from '../config/endpoint.js';
 import type { Connection } from '../config/options.js';
 import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '../core/runtime.js';
+import { type CredentialsProvider, staticCredentials } from './credentials.js';
 import { createDispatcher, ProxyError, type TransportOptions } from './dispatcher.js';
 import { CosError, type CosErrorDetails, hintFor, isTransient, parseErrorBody, TlsError } from './errors.js';
 import type { ProxyEndpoint } from './proxy.js';
@@ -21,6 +22,8 @@ export interface ClientDeps {
   readonly connections?: number;
   /** Proxy settings and extra CAs for the connections (see dispatcher.ts). */
   readonly transport?: TransportOptions;
+  /** Asked for the credentials of every request; default: `connection.credentials`, fixed. */
+  readonly credentials?: CredentialsProvider;
 }
 
 export interface CosRequest {
@@ -46,6 +49,7 @@ export class CosClient {
   readonly connection: Connection;
   readonly #agent: Dispatcher;
   readonly #proxy: ProxyEndpoint | undefined;
+  readonly #credentials: CredentialsProvider;
   readonly #origin: string;
   readonly #basePath: string;
   readonly #clock: Clock;
@@ -66,6 +70,7 @@ export class CosClient {
     this.#random = deps.random ?? Math.random;
     this.#retryBaseMs = deps.retryBaseMs ?? 250;
     this.#retryCapMs = deps.retryCapMs ?? 20_000;
+    this.#credentials = deps.credentials ?? staticCredentials(connection.credentials);
     const route = createDispatcher(this.#origin, {
       connections: deps.connections ?? 16,
       timeoutMs: connection.timeoutMs,
@@ -91,7 +96,7 @@ export class CosClient {
       .map(([k, v]) => (v === '' ? cosEncode(k) : `${cosEncode(k)}=${cosEncode(v)}`))
       .join('&');
     const headers: Record<string, string> = { host: url.host, ...request.headers };
-    const credentials = this.connection.credentials;
+    const credentials = await this.#credentials.current(request.signal);
     if (credentials) {
       if (credentials.sessionToken) headers['x-cos-security-token'] = credentials.sessionToken;
       headers.authorization = authorization(

@@ -191,7 +191,9 @@ export function isTransient(error: unknown): boolean {
   if (error instanceof CosError) {
     return error.status === 429 || error.status >= 500 || error.code === 'SlowDown';
   }
-  if (error instanceof ProtocolError) return error.transient;
+  // A ProtocolError, or any error that says whether it is worth another attempt (a CredentialsError).
+  const declared = error instanceof Error ? (error as { transient?: unknown }).transient : undefined;
+  if (typeof declared === 'boolean') return declared;
   if (error instanceof Error) {
     if (error.name === 'AbortError') return false;
     const code = (error as { code?: unknown }).code;
