@@ -12,7 +12,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CaCertificates, parseCaCert } from '../src/config/ca-cert.js';
 import type { TransportOptions } from '../src/cos/dispatcher.js';
 import { proxySettingsFrom } from '../src/cos/proxy.js';
-import type { Emulator } from '../src/emulator/index.js';
+import { StsClient, stsCredentials } from '../src/cos/sts.js';
+import {
+  type Emulator,
+  exampleWebIdentityToken,
+  type StsEmulator,
+  startStsEmulator,
+} from '../src/emulator/index.js';
 import {
   emulatorWithKeys,
   optionsFor,
@@ -35,6 +41,7 @@ import {
 const BUCKET = 'examplebucket-1250000000';
 const REGION = 'ap-guangzhou';
 const HOST = `${BUCKET}.cos.${REGION}.myqcloud.com`;
+const STS_HOST = 'sts.tencentcloudapi.com';
 const PROXY_USER = 'cos-proxy-user';
 // tinyproxy's config takes no '@' or ':' in a password; percent-encoding is covered by proxy-resolve.test.ts.
 const PROXY_PASSWORD = 'pr0xy-pass_word-never-shown';
@@ -45,6 +52,8 @@ let emulator: Emulator;
 let ca: TestCa;
 let extraCa: CaCertificates;
 let front: TlsFront;
+let sts: StsEmulator;
+let stsFront: TlsFront;
 let hop: NameHop;
 let proxy: Tinyproxy;
 let authProxy: Tinyproxy;
@@ -53,17 +62,21 @@ const emulatorPort = () => Number(new URL(emulator.url).port);
 
 beforeAll(async () => {
   folder = await tempFolder();
-  emulator = await emulatorWithKeys({ bucket: BUCKET, region: REGION });
+  sts = await startStsEmulator();
+  emulator = await emulatorWithKeys({ bucket: BUCKET, region: REGION, temporaryCredentials: sts.issued });
   emulator.put('dir/file.txt', BODY);
-  ca = await makeTestCa(folder, HOST);
+  ca = await makeTestCa(folder, [HOST, STS_HOST]);
   const parsed = parseCaCert(ca.caPath, { cwd: folder, readFile: (p) => readFileSync(p) });
   if (parsed === undefined) throw new Error('the test CA did not parse');
   extraCa = parsed;
   front = await startTlsFront(emulatorPort(), ca);
-  // Port 80 of the COS host is the emulator itself; any other port is its TLS front.
-  hop = await startNameHop((name, port) =>
-    name !== HOST ? undefined : port === 80 ? emulatorPort() : front.port,
-  );
+  stsFront = await startTlsFront(Number(new URL(sts.url).port), ca);
+  // Port 80 of the COS host is the emulator itself; any other port is its TLS front. STS is on 443.
+  hop = await startNameHop((name, port) => {
+    if (name === STS_HOST) return port === 443 ? stsFront.port : undefined;
+    if (name !== HOST) return undefined;
+    return port === 80 ? emulatorPort() : front.port;
+  });
   proxy = await startTinyproxy({ folder, upstreamSocks: hop.port });
   authProxy = await startTinyproxy({
     folder,
@@ -77,7 +90,9 @@ afterAll(async () => {
   await authProxy?.close();
   await hop?.close();
   await front?.close();
+  await stsFront?.close();
   await emulator?.close();
+  await sts?.close();
   await removeFolder(folder);
 });
 
@@ -286,5 +301,52 @@ describe('proxy credentials', () => {
     );
     expect(retries).toHaveLength(2);
     for (const line of logger.lines) expectNoSecret(line, password);
+  });
+});
+
+describe('STS through the proxy', () => {
+  it('keyless credentials: STS at its real host name, then COS, each through a CONNECT tunnel, on the extra CA', async () => {
+    const transport: TransportOptions = { proxy: proxySettingsFrom({ HTTPS_PROXY: proxy.url }), extraCa };
+    const client = new StsClient({
+      endpoint: `https://${STS_HOST}`,
+      region: REGION,
+      timeoutMs: 5000,
+      transport,
+    });
+    try {
+      const before = proxy.requests().length;
+      const credentials = stsCredentials({
+        sts: client,
+        role: {
+          roleArn: 'qcs::cam::uin/1250000000:roleName/ci',
+          providerId: 'github-actions',
+          roleSessionName: 'proxied',
+          durationSeconds: 3600,
+        },
+        webIdentityToken: async () => exampleWebIdentityToken(),
+      });
+      const options = optionsFor(emulator, work, {
+        endpoint: 'https://{bucket}.cos.{region}.myqcloud.com',
+        region: REGION,
+        key: 'dir/file.txt',
+        destination: 'file.txt',
+      });
+      // The provider, not the static keys of optionsFor, signs every request.
+      const result = await run(options, { client: { transport, credentials } });
+      expect(result.object.status).toBe('downloaded');
+      expect(await readFile(path.join(work, 'file.txt'), 'utf8')).toBe(BODY);
+      const logged = newRequests(proxy, before);
+      expect(logged[0]).toBe(`CONNECT ${STS_HOST}:443`);
+      expect(logged.length).toBeGreaterThan(1);
+      expect(logged.slice(1).every((line) => line === `CONNECT ${HOST}:443`)).toBe(true);
+      expect(sts.requests).toHaveLength(1);
+      const [issued] = sts.credentials;
+      expect(emulator.stats.requests.length).toBeGreaterThan(0);
+      expect(
+        emulator.stats.requests.every((r) => r.authorization?.includes(`q-ak=${issued?.secretId}`)),
+      ).toBe(true);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -219,13 +219,14 @@ export interface TestCa {
   /** The CA's certificate (PEM) and where it is on disk. */
   readonly caPem: string;
   readonly caPath: string;
-  /** A server key and certificate for `host`, signed by the CA. */
+  /** A server key and certificate for the hosts, signed by the CA. */
   readonly key: string;
   readonly cert: string;
 }
 
-/** A throwaway CA and a server certificate for `host` signed by it, made by openssl in `folder`. */
-export async function makeTestCa(folder: string, host: string): Promise<TestCa> {
+/** A throwaway CA and a server certificate for `hosts` signed by it, made by openssl in `folder`. */
+export async function makeTestCa(folder: string, hosts: string | readonly string[]): Promise<TestCa> {
+  const names = typeof hosts === 'string' ? [hosts] : hosts;
   const file = (name: string) => path.join(folder, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2'];
   await exec(
@@ -241,8 +242,9 @@ export async function makeTestCa(folder: string, host: string): Promise<TestCa> 
     'openssl',
     [
       ...['req', '-x509', ...ec, '-keyout', file('server.key'), '-out', file('server.pem')],
-      ...['-subj', `/CN=${host}`, '-CA', file('ca.pem'), '-CAkey', file('ca.key')],
-      ...['-addext', `subjectAltName=DNS:${host}`, '-addext', 'basicConstraints=critical,CA:FALSE'],
+      ...['-subj', `/CN=${names[0]}`, '-CA', file('ca.pem'), '-CAkey', file('ca.key')],
+      ...['-addext', `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`],
+      ...['-addext', 'basicConstraints=critical,CA:FALSE'],
       ...['-addext', 'extendedKeyUsage=serverAuth'],
     ],
     { timeout: 10_000 },

@@ -72,6 +72,8 @@ export function hintFor(
       return 'Check secret-id and secret-key (and session-token for temporary credentials).';
     case 'InvalidAccessKeyId':
       return 'The secret-id is not known to COS: check it.';
+    case 'ExpiredToken':
+      return "The temporary credentials have expired: give fresh ones (keyless credentials renew themselves before they expire; check the machine's clock).";
     case 'AccessDenied':
       return anonymous
         ? 'No credentials were given, so the request was anonymous: set secret-id and secret-key, or make the bucket public-read.'

@@ -4,7 +4,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AuthPolicy, authenticate, type EmulatorCredential } from './auth.js';
+import {
+  type AuthPolicy,
+  authenticate,
+  type EmulatorCredential,
+  type TemporaryCredentialSource,
+} from './auth.js';
 import { FaultState, type Faults, type RequestKind } from './faults.js';
 import { decideRange, evaluatePreconditions } from './http-rules.js';
 import {
@@ -38,6 +43,8 @@ export interface EmulatorOptions {
    * not verified (any well-formed signature counts as signed, e.g. for `response-*`).
    */
   credentials?: ReadonlyArray<EmulatorCredential>;
+  /** Temporary credentials accepted too (e.g. `startStsEmulator().issued`), each with its token until it expires. */
+  temporaryCredentials?: TemporaryCredentialSource;
   /** Anonymous GET/HEAD/list allowed even when credentials exist; signed requests are still verified. */
   publicRead?: boolean;
   /**
@@ -149,6 +156,7 @@ class EmulatorServer {
       publicRead: options.publicRead ?? false,
       strict: options.strictSigning ?? true,
       maxSkewSeconds: options.maxSkewSeconds ?? 900,
+      ...(options.temporaryCredentials === undefined ? {} : { temporary: options.temporaryCredentials }),
     };
   }
 
