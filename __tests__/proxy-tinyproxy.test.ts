@@ -6,9 +6,9 @@
 // through the proxy (see helpers/proxy-stack.ts for how tinyproxy's side reaches the emulator).
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { LookupFunction } from 'node:net';
+import net, { type LookupFunction } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CaCertificates, parseCaCert } from '../src/config/ca-cert.js';
 import type { TransportOptions } from '../src/cos/dispatcher.js';
 import { proxySettingsFrom } from '../src/cos/proxy.js';
@@ -110,6 +110,7 @@ async function fetchFile(
   transport: TransportOptions,
   retries = '0',
   logger = recordingLogger(),
+  timeout = '5s',
 ) {
   const options = optionsFor(emulator, work, {
     endpoint,
@@ -117,6 +118,7 @@ async function fetchFile(
     key: 'dir/file.txt',
     destination: 'file.txt',
     retries,
+    timeout,
   });
   const result = await run(options, { client: { transport, retryBaseMs: 1 }, logger });
   return { result, body: await readFile(path.join(work, 'file.txt'), 'utf8') };
@@ -214,6 +216,55 @@ describe('through tinyproxy', () => {
     });
     expect(newRequests(proxy, before).every((line) => line === `CONNECT ${HOST}:${front.port}`)).toBe(true);
     expect(newRequests(proxy, before).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the idle timeout through the proxy', () => {
+  afterEach(() => emulator.clearFaults());
+
+  // A stalled body must fail after `timeout`, not after undici's default 300 s (the test's 30 s
+  // limit would catch that), whether the proxy forwards the request or tunnels it.
+  it.each(['http', 'https'])('%s: a body that stalls fails on the timeout input', async (scheme) => {
+    emulator.setFaults({ stallAfterBytes: 1000 });
+    const variable = scheme === 'http' ? 'HTTP_PROXY' : 'HTTPS_PROXY';
+    const message = await failure(
+      fetchFile(
+        `${scheme}://${HOST}`,
+        { proxy: proxySettingsFrom({ [variable]: proxy.url }), extraCa },
+        '0',
+        recordingLogger(),
+        '1s',
+      ),
+    );
+    expect(message).toMatch(/timeout|timed out/i);
+  });
+
+  it.each(['http', 'https'])('%s: a proxy that accepts the connection and never answers', async (scheme) => {
+    const silent = net.createServer(() => {});
+    const sockets = new Set<net.Socket>();
+    silent.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+      const variable = scheme === 'http' ? 'HTTP_PROXY' : 'HTTPS_PROXY';
+      const message = await failure(
+        fetchFile(
+          `${scheme}://${HOST}`,
+          { proxy: proxySettingsFrom({ [variable]: url }) },
+          '0',
+          recordingLogger(),
+          '1s',
+        ),
+      );
+      expect(message).toMatch(
+        new RegExp(
+          `^HEAD 'dir/file\\.txt' through the proxy ${url.replaceAll('.', '\\.')} \\(from ${variable}\\): no answer within the timeout \\(UND_ERR_HEADERS_TIMEOUT\\)`,
+        ),
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 // Shared by the COS client, the STS client and any other client of ours (docs/adr/0007).
 import type { LookupFunction } from 'node:net';
 import { getCACertificates } from 'node:tls';
-import { Agent, type Dispatcher, ProxyAgent } from 'undici';
+import { Agent, type Dispatcher, Pool, ProxyAgent } from 'undici';
 import type { CaCertificates } from '../config/ca-cert.js';
 import { type ProxyEndpoint, type ProxySettings, proxyFor } from './proxy.js';
 
@@ -68,6 +68,13 @@ export function createDispatcher(origin: string, options: DispatcherOptions): Ro
       ...(proxy.authorization === undefined ? {} : { token: proxy.authorization }),
       proxyTls: tls,
       requestTls: tls,
+      // ProxyAgent builds the pool of forwarded (plain http) requests without the pool options:
+      // without this, their headers and body timeouts would be undici's 300 s, not timeoutMs.
+      factory: (poolOrigin: string | URL, poolOptions: object) =>
+        new Pool(poolOrigin, { ...pool, ...poolOptions }),
+      // The same for the pool that sends CONNECT: a proxy that never answers one fails on timeoutMs.
+      clientFactory: (proxyOrigin: URL, clientOptions: object) =>
+        new Pool(proxyOrigin, { ...pool, ...clientOptions }),
     }),
     proxy,
   };
@@ -100,6 +107,14 @@ export class ProxyError extends Error {
       );
     }
     const code = errorCode(error);
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+      return new ProxyError(
+        `${context} ${via}: no answer within the timeout (${code}). Fix: check that the proxy reaches ` +
+          "this host (or list the host in NO_PROXY if it is reachable directly), or raise 'timeout'",
+        undefined,
+        error,
+      );
+    }
     if (code !== undefined && CONNECT_CODES.has(code)) {
       return new ProxyError(
         `${context} ${via}: the proxy cannot be reached (${code}). Fix: check ${proxy.variable}, or list ` +
