@@ -2,7 +2,10 @@
 // @actions/http-client (the rules the runner and @actions/cache apply), so the two cannot drift
 // apart unnoticed. The only differences are listed, with the reason, in KNOWN_DIFFERENCES.
 import { checkBypass, getProxyUrl } from '@actions/http-client/lib/proxy';
+import { Agent, ProxyAgent } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { CosClient } from '../src/cos/client.js';
+import { createDispatcher } from '../src/cos/dispatcher.js';
 import {
   bypassesProxy,
   isLoopbackHost,
@@ -332,5 +335,40 @@ describe('a bad proxy variable', () => {
     expect(proxyFor('http://127.0.0.1:9000', settings)).toBeUndefined();
     expect(proxyFor('http://cos.internal', settings)).toBeUndefined();
     expect(() => proxyFor('http://cos.example.com', settings)).toThrow(ProxyConfigError);
+  });
+});
+
+describe('createDispatcher', () => {
+  const settings = proxySettingsFrom({
+    HTTPS_PROXY: 'http://u:p4ssw0rd@proxy.corp:3128',
+    NO_PROXY: 'internal',
+  });
+
+  it.each([
+    ['https://b-1250000000.cos.ap-guangzhou.myqcloud.com', ProxyAgent, 'http://***@proxy.corp:3128'],
+    ['https://cos.internal', Agent, undefined],
+    ['http://127.0.0.1:9000', Agent, undefined],
+    ['http://cos.example.com', Agent, undefined],
+  ])('%s → %o', async (origin, kind, shown) => {
+    const route = createDispatcher(origin, { timeoutMs: 1000, proxy: settings });
+    try {
+      expect(route.dispatcher).toBeInstanceOf(kind);
+      expect(route.proxy?.shown).toBe(shown);
+    } finally {
+      await route.dispatcher.close();
+    }
+  });
+
+  it('a bad proxy variable fails when the client is made, before any request', () => {
+    const connection = {
+      bucket: 'b-1250000000',
+      endpoint: 'https://cos.example.com',
+      retries: 0,
+      timeoutMs: 1000,
+    };
+    const transport = { proxy: proxySettingsFrom({ https_proxy: 'socks5://u:p4ssw0rd@proxy:1080' }) };
+    expect(() => new CosClient(connection, { transport })).toThrow(
+      /^Environment variable https_proxy = 'socks5:\/\/\*\*\*@proxy:1080': only http:\/\/ and https:\/\/ proxies/,
+    );
   });
 });
