@@ -7,7 +7,7 @@ export const modules = {
 
 __webpack_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 __webpack_require__.r(__webpack_exports__);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4817);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(5848);
 
 // A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
 const controller = new AbortController();
@@ -52,7 +52,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4817:
+/***/ 5848:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -199,7 +199,7 @@ async function asLocalFileError(error, filePath) {
  * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
  * EACCES, …) that got here unwrapped is told in plain words, with its path and a fix.
  */
-function errorMessage(error) {
+function error_message_errorMessage(error) {
     if (error instanceof Error)
         return describeFsError(error) ?? error.message;
     try {
@@ -238,7 +238,7 @@ function isControl(code) {
     return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
 }
 /** True when the text holds a control character (a line break, NUL, …). */
-function hasControlCharacter(text) {
+function text_hasControlCharacter(text) {
     for (let i = 0; i < text.length; i++)
         if (isControl(text.charCodeAt(i)))
             return true;
@@ -247,7 +247,7 @@ function hasControlCharacter(text) {
 const ESCAPES = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 /** Text with its control characters escaped (as `\n`, `\u0000`), so it stays on one line. */
 function escapeControls(text) {
-    if (!hasControlCharacter(text))
+    if (!text_hasControlCharacter(text))
         return text;
     let escaped = '';
     for (const char of text) {
@@ -345,6 +345,11 @@ const INPUTS = {
     },
     cache: { description: 'Keep the mirror in the GitHub Actions cache (with `prefix`).', default: 'false' },
     'cache-key': { description: 'Extra text mixed into the cache key.' },
+    // An action input once `presign` is wired into the action (then: drop cliOnly, add it to action.yml).
+    expires: {
+        description: 'How long a link made by `presign` stays valid: `1h` (default), `30m`, `600` (seconds), `2h30m`; 1s..7d.',
+        cliOnly: true,
+    },
     'response-cache-control': { description: 'Override `Cache-Control` of the response.', cliOnly: true },
     'response-content-disposition': { description: 'Override `Content-Disposition`.', cliOnly: true },
     'response-content-encoding': { description: 'Override `Content-Encoding`.', cliOnly: true },
@@ -968,7 +973,7 @@ function parseGlobs(name, text) {
         if (glob === '' || glob.startsWith('#'))
             continue;
         const fail = (rule, fix) => new InputError({ input: name, value: glob, rule, fix });
-        if (hasControlCharacter(glob))
+        if (text_hasControlCharacter(glob))
             throw fail('a glob must not contain control characters', 'remove them');
         if (glob.startsWith('/')) {
             throw fail("globs match the key relative to 'prefix', so they never start with '/'", `write '${glob.replace(/^\/+/, '')}'`);
@@ -998,7 +1003,7 @@ function parseSseKey(text) {
 }
 /** Text sent in a header or a query: no control characters (no header injection). */
 function parseText(name, text, rule = 'must not contain control characters') {
-    if (hasControlCharacter(text)) {
+    if (text_hasControlCharacter(text)) {
         throw new InputError({
             input: name,
             value: text,
@@ -1366,13 +1371,13 @@ var external_node_timers_promises_ = __webpack_require__(8500);
 // The injected edges of every layer: time and logging. Defaults are the real ones.
 
 
-const systemClock = {
+const runtime_systemClock = {
     now: () => Date.now(),
     sleep: async (ms, signal) => {
         await (0,external_node_timers_promises_.setTimeout)(ms, undefined, signal ? { signal } : {});
     },
 };
-const silentLogger = {
+const runtime_silentLogger = {
     debug: () => { },
     info: () => { },
     warning: () => { },
@@ -1461,6 +1466,8 @@ function hintFor(details, anonymous) {
             return 'Check secret-id and secret-key (and session-token for temporary credentials).';
         case 'InvalidAccessKeyId':
             return 'The secret-id is not known to COS: check it.';
+        case 'ExpiredToken':
+            return "The temporary credentials have expired: give fresh ones (keyless credentials renew themselves before they expire; check the machine's clock).";
         case 'AccessDenied':
             return anonymous
                 ? 'No credentials were given, so the request was anonymous: set secret-id and secret-key, or make the bucket public-read.'
@@ -1584,8 +1591,10 @@ function isTransient(error) {
     if (error instanceof CosError) {
         return error.status === 429 || error.status >= 500 || error.code === 'SlowDown';
     }
-    if (error instanceof ProtocolError)
-        return error.transient;
+    // A ProtocolError, or any error that says whether it is worth another attempt (a CredentialsError).
+    const declared = error instanceof Error ? error.transient : undefined;
+    if (typeof declared === 'boolean')
+        return declared;
     if (error instanceof Error) {
         if (error.name === 'AbortError')
             return false;
@@ -1627,7 +1636,8 @@ class TlsError extends Error {
             if (typeof code === 'string' && CERTIFICATE_CODES.has(code)) {
                 return new TlsError(code, `${context}: the TLS certificate of ${origin} could not be verified (${e.message}; ${code}). ` +
                     'Certificate checks cannot be turned off. Fix: use the endpoint’s proper host name; ' +
-                    'if a private CA signs it, trust that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem', error);
+                    'if a private CA signs it (or a TLS-inspecting proxy re-signs it), trust that CA with ' +
+                    "'ca-cert' (--ca-cert) or NODE_EXTRA_CA_CERTS=/path/to/ca.pem", error);
             }
         }
         return undefined;
@@ -1897,13 +1907,507 @@ async function* listPages(client, options) {
 var p_limit = __webpack_require__(370);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
+;// CONCATENATED MODULE: ./lib/cos/credentials.js
+// Where the COS client gets the credentials it signs each request with: fixed ones (or none), or
+// temporary ones that are fetched again before they expire (STS, see sts.ts).
+
+
+/** Always the same credentials (or always anonymous). */
+function staticCredentials(credentials) {
+    const value = Promise.resolve(credentials);
+    return { current: () => value };
+}
+/**
+ * Getting the credentials failed, so the request was never sent. The source retried already (STS
+ * does), so the request's own retries do not: retries stay one layer deep.
+ */
+class CredentialsError extends Error {
+    name = 'CredentialsError';
+    transient = false;
+    constructor(cause) {
+        super(error_message_errorMessage(cause), { cause });
+    }
+}
+const REFRESH_MARGIN_MS = (/* unused pure expression or super */ null && (5 * 60_000));
+/**
+ * Temporary credentials, fetched on first use and again before they expire. Concurrent requests
+ * share one fetch. A failed refresh while the old credentials still hold is a warning (they are
+ * used until they expire); once they have expired, the failure is the request's.
+ */
+class RefreshingCredentials {
+    #fetch;
+    #clock;
+    #logger;
+    #mask;
+    #margin;
+    #retryAfter;
+    #signal;
+    #source;
+    #held;
+    #pending;
+    #nextAttempt = 0;
+    /** How many times credentials were fetched. */
+    fetches = 0;
+    constructor(fetch, deps = {}) {
+        this.#fetch = fetch;
+        this.#clock = deps.clock ?? systemClock;
+        this.#logger = deps.logger ?? silentLogger;
+        this.#mask = deps.mask ?? (() => { });
+        this.#margin = deps.refreshMarginMs ?? REFRESH_MARGIN_MS;
+        this.#retryAfter = deps.retryAfterMs ?? 30_000;
+        this.#signal = deps.signal;
+        this.#source = deps.source ?? 'temporary credentials';
+    }
+    async current(signal) {
+        const now = this.#clock.now();
+        const held = this.#held;
+        if (held !== undefined &&
+            (now < held.refreshAt || (now < this.#nextAttempt && now < held.credentials.expiresAt))) {
+            return held.credentials;
+        }
+        this.#pending ??= this.#renew().finally(() => {
+            this.#pending = undefined;
+        });
+        try {
+            return (await abortable(this.#pending, signal)).credentials;
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw error;
+            const still = this.#held;
+            if (still !== undefined && this.#clock.now() < still.credentials.expiresAt) {
+                return still.credentials;
+            }
+            throw error instanceof CredentialsError ? error : new CredentialsError(error);
+        }
+    }
+    async #renew() {
+        const before = this.#clock.now();
+        let credentials;
+        try {
+            credentials = await this.#fetch(this.#signal);
+        }
+        catch (error) {
+            const held = this.#held;
+            if (held !== undefined && this.#clock.now() < held.credentials.expiresAt) {
+                this.#nextAttempt = this.#clock.now() + this.#retryAfter;
+                this.#logger.warning(`${this.#source}: renewing the credentials failed (${errorMessage(error)}); the current ones hold until ` +
+                    `${new Date(held.credentials.expiresAt).toISOString()}, retrying in ${Math.round(this.#retryAfter / 1000)} s`);
+            }
+            throw error;
+        }
+        for (const secret of [credentials.secretId, credentials.secretKey, credentials.sessionToken])
+            this.#mask(secret);
+        const now = this.#clock.now();
+        if (credentials.expiresAt <= now) {
+            throw new Error(`${this.#source}: the credentials expire at ${new Date(credentials.expiresAt).toISOString()}, ` +
+                `before the local time ${new Date(now).toISOString()}. Fix: sync this machine's clock (NTP)`);
+        }
+        const lifetime = credentials.expiresAt - before;
+        const refreshAt = credentials.expiresAt - Math.min(this.#margin, Math.max(lifetime, 0) / 2);
+        const renewed = this.#held !== undefined;
+        this.#held = { credentials, refreshAt };
+        this.#nextAttempt = 0;
+        this.fetches += 1;
+        this.#logger.info(`${this.#source}: ${renewed ? 'renewed the' : 'got'} temporary credentials, valid until ` +
+            `${new Date(credentials.expiresAt).toISOString()}`);
+        return this.#held;
+    }
+}
+/** `promise`, or a rejection as soon as `signal` aborts (the promise itself goes on for others). */
+function abortable(promise, signal) {
+    if (signal === undefined)
+        return promise;
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        promise.then((value) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(value);
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+        });
+    });
+}
+
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __webpack_require__(1692);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __webpack_require__(6752);
+;// CONCATENATED MODULE: ./lib/cos/proxy.js
+// Which requests go through a proxy, from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, by the rules the
+// runner and @actions/http-client apply: so this tool, @actions/cache and the other steps of a job
+// agree on what is proxied. Pure: the caller passes the environment. docs/adr/0007 has the rules.
+
+/** The variables a proxy is read from, lowercase first (the runner and http-client order). */
+const PROXY_VARIABLES = {
+    https: ['https_proxy', 'HTTPS_PROXY'],
+    http: ['http_proxy', 'HTTP_PROXY'],
+    noProxy: ['no_proxy', 'NO_PROXY'],
+};
+/** A proxy variable that is set but unusable: thrown when a request would need it. */
+class ProxyConfigError extends Error {
+    name = 'ProxyConfigError';
+    variable;
+    // No `cause`: the errors of URL parsing carry the raw text, password included.
+    constructor(variable, shown, rule) {
+        super(`Environment variable ${variable} = ${quoteValue(shown)}: ${rule}. ` +
+            `Fix: set it to the proxy's URL, e.g. 'http://proxy.corp:3128' (or 'http://user:password@proxy.corp:3128'), or unset it.`);
+        this.variable = variable;
+    }
+}
+/** The first variable of `names` that is set and not empty (`||`, as http-client reads them). */
+function firstSet(env, names) {
+    for (const name of names) {
+        const value = env[name]?.trim();
+        if (value)
+            return { name, value };
+    }
+    return undefined;
+}
+/**
+ * `text` with the user-info of every URL in it replaced by `***`: everything from `scheme://` to
+ * the last `@` of the word, so a password holding `@` or `/` (unencoded) does not leak either.
+ */
+function redactUrlCredentials(text) {
+    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s'"]*@/gi, '$1***@');
+}
+function endpointFrom(variable, raw) {
+    // A value without a scheme is an http proxy (`proxy.corp:3128`), as the runner reads it; http-client
+    // would parse `proxy.corp:3128` as a URL of scheme `proxy.corp:` with no host and drop the proxy.
+    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+    const shown = redactUrlCredentials(text);
+    if (/\s/.test(text) || hasControlCharacter(text)) {
+        return new ProxyConfigError(variable, shown, 'a URL must not hold spaces or control characters');
+    }
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return new ProxyConfigError(variable, shown, 'not a URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return new ProxyConfigError(variable, shown, `only http:// and https:// proxies are supported, not ${url.protocol}//`);
+    }
+    if (url.hostname === '')
+        return new ProxyConfigError(variable, shown, 'the URL names no host');
+    let user;
+    let password;
+    try {
+        user = decodeURIComponent(url.username);
+        password = decodeURIComponent(url.password);
+    }
+    catch {
+        return new ProxyConfigError(variable, shown, 'the user or password is not valid percent-encoding');
+    }
+    const hasCredentials = url.username !== '' || url.password !== '';
+    const origin = `${url.protocol}//${url.host}`;
+    if (!hasCredentials)
+        return { origin, shown: origin, variable, secrets: [] };
+    const token = Buffer.from(`${user}:${password}`).toString('base64');
+    const secrets = [password, url.password, `${user}:${password}`, token].filter((s) => s !== '');
+    return {
+        origin,
+        authorization: `Basic ${token}`,
+        shown: `${url.protocol}//***@${url.host}`,
+        variable,
+        secrets: [...new Set(secrets)],
+    };
+}
+/** Reads the proxy variables once. Bad values are kept as errors, thrown only if a request needs them. */
+function proxySettingsFrom(env) {
+    const https = firstSet(env, PROXY_VARIABLES.https);
+    const http = firstSet(env, PROXY_VARIABLES.http);
+    const noProxy = firstSet(env, PROXY_VARIABLES.noProxy)?.value ?? '';
+    return {
+        ...(https === undefined ? {} : { https: endpointFrom(https.name, https.value) }),
+        ...(http === undefined ? {} : { http: endpointFrom(http.name, http.value) }),
+        noProxy: noProxy
+            .split(',')
+            .map((item) => item.trim().toUpperCase())
+            .filter((item) => item !== ''),
+    };
+}
+/**
+ * Loopback targets never use a proxy: `localhost`, 127.x.x.x and [::1]. (http-client tests a
+ * `127.` prefix of the host name, which would also send a DNS name like `127.example.com`
+ * direct; here only the address literal is loopback.)
+ */
+function proxy_isLoopbackHost(hostname) {
+    const host = hostname.toLowerCase();
+    return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+}
+/**
+ * True when `target` goes direct: loopback, or a NO_PROXY entry matches. An entry matches the
+ * host or `host:port` exactly, any subdomain of it (`example.com` covers `a.example.com`), and
+ * `.example.com` covers subdomains only; `*` matches everything. No CIDR ranges, as in http-client.
+ */
+function bypassesProxy(target, noProxy) {
+    if (target.hostname === '')
+        return false;
+    if (proxy_isLoopbackHost(target.hostname))
+        return true;
+    if (noProxy.length === 0)
+        return false;
+    const port = target.port !== ''
+        ? Number(target.port)
+        : target.protocol === 'http:'
+            ? 80
+            : target.protocol === 'https:'
+                ? 443
+                : undefined;
+    const host = target.hostname.toUpperCase();
+    const hosts = port === undefined ? [host] : [host, `${host}:${port}`];
+    return noProxy.some((item) => item === '*' ||
+        hosts.some((h) => h === item || h.endsWith(`.${item}`) || (item.startsWith('.') && h.endsWith(item))));
+}
+/**
+ * The proxy for requests to `target`, or undefined to go direct. https targets use HTTPS_PROXY
+ * only, http targets HTTP_PROXY only (no fallback between them, as in http-client). Throws the
+ * ProxyConfigError of a set but unusable variable that this target would need.
+ */
+function proxyFor(target, settings) {
+    const url = typeof target === 'string' ? new URL(target) : target;
+    const choice = url.protocol === 'https:' ? settings.https : url.protocol === 'http:' ? settings.http : undefined;
+    if (choice === undefined || bypassesProxy(url, settings.noProxy))
+        return undefined;
+    if (choice instanceof ProxyConfigError)
+        throw choice;
+    return choice;
+}
+/** Every secret the proxy settings hold (for masking before anything is logged). */
+function proxySecrets(settings) {
+    const secrets = new Set();
+    for (const endpoint of [settings.https, settings.http]) {
+        if (endpoint !== undefined && !(endpoint instanceof ProxyConfigError)) {
+            for (const secret of endpoint.secrets)
+                secrets.add(secret);
+        }
+    }
+    return [...secrets];
+}
+
+;// CONCATENATED MODULE: ./lib/cos/dispatcher.js
+
+
+
+/**
+ * Node's default CAs (the bundled roots, NODE_EXTRA_CA_CERTS, and the system store when Node runs
+ * with --use-system-ca) plus `extra`; undefined without extra CAs, so Node's own default applies.
+ */
+function trustedCertificates(extra) {
+    if (extra === undefined || extra.pems.length === 0)
+        return undefined;
+    return [...(0,external_node_tls_.getCACertificates)('default'), ...extra.pems];
+}
+/** The dispatcher for requests to `origin`. Throws the ProxyConfigError of an unusable proxy variable. */
+function createDispatcher(origin, options) {
+    const ca = trustedCertificates(options.extraCa);
+    // Certificates are always verified: no input turns this off, and stating it here also overrides
+    // NODE_TLS_REJECT_UNAUTHORIZED=0. Redirects are never followed: undici's agents have no redirect
+    // handling unless asked for.
+    const tls = {
+        timeout: options.timeoutMs,
+        rejectUnauthorized: true,
+        ...(ca === undefined ? {} : { ca }),
+        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    };
+    const pool = {
+        connections: options.connections ?? 16,
+        keepAliveTimeout: 30_000,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+    };
+    const proxy = options.proxy === undefined ? undefined : proxyFor(origin, options.proxy);
+    if (proxy === undefined)
+        return { dispatcher: new undici/* Agent */.g6({ ...pool, connect: tls }), proxy };
+    return {
+        dispatcher: new undici/* ProxyAgent */.kT({
+            ...pool,
+            // The bare origin: credentials travel only as the Proxy-Authorization token, so no undici
+            // state or message holds them.
+            uri: proxy.origin,
+            ...(proxy.authorization === undefined ? {} : { token: proxy.authorization }),
+            proxyTls: tls,
+            requestTls: tls,
+            // ProxyAgent builds the pool of forwarded (plain http) requests without the pool options:
+            // without this, their headers and body timeouts would be undici's 300 s, not timeoutMs.
+            factory: (poolOrigin, poolOptions) => new undici/* Pool */.bC(poolOrigin, { ...pool, ...poolOptions }),
+            // The same for the pool that sends CONNECT: a proxy that never answers one fails on timeoutMs.
+            clientFactory: (proxyOrigin, clientOptions) => new undici/* Pool */.bC(proxyOrigin, { ...pool, ...clientOptions }),
+        }),
+        proxy,
+    };
+}
+/** A request failed at the proxy (unreachable, refused the tunnel, wants credentials). */
+class ProxyError extends Error {
+    name = 'ProxyError';
+    /** The proxy's status, when it answered. */
+    status;
+    constructor(message, status, cause) {
+        super(message, { cause });
+        this.status = status;
+    }
+    /** A ProxyError for a failure of `error` at `proxy`; undefined when not proxied or not the proxy's. */
+    static from(error, proxy, context) {
+        if (proxy === undefined || !(error instanceof Error))
+            return undefined;
+        const status = proxyStatus(error.message);
+        const refused = status === undefined ? undefined : ProxyError.refused(status, proxy, context, error);
+        if (refused !== undefined)
+            return refused;
+        const via = viaProxy(proxy);
+        if (status !== undefined) {
+            return new ProxyError(`${context} ${via}: the proxy refused the tunnel (status ${status}). Fix: ask for CONNECT to ` +
+                'this host and port to be allowed, or list the host in NO_PROXY if it is reachable directly', status, error);
+        }
+        const code = errorCode(error);
+        if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+            return new ProxyError(`${context} ${via}: no answer within the timeout (${code}). Fix: check that the proxy reaches ` +
+                "this host (or list the host in NO_PROXY if it is reachable directly), or raise 'timeout'", undefined, error);
+        }
+        if (code !== undefined && CONNECT_CODES.has(code)) {
+            return new ProxyError(`${context} ${via}: the proxy cannot be reached (${code}). Fix: check ${proxy.variable}, or list ` +
+                'the host in NO_PROXY if it is reachable directly', undefined, error);
+        }
+        return undefined;
+    }
+    /**
+     * A ProxyError when `status` is the proxy refusing the credentials (407, or the 401 tinyproxy
+     * answers to wrong ones; COS itself never answers 401); undefined for any other status.
+     */
+    static refused(status, proxy, context, cause) {
+        if (proxy === undefined || (status !== 407 && status !== 401))
+            return undefined;
+        const reason = status === 407 ? '407 Proxy Authentication Required' : '401 Unauthorized';
+        const rule = proxy.authorization === undefined
+            ? `the proxy wants credentials (${reason})`
+            : `the proxy refused the credentials in ${proxy.variable} (${reason})`;
+        return new ProxyError(`${context} ${viaProxy(proxy)}: ${rule}. Fix: put the proxy's user and password in ${proxy.variable} ` +
+            '(http://user:password@host:port, special characters percent-encoded)', status, cause);
+    }
+}
+function viaProxy(proxy) {
+    return `through the proxy ${proxy.shown} (from ${proxy.variable})`;
+}
+/** Failures of the TCP connection, which with a proxy is always the connection to the proxy. */
+const CONNECT_CODES = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'UND_ERR_CONNECT_TIMEOUT',
+]);
+function errorCode(error) {
+    for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+        const code = e.code;
+        if (typeof code === 'string' && code !== 'UND_ERR_ABORTED')
+            return code;
+    }
+    return undefined;
+}
+/** The status in undici's messages for a proxy's refusal: of a tunnel, or of a forwarded request. */
+function proxyStatus(message) {
+    const tunnel = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(message);
+    if (tunnel !== null)
+        return Number(tunnel[1]);
+    if (message === 'Proxy Authentication Required (407)')
+        return 407;
+    return undefined;
+}
+
 // EXTERNAL MODULE: ./lib/cos/sign.js
 var sign = __webpack_require__(9966);
+;// CONCATENATED MODULE: ./lib/cos/redact.js
+// Secrets out of text: known secret values, signature fields, and presigned links (a link is a
+// credential: whoever holds it can read the object until it expires). Pure.
+
+const REDACTED = '***';
+/**
+ * Query parameters a link may show as they are: they say what is downloaded, not who may. Every
+ * other parameter's value is redacted, so a signature of any store (COS `q-signature`, S3
+ * `X-Amz-Signature`, OSS `Signature`, an Azure SAS `sig`, a CDN `sign` …) is cut without a list of them.
+ */
+const HARMLESS_PARAMS = new Set([
+    'versionid',
+    'response-cache-control',
+    'response-content-disposition',
+    'response-content-encoding',
+    'response-content-language',
+    'response-content-type',
+    'response-expires',
+    'x-cos-traffic-limit',
+]);
+/** A parameter name safe to show next to its redacted value (a long or odd name could be a token). */
+const SHOWN_NAME = /^[A-Za-z0-9._~-]{1,64}$/;
+const FIELD_PATTERN = new RegExp(`\\b(${[...sign/* SIGNATURE_FIELDS */.X8, sign/* SECURITY_TOKEN */.ZS].join('|')})=[^&\\s"'<>]*`, 'gi');
+/** Absolute URLs in free text, up to the first character that cannot be in one. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+function decodedName(raw) {
+    try {
+        return decodeURIComponent(raw.replaceAll('+', ' '));
+    }
+    catch {
+        return raw;
+    }
+}
+/**
+ * A URL as it may be logged, put in a message or stored in a checkpoint or manifest: scheme, host
+ * and path as they are; credentials in the authority and the fragment dropped; `versionId`,
+ * `response-*` and `x-cos-traffic-limit` kept; every other query parameter's value `***` (a
+ * parameter without a value, or with an odd name, becomes `***` whole).
+ *
+ * `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=sha1&q-ak=AKID…&q-signature=…&versionId=v1`
+ * → `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=***&q-ak=***&q-signature=***&versionId=v1`
+ */
+function redactUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return 'an unparsable URL';
+    }
+    const authority = parsed.username !== '' || parsed.password !== '' ? `${REDACTED}@` : '';
+    const origin = parsed.host === '' ? '' : `//${authority}${parsed.host}`;
+    const pairs = parsed.search
+        .slice(1)
+        .split('&')
+        .filter((pair) => pair !== '')
+        .map((pair) => {
+        const eq = pair.indexOf('=');
+        const name = eq === -1 ? pair : pair.slice(0, eq);
+        if (HARMLESS_PARAMS.has(decodedName(name).toLowerCase()))
+            return pair;
+        return eq === -1 || !SHOWN_NAME.test(name) ? REDACTED : `${name}=${REDACTED}`;
+    });
+    return `${parsed.protocol}${origin}${parsed.pathname}${pairs.length === 0 ? '' : `?${pairs.join('&')}`}`;
+}
+/**
+ * `text` with every secret replaced by `***` (as given and URL-encoded), every URL with a query,
+ * credentials or fragment passed through `redactUrl`, and any `q-*=` signature field or
+ * `x-cos-security-token=` value outside a URL (an Authorization value echoed back) cut too.
+ */
+function redactText(text, secrets = []) {
+    let result = text;
+    const known = secrets.filter((s) => s !== undefined && s.length >= 4);
+    // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
+    for (const secret of known.sort((a, b) => b.length - a.length)) {
+        for (const form of new Set([secret, encodeURIComponent(secret)]))
+            result = result.replaceAll(form, REDACTED);
+    }
+    result = result.replace(URL_IN_TEXT, (url) => (/[?#@]/.test(url) ? redactUrl(url) : url));
+    return result.replace(FIELD_PATTERN, `$1=${REDACTED}`);
+}
+
 ;// CONCATENATED MODULE: ./lib/cos/client.js
-// The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
-// classified retries. It knows requests and responses; what to do with the bytes is the caller's.
+
+
 
 
 
@@ -1912,6 +2416,8 @@ var sign = __webpack_require__(9966);
 class CosClient {
     connection;
     #agent;
+    #proxy;
+    #credentials;
     #origin;
     #basePath;
     #clock;
@@ -1926,21 +2432,19 @@ class CosClient {
         const url = new URL(connection.endpoint);
         this.#origin = url.origin;
         this.#basePath = url.pathname.replace(/\/+$/, '');
-        this.#clock = deps.clock ?? systemClock;
-        this.#logger = deps.logger ?? silentLogger;
+        this.#clock = deps.clock ?? runtime_systemClock;
+        this.#logger = deps.logger ?? runtime_silentLogger;
         this.#random = deps.random ?? Math.random;
         this.#retryBaseMs = deps.retryBaseMs ?? 250;
         this.#retryCapMs = deps.retryCapMs ?? 20_000;
-        this.#agent = new undici/* Agent */.g6({
+        this.#credentials = deps.credentials ?? staticCredentials(connection.credentials);
+        const route = createDispatcher(this.#origin, {
             connections: deps.connections ?? 16,
-            keepAliveTimeout: 30_000,
-            headersTimeout: connection.timeoutMs,
-            bodyTimeout: connection.timeoutMs,
-            // Certificates are always verified: no input turns this off, and stating it here also
-            // overrides NODE_TLS_REJECT_UNAUTHORIZED=0. A private CA goes in NODE_EXTRA_CA_CERTS.
-            // Redirects are never followed: undici's Agent has no redirect handling unless asked for.
-            connect: { timeout: connection.timeoutMs, rejectUnauthorized: true },
+            timeoutMs: connection.timeoutMs,
+            ...deps.transport,
         });
+        this.#agent = route.dispatcher;
+        this.#proxy = route.proxy;
     }
     get logger() {
         return this.#logger;
@@ -1955,7 +2459,7 @@ class CosClient {
             .map(([k, v]) => (v === '' ? (0,sign/* cosEncode */.Gp)(k) : `${(0,sign/* cosEncode */.Gp)(k)}=${(0,sign/* cosEncode */.Gp)(v)}`))
             .join('&');
         const headers = { host: url.host, ...request.headers };
-        const credentials = this.connection.credentials;
+        const credentials = await this.#credentials.current(request.signal);
         if (credentials) {
             if (credentials.sessionToken)
                 headers['x-cos-security-token'] = credentials.sessionToken;
@@ -1971,13 +2475,18 @@ class CosClient {
             ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
         })
             .catch((error) => {
-            throw TlsError.from(error, this.#origin, describe(request)) ?? error;
+            const context = describe(request);
+            throw (TlsError.from(error, this.#origin, context) ?? ProxyError.from(error, this.#proxy, context) ?? error);
         });
         const status = response.statusCode;
         if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
             return { status, headers: response.headers, body: response.body };
         }
         const text = await readCapped(response.body, 64 * 1024);
+        // A plain-http request through a proxy: a 401/407 is the proxy's, not COS's.
+        const refused = ProxyError.refused(status, this.#proxy, describe(request));
+        if (refused !== undefined)
+            throw refused;
         if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
             // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
             await this.send({
@@ -1999,6 +2508,7 @@ class CosClient {
             credentials?.sessionToken,
             headers['x-cos-server-side-encryption-customer-key'],
             headers['x-cos-server-side-encryption-customer-key-MD5'],
+            ...(this.#proxy?.secrets ?? []),
         ]);
         throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
     }
@@ -2027,13 +2537,13 @@ class CosClient {
                 // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
                 const asked = error instanceof CosError ? retryAfterMs(error.retryAfter, this.#clock.now()) : undefined;
                 if (asked !== undefined && asked > this.connection.timeoutMs) {
-                    throw new Error(`${errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
+                    throw new Error(`${error_message_errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
                         `timeout of ${Math.ceil(this.connection.timeoutMs / 1000)} s, so it was not retried. ` +
                         'Fix: run again later, or raise timeout', { cause: error });
                 }
                 if (asked !== undefined)
                     wait = Math.max(wait, asked);
-                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms` +
+                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${error_message_errorMessage(error)}); retrying in ${wait} ms` +
                     (asked === undefined ? '' : ' (as Retry-After asked)'));
                 await this.#clock.sleep(wait, signal);
             }
@@ -2055,18 +2565,6 @@ function describe(request) {
         return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
     const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
     return `${request.method} '${request.key}'${version}`;
-}
-const SIGNATURE_FIELDS = /\b(q-sign-algorithm|q-ak|q-sign-time|q-key-time|q-header-list|q-url-param-list|q-signature|x-cos-security-token)=[^&\s"'<>]*/gi;
-/** `text` with every secret (and any signature field) replaced by `***`. */
-function redactText(text, secrets) {
-    let result = text;
-    const known = secrets.filter((s) => s !== undefined && s.length >= 4);
-    // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
-    for (const secret of known.sort((a, b) => b.length - a.length)) {
-        for (const form of new Set([secret, encodeURIComponent(secret)]))
-            result = result.replaceAll(form, '***');
-    }
-    return result.replace(SIGNATURE_FIELDS, '$1=***');
 }
 function redactDetails(details, secrets) {
     const clean = (text) => (text === undefined ? undefined : redactText(text, secrets));
@@ -3695,7 +4193,7 @@ async function downloadObject(client, request, deps = {}) {
     const lock = await acquireLock(state.lock, {
         what: `'${request.destination}'`,
         waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
-        clock: deps.clock ?? systemClock,
+        clock: deps.clock ?? runtime_systemClock,
         logger: client.logger,
         ...(deps.signal ? { signal: deps.signal } : {}),
     });
@@ -4533,7 +5031,7 @@ class MirrorError extends Error {
 }
 const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'DEEP_ARCHIVE']);
 async function mirrorPrefix(client, request, deps = {}) {
-    const clock = deps.clock ?? systemClock;
+    const clock = deps.clock ?? runtime_systemClock;
     const started = clock.now();
     if (!request.dryRun)
         await (0,promises_.mkdir)(request.destination, { recursive: true });
@@ -4724,7 +5222,7 @@ class MirrorRun {
             this.#keepEarlier(object.key);
             if (this.#controller.signal.aborted)
                 return;
-            this.#logger.warning(`'${object.key}' failed: ${errorMessage(error)}`);
+            this.#logger.warning(`'${object.key}' failed: ${error_message_errorMessage(error)}`);
         });
         this.#active.add(task);
         void task.finally(() => this.#active.delete(task));
@@ -4936,13 +5434,13 @@ class MirrorRun {
             elapsedMs,
         };
         if (this.#listingError !== undefined) {
-            throw new MirrorError(`Listing '${this.#prefix}' failed: ${errorMessage(this.#listingError)}`, result, this.#listingError);
+            throw new MirrorError(`Listing '${this.#prefix}' failed: ${error_message_errorMessage(this.#listingError)}`, result, this.#listingError);
         }
         if (this.#deps.signal?.aborted)
             throw this.#deps.signal.reason;
         if (this.#failed.length > 0) {
             const first = this.#failed[0];
-            const why = errorMessage(first.error);
+            const why = error_message_errorMessage(first.error);
             // Name the object when the error does not (a dropped connection says only 'other side closed').
             const named = why.includes(`'${first.key}'`) ? why : `'${first.key}': ${why}`;
             throw new MirrorError(`${this.#failed.length} of ${result.downloaded} download(s) failed; first: ${named}`, result, first.error);
@@ -5107,7 +5605,7 @@ async function cachedMirror(client, request, store, deps = {}) {
     const lock = await acquireLock(mirrorLockPath(request.destination), {
         what: `the folder '${request.destination}'`,
         waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
-        clock: deps.clock ?? systemClock,
+        clock: deps.clock ?? runtime_systemClock,
         logger,
         ...(deps.signal ? { signal: deps.signal } : {}),
     });
@@ -5136,7 +5634,7 @@ async function restoreMirrorSave(client, request, store, deps, keys, listed, pag
         restoredKey = await store.restore(paths, keys.exact, [keys.restorePrefix]);
     }
     catch (error) {
-        logger.warning(`The Actions cache could not be restored (${errorMessage(error)}); downloading from COS`);
+        logger.warning(`The Actions cache could not be restored (${error_message_errorMessage(error)}); downloading from COS`);
     }
     const hit = restoredKey === undefined ? 'false' : restoredKey === keys.exact ? 'true' : 'partial';
     if (restoredKey !== undefined) {
@@ -5163,7 +5661,7 @@ async function restoreMirrorSave(client, request, store, deps, keys, listed, pag
                 logger.warning(`The mirror was not saved to the Actions cache under ${keys.exact}`);
         }
         catch (error) {
-            logger.warning(`The mirror could not be saved to the Actions cache: ${errorMessage(error)}`);
+            logger.warning(`The mirror could not be saved to the Actions cache: ${error_message_errorMessage(error)}`);
         }
     }
     return {
@@ -5180,7 +5678,7 @@ async function listAll(client, prefix, maxKeys, signal) {
         }
     }
     catch (error) {
-        throw new Error(`Listing '${prefix}' failed: ${errorMessage(error)}`, { cause: error });
+        throw new Error(`Listing '${prefix}' failed: ${error_message_errorMessage(error)}`, { cause: error });
     }
     return pages;
 }
@@ -5709,7 +6207,7 @@ function helpText() {
 }
 async function main(argv, io) {
     if (argv[0] === 'emulator') {
-        const emulator = await __webpack_require__.e(/* import() */ 149).then(__webpack_require__.bind(__webpack_require__, 1149));
+        const emulator = await __webpack_require__.e(/* import() */ 755).then(__webpack_require__.bind(__webpack_require__, 4755));
         return emulator.main(argv.slice(1));
     }
     let args;
@@ -5717,7 +6215,7 @@ async function main(argv, io) {
         args = parseArgs(argv);
     }
     catch (error) {
-        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
+        io.stderr.write(`cos-download: ${error_message_errorMessage(error)}\n`);
         return EXIT_USAGE;
     }
     if (args.help) {
@@ -5765,8 +6263,8 @@ async function main(argv, io) {
             return EXIT_USAGE;
         }
         if (args.json)
-            io.stdout.write(`${JSON.stringify({ ok: false, error: errorMessage(error) })}\n`);
-        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
+            io.stdout.write(`${JSON.stringify({ ok: false, error: error_message_errorMessage(error) })}\n`);
+        io.stderr.write(`cos-download: ${error_message_errorMessage(error)}\n`);
         return EXIT_FAILURE;
     }
 }
@@ -5852,6 +6350,8 @@ class ProgressPrinter {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Gp: () => (/* binding */ cosEncode),
+/* harmony export */   X8: () => (/* binding */ SIGNATURE_FIELDS),
+/* harmony export */   ZS: () => (/* binding */ SECURITY_TOKEN),
 /* harmony export */   aW: () => (/* binding */ computeSignature),
 /* harmony export */   it: () => (/* binding */ authorization),
 /* harmony export */   xW: () => (/* binding */ parseAuthorization)
@@ -5879,6 +6379,18 @@ const SIGNED_HEADERS = new Set([
     'range',
     'transfer-encoding',
 ]);
+/** The fields of a signature, in the order COS writes them (an Authorization value or a link's query). */
+const SIGNATURE_FIELDS = [
+    'q-sign-algorithm',
+    'q-ak',
+    'q-sign-time',
+    'q-key-time',
+    'q-header-list',
+    'q-url-param-list',
+    'q-signature',
+];
+/** The session token of temporary credentials: a header, or a query parameter of a presigned link. */
+const SECURITY_TOKEN = 'x-cos-security-token';
 function isSignedHeader(name) {
     const lower = name.toLowerCase();
     return lower.startsWith('x-cos-') || SIGNED_HEADERS.has(lower);

@@ -50,3 +50,11 @@ export interface Shard {
   readonly index: number;
   readonly count: number;
 }
+
+/** Extra trusted CAs (the `ca-cert` input): the file as given, and one PEM block per certificate. */
+export interface CaCertificates {
+  /** The path as given (for messages). */
+  readonly path: string;
+  /** One PEM block per certificate, in file order. */
+  readonly pems: readonly string[];
+}

@@ -1,9 +1,11 @@
 // The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
 // classified retries. It knows requests and responses; what to do with the bytes is the caller's.
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { errorMessage } from '../base/error-message.js';
 import type { Connection } from '../base/request.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../base/runtime.js';
+import { type CredentialsProvider, staticCredentials } from './credentials.js';
+import { createDispatcher, ProxyError, type TransportOptions } from './dispatcher.js';
 import {
   CosError,
   type CosErrorDetails,
@@ -13,6 +15,7 @@ import {
   retryAfterMs,
   TlsError,
 } from './errors.js';
+import type { ProxyEndpoint } from './proxy.js';
 import { redactText } from './redact.js';
 import { authorization, cosEncode } from './sign.js';
 
@@ -26,6 +29,10 @@ export interface ClientDeps {
   readonly retryCapMs?: number;
   /** Connections kept per origin; defaults to 16. */
   readonly connections?: number;
+  /** Proxy settings and extra CAs for the connections (see dispatcher.ts). */
+  readonly transport?: TransportOptions;
+  /** Asked for the credentials of every request; default: `connection.credentials`, fixed. */
+  readonly credentials?: CredentialsProvider;
 }
 
 export interface CosRequest {
@@ -49,7 +56,9 @@ export interface CosResponse {
 
 export class CosClient {
   readonly connection: Connection;
-  readonly #agent: Agent;
+  readonly #agent: Dispatcher;
+  readonly #proxy: ProxyEndpoint | undefined;
+  readonly #credentials: CredentialsProvider;
   readonly #origin: string;
   readonly #basePath: string;
   readonly #clock: Clock;
@@ -70,16 +79,14 @@ export class CosClient {
     this.#random = deps.random ?? Math.random;
     this.#retryBaseMs = deps.retryBaseMs ?? 250;
     this.#retryCapMs = deps.retryCapMs ?? 20_000;
-    this.#agent = new Agent({
+    this.#credentials = deps.credentials ?? staticCredentials(connection.credentials);
+    const route = createDispatcher(this.#origin, {
       connections: deps.connections ?? 16,
-      keepAliveTimeout: 30_000,
-      headersTimeout: connection.timeoutMs,
-      bodyTimeout: connection.timeoutMs,
-      // Certificates are always verified: no input turns this off, and stating it here also
-      // overrides NODE_TLS_REJECT_UNAUTHORIZED=0. A private CA goes in NODE_EXTRA_CA_CERTS.
-      // Redirects are never followed: undici's Agent has no redirect handling unless asked for.
-      connect: { timeout: connection.timeoutMs, rejectUnauthorized: true },
+      timeoutMs: connection.timeoutMs,
+      ...deps.transport,
     });
+    this.#agent = route.dispatcher;
+    this.#proxy = route.proxy;
   }
 
   get logger(): Logger {
@@ -96,7 +103,7 @@ export class CosClient {
       .map(([k, v]) => (v === '' ? cosEncode(k) : `${cosEncode(k)}=${cosEncode(v)}`))
       .join('&');
     const headers: Record<string, string> = { host: url.host, ...request.headers };
-    const credentials = this.connection.credentials;
+    const credentials = await this.#credentials.current(request.signal);
     if (credentials) {
       if (credentials.sessionToken) headers['x-cos-security-token'] = credentials.sessionToken;
       headers.authorization = authorization(
@@ -115,13 +122,19 @@ export class CosClient {
         ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
       })
       .catch((error: unknown) => {
-        throw TlsError.from(error, this.#origin, describe(request)) ?? error;
+        const context = describe(request);
+        throw (
+          TlsError.from(error, this.#origin, context) ?? ProxyError.from(error, this.#proxy, context) ?? error
+        );
       });
     const status = response.statusCode;
     if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
       return { status, headers: response.headers, body: response.body };
     }
     const text = await readCapped(response.body, 64 * 1024);
+    // A plain-http request through a proxy: a 401/407 is the proxy's, not COS's.
+    const refused = ProxyError.refused(status, this.#proxy, describe(request));
+    if (refused !== undefined) throw refused;
     if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
       // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
       await this.send({
@@ -150,6 +163,7 @@ export class CosClient {
       credentials?.sessionToken,
       headers['x-cos-server-side-encryption-customer-key'],
       headers['x-cos-server-side-encryption-customer-key-MD5'],
+      ...(this.#proxy?.secrets ?? []),
     ]);
     throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
   }

@@ -92,6 +92,8 @@ export function hintFor(
       return 'Check secret-id and secret-key (and session-token for temporary credentials).';
     case 'InvalidAccessKeyId':
       return 'The secret-id is not known to COS: check it.';
+    case 'ExpiredToken':
+      return "The temporary credentials have expired: give fresh ones (keyless credentials renew themselves before they expire; check the machine's clock).";
     case 'AccessDenied':
       return anonymous
         ? 'No credentials were given, so the request was anonymous: set secret-id and secret-key, or make the bucket public-read.'
@@ -224,7 +226,9 @@ export function isTransient(error: unknown): boolean {
   if (error instanceof CosError) {
     return error.status === 429 || error.status >= 500 || error.code === 'SlowDown';
   }
-  if (error instanceof ProtocolError) return error.transient;
+  // A ProtocolError, or any error that says whether it is worth another attempt (a CredentialsError).
+  const declared = error instanceof Error ? (error as { transient?: unknown }).transient : undefined;
+  if (typeof declared === 'boolean') return declared;
   if (error instanceof Error) {
     if (error.name === 'AbortError') return false;
     const code = (error as { code?: unknown }).code;
@@ -269,7 +273,8 @@ export class TlsError extends Error {
           code,
           `${context}: the TLS certificate of ${origin} could not be verified (${e.message}; ${code}). ` +
             'Certificate checks cannot be turned off. Fix: use the endpoint’s proper host name; ' +
-            'if a private CA signs it, trust that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem',
+            'if a private CA signs it (or a TLS-inspecting proxy re-signs it), trust that CA with ' +
+            "'ca-cert' (--ca-cert) or NODE_EXTRA_CA_CERTS=/path/to/ca.pem",
           error,
         );
       }

@@ -15,9 +15,18 @@ export interface EmulatorCredential {
   readonly sessionToken?: string;
 }
 
+/** Temporary credentials issued elsewhere (the STS stand-in), looked up per request. */
+export interface TemporaryCredentialSource {
+  lookup(
+    secretId: string,
+  ): { readonly credential: EmulatorCredential; readonly expired: boolean } | undefined;
+}
+
 export interface AuthPolicy {
-  /** Keyed by secretId; empty = no signature is verified (a public demo bucket). */
+  /** Keyed by secretId; empty (and no `temporary`) = no signature is verified (a public demo bucket). */
   readonly credentials: ReadonlyMap<string, EmulatorCredential>;
+  /** Accepted too, each only with its session token and until it expires. */
+  readonly temporary?: TemporaryCredentialSource;
   /** Anonymous GET/HEAD/list allowed. */
   readonly publicRead: boolean;
   /** Require host, Range, If-*, x-cos-* headers and every query parameter to be signed. */
@@ -59,6 +68,10 @@ function headerValue(headers: AuthRequest['headers'], name: string): string | un
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+function knowsKeys(policy: AuthPolicy): boolean {
+  return policy.credentials.size > 0 || policy.temporary !== undefined;
+}
+
 function deny(status: number, code: string, message: string): AuthOutcome {
   return { ok: false, status, code, message };
 }
@@ -98,7 +111,7 @@ export function authenticate(request: AuthRequest, policy: AuthPolicy, wantsSign
         'Anonymous requests may not use response-* parameters; sign the request.',
       );
     }
-    if (policy.credentials.size > 0 && !policy.publicRead) return deny(403, 'AccessDenied', 'Access Denied.');
+    if (knowsKeys(policy) && !policy.publicRead) return deny(403, 'AccessDenied', 'Access Denied.');
     return { ok: true, signed: false };
   }
   const parsed = parseAuthorization(authorization);
@@ -109,11 +122,15 @@ export function authenticate(request: AuthRequest, policy: AuthPolicy, wantsSign
       'Authorization is malformed: expected q-sign-algorithm=sha1&q-ak=…&q-signature=….',
     );
   }
-  if (policy.credentials.size === 0) return { ok: true, signed: true };
-  const credential = policy.credentials.get(parsed.accessKey);
+  if (!knowsKeys(policy)) return { ok: true, signed: true };
+  const temporary = policy.credentials.has(parsed.accessKey)
+    ? undefined
+    : policy.temporary?.lookup(parsed.accessKey);
+  const credential = policy.credentials.get(parsed.accessKey) ?? temporary?.credential;
   if (credential === undefined) {
     return deny(403, 'InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
   }
+  if (temporary?.expired) return deny(400, 'ExpiredToken', 'The provided token has expired.');
 
   const signTime = window(parsed.signTime);
   const keyTime = window(parsed.keyTime);

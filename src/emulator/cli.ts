@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadDemo } from './demo.js';
 import { type EmulatorOptions, startEmulator } from './server.js';
+import { type StsEmulator, startStsEmulator } from './sts.js';
 
 export interface EmulatorCliIo {
   readonly stdout?: (line: string) => void;
@@ -13,11 +14,20 @@ export interface EmulatorCliIo {
 
 const USAGE =
   'usage: cos-emulator [--port 9000] [--host 127.0.0.1] [--root DIR] [--demo] [--bucket NAME-APPID] ' +
-  '[--region REGION] [--secret-id ID --secret-key KEY [--session-token T] [--public-read]] [--lenient-signing]';
+  '[--region REGION] [--secret-id ID --secret-key KEY [--session-token T] [--public-read]] [--lenient-signing] ' +
+  '[--sts [--sts-lifetime SECONDS]]';
 
 class UsageError extends Error {}
 
-function parse(argv: readonly string[]): { options: EmulatorOptions; demo: boolean; help: boolean } {
+interface Parsed {
+  options: EmulatorOptions;
+  demo: boolean;
+  help: boolean;
+  /** With --sts: the lifetime of issued credentials (undefined: as requested). */
+  sts?: { lifetimeSeconds?: number };
+}
+
+function parse(argv: readonly string[]): Parsed {
   let values: ReturnType<typeof readArgs>['values'];
   try {
     ({ values } = readArgs(argv));
@@ -61,7 +71,20 @@ function parse(argv: readonly string[]): { options: EmulatorOptions; demo: boole
     throw new UsageError('--session-token needs --secret-id and --secret-key');
   }
   if (values.root !== undefined) options.root = values.root;
-  return { options, demo: values.demo ?? false, help: values.help ?? false };
+  const lifetime = values['sts-lifetime'];
+  if (lifetime !== undefined && !values.sts) throw new UsageError('--sts-lifetime goes with --sts');
+  if (
+    lifetime !== undefined &&
+    !(/^\d{1,5}$/.test(lifetime) && Number(lifetime) >= 1 && Number(lifetime) <= 43_200)
+  ) {
+    throw new UsageError(`--sts-lifetime must be whole seconds from 1 to 43200, not "${lifetime}"`);
+  }
+  return {
+    options,
+    demo: values.demo ?? false,
+    help: values.help ?? false,
+    ...(values.sts ? { sts: lifetime === undefined ? {} : { lifetimeSeconds: Number(lifetime) } } : {}),
+  };
 }
 
 function readArgs(argv: readonly string[]) {
@@ -81,6 +104,8 @@ function readArgs(argv: readonly string[]) {
       'session-token': { type: 'string' },
       'public-read': { type: 'boolean' },
       'lenient-signing': { type: 'boolean' },
+      sts: { type: 'boolean' },
+      'sts-lifetime': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -132,24 +157,41 @@ export async function main(argv: readonly string[], io: EmulatorCliIo = {}): Pro
     }
   }
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let sts: StsEmulator | undefined;
   try {
+    if (parsed.sts !== undefined) {
+      sts = await startStsEmulator({ host: options.host ?? '127.0.0.1', ...parsed.sts });
+      options.temporaryCredentials = sts.issued;
+    }
     emulator = await startEmulator(options);
   } catch (error: unknown) {
+    await sts?.close();
     err(`cos-emulator: cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
   const demo = parsed.demo ? loadDemo(emulator) : [];
   const credentials =
-    options.credentials === undefined
-      ? ' (anonymous: public-read bucket)'
-      : ' with --secret-id/--secret-key as given';
+    options.credentials !== undefined
+      ? ' with --secret-id/--secret-key as given'
+      : sts !== undefined
+        ? ' with the STS options below'
+        : ' (anonymous: public-read bucket)';
   out(
     `COS emulator for ${emulator.bucket} (${emulator.region}) at ${emulator.url}; try: cos-download ` +
       `--endpoint ${emulator.url} --bucket ${emulator.bucket} --region ${emulator.region} ` +
       `--prefix / --destination ./cos-emulator-download${credentials}. Ctrl-C stops it.`,
   );
   for (const object of demo) out(`  ${object.key}: ${object.note}`);
+  if (sts !== undefined) {
+    const account = /-(\d+)$/.exec(emulator.bucket)?.[1] ?? '0';
+    out(
+      `STS stand-in (AssumeRoleWithWebIdentity) at ${sts.url}; the emulator accepts its temporary credentials ` +
+        `until they expire. Try: --sts-endpoint ${sts.url} --role-arn qcs::cam::uin/${account}:roleName/emulator ` +
+        '--provider-id emulator --web-identity-token-file <a file holding any JWT-shaped token>',
+    );
+  }
   await waitForStop(io.signal);
   await emulator.close();
+  await sts?.close();
   return 0;
 }

@@ -1,5 +1,5 @@
 // The local COS emulator: public API.
-export type { EmulatorCredential } from './auth.js';
+export type { EmulatorCredential, TemporaryCredentialSource } from './auth.js';
 export type { Crc64Value } from './crc64-reference.js';
 export { crc64Reference, crc64ReferenceDecimal, crc64ToDecimal, crc64ToHex } from './crc64-reference.js';
 export type { BodyCut, Faults, QueuedFailure, RequestKind } from './faults.js';
@@ -7,3 +7,11 @@ export type { Emulator, EmulatorOptions } from './server.js';
 export { startEmulator } from './server.js';
 export type { RequestRecord, Stats } from './stats.js';
 export type { PutOptions, StoredVersion } from './store.js';
+export type {
+  IssuedCredential,
+  StsEmulator,
+  StsEmulatorOptions,
+  StsFailure,
+  StsRequestRecord,
+} from './sts.js';
+export { exampleWebIdentityToken, startStsEmulator } from './sts.js';

@@ -7,7 +7,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CosError, type Exchange, type Headers, type ServedBucket } from './answer.js';
-import { type AuthPolicy, authenticate, type EmulatorCredential } from './auth.js';
+import {
+  type AuthPolicy,
+  authenticate,
+  type EmulatorCredential,
+  type TemporaryCredentialSource,
+} from './auth.js';
 import { FaultState, type Faults, type RequestKind } from './faults.js';
 import { listObjects } from './listing.js';
 import { serveObject } from './object.js';
@@ -32,6 +37,8 @@ export interface EmulatorOptions {
    * not verified (any well-formed signature counts as signed, e.g. for `response-*`).
    */
   credentials?: ReadonlyArray<EmulatorCredential>;
+  /** Temporary credentials accepted too (e.g. `startStsEmulator().issued`), each with its token until it expires. */
+  temporaryCredentials?: TemporaryCredentialSource;
   /** Anonymous GET/HEAD/list allowed even when credentials exist; signed requests are still verified. */
   publicRead?: boolean;
   /**
@@ -106,6 +113,7 @@ class EmulatorServer implements ServedBucket {
       publicRead: options.publicRead ?? false,
       strict: options.strictSigning ?? true,
       maxSkewSeconds: options.maxSkewSeconds ?? 900,
+      ...(options.temporaryCredentials === undefined ? {} : { temporary: options.temporaryCredentials }),
     };
   }
 

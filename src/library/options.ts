@@ -1,11 +1,13 @@
 // The library's options: typed values (numbers, booleans, dates, arrays) turned into the raw inputs the
 // CLI and the action parse, so one parser checks all three; its errors retold with the option's name.
+
 import { statSync } from 'node:fs';
 import { quoteValue } from '../base/text.js';
 import { InputError, isSecretInput } from '../config/errors.js';
 import { INPUT_NAMES, type InputName } from '../config/inputs.js';
 import type { Options } from '../config/options.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
+import type { PendingInputName } from '../config/pending-inputs.js';
 import { OptionError } from './errors.js';
 
 /**
@@ -214,9 +216,10 @@ const CREDENTIAL_OPTIONS: Readonly<Partial<Record<InputName, string>>> = {
 };
 
 /** The library option an input is, e.g. `part-size` → `partSize`, `secret-id` → `credentials.secretId`. */
-export function optionName(input: InputName): string {
+export function optionName(input: InputName | PendingInputName): string {
   return (
-    CREDENTIAL_OPTIONS[input] ?? input.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
+    CREDENTIAL_OPTIONS[input as InputName] ??
+    input.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
   );
 }
 

@@ -1,8 +1,8 @@
-export const id = 149;
-export const ids = [149];
+export const id = 755;
+export const ids = [755];
 export const modules = {
 
-/***/ 1149:
+/***/ 4755:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -214,19 +214,12 @@ var sign = __webpack_require__(9966);
 
 
 /** Query parameters that carry a pre-signed URL's signature; they are not themselves signed. */
-const SIGNATURE_PARAMS = new Set([
-    'q-sign-algorithm',
-    'q-ak',
-    'q-sign-time',
-    'q-key-time',
-    'q-header-list',
-    'q-url-param-list',
-    'q-signature',
-    'x-cos-security-token',
-]);
+const SIGNATURE_PARAMS = new Set([...sign/* SIGNATURE_FIELDS */.X8, sign/* SECURITY_TOKEN */.ZS]);
 /**
  * Strict mode (the design's rule): host, Range, every If-* and every x-cos-* header sent must
- * be signed — except x-cos-security-token, which the official SDKs add after signing.
+ * be signed — except x-cos-security-token, which the official SDKs add after signing. A presigned
+ * link is held by someone who cannot sign, so only its `host` must be signed: the Range and
+ * If-Match of a ranged download, or curl's own headers, ride on it unsigned, as COS lets them.
  */
 function mustBeSigned(name) {
     if (name === 'x-cos-security-token')
@@ -236,6 +229,9 @@ function mustBeSigned(name) {
 function headerValue(headers, name) {
     const value = headers[name];
     return Array.isArray(value) ? value.join(', ') : value;
+}
+function knowsKeys(policy) {
+    return policy.credentials.size > 0 || policy.temporary !== undefined;
 }
 function deny(status, code, message) {
     return { ok: false, status, code, message };
@@ -270,7 +266,7 @@ function authenticate(request, policy, wantsSignature) {
         if (wantsSignature) {
             return deny(403, 'AccessDenied', 'Anonymous requests may not use response-* parameters; sign the request.');
         }
-        if (policy.credentials.size > 0 && !policy.publicRead)
+        if (knowsKeys(policy) && !policy.publicRead)
             return deny(403, 'AccessDenied', 'Access Denied.');
         return { ok: true, signed: false };
     }
@@ -278,12 +274,17 @@ function authenticate(request, policy, wantsSignature) {
     if (parsed === undefined || parsed.algorithm !== 'sha1') {
         return deny(403, 'AccessDenied', 'Authorization is malformed: expected q-sign-algorithm=sha1&q-ak=…&q-signature=….');
     }
-    if (policy.credentials.size === 0)
+    if (!knowsKeys(policy))
         return { ok: true, signed: true };
-    const credential = policy.credentials.get(parsed.accessKey);
+    const temporary = policy.credentials.has(parsed.accessKey)
+        ? undefined
+        : policy.temporary?.lookup(parsed.accessKey);
+    const credential = policy.credentials.get(parsed.accessKey) ?? temporary?.credential;
     if (credential === undefined) {
         return deny(403, 'InvalidAccessKeyId', 'The access key Id format you provided is invalid.');
     }
+    if (temporary?.expired)
+        return deny(400, 'ExpiredToken', 'The provided token has expired.');
     const signTime = auth_window(parsed.signTime);
     const keyTime = auth_window(parsed.keyTime);
     if (signTime === undefined || keyTime === undefined) {
@@ -292,7 +293,10 @@ function authenticate(request, policy, wantsSignature) {
     const start = Math.max(signTime[0], keyTime[0]);
     const end = Math.min(signTime[1], keyTime[1]);
     const now = request.nowSeconds;
-    if (now < start - policy.maxSkewSeconds || now > end + policy.maxSkewSeconds) {
+    // A header signature far outside its window means the client's clock is off (it signs as it
+    // sends); a link's window is fixed when it is made, so past its end it has simply expired.
+    const linkExpired = fromQuery !== undefined && now > end;
+    if (now < start - policy.maxSkewSeconds || (!linkExpired && now > end + policy.maxSkewSeconds)) {
         return deny(403, 'RequestTimeTooSkewed', 'The difference between the request time and the server time is too large.');
     }
     if (now > end)
@@ -326,7 +330,7 @@ function authenticate(request, policy, wantsSignature) {
         }
     }
     if (policy.strict) {
-        const unsigned = Object.keys(request.headers).find((name) => mustBeSigned(name) && !headerList.has(name));
+        const unsigned = Object.keys(request.headers).find((name) => (fromQuery === undefined ? mustBeSigned(name) : name === 'host') && !headerList.has(name));
         if (unsigned !== undefined) {
             return deny(403, 'SignatureDoesNotMatch', `The header "${unsigned}" is sent but not signed (q-header-list).`);
         }
@@ -336,8 +340,9 @@ function authenticate(request, policy, wantsSignature) {
         return deny(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
     }
     if (credential.sessionToken !== undefined) {
-        const token = headerValue(request.headers, 'x-cos-security-token') ??
-            request.query.find(([name]) => name === 'x-cos-security-token')?.[1];
+        // A link carries its token in the query; a signed request in a header (or the query).
+        const inQuery = request.query.findLast(([name]) => name === sign/* SECURITY_TOKEN */.ZS)?.[1];
+        const token = fromQuery === undefined ? (headerValue(request.headers, sign/* SECURITY_TOKEN */.ZS) ?? inQuery) : inQuery;
         if (token === undefined || !sameText(token, credential.sessionToken)) {
             return deny(403, 'InvalidToken', 'The provided x-cos-security-token is missing or invalid.');
         }
@@ -1254,11 +1259,13 @@ class EmulatorServer {
     ownerId;
     #policy;
     clockOffsetMs;
+    #clock;
     #requestSequence = 0;
     constructor(options) {
         this.bucket = options.bucket ?? 'examplebucket-1250000000';
         this.region = options.region ?? 'ap-guangzhou';
         this.clockOffsetMs = options.clockOffsetMs ?? 0;
+        this.#clock = options.now ?? Date.now;
         this.store = new Store(() => this.now());
         this.ownerId = /-(\d+)$/.exec(this.bucket)?.[1] ?? '0';
         const credentials = new Map();
@@ -1269,10 +1276,11 @@ class EmulatorServer {
             publicRead: options.publicRead ?? false,
             strict: options.strictSigning ?? true,
             maxSkewSeconds: options.maxSkewSeconds ?? 900,
+            ...(options.temporaryCredentials === undefined ? {} : { temporary: options.temporaryCredentials }),
         };
     }
     now() {
-        return Date.now() + this.clockOffsetMs;
+        return this.#clock() + this.clockOffsetMs;
     }
     #nextRequestId() {
         this.#requestSequence += 1;
@@ -1486,14 +1494,313 @@ async function startEmulator(options = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./lib/emulator/sts.js
+// A stand-in for Tencent Cloud STS AssumeRoleWithWebIdentity (API 3.0), started beside the COS
+// emulator: it checks the request's shape as the real service states it, issues short-lived
+// temporary credentials, and hands them to the COS emulator (`issued`), which then accepts each
+// only with its session token and only until it expires. Errors come as the API's JSON, HTTP 200.
+
+
+const ACTION = 'AssumeRoleWithWebIdentity';
+const VERSION = '2018-08-13';
+const MAX_BODY = 64 * 1024;
+const SESSION_NAME = /^[\w+=,.@-]{2,128}$/;
+const ROLE_ARN = /^qcs::cam::uin\/\d+:(roleName|role)\/\S+$/;
+class ApiError {
+    code;
+    message;
+    constructor(code, message) {
+        this.code = code;
+        this.message = message;
+    }
+}
+const FAILURES = {
+    InvalidParameter: new ApiError('InvalidParameter', 'Incorrect parameter.'),
+    AuthFailure: new ApiError('AuthFailure.UnauthorizedOperation', 'The request is not authorized: the role does not trust this identity provider for this token.'),
+    ExpiredToken: new ApiError('InvalidParameter.WebIdentityTokenError', 'WebIdentityToken has expired.'),
+};
+function base64urlJson(part) {
+    try {
+        return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** A JWT-shaped token (header `{alg, typ}`, the claims, a random signature) for tests and demos. */
+function exampleWebIdentityToken(claims = {}, nowMs = Date.now()) {
+    const now = Math.floor(nowMs / 1000);
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'cos-emulator' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({
+        iss: 'https://token.actions.githubusercontent.com',
+        aud: 'sts.tencentcloudapi.com',
+        sub: 'repo:example/repo:ref:refs/heads/main',
+        iat: now,
+        exp: now + 600,
+        ...claims,
+    })).toString('base64url');
+    return `${header}.${payload}.${randomBytes(32).toString('base64url')}`;
+}
+function random(length) {
+    return (0,external_node_crypto_.randomBytes)(length).toString('base64url').slice(0, length);
+}
+class StsServer {
+    #options;
+    #clock;
+    issued = new Map();
+    requests = [];
+    failure;
+    constructor(options) {
+        this.#options = options;
+        this.#clock = options.clock ?? { now: () => Date.now() };
+    }
+    now() {
+        return this.#clock.now();
+    }
+    async handle(req, res) {
+        const headers = {};
+        for (const [name, value] of Object.entries(req.headers)) {
+            if (value !== undefined)
+                headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        const raw = await readBody(req);
+        let body;
+        try {
+            const parsed = raw === undefined ? undefined : JSON.parse(raw);
+            if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+                body = parsed;
+            }
+        }
+        catch {
+            body = undefined;
+        }
+        const shown = body === undefined
+            ? undefined
+            : { ...body, ...('WebIdentityToken' in body ? { WebIdentityToken: '***' } : {}) };
+        const requestId = (0,external_node_crypto_.randomUUID)();
+        let answer;
+        let error;
+        try {
+            answer = { ...this.#answer(req.method ?? '', headers, raw, body), RequestId: requestId };
+        }
+        catch (caught) {
+            if (!(caught instanceof ApiError))
+                throw caught;
+            error = caught.code;
+            answer = { Error: { Code: caught.code, Message: caught.message }, RequestId: requestId };
+        }
+        this.requests.push({ method: req.method ?? '', headers, body: shown, error });
+        const bytes = Buffer.from(JSON.stringify({ Response: answer }));
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': bytes.length });
+        res.end(bytes);
+    }
+    #answer(method, headers, raw, body) {
+        if (method !== 'POST')
+            throw new ApiError('UnsupportedProtocol', `The stand-in takes POST, not ${method}.`);
+        const action = headers['x-tc-action'];
+        if (action === undefined)
+            throw missing('X-TC-Action');
+        if (action !== ACTION)
+            throw new ApiError('InvalidAction', `The action ${action} does not exist.`);
+        const version = headers['x-tc-version'];
+        if (version === undefined)
+            throw missing('X-TC-Version');
+        if (version !== VERSION)
+            throw new ApiError('NoSuchVersion', `The version ${version} of ${ACTION} does not exist.`);
+        const region = headers['x-tc-region'];
+        if (region === undefined)
+            throw missing('X-TC-Region');
+        if (!/^[a-z]{2,}-[a-z]+(-\d+)?$/.test(region))
+            throw new ApiError('UnsupportedRegion', `The region ${region} is not supported.`);
+        const timestamp = headers['x-tc-timestamp'];
+        if (timestamp === undefined)
+            throw missing('X-TC-Timestamp');
+        if (!/^\d{1,12}$/.test(timestamp) || Math.abs(Number(timestamp) * 1000 - this.now()) > 300_000) {
+            throw new ApiError('AuthFailure.SignatureExpire', 'The timestamp differs from the server time by more than five minutes.');
+        }
+        if (headers.authorization !== 'SKIP') {
+            throw new ApiError('AuthFailure.SignatureFailure', `${ACTION} is called unsigned: Authorization must be SKIP.`);
+        }
+        if (!/^application\/json(\s*;.*)?$/i.test(headers['content-type'] ?? '')) {
+            throw new ApiError('InvalidParameter', 'Content-Type must be application/json.');
+        }
+        if (raw === undefined)
+            throw new ApiError('InvalidParameter', `The body is larger than ${MAX_BODY} bytes.`);
+        if (body === undefined)
+            throw new ApiError('InvalidParameter', 'The body is not a JSON object.');
+        const field = (name) => {
+            const value = body[name];
+            if (value === undefined || value === '')
+                throw missing(name);
+            if (typeof value !== 'string')
+                throw new ApiError('InvalidParameterValue', `${name} must be a string.`);
+            return value;
+        };
+        const providerId = field('ProviderId');
+        const token = field('WebIdentityToken');
+        const roleArn = field('RoleArn');
+        const sessionName = field('RoleSessionName');
+        const duration = body.DurationSeconds;
+        if (duration !== undefined &&
+            !(Number.isInteger(duration) && duration >= 1 && duration <= 43_200)) {
+            throw new ApiError('InvalidParameter.OverTimeError', 'DurationSeconds must be a whole number of seconds up to 43200.');
+        }
+        const unknownField = Object.keys(body).find((name) => !['ProviderId', 'WebIdentityToken', 'RoleArn', 'RoleSessionName', 'DurationSeconds'].includes(name));
+        if (unknownField !== undefined)
+            throw new ApiError('UnknownParameter', `The parameter ${unknownField} is not known.`);
+        if (!SESSION_NAME.test(sessionName)) {
+            throw new ApiError('InvalidParameter.ParamError', 'RoleSessionName must be 2 to 128 characters of [\\w+=,.@-].');
+        }
+        if (!ROLE_ARN.test(roleArn) ||
+            (this.#options.roleArn !== undefined && roleArn !== this.#options.roleArn)) {
+            throw new ApiError('ResourceNotFound.RoleNotFound', 'The role does not exist.');
+        }
+        if (this.#options.providerId !== undefined && providerId !== this.#options.providerId) {
+            throw new ApiError('InvalidParameter.ParamError', `No identity provider is named ${providerId}.`);
+        }
+        const failure = this.failure;
+        if (failure !== undefined) {
+            failure.remaining -= 1;
+            if (failure.remaining <= 0)
+                this.failure = undefined;
+            throw failure.error;
+        }
+        this.#checkToken(token);
+        const lifetime = this.#options.lifetimeSeconds ?? (typeof duration === 'number' ? duration : 7200);
+        const expiresAt = Math.floor((this.now() + lifetime * 1000) / 1000) * 1000;
+        const credential = {
+            secretId: `AKID${random(32)}`,
+            secretKey: random(32),
+            sessionToken: random(320),
+            expiresAt,
+            roleSessionName: sessionName,
+        };
+        this.issued.set(credential.secretId, credential);
+        return {
+            Credentials: {
+                Token: credential.sessionToken,
+                TmpSecretId: credential.secretId,
+                TmpSecretKey: credential.secretKey,
+            },
+            ExpiredTime: expiresAt / 1000,
+            Expiration: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        };
+    }
+    #checkToken(token) {
+        const accept = this.#options.acceptTokens ?? [];
+        if (accept.length > 0) {
+            if (!accept.includes(token))
+                throw invalidToken('WebIdentityToken is not valid.');
+            return;
+        }
+        const parts = token.split('.');
+        const header = parts.length === 3 && parts.every((p) => /^[\w-]*$/.test(p))
+            ? base64urlJson(parts[0] ?? '')
+            : undefined;
+        if (typeof header?.alg !== 'string') {
+            throw invalidToken('WebIdentityToken is not a JWT.');
+        }
+        const claims = base64urlJson(parts[1] ?? '');
+        if (typeof claims !== 'object' || claims === null)
+            throw invalidToken('WebIdentityToken has no claims.');
+        if (typeof claims.exp === 'number' && claims.exp * 1000 <= this.now()) {
+            throw invalidToken('WebIdentityToken has expired.');
+        }
+        const audience = this.#options.audience;
+        if (audience !== undefined) {
+            const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+            if (!aud.includes(audience))
+                throw invalidToken(`WebIdentityToken is not for the audience ${audience}.`);
+        }
+    }
+}
+function missing(name) {
+    return new ApiError('MissingParameter', `The request is missing a required parameter ${name}.`);
+}
+function invalidToken(message) {
+    return new ApiError('InvalidParameter.WebIdentityTokenError', message);
+}
+/** The body as text; undefined when it is larger than MAX_BODY (the rest is drained). */
+async function readBody(req) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of req) {
+        size += chunk.length;
+        if (size <= MAX_BODY)
+            chunks.push(chunk);
+    }
+    return size > MAX_BODY ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+/** Starts the STS stand-in on `host:port` (default `127.0.0.1:0`). */
+async function startStsEmulator(options = {}) {
+    const sts = new StsServer(options);
+    const sockets = new Set();
+    const server = (0,external_node_http_.createServer)((req, res) => {
+        sts.handle(req, res).catch(() => res.destroy());
+    });
+    server.on('connection', (socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+    });
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    const address = server.address();
+    const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+    let closed;
+    return {
+        url: `http://${host}:${address.port}`,
+        issued: {
+            lookup: (secretId) => {
+                const credential = sts.issued.get(secretId);
+                return credential === undefined
+                    ? undefined
+                    : { credential, expired: sts.now() >= credential.expiresAt };
+            },
+        },
+        get credentials() {
+            return [...sts.issued.values()];
+        },
+        requests: sts.requests,
+        fail: (failure, count) => {
+            sts.failure =
+                failure === undefined
+                    ? undefined
+                    : {
+                        error: typeof failure === 'string' ? FAILURES[failure] : new ApiError(failure.code, failure.message),
+                        remaining: count ?? Number.POSITIVE_INFINITY,
+                    };
+        },
+        reset: () => {
+            sts.requests.length = 0;
+            sts.failure = undefined;
+        },
+        close: () => {
+            closed ??= new Promise((resolve) => {
+                server.close(() => resolve());
+                for (const socket of sockets)
+                    socket.destroy();
+                server.closeAllConnections();
+            });
+            return closed;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/emulator/cli.js
 // `cos-download emulator` / `cos-emulator`: run the local COS emulator until SIGINT or SIGTERM.
 
 
 
 
+
 const USAGE = 'usage: cos-emulator [--port 9000] [--host 127.0.0.1] [--root DIR] [--demo] [--bucket NAME-APPID] ' +
-    '[--region REGION] [--secret-id ID --secret-key KEY [--session-token T] [--public-read]] [--lenient-signing]';
+    '[--region REGION] [--secret-id ID --secret-key KEY [--session-token T] [--public-read]] [--lenient-signing] ' +
+    '[--sts [--sts-lifetime SECONDS]]';
 class UsageError extends Error {
 }
 function parse(argv) {
@@ -1541,7 +1848,19 @@ function parse(argv) {
     }
     if (values.root !== undefined)
         options.root = values.root;
-    return { options, demo: values.demo ?? false, help: values.help ?? false };
+    const lifetime = values['sts-lifetime'];
+    if (lifetime !== undefined && !values.sts)
+        throw new UsageError('--sts-lifetime goes with --sts');
+    if (lifetime !== undefined &&
+        !(/^\d{1,5}$/.test(lifetime) && Number(lifetime) >= 1 && Number(lifetime) <= 43_200)) {
+        throw new UsageError(`--sts-lifetime must be whole seconds from 1 to 43200, not "${lifetime}"`);
+    }
+    return {
+        options,
+        demo: values.demo ?? false,
+        help: values.help ?? false,
+        ...(values.sts ? { sts: lifetime === undefined ? {} : { lifetimeSeconds: Number(lifetime) } } : {}),
+    };
 }
 function readArgs(argv) {
     return (0,external_node_util_.parseArgs)({
@@ -1560,6 +1879,8 @@ function readArgs(argv) {
             'session-token': { type: 'string' },
             'public-read': { type: 'boolean' },
             'lenient-signing': { type: 'boolean' },
+            sts: { type: 'boolean' },
+            'sts-lifetime': { type: 'string' },
             help: { type: 'boolean', short: 'h' },
         },
     });
@@ -1611,24 +1932,39 @@ async function main(argv, io = {}) {
         }
     }
     let emulator;
+    let sts;
     try {
+        if (parsed.sts !== undefined) {
+            sts = await startStsEmulator({ host: options.host ?? '127.0.0.1', ...parsed.sts });
+            options.temporaryCredentials = sts.issued;
+        }
         emulator = await startEmulator(options);
     }
     catch (error) {
+        await sts?.close();
         err(`cos-emulator: cannot start: ${error instanceof Error ? error.message : String(error)}`);
         return 1;
     }
     const demo = parsed.demo ? loadDemo(emulator) : [];
-    const credentials = options.credentials === undefined
-        ? ' (anonymous: public-read bucket)'
-        : ' with --secret-id/--secret-key as given';
+    const credentials = options.credentials !== undefined
+        ? ' with --secret-id/--secret-key as given'
+        : sts !== undefined
+            ? ' with the STS options below'
+            : ' (anonymous: public-read bucket)';
     out(`COS emulator for ${emulator.bucket} (${emulator.region}) at ${emulator.url}; try: cos-download ` +
         `--endpoint ${emulator.url} --bucket ${emulator.bucket} --region ${emulator.region} ` +
         `--prefix / --destination ./cos-emulator-download${credentials}. Ctrl-C stops it.`);
     for (const object of demo)
         out(`  ${object.key}: ${object.note}`);
+    if (sts !== undefined) {
+        const account = /-(\d+)$/.exec(emulator.bucket)?.[1] ?? '0';
+        out(`STS stand-in (AssumeRoleWithWebIdentity) at ${sts.url}; the emulator accepts its temporary credentials ` +
+            `until they expire. Try: --sts-endpoint ${sts.url} --role-arn qcs::cam::uin/${account}:roleName/emulator ` +
+            '--provider-id emulator --web-identity-token-file <a file holding any JWT-shaped token>');
+    }
     await waitForStop(io.signal);
     await emulator.close();
+    await sts?.close();
     return 0;
 }
 
