@@ -2040,7 +2040,7 @@ var undici = __webpack_require__(6752);
 ;// CONCATENATED MODULE: ./lib/cos/proxy.js
 // Which requests go through a proxy, from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, by the rules the
 // runner and @actions/http-client apply: so this tool, @actions/cache and the other steps of a job
-// agree on what is proxied. Pure: the caller passes the environment. docs/adr/0007 has the rules.
+// agree on what is proxied. Pure: the caller passes the environment. docs/adr/0009-proxies.md has the rules.
 
 /** The variables a proxy is read from, lowercase first (the runner and http-client order). */
 const PROXY_VARIABLES = {

@@ -1,6 +1,6 @@
 // The connections of one origin: an undici Agent, or a ProxyAgent when the environment's proxy
 // settings route that origin through a proxy (CONNECT for https, absolute-form requests for http).
-// Shared by the COS client, the STS client and any other client of ours (docs/adr/0007).
+// Shared by the COS client, the STS client and any other client of ours (docs/adr/0009-proxies.md).
 import type { LookupFunction } from 'node:net';
 import { getCACertificates } from 'node:tls';
 import { Agent, type Dispatcher, Pool, ProxyAgent } from 'undici';
