@@ -7,10 +7,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { transferSettings } from '../src/core/download.js';
 import { CosClient } from '../src/cos/client.js';
 import { readCheckpoint } from '../src/transfer/checkpoint.js';
-import { fetchObject } from '../src/transfer/download-object.js';
+import { fetchObject } from '../src/transfer/fetch-object.js';
+import { transferDeps } from '../src/transfer/settings.js';
 import { manifestPath, mirrorFileState, objectState } from '../src/transfer/state.js';
 import {
   listFolder,
@@ -377,15 +380,19 @@ describe('a resume that needs no part', () => {
       clock: { now: () => Date.now(), sleep: async () => {} },
     });
     const destination = path.join(ctx.work, 'multi-1.bin');
+    const context = {
+      client,
+      settings: transferSettings(options),
+      deps: transferDeps(),
+      limit: pLimit(CONCURRENCY),
+      folderReady: false,
+    };
     const request = {
       key,
-      conditions: {},
       responseOverrides: {},
+      pinned: false,
       destination,
-      partSize: PART,
-      concurrency: CONCURRENCY,
-      crc: true,
-      overwrite: 'always' as const,
+      state: objectState(destination),
     };
     // What a mirror knows from ListObjects: no CRC-64.
     const listed = {
@@ -400,12 +407,12 @@ describe('a resume that needs no part', () => {
       // Every part lands, then the rename fails (a folder holds the destination): all parts are kept.
       await mkdir(destination);
       await writeFile(path.join(destination, 'in-the-way'), '');
-      await expect(fetchObject(client, request, listed, window)).rejects.toThrow();
+      await expect(fetchObject(context, request, listed, window)).rejects.toThrow();
       expect((await checkpointed(destination, body.length)).parts).toBe(Math.ceil(body.length / PART));
       expect(await objectStateFiles(destination)).toEqual(['checkpoint', 'temp']);
       await rm(destination, { recursive: true });
       ctx.emulator.stats.reset();
-      const result = await fetchObject(client, request, listed, window);
+      const result = await fetchObject(context, request, listed, window);
       expect(ctx.emulator.stats.count('get')).toBe(0);
       expect(result.status === 'downloaded' ? result.crcCheck : result.status).toBe('verified');
       expect(result.status === 'downloaded' ? result.info.crc64 : undefined).toBe(latest?.crc64);

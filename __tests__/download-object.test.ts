@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CosError } from '../src/cos/errors.js';
 import { parseAuthorization } from '../src/cos/sign.js';
-import { IntegrityError } from '../src/transfer/download-object.js';
+import { IntegrityError } from '../src/transfer/object-result.js';
 import { emulatorWithKeys, listFolder, optionsFor, recordingLogger, run, SECRET_KEY } from './helpers/env.js';
 import { useEmulator } from './helpers/use-emulator.js';
 

@@ -8,11 +8,12 @@ import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorMessage } from '../src/base/error-message.js';
 import type { RawInputs } from '../src/config/parse.js';
-import { mirrorRequestFor } from '../src/core/download.js';
+import { mirrorRequestFor, transferSettings } from '../src/core/download.js';
 import { CosClient } from '../src/cos/client.js';
 import { mulberry32 } from '../src/emulator/faults.js';
 import type { Emulator, Faults } from '../src/emulator/index.js';
 import { type MirrorResult, mirrorPrefix } from '../src/transfer/mirror.js';
+import { transferDeps } from '../src/transfer/settings.js';
 import { type LogLines, optionsFor, recordingLogger } from './helpers/env.js';
 import {
   expectComplete,
@@ -198,15 +199,19 @@ async function mirror(
     const result = await mirrorPrefix(
       client,
       { ...mirrorRequestFor(options, options.target), listPageSize: PAGE },
-      {
-        onBytes: (count) => {
-          landed += count;
-          if (!fired && landed >= fixture.totalBytes / 3) {
-            fired = true;
-            onThird();
-          }
+      transferSettings(options),
+      transferDeps({
+        logger,
+        progress: {
+          onBytes: (count) => {
+            landed += count;
+            if (!fired && landed >= fixture.totalBytes / 3) {
+              fired = true;
+              onThird();
+            }
+          },
         },
-      },
+      }),
     );
     return { result };
   } catch (error: unknown) {

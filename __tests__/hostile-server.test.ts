@@ -8,7 +8,7 @@ import { hasControlCharacter } from '../src/base/text.js';
 import { parseOptions, type RawInputs } from '../src/config/parse.js';
 import { CosError, ProtocolError } from '../src/cos/errors.js';
 import { crc64ReferenceDecimal } from '../src/emulator/index.js';
-import { IntegrityError } from '../src/transfer/download-object.js';
+import { IntegrityError } from '../src/transfer/object-result.js';
 import { listFolder, removeFolder, run, runMirror, tempFolder } from './helpers/env.js';
 
 interface RawRequest {

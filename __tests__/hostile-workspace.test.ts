@@ -24,7 +24,14 @@ import { headObject } from '../src/cos/object.js';
 import type { Emulator } from '../src/emulator/index.js';
 import { readCheckpoint } from '../src/transfer/checkpoint.js';
 import { acquireLock } from '../src/transfer/lock.js';
-import { manifestPath, mirrorLockPath, objectState, stateFolderOf } from '../src/transfer/state.js';
+import {
+  manifestPath,
+  mirrorLockPath,
+  nextManifestPath,
+  objectState,
+  staleManifestPath,
+  stateFolderOf,
+} from '../src/transfer/state.js';
 import {
   emulatorWithKeys,
   optionsFor,
@@ -128,21 +135,25 @@ const exists = (file: string): Promise<boolean> =>
   );
 
 describe('planted links are never followed', () => {
-  it("a link at the manifest and at its temp file: the run replaces them, the links' targets are untouched", async () => {
+  it("links at the manifest and at every file a mirror writes it through: replaced or removed, the links' targets untouched", async () => {
     const outside = path.join(work, 'outside.txt');
-    const target = path.join(work, 'target.txt');
     await writeFile(outside, 'precious');
-    await writeFile(target, 'also precious');
     await mkdir(stateFolderOf(out('')), { recursive: true });
-    await symlink(outside, `${manifestPath(out(''))}.tmp`);
-    await symlink(target, manifestPath(out('')));
+    const manifest = manifestPath(out(''));
+    const planted = [
+      manifest,
+      `${manifest}.tmp`,
+      nextManifestPath(out('')),
+      `${nextManifestPath(out(''))}.tmp`,
+      staleManifestPath(out('')),
+      `${staleManifestPath(out(''))}.tmp`,
+    ];
+    for (const file of planted) await symlink(outside, file);
     const result = await runMirror(mirrorOptions());
     expect(result.downloaded).toBe(3);
     expect(await readFile(outside, 'utf8')).toBe('precious');
-    expect(await readFile(target, 'utf8')).toBe('also precious');
-    const manifest = await lstat(manifestPath(out('')));
-    expect(manifest.isFile()).toBe(true);
-    expect(await exists(`${manifestPath(out(''))}.tmp`)).toBe(false);
+    expect((await lstat(manifest)).isFile()).toBe(true);
+    for (const file of planted.slice(1)) expect(await exists(file), file).toBe(false);
   });
 
   it("links at a single object's temp file, checkpoint, checkpoint temp and lock: none is written through", async () => {

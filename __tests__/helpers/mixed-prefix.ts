@@ -175,7 +175,9 @@ export async function expectNothingHalfWritten(
   let complete = 0;
   let kept = 0;
   for (const file of files) {
-    if (file === MANIFEST_FILE || (afterCrash && file === `${MANIFEST_FILE}.tmp`)) continue;
+    if (file === MANIFEST_FILE) continue;
+    // A killed run leaves the manifests it was writing (the next run starts them afresh).
+    if (afterCrash && /^\.cos-download\/manifest(\.next|\.stale)?\.json(\.tmp)?$/.test(file)) continue;
     // A killed run leaves its lock (the next run takes it over), and maybe the lock's draft.
     if (afterCrash && /^\.cos-download\/mirror\.lock(\.[0-9a-f]+\.new)?$/.test(file)) continue;
     const key = byPath.get(file);

@@ -7,7 +7,7 @@ export const modules = {
 
 __webpack_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 __webpack_require__.r(__webpack_exports__);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(5848);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(739);
 
 // A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
 const controller = new AbortController();
@@ -52,7 +52,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5848:
+/***/ 739:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -1399,6 +1399,8 @@ function printable(logger) {
     };
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 28 modules
 var XMLParser = __webpack_require__(3530);
 ;// CONCATENATED MODULE: ./lib/cos/errors.js
@@ -1903,837 +1905,257 @@ async function* listPages(client, options) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
-var p_limit = __webpack_require__(370);
+;// CONCATENATED MODULE: ./lib/transfer/paths.js
+// Object keys → local paths under the destination. Pure. A key maps to a path only if that path
+// stays inside the destination and every runner's file system can hold it; otherwise it is refused
+// with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
+
+
+// Device names, with any extension and spaces before it: `aux.txt`, `nul .tar.gz`, `CONIN$` (as ntpath.isreserved).
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
+const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const MAX_SEGMENT_BYTES = 255;
+/** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
+function relativeKey(key, prefix) {
+    return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+}
+/**
+ * Maps a key (relative to the prefix) to a relative local path, using `/` as separator.
+ * Refused everywhere: empty names, `.` / `..` segments, absolute paths, drive letters, backslashes
+ * (a separator on Windows), NUL and control characters, segments over 255 bytes, and a segment
+ * naming the state folder (`.cos-download`, any case). Refused on Windows only: reserved device
+ * names, `<>:"|?*`, trailing dots or spaces.
+ */
+function mapKey(relative, platform = 'linux') {
+    if (relative === '')
+        return { kind: 'refused', reason: 'it is the prefix itself' };
+    const folder = relative.endsWith('/');
+    const body = folder ? relative.slice(0, -1) : relative;
+    if (body === '')
+        return { kind: 'refused', reason: 'it is an empty name' };
+    if (body.startsWith('/'))
+        return { kind: 'refused', reason: 'it is an absolute path' };
+    if (/^[a-zA-Z]:/.test(body))
+        return { kind: 'refused', reason: 'it starts with a drive letter' };
+    if (body.includes('\\'))
+        return { kind: 'refused', reason: 'it contains a backslash' };
+    if (CONTROL.test(body))
+        return { kind: 'refused', reason: 'it contains NUL or a control character' };
+    for (const segment of body.split('/')) {
+        if (segment === '')
+            return { kind: 'refused', reason: "it contains an empty segment ('//')" };
+        if (segment === '.' || segment === '..')
+            return { kind: 'refused', reason: `it contains a '${segment}' segment` };
+        if (isStateSegment(segment)) {
+            return { kind: 'refused', reason: `'${segment}' is the name of cos-download's own state folder` };
+        }
+        if (platform === 'win32') {
+            const windows = windowsProblem(segment);
+            if (windows !== undefined)
+                return { kind: 'refused', reason: windows };
+        }
+        if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
+            return { kind: 'refused', reason: 'a path segment is longer than 255 bytes' };
+        }
+    }
+    return { kind: folder ? 'folder' : 'file', relative: body };
+}
+function windowsProblem(segment) {
+    if (WINDOWS_RESERVED.test(segment))
+        return `'${segment}' is a reserved device name on Windows`;
+    if (WINDOWS_FORBIDDEN.test(segment))
+        return `'${segment}' holds a character Windows cannot store (<>:"|?*)`;
+    if (/[. ]$/.test(segment))
+        return `'${segment}' ends with a dot or space, which Windows drops`;
+    return undefined;
+}
+/** True where names differing only in case are the same file (Windows, macOS by default). */
+function caseInsensitive(platform) {
+    return platform === 'win32' || platform === 'darwin';
+}
+/** The absolute local path of a `/`-separated relative path strictly inside `root`, else undefined. */
+function pathInside(root, relative) {
+    const full = external_node_path_.resolve(root, ...relative.split('/'));
+    const inside = external_node_path_.relative(root, full);
+    if (inside === '' || inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(inside)) {
+        return undefined;
+    }
+    return full;
+}
+/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
+function localPath(root, relative) {
+    const full = pathInside(root, relative);
+    if (full === undefined)
+        throw new Error(`refusing to write outside the destination: ${relative}`);
+    return full;
+}
+/** Key for collision checks on case-insensitive file systems (Windows, macOS). */
+function foldedPath(relative) {
+    return relative.normalize('NFC').toLowerCase();
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/local-folder.js
+
+
+
+
+
+/** A key cannot be a file here: the local folder (or another key) holds something else at its path. */
+class PathConflict extends Error {
+    name = 'PathConflict';
+}
+/** A link planted in the destination stood in the way of a write; it is never followed. */
+class PlantedLinkError extends Error {
+    name = 'PlantedLinkError';
+}
+function ancestorsOf(relative) {
+    const parts = relative.split('/');
+    const ancestors = [];
+    for (let i = 1; i < parts.length; i++)
+        ancestors.push(parts.slice(0, i).join('/'));
+    return ancestors;
+}
+/**
+ * Which local paths this run's keys need, as files or folders, checked as the listing goes by in
+ * key order. A key needing a folder where an earlier key's file is (`a`, then `a/b`), or differing
+ * only in case from an earlier one on a case-insensitive file system, is refused with the reason.
+ * In key order, a file `f` can only clash with keys under `f/`, which come before anything past
+ * them, so only the few files such a key could still fall under are remembered (on a
+ * case-insensitive file system, every file's folded name is).
+ */
+class PathConflicts {
+    #openFiles = [];
+    #folded;
+    #markers = new Set();
+    constructor(platform) {
+        this.#folded = caseInsensitive(platform) ? new Map() : undefined;
+    }
+    /** True for a folder a `dir/` marker key asks for: it stays even when empty. */
+    isMarker(folder) {
+        return this.#markers.has(folder);
+    }
+    /** Claims `relative` for `key` (keys come in increasing order); returns why it cannot, or undefined. */
+    claim(relative, key, kind) {
+        this.#openFiles = this.#openFiles.filter((file) => relative.startsWith(`${file.path}/`) || compareUtf8(relative, `${file.path}/`) < 0);
+        for (const file of this.#openFiles) {
+            if (relative.startsWith(`${file.path}/`) || (kind === 'folder' && relative === file.path)) {
+                return `'${file.path}' is the file of key '${file.key}', so it cannot be a folder`;
+            }
+        }
+        if (kind === 'folder') {
+            this.#markers.add(relative);
+            return undefined;
+        }
+        if (this.#folded !== undefined) {
+            const folded = foldedPath(relative);
+            const clash = this.#folded.get(folded);
+            if (clash !== undefined)
+                return `it differs only in case from '${clash}', and this file system ignores case`;
+            this.#folded.set(folded, key);
+        }
+        this.#openFiles.push({ path: relative, key });
+        return undefined;
+    }
+}
+/**
+ * Creates `folder` under `root` one segment at a time, refusing to pass through a symlink, so a
+ * link planted in the destination can never lead a write outside it. A file in the way is a
+ * PathConflict (the key is refused); a link is a PlantedLinkError (the object fails).
+ */
+async function ensureFolder(root, folder, safe) {
+    if (safe.has(folder))
+        return;
+    const relative = external_node_path_.relative(root, folder);
+    if (relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative)) {
+        throw new Error(`refusing to create a folder outside the destination: ${folder}`);
+    }
+    let current = root;
+    for (const segment of relative.split(external_node_path_.sep)) {
+        if (segment === '')
+            continue;
+        current = external_node_path_.join(current, segment);
+        if (safe.has(current))
+            continue;
+        let info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info === undefined) {
+            await (0,promises_.mkdir)(current).catch((error) => {
+                if (error.code !== 'EEXIST')
+                    throw error;
+            });
+            info = await (0,promises_.lstat)(current);
+        }
+        if (info.isSymbolicLink()) {
+            throw new PlantedLinkError(`refusing to follow the symlink ${current} found in the destination`);
+        }
+        if (!info.isDirectory()) {
+            throw new PathConflict(`${current} is a file here, so it cannot be a folder`);
+        }
+        safe.add(current);
+    }
+}
+/**
+ * Files and links under `root` (relative, `/`-separated), in the UTF-8 order of the keys they would
+ * be (a folder sorts as its name plus '/'), so they can be merged with a manifest in key order;
+ * never follows a link and never enters the state folder.
+ */
+async function* filesInKeyOrder(root, relative = '') {
+    const folder = relative === '' ? root : external_node_path_.join(root, ...relative.split('/'));
+    const entries = await (0,promises_.readdir)(folder, { withFileTypes: true }).catch(() => []);
+    const named = entries
+        .filter((entry) => relative !== '' || !isStateSegment(entry.name))
+        .map((entry) => ({ entry, order: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+        .sort((a, b) => compareUtf8(a.order, b.order));
+    for (const { entry } of named) {
+        const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
+        if (entry.isDirectory())
+            yield* filesInKeyOrder(root, rel);
+        else
+            yield rel;
+    }
+}
+/**
+ * After `relative` was deleted: removes its folders, innermost first, while they are empty and
+ * no key of this run needs them. Returns how many were removed.
+ */
+async function removeEmptiedFolders(root, relative, needed) {
+    let removed = 0;
+    for (const folder of ancestorsOf(relative).reverse()) {
+        if (needed(folder))
+            break;
+        const gone = await (0,promises_.rmdir)(external_node_path_.join(root, ...folder.split('/'))).then(() => true, () => false);
+        if (!gone)
+            break;
+        removed++;
+    }
+    return removed;
+}
+/**
+ * The regular file at `relative` (`/`-separated) under `root`, if it is reached through real
+ * folders only — no link on the way, no `..` — else undefined. What `delete` may act on.
+ */
+async function reachableFile(root, relative) {
+    const segments = relative.split('/');
+    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\\'))) {
+        return undefined;
+    }
+    let current = root;
+    for (const [i, segment] of segments.entries()) {
+        current = external_node_path_.join(current, segment);
+        const info = await (0,promises_.lstat)(current).catch(() => undefined);
+        if (info === undefined)
+            return undefined;
+        if (i === segments.length - 1)
+            return info.isFile() ? info : undefined;
+        if (!info.isDirectory())
+            return undefined;
+    }
+    return undefined;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
-;// CONCATENATED MODULE: ./lib/cos/credentials.js
-// Where the COS client gets the credentials it signs each request with: fixed ones (or none), or
-// temporary ones that are fetched again before they expire (STS, see sts.ts).
-
-
-/** Always the same credentials (or always anonymous). */
-function staticCredentials(credentials) {
-    const value = Promise.resolve(credentials);
-    return { current: () => value };
-}
-/**
- * Getting the credentials failed, so the request was never sent. The source retried already (STS
- * does), so the request's own retries do not: retries stay one layer deep.
- */
-class CredentialsError extends Error {
-    name = 'CredentialsError';
-    transient = false;
-    constructor(cause) {
-        super(error_message_errorMessage(cause), { cause });
-    }
-}
-const REFRESH_MARGIN_MS = (/* unused pure expression or super */ null && (5 * 60_000));
-/**
- * Temporary credentials, fetched on first use and again before they expire. Concurrent requests
- * share one fetch. A failed refresh while the old credentials still hold is a warning (they are
- * used until they expire); once they have expired, the failure is the request's.
- */
-class RefreshingCredentials {
-    #fetch;
-    #clock;
-    #logger;
-    #mask;
-    #margin;
-    #retryAfter;
-    #signal;
-    #source;
-    #held;
-    #pending;
-    #nextAttempt = 0;
-    /** How many times credentials were fetched. */
-    fetches = 0;
-    constructor(fetch, deps = {}) {
-        this.#fetch = fetch;
-        this.#clock = deps.clock ?? systemClock;
-        this.#logger = deps.logger ?? silentLogger;
-        this.#mask = deps.mask ?? (() => { });
-        this.#margin = deps.refreshMarginMs ?? REFRESH_MARGIN_MS;
-        this.#retryAfter = deps.retryAfterMs ?? 30_000;
-        this.#signal = deps.signal;
-        this.#source = deps.source ?? 'temporary credentials';
-    }
-    async current(signal) {
-        const now = this.#clock.now();
-        const held = this.#held;
-        if (held !== undefined &&
-            (now < held.refreshAt || (now < this.#nextAttempt && now < held.credentials.expiresAt))) {
-            return held.credentials;
-        }
-        this.#pending ??= this.#renew().finally(() => {
-            this.#pending = undefined;
-        });
-        try {
-            return (await abortable(this.#pending, signal)).credentials;
-        }
-        catch (error) {
-            if (signal?.aborted)
-                throw error;
-            const still = this.#held;
-            if (still !== undefined && this.#clock.now() < still.credentials.expiresAt) {
-                return still.credentials;
-            }
-            throw error instanceof CredentialsError ? error : new CredentialsError(error);
-        }
-    }
-    async #renew() {
-        const before = this.#clock.now();
-        let credentials;
-        try {
-            credentials = await this.#fetch(this.#signal);
-        }
-        catch (error) {
-            const held = this.#held;
-            if (held !== undefined && this.#clock.now() < held.credentials.expiresAt) {
-                this.#nextAttempt = this.#clock.now() + this.#retryAfter;
-                this.#logger.warning(`${this.#source}: renewing the credentials failed (${errorMessage(error)}); the current ones hold until ` +
-                    `${new Date(held.credentials.expiresAt).toISOString()}, retrying in ${Math.round(this.#retryAfter / 1000)} s`);
-            }
-            throw error;
-        }
-        for (const secret of [credentials.secretId, credentials.secretKey, credentials.sessionToken])
-            this.#mask(secret);
-        const now = this.#clock.now();
-        if (credentials.expiresAt <= now) {
-            throw new Error(`${this.#source}: the credentials expire at ${new Date(credentials.expiresAt).toISOString()}, ` +
-                `before the local time ${new Date(now).toISOString()}. Fix: sync this machine's clock (NTP)`);
-        }
-        const lifetime = credentials.expiresAt - before;
-        const refreshAt = credentials.expiresAt - Math.min(this.#margin, Math.max(lifetime, 0) / 2);
-        const renewed = this.#held !== undefined;
-        this.#held = { credentials, refreshAt };
-        this.#nextAttempt = 0;
-        this.fetches += 1;
-        this.#logger.info(`${this.#source}: ${renewed ? 'renewed the' : 'got'} temporary credentials, valid until ` +
-            `${new Date(credentials.expiresAt).toISOString()}`);
-        return this.#held;
-    }
-}
-/** `promise`, or a rejection as soon as `signal` aborts (the promise itself goes on for others). */
-function abortable(promise, signal) {
-    if (signal === undefined)
-        return promise;
-    if (signal.aborted)
-        return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        promise.then((value) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(value);
-        }, (error) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(error);
-        });
-    });
-}
-
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __webpack_require__(1692);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __webpack_require__(6752);
-;// CONCATENATED MODULE: ./lib/cos/proxy.js
-// Which requests go through a proxy, from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, by the rules the
-// runner and @actions/http-client apply: so this tool, @actions/cache and the other steps of a job
-// agree on what is proxied. Pure: the caller passes the environment. docs/adr/0009-proxies.md has the rules.
-
-/** The variables a proxy is read from, lowercase first (the runner and http-client order). */
-const PROXY_VARIABLES = {
-    https: ['https_proxy', 'HTTPS_PROXY'],
-    http: ['http_proxy', 'HTTP_PROXY'],
-    noProxy: ['no_proxy', 'NO_PROXY'],
-};
-/** A proxy variable that is set but unusable: thrown when a request would need it. */
-class ProxyConfigError extends Error {
-    name = 'ProxyConfigError';
-    variable;
-    // No `cause`: the errors of URL parsing carry the raw text, password included.
-    constructor(variable, shown, rule) {
-        super(`Environment variable ${variable} = ${quoteValue(shown)}: ${rule}. ` +
-            `Fix: set it to the proxy's URL, e.g. 'http://proxy.corp:3128' (or 'http://user:password@proxy.corp:3128'), or unset it.`);
-        this.variable = variable;
-    }
-}
-/** The first variable of `names` that is set and not empty (`||`, as http-client reads them). */
-function firstSet(env, names) {
-    for (const name of names) {
-        const value = env[name]?.trim();
-        if (value)
-            return { name, value };
-    }
-    return undefined;
-}
-/**
- * `text` with the user-info of every URL in it replaced by `***`: everything from `scheme://` to
- * the last `@` of the word, so a password holding `@` or `/` (unencoded) does not leak either.
- */
-function redactUrlCredentials(text) {
-    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s'"]*@/gi, '$1***@');
-}
-function endpointFrom(variable, raw) {
-    // A value without a scheme is an http proxy (`proxy.corp:3128`), as the runner reads it; http-client
-    // would parse `proxy.corp:3128` as a URL of scheme `proxy.corp:` with no host and drop the proxy.
-    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-    const shown = redactUrlCredentials(text);
-    if (/\s/.test(text) || hasControlCharacter(text)) {
-        return new ProxyConfigError(variable, shown, 'a URL must not hold spaces or control characters');
-    }
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        return new ProxyConfigError(variable, shown, 'not a URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        return new ProxyConfigError(variable, shown, `only http:// and https:// proxies are supported, not ${url.protocol}//`);
-    }
-    if (url.hostname === '')
-        return new ProxyConfigError(variable, shown, 'the URL names no host');
-    let user;
-    let password;
-    try {
-        user = decodeURIComponent(url.username);
-        password = decodeURIComponent(url.password);
-    }
-    catch {
-        return new ProxyConfigError(variable, shown, 'the user or password is not valid percent-encoding');
-    }
-    const hasCredentials = url.username !== '' || url.password !== '';
-    const origin = `${url.protocol}//${url.host}`;
-    if (!hasCredentials)
-        return { origin, shown: origin, variable, secrets: [] };
-    const token = Buffer.from(`${user}:${password}`).toString('base64');
-    const secrets = [password, url.password, `${user}:${password}`, token].filter((s) => s !== '');
-    return {
-        origin,
-        authorization: `Basic ${token}`,
-        shown: `${url.protocol}//***@${url.host}`,
-        variable,
-        secrets: [...new Set(secrets)],
-    };
-}
-/** Reads the proxy variables once. Bad values are kept as errors, thrown only if a request needs them. */
-function proxySettingsFrom(env) {
-    const https = firstSet(env, PROXY_VARIABLES.https);
-    const http = firstSet(env, PROXY_VARIABLES.http);
-    const noProxy = firstSet(env, PROXY_VARIABLES.noProxy)?.value ?? '';
-    return {
-        ...(https === undefined ? {} : { https: endpointFrom(https.name, https.value) }),
-        ...(http === undefined ? {} : { http: endpointFrom(http.name, http.value) }),
-        noProxy: noProxy
-            .split(',')
-            .map((item) => item.trim().toUpperCase())
-            .filter((item) => item !== ''),
-    };
-}
-/**
- * Loopback targets never use a proxy: `localhost`, 127.x.x.x and [::1]. (http-client tests a
- * `127.` prefix of the host name, which would also send a DNS name like `127.example.com`
- * direct; here only the address literal is loopback.)
- */
-function proxy_isLoopbackHost(hostname) {
-    const host = hostname.toLowerCase();
-    return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
-}
-/**
- * True when `target` goes direct: loopback, or a NO_PROXY entry matches. An entry matches the
- * host or `host:port` exactly, any subdomain of it (`example.com` covers `a.example.com`), and
- * `.example.com` covers subdomains only; `*` matches everything. No CIDR ranges, as in http-client.
- */
-function bypassesProxy(target, noProxy) {
-    if (target.hostname === '')
-        return false;
-    if (proxy_isLoopbackHost(target.hostname))
-        return true;
-    if (noProxy.length === 0)
-        return false;
-    const port = target.port !== ''
-        ? Number(target.port)
-        : target.protocol === 'http:'
-            ? 80
-            : target.protocol === 'https:'
-                ? 443
-                : undefined;
-    const host = target.hostname.toUpperCase();
-    const hosts = port === undefined ? [host] : [host, `${host}:${port}`];
-    return noProxy.some((item) => item === '*' ||
-        hosts.some((h) => h === item || h.endsWith(`.${item}`) || (item.startsWith('.') && h.endsWith(item))));
-}
-/**
- * The proxy for requests to `target`, or undefined to go direct. https targets use HTTPS_PROXY
- * only, http targets HTTP_PROXY only (no fallback between them, as in http-client). Throws the
- * ProxyConfigError of a set but unusable variable that this target would need.
- */
-function proxyFor(target, settings) {
-    const url = typeof target === 'string' ? new URL(target) : target;
-    const choice = url.protocol === 'https:' ? settings.https : url.protocol === 'http:' ? settings.http : undefined;
-    if (choice === undefined || bypassesProxy(url, settings.noProxy))
-        return undefined;
-    if (choice instanceof ProxyConfigError)
-        throw choice;
-    return choice;
-}
-/** Every secret the proxy settings hold (for masking before anything is logged). */
-function proxySecrets(settings) {
-    const secrets = new Set();
-    for (const endpoint of [settings.https, settings.http]) {
-        if (endpoint !== undefined && !(endpoint instanceof ProxyConfigError)) {
-            for (const secret of endpoint.secrets)
-                secrets.add(secret);
-        }
-    }
-    return [...secrets];
-}
-
-;// CONCATENATED MODULE: ./lib/cos/dispatcher.js
-
-
-
-/**
- * Node's default CAs (the bundled roots, NODE_EXTRA_CA_CERTS, and the system store when Node runs
- * with --use-system-ca) plus `extra`; undefined without extra CAs, so Node's own default applies.
- */
-function trustedCertificates(extra) {
-    if (extra === undefined || extra.pems.length === 0)
-        return undefined;
-    return [...(0,external_node_tls_.getCACertificates)('default'), ...extra.pems];
-}
-/** The dispatcher for requests to `origin`. Throws the ProxyConfigError of an unusable proxy variable. */
-function createDispatcher(origin, options) {
-    const ca = trustedCertificates(options.extraCa);
-    // Certificates are always verified: no input turns this off, and stating it here also overrides
-    // NODE_TLS_REJECT_UNAUTHORIZED=0. Redirects are never followed: undici's agents have no redirect
-    // handling unless asked for.
-    const tls = {
-        timeout: options.timeoutMs,
-        rejectUnauthorized: true,
-        ...(ca === undefined ? {} : { ca }),
-        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
-    };
-    const pool = {
-        connections: options.connections ?? 16,
-        keepAliveTimeout: 30_000,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-    };
-    const proxy = options.proxy === undefined ? undefined : proxyFor(origin, options.proxy);
-    if (proxy === undefined)
-        return { dispatcher: new undici/* Agent */.g6({ ...pool, connect: tls }), proxy };
-    return {
-        dispatcher: new undici/* ProxyAgent */.kT({
-            ...pool,
-            // The bare origin: credentials travel only as the Proxy-Authorization token, so no undici
-            // state or message holds them.
-            uri: proxy.origin,
-            ...(proxy.authorization === undefined ? {} : { token: proxy.authorization }),
-            proxyTls: tls,
-            requestTls: tls,
-            // ProxyAgent builds the pool of forwarded (plain http) requests without the pool options:
-            // without this, their headers and body timeouts would be undici's 300 s, not timeoutMs.
-            factory: (poolOrigin, poolOptions) => new undici/* Pool */.bC(poolOrigin, { ...pool, ...poolOptions }),
-            // The same for the pool that sends CONNECT: a proxy that never answers one fails on timeoutMs.
-            clientFactory: (proxyOrigin, clientOptions) => new undici/* Pool */.bC(proxyOrigin, { ...pool, ...clientOptions }),
-        }),
-        proxy,
-    };
-}
-/** A request failed at the proxy (unreachable, refused the tunnel, wants credentials). */
-class ProxyError extends Error {
-    name = 'ProxyError';
-    /** The proxy's status, when it answered. */
-    status;
-    constructor(message, status, cause) {
-        super(message, { cause });
-        this.status = status;
-    }
-    /** A ProxyError for a failure of `error` at `proxy`; undefined when not proxied or not the proxy's. */
-    static from(error, proxy, context) {
-        if (proxy === undefined || !(error instanceof Error))
-            return undefined;
-        const status = proxyStatus(error.message);
-        const refused = status === undefined ? undefined : ProxyError.refused(status, proxy, context, error);
-        if (refused !== undefined)
-            return refused;
-        const via = viaProxy(proxy);
-        if (status !== undefined) {
-            return new ProxyError(`${context} ${via}: the proxy refused the tunnel (status ${status}). Fix: ask for CONNECT to ` +
-                'this host and port to be allowed, or list the host in NO_PROXY if it is reachable directly', status, error);
-        }
-        const code = errorCode(error);
-        if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-            return new ProxyError(`${context} ${via}: no answer within the timeout (${code}). Fix: check that the proxy reaches ` +
-                "this host (or list the host in NO_PROXY if it is reachable directly), or raise 'timeout'", undefined, error);
-        }
-        if (code !== undefined && CONNECT_CODES.has(code)) {
-            return new ProxyError(`${context} ${via}: the proxy cannot be reached (${code}). Fix: check ${proxy.variable}, or list ` +
-                'the host in NO_PROXY if it is reachable directly', undefined, error);
-        }
-        return undefined;
-    }
-    /**
-     * A ProxyError when `status` is the proxy refusing the credentials (407, or the 401 tinyproxy
-     * answers to wrong ones; COS itself never answers 401); undefined for any other status.
-     */
-    static refused(status, proxy, context, cause) {
-        if (proxy === undefined || (status !== 407 && status !== 401))
-            return undefined;
-        const reason = status === 407 ? '407 Proxy Authentication Required' : '401 Unauthorized';
-        const rule = proxy.authorization === undefined
-            ? `the proxy wants credentials (${reason})`
-            : `the proxy refused the credentials in ${proxy.variable} (${reason})`;
-        return new ProxyError(`${context} ${viaProxy(proxy)}: ${rule}. Fix: put the proxy's user and password in ${proxy.variable} ` +
-            '(http://user:password@host:port, special characters percent-encoded)', status, cause);
-    }
-}
-function viaProxy(proxy) {
-    return `through the proxy ${proxy.shown} (from ${proxy.variable})`;
-}
-/** Failures of the TCP connection, which with a proxy is always the connection to the proxy. */
-const CONNECT_CODES = new Set([
-    'ECONNREFUSED',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-    'EHOSTUNREACH',
-    'ENETUNREACH',
-    'UND_ERR_CONNECT_TIMEOUT',
-]);
-function errorCode(error) {
-    for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-        const code = e.code;
-        if (typeof code === 'string' && code !== 'UND_ERR_ABORTED')
-            return code;
-    }
-    return undefined;
-}
-/** The status in undici's messages for a proxy's refusal: of a tunnel, or of a forwarded request. */
-function proxyStatus(message) {
-    const tunnel = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(message);
-    if (tunnel !== null)
-        return Number(tunnel[1]);
-    if (message === 'Proxy Authentication Required (407)')
-        return 407;
-    return undefined;
-}
-
-// EXTERNAL MODULE: ./lib/cos/sign.js
-var sign = __webpack_require__(9966);
-;// CONCATENATED MODULE: ./lib/cos/redact.js
-// Secrets out of text: known secret values, signature fields, and presigned links (a link is a
-// credential: whoever holds it can read the object until it expires). Pure.
-
-const REDACTED = '***';
-/**
- * Query parameters a link may show as they are: they say what is downloaded, not who may. Every
- * other parameter's value is redacted, so a signature of any store (COS `q-signature`, S3
- * `X-Amz-Signature`, OSS `Signature`, an Azure SAS `sig`, a CDN `sign` …) is cut without a list of them.
- */
-const HARMLESS_PARAMS = new Set([
-    'versionid',
-    'response-cache-control',
-    'response-content-disposition',
-    'response-content-encoding',
-    'response-content-language',
-    'response-content-type',
-    'response-expires',
-    'x-cos-traffic-limit',
-]);
-/** A parameter name safe to show next to its redacted value (a long or odd name could be a token). */
-const SHOWN_NAME = /^[A-Za-z0-9._~-]{1,64}$/;
-const FIELD_PATTERN = new RegExp(`\\b(${[...sign/* SIGNATURE_FIELDS */.X8, sign/* SECURITY_TOKEN */.ZS].join('|')})=[^&\\s"'<>]*`, 'gi');
-/** Absolute URLs in free text, up to the first character that cannot be in one. */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
-function decodedName(raw) {
-    try {
-        return decodeURIComponent(raw.replaceAll('+', ' '));
-    }
-    catch {
-        return raw;
-    }
-}
-/**
- * A URL as it may be logged, put in a message or stored in a checkpoint or manifest: scheme, host
- * and path as they are; credentials in the authority and the fragment dropped; `versionId`,
- * `response-*` and `x-cos-traffic-limit` kept; every other query parameter's value `***` (a
- * parameter without a value, or with an odd name, becomes `***` whole).
- *
- * `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=sha1&q-ak=AKID…&q-signature=…&versionId=v1`
- * → `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=***&q-ak=***&q-signature=***&versionId=v1`
- */
-function redactUrl(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return 'an unparsable URL';
-    }
-    const authority = parsed.username !== '' || parsed.password !== '' ? `${REDACTED}@` : '';
-    const origin = parsed.host === '' ? '' : `//${authority}${parsed.host}`;
-    const pairs = parsed.search
-        .slice(1)
-        .split('&')
-        .filter((pair) => pair !== '')
-        .map((pair) => {
-        const eq = pair.indexOf('=');
-        const name = eq === -1 ? pair : pair.slice(0, eq);
-        if (HARMLESS_PARAMS.has(decodedName(name).toLowerCase()))
-            return pair;
-        return eq === -1 || !SHOWN_NAME.test(name) ? REDACTED : `${name}=${REDACTED}`;
-    });
-    return `${parsed.protocol}${origin}${parsed.pathname}${pairs.length === 0 ? '' : `?${pairs.join('&')}`}`;
-}
-/**
- * `text` with every secret replaced by `***` (as given and URL-encoded), every URL with a query,
- * credentials or fragment passed through `redactUrl`, and any `q-*=` signature field or
- * `x-cos-security-token=` value outside a URL (an Authorization value echoed back) cut too.
- */
-function redactText(text, secrets = []) {
-    let result = text;
-    const known = secrets.filter((s) => s !== undefined && s.length >= 4);
-    // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
-    for (const secret of known.sort((a, b) => b.length - a.length)) {
-        for (const form of new Set([secret, encodeURIComponent(secret)]))
-            result = result.replaceAll(form, REDACTED);
-    }
-    result = result.replace(URL_IN_TEXT, (url) => (/[?#@]/.test(url) ? redactUrl(url) : url));
-    return result.replace(FIELD_PATTERN, `$1=${REDACTED}`);
-}
-
-;// CONCATENATED MODULE: ./lib/cos/client.js
-
-
-
-
-
-
-
-class CosClient {
-    connection;
-    #agent;
-    #proxy;
-    #credentials;
-    #origin;
-    #basePath;
-    #clock;
-    #logger;
-    #random;
-    #retryBaseMs;
-    #retryCapMs;
-    /** Server time minus our time, learnt from RequestTimeTooSkewed answers. */
-    #clockOffsetMs = 0;
-    constructor(connection, deps = {}) {
-        this.connection = connection;
-        const url = new URL(connection.endpoint);
-        this.#origin = url.origin;
-        this.#basePath = url.pathname.replace(/\/+$/, '');
-        this.#clock = deps.clock ?? runtime_systemClock;
-        this.#logger = deps.logger ?? runtime_silentLogger;
-        this.#random = deps.random ?? Math.random;
-        this.#retryBaseMs = deps.retryBaseMs ?? 250;
-        this.#retryCapMs = deps.retryCapMs ?? 20_000;
-        this.#credentials = deps.credentials ?? staticCredentials(connection.credentials);
-        const route = createDispatcher(this.#origin, {
-            connections: deps.connections ?? 16,
-            timeoutMs: connection.timeoutMs,
-            ...deps.transport,
-        });
-        this.#agent = route.dispatcher;
-        this.#proxy = route.proxy;
-    }
-    get logger() {
-        return this.#logger;
-    }
-    /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
-    async send(request) {
-        const query = request.query ?? {};
-        const url = new URL(this.#origin);
-        const signPath = `${this.#basePath}/${request.key}`;
-        const encodedPath = `${this.#basePath}/${request.key.split('/').map(sign/* cosEncode */.Gp).join('/')}`;
-        const search = Object.entries(query)
-            .map(([k, v]) => (v === '' ? (0,sign/* cosEncode */.Gp)(k) : `${(0,sign/* cosEncode */.Gp)(k)}=${(0,sign/* cosEncode */.Gp)(v)}`))
-            .join('&');
-        const headers = { host: url.host, ...request.headers };
-        const credentials = await this.#credentials.current(request.signal);
-        if (credentials) {
-            if (credentials.sessionToken)
-                headers['x-cos-security-token'] = credentials.sessionToken;
-            headers.authorization = (0,sign/* authorization */.it)(credentials, { method: request.method, path: signPath, query, headers }, (this.#clock.now() + this.#clockOffsetMs) / 1000);
-        }
-        const response = await this.#agent
-            .request({
-            origin: this.#origin,
-            path: search === '' ? encodedPath : `${encodedPath}?${search}`,
-            method: request.method,
-            headers,
-            signal: request.signal ?? null,
-            ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
-        })
-            .catch((error) => {
-            const context = describe(request);
-            throw (TlsError.from(error, this.#origin, context) ?? ProxyError.from(error, this.#proxy, context) ?? error);
-        });
-        const status = response.statusCode;
-        if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
-            return { status, headers: response.headers, body: response.body };
-        }
-        const text = await readCapped(response.body, 64 * 1024);
-        // A plain-http request through a proxy: a 401/407 is the proxy's, not COS's.
-        const refused = ProxyError.refused(status, this.#proxy, describe(request));
-        if (refused !== undefined)
-            throw refused;
-        if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
-            // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
-            await this.send({
-                ...request,
-                method: 'GET',
-                headers: { ...request.headers, range: 'bytes=0-0' },
-            }).then((answer) => answer.body.dump(), (error) => {
-                if (error instanceof CosError && error.status === status) {
-                    throw error.rephrase(error.cosMessage, describe(request), hintFor(error, credentials === undefined));
-                }
-            });
-        }
-        // The error text is the server's: a proxy may echo what it was sent, so the secrets this
-        // request carried are cut out before the text reaches a message or a log.
-        const details = redactDetails(parseErrorBody(status, text, response.headers), [
-            headers.authorization,
-            credentials?.secretId,
-            credentials?.secretKey,
-            credentials?.sessionToken,
-            headers['x-cos-server-side-encryption-customer-key'],
-            headers['x-cos-server-side-encryption-customer-key-MD5'],
-            ...(this.#proxy?.secrets ?? []),
-        ]);
-        throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
-    }
-    /**
-     * Runs `attempt` until it succeeds, a failure is not transient, or the retries are spent.
-     * Full-jitter exponential backoff; a RequestTimeTooSkewed answer corrects the clock and retries at once.
-     */
-    async retrying(what, signal, attempt) {
-        const attempts = this.connection.retries + 1;
-        for (let n = 1;; n++) {
-            try {
-                return await attempt(n);
-            }
-            catch (error) {
-                if (signal?.aborted)
-                    throw error;
-                const skew = error instanceof CosError && error.code === 'RequestTimeTooSkewed';
-                if (n >= attempts || !(skew || isTransient(error)))
-                    throw error;
-                if (skew && this.#correctClock(error)) {
-                    this.#logger.info(`${what}: the local clock is off by ${Math.round(this.#clockOffsetMs / 1000)} s; corrected from the server's Date, retrying (attempt ${n + 1}/${attempts})`);
-                    continue;
-                }
-                const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
-                let wait = Math.round(this.#random() * ceiling);
-                // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
-                const asked = error instanceof CosError ? retryAfterMs(error.retryAfter, this.#clock.now()) : undefined;
-                if (asked !== undefined && asked > this.connection.timeoutMs) {
-                    throw new Error(`${error_message_errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
-                        `timeout of ${Math.ceil(this.connection.timeoutMs / 1000)} s, so it was not retried. ` +
-                        'Fix: run again later, or raise timeout', { cause: error });
-                }
-                if (asked !== undefined)
-                    wait = Math.max(wait, asked);
-                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${error_message_errorMessage(error)}); retrying in ${wait} ms` +
-                    (asked === undefined ? '' : ' (as Retry-After asked)'));
-                await this.#clock.sleep(wait, signal);
-            }
-        }
-    }
-    #correctClock(error) {
-        const server = error.serverDate === undefined ? Number.NaN : Date.parse(error.serverDate);
-        if (Number.isNaN(server))
-            return false;
-        this.#clockOffsetMs = server - this.#clock.now();
-        return true;
-    }
-    async close() {
-        await this.#agent.close();
-    }
-}
-function describe(request) {
-    if (request.key === '')
-        return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
-    const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
-    return `${request.method} '${request.key}'${version}`;
-}
-function redactDetails(details, secrets) {
-    const clean = (text) => (text === undefined ? undefined : redactText(text, secrets));
-    const requestId = clean(details.requestId);
-    const traceId = clean(details.traceId);
-    return {
-        ...details,
-        code: redactText(details.code, secrets),
-        message: redactText(details.message, secrets),
-        ...(requestId === undefined ? {} : { requestId }),
-        ...(traceId === undefined ? {} : { traceId }),
-    };
-}
-/** Reads a body as text, keeping at most `limit` characters and draining the rest. */
-async function readCapped(body, limit) {
-    const chunks = [];
-    let length = 0;
-    for await (const chunk of body) {
-        chunks.push(Buffer.from(chunk));
-        length += chunk.length;
-        // Leaving the loop destroys the body: a server that never stops sending cannot hold us here.
-        if (length >= limit)
-            break;
-    }
-    return Buffer.concat(chunks).toString('utf8').slice(0, limit);
-}
-/** First value of a response header. */
-function header(response, name) {
-    const value = response.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-}
-
-;// CONCATENATED MODULE: ./lib/cos/object.js
-// HEAD / GET Object: the request headers a download sends, and the object identity COS answers.
-
-
-
-function sseHeaders(key) {
-    if (key === undefined)
-        return {};
-    const raw = Buffer.from(key, 'base64');
-    return {
-        'x-cos-server-side-encryption-customer-algorithm': 'AES256',
-        'x-cos-server-side-encryption-customer-key': key,
-        'x-cos-server-side-encryption-customer-key-MD5': (0,external_node_crypto_.createHash)('md5').update(raw).digest('base64'),
-    };
-}
-function conditionHeaders(conditions) {
-    const headers = {};
-    if (conditions.ifMatch !== undefined)
-        headers['if-match'] = conditions.ifMatch;
-    if (conditions.ifNoneMatch !== undefined)
-        headers['if-none-match'] = conditions.ifNoneMatch;
-    if (conditions.ifModifiedSince !== undefined) {
-        headers['if-modified-since'] = conditions.ifModifiedSince.toUTCString();
-    }
-    if (conditions.ifUnmodifiedSince !== undefined) {
-        headers['if-unmodified-since'] = conditions.ifUnmodifiedSince.toUTCString();
-    }
-    return headers;
-}
-const OVERRIDE_PARAMS = [
-    ['cacheControl', 'response-cache-control'],
-    ['contentDisposition', 'response-content-disposition'],
-    ['contentEncoding', 'response-content-encoding'],
-    ['contentLanguage', 'response-content-language'],
-    ['contentType', 'response-content-type'],
-    ['expires', 'response-expires'],
-];
-function overrideQuery(overrides) {
-    const query = {};
-    for (const [field, param] of OVERRIDE_PARAMS) {
-        const value = overrides[field];
-        if (value !== undefined)
-            query[param] = value;
-    }
-    return query;
-}
-function versionQuery(versionId) {
-    return versionId === undefined ? {} : { versionId };
-}
-/** The largest object COS holds: a multipart upload of 10,000 parts of at most 5 GiB. */
-const MAX_OBJECT_SIZE = 10_000 * 5 * 1024 ** 3;
-const MAX_CRC64 = (1n << 64n) - 1n;
-/** True for `x-cos-hash-crc64ecma` as COS writes it: decimal digits, at most 2^64-1. */
-function isCrc64Header(text) {
-    return /^[0-9]+$/.test(text) && text.replace(/^0+/, '').length <= 20 && BigInt(text) <= MAX_CRC64;
-}
-/** A header value as a message may show it: cut short (header values hold no line breaks). */
-function shownHeader(value) {
-    return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
-}
-/**
- * undici's refusal of a response that breaks HTTP/1.1 (a Content-Length of -1 or `abc`, a body
- * shorter than it), told as a ProtocolError naming the request; any other error is returned as is.
- */
-function namingRequest(error, what) {
-    if (!(error instanceof Error))
-        return error;
-    const code = error.code;
-    if (error.name !== 'HTTPParserError' && code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
-        return error;
-    return new ProtocolError(`${what}: the response breaks HTTP/1.1 (${error.message})`, {
-        transient: isTransient(error),
-        cause: error,
-    });
-}
-/** Reads the identity of an object from HEAD or GET response headers. */
-function objectInfoFrom(key, response, size) {
-    const etag = header(response, 'etag');
-    if (etag === undefined || etag.trim() === '') {
-        throw new CosError({ status: response.status, code: 'MissingETag', message: 'the response has no ETag header' }, `HEAD '${key}'`);
-    }
-    const crc64 = header(response, 'x-cos-hash-crc64ecma');
-    if (crc64 !== undefined && !isCrc64Header(crc64)) {
-        throw new CosError({
-            status: response.status,
-            code: 'BadCrc64',
-            message: `x-cos-hash-crc64ecma is ${shownHeader(crc64)}, not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`,
-        }, `HEAD '${key}'`);
-    }
-    const versionId = header(response, 'x-cos-version-id');
-    return {
-        key,
-        etag,
-        size,
-        lastModified: header(response, 'last-modified') ?? '',
-        ...(crc64 === undefined ? {} : { crc64 }),
-        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
-        storageClass: header(response, 'x-cos-storage-class') ?? 'STANDARD',
-    };
-}
-/** Parses a strict non-negative decimal Content-Length; undefined when absent or absurd (past MAX_OBJECT_SIZE). */
-function contentLength(response) {
-    const text = header(response, 'content-length');
-    if (text === undefined || !/^\d{1,16}$/.test(text))
-        return undefined;
-    const value = Number(text);
-    return value <= MAX_OBJECT_SIZE ? value : undefined;
-}
-/** HEAD Object with the user's conditions (304 → not-modified; 412 and the rest throw CosError). */
-async function headObject(client, key, access, conditions, signal) {
-    const response = await client.retrying(`HEAD '${key}'`, signal, () => client
-        .send({
-        method: 'HEAD',
-        key,
-        query: versionQuery(access.versionId),
-        headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
-        accept: [304],
-        ...(signal ? { signal } : {}),
-    })
-        .catch((error) => {
-        throw namingRequest(error, `HEAD '${key}'`);
-    }));
-    response.body.resume();
-    if (response.status === 304)
-        return { kind: 'not-modified' };
-    const size = contentLength(response);
-    if (size === undefined) {
-        const stated = header(response, 'content-length');
-        throw new CosError({
-            status: response.status,
-            code: 'BadContentLength',
-            message: `HEAD answered ${stated === undefined ? 'no Content-Length' : `Content-Length ${shownHeader(stated)}`}, not a size COS can hold (0..${MAX_OBJECT_SIZE} bytes)`,
-        }, `HEAD '${key}'`);
-    }
-    return { kind: 'found', info: objectInfoFrom(key, response, size) };
-}
-
 ;// CONCATENATED MODULE: ./lib/transfer/state.js
 // The tool's own files at a destination live in one hidden state folder, `.cos-download/`, in the
 // folder that holds what is written (a single object's parent folder; a mirror's root). No key maps
@@ -2743,6 +2165,7 @@ async function headObject(client, key, access, conditions, signal) {
 //   .cos-download/
 //     mirror.lock             a mirror into this folder is running
 //     manifest.json           what the mirror wrote here (the skip and delete decisions)
+//     manifest.next|stale.json  a running mirror's new entries and unlisted old ones
 //     mirror/<id>.part|.json  a mirrored file's temp file and checkpoint (id: hash of its path)
 //     <id>.lock|.part|.json   a single object's lock, temp file and checkpoint (id: hash of its name)
 
@@ -2783,6 +2206,14 @@ function mirrorLockPath(root) {
 }
 function manifestPath(root) {
     return external_node_path_.join(stateFolderOf(root), 'manifest.json');
+}
+/** The manifest a mirror's pass writes for its listed keys, merged into `manifest.json` at the end. */
+function nextManifestPath(root) {
+    return external_node_path_.join(stateFolderOf(root), 'manifest.next.json');
+}
+/** The previous manifest's entries whose keys a pass no longer lists, settled at the end. */
+function staleManifestPath(root) {
+    return external_node_path_.join(stateFolderOf(root), 'manifest.stale.json');
 }
 /**
  * Makes sure `folder` is a real folder of ours: created (mode 0700) when missing; refused when it
@@ -2854,6 +2285,347 @@ async function readOwnFile(filePath) {
     finally {
         await handle?.close().catch(() => { });
     }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/lock.js
+// A lock per destination: a file in the state folder naming the run that holds it. A second run
+// waits a bounded time, saying so, then fails in one line; a lock left by a run that died (its
+// process is gone, or the machine rebooted since) is taken over. See ADR 0007.
+
+
+
+
+
+
+
+
+const LOCK_FORMAT = 'cos-download-lock/1';
+/** How often a holder refreshes its lock's mtime. */
+const HEARTBEAT_MS = 5_000;
+/** A lock whose holder cannot be checked is stale once it has not been refreshed for this long. */
+const STALE_AFTER_MS = 30_000;
+const POLL_MS = 250;
+/** Another live run holds the lock past the wait. */
+class LockedError extends Error {
+    name = 'LockedError';
+    constructor(message) {
+        super(message);
+    }
+}
+function procField(pid) {
+    try {
+        const text = (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // `pid (comm) state …`: comm may hold spaces and parentheses, so count from the last ')'.
+        return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+    }
+    catch {
+        return undefined;
+    }
+}
+function bootId() {
+    try {
+        return (0,external_node_fs_.readFileSync)('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    }
+    catch {
+        return undefined;
+    }
+}
+function currentOwner(now) {
+    const boot = bootId();
+    const start = procField(process.pid);
+    return {
+        format: LOCK_FORMAT,
+        pid: process.pid,
+        host: external_node_os_.hostname(),
+        ...(boot === undefined ? {} : { boot }),
+        ...(start === undefined ? {} : { start }),
+        since: new Date(now).toISOString(),
+        nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
+    };
+}
+function parseOwner(text) {
+    try {
+        const d = JSON.parse(text);
+        if (d.format !== LOCK_FORMAT ||
+            !Number.isSafeInteger(d.pid) ||
+            typeof d.host !== 'string' ||
+            typeof d.since !== 'string' ||
+            typeof d.nonce !== 'string' ||
+            (d.boot !== undefined && typeof d.boot !== 'string') ||
+            (d.start !== undefined && typeof d.start !== 'string')) {
+            return undefined;
+        }
+        return d;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** True when the run that wrote `owner` is certainly gone; a lock from another host is never stale. */
+function isStale(owner) {
+    if (owner.host !== external_node_os_.hostname())
+        return false;
+    const boot = bootId();
+    if (owner.boot !== undefined && boot !== undefined && owner.boot !== boot)
+        return true;
+    try {
+        process.kill(owner.pid, 0);
+    }
+    catch (error) {
+        // EPERM: the process exists but belongs to someone else.
+        if (error.code === 'ESRCH')
+            return true;
+    }
+    const start = procField(owner.pid);
+    return owner.start !== undefined && start !== undefined && start !== owner.start;
+}
+/** Creates `lockPath` holding `text`, atomically and exclusively: false when it exists. */
+async function tryCreate(lockPath, text, nonce) {
+    // Written whole under a name of our own, then hard-linked into place: a reader never sees half a
+    // lock, and link() fails, without following anything, when the name exists.
+    const draft = `${lockPath}.${nonce}.new`;
+    const handle = await (0,promises_.open)(draft, 'wx', 0o600).catch(async (error) => {
+        if (error.code !== 'ENOENT')
+            throw await asLocalFileError(error, lockPath);
+        // The run that held the lock removed the state folder as it left: make it again.
+        await ensureOwnFolder(external_node_path_.dirname(lockPath));
+        return undefined;
+    });
+    if (handle === undefined)
+        return false;
+    try {
+        await handle.writeFile(text, 'utf8');
+    }
+    finally {
+        await handle.close();
+    }
+    try {
+        await (0,promises_.link)(draft, lockPath);
+        return true;
+    }
+    catch (error) {
+        const code = error.code;
+        // EEXIST: a lock is there. ENOENT: another run tidied our draft away as it took the lock.
+        if (code === 'EEXIST' || code === 'ENOENT')
+            return false;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
+            throw error;
+        // A file system without hard links: an exclusive create, then the text.
+        const direct = await (0,promises_.open)(lockPath, 'wx', 0o600).catch((e) => {
+            if (e.code === 'EEXIST')
+                return undefined;
+            throw e;
+        });
+        if (direct === undefined)
+            return false;
+        try {
+            await direct.writeFile(text, 'utf8');
+        }
+        finally {
+            await direct.close();
+        }
+        return true;
+    }
+    finally {
+        await (0,promises_.unlink)(draft).catch(() => { });
+    }
+}
+/**
+ * Moves a stale lock out of the way, but only the very lock that was judged stale: if another run
+ * replaced it meanwhile, it is put back.
+ */
+async function takeOver(lockPath, staleText, nonce) {
+    const aside = `${lockPath}.${nonce}.stale`;
+    try {
+        await (0,promises_.rename)(lockPath, aside);
+    }
+    catch {
+        return false;
+    }
+    const moved = await textOf(aside);
+    if (moved === staleText) {
+        // A planted folder or link goes too; rm never follows a link.
+        await (0,promises_.rm)(aside, { recursive: true, force: true }).catch(() => { });
+        return true;
+    }
+    await (0,promises_.link)(aside, lockPath).catch(() => { });
+    await (0,promises_.rm)(aside, { force: true }).catch(() => { });
+    return false;
+}
+/** A lock file's text ('' for a link or an unreadable file); undefined when there is none. */
+async function textOf(lockPath) {
+    const read = await readOwnFile(lockPath);
+    return read.kind === 'text' ? read.text : read.kind === 'absent' ? undefined : '';
+}
+function describeOwner(owner) {
+    if (owner === undefined)
+        return 'a run whose lock file cannot be read';
+    const where = owner.host === external_node_os_.hostname() ? 'on this machine' : `on host ${quoteValue(owner.host)}`;
+    return `pid ${owner.pid} ${where}, since ${quoteValue(owner.since)}`;
+}
+function seconds(ms) {
+    return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
+}
+/**
+ * Whether a lock found at the path is stale. A lock we write is always a regular file, so anything
+ * else there was planted. One whose holder can be checked (this machine) is stale when the holder
+ * is gone; one that cannot be checked (another host, or text that is not a lock) when its holder
+ * has not refreshed it for STALE_AFTER_MS: a live holder touches it every HEARTBEAT_MS.
+ */
+function staleLock(info, owner, now) {
+    if (!info.isFile())
+        return true;
+    if (owner !== undefined && owner.host === external_node_os_.hostname())
+        return isStale(owner);
+    return now - info.mtimeMs > STALE_AFTER_MS;
+}
+/** Takes the lock at `lockPath` (its folder must exist), waiting up to `waitMs` for another run. */
+async function acquireLock(lockPath, options) {
+    const { clock, logger } = options;
+    const me = currentOwner(clock.now());
+    const text = `${JSON.stringify(me)}\n`;
+    const deadline = clock.now() + options.waitMs;
+    let announced = false;
+    for (;;) {
+        options.signal?.throwIfAborted();
+        if (await tryCreate(lockPath, text, me.nonce)) {
+            await removeDrafts(lockPath);
+            return heldLock(lockPath, text, me.nonce, options);
+        }
+        const info = await (0,promises_.lstat)(lockPath).catch(() => undefined);
+        if (info === undefined)
+            continue;
+        const found = await textOf(lockPath);
+        if (found === undefined)
+            continue;
+        const owner = parseOwner(found);
+        if (staleLock(info, owner, clock.now())) {
+            if (await takeOver(lockPath, found, me.nonce)) {
+                logger.info(`Took over the lock on ${options.what} left by ${describeOwner(owner)}, which is no longer running`);
+            }
+            continue;
+        }
+        const left = deadline - clock.now();
+        if (left <= 0) {
+            throw new LockedError(`Another cos-download run (${describeOwner(owner)}) is writing ${options.what}` +
+                `${options.waitMs > 0 ? `; waited ${seconds(options.waitMs)} s` : ''}. ` +
+                `Fix: let it finish, then run again; if no such run exists, remove '${lockPath}'`);
+        }
+        if (!announced) {
+            announced = true;
+            logger.info(`Waiting up to ${Math.ceil(left / 1000)} s for another cos-download run (${describeOwner(owner)}) writing ${options.what}`);
+        }
+        await clock.sleep(Math.min(POLL_MS, left), options.signal);
+    }
+}
+/** Removes drafts and moved-aside locks that killed runs left beside `lockPath`. */
+async function removeDrafts(lockPath) {
+    const base = external_node_path_.basename(lockPath);
+    const names = await (0,promises_.readdir)(external_node_path_.dirname(lockPath)).catch(() => []);
+    for (const name of names) {
+        if (name.startsWith(`${base}.`) && /\.[0-9a-f]+\.(new|stale)$/.test(name)) {
+            await (0,promises_.rm)(external_node_path_.join(external_node_path_.dirname(lockPath), name), { recursive: true, force: true }).catch(() => { });
+        }
+    }
+}
+function heldLock(lockPath, text, nonce, options) {
+    const what = options.what;
+    let released = false;
+    const lost = new AbortController();
+    // The holder refreshes its lock, so another host can tell it is alive, and checks that the lock
+    // is still its own: a run that lost it stops rather than write beside another.
+    const heartbeat = setInterval(() => {
+        void (async () => {
+            if ((await textOf(lockPath)) !== text) {
+                lost.abort(new LockedError(`The lock on ${what} was taken over by another run; this run stopped`));
+                return;
+            }
+            const now = new Date();
+            await (0,promises_.lutimes)(lockPath, now, now).catch(() => { });
+        })();
+    }, options.heartbeatMs ?? HEARTBEAT_MS);
+    heartbeat.unref();
+    return {
+        path: lockPath,
+        lost: lost.signal,
+        async reclaim() {
+            // Written whole under our draft name, then renamed over whatever is at the path.
+            const draft = `${lockPath}.${nonce}.new`;
+            await (0,promises_.writeFile)(draft, text, { flag: 'wx', mode: 0o600 }).catch(async () => {
+                await (0,promises_.rm)(draft, { recursive: true, force: true });
+                await (0,promises_.writeFile)(draft, text, { flag: 'wx', mode: 0o600 });
+            });
+            await (0,promises_.rename)(draft, lockPath);
+        },
+        async release() {
+            if (released)
+                return;
+            released = true;
+            clearInterval(heartbeat);
+            if ((await textOf(lockPath)) === text)
+                await (0,promises_.unlink)(lockPath).catch(() => { });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/manifest.js
+
+
+const MANIFEST_FORMAT = 'cos-download-manifest/2';
+/** Where and how versions before the state folder kept the manifest; read once to migrate. */
+const LEGACY_MANIFEST_NAME = '.cos-download-manifest.json';
+const LEGACY_FORMAT = 'cos-download-manifest/1';
+
+/** The local file still has the size and mtime recorded when it was written or checked. */
+function stillAsRecorded(entry, local) {
+    return entry['local-size'] === local.size && entry['local-mtime-ms'] === local.mtimeMs;
+}
+/**
+ * The local file is still the very file that was written: the same inode, changed at the same
+ * moment. Unlike an mtime, neither can be set to a value chosen in advance, so a manifest planted
+ * in the workspace cannot claim a file that is there for another reason.
+ */
+function sameInode(entry, local) {
+    return entry['local-ino'] === local.ino && entry['local-ctime-ms'] === local.ctimeMs;
+}
+/** The entry, with the local file's identity (size, mtime, inode, change time) as it is now. */
+function withLocalIdentity(entry, local) {
+    return {
+        ...entry,
+        'local-size': local.size,
+        'local-mtime-ms': local.mtimeMs,
+        'local-ino': local.ino,
+        'local-ctime-ms': local.ctimeMs,
+    };
+}
+function validEntry(value, legacy) {
+    if (typeof value !== 'object' || value === null)
+        return false;
+    const e = value;
+    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    return (typeof e.key === 'string' &&
+        typeof e.etag === 'string' &&
+        typeof e.path === 'string' &&
+        count(e.size) &&
+        count(e['local-size']) &&
+        count(e['local-mtime-ms']) &&
+        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
+        (e.crc64 === undefined || typeof e.crc64 === 'string') &&
+        (e['local-ino'] === undefined || count(e['local-ino'])) &&
+        (e['local-ctime-ms'] === undefined || count(e['local-ctime-ms'])) &&
+        (legacy || typeof e.written === 'boolean'));
+}
+/** An entry as read: invalid ones, and ones that claim a path in the state folder, are not trusted. */
+function trusted(value, legacy) {
+    if (!validEntry(value, legacy) || value.path.split('/').some(isStateSegment))
+        return undefined;
+    // An old manifest could not tell written files from adopted ones: none counts as written.
+    return legacy ? { ...value, written: false } : value;
+}
+/** The first line of a manifest: its format, bucket and prefix, and the start of its entries. */
+function headerLine(scope) {
+    const head = JSON.stringify({ format: MANIFEST_FORMAT, bucket: scope.bucket, prefix: scope.prefix });
+    return `${head.slice(0, -1)},"objects":[`;
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/crc64/tables.js
@@ -3563,6 +3335,1401 @@ async function fileSize(filePath) {
     return info?.isFile() ? info.size : undefined;
 }
 
+;// CONCATENATED MODULE: ./lib/transfer/manifest-stream.js
+var _a;
+// The manifest read and written as a stream — one entry per line, sorted by key — so a mirror of a
+// million keys never holds it in memory.
+
+
+
+
+
+
+
+
+
+/** A manifest not in the one-entry-per-line form is read whole, up to this size. */
+const WHOLE_DOCUMENT_MAX = 64 * 1024 * 1024;
+/**
+ * The previous manifest, one entry at a time in key order, for a merge join with the listing (also
+ * in key order). A manifest of another bucket or prefix, or none, reads as empty. A legacy manifest,
+ * or one not in the one-entry-per-line form, is read whole (it is small, or was planted) and sorted.
+ * An entry out of key order ends what is trusted of the file.
+ */
+class ManifestReader {
+    #lines;
+    #handle;
+    #hash;
+    legacyPath;
+    #peeked;
+    #done;
+    #lastKey;
+    constructor(source, hash) {
+        this.#lines = source.lines;
+        this.#handle = source.handle;
+        this.#hash = hash;
+        this.legacyPath = source.legacyPath;
+        this.#done = source.lines === undefined;
+    }
+    static empty() {
+        return new _a({}, (0,external_node_crypto_.createHash)('sha256'));
+    }
+    /** Opens the manifest of the mirror at `root` for `scope`, or a legacy one when there is none. */
+    static async open(root, scope) {
+        const current = await openManifest(manifestPath(root), scope, false);
+        if (current !== 'absent')
+            return current ?? _a.empty();
+        const legacyPath = external_node_path_.join(root, LEGACY_MANIFEST_NAME);
+        const legacy = await openManifest(legacyPath, scope, true);
+        return legacy === 'absent' || legacy === undefined
+            ? _a.empty()
+            : legacy.#asLegacy(legacyPath);
+    }
+    /** Opens a manifest file written by ManifestWriter (for `scope`); an absent or unreadable one reads as empty. */
+    static async openFile(file, scope) {
+        const reader = await openManifest(file, scope, false);
+        return reader === 'absent' || reader === undefined ? _a.empty() : reader;
+    }
+    /** @internal */
+    static fromSource(source, hash) {
+        return new _a(source, hash);
+    }
+    #asLegacy(legacyPath) {
+        return new _a({ ...(this.#lines ? { lines: this.#lines } : {}), legacyPath }, this.#hash);
+    }
+    async #peek() {
+        while (this.#peeked === undefined && !this.#done && this.#lines !== undefined) {
+            const next = await this.#lines.next();
+            if (next.done) {
+                this.#done = true;
+                break;
+            }
+            const entry = next.value;
+            if (entry === undefined)
+                continue;
+            if (this.#lastKey !== undefined && compareUtf8(this.#lastKey, entry.key) >= 0) {
+                this.#done = true;
+                break;
+            }
+            this.#lastKey = entry.key;
+            this.#peeked = entry;
+        }
+        return this.#peeked;
+    }
+    /** Hands every entry before `key` to `passed` (keys the listing no longer holds), and returns `key`'s own. */
+    async upTo(key, passed) {
+        for (;;) {
+            const entry = await this.#peek();
+            if (entry === undefined)
+                return undefined;
+            const order = compareUtf8(entry.key, key);
+            if (order > 0)
+                return undefined;
+            this.#peeked = undefined;
+            if (order === 0)
+                return entry;
+            passed(entry);
+        }
+    }
+    /** Every entry not yet read. */
+    async *rest() {
+        for (let entry = await this.#peek(); entry !== undefined; entry = await this.#peek()) {
+            this.#peeked = undefined;
+            yield entry;
+        }
+    }
+    /** SHA-256 of the manifest's text (once all of it was read): an unchanged manifest is not rewritten. */
+    digest() {
+        return this.#hash.copy().digest('hex');
+    }
+    async close() {
+        await this.#handle?.close().catch(() => { });
+    }
+}
+_a = ManifestReader;
+/** Opens one manifest file: 'absent', undefined (unreadable, or another mirror's), or a reader. */
+async function openManifest(file, scope, legacy) {
+    let handle;
+    try {
+        handle = await openNoFollow(file, 'r');
+    }
+    catch (error) {
+        return error.code === 'ENOENT' ? 'absent' : undefined;
+    }
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    const lines = handle.readLines({ encoding: 'utf8' })[Symbol.asyncIterator]();
+    const first = await lines.next().catch(() => ({ done: true, value: undefined }));
+    const head = first.done === true ? undefined : first.value;
+    if (!legacy && head === headerLine(scope)) {
+        hash.update(`${head}\n`);
+        return ManifestReader.fromSource({ lines: entryLines(lines, hash), handle }, hash);
+    }
+    // Not the line form: a legacy manifest, another mirror's, or a document written otherwise.
+    await handle.close();
+    const whole = await readWhole(file);
+    if (whole === undefined)
+        return undefined;
+    const d = parseJsonObject(whole);
+    const format = legacy ? LEGACY_FORMAT : MANIFEST_FORMAT;
+    if (d?.format !== format ||
+        d.bucket !== scope.bucket ||
+        d.prefix !== scope.prefix ||
+        !Array.isArray(d.objects)) {
+        return undefined;
+    }
+    const entries = d.objects
+        .map((value) => trusted(value, legacy))
+        .filter((entry) => entry !== undefined)
+        .sort((a, b) => compareUtf8(a.key, b.key));
+    hash.update(whole);
+    return ManifestReader.fromSource({ lines: inOrder(entries) }, hash);
+}
+async function* inOrder(entries) {
+    yield* entries;
+}
+async function readWhole(file) {
+    let handle;
+    try {
+        handle = await openNoFollow(file, 'r');
+        if ((await handle.stat()).size > WHOLE_DOCUMENT_MAX)
+            return undefined;
+        return await handle.readFile('utf8');
+    }
+    catch {
+        return undefined;
+    }
+    finally {
+        await handle?.close().catch(() => { });
+    }
+}
+/** The entries of a manifest in line form, each line hashed as read; the footer ends them. */
+async function* entryLines(lines, hash) {
+    for (;;) {
+        const next = await lines.next();
+        if (next.done)
+            return;
+        const line = next.value;
+        hash.update(`${line}\n`);
+        if (line === ']}')
+            return;
+        let value;
+        try {
+            value = JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line);
+        }
+        catch {
+            return;
+        }
+        yield trusted(value, false);
+    }
+}
+/**
+ * Writes a manifest as a stream, one entry per line in key order, to a temp file beside it; `finish`
+ * renames it into place — or, when its text is the very text already there, removes it.
+ */
+class ManifestWriter {
+    #target;
+    #temp;
+    #handle;
+    #hash = (0,external_node_crypto_.createHash)('sha256');
+    #buffer = [];
+    #buffered = 0;
+    #pending = Promise.resolve();
+    #lastKey;
+    #count = 0;
+    #digest;
+    constructor(target, temp, handle) {
+        this.#target = target;
+        this.#temp = temp;
+        this.#handle = handle;
+    }
+    /** Starts `target` (in a folder of ours) under `<target>.tmp`. */
+    static async create(target, scope) {
+        const temp = `${target}.tmp`;
+        const handle = await createExclusive(temp, 0o644).catch(async (error) => {
+            throw await asLocalFileError(error, target);
+        });
+        const writer = new ManifestWriter(target, temp, handle);
+        writer.#line(headerLine(scope));
+        return writer;
+    }
+    get count() {
+        return this.#count;
+    }
+    /** SHA-256 of the text written (once finished). */
+    digest() {
+        this.#digest ??= this.#hash.digest('hex');
+        return this.#digest;
+    }
+    #line(text) {
+        this.#buffer.push(text, '\n');
+        this.#buffered += text.length + 1;
+    }
+    /** Adds one entry; entries come in strictly increasing key order. */
+    write(entry) {
+        if (this.#lastKey !== undefined && compareUtf8(this.#lastKey, entry.key) >= 0) {
+            throw new Error(`manifest entries out of order: '${entry.key}' after '${this.#lastKey}'`);
+        }
+        if (this.#count > 0)
+            this.#buffer.push(',\n');
+        this.#buffer.push(JSON.stringify(entry));
+        this.#buffered += 256;
+        this.#lastKey = entry.key;
+        this.#count++;
+    }
+    /** Resolves once what was written so far is on its way; call it now and then, for backpressure. */
+    async drain() {
+        if (this.#buffered >= 256 * 1024)
+            this.#flush();
+        await this.#pending;
+    }
+    #flush() {
+        if (this.#buffer.length === 0)
+            return;
+        const text = this.#buffer.join('');
+        this.#buffer = [];
+        this.#buffered = 0;
+        this.#hash.update(text);
+        const previous = this.#pending;
+        this.#pending = previous.then(async () => {
+            await this.#handle.write(text).catch(async (error) => {
+                throw await asLocalFileError(error, this.#target);
+            });
+        });
+    }
+    /** Ends the manifest: renamed into place, unless `previousDigest` says it is unchanged. */
+    async finish(previousDigest) {
+        this.#buffer.push(this.#count > 0 ? '\n]}\n' : ']}\n');
+        this.#flush();
+        try {
+            await this.#pending;
+            if (this.digest() === previousDigest) {
+                await this.abort();
+                return 'unchanged';
+            }
+            await this.#handle.close();
+            await (0,promises_.rename)(this.#temp, this.#target).catch(async (error) => {
+                throw await asLocalFileError(error, this.#target);
+            });
+            return 'written';
+        }
+        catch (error) {
+            await this.abort();
+            throw error;
+        }
+    }
+    /** Drops the temp file; never throws. */
+    async abort() {
+        await this.#pending.catch(() => { });
+        await this.#handle.close().catch(() => { });
+        await (0,promises_.rm)(this.#temp, { force: true }).catch(() => { });
+    }
+}
+/** Copies every entry of `reader` through `change` (or drops it, for undefined) into a fresh manifest at `root`. */
+async function rewriteManifest(root, scope, change) {
+    const reader = await ManifestReader.open(root, scope);
+    const writer = await ManifestWriter.create(manifestPath(root), scope);
+    try {
+        for await (const entry of reader.rest()) {
+            const next = await change(entry);
+            if (next !== undefined)
+                writer.write(next);
+            await writer.drain();
+        }
+        await writer.finish(reader.digest());
+    }
+    catch (error) {
+        await writer.abort();
+        throw error;
+    }
+    finally {
+        await reader.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/mirror-result.js
+// What a mirror is asked for and what it ends in.
+/** At most this many files, refused keys and archived keys are listed in a result; counts are exact. */
+const SAMPLE_LIMIT = 1000;
+class MirrorError extends Error {
+    result;
+    constructor(message, result, cause) {
+        super(message, { cause });
+        this.name = 'MirrorError';
+        this.result = result;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/mirror-finish.js
+// The end of a mirror's pass: the previous manifest's entries the listing no longer holds are
+// settled (with `delete`, after a complete pass: removed when this tool wrote them and they are as
+// it left them; else carried while their file is as recorded), the new manifest is written in key
+// order, files kept as not ours are counted, and the result (or the failure) is told.
+
+
+
+
+
+
+
+
+
+
+
+
+/** Ends the pass: settles what the listing no longer holds, writes the manifest, and returns or throws. */
+async function finishMirror(run, elapsedMs) {
+    // The previous manifest's entries after the last listed key: their keys are gone too.
+    for await (const entry of run.previous.rest())
+        run.passed(entry);
+    if (run.archived.count > 0) {
+        const shown = run.archived.items.slice(0, 5).map(quoteValue).join(', ');
+        run.logger.warning(`${run.archived.count} ARCHIVE / DEEP_ARCHIVE object(s) not downloaded (restore them first): ${shown}${run.archived.count > 5 ? ', …' : ''}`);
+    }
+    // A prefix that lists nothing fails here, before anything is deleted or recorded; with
+    // allow-empty it succeeds, and the manifest stays as it was.
+    const empty = run.listed === 0 && run.complete;
+    const settled = empty ? await keepAsItWas(run) : await settle(run);
+    const result = resultOf(run, elapsedMs, settled);
+    if (run.listingError !== undefined) {
+        throw new MirrorError(`Listing '${run.prefix}' failed: ${error_message_errorMessage(run.listingError)}`, result, run.listingError);
+    }
+    if (run.deps.signal.aborted)
+        throw run.deps.signal.reason;
+    if (run.failure !== undefined) {
+        const { key, error } = run.failure;
+        const why = error_message_errorMessage(error);
+        // Name the object when the error does not (a dropped connection says only 'other side closed').
+        const named = why.includes(`'${key}'`) || key === '' ? why : `${quoteValue(key)}: ${why}`;
+        throw new MirrorError(`${run.failures} of ${result.downloaded} download(s) failed; first: ${named}`, result, error);
+    }
+    if (empty && !run.request.allowEmpty) {
+        throw new MirrorError(`The prefix '${run.prefix}' lists no objects in bucket '${run.client.connection.bucket}', so nothing was ` +
+            'downloaded or deleted. Fix: check the prefix (keys are case-sensitive, and the prefix is a folder), ' +
+            'or allow an empty prefix with allow-empty: true (--allow-empty)', result, undefined);
+    }
+    return result;
+}
+function resultOf(run, elapsedMs, settled) {
+    return {
+        destination: run.root,
+        downloaded: run.downloaded,
+        skipped: run.skipped,
+        deleted: settled.deleted,
+        bytesDownloaded: run.bytesDownloaded,
+        bytesPlanned: run.bytesPlanned,
+        files: run.files.items,
+        filesOmitted: run.files.count - run.files.items.length,
+        largest: run.largest,
+        refused: run.refused.items,
+        refusedCount: run.refused.count,
+        archived: run.archived.items,
+        archivedCount: run.archived.count,
+        kept: settled.kept,
+        ...(settled.manifest === undefined ? {} : { manifest: settled.manifest }),
+        listRequests: run.listRequests,
+        elapsedMs,
+    };
+}
+const NOTHING = { deleted: 0, kept: { notOurs: 0, changed: 0 } };
+/** An empty listing changes nothing: the pass's files are dropped and the manifest stays. */
+async function keepAsItWas(run) {
+    await run.writer?.abort();
+    await run.stale?.abort();
+    const kept = await reachableFile(external_node_path_.dirname(manifestPath(run.root)), 'manifest.json');
+    return { ...NOTHING, manifest: kept === undefined ? undefined : manifestPath(run.root) };
+}
+/** What becomes of one entry the listing no longer holds: deleted, carried (returned), or dropped. */
+async function settleOne(run, entry, deleting, counts) {
+    const local = await reachableFile(run.root, entry.path);
+    if (local === undefined)
+        return undefined;
+    const relative = relativeKey(entry.key, run.prefix);
+    if (!deleting || !run.inScope(relative, entry.key))
+        return stillAsRecorded(entry, local) ? entry : undefined;
+    if (!entry.written || !stillAsRecorded(entry, local) || !sameInode(entry, local)) {
+        if (entry.written)
+            counts.changed.add(entry.path);
+        return undefined;
+    }
+    run.record({ key: entry.key, path: entry.path, size: local.size, action: 'delete' });
+    counts.deleted++;
+    if (!run.settings.dryRun) {
+        await (0,promises_.rm)(localPath(run.root, entry.path), { force: true });
+        await removeEmptiedFolders(run.root, entry.path, (folder) => run.conflicts.isMarker(folder));
+    }
+    return undefined;
+}
+async function* entriesOf(reader) {
+    try {
+        yield* reader.rest();
+    }
+    finally {
+        await reader.close();
+    }
+}
+/** Two streams of entries in key order, as one. */
+async function* merged(a, b) {
+    let x = await a.next();
+    let y = await b.next();
+    while (!x.done || !y.done) {
+        if (y.done || (!x.done && compareUtf8(x.value.key, y.value.key) < 0)) {
+            yield x.value;
+            x = await a.next();
+        }
+        else {
+            yield y.value;
+            y = await b.next();
+        }
+    }
+}
+/**
+ * With `delete`, after a complete pass over a listing that held objects: a file this tool wrote, in
+ * scope, no longer listed, and still exactly as it left it (size, mtime, inode and change time),
+ * reached through no link, is removed with the folders that leaves empty. Every other such entry
+ * whose file is still as recorded is carried into the new manifest (it stays ours, for a later
+ * `delete`); the rest are dropped. A dry run only counts.
+ */
+async function settle(run) {
+    const deleting = run.request.delete && run.complete && run.listed > 0;
+    if (run.request.delete && !run.complete) {
+        run.logger.warning('Nothing was deleted: the listing or a download failed, so the mirror is incomplete');
+    }
+    const counts = { deleted: 0, changed: new Set() };
+    if (run.writer === undefined || run.stale === undefined) {
+        for (const entry of run.staleInMemory)
+            await settleOne(run, entry, deleting, counts);
+        return {
+            deleted: counts.deleted,
+            kept: { notOurs: 0, changed: counts.changed.size },
+            manifest: undefined,
+        };
+    }
+    const scope = { bucket: run.client.connection.bucket, prefix: run.prefix };
+    await run.writer.finish();
+    await run.stale.finish();
+    const target = manifestPath(run.root);
+    if (run.staleCount === 0) {
+        // Nothing to settle: the pass's manifest is the new one, unless it says what the old one did.
+        if (run.writer.digest() === run.previous.digest())
+            await (0,promises_.rm)(nextManifestPath(run.root), { force: true });
+        else
+            await (0,promises_.rename)(nextManifestPath(run.root), target);
+    }
+    else {
+        const staleEntries = entriesOf(await ManifestReader.openFile(staleManifestPath(run.root), scope));
+        const carried = (async function* () {
+            for await (const entry of staleEntries) {
+                const kept = await settleOne(run, entry, deleting, counts);
+                if (kept !== undefined)
+                    yield kept;
+            }
+        })();
+        const next = entriesOf(await ManifestReader.openFile(nextManifestPath(run.root), scope));
+        const final = await ManifestWriter.create(target, scope);
+        try {
+            for await (const entry of merged(next, carried)) {
+                final.write(entry);
+                await final.drain();
+            }
+            await final.finish(run.previous.digest());
+        }
+        catch (error) {
+            await final.abort();
+            throw error;
+        }
+        await (0,promises_.rm)(nextManifestPath(run.root), { force: true });
+    }
+    await (0,promises_.rm)(staleManifestPath(run.root), { force: true });
+    for (const folder of run.written)
+        await syncDirectory(folder);
+    if (run.previous.legacyPath !== undefined)
+        await removeLegacy(run, run.previous.legacyPath);
+    if (run.complete)
+        await removeLeftovers(external_node_path_.dirname(mirrorFileState(run.root, '').temp));
+    const found = deleting ? await notOurs(run, scope, counts.changed) : { count: 0, shown: [] };
+    const changed = counts.changed.size;
+    if (found.count + changed > 0) {
+        const shown = found.shown.join(', ');
+        run.logger.info(`Kept ${found.count} local file(s) the prefix does not hold that cos-download did not write` +
+            `${shown === '' ? '' : ` (${shown}${found.count > found.shown.length ? ', …' : ''})`}` +
+            `${changed > 0 ? `, and ${changed} it wrote that changed since` : ''}: delete removes only files it wrote`);
+    }
+    return {
+        deleted: counts.deleted,
+        kept: { notOurs: found.count, changed },
+        manifest: target,
+    };
+}
+/** Files in the destination the new manifest does not record: a walk and the manifest, both in key order. */
+async function notOurs(run, scope, changed) {
+    const manifest = entriesOf(await ManifestReader.openFile(manifestPath(run.root), scope));
+    let next = await manifest.next();
+    let count = 0;
+    const shown = [];
+    for await (const file of filesInKeyOrder(run.root)) {
+        while (!next.done && compareUtf8(next.value.path, file) < 0)
+            next = await manifest.next();
+        if ((!next.done && next.value.path === file) || changed.has(file))
+            continue;
+        count++;
+        if (shown.length < 3)
+            shown.push(quoteValue(file));
+    }
+    await manifest.return(undefined);
+    return { count, shown };
+}
+/** A migrated legacy manifest goes once the new one is written, unless a listed key is that very file. */
+async function removeLegacy(run, legacyPath) {
+    const current = await ManifestReader.openFile(manifestPath(run.root), {
+        bucket: run.client.connection.bucket,
+        prefix: run.prefix,
+    });
+    let isKey = false;
+    for await (const entry of entriesOf(current))
+        if (entry.path === LEGACY_MANIFEST_NAME)
+            isKey = true;
+    if (!isKey)
+        await (0,promises_.rm)(legacyPath, { force: true });
+}
+/** Removes what is left in the mirror's temp folder after a complete pass (no download can resume it). */
+async function removeLeftovers(folder) {
+    const names = await (0,promises_.readdir)(folder).catch(() => []);
+    // Whatever is there (a planted folder too); rm never follows a link.
+    for (const name of names)
+        await (0,promises_.rm)(external_node_path_.join(folder, name), { recursive: true, force: true }).catch(() => { });
+    await removeIfEmpty(folder);
+}
+
+// EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
+var p_limit = __webpack_require__(370);
+;// CONCATENATED MODULE: ./lib/cos/credentials.js
+// Where the COS client gets the credentials it signs each request with: fixed ones (or none), or
+// temporary ones that are fetched again before they expire (STS, see sts.ts).
+
+
+/** Always the same credentials (or always anonymous). */
+function staticCredentials(credentials) {
+    const value = Promise.resolve(credentials);
+    return { current: () => value };
+}
+/**
+ * Getting the credentials failed, so the request was never sent. The source retried already (STS
+ * does), so the request's own retries do not: retries stay one layer deep.
+ */
+class CredentialsError extends Error {
+    name = 'CredentialsError';
+    transient = false;
+    constructor(cause) {
+        super(error_message_errorMessage(cause), { cause });
+    }
+}
+const REFRESH_MARGIN_MS = (/* unused pure expression or super */ null && (5 * 60_000));
+/**
+ * Temporary credentials, fetched on first use and again before they expire. Concurrent requests
+ * share one fetch. A failed refresh while the old credentials still hold is a warning (they are
+ * used until they expire); once they have expired, the failure is the request's.
+ */
+class RefreshingCredentials {
+    #fetch;
+    #clock;
+    #logger;
+    #mask;
+    #margin;
+    #retryAfter;
+    #signal;
+    #source;
+    #held;
+    #pending;
+    #nextAttempt = 0;
+    /** How many times credentials were fetched. */
+    fetches = 0;
+    constructor(fetch, deps = {}) {
+        this.#fetch = fetch;
+        this.#clock = deps.clock ?? systemClock;
+        this.#logger = deps.logger ?? silentLogger;
+        this.#mask = deps.mask ?? (() => { });
+        this.#margin = deps.refreshMarginMs ?? REFRESH_MARGIN_MS;
+        this.#retryAfter = deps.retryAfterMs ?? 30_000;
+        this.#signal = deps.signal;
+        this.#source = deps.source ?? 'temporary credentials';
+    }
+    async current(signal) {
+        const now = this.#clock.now();
+        const held = this.#held;
+        if (held !== undefined &&
+            (now < held.refreshAt || (now < this.#nextAttempt && now < held.credentials.expiresAt))) {
+            return held.credentials;
+        }
+        this.#pending ??= this.#renew().finally(() => {
+            this.#pending = undefined;
+        });
+        try {
+            return (await abortable(this.#pending, signal)).credentials;
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw error;
+            const still = this.#held;
+            if (still !== undefined && this.#clock.now() < still.credentials.expiresAt) {
+                return still.credentials;
+            }
+            throw error instanceof CredentialsError ? error : new CredentialsError(error);
+        }
+    }
+    async #renew() {
+        const before = this.#clock.now();
+        let credentials;
+        try {
+            credentials = await this.#fetch(this.#signal);
+        }
+        catch (error) {
+            const held = this.#held;
+            if (held !== undefined && this.#clock.now() < held.credentials.expiresAt) {
+                this.#nextAttempt = this.#clock.now() + this.#retryAfter;
+                this.#logger.warning(`${this.#source}: renewing the credentials failed (${errorMessage(error)}); the current ones hold until ` +
+                    `${new Date(held.credentials.expiresAt).toISOString()}, retrying in ${Math.round(this.#retryAfter / 1000)} s`);
+            }
+            throw error;
+        }
+        for (const secret of [credentials.secretId, credentials.secretKey, credentials.sessionToken])
+            this.#mask(secret);
+        const now = this.#clock.now();
+        if (credentials.expiresAt <= now) {
+            throw new Error(`${this.#source}: the credentials expire at ${new Date(credentials.expiresAt).toISOString()}, ` +
+                `before the local time ${new Date(now).toISOString()}. Fix: sync this machine's clock (NTP)`);
+        }
+        const lifetime = credentials.expiresAt - before;
+        const refreshAt = credentials.expiresAt - Math.min(this.#margin, Math.max(lifetime, 0) / 2);
+        const renewed = this.#held !== undefined;
+        this.#held = { credentials, refreshAt };
+        this.#nextAttempt = 0;
+        this.fetches += 1;
+        this.#logger.info(`${this.#source}: ${renewed ? 'renewed the' : 'got'} temporary credentials, valid until ` +
+            `${new Date(credentials.expiresAt).toISOString()}`);
+        return this.#held;
+    }
+}
+/** `promise`, or a rejection as soon as `signal` aborts (the promise itself goes on for others). */
+function abortable(promise, signal) {
+    if (signal === undefined)
+        return promise;
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        promise.then((value) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(value);
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+        });
+    });
+}
+
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __webpack_require__(1692);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __webpack_require__(6752);
+;// CONCATENATED MODULE: ./lib/cos/proxy.js
+// Which requests go through a proxy, from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, by the rules the
+// runner and @actions/http-client apply: so this tool, @actions/cache and the other steps of a job
+// agree on what is proxied. Pure: the caller passes the environment. docs/adr/0009-proxies.md has the rules.
+
+/** The variables a proxy is read from, lowercase first (the runner and http-client order). */
+const PROXY_VARIABLES = {
+    https: ['https_proxy', 'HTTPS_PROXY'],
+    http: ['http_proxy', 'HTTP_PROXY'],
+    noProxy: ['no_proxy', 'NO_PROXY'],
+};
+/** A proxy variable that is set but unusable: thrown when a request would need it. */
+class ProxyConfigError extends Error {
+    name = 'ProxyConfigError';
+    variable;
+    // No `cause`: the errors of URL parsing carry the raw text, password included.
+    constructor(variable, shown, rule) {
+        super(`Environment variable ${variable} = ${quoteValue(shown)}: ${rule}. ` +
+            `Fix: set it to the proxy's URL, e.g. 'http://proxy.corp:3128' (or 'http://user:password@proxy.corp:3128'), or unset it.`);
+        this.variable = variable;
+    }
+}
+/** The first variable of `names` that is set and not empty (`||`, as http-client reads them). */
+function firstSet(env, names) {
+    for (const name of names) {
+        const value = env[name]?.trim();
+        if (value)
+            return { name, value };
+    }
+    return undefined;
+}
+/**
+ * `text` with the user-info of every URL in it replaced by `***`: everything from `scheme://` to
+ * the last `@` of the word, so a password holding `@` or `/` (unencoded) does not leak either.
+ */
+function redactUrlCredentials(text) {
+    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s'"]*@/gi, '$1***@');
+}
+function endpointFrom(variable, raw) {
+    // A value without a scheme is an http proxy (`proxy.corp:3128`), as the runner reads it; http-client
+    // would parse `proxy.corp:3128` as a URL of scheme `proxy.corp:` with no host and drop the proxy.
+    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+    const shown = redactUrlCredentials(text);
+    if (/\s/.test(text) || hasControlCharacter(text)) {
+        return new ProxyConfigError(variable, shown, 'a URL must not hold spaces or control characters');
+    }
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return new ProxyConfigError(variable, shown, 'not a URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return new ProxyConfigError(variable, shown, `only http:// and https:// proxies are supported, not ${url.protocol}//`);
+    }
+    if (url.hostname === '')
+        return new ProxyConfigError(variable, shown, 'the URL names no host');
+    let user;
+    let password;
+    try {
+        user = decodeURIComponent(url.username);
+        password = decodeURIComponent(url.password);
+    }
+    catch {
+        return new ProxyConfigError(variable, shown, 'the user or password is not valid percent-encoding');
+    }
+    const hasCredentials = url.username !== '' || url.password !== '';
+    const origin = `${url.protocol}//${url.host}`;
+    if (!hasCredentials)
+        return { origin, shown: origin, variable, secrets: [] };
+    const token = Buffer.from(`${user}:${password}`).toString('base64');
+    const secrets = [password, url.password, `${user}:${password}`, token].filter((s) => s !== '');
+    return {
+        origin,
+        authorization: `Basic ${token}`,
+        shown: `${url.protocol}//***@${url.host}`,
+        variable,
+        secrets: [...new Set(secrets)],
+    };
+}
+/** Reads the proxy variables once. Bad values are kept as errors, thrown only if a request needs them. */
+function proxySettingsFrom(env) {
+    const https = firstSet(env, PROXY_VARIABLES.https);
+    const http = firstSet(env, PROXY_VARIABLES.http);
+    const noProxy = firstSet(env, PROXY_VARIABLES.noProxy)?.value ?? '';
+    return {
+        ...(https === undefined ? {} : { https: endpointFrom(https.name, https.value) }),
+        ...(http === undefined ? {} : { http: endpointFrom(http.name, http.value) }),
+        noProxy: noProxy
+            .split(',')
+            .map((item) => item.trim().toUpperCase())
+            .filter((item) => item !== ''),
+    };
+}
+/**
+ * Loopback targets never use a proxy: `localhost`, 127.x.x.x and [::1]. (http-client tests a
+ * `127.` prefix of the host name, which would also send a DNS name like `127.example.com`
+ * direct; here only the address literal is loopback.)
+ */
+function proxy_isLoopbackHost(hostname) {
+    const host = hostname.toLowerCase();
+    return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+}
+/**
+ * True when `target` goes direct: loopback, or a NO_PROXY entry matches. An entry matches the
+ * host or `host:port` exactly, any subdomain of it (`example.com` covers `a.example.com`), and
+ * `.example.com` covers subdomains only; `*` matches everything. No CIDR ranges, as in http-client.
+ */
+function bypassesProxy(target, noProxy) {
+    if (target.hostname === '')
+        return false;
+    if (proxy_isLoopbackHost(target.hostname))
+        return true;
+    if (noProxy.length === 0)
+        return false;
+    const port = target.port !== ''
+        ? Number(target.port)
+        : target.protocol === 'http:'
+            ? 80
+            : target.protocol === 'https:'
+                ? 443
+                : undefined;
+    const host = target.hostname.toUpperCase();
+    const hosts = port === undefined ? [host] : [host, `${host}:${port}`];
+    return noProxy.some((item) => item === '*' ||
+        hosts.some((h) => h === item || h.endsWith(`.${item}`) || (item.startsWith('.') && h.endsWith(item))));
+}
+/**
+ * The proxy for requests to `target`, or undefined to go direct. https targets use HTTPS_PROXY
+ * only, http targets HTTP_PROXY only (no fallback between them, as in http-client). Throws the
+ * ProxyConfigError of a set but unusable variable that this target would need.
+ */
+function proxyFor(target, settings) {
+    const url = typeof target === 'string' ? new URL(target) : target;
+    const choice = url.protocol === 'https:' ? settings.https : url.protocol === 'http:' ? settings.http : undefined;
+    if (choice === undefined || bypassesProxy(url, settings.noProxy))
+        return undefined;
+    if (choice instanceof ProxyConfigError)
+        throw choice;
+    return choice;
+}
+/** Every secret the proxy settings hold (for masking before anything is logged). */
+function proxySecrets(settings) {
+    const secrets = new Set();
+    for (const endpoint of [settings.https, settings.http]) {
+        if (endpoint !== undefined && !(endpoint instanceof ProxyConfigError)) {
+            for (const secret of endpoint.secrets)
+                secrets.add(secret);
+        }
+    }
+    return [...secrets];
+}
+
+;// CONCATENATED MODULE: ./lib/cos/dispatcher.js
+// A namespace import: a Node without getCACertificates still loads this module (and says which Node it needs).
+
+
+
+/**
+ * Node's default CAs (the bundled roots, NODE_EXTRA_CA_CERTS, and the system store when Node runs
+ * with --use-system-ca) plus `extra`; undefined without extra CAs, so Node's own default applies.
+ */
+function trustedCertificates(extra) {
+    if (extra === undefined || extra.pems.length === 0)
+        return undefined;
+    return [...external_node_tls_.getCACertificates('default'), ...extra.pems];
+}
+/** The dispatcher for requests to `origin`. Throws the ProxyConfigError of an unusable proxy variable. */
+function createDispatcher(origin, options) {
+    const ca = trustedCertificates(options.extraCa);
+    // Certificates are always verified: no input turns this off, and stating it here also overrides
+    // NODE_TLS_REJECT_UNAUTHORIZED=0. Redirects are never followed: undici's agents have no redirect
+    // handling unless asked for.
+    const tls = {
+        timeout: options.timeoutMs,
+        rejectUnauthorized: true,
+        ...(ca === undefined ? {} : { ca }),
+        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    };
+    const pool = {
+        connections: options.connections ?? 16,
+        keepAliveTimeout: 30_000,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+    };
+    const proxy = options.proxy === undefined ? undefined : proxyFor(origin, options.proxy);
+    if (proxy === undefined)
+        return { dispatcher: new undici/* Agent */.g6({ ...pool, connect: tls }), proxy };
+    return {
+        dispatcher: new undici/* ProxyAgent */.kT({
+            ...pool,
+            // The bare origin: credentials travel only as the Proxy-Authorization token, so no undici
+            // state or message holds them.
+            uri: proxy.origin,
+            ...(proxy.authorization === undefined ? {} : { token: proxy.authorization }),
+            proxyTls: tls,
+            requestTls: tls,
+            // ProxyAgent builds the pool of forwarded (plain http) requests without the pool options:
+            // without this, their headers and body timeouts would be undici's 300 s, not timeoutMs.
+            factory: (poolOrigin, poolOptions) => new undici/* Pool */.bC(poolOrigin, { ...pool, ...poolOptions }),
+            // The same for the pool that sends CONNECT: a proxy that never answers one fails on timeoutMs.
+            clientFactory: (proxyOrigin, clientOptions) => new undici/* Pool */.bC(proxyOrigin, { ...pool, ...clientOptions }),
+        }),
+        proxy,
+    };
+}
+/** A request failed at the proxy (unreachable, refused the tunnel, wants credentials). */
+class ProxyError extends Error {
+    name = 'ProxyError';
+    /** The proxy's status, when it answered. */
+    status;
+    constructor(message, status, cause) {
+        super(message, { cause });
+        this.status = status;
+    }
+    /** A ProxyError for a failure of `error` at `proxy`; undefined when not proxied or not the proxy's. */
+    static from(error, proxy, context) {
+        if (proxy === undefined || !(error instanceof Error))
+            return undefined;
+        const status = proxyStatus(error.message);
+        const refused = status === undefined ? undefined : ProxyError.refused(status, proxy, context, error);
+        if (refused !== undefined)
+            return refused;
+        const via = viaProxy(proxy);
+        if (status !== undefined) {
+            return new ProxyError(`${context} ${via}: the proxy refused the tunnel (status ${status}). Fix: ask for CONNECT to ` +
+                'this host and port to be allowed, or list the host in NO_PROXY if it is reachable directly', status, error);
+        }
+        const code = errorCode(error);
+        if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+            return new ProxyError(`${context} ${via}: no answer within the timeout (${code}). Fix: check that the proxy reaches ` +
+                "this host (or list the host in NO_PROXY if it is reachable directly), or raise 'timeout'", undefined, error);
+        }
+        if (code !== undefined && CONNECT_CODES.has(code)) {
+            return new ProxyError(`${context} ${via}: the proxy cannot be reached (${code}). Fix: check ${proxy.variable}, or list ` +
+                'the host in NO_PROXY if it is reachable directly', undefined, error);
+        }
+        return undefined;
+    }
+    /**
+     * A ProxyError when `status` is the proxy refusing the credentials (407, or the 401 tinyproxy
+     * answers to wrong ones; COS itself never answers 401); undefined for any other status.
+     */
+    static refused(status, proxy, context, cause) {
+        if (proxy === undefined || (status !== 407 && status !== 401))
+            return undefined;
+        const reason = status === 407 ? '407 Proxy Authentication Required' : '401 Unauthorized';
+        const rule = proxy.authorization === undefined
+            ? `the proxy wants credentials (${reason})`
+            : `the proxy refused the credentials in ${proxy.variable} (${reason})`;
+        return new ProxyError(`${context} ${viaProxy(proxy)}: ${rule}. Fix: put the proxy's user and password in ${proxy.variable} ` +
+            '(http://user:password@host:port, special characters percent-encoded)', status, cause);
+    }
+}
+function viaProxy(proxy) {
+    return `through the proxy ${proxy.shown} (from ${proxy.variable})`;
+}
+/** Failures of the TCP connection, which with a proxy is always the connection to the proxy. */
+const CONNECT_CODES = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'UND_ERR_CONNECT_TIMEOUT',
+]);
+function errorCode(error) {
+    for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+        const code = e.code;
+        if (typeof code === 'string' && code !== 'UND_ERR_ABORTED')
+            return code;
+    }
+    return undefined;
+}
+/** The status in undici's messages for a proxy's refusal: of a tunnel, or of a forwarded request. */
+function proxyStatus(message) {
+    const tunnel = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(message);
+    if (tunnel !== null)
+        return Number(tunnel[1]);
+    if (message === 'Proxy Authentication Required (407)')
+        return 407;
+    return undefined;
+}
+
+// EXTERNAL MODULE: ./lib/cos/sign.js
+var sign = __webpack_require__(9966);
+;// CONCATENATED MODULE: ./lib/cos/redact.js
+// Secrets out of text: known secret values, signature fields, and presigned links (a link is a
+// credential: whoever holds it can read the object until it expires). Pure.
+
+const REDACTED = '***';
+/**
+ * Query parameters a link may show as they are: they say what is downloaded, not who may. Every
+ * other parameter's value is redacted, so a signature of any store (COS `q-signature`, S3
+ * `X-Amz-Signature`, OSS `Signature`, an Azure SAS `sig`, a CDN `sign` …) is cut without a list of them.
+ */
+const HARMLESS_PARAMS = new Set([
+    'versionid',
+    'response-cache-control',
+    'response-content-disposition',
+    'response-content-encoding',
+    'response-content-language',
+    'response-content-type',
+    'response-expires',
+    'x-cos-traffic-limit',
+]);
+/** A parameter name safe to show next to its redacted value (a long or odd name could be a token). */
+const SHOWN_NAME = /^[A-Za-z0-9._~-]{1,64}$/;
+const FIELD_PATTERN = new RegExp(`\\b(${[...sign/* SIGNATURE_FIELDS */.X8, sign/* SECURITY_TOKEN */.ZS].join('|')})=[^&\\s"'<>]*`, 'gi');
+/** Absolute URLs in free text, up to the first character that cannot be in one. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+function decodedName(raw) {
+    try {
+        return decodeURIComponent(raw.replaceAll('+', ' '));
+    }
+    catch {
+        return raw;
+    }
+}
+/**
+ * A URL as it may be logged, put in a message or stored in a checkpoint or manifest: scheme, host
+ * and path as they are; credentials in the authority and the fragment dropped; `versionId`,
+ * `response-*` and `x-cos-traffic-limit` kept; every other query parameter's value `***` (a
+ * parameter without a value, or with an odd name, becomes `***` whole).
+ *
+ * `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=sha1&q-ak=AKID…&q-signature=…&versionId=v1`
+ * → `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=***&q-ak=***&q-signature=***&versionId=v1`
+ */
+function redactUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return 'an unparsable URL';
+    }
+    const authority = parsed.username !== '' || parsed.password !== '' ? `${REDACTED}@` : '';
+    const origin = parsed.host === '' ? '' : `//${authority}${parsed.host}`;
+    const pairs = parsed.search
+        .slice(1)
+        .split('&')
+        .filter((pair) => pair !== '')
+        .map((pair) => {
+        const eq = pair.indexOf('=');
+        const name = eq === -1 ? pair : pair.slice(0, eq);
+        if (HARMLESS_PARAMS.has(decodedName(name).toLowerCase()))
+            return pair;
+        return eq === -1 || !SHOWN_NAME.test(name) ? REDACTED : `${name}=${REDACTED}`;
+    });
+    return `${parsed.protocol}${origin}${parsed.pathname}${pairs.length === 0 ? '' : `?${pairs.join('&')}`}`;
+}
+/**
+ * `text` with every secret replaced by `***` (as given and URL-encoded), every URL with a query,
+ * credentials or fragment passed through `redactUrl`, and any `q-*=` signature field or
+ * `x-cos-security-token=` value outside a URL (an Authorization value echoed back) cut too.
+ */
+function redactText(text, secrets = []) {
+    let result = text;
+    const known = secrets.filter((s) => s !== undefined && s.length >= 4);
+    // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
+    for (const secret of known.sort((a, b) => b.length - a.length)) {
+        for (const form of new Set([secret, encodeURIComponent(secret)]))
+            result = result.replaceAll(form, REDACTED);
+    }
+    result = result.replace(URL_IN_TEXT, (url) => (/[?#@]/.test(url) ? redactUrl(url) : url));
+    return result.replace(FIELD_PATTERN, `$1=${REDACTED}`);
+}
+
+;// CONCATENATED MODULE: ./lib/cos/client.js
+
+
+
+
+
+
+
+class CosClient {
+    connection;
+    #agent;
+    #proxy;
+    #credentials;
+    #origin;
+    #basePath;
+    #clock;
+    #logger;
+    #random;
+    #retryBaseMs;
+    #retryCapMs;
+    /** Server time minus our time, learnt from RequestTimeTooSkewed answers. */
+    #clockOffsetMs = 0;
+    constructor(connection, deps = {}) {
+        this.connection = connection;
+        const url = new URL(connection.endpoint);
+        this.#origin = url.origin;
+        this.#basePath = url.pathname.replace(/\/+$/, '');
+        this.#clock = deps.clock ?? runtime_systemClock;
+        this.#logger = deps.logger ?? runtime_silentLogger;
+        this.#random = deps.random ?? Math.random;
+        this.#retryBaseMs = deps.retryBaseMs ?? 250;
+        this.#retryCapMs = deps.retryCapMs ?? 20_000;
+        this.#credentials = deps.credentials ?? staticCredentials(connection.credentials);
+        const route = createDispatcher(this.#origin, {
+            connections: deps.connections ?? 16,
+            timeoutMs: connection.timeoutMs,
+            ...deps.transport,
+        });
+        this.#agent = route.dispatcher;
+        this.#proxy = route.proxy;
+    }
+    get logger() {
+        return this.#logger;
+    }
+    /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
+    async send(request) {
+        const query = request.query ?? {};
+        const url = new URL(this.#origin);
+        const signPath = `${this.#basePath}/${request.key}`;
+        const encodedPath = `${this.#basePath}/${request.key.split('/').map(sign/* cosEncode */.Gp).join('/')}`;
+        const search = Object.entries(query)
+            .map(([k, v]) => (v === '' ? (0,sign/* cosEncode */.Gp)(k) : `${(0,sign/* cosEncode */.Gp)(k)}=${(0,sign/* cosEncode */.Gp)(v)}`))
+            .join('&');
+        const headers = { host: url.host, ...request.headers };
+        const credentials = await this.#credentials.current(request.signal);
+        if (credentials) {
+            if (credentials.sessionToken)
+                headers['x-cos-security-token'] = credentials.sessionToken;
+            headers.authorization = (0,sign/* authorization */.it)(credentials, { method: request.method, path: signPath, query, headers }, (this.#clock.now() + this.#clockOffsetMs) / 1000);
+        }
+        const response = await this.#agent
+            .request({
+            origin: this.#origin,
+            path: search === '' ? encodedPath : `${encodedPath}?${search}`,
+            method: request.method,
+            headers,
+            signal: request.signal ?? null,
+            ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
+        })
+            .catch((error) => {
+            const context = describe(request);
+            throw (TlsError.from(error, this.#origin, context) ?? ProxyError.from(error, this.#proxy, context) ?? error);
+        });
+        const status = response.statusCode;
+        if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
+            return { status, headers: response.headers, body: response.body };
+        }
+        const text = await readCapped(response.body, 64 * 1024);
+        // A plain-http request through a proxy: a 401/407 is the proxy's, not COS's.
+        const refused = ProxyError.refused(status, this.#proxy, describe(request));
+        if (refused !== undefined)
+            throw refused;
+        if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
+            // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
+            await this.send({
+                ...request,
+                method: 'GET',
+                headers: { ...request.headers, range: 'bytes=0-0' },
+            }).then((answer) => answer.body.dump(), (error) => {
+                if (error instanceof CosError && error.status === status) {
+                    throw error.rephrase(error.cosMessage, describe(request), hintFor(error, credentials === undefined));
+                }
+            });
+        }
+        // The error text is the server's: a proxy may echo what it was sent, so the secrets this
+        // request carried are cut out before the text reaches a message or a log.
+        const details = redactDetails(parseErrorBody(status, text, response.headers), [
+            headers.authorization,
+            credentials?.secretId,
+            credentials?.secretKey,
+            credentials?.sessionToken,
+            headers['x-cos-server-side-encryption-customer-key'],
+            headers['x-cos-server-side-encryption-customer-key-MD5'],
+            ...(this.#proxy?.secrets ?? []),
+        ]);
+        throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
+    }
+    /**
+     * Runs `attempt` until it succeeds, a failure is not transient, or the retries are spent.
+     * Full-jitter exponential backoff; a RequestTimeTooSkewed answer corrects the clock and retries at once.
+     */
+    async retrying(what, signal, attempt) {
+        const attempts = this.connection.retries + 1;
+        for (let n = 1;; n++) {
+            try {
+                return await attempt(n);
+            }
+            catch (error) {
+                if (signal?.aborted)
+                    throw error;
+                const skew = error instanceof CosError && error.code === 'RequestTimeTooSkewed';
+                if (n >= attempts || !(skew || isTransient(error)))
+                    throw error;
+                if (skew && this.#correctClock(error)) {
+                    this.#logger.info(`${what}: the local clock is off by ${Math.round(this.#clockOffsetMs / 1000)} s; corrected from the server's Date, retrying (attempt ${n + 1}/${attempts})`);
+                    continue;
+                }
+                const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
+                let wait = Math.round(this.#random() * ceiling);
+                // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
+                const asked = error instanceof CosError ? retryAfterMs(error.retryAfter, this.#clock.now()) : undefined;
+                if (asked !== undefined && asked > this.connection.timeoutMs) {
+                    throw new Error(`${error_message_errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
+                        `timeout of ${Math.ceil(this.connection.timeoutMs / 1000)} s, so it was not retried. ` +
+                        'Fix: run again later, or raise timeout', { cause: error });
+                }
+                if (asked !== undefined)
+                    wait = Math.max(wait, asked);
+                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${error_message_errorMessage(error)}); retrying in ${wait} ms` +
+                    (asked === undefined ? '' : ' (as Retry-After asked)'));
+                await this.#clock.sleep(wait, signal);
+            }
+        }
+    }
+    #correctClock(error) {
+        const server = error.serverDate === undefined ? Number.NaN : Date.parse(error.serverDate);
+        if (Number.isNaN(server))
+            return false;
+        this.#clockOffsetMs = server - this.#clock.now();
+        return true;
+    }
+    async close() {
+        await this.#agent.close();
+    }
+}
+function describe(request) {
+    if (request.key === '')
+        return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
+    const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
+    return `${request.method} '${request.key}'${version}`;
+}
+function redactDetails(details, secrets) {
+    const clean = (text) => (text === undefined ? undefined : redactText(text, secrets));
+    const requestId = clean(details.requestId);
+    const traceId = clean(details.traceId);
+    return {
+        ...details,
+        code: redactText(details.code, secrets),
+        message: redactText(details.message, secrets),
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(traceId === undefined ? {} : { traceId }),
+    };
+}
+/** Reads a body as text, keeping at most `limit` characters and draining the rest. */
+async function readCapped(body, limit) {
+    const chunks = [];
+    let length = 0;
+    for await (const chunk of body) {
+        chunks.push(Buffer.from(chunk));
+        length += chunk.length;
+        // Leaving the loop destroys the body: a server that never stops sending cannot hold us here.
+        if (length >= limit)
+            break;
+    }
+    return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+/** First value of a response header. */
+function header(response, name) {
+    const value = response.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+
+;// CONCATENATED MODULE: ./lib/cos/object.js
+// HEAD / GET Object: the request headers a download sends, and the object identity COS answers.
+
+
+
+function sseHeaders(key) {
+    if (key === undefined)
+        return {};
+    const raw = Buffer.from(key, 'base64');
+    return {
+        'x-cos-server-side-encryption-customer-algorithm': 'AES256',
+        'x-cos-server-side-encryption-customer-key': key,
+        'x-cos-server-side-encryption-customer-key-MD5': (0,external_node_crypto_.createHash)('md5').update(raw).digest('base64'),
+    };
+}
+function conditionHeaders(conditions) {
+    const headers = {};
+    if (conditions.ifMatch !== undefined)
+        headers['if-match'] = conditions.ifMatch;
+    if (conditions.ifNoneMatch !== undefined)
+        headers['if-none-match'] = conditions.ifNoneMatch;
+    if (conditions.ifModifiedSince !== undefined) {
+        headers['if-modified-since'] = conditions.ifModifiedSince.toUTCString();
+    }
+    if (conditions.ifUnmodifiedSince !== undefined) {
+        headers['if-unmodified-since'] = conditions.ifUnmodifiedSince.toUTCString();
+    }
+    return headers;
+}
+const OVERRIDE_PARAMS = [
+    ['cacheControl', 'response-cache-control'],
+    ['contentDisposition', 'response-content-disposition'],
+    ['contentEncoding', 'response-content-encoding'],
+    ['contentLanguage', 'response-content-language'],
+    ['contentType', 'response-content-type'],
+    ['expires', 'response-expires'],
+];
+function overrideQuery(overrides) {
+    const query = {};
+    for (const [field, param] of OVERRIDE_PARAMS) {
+        const value = overrides[field];
+        if (value !== undefined)
+            query[param] = value;
+    }
+    return query;
+}
+function versionQuery(versionId) {
+    return versionId === undefined ? {} : { versionId };
+}
+/** The largest object COS holds: a multipart upload of 10,000 parts of at most 5 GiB. */
+const MAX_OBJECT_SIZE = 10_000 * 5 * 1024 ** 3;
+const MAX_CRC64 = (1n << 64n) - 1n;
+/** True for `x-cos-hash-crc64ecma` as COS writes it: decimal digits, at most 2^64-1. */
+function isCrc64Header(text) {
+    return /^[0-9]+$/.test(text) && text.replace(/^0+/, '').length <= 20 && BigInt(text) <= MAX_CRC64;
+}
+/** A header value as a message may show it: cut short (header values hold no line breaks). */
+function shownHeader(value) {
+    return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+}
+/**
+ * undici's refusal of a response that breaks HTTP/1.1 (a Content-Length of -1 or `abc`, a body
+ * shorter than it), told as a ProtocolError naming the request; any other error is returned as is.
+ */
+function namingRequest(error, what) {
+    if (!(error instanceof Error))
+        return error;
+    const code = error.code;
+    if (error.name !== 'HTTPParserError' && code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+        return error;
+    return new ProtocolError(`${what}: the response breaks HTTP/1.1 (${error.message})`, {
+        transient: isTransient(error),
+        cause: error,
+    });
+}
+/** Reads the identity of an object from HEAD or GET response headers. */
+function objectInfoFrom(key, response, size) {
+    const etag = header(response, 'etag');
+    if (etag === undefined || etag.trim() === '') {
+        throw new CosError({ status: response.status, code: 'MissingETag', message: 'the response has no ETag header' }, `HEAD '${key}'`);
+    }
+    const crc64 = header(response, 'x-cos-hash-crc64ecma');
+    if (crc64 !== undefined && !isCrc64Header(crc64)) {
+        throw new CosError({
+            status: response.status,
+            code: 'BadCrc64',
+            message: `x-cos-hash-crc64ecma is ${shownHeader(crc64)}, not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`,
+        }, `HEAD '${key}'`);
+    }
+    const versionId = header(response, 'x-cos-version-id');
+    return {
+        key,
+        etag,
+        size,
+        lastModified: header(response, 'last-modified') ?? '',
+        ...(crc64 === undefined ? {} : { crc64 }),
+        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+        storageClass: header(response, 'x-cos-storage-class') ?? 'STANDARD',
+    };
+}
+/** Parses a strict non-negative decimal Content-Length; undefined when absent or absurd (past MAX_OBJECT_SIZE). */
+function contentLength(response) {
+    const text = header(response, 'content-length');
+    if (text === undefined || !/^\d{1,16}$/.test(text))
+        return undefined;
+    const value = Number(text);
+    return value <= MAX_OBJECT_SIZE ? value : undefined;
+}
+/** HEAD Object with the user's conditions (304 → not-modified; 412 and the rest throw CosError). */
+async function headObject(client, key, access, conditions, signal) {
+    const response = await client.retrying(`HEAD '${key}'`, signal, () => client
+        .send({
+        method: 'HEAD',
+        key,
+        query: versionQuery(access.versionId),
+        headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
+        accept: [304],
+        ...(signal ? { signal } : {}),
+    })
+        .catch((error) => {
+        throw namingRequest(error, `HEAD '${key}'`);
+    }));
+    response.body.resume();
+    if (response.status === 304)
+        return { kind: 'not-modified' };
+    const size = contentLength(response);
+    if (size === undefined) {
+        const stated = header(response, 'content-length');
+        throw new CosError({
+            status: response.status,
+            code: 'BadContentLength',
+            message: `HEAD answered ${stated === undefined ? 'no Content-Length' : `Content-Length ${shownHeader(stated)}`}, not a size COS can hold (0..${MAX_OBJECT_SIZE} bytes)`,
+        }, `HEAD '${key}'`);
+    }
+    return { kind: 'found', info: objectInfoFrom(key, response, size) };
+}
+
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __webpack_require__(7075);
 // EXTERNAL MODULE: external "node:stream/promises"
@@ -3747,322 +4914,20 @@ async function fetchPartBody(job, part) {
     return { chunks, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/local-match.js
-// Does a local file already hold an object's bytes? Used to skip unchanged files without a GET.
-
-
-
-/** A plain (single-PUT) ETag is the quoted hex MD5 of the body; multipart ETags carry `-N`. */
-function plainMd5Etag(etag) {
-    const match = /^"?([0-9a-f]{32})"?$/i.exec(etag);
-    return match?.[1]?.toLowerCase();
-}
-/**
- * True when the file at `filePath` (of `size` bytes) has the object's content: same size, then the
- * object's CRC-64 if COS has one, else the MD5 of a plain ETag. False when neither can be compared.
- */
-async function localFileMatches(filePath, size, info) {
-    if (size !== info.size)
-        return false;
-    const expectedCrc = info.crc64 === undefined ? undefined : parseCrc64(info.crc64);
-    if (expectedCrc !== undefined) {
-        const crc = new Crc64();
-        for await (const chunk of (0,external_node_fs_.createReadStream)(filePath, { highWaterMark: 1024 * 1024 })) {
-            crc.update(chunk);
-        }
-        return crc.digest() === expectedCrc;
-    }
-    const md5 = plainMd5Etag(info.etag);
-    if (md5 === undefined)
-        return false;
-    const hash = (0,external_node_crypto_.createHash)('md5');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(filePath, { highWaterMark: 1024 * 1024 })) {
-        hash.update(chunk);
-    }
-    return hash.digest('hex') === md5;
-}
-
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __webpack_require__(8161);
-;// CONCATENATED MODULE: ./lib/transfer/lock.js
-// A lock per destination: a file in the state folder naming the run that holds it. A second run
-// waits a bounded time, saying so, then fails in one line; a lock left by a run that died (its
-// process is gone, or the machine rebooted since) is taken over. See ADR 0007.
-
-
-
-
-
-
-
-
-const LOCK_FORMAT = 'cos-download-lock/1';
-/** How often a holder refreshes its lock's mtime. */
-const HEARTBEAT_MS = 5_000;
-/** A lock whose holder cannot be checked is stale once it has not been refreshed for this long. */
-const STALE_AFTER_MS = 30_000;
-const POLL_MS = 250;
-/** Another live run holds the lock past the wait. */
-class LockedError extends Error {
-    name = 'LockedError';
+;// CONCATENATED MODULE: ./lib/transfer/object-result.js
+/** The bytes do not match the object's CRC64 (or its length): nothing was left at the destination. */
+class IntegrityError extends Error {
     constructor(message) {
         super(message);
+        this.name = 'IntegrityError';
     }
 }
-function procField(pid) {
-    try {
-        const text = (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, 'utf8');
-        // `pid (comm) state …`: comm may hold spaces and parentheses, so count from the last ')'.
-        return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+/** The object's ETag stopped matching between requests. */
+class ObjectChangedError extends Error {
+    constructor(message, cause) {
+        super(message, { cause });
+        this.name = 'ObjectChangedError';
     }
-    catch {
-        return undefined;
-    }
-}
-function bootId() {
-    try {
-        return (0,external_node_fs_.readFileSync)('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    }
-    catch {
-        return undefined;
-    }
-}
-function currentOwner(now) {
-    const boot = bootId();
-    const start = procField(process.pid);
-    return {
-        format: LOCK_FORMAT,
-        pid: process.pid,
-        host: external_node_os_.hostname(),
-        ...(boot === undefined ? {} : { boot }),
-        ...(start === undefined ? {} : { start }),
-        since: new Date(now).toISOString(),
-        nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
-    };
-}
-function parseOwner(text) {
-    try {
-        const d = JSON.parse(text);
-        if (d.format !== LOCK_FORMAT ||
-            !Number.isSafeInteger(d.pid) ||
-            typeof d.host !== 'string' ||
-            typeof d.since !== 'string' ||
-            typeof d.nonce !== 'string' ||
-            (d.boot !== undefined && typeof d.boot !== 'string') ||
-            (d.start !== undefined && typeof d.start !== 'string')) {
-            return undefined;
-        }
-        return d;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** True when the run that wrote `owner` is certainly gone; a lock from another host is never stale. */
-function isStale(owner) {
-    if (owner.host !== external_node_os_.hostname())
-        return false;
-    const boot = bootId();
-    if (owner.boot !== undefined && boot !== undefined && owner.boot !== boot)
-        return true;
-    try {
-        process.kill(owner.pid, 0);
-    }
-    catch (error) {
-        // EPERM: the process exists but belongs to someone else.
-        if (error.code === 'ESRCH')
-            return true;
-    }
-    const start = procField(owner.pid);
-    return owner.start !== undefined && start !== undefined && start !== owner.start;
-}
-/** Creates `lockPath` holding `text`, atomically and exclusively: false when it exists. */
-async function tryCreate(lockPath, text, nonce) {
-    // Written whole under a name of our own, then hard-linked into place: a reader never sees half a
-    // lock, and link() fails, without following anything, when the name exists.
-    const draft = `${lockPath}.${nonce}.new`;
-    const handle = await (0,promises_.open)(draft, 'wx', 0o600).catch(async (error) => {
-        if (error.code !== 'ENOENT')
-            throw await asLocalFileError(error, lockPath);
-        // The run that held the lock removed the state folder as it left: make it again.
-        await ensureOwnFolder(external_node_path_.dirname(lockPath));
-        return undefined;
-    });
-    if (handle === undefined)
-        return false;
-    try {
-        await handle.writeFile(text, 'utf8');
-    }
-    finally {
-        await handle.close();
-    }
-    try {
-        await (0,promises_.link)(draft, lockPath);
-        return true;
-    }
-    catch (error) {
-        const code = error.code;
-        // EEXIST: a lock is there. ENOENT: another run tidied our draft away as it took the lock.
-        if (code === 'EEXIST' || code === 'ENOENT')
-            return false;
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS')
-            throw error;
-        // A file system without hard links: an exclusive create, then the text.
-        const direct = await (0,promises_.open)(lockPath, 'wx', 0o600).catch((e) => {
-            if (e.code === 'EEXIST')
-                return undefined;
-            throw e;
-        });
-        if (direct === undefined)
-            return false;
-        try {
-            await direct.writeFile(text, 'utf8');
-        }
-        finally {
-            await direct.close();
-        }
-        return true;
-    }
-    finally {
-        await (0,promises_.unlink)(draft).catch(() => { });
-    }
-}
-/**
- * Moves a stale lock out of the way, but only the very lock that was judged stale: if another run
- * replaced it meanwhile, it is put back.
- */
-async function takeOver(lockPath, staleText, nonce) {
-    const aside = `${lockPath}.${nonce}.stale`;
-    try {
-        await (0,promises_.rename)(lockPath, aside);
-    }
-    catch {
-        return false;
-    }
-    const moved = await textOf(aside);
-    if (moved === staleText) {
-        // A planted folder or link goes too; rm never follows a link.
-        await (0,promises_.rm)(aside, { recursive: true, force: true }).catch(() => { });
-        return true;
-    }
-    await (0,promises_.link)(aside, lockPath).catch(() => { });
-    await (0,promises_.rm)(aside, { force: true }).catch(() => { });
-    return false;
-}
-/** A lock file's text ('' for a link or an unreadable file); undefined when there is none. */
-async function textOf(lockPath) {
-    const read = await readOwnFile(lockPath);
-    return read.kind === 'text' ? read.text : read.kind === 'absent' ? undefined : '';
-}
-function describeOwner(owner) {
-    if (owner === undefined)
-        return 'a run whose lock file cannot be read';
-    const where = owner.host === external_node_os_.hostname() ? 'on this machine' : `on host ${quoteValue(owner.host)}`;
-    return `pid ${owner.pid} ${where}, since ${quoteValue(owner.since)}`;
-}
-function seconds(ms) {
-    return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
-}
-/**
- * Whether a lock found at the path is stale. A lock we write is always a regular file, so anything
- * else there was planted. One whose holder can be checked (this machine) is stale when the holder
- * is gone; one that cannot be checked (another host, or text that is not a lock) when its holder
- * has not refreshed it for STALE_AFTER_MS: a live holder touches it every HEARTBEAT_MS.
- */
-function staleLock(info, owner, now) {
-    if (!info.isFile())
-        return true;
-    if (owner !== undefined && owner.host === external_node_os_.hostname())
-        return isStale(owner);
-    return now - info.mtimeMs > STALE_AFTER_MS;
-}
-/** Takes the lock at `lockPath` (its folder must exist), waiting up to `waitMs` for another run. */
-async function acquireLock(lockPath, options) {
-    const { clock, logger } = options;
-    const me = currentOwner(clock.now());
-    const text = `${JSON.stringify(me)}\n`;
-    const deadline = clock.now() + options.waitMs;
-    let announced = false;
-    for (;;) {
-        options.signal?.throwIfAborted();
-        if (await tryCreate(lockPath, text, me.nonce)) {
-            await removeDrafts(lockPath);
-            return heldLock(lockPath, text, me.nonce, options);
-        }
-        const info = await (0,promises_.lstat)(lockPath).catch(() => undefined);
-        if (info === undefined)
-            continue;
-        const found = await textOf(lockPath);
-        if (found === undefined)
-            continue;
-        const owner = parseOwner(found);
-        if (staleLock(info, owner, clock.now())) {
-            if (await takeOver(lockPath, found, me.nonce)) {
-                logger.info(`Took over the lock on ${options.what} left by ${describeOwner(owner)}, which is no longer running`);
-            }
-            continue;
-        }
-        const left = deadline - clock.now();
-        if (left <= 0) {
-            throw new LockedError(`Another cos-download run (${describeOwner(owner)}) is writing ${options.what}` +
-                `${options.waitMs > 0 ? `; waited ${seconds(options.waitMs)} s` : ''}. ` +
-                `Fix: let it finish, then run again; if no such run exists, remove '${lockPath}'`);
-        }
-        if (!announced) {
-            announced = true;
-            logger.info(`Waiting up to ${Math.ceil(left / 1000)} s for another cos-download run (${describeOwner(owner)}) writing ${options.what}`);
-        }
-        await clock.sleep(Math.min(POLL_MS, left), options.signal);
-    }
-}
-/** Removes drafts and moved-aside locks that killed runs left beside `lockPath`. */
-async function removeDrafts(lockPath) {
-    const base = external_node_path_.basename(lockPath);
-    const names = await (0,promises_.readdir)(external_node_path_.dirname(lockPath)).catch(() => []);
-    for (const name of names) {
-        if (name.startsWith(`${base}.`) && /\.[0-9a-f]+\.(new|stale)$/.test(name)) {
-            await (0,promises_.rm)(external_node_path_.join(external_node_path_.dirname(lockPath), name), { recursive: true, force: true }).catch(() => { });
-        }
-    }
-}
-function heldLock(lockPath, text, nonce, options) {
-    const what = options.what;
-    let released = false;
-    const lost = new AbortController();
-    // The holder refreshes its lock, so another host can tell it is alive, and checks that the lock
-    // is still its own: a run that lost it stops rather than write beside another.
-    const heartbeat = setInterval(() => {
-        void (async () => {
-            if ((await textOf(lockPath)) !== text) {
-                lost.abort(new LockedError(`The lock on ${what} was taken over by another run; this run stopped`));
-                return;
-            }
-            const now = new Date();
-            await (0,promises_.lutimes)(lockPath, now, now).catch(() => { });
-        })();
-    }, options.heartbeatMs ?? HEARTBEAT_MS);
-    heartbeat.unref();
-    return {
-        path: lockPath,
-        lost: lost.signal,
-        async reclaim() {
-            // Written whole under our draft name, then renamed over whatever is at the path.
-            const draft = `${lockPath}.${nonce}.new`;
-            await (0,promises_.writeFile)(draft, text, { flag: 'wx', mode: 0o600 }).catch(async () => {
-                await (0,promises_.rm)(draft, { recursive: true, force: true });
-                await (0,promises_.writeFile)(draft, text, { flag: 'wx', mode: 0o600 });
-            });
-            await (0,promises_.rename)(draft, lockPath);
-        },
-        async release() {
-            if (released)
-                return;
-            released = true;
-            clearInterval(heartbeat);
-            if ((await textOf(lockPath)) === text)
-                await (0,promises_.unlink)(lockPath).catch(() => { });
-        },
-    };
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/plan.js
@@ -4114,306 +4979,90 @@ function formatRange(range) {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/download-object.js
-// One object (or a byte range of it) to one file: HEAD for its identity, the destination locked,
-// parts fetched by a bounded pool into a temp file in the state folder, CRC-64 combined from the
-// parts, then fsync + rename. Nothing reaches the destination before the bytes are verified.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** How long a run waits, by default, for another run writing the same destination. */
-const LOCK_WAIT_MS = 60_000;
-/** The bytes do not match the object's CRC64 (or its length): nothing was left at the destination. */
-class IntegrityError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'IntegrityError';
+;// CONCATENATED MODULE: ./lib/transfer/pool.js
+// Tasks run a bounded number at a time, with one cancellation for all of them: the parts of an
+// object (fail-fast: the first failure stops its siblings) and a mirror's objects (each task
+// reports its own failure; the pool bounds how many are in flight and stops them on cancel).
+// Requests themselves are bounded by the p-limit the tasks share, not here.
+class TaskPool {
+    #active = new Set();
+    #controller = new AbortController();
+    #maxActive;
+    #failFast;
+    #failure;
+    constructor(options) {
+        this.#maxActive = options.maxActive ?? Number.POSITIVE_INFINITY;
+        this.#failFast = options.failFast;
+        const outer = options.signal;
+        if (outer.aborted)
+            this.#controller.abort(outer.reason);
+        else
+            outer.addEventListener('abort', () => this.#controller.abort(outer.reason), { once: true });
     }
-}
-/** The object's ETag stopped matching between requests. */
-class ObjectChangedError extends Error {
-    constructor(message, cause) {
-        super(message, { cause });
-        this.name = 'ObjectChangedError';
+    /** Aborted on cancellation, and (fail-fast) at the first failure. */
+    get signal() {
+        return this.#controller.signal;
     }
-}
-function accessOf(request) {
-    return {
-        ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
-        ...(request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey }),
-        ...(request.trafficLimit === undefined ? {} : { trafficLimit: request.trafficLimit }),
-    };
-}
-async function downloadObject(client, request, deps = {}) {
-    const head = await headWithReason(client, request, accessOf(request), deps.signal);
-    if (head.kind === 'not-modified')
-        return { status: 'not-modified', path: request.destination };
-    const info = head.info;
-    const window = rangeWindow(request.range, info.size);
-    if (window === undefined) {
-        throw new CosError({
-            status: 416,
-            code: 'InvalidRange',
-            message: `range ${formatRange(request.range)} is beyond the object's ${info.size} bytes`,
-        }, `GET '${request.key}'`);
-    }
-    const whole = window.first === 0 && window.length === info.size;
-    if (request.dryRun) {
-        const skip = await skipReason(request, info, whole);
-        if (skip !== undefined)
-            return skipped(request.destination, info, skip);
-        return {
-            status: 'would-download',
-            path: request.destination,
-            info,
-            length: window.length,
-            bytesDownloaded: 0,
-            crcCheck: request.crc ? (whole ? 'verified' : 'partial-range') : 'disabled',
-        };
-    }
-    // The destination's folder, its state folder, and the lock that keeps other runs off this file.
-    const state = objectState(request.destination);
-    const folder = external_node_path_.dirname(request.destination);
-    await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
-        throw await asLocalFileError(error, folder);
-    });
-    await ensureOwnFolder(state.folder, request.destination);
-    const lock = await acquireLock(state.lock, {
-        what: `'${request.destination}'`,
-        waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
-        clock: deps.clock ?? runtime_systemClock,
-        logger: client.logger,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-    });
-    try {
-        const skip = await skipReason(request, info, whole);
-        if (skip !== undefined) {
-            // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
-            await removeCheckpoint(state.checkpoint);
-            return skipped(request.destination, info, skip);
-        }
-        // A run that loses its lock to another (which took it over) stops at once.
-        const signal = deps.signal === undefined ? lock.lost : AbortSignal.any([deps.signal, lock.lost]);
-        return await fetchObject(client, { ...request, state }, info, window, { ...deps, signal });
-    }
-    finally {
-        await lock.release();
-        await removeIfEmpty(state.folder);
-    }
-}
-/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
-async function skipReason(request, info, whole) {
-    if (request.overwrite === 'always' || !whole)
-        return undefined;
-    const existing = await (0,promises_.stat)(request.destination).catch(() => undefined);
-    if (!existing?.isFile())
-        return undefined;
-    if (request.overwrite === 'never')
-        return 'the file exists and overwrite is never';
-    if (await localFileMatches(request.destination, existing.size, info))
-        return 'the local file matches the object';
-    return undefined;
-}
-/**
- * Downloads `window` of a known object version into `request.destination`. Multipart downloads keep
- * a checkpoint beside the temp file and resume from it; an object that changes mid-download
- * (412 on If-Match) is started over once.
- */
-async function fetchObject(client, request, known, window, deps = {}) {
-    let info = known;
-    for (let restart = 0;; restart++) {
-        try {
-            return await fetchVersion(client, request, info, window, deps);
-        }
-        catch (error) {
-            // A range or a condition was asked of the version that changed: the new one may not satisfy it.
-            const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
-            if (!(error instanceof ObjectChangedError) || restart >= 1 || pinned)
-                throw error;
-            client.logger.info(`'${request.key}' changed during the download (its ETag no longer matches): starting over`);
-            const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
-            if (head.kind !== 'found')
-                throw error;
-            info = head.info;
-            window = { first: 0, length: info.size };
-        }
-    }
-}
-function stateOf(request) {
-    return request.state ?? objectState(request.destination);
-}
-async function fetchVersion(client, request, known, window, deps) {
-    let info = known;
-    const whole = window.first === 0 && window.length === info.size;
-    const parts = planParts(window, request.partSize);
-    deps.onStart?.(info, window.length);
-    if (!deps.folderReady) {
-        const folder = external_node_path_.dirname(request.destination);
-        await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
-            throw await asLocalFileError(error, folder);
+    /** Starts `task` once fewer than `maxActive` run. */
+    async add(task) {
+        while (this.#active.size >= this.#maxActive)
+            await Promise.race(this.#active);
+        const signal = this.#controller.signal;
+        const run = (async () => {
+            signal.throwIfAborted();
+            await task(signal);
+        })().catch((error) => {
+            if (this.#failure !== undefined)
+                return;
+            this.#failure = { error };
+            if (this.#failFast)
+                this.#controller.abort(error);
         });
+        this.#active.add(run);
+        void run.finally(() => this.#active.delete(run));
     }
-    if (parts.length === 1 && window.length <= SMALL_OBJECT_BYTES) {
-        return fetchSmall(client, request, info, parts[0], deps);
-    }
-    const state = stateOf(request);
-    // A mirror makes its state folder once; a lone object's is made here.
-    if (request.state === undefined)
-        await ensureOwnFolder(external_node_path_.dirname(state.temp), request.destination);
-    const resume = await openForResume(client, request, info, window, parts);
-    const done = resume.done;
-    const temp = resume.temp;
-    const checkpoint = new Checkpointer(state.checkpoint, identityOf(client.connection.bucket, info, window, request.partSize), temp, done);
-    let resumedBytes = 0;
-    for (const index of done.keys()) {
-        const part = parts[index];
-        resumedBytes += part.last - part.first + 1;
-    }
-    if (resumedBytes > 0)
-        deps.onBytes?.(resumedBytes);
-    try {
-        const missing = parts.filter((part) => !done.has(part.index));
-        // A part's slot is released only once the checkpoint records it, so a crash loses at most the
-        // parts in flight: at most concurrency × part-size bytes to fetch again.
-        let stated = info.crc64;
-        await fetchParts(client, request, info, temp, window.first, missing, deps, async (part, result) => {
-            done.set(part.index, formatCrc64(result.crc));
-            stated ??= result.objectCrc64;
-            await checkpoint.flush();
-        });
-        if (stated === undefined && missing.length === 0 && done.size > 0 && request.crc && whole) {
-            // Every part came from the checkpoint and the object is known from a listing, so no response
-            // stated its CRC-64: ask for it, so a resumed file is checked like any other.
-            const head = await headObject(client, request.key, accessOf(request), {}, deps.signal);
-            if (head.kind === 'found' && head.info.etag !== info.etag) {
-                throw new ObjectChangedError(`'${info.key}' changed since its parts were downloaded: ETag ${info.etag} → ${head.info.etag}`, undefined);
-            }
-            if (head.kind === 'found')
-                stated = head.info.crc64;
-        }
-        if (stated !== info.crc64 && stated !== undefined)
-            info = { ...info, crc64: stated };
-        const crcCheck = download_object_checkCrc(request, info, whole, parts, done);
-        await temp.commit(request.destination, new Date(info.lastModified), { syncFolder: !deps.folderReady });
-        await checkpoint.remove();
-        return {
-            status: 'downloaded',
-            path: request.destination,
-            info,
-            length: window.length,
-            bytesDownloaded: window.length - resumedBytes,
-            crcCheck,
-        };
-    }
-    catch (error) {
-        const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
-        // Parts are only kept when a checkpoint on disk vouches for them: else nothing could resume
-        // them, and the temp file would only fill the disk.
-        if (resumable)
-            await checkpoint.flush();
-        const kept = resumable ? checkpoint.recorded : 0;
-        if (kept > 0) {
-            await temp.close().catch(() => { });
-            client.logger.info(`Kept ${kept} of ${parts.length} finished parts of '${request.key}' (a checkpoint records them): run again to resume`);
-        }
-        else {
-            await temp.discard();
-            await checkpoint.remove().catch(() => { });
-            if (resumable && done.size > 0) {
-                client.logger.info(`No checkpoint of '${request.key}' could be written, so its ${done.size} finished part(s) were not kept`);
-            }
-        }
-        throw error;
+    /** Waits for every task, then throws the first failure, if any. */
+    async drain() {
+        while (this.#active.size > 0)
+            await Promise.all(this.#active);
+        if (this.#failure !== undefined)
+            throw this.#failure.error;
     }
 }
-/**
- * Objects (or windows) of one part up to this size come down in one GET into memory and reach the
- * temp file in one write: no stream pipeline, no preallocation, no checkpoint. A mirror holds at
- * most 4 × concurrency of them at once, so memory stays bounded.
- */
-const SMALL_OBJECT_BYTES = 1024 * 1024;
-/**
- * One small part: the GET holds a request slot only while the body arrives, then the bytes go to
- * a fresh temp file in one write while their CRC is computed, and are fsynced and renamed into place.
- */
-async function fetchSmall(client, request, known, part, deps) {
-    let info = known;
-    const job = {
-        client,
-        info,
-        access: accessOf(request),
-        overrides: request.responseOverrides,
-        signal: deps.signal ?? new AbortController().signal,
-    };
-    const fetchBody = () => fetchPartBody(job, part);
-    const body = await (deps.limit ? deps.limit(fetchBody) : fetchBody()).catch((error) => {
-        throw asChange(error, info);
-    });
-    if (body.objectCrc64 !== undefined && info.crc64 === undefined)
-        info = { ...info, crc64: body.objectCrc64 };
-    const tempPath = stateOf(request).temp;
-    if (request.state === undefined)
-        await ensureOwnFolder(external_node_path_.dirname(tempPath), request.destination);
-    const temp = await TempFile.create(tempPath, 0, request.destination);
-    try {
-        const written = temp.writevAt(body.chunks, 0);
-        // The CRC runs on this thread while the write runs on libuv's.
-        const crc = new Crc64();
-        for (const chunk of body.chunks)
-            crc.update(chunk);
-        await written;
-        const length = part.last - part.first + 1;
-        deps.onBytes?.(length);
-        const crcCheck = download_object_checkCrc(request, info, part.first === 0 && length === info.size, [part], new Map([[0, formatCrc64(crc.digest())]]));
-        await temp.commit(request.destination, new Date(info.lastModified), { syncFolder: !deps.folderReady });
-        return {
-            status: 'downloaded',
-            path: request.destination,
-            info,
-            length,
-            bytesDownloaded: length,
-            crcCheck,
-        };
-    }
-    catch (error) {
-        await temp.discard();
-        throw error;
-    }
+
+;// CONCATENATED MODULE: ./lib/transfer/resume.js
+
+
+
+/** Why a saved checkpoint (and its temp file) cannot be resumed; undefined when it can. */
+async function unusable(saved, target) {
+    if (saved === 'corrupt')
+        return 'it is unreadable';
+    if (saved === undefined)
+        return undefined;
+    const tempSize = await fileSize(target.state.temp);
+    const length = target.window.length;
+    return (mismatch(saved, target.identity) ??
+        (tempSize === undefined
+            ? 'the temp file is gone'
+            : tempSize !== length
+                ? `the temp file is ${tempSize < length ? 'shorter' : 'longer'} (${tempSize} of ${length} bytes)`
+                : undefined));
 }
 /**
- * Reopens the temp file of an earlier run when its checkpoint matches, keeping only the parts
- * whose bytes on disk still give the CRC the checkpoint recorded; else starts a fresh temp file.
+ * Reopens the temp file of an earlier run when its checkpoint matches, keeping only the parts whose
+ * bytes on disk still give the CRC the checkpoint recorded; else starts a fresh temp file.
  */
-async function openForResume(client, request, info, window, parts) {
-    const { temp: tempPath, checkpoint: checkpointPath } = stateOf(request);
-    const saved = await readCheckpoint(checkpointPath);
+async function openForResume(target, logger) {
+    const { state, parts, window } = target;
+    const saved = await readCheckpoint(state.checkpoint);
     if (saved !== undefined) {
-        const tempSize = await fileSize(tempPath);
-        let reason = saved === 'corrupt'
-            ? 'it is unreadable'
-            : (mismatch(saved, identityOf(client.connection.bucket, info, window, request.partSize)) ??
-                (tempSize === undefined
-                    ? 'the temp file is gone'
-                    : tempSize !== window.length
-                        ? `the temp file is ${tempSize < window.length ? 'shorter' : 'longer'} (${tempSize} of ${window.length} bytes)`
-                        : undefined));
+        let reason = await unusable(saved, target);
         let temp;
         if (reason === undefined && saved !== 'corrupt') {
             // A temp file that is a link, or has a second name elsewhere, is never written to; one that is
             // not the file this checkpoint was written for (both planted together) is never trusted.
-            temp = await TempFile.reopen(tempPath, request.destination).catch(() => undefined);
+            temp = await TempFile.reopen(state.temp, target.destination).catch(() => undefined);
             if (temp === undefined)
                 reason = 'the temp file is not a plain file of its own';
             else if (temp.ino !== saved.tempIno) {
@@ -4433,16 +5082,16 @@ async function openForResume(client, request, info, window, parts) {
                 else
                     damaged++;
             }
-            client.logger.info(`Resuming '${request.key}': ${done.size} of ${parts.length} parts are already downloaded` +
+            logger.info(`Resuming '${target.key}': ${done.size} of ${parts.length} parts are already downloaded` +
                 (damaged > 0
                     ? `; ${damaged} more did not match their checkpoint on disk and are fetched again`
                     : ''));
             return { temp, done };
         }
-        client.logger.info(`Starting '${request.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
-        await removeCheckpoint(checkpointPath);
+        logger.info(`Starting '${target.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
+        await removeCheckpoint(state.checkpoint);
     }
-    return { temp: await TempFile.create(tempPath, window.length, request.destination), done: new Map() };
+    return { temp: await TempFile.create(state.temp, window.length, target.destination), done: new Map() };
 }
 /**
  * Writes the checkpoint after the bytes it vouches for are flushed: snapshot the finished parts,
@@ -4457,13 +5106,13 @@ class Checkpointer {
     #chain = Promise.resolve();
     #queued = false;
     #recorded;
-    constructor(filePath, identity, temp, done) {
+    constructor(filePath, identity, resume) {
         this.#path = filePath;
         this.#identity = identity;
-        this.#temp = temp;
-        this.#done = done;
+        this.#temp = resume.temp;
+        this.#done = resume.done;
         // A resumed download starts from a checkpoint on disk that vouches for (at least) these parts.
-        this.#recorded = done.size;
+        this.#recorded = resume.done.size;
     }
     get recorded() {
         return this.#recorded;
@@ -4493,81 +5142,50 @@ class Checkpointer {
         await removeCheckpoint(this.#path);
     }
 }
-function skipped(destination, info, reason) {
-    return {
-        status: 'skipped',
-        path: destination,
-        info,
-        length: info.size,
-        bytesDownloaded: 0,
-        crcCheck: 'verified',
-        reason,
-    };
-}
-/** HEAD with the user's conditions; a 412 is explained by naming the condition that failed. */
-async function headWithReason(client, request, access, signal) {
-    try {
-        return await headObject(client, request.key, access, request.conditions, signal);
-    }
-    catch (error) {
-        if (error instanceof CosError && error.status === 404 && request.versionId !== undefined) {
-            throw error.rephrase(`version '${request.versionId}' of '${request.key}' does not exist (or is a delete marker). ` +
-                "Check the version-id input against the object's versions.", `GET '${request.key}'`);
-        }
-        if (!(error instanceof CosError) || error.status !== 412)
-            throw error;
-        const actual = await headObject(client, request.key, access, {}, signal).catch(() => undefined);
-        const { ifMatch, ifUnmodifiedSince } = request.conditions;
-        const now = actual?.kind === 'found' ? actual.info : undefined;
-        const reasons = [];
-        if (ifMatch !== undefined)
-            reasons.push(`if-match ${ifMatch} (the object's ETag is ${now?.etag ?? 'unknown'})`);
-        if (ifUnmodifiedSince !== undefined) {
-            reasons.push(`if-unmodified-since ${ifUnmodifiedSince.toUTCString()} (the object was modified ${now?.lastModified ?? 'later'})`);
-        }
-        throw error.rephrase(`precondition failed: ${reasons.join('; ') || 'a condition'} does not hold`, `GET '${request.key}'`);
-    }
-}
-/** Fetches parts through a bounded pool; the first hard failure aborts the rest. */
-async function fetchParts(client, request, info, temp, base, parts, deps, onPart) {
-    const controller = new AbortController();
-    const outer = deps.signal;
-    const onAbort = () => controller.abort(outer?.reason);
-    if (outer?.aborted)
-        onAbort();
-    outer?.addEventListener('abort', onAbort, { once: true });
-    const limit = deps.limit ?? (0,p_limit/* default */.A)(request.concurrency);
-    const job = {
-        client,
-        info,
-        access: accessOf(request),
-        overrides: request.responseOverrides,
-        writer: temp,
-        base,
-        signal: controller.signal,
-        ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
-    };
-    let firstError;
-    const settled = await Promise.allSettled(parts.map((part) => limit(async () => {
+
+;// CONCATENATED MODULE: ./lib/transfer/fetch-object.js
+// One known object version (or a window of it) into one file: parts fetched by a bounded pool into
+// a temp file in the state folder, CRC-64 combined from the parts, then fsync + rename. Nothing
+// reaches the destination before the bytes are verified. An object that changes mid-download (412
+// on If-Match) is started over once, unless a range or a condition pinned it.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Objects (or windows) of one part up to this size come down in one GET into memory and reach the
+ * temp file in one write: no stream pipeline, no preallocation, no checkpoint. A mirror holds at
+ * most 4 × concurrency of them at once, so memory stays bounded.
+ */
+const SMALL_OBJECT_BYTES = 1024 * 1024;
+/** Downloads `window` of the object version `known` into `request.destination`. */
+async function fetchObject(context, request, known, window) {
+    let job = new ObjectJob(context, request, known, window);
+    for (let restart = 0;; restart++) {
         try {
-            controller.signal.throwIfAborted();
-            await onPart(part, await fetchPart(job, part));
+            return await job.run();
         }
         catch (error) {
-            if (firstError === undefined) {
-                firstError = asChange(error, info);
-                controller.abort(firstError);
-            }
-            throw error;
+            // A range or a condition was asked of the version that changed: the new one may not satisfy it.
+            if (!(error instanceof ObjectChangedError) || restart >= 1 || request.pinned)
+                throw error;
+            context.deps.logger.info(`'${request.key}' changed during the download (its ETag no longer matches): starting over`);
+            const head = await headObject(context.client, request.key, job.access, {}, context.deps.signal);
+            if (head.kind !== 'found')
+                throw error;
+            job = new ObjectJob(context, request, head.info, { first: 0, length: head.info.size });
         }
-    })));
-    outer?.removeEventListener('abort', onAbort);
-    if (firstError !== undefined)
-        throw firstError;
-    // Belt and braces: no part may be missing when this returns.
-    const failed = settled.find((result) => result.status === 'rejected');
-    if (failed)
-        throw failed.reason;
+    }
 }
 /** A 412 on a part's If-Match means the object changed under us. */
 function asChange(error, info) {
@@ -4576,386 +5194,366 @@ function asChange(error, info) {
     }
     return error;
 }
-function download_object_checkCrc(request, info, whole, parts, done) {
-    if (!request.crc)
-        return 'disabled';
-    if (!whole)
-        return 'partial-range';
-    const expected = info.crc64 === undefined ? undefined : parseCrc64(info.crc64);
-    if (expected === undefined)
-        return 'no-crc-header';
-    let actual = 0n;
-    for (const part of parts) {
-        const crc = parseCrc64(done.get(part.index) ?? '');
-        if (crc === undefined)
-            throw new IntegrityError(`part ${part.index} of '${info.key}' has no CRC64 recorded`);
-        actual = crc64Combine(actual, crc, part.last - part.first + 1);
+/** One attempt at one object version: its plan, its temp file, its parts, its check and its rename. */
+class ObjectJob {
+    #context;
+    #request;
+    #window;
+    #parts;
+    access;
+    #info;
+    constructor(context, request, info, window) {
+        this.#context = context;
+        this.#request = request;
+        this.#info = info;
+        this.#window = window;
+        this.#parts = planParts(window, context.settings.partSize);
+        const { settings } = context;
+        this.access = {
+            versionId: request.versionId,
+            sseCustomerKey: settings.sseCustomerKey,
+            trafficLimit: settings.trafficLimit,
+        };
     }
-    if (actual !== expected) {
-        throw new IntegrityError(`CRC64 mismatch for '${info.key}': COS says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
-            'nothing was written to the destination. Run again; if it persists, the object or a proxy is corrupting data.');
+    get #whole() {
+        return this.#window.first === 0 && this.#window.length === this.#info.size;
     }
-    return 'verified';
-}
-
-;// CONCATENATED MODULE: ./lib/transfer/paths.js
-// Object keys → local paths under the destination. Pure. A key maps to a path only if that path
-// stays inside the destination and every runner's file system can hold it; otherwise it is refused
-// with the reason (the mirror skips it with a warning — see docs/adr/0004-path-mapping.md).
-
-
-// Device names, with any extension and spaces before it: `aux.txt`, `nul .tar.gz`, `CONIN$` (as ntpath.isreserved).
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *(\..*)?$/i;
-const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const MAX_SEGMENT_BYTES = 255;
-/** The key relative to the mirrored prefix (`prefix` is '' or ends with '/'). */
-function relativeKey(key, prefix) {
-    return key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
-}
-/**
- * Maps a key (relative to the prefix) to a relative local path, using `/` as separator.
- * Refused everywhere: empty names, `.` / `..` segments, absolute paths, drive letters, backslashes
- * (a separator on Windows), NUL and control characters, segments over 255 bytes, and a segment
- * naming the state folder (`.cos-download`, any case). Refused on Windows only: reserved device
- * names, `<>:"|?*`, trailing dots or spaces.
- */
-function mapKey(relative, platform = 'linux') {
-    if (relative === '')
-        return { kind: 'refused', reason: 'it is the prefix itself' };
-    const folder = relative.endsWith('/');
-    const body = folder ? relative.slice(0, -1) : relative;
-    if (body === '')
-        return { kind: 'refused', reason: 'it is an empty name' };
-    if (body.startsWith('/'))
-        return { kind: 'refused', reason: 'it is an absolute path' };
-    if (/^[a-zA-Z]:/.test(body))
-        return { kind: 'refused', reason: 'it starts with a drive letter' };
-    if (body.includes('\\'))
-        return { kind: 'refused', reason: 'it contains a backslash' };
-    if (CONTROL.test(body))
-        return { kind: 'refused', reason: 'it contains NUL or a control character' };
-    for (const segment of body.split('/')) {
-        if (segment === '')
-            return { kind: 'refused', reason: "it contains an empty segment ('//')" };
-        if (segment === '.' || segment === '..')
-            return { kind: 'refused', reason: `it contains a '${segment}' segment` };
-        if (isStateSegment(segment)) {
-            return { kind: 'refused', reason: `'${segment}' is the name of cos-download's own state folder` };
-        }
-        if (platform === 'win32') {
-            const windows = windowsProblem(segment);
-            if (windows !== undefined)
-                return { kind: 'refused', reason: windows };
-        }
-        if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
-            return { kind: 'refused', reason: 'a path segment is longer than 255 bytes' };
-        }
+    /** What every GET of a part of this object needs. */
+    #partBase(signal) {
+        const { client } = this.#context;
+        return {
+            client,
+            info: this.#info,
+            access: this.access,
+            overrides: this.#request.responseOverrides,
+            signal,
+        };
     }
-    return { kind: folder ? 'folder' : 'file', relative: body };
-}
-function windowsProblem(segment) {
-    if (WINDOWS_RESERVED.test(segment))
-        return `'${segment}' is a reserved device name on Windows`;
-    if (WINDOWS_FORBIDDEN.test(segment))
-        return `'${segment}' holds a character Windows cannot store (<>:"|?*)`;
-    if (/[. ]$/.test(segment))
-        return `'${segment}' ends with a dot or space, which Windows drops`;
-    return undefined;
-}
-/** True where names differing only in case are the same file (Windows, macOS by default). */
-function caseInsensitive(platform) {
-    return platform === 'win32' || platform === 'darwin';
-}
-/** The absolute local path of a `/`-separated relative path strictly inside `root`, else undefined. */
-function pathInside(root, relative) {
-    const full = external_node_path_.resolve(root, ...relative.split('/'));
-    const inside = external_node_path_.relative(root, full);
-    if (inside === '' || inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(inside)) {
-        return undefined;
-    }
-    return full;
-}
-/** The absolute local path of a mapped key; throws if it would leave `root` (it cannot, by mapKey). */
-function localPath(root, relative) {
-    const full = pathInside(root, relative);
-    if (full === undefined)
-        throw new Error(`refusing to write outside the destination: ${relative}`);
-    return full;
-}
-/** Key for collision checks on case-insensitive file systems (Windows, macOS). */
-function foldedPath(relative) {
-    return relative.normalize('NFC').toLowerCase();
-}
-
-;// CONCATENATED MODULE: ./lib/transfer/local-folder.js
-
-
-
-
-/** A key cannot be a file here: the local folder (or another key) holds something else at its path. */
-class PathConflict extends Error {
-    name = 'PathConflict';
-}
-/** A link planted in the destination stood in the way of a write; it is never followed. */
-class PlantedLinkError extends Error {
-    name = 'PlantedLinkError';
-}
-function ancestorsOf(relative) {
-    const parts = relative.split('/');
-    const ancestors = [];
-    for (let i = 1; i < parts.length; i++)
-        ancestors.push(parts.slice(0, i).join('/'));
-    return ancestors;
-}
-/**
- * The local paths this run's keys claim, as files or folders. The first key to claim a path keeps
- * it; a later key that needs a file where a folder is claimed (or the other way round), or that
- * differs only in case on a case-insensitive file system, is refused with the reason.
- */
-class PathClaims {
-    #files = new Map();
-    #folders = new Map();
-    #folded;
-    constructor(platform) {
-        this.#folded = caseInsensitive(platform) ? new Map() : undefined;
-    }
-    /** True when this run's listing holds a key at `relative` (a file, or a folder on the way to one). */
-    has(relative) {
-        return this.#files.has(relative) || this.#folders.has(relative);
-    }
-    /** Claims `relative` for `key`; returns why it cannot, or undefined once claimed. */
-    claim(relative, key, kind) {
-        if (kind === 'file' && this.#folders.has(relative)) {
-            return `a key needs '${relative}' to be a folder ('${this.#folders.get(relative)}'), so it cannot be a file`;
-        }
-        if (kind === 'folder' && this.#files.has(relative)) {
-            return `'${relative}' is the file of key '${this.#files.get(relative)}', so it cannot be a folder`;
-        }
-        const ancestors = ancestorsOf(relative);
-        for (const folder of ancestors) {
-            const file = this.#files.get(folder);
-            if (file !== undefined)
-                return `'${folder}' is the file of key '${file}', so it cannot be a folder`;
-        }
-        if (this.#folded !== undefined && kind === 'file') {
-            const folded = foldedPath(relative);
-            const clash = this.#folded.get(folded);
-            if (clash !== undefined)
-                return `it differs only in case from '${clash}', and this file system ignores case`;
-            this.#folded.set(folded, key);
-        }
-        if (kind === 'file')
-            this.#files.set(relative, key);
-        else if (!this.#folders.has(relative))
-            this.#folders.set(relative, key);
-        for (const folder of ancestors)
-            if (!this.#folders.has(folder))
-                this.#folders.set(folder, key);
-        return undefined;
-    }
-}
-/**
- * Creates `folder` under `root` one segment at a time, refusing to pass through a symlink, so a
- * link planted in the destination can never lead a write outside it. A file in the way is a
- * PathConflict (the key is refused); a link is a PlantedLinkError (the object fails).
- */
-async function ensureFolder(root, folder, safe) {
-    if (safe.has(folder))
-        return;
-    const relative = external_node_path_.relative(root, folder);
-    if (relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative)) {
-        throw new Error(`refusing to create a folder outside the destination: ${folder}`);
-    }
-    let current = root;
-    for (const segment of relative.split(external_node_path_.sep)) {
-        if (segment === '')
-            continue;
-        current = external_node_path_.join(current, segment);
-        if (safe.has(current))
-            continue;
-        let info = await (0,promises_.lstat)(current).catch(() => undefined);
-        if (info === undefined) {
-            await (0,promises_.mkdir)(current).catch((error) => {
-                if (error.code !== 'EEXIST')
-                    throw error;
+    async run() {
+        const { deps } = this.#context;
+        deps.progress.onStart?.(this.#info, this.#window.length);
+        if (!this.#context.folderReady) {
+            const folder = external_node_path_.dirname(this.#request.destination);
+            await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
+                throw await asLocalFileError(error, folder);
             });
-            info = await (0,promises_.lstat)(current);
+            await ensureOwnFolder(external_node_path_.dirname(this.#request.state.temp), this.#request.destination);
         }
-        if (info.isSymbolicLink()) {
-            throw new PlantedLinkError(`refusing to follow the symlink ${current} found in the destination`);
+        const only = this.#parts[0];
+        if (this.#parts.length === 1 && only !== undefined && this.#window.length <= SMALL_OBJECT_BYTES) {
+            return this.#small(only);
         }
-        if (!info.isDirectory()) {
-            throw new PathConflict(`${current} is a file here, so it cannot be a folder`);
-        }
-        safe.add(current);
+        return this.#multipart();
     }
-}
-/**
- * Files and links under `root` (relative, `/`-separated) for which `keep` is false; never follows a
- * link and never enters the state folder.
- */
-async function filesOutside(root, keep) {
-    const found = [];
-    const walk = async (folder, relative) => {
-        const entries = await (0,promises_.readdir)(folder, { withFileTypes: true }).catch(() => []);
-        for (const entry of entries) {
-            if (relative === '' && isStateSegment(entry.name))
-                continue;
-            const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
-            if (entry.isDirectory())
-                await walk(external_node_path_.join(folder, entry.name), rel);
-            else if (!keep(rel))
-                found.push(rel);
+    #result(length, bytesDownloaded, crcCheck) {
+        return {
+            status: 'downloaded',
+            path: this.#request.destination,
+            info: this.#info,
+            length,
+            bytesDownloaded,
+            crcCheck,
+        };
+    }
+    async #commit(temp) {
+        const mtime = new Date(this.#info.lastModified);
+        await temp.commit(this.#request.destination, mtime, { syncFolder: !this.#context.folderReady });
+    }
+    /**
+     * One small part: the GET holds a request slot only while the body arrives, then the bytes go to a
+     * fresh temp file in one write while their CRC is computed, and are renamed into place.
+     */
+    async #small(part) {
+        const { limit, deps } = this.#context;
+        const body = await limit(() => fetchPartBody(this.#partBase(deps.signal), part)).catch((error) => {
+            throw asChange(error, this.#info);
+        });
+        if (body.objectCrc64 !== undefined && this.#info.crc64 === undefined) {
+            this.#info = { ...this.#info, crc64: body.objectCrc64 };
         }
-    };
-    await walk(root, '');
-    return found.sort();
-}
-/**
- * After `relative` was deleted: removes its folders, innermost first, while they are empty and
- * no key of this run needs them. Returns how many were removed.
- */
-async function removeEmptiedFolders(root, relative, needed) {
-    let removed = 0;
-    for (const folder of ancestorsOf(relative).reverse()) {
-        if (needed(folder))
-            break;
-        const gone = await (0,promises_.rmdir)(external_node_path_.join(root, ...folder.split('/'))).then(() => true, () => false);
-        if (!gone)
-            break;
-        removed++;
+        const temp = await TempFile.create(this.#request.state.temp, 0, this.#request.destination);
+        try {
+            const written = temp.writevAt(body.chunks, 0);
+            // The CRC runs on this thread while the write runs on libuv's.
+            const crc = new Crc64();
+            for (const chunk of body.chunks)
+                crc.update(chunk);
+            await written;
+            const length = part.last - part.first + 1;
+            deps.progress.onBytes?.(length);
+            const crcCheck = this.#checkCrc(new Map([[0, formatCrc64(crc.digest())]]), [part]);
+            await this.#commit(temp);
+            return this.#result(length, length, crcCheck);
+        }
+        catch (error) {
+            await temp.discard();
+            throw error;
+        }
     }
-    return removed;
-}
-/**
- * The regular file at `relative` (`/`-separated) under `root`, if it is reached through real
- * folders only — no link on the way, no `..` — else undefined. What `delete` may act on.
- */
-async function reachableFile(root, relative) {
-    const segments = relative.split('/');
-    if (segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\\'))) {
-        return undefined;
+    async #multipart() {
+        const { client, deps } = this.#context;
+        const parts = this.#parts;
+        const identity = identityOf(client.connection.bucket, this.#info, this.#window, this.#context.settings.partSize);
+        const resume = await openForResume({
+            key: this.#request.key,
+            identity,
+            window: this.#window,
+            parts,
+            state: this.#request.state,
+            destination: this.#request.destination,
+        }, deps.logger);
+        const { temp, done } = resume;
+        const checkpoint = new Checkpointer(this.#request.state.checkpoint, identity, resume);
+        let resumedBytes = 0;
+        for (const index of done.keys()) {
+            const part = parts[index];
+            resumedBytes += part.last - part.first + 1;
+        }
+        if (resumedBytes > 0)
+            deps.progress.onBytes?.(resumedBytes);
+        try {
+            const missing = parts.filter((part) => !done.has(part.index));
+            // A part's slot is released only once the checkpoint records it, so a crash loses at most the
+            // parts in flight: at most concurrency × part-size bytes to fetch again.
+            let stated = this.#info.crc64;
+            await this.#fetchParts(temp, missing, async (part, result) => {
+                done.set(part.index, formatCrc64(result.crc));
+                stated ??= result.objectCrc64;
+                await checkpoint.flush();
+            });
+            if (stated === undefined &&
+                missing.length === 0 &&
+                done.size > 0 &&
+                this.#context.settings.crc &&
+                this.#whole) {
+                stated = await this.#statedCrc64();
+            }
+            if (stated !== undefined && stated !== this.#info.crc64)
+                this.#info = { ...this.#info, crc64: stated };
+            const crcCheck = this.#checkCrc(done, parts);
+            await this.#commit(temp);
+            await checkpoint.remove();
+            return this.#result(this.#window.length, this.#window.length - resumedBytes, crcCheck);
+        }
+        catch (error) {
+            await this.#keepOrDiscard(error, resume, checkpoint);
+            throw error;
+        }
     }
-    let current = root;
-    for (const [i, segment] of segments.entries()) {
-        current = external_node_path_.join(current, segment);
-        const info = await (0,promises_.lstat)(current).catch(() => undefined);
-        if (info === undefined)
+    /**
+     * Every part came from the checkpoint and the object is known from a listing, so no response
+     * stated its CRC-64: ask for it with a HEAD, so a resumed file is checked like any other.
+     */
+    async #statedCrc64() {
+        const { client, deps } = this.#context;
+        const head = await headObject(client, this.#request.key, this.access, {}, deps.signal);
+        if (head.kind !== 'found')
             return undefined;
-        if (i === segments.length - 1)
-            return info.isFile() ? info : undefined;
-        if (!info.isDirectory())
-            return undefined;
+        if (head.info.etag !== this.#info.etag) {
+            throw new ObjectChangedError(`'${this.#info.key}' changed since its parts were downloaded: ETag ${this.#info.etag} → ${head.info.etag}`, undefined);
+        }
+        return head.info.crc64;
     }
-    return undefined;
+    /** After a failure: parts stay for a resume only when a checkpoint on disk records them. */
+    async #keepOrDiscard(error, resume, checkpoint) {
+        const { logger } = this.#context.deps;
+        const key = this.#request.key;
+        const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
+        // Else nothing could resume them, and the temp file would only fill the disk.
+        if (resumable)
+            await checkpoint.flush();
+        const kept = resumable ? checkpoint.recorded : 0;
+        if (kept > 0) {
+            await resume.temp.close().catch(() => { });
+            logger.info(`Kept ${kept} of ${this.#parts.length} finished parts of '${key}' (a checkpoint records them): run again to resume`);
+            return;
+        }
+        await resume.temp.discard();
+        await checkpoint.remove().catch(() => { });
+        if (resumable && resume.done.size > 0) {
+            logger.info(`No checkpoint of '${key}' could be written, so its ${resume.done.size} finished part(s) were not kept`);
+        }
+    }
+    /** Fetches parts through the request budget; the first hard failure aborts the rest. */
+    async #fetchParts(temp, parts, onPart) {
+        const { deps, limit } = this.#context;
+        const pool = new TaskPool({ signal: deps.signal, failFast: true });
+        for (const part of parts) {
+            await pool.add(async (signal) => {
+                await limit(async () => {
+                    signal.throwIfAborted();
+                    const job = {
+                        ...this.#partBase(signal),
+                        writer: temp,
+                        base: this.#window.first,
+                        onBytes: deps.progress.onBytes,
+                    };
+                    await onPart(part, await fetchPart(job, part));
+                }).catch((error) => {
+                    throw asChange(error, this.#info);
+                });
+            });
+        }
+        await pool.drain();
+    }
+    #checkCrc(done, parts) {
+        const info = this.#info;
+        if (!this.#context.settings.crc)
+            return 'disabled';
+        if (!this.#whole)
+            return 'partial-range';
+        const expected = info.crc64 === undefined ? undefined : parseCrc64(info.crc64);
+        if (expected === undefined)
+            return 'no-crc-header';
+        let actual = 0n;
+        for (const part of parts) {
+            const crc = parseCrc64(done.get(part.index) ?? '');
+            if (crc === undefined)
+                throw new IntegrityError(`part ${part.index} of '${info.key}' has no CRC64 recorded`);
+            actual = crc64Combine(actual, crc, part.last - part.first + 1);
+        }
+        if (actual !== expected) {
+            throw new IntegrityError(`CRC64 mismatch for '${info.key}': COS says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
+                'nothing was written to the destination. Run again; if it persists, the object or a proxy is corrupting data.');
+        }
+        return 'verified';
+    }
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/manifest.js
+;// CONCATENATED MODULE: ./lib/transfer/local-match.js
+// Does a local file already hold an object's bytes? Used to skip unchanged files without a GET.
 
 
 
-
-
-const MANIFEST_FORMAT = 'cos-download-manifest/2';
-/** Where and how versions before the state folder kept the manifest; read once to migrate. */
-const LEGACY_MANIFEST_NAME = '.cos-download-manifest.json';
-const LEGACY_FORMAT = 'cos-download-manifest/1';
-
-/** The local file still has the size and mtime recorded when it was written or checked. */
-function stillAsRecorded(entry, local) {
-    return entry['local-size'] === local.size && entry['local-mtime-ms'] === local.mtimeMs;
+/** A plain (single-PUT) ETag is the quoted hex MD5 of the body; multipart ETags carry `-N`. */
+function plainMd5Etag(etag) {
+    const match = /^"?([0-9a-f]{32})"?$/i.exec(etag);
+    return match?.[1]?.toLowerCase();
 }
 /**
- * The local file is still the very file that was written: the same inode, changed at the same
- * moment. Unlike an mtime, neither can be set to a value chosen in advance, so a manifest planted
- * in the workspace cannot claim a file that is there for another reason.
+ * True when the file at `filePath` (of `size` bytes) has the object's content: same size, then the
+ * object's CRC-64 if COS has one, else the MD5 of a plain ETag. False when neither can be compared.
  */
-function sameInode(entry, local) {
-    return entry['local-ino'] === local.ino && entry['local-ctime-ms'] === local.ctimeMs;
+async function localFileMatches(filePath, size, info) {
+    if (size !== info.size)
+        return false;
+    const expectedCrc = info.crc64 === undefined ? undefined : parseCrc64(info.crc64);
+    if (expectedCrc !== undefined) {
+        const crc = new Crc64();
+        for await (const chunk of (0,external_node_fs_.createReadStream)(filePath, { highWaterMark: 1024 * 1024 })) {
+            crc.update(chunk);
+        }
+        return crc.digest() === expectedCrc;
+    }
+    const md5 = plainMd5Etag(info.etag);
+    if (md5 === undefined)
+        return false;
+    const hash = (0,external_node_crypto_.createHash)('md5');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(filePath, { highWaterMark: 1024 * 1024 })) {
+        hash.update(chunk);
+    }
+    return hash.digest('hex') === md5;
 }
-/** The entry, with the local file's identity (size, mtime, inode, change time) as it is now. */
-function withLocalIdentity(entry, local) {
+
+;// CONCATENATED MODULE: ./lib/transfer/mirror-decide.js
+// Download or skip, for one listed object and the local file at its path: from the previous
+// manifest with one stat (no request), else by comparing content (MD5 of a plain ETag, or CRC-64).
+
+
+
+
+
+
+
+
+function infoFromListing(object) {
     return {
-        ...entry,
+        key: object.key,
+        etag: object.etag,
+        size: object.size,
+        lastModified: object.lastModified,
+        storageClass: object.storageClass,
+    };
+}
+function entryFor(info, file, local, written) {
+    const entry = {
+        key: info.key,
+        etag: info.etag,
+        size: info.size,
+        path: file,
         'local-size': local.size,
         'local-mtime-ms': local.mtimeMs,
         'local-ino': local.ino,
         'local-ctime-ms': local.ctimeMs,
+        written,
     };
+    if (info.versionId !== undefined)
+        entry['version-id'] = info.versionId;
+    if (info.crc64 !== undefined)
+        entry.crc64 = info.crc64;
+    return entry;
 }
-function byKey(a, b) {
-    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-/** JSON, one entry per line, sorted by key. */
-function serializeManifest(manifest) {
-    const head = JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix });
-    const entries = [...manifest.objects.values()].sort(byKey).map((entry) => JSON.stringify(entry));
-    return `${head.slice(0, -1)},"objects":[\n${entries.join(',\n')}${entries.length > 0 ? '\n' : ''}]}\n`;
-}
-function validEntry(value, legacy) {
-    if (typeof value !== 'object' || value === null)
-        return false;
-    const e = value;
-    const count = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-    return (typeof e.key === 'string' &&
-        typeof e.etag === 'string' &&
-        typeof e.path === 'string' &&
-        count(e.size) &&
-        count(e['local-size']) &&
-        count(e['local-mtime-ms']) &&
-        (e['version-id'] === undefined || typeof e['version-id'] === 'string') &&
-        (e.crc64 === undefined || typeof e.crc64 === 'string') &&
-        (e['local-ino'] === undefined || count(e['local-ino'])) &&
-        (e['local-ctime-ms'] === undefined || count(e['local-ctime-ms'])) &&
-        (legacy || typeof e.written === 'boolean'));
-}
-/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
-function parseManifest(text, format = MANIFEST_FORMAT) {
-    const d = parseJsonObject(text);
-    if (d === undefined)
-        return undefined;
-    if (d.format !== format || typeof d.bucket !== 'string' || typeof d.prefix !== 'string')
-        return undefined;
-    const legacy = format === LEGACY_FORMAT;
-    if (!Array.isArray(d.objects) || !d.objects.every((entry) => validEntry(entry, legacy)))
-        return undefined;
-    const objects = new Map();
-    for (const entry of d.objects) {
-        // No file of a mirror ever lives in the state folder: an entry that says so is not trusted.
-        if (entry.path.split('/').some(isStateSegment))
-            continue;
-        // An old manifest could not tell written files from adopted ones: none counts as written.
-        objects.set(entry.key, legacy ? { ...entry, written: false } : entry);
-    }
-    return { bucket: d.bucket, prefix: d.prefix, objects };
-}
-/** The manifest of the mirror at `root`, migrating a legacy one when the state folder has none. */
-async function readManifest(root) {
-    const current = await readOwnFile(manifestPath(root));
-    if (current.kind === 'text')
-        return { manifest: parseManifest(current.text), text: current.text };
-    if (current.kind === 'unreadable')
-        return { manifest: undefined };
-    const legacyPath = external_node_path_.join(root, LEGACY_MANIFEST_NAME);
-    const legacy = await readOwnFile(legacyPath);
-    if (legacy.kind !== 'text')
-        return { manifest: undefined };
-    const manifest = parseManifest(legacy.text, LEGACY_FORMAT);
-    return manifest === undefined ? { manifest: undefined } : { manifest, legacyPath };
+/** The manifest's record still describes both the listed object and the local file as it is. */
+function manifestVouches(recorded, object, local) {
+    return (recorded.etag === object.etag &&
+        recorded.size === object.size &&
+        recorded['local-size'] === local.size &&
+        recorded['local-mtime-ms'] === local.mtimeMs);
 }
 /**
- * Writes the manifest atomically (temp, fsync, rename) into the state folder (which must exist).
- * When `previous` is the text already there and the new manifest serialises to the same text,
- * nothing is written.
+ * The common case of a re-run, decided without a task or a promise: the manifest records the
+ * object with its ETag and size, and one lstat shows the local file as the manifest left it.
+ * Anything else (no record, no file, a change) is undefined: `decide` then looks closer.
  */
-async function writeManifest(root, manifest, previous) {
-    const target = manifestPath(root);
-    const text = serializeManifest(manifest);
-    if (text !== previous)
-        await writeFileAtomic(target, text, 0o644);
-    return target;
+function unchangedInManifest(context, object, file, recorded) {
+    if (recorded === undefined || context.settings.overwrite !== 'changed')
+        return undefined;
+    const local = (0,external_node_fs_.lstatSync)(localPath(context.root, file), { throwIfNoEntry: false });
+    if (local === undefined || !local.isFile() || !manifestVouches(recorded, object, local))
+        return undefined;
+    return recorded;
+}
+/** The local file at a key's path, if any; a folder there is a conflict, a link a planted one. */
+async function localFileAt(object, target, file) {
+    const local = await (0,promises_.lstat)(target).catch(() => undefined);
+    if (local === undefined || local.isFile())
+        return local;
+    if (local.isSymbolicLink()) {
+        throw new PlantedLinkError(`'${object.key}' cannot be written: ${file} is a symlink in the destination`);
+    }
+    throw new PathConflict(`${file} exists here and is not a file (a folder, say)`);
+}
+/** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */
+async function decide(context, object, file, recorded) {
+    const { settings } = context;
+    const target = localPath(context.root, file);
+    const local = await localFileAt(object, target, file);
+    if (settings.overwrite === 'always' || local === undefined)
+        return { action: 'download' };
+    if (settings.overwrite === 'never')
+        return { action: 'skip', reason: 'exists (overwrite: never)' };
+    if (recorded !== undefined && manifestVouches(recorded, object, local)) {
+        return { action: 'skip', reason: 'unchanged (manifest)', entry: recorded };
+    }
+    if (local.size !== object.size)
+        return { action: 'download' };
+    let info = infoFromListing(object);
+    if (plainMd5Etag(object.etag) === undefined) {
+        // A multipart ETag is no MD5: ask COS for the object's CRC64 to compare with.
+        const access = { sseCustomerKey: settings.sseCustomerKey };
+        const head = await headObject(context.client, object.key, access, {}, context.signal);
+        if (head.kind !== 'found' || head.info.etag !== object.etag)
+            return { action: 'download' };
+        info = head.info;
+    }
+    if (!(await localFileMatches(target, local.size, info)))
+        return { action: 'download' };
+    // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+    if (!settings.dryRun)
+        await removeCheckpoint(mirrorFileState(context.root, file).checkpoint);
+    // The file was there before: it is the object's, but not one this tool wrote.
+    const written = recorded?.written === true && recorded.etag === object.etag;
+    return { action: 'skip', reason: 'unchanged (content)', entry: entryFor(info, file, local, written) };
 }
 
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
@@ -4997,11 +5595,10 @@ function inMirrorScope(scope) {
     };
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/mirror.js
-// A prefix mirrored into a folder. Listing pages feed the download pool as they arrive; small
-// objects and large objects' parts share one request budget; unchanged files are skipped from the
-// manifest without a request; `delete` runs only after a complete, failure-free pass and removes
-// only files this tool wrote (its manifest says so) that are still as it left them.
+;// CONCATENATED MODULE: ./lib/transfer/mirror-run.js
+// One mirror's pass over the listing: each listed key is decided in key order against the previous
+// manifest's entry for it (a merge join), downloads run through a bounded pool sharing one request
+// budget, and the new manifest is written in key order through a bounded reorder window.
 
 
 
@@ -5017,509 +5614,390 @@ function inMirrorScope(scope) {
 
 
 
-
-
-
-
-class MirrorError extends Error {
-    result;
-    constructor(message, result, cause) {
-        super(message, { cause });
-        this.name = 'MirrorError';
-        this.result = result;
-    }
-}
 const ARCHIVE_CLASSES = new Set(['ARCHIVE', 'DEEP_ARCHIVE']);
-async function mirrorPrefix(client, request, deps = {}) {
-    const clock = deps.clock ?? runtime_systemClock;
-    const started = clock.now();
-    if (!request.dryRun)
-        await (0,promises_.mkdir)(request.destination, { recursive: true });
-    const root = await (0,promises_.realpath)(request.destination).catch(() => request.destination);
-    const temps = external_node_path_.dirname(mirrorFileState(root, '').temp);
-    let lock = deps.lock;
-    if (!request.dryRun && lock === undefined) {
-        await ensureOwnFolder(stateFolderOf(root));
-        lock = await acquireLock(mirrorLockPath(root), {
-            what: `the folder '${root}'`,
-            waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
-            clock,
-            logger: client.logger,
-            ...(deps.signal ? { signal: deps.signal } : {}),
-        });
-    }
-    try {
-        const stored = await readManifest(root);
-        // A run that loses its lock to another (which took it over) stops at once.
-        const lost = lock?.lost;
-        const signal = lost === undefined
-            ? deps.signal
-            : deps.signal === undefined
-                ? lost
-                : AbortSignal.any([deps.signal, lost]);
-        const run = new MirrorRun(client, request, signal === undefined ? deps : { ...deps, signal }, root, stored.manifest);
-        await run.list();
-        await run.settle();
-        // A prefix that lists nothing fails here, before anything is deleted or recorded.
-        if (run.empty && !request.allowEmpty)
-            return run.finish(clock.now() - started, NOTHING_DELETED, undefined);
-        const deletion = await run.reconcile();
-        const manifest = await run.saveManifest(stored.text, stored.legacyPath);
-        return run.finish(clock.now() - started, deletion, manifest);
-    }
-    finally {
-        if (deps.lock === undefined) {
-            await lock?.release();
-            if (!request.dryRun) {
-                await removeIfEmpty(temps);
-                await removeIfEmpty(stateFolderOf(root));
-            }
-        }
+/** Decided entries waiting for an earlier key's download before they can be written in order. */
+const REORDER_WINDOW = 4096;
+/** A bounded list that keeps the first `limit` items and counts the rest. */
+class Sample {
+    items = [];
+    count = 0;
+    add(item) {
+        if (this.items.length < SAMPLE_LIMIT)
+            this.items.push(item);
+        this.count++;
     }
 }
-const NOTHING_DELETED = { deleted: 0, kept: { notOurs: 0, changed: 0 } };
-/** One mirror's pass: the listing, the decisions and downloads, then deletion and the manifest. */
 class MirrorRun {
-    #client;
-    #request;
-    #deps;
-    #root;
-    #prefix;
-    #inScope;
-    #platform;
-    /** What the previous run recorded for this bucket and prefix. */
-    #known;
-    #controller = new AbortController();
+    client;
+    request;
+    settings;
+    deps;
+    root;
+    prefix;
+    inScope;
+    platform;
+    /** The previous manifest, read in step with the listing. */
+    previous;
+    conflicts;
+    files = new Sample();
+    refused = new Sample();
+    archived = new Sample();
+    largest = [];
+    /** Entries of the previous manifest whose keys the listing no longer holds (in key order). */
+    stale;
+    staleInMemory = [];
+    staleCount = 0;
+    /** The new manifest's entries for the listed keys (and keys a failure left untouched). */
+    writer;
+    #pool;
     #limit;
-    #claims;
+    #decide;
     #safeFolders;
     /** Folders that got a file: each is fsynced once at the end, so the renames in it are durable. */
-    #written = new Set();
-    #files = [];
-    #refused = [];
-    #archived = [];
-    #entries = new Map();
-    /** Keys whose download failed: their earlier manifest entries (and files) stay as they were. */
-    #failed = [];
-    #active = new Set();
-    #listingError;
-    #listRequests = 0;
+    written = new Set();
+    #window = [];
+    #windowOpen;
+    listingError;
+    /** The first download that failed, and how many did. */
+    failure;
+    failures = 0;
+    listRequests = 0;
     /** Objects under the prefix (before filters): 0 means the prefix lists nothing. */
-    #listed = 0;
-    #bytesDownloaded = 0;
-    constructor(client, request, deps, root, previous) {
-        this.#client = client;
-        this.#request = request;
-        this.#deps = deps;
-        this.#root = root;
-        this.#prefix = folderPrefix(request.prefix);
-        this.#inScope = keyFilter(request);
-        this.#platform = request.platform ?? process.platform;
-        this.#known =
-            previous?.prefix === this.#prefix && previous.bucket === client.connection.bucket
-                ? trustedEntries(previous.objects, this.#prefix, this.#platform)
-                : undefined;
-        this.#limit = (0,p_limit/* default */.A)(request.concurrency);
-        this.#claims = new PathClaims(this.#platform);
+    listed = 0;
+    downloaded = 0;
+    skipped = 0;
+    bytesDownloaded = 0;
+    bytesPlanned = 0;
+    constructor(client, request, settings, deps, root, previous) {
+        this.client = client;
+        this.request = request;
+        this.settings = settings;
+        this.deps = deps;
+        this.root = root;
+        this.prefix = folderPrefix(request.prefix);
+        this.inScope = keyFilter(request);
+        this.platform = request.platform ?? process.platform;
+        this.previous = previous;
+        this.conflicts = new PathConflicts(this.platform);
+        this.#pool = new TaskPool({ signal: deps.signal, maxActive: settings.concurrency * 4, failFast: false });
+        this.#limit = (0,p_limit/* default */.A)(settings.concurrency);
+        this.#decide = { client, settings, root, signal: this.#pool.signal };
         this.#safeFolders = new Set([root]);
-        const onAbort = () => this.#controller.abort(deps.signal?.reason);
-        if (deps.signal?.aborted)
-            onAbort();
-        deps.signal?.addEventListener('abort', onAbort, { once: true });
     }
-    get #logger() {
-        return this.#client.logger;
+    get logger() {
+        return this.deps.logger;
     }
-    /** Walks the listing, deciding each key and starting its download; object tasks in flight are bounded. */
-    async list() {
-        const request = this.#request;
-        if (!request.dryRun) {
-            await ensureOwnFolder(stateFolderOf(this.#root));
-            await ensureOwnFolder(external_node_path_.dirname(mirrorFileState(this.#root, '').temp));
+    get aborted() {
+        return this.#pool.signal.aborted;
+    }
+    /** The pass ended with every object mirrored: the listing whole, no download failed, not cancelled. */
+    get complete() {
+        return this.listingError === undefined && this.failures === 0 && !this.aborted;
+    }
+    /** The entry the previous manifest has for a key, if it names the path the key maps to (else it is not ours). */
+    trusted(entry) {
+        if (entry === undefined)
+            return undefined;
+        const relative = relativeKey(entry.key, this.prefix);
+        const mapping = relative === undefined ? undefined : mapKey(relative, this.platform);
+        return mapping?.kind === 'file' && mapping.relative === entry.path ? entry : undefined;
+    }
+    /** Walks the listing, deciding each key in order; object tasks in flight are bounded. */
+    async list(listing) {
+        if (!this.settings.dryRun) {
+            await ensureOwnFolder(external_node_path_.dirname(mirrorFileState(this.root, '').temp));
+            // What a killed run left of its manifests (or links planted there) goes first; rm follows no link.
+            for (const file of [nextManifestPath(this.root), staleManifestPath(this.root)]) {
+                await (0,promises_.rm)(file, { force: true });
+                await (0,promises_.rm)(`${file}.tmp`, { force: true });
+            }
+            await (0,promises_.rm)(`${manifestPath(this.root)}.tmp`, { force: true });
+            const scope = { bucket: this.client.connection.bucket, prefix: this.prefix };
+            this.writer = await ManifestWriter.create(nextManifestPath(this.root), scope);
+            this.stale = await ManifestWriter.create(staleManifestPath(this.root), scope);
         }
-        const maxActive = request.concurrency * 4;
         try {
-            const listing = this.#deps.listing ??
-                listPages(this.#client, {
-                    prefix: this.#prefix,
-                    maxKeys: request.listPageSize ?? 1000,
-                    signal: this.#controller.signal,
+            const pages = listing ??
+                listPages(this.client, {
+                    prefix: this.prefix,
+                    maxKeys: this.request.listPageSize ?? 1000,
+                    signal: this.#pool.signal,
                 });
-            for await (const page of listing) {
-                this.#listRequests++;
+            for await (const page of pages) {
+                this.listRequests++;
                 for (const object of page.objects) {
-                    if (this.#controller.signal.aborted)
+                    if (this.aborted)
                         break;
-                    this.#consider(object);
-                    if (this.#active.size >= maxActive)
-                        await Promise.race(this.#active);
+                    await this.#consider(object);
+                    await this.#room();
                 }
-                if (this.#controller.signal.aborted)
+                if (this.aborted)
                     break;
             }
         }
         catch (error) {
-            this.#listingError = error;
+            this.listingError = error;
         }
+        try {
+            await this.#pool.drain();
+        }
+        catch (error) {
+            // A task's own failure is recorded by the task; this is one that escaped it.
+            this.failures++;
+            this.failure ??= { key: '', error };
+        }
+        this.#flushWindow();
+    }
+    /** Waits while the reorder window is full (an earlier key's download holds it) or the manifest lags. */
+    async #room() {
+        while (this.#window.length >= REORDER_WINDOW && !this.aborted) {
+            await new Promise((resolve) => {
+                this.#windowOpen = resolve;
+            });
+        }
+        await this.writer?.drain();
+        await this.stale?.drain();
+    }
+    #slot(entry) {
+        const slot = { entry, done: entry !== undefined };
+        this.#window.push(slot);
+        return slot;
+    }
+    #resolve(slot, entry) {
+        slot.entry = entry;
+        slot.done = true;
+        this.#flushWindow();
+    }
+    #flushWindow() {
+        while (this.#window.length > 0 && this.#window[0].done) {
+            const slot = this.#window.shift();
+            if (slot.entry !== undefined)
+                this.writer?.write(slot.entry);
+        }
+        const open = this.#windowOpen;
+        this.#windowOpen = undefined;
+        open?.();
+    }
+    /** An entry of the previous manifest whose key the listing no longer holds. */
+    passed(entry) {
+        const mine = this.trusted(entry);
+        if (mine === undefined)
+            return;
+        this.staleCount++;
+        if (this.stale !== undefined)
+            this.stale.write(mine);
+        else
+            this.staleInMemory.push(mine);
     }
     #refuse(key, reason) {
-        this.#refused.push({ key, reason });
-        this.#logger.warning(`Skipping '${key}': ${reason}; it cannot be written safely under the destination`);
+        this.refused.add({ key, reason });
+        this.logger.warning(`Skipping ${quoteValue(key)}: ${reason}; it cannot be written safely under the destination`);
+    }
+    record(file) {
+        this.files.add(file);
+        if (file.action !== 'download')
+            return;
+        this.bytesPlanned += file.size;
+        if (this.largest.length < 10 || file.size > this.largest.at(-1).size) {
+            this.largest.push(file);
+            this.largest.sort((a, b) => b.size - a.size);
+            this.largest.length = Math.min(this.largest.length, 10);
+        }
     }
     /** Decides one listed object: out of scope, refused, a folder, archived, unchanged, or a download task. */
-    #consider(object) {
-        const relative = relativeKey(object.key, this.#prefix);
+    async #consider(object) {
+        const earlier = this.trusted(await this.previous.upTo(object.key, (entry) => this.passed(entry)));
+        const relative = relativeKey(object.key, this.prefix);
         if (relative === undefined || relative === '')
             return;
-        this.#listed++;
-        if (!this.#inScope(relative, object.key))
-            return;
-        const mapping = mapKey(relative, this.#platform);
-        if (mapping.kind === 'refused') {
-            this.#refuse(object.key, mapping.reason);
-            this.#keepEarlier(object.key);
+        this.listed++;
+        if (!this.inScope(relative, object.key)) {
+            // Not this run's to judge: what the previous run recorded stays.
+            if (earlier !== undefined)
+                this.#slot(earlier);
             return;
         }
-        const conflict = this.#claims.claim(mapping.relative, object.key, mapping.kind);
-        if (conflict !== undefined) {
-            this.#refuse(object.key, conflict);
-            this.#keepEarlier(object.key);
+        const mapping = mapKey(relative, this.platform);
+        const conflict = mapping.kind === 'refused'
+            ? mapping.reason
+            : this.conflicts.claim(mapping.relative, object.key, mapping.kind);
+        if (mapping.kind === 'refused' || conflict !== undefined) {
+            this.#refuse(object.key, conflict ?? 'it cannot be a local path');
+            if (earlier !== undefined)
+                this.#slot(earlier);
             return;
         }
         if (mapping.kind === 'folder') {
-            if (!this.#request.dryRun)
-                this.#startTask(object, () => this.#makeFolder(mapping.relative));
+            if (!this.settings.dryRun)
+                await this.#start(object, this.#slot(), () => this.#makeFolder(mapping.relative));
             return;
         }
         const file = mapping.relative;
         if (ARCHIVE_CLASSES.has(object.storageClass)) {
-            this.#archived.push(object.key);
-            this.#keepEarlier(object.key);
+            this.archived.add(object.key);
+            if (earlier !== undefined)
+                this.#slot(earlier);
             return;
         }
-        const unchanged = this.#unchangedInManifest(object, file);
+        const unchanged = unchangedInManifest(this.#decide, object, file, earlier);
         if (unchanged !== undefined) {
-            this.#files.push({
+            this.skipped++;
+            this.record({
                 key: object.key,
                 path: file,
                 size: object.size,
                 action: 'skip',
-                reason: unchanged.reason,
+                reason: 'unchanged (manifest)',
             });
-            this.#entries.set(object.key, unchanged.entry);
+            this.#slot(unchanged);
             return;
         }
-        this.#startTask(object, () => this.#mirrorFile(object, file));
+        const slot = this.#slot();
+        await this.#start(object, slot, async () => this.#resolve(slot, await this.#mirrorFile(object, file, earlier)), earlier);
     }
-    #startTask(object, work) {
-        const task = work().catch((error) => {
-            if (error instanceof PathConflict || error.code === 'ENAMETOOLONG') {
-                this.#refuse(object.key, error instanceof PathConflict ? error.message : 'its path is too long for this file system');
-                this.#keepEarlier(object.key);
-                return;
+    /**
+     * Runs one object's task once the pool has room (so the listing waits while it is full); a failure
+     * keeps what the previous run recorded (the file is untouched).
+     */
+    async #start(object, slot, work, earlier) {
+        await this.#pool.add(async () => {
+            try {
+                await work();
+                if (!slot.done)
+                    this.#resolve(slot, undefined);
             }
-            this.#failed.push({ key: object.key, error });
-            this.#keepEarlier(object.key);
-            if (this.#controller.signal.aborted)
-                return;
-            this.#logger.warning(`'${object.key}' failed: ${error_message_errorMessage(error)}`);
+            catch (error) {
+                this.#resolve(slot, earlier);
+                if (error instanceof PathConflict || error.code === 'ENAMETOOLONG') {
+                    this.#refuse(object.key, error instanceof PathConflict ? error.message : 'its path is too long for this file system');
+                    return;
+                }
+                this.failures++;
+                this.failure ??= { key: object.key, error };
+                if (!this.aborted)
+                    this.logger.warning(`${quoteValue(object.key)} failed: ${error_message_errorMessage(error)}`);
+            }
         });
-        this.#active.add(task);
-        void task.finally(() => this.#active.delete(task));
-    }
-    /** A key this run could not write keeps what the previous run recorded: the file is still there. */
-    #keepEarlier(key) {
-        const earlier = this.#known?.get(key);
-        if (earlier !== undefined)
-            this.#entries.set(key, earlier);
     }
     async #makeFolder(relative) {
-        await ensureFolder(this.#root, localPath(this.#root, relative), this.#safeFolders);
+        await ensureFolder(this.root, localPath(this.root, relative), this.#safeFolders);
     }
-    async #mirrorFile(object, file) {
-        const request = this.#request;
-        const target = localPath(this.#root, file);
-        const decision = await this.#decide(object, target, file);
+    /** Decides and, if need be, downloads one file; returns its manifest entry (undefined: none). */
+    async #mirrorFile(object, file, earlier) {
+        const decision = await decide(this.#decide, object, file, earlier);
         if (decision.action === 'skip') {
-            this.#files.push({
+            this.skipped++;
+            this.record({
                 key: object.key,
                 path: file,
                 size: object.size,
                 action: 'skip',
                 reason: decision.reason,
             });
-            if (decision.entry)
-                this.#entries.set(object.key, decision.entry);
-            return;
+            return decision.entry;
         }
-        this.#files.push({ key: object.key, path: file, size: object.size, action: 'download' });
-        if (request.dryRun)
-            return;
-        await ensureFolder(this.#root, external_node_path_.dirname(target), this.#safeFolders);
-        const result = await fetchObject(this.#client, { ...downloadRequest(request, object.key, target), state: mirrorFileState(this.#root, file) }, infoFromListing(object), { first: 0, length: object.size }, {
-            signal: this.#controller.signal,
+        this.downloaded++;
+        this.record({ key: object.key, path: file, size: object.size, action: 'download' });
+        if (this.settings.dryRun)
+            return earlier;
+        const target = localPath(this.root, file);
+        await ensureFolder(this.root, external_node_path_.dirname(target), this.#safeFolders);
+        const context = {
+            client: this.client,
+            settings: this.settings,
+            deps: { ...this.deps, signal: this.#pool.signal },
             limit: this.#limit,
             folderReady: true,
-            ...(this.#deps.onStart ? { onStart: this.#deps.onStart } : {}),
-            ...(this.#deps.onBytes ? { onBytes: this.#deps.onBytes } : {}),
+        };
+        const request = {
+            key: object.key,
+            responseOverrides: {},
+            pinned: false,
+            destination: target,
+            state: mirrorFileState(this.root, file),
+        };
+        const result = await fetchObject(context, request, infoFromListing(object), {
+            first: 0,
+            length: object.size,
         });
-        this.#written.add(external_node_path_.dirname(target));
-        if (result.status !== 'downloaded')
-            return;
-        this.#bytesDownloaded += result.bytesDownloaded;
-        this.#entries.set(object.key, entryFor(result.info, file, await (0,promises_.lstat)(target), true));
+        this.written.add(external_node_path_.dirname(target));
+        this.bytesDownloaded += result.bytesDownloaded;
+        return entryFor(result.info, file, await (0,promises_.lstat)(target), true);
     }
-    /**
-     * The common case of a re-run, decided without a task or a promise: the manifest records the
-     * object with its ETag and size, and one lstat shows the local file as the manifest left it.
-     * Anything else (no record, no file, a change) is undefined: `#decide` then looks closer.
-     */
-    #unchangedInManifest(object, file) {
-        const recorded = this.#known?.get(object.key);
-        if (recorded === undefined || this.#request.overwrite !== 'changed')
-            return undefined;
-        const local = (0,external_node_fs_.lstatSync)(localPath(this.#root, file), { throwIfNoEntry: false });
-        if (local === undefined || !local.isFile() || !manifestVouches(recorded, object, local))
-            return undefined;
-        return {
-            reason: 'unchanged (manifest)',
-            entry: recorded.path === file ? recorded : { ...recorded, path: file },
-        };
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/settings.js
+
+/** How long a run waits, by default, for another run writing the same destination. */
+const LOCK_WAIT_MS = 60_000;
+const never = new AbortController().signal;
+/** The deps with their defaults: the system clock, no logging, never cancelled, no progress. */
+function transferDeps(given = {}) {
+    return Object.freeze({
+        logger: given.logger ?? runtime_silentLogger,
+        clock: given.clock ?? runtime_systemClock,
+        signal: given.signal ?? never,
+        progress: given.progress ?? {},
+        lockWaitMs: given.lockWaitMs ?? LOCK_WAIT_MS,
+    });
+}
+/** The same deps, cancelled also by `signal` (a lost lock, a failing sibling). */
+function withSignal(deps, signal) {
+    return Object.freeze({ ...deps, signal: AbortSignal.any([deps.signal, signal]) });
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/mirror.js
+// A prefix mirrored into a folder: the folder locked, then one pass over the listing (a merge join
+// with the previous manifest, both in key order) that decides and downloads as pages arrive, then
+// the end of the pass (mirror-finish.ts): `delete`, the new manifest, what was kept. Memory does not
+// grow with the number of keys: results keep counters and bounded samples.
+
+
+
+
+
+
+
+
+
+
+async function mirrorPrefix(client, request, settings, deps, source = {}) {
+    const started = deps.clock.now();
+    if (!settings.dryRun)
+        await (0,promises_.mkdir)(request.destination, { recursive: true });
+    const root = await (0,promises_.realpath)(request.destination).catch(() => request.destination);
+    const temps = external_node_path_.dirname(mirrorFileState(root, '').temp);
+    let lock = source.lock;
+    if (!settings.dryRun && lock === undefined) {
+        await ensureOwnFolder(stateFolderOf(root));
+        lock = await acquireLock(mirrorLockPath(root), {
+            what: `the folder '${root}'`,
+            waitMs: deps.lockWaitMs,
+            clock: deps.clock,
+            logger: deps.logger,
+            signal: deps.signal,
+        });
     }
-    /** Download or skip: from the manifest with a stat, else by comparing content (MD5 or CRC64). */
-    async #decide(object, target, file) {
-        const request = this.#request;
-        if (request.overwrite === 'always') {
-            await this.#checkTarget(object, target, file);
-            return { action: 'download' };
-        }
-        const local = await this.#checkTarget(object, target, file);
-        if (local === undefined)
-            return { action: 'download' };
-        if (request.overwrite === 'never')
-            return { action: 'skip', reason: 'exists (overwrite: never)' };
-        const recorded = this.#known?.get(object.key);
-        if (recorded !== undefined && manifestVouches(recorded, object, local)) {
-            return { action: 'skip', reason: 'unchanged (manifest)', entry: { ...recorded, path: file } };
-        }
-        if (local.size !== object.size)
-            return { action: 'download' };
-        let info = infoFromListing(object);
-        if (plainMd5Etag(object.etag) === undefined) {
-            // A multipart ETag is no MD5: ask COS for the object's CRC64 to compare with.
-            const access = request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey };
-            const head = await headObject(this.#client, object.key, access, {}, this.#controller.signal);
-            if (head.kind !== 'found' || head.info.etag !== object.etag)
-                return { action: 'download' };
-            info = head.info;
-        }
-        if (await localFileMatches(target, local.size, info)) {
-            // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
-            if (!request.dryRun)
-                await removeCheckpoint(mirrorFileState(this.#root, file).checkpoint);
-            // The file was there before: it is the object's, but not one this tool wrote.
-            const written = recorded?.written === true && recorded.etag === object.etag;
-            return {
-                action: 'skip',
-                reason: 'unchanged (content)',
-                entry: entryFor(info, file, local, written),
-            };
-        }
-        return { action: 'download' };
+    const previous = await ManifestReader.open(root, {
+        bucket: client.connection.bucket,
+        prefix: folderPrefix(request.prefix),
+    });
+    try {
+        // A run that loses its lock to another (which took it over) stops at once.
+        const run = new MirrorRun(client, request, settings, lock ? withSignal(deps, lock.lost) : deps, root, previous);
+        await run.list(source.listing);
+        return await finishMirror(run, deps.clock.now() - started);
     }
-    /** The local file at a key's path, if any; a folder there is a conflict, a link a planted one. */
-    async #checkTarget(object, target, file) {
-        const local = await (0,promises_.lstat)(target).catch(() => undefined);
-        if (local === undefined || local.isFile())
-            return local;
-        if (local.isSymbolicLink()) {
-            throw new PlantedLinkError(`'${object.key}' cannot be written: ${file} is a symlink in the destination`);
-        }
-        throw new PathConflict(`${file} exists here and is not a file (a folder, say)`);
-    }
-    /** Waits for every object task, then warns about archived objects. */
-    async settle() {
-        await Promise.all(this.#active);
-        if (this.#archived.length > 0) {
-            const shown = this.#archived.slice(0, 5).join(', ');
-            this.#logger.warning(`${this.#archived.length} ARCHIVE / DEEP_ARCHIVE object(s) not downloaded (restore them first): ${shown}${this.#archived.length > 5 ? ', …' : ''}`);
-        }
-    }
-    /** The listing ended and held no object under the prefix. */
-    get empty() {
-        return this.#listed === 0 && this.#listingError === undefined && !this.#controller.signal.aborted;
-    }
-    get #complete() {
-        return this.#listingError === undefined && this.#failed.length === 0 && !this.#controller.signal.aborted;
-    }
-    /**
-     * The previous run's entries this run did not record again. With `delete`, after a complete pass
-     * over a listing that held objects: a file this tool wrote, in scope, no longer listed, and still
-     * exactly as it left it (size, mtime, inode and change time), reached through no link, is removed
-     * with the folders that leaves empty. Every other such entry whose file is still as recorded is
-     * carried into the new manifest (it stays ours, for a later `delete`); the rest are dropped.
-     */
-    async reconcile() {
-        const request = this.#request;
-        const deleting = request.delete && this.#complete && this.#listed > 0;
-        if (request.delete && !this.#complete) {
-            this.#logger.warning('Nothing was deleted: the listing or a download failed, so the mirror is incomplete');
-        }
-        let deleted = 0;
-        let changed = 0;
-        const removed = new Set();
-        const stale = [...(this.#known?.values() ?? [])].filter((entry) => !this.#entries.has(entry.key));
-        for (const entry of stale.sort((a, b) => (a.path < b.path ? -1 : 1))) {
-            const relative = relativeKey(entry.key, this.#prefix);
-            const eligible = deleting && !this.#claims.has(entry.path) && this.#inScope(relative, entry.key);
-            const local = await reachableFile(this.#root, entry.path);
-            if (local === undefined)
-                continue;
-            if (!eligible) {
-                if (stillAsRecorded(entry, local))
-                    this.#entries.set(entry.key, entry);
-                continue;
+    finally {
+        await previous.close();
+        if (source.lock === undefined) {
+            await lock?.release();
+            if (!settings.dryRun) {
+                await removeIfEmpty(temps);
+                await removeIfEmpty(stateFolderOf(root));
             }
-            removed.add(entry.path);
-            if (!entry.written || !stillAsRecorded(entry, local) || !sameInode(entry, local)) {
-                changed += entry.written ? 1 : 0;
-                continue;
-            }
-            this.#files.push({ key: entry.key, path: entry.path, size: local.size, action: 'delete' });
-            deleted++;
-            if (request.dryRun)
-                continue;
-            await (0,promises_.rm)(localPath(this.#root, entry.path), { force: true });
-            await removeEmptiedFolders(this.#root, entry.path, (folder) => this.#claims.has(folder));
         }
-        if (!deleting)
-            return NOTHING_DELETED;
-        const notOurs = await filesOutside(this.#root, (file) => this.#claims.has(file) || removed.has(file));
-        if (notOurs.length + changed > 0) {
-            const shown = notOurs.slice(0, 3).map(quoteValue).join(', ');
-            this.#logger.info(`Kept ${notOurs.length} local file(s) the prefix does not hold that cos-download did not write` +
-                `${shown === '' ? '' : ` (${shown}${notOurs.length > 3 ? ', …' : ''})`}` +
-                `${changed > 0 ? `, and ${changed} it wrote that changed since` : ''}: delete removes only files it wrote`);
-        }
-        return { deleted, kept: { notOurs: notOurs.length, changed } };
     }
-    /** Writes the manifest (dry runs write nothing); a migrated legacy manifest is removed after. */
-    async saveManifest(previous, legacyPath) {
-        if (this.#request.dryRun)
-            return undefined;
-        for (const folder of this.#written)
-            await syncDirectory(folder);
-        const manifest = await writeManifest(this.#root, { bucket: this.#client.connection.bucket, prefix: this.#prefix, objects: this.#entries }, previous);
-        if (legacyPath !== undefined && !this.#claims.has(external_node_path_.basename(legacyPath))) {
-            await (0,promises_.rm)(legacyPath, { force: true });
-        }
-        if (this.#complete)
-            await removeLeftovers(external_node_path_.dirname(mirrorFileState(this.#root, '').temp));
-        return manifest;
-    }
-    finish(elapsedMs, deletion, manifest) {
-        const files = this.#files;
-        const result = {
-            destination: this.#root,
-            downloaded: files.filter((f) => f.action === 'download').length,
-            skipped: files.filter((f) => f.action === 'skip').length,
-            deleted: deletion.deleted,
-            bytesDownloaded: this.#bytesDownloaded,
-            files,
-            refused: this.#refused,
-            archived: this.#archived,
-            kept: deletion.kept,
-            ...(manifest === undefined ? {} : { manifest }),
-            listRequests: this.#listRequests,
-            elapsedMs,
-        };
-        if (this.#listingError !== undefined) {
-            throw new MirrorError(`Listing '${this.#prefix}' failed: ${error_message_errorMessage(this.#listingError)}`, result, this.#listingError);
-        }
-        if (this.#deps.signal?.aborted)
-            throw this.#deps.signal.reason;
-        if (this.#failed.length > 0) {
-            const first = this.#failed[0];
-            const why = error_message_errorMessage(first.error);
-            // Name the object when the error does not (a dropped connection says only 'other side closed').
-            const named = why.includes(`'${first.key}'`) ? why : `'${first.key}': ${why}`;
-            throw new MirrorError(`${this.#failed.length} of ${result.downloaded} download(s) failed; first: ${named}`, result, first.error);
-        }
-        if (this.#listed === 0 && !this.#request.allowEmpty) {
-            throw new MirrorError(`The prefix '${this.#prefix}' lists no objects in bucket '${this.#client.connection.bucket}', so nothing was ` +
-                'downloaded or deleted. Fix: check the prefix (keys are case-sensitive, and the prefix is a folder), ' +
-                'or allow an empty prefix with allow-empty: true (--allow-empty)', result, undefined);
-        }
-        return result;
-    }
-}
-/** Removes what is left in the mirror's temp folder after a complete pass (no download can resume it). */
-async function removeLeftovers(folder) {
-    const names = await (0,promises_.readdir)(folder).catch(() => []);
-    // Whatever is there (a planted folder too); rm never follows a link.
-    for (const name of names)
-        await (0,promises_.rm)(external_node_path_.join(folder, name), { recursive: true, force: true }).catch(() => { });
-    await removeIfEmpty(folder);
-}
-function downloadRequest(request, key, destination) {
-    return {
-        key,
-        conditions: {},
-        responseOverrides: {},
-        destination,
-        partSize: request.partSize,
-        concurrency: request.concurrency,
-        crc: request.crc,
-        overwrite: 'always',
-        ...(request.trafficLimit === undefined ? {} : { trafficLimit: request.trafficLimit }),
-        ...(request.sseCustomerKey === undefined ? {} : { sseCustomerKey: request.sseCustomerKey }),
-    };
-}
-function infoFromListing(object) {
-    return {
-        key: object.key,
-        etag: object.etag,
-        size: object.size,
-        lastModified: object.lastModified,
-        storageClass: object.storageClass,
-    };
-}
-function entryFor(info, file, local, written) {
-    return {
-        key: info.key,
-        etag: info.etag,
-        ...(info.versionId === undefined ? {} : { 'version-id': info.versionId }),
-        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
-        size: info.size,
-        path: file,
-        'local-size': local.size,
-        'local-mtime-ms': local.mtimeMs,
-        'local-ino': local.ino,
-        'local-ctime-ms': local.ctimeMs,
-        written,
-    };
-}
-/**
- * The previous manifest's entries that can be trusted at all: each names the path its own key maps
- * to. One that names another path (`../x`, a path through a folder a key never had) was not
- * written by this tool, and is ignored.
- */
-function trustedEntries(objects, prefix, platform) {
-    const trusted = new Map();
-    for (const [key, entry] of objects) {
-        const relative = relativeKey(key, prefix);
-        const mapping = relative === undefined ? undefined : mapKey(relative, platform);
-        if (mapping?.kind === 'file' && mapping.relative === entry.path)
-            trusted.set(key, entry);
-    }
-    return trusted;
-}
-/** The manifest's record still describes both the listed object and the local file as it is. */
-function manifestVouches(recorded, object, local) {
-    return (recorded.etag === object.etag &&
-        recorded.size === object.size &&
-        recorded['local-size'] === local.size &&
-        recorded['local-mtime-ms'] === local.mtimeMs);
 }
 
 ;// CONCATENATED MODULE: ./lib/cache/keys.js
@@ -5533,7 +6011,7 @@ const FINGERPRINT_FORMAT = 'cos-download-fingerprint/1';
 function cacheKeys(input) {
     const prefixHash = sha256(input.prefix).slice(0, 16);
     const restorePrefix = `cos-download-${input.bucket}-${prefixHash}-${input.cacheKey === undefined ? '' : `${input.cacheKey}-`}`;
-    const exact = `${restorePrefix}${fingerprint(input)}`;
+    const exact = `${restorePrefix}${input.fingerprint}`;
     if (exact.length > MAX_CACHE_KEY_LENGTH) {
         throw new InputError({
             input: 'cache-key',
@@ -5546,25 +6024,83 @@ function cacheKeys(input) {
 }
 /**
  * A hash of everything the mirrored files depend on: each key with its ETag, size and storage class,
- * and the filters and shard that chose them. Listing order is COS's (sorted by key), so it is stable.
+ * and the filters and shard that chose them, taken as the listing goes by (COS lists in key order,
+ * so it is stable), without holding the listing.
  */
-function fingerprint(input) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    const { include, exclude, shard } = input.scope;
-    hash.update(`${JSON.stringify([FINGERPRINT_FORMAT, input.prefix, include, exclude, shard ?? null])}\n`);
-    for (const object of input.objects) {
-        hash.update(`${JSON.stringify([object.key, object.etag, object.size, object.storageClass])}\n`);
+class Fingerprint {
+    #hash = (0,external_node_crypto_.createHash)('sha256');
+    constructor(prefix, scope) {
+        const { include, exclude, shard } = scope;
+        this.#hash.update(`${JSON.stringify([FINGERPRINT_FORMAT, prefix, include, exclude, shard ?? null])}\n`);
     }
-    return hash.digest('hex').slice(0, 40);
+    /** One listed object the mirror takes (in scope). */
+    add(object) {
+        this.#hash.update(`${JSON.stringify([object.key, object.etag, object.size, object.storageClass])}\n`);
+    }
+    digest() {
+        return this.#hash.digest('hex').slice(0, 40);
+    }
 }
 function sha256(text) {
     return (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+
+// EXTERNAL MODULE: external "node:readline"
+var external_node_readline_ = __webpack_require__(481);
+;// CONCATENATED MODULE: ./lib/cache/listing-spill.js
+// The listing of a prefix kept in a file while the cache restores and the mirror replays it: the
+// cache key needs the whole listing before anything is downloaded, and a million keys are not held
+// in memory. One page per line, as JSON.
+
+
+
+
+class ListingSpill {
+    #folder;
+    #file;
+    #handle;
+    constructor(folder, handle) {
+        this.#folder = folder;
+        this.#file = external_node_path_.join(folder, 'listing.jsonl');
+        this.#handle = handle;
+    }
+    /** A spill in `folder` (a fresh temp folder of its own, removed by `remove`). */
+    static async create(folder) {
+        return new ListingSpill(folder, await (0,promises_.open)(external_node_path_.join(folder, 'listing.jsonl'), 'wx', 0o600));
+    }
+    async add(page) {
+        await this.#handle?.write(`${JSON.stringify(page)}\n`);
+    }
+    /** The pages, in order, as often as asked. */
+    async *pages() {
+        await this.#handle?.close();
+        this.#handle = undefined;
+        const lines = (0,external_node_readline_.createInterface)({
+            input: (0,external_node_fs_.createReadStream)(this.#file, 'utf8'),
+            crlfDelay: Number.POSITIVE_INFINITY,
+        });
+        for await (const line of lines)
+            if (line !== '')
+                yield JSON.parse(line);
+    }
+    /** Every listed key, in order. */
+    async *keys() {
+        for await (const page of this.pages())
+            for (const object of page.objects)
+                yield object.key;
+    }
+    async remove() {
+        await this.#handle?.close().catch(() => { });
+        await (0,promises_.rm)(this.#folder, { recursive: true, force: true });
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/cache/mirror-cache.js
 // A mirror kept in the Actions cache: list the prefix, restore the entry whose fingerprint matches
 // (or the newest of the same prefix), let skip-unchanged fetch only what changed, then save.
 // The cache only ever saves work: any failure of it is a warning, and the mirror goes on from COS.
+// The listing is fingerprinted as it goes by and kept in a file while the mirror replays it, so
+// memory does not grow with the number of keys.
 
 
 
@@ -5581,52 +6117,59 @@ function sha256(text) {
 
 
 
-async function cachedMirror(client, request, store, deps = {}) {
-    const logger = client.logger;
+async function cachedMirror(client, request, settings, store, deps) {
+    const { logger } = deps;
     const prefix = folderPrefix(request.prefix);
-    const pages = await listAll(client, prefix, request.listPageSize ?? 1000, deps.signal);
-    const inScope = inMirrorScope(request);
-    const listed = pages.flatMap((page) => page.objects.filter((object) => inScope(object.key)));
-    const keys = cacheKeys({
-        bucket: client.connection.bucket,
-        prefix,
-        ...(request.cacheKey === undefined ? {} : { cacheKey: request.cacheKey }),
-        scope: request,
-        objects: listed,
-    });
-    if (request.dryRun) {
-        logger.info('Dry run: the Actions cache is neither restored nor saved');
-        const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
-        return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
-    }
-    // The restore writes into the destination: it runs under the mirror's lock, like the mirror.
-    await (0,promises_.mkdir)(request.destination, { recursive: true });
-    await ensureOwnFolder(stateFolderOf(request.destination));
-    const lock = await acquireLock(mirrorLockPath(request.destination), {
-        what: `the folder '${request.destination}'`,
-        waitMs: deps.lockWaitMs ?? LOCK_WAIT_MS,
-        clock: deps.clock ?? runtime_systemClock,
-        logger,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-    });
+    const spill = await ListingSpill.create(await (0,promises_.mkdtemp)(external_node_path_.join((0,external_node_os_.tmpdir)(), 'cos-download-listing-')));
     try {
-        return await restoreMirrorSave(client, request, store, { ...deps, lock }, keys, listed, pages);
+        const fingerprint = await listAll(client, prefix, request, spill, deps.signal);
+        const keys = cacheKeys({
+            bucket: client.connection.bucket,
+            prefix,
+            cacheKey: request.cacheKey,
+            fingerprint,
+        });
+        if (settings.dryRun) {
+            logger.info('Dry run: the Actions cache is neither restored nor saved');
+            const mirror = await mirrorPrefix(client, request, settings, deps, { listing: spill.pages() });
+            return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
+        }
+        // The restore writes into the destination: it runs under the mirror's lock, like the mirror.
+        await (0,promises_.mkdir)(request.destination, { recursive: true });
+        await ensureOwnFolder(stateFolderOf(request.destination));
+        const lock = await acquireLock(mirrorLockPath(request.destination), {
+            what: `the folder '${request.destination}'`,
+            waitMs: deps.lockWaitMs,
+            clock: deps.clock,
+            logger,
+            signal: deps.signal,
+        });
+        try {
+            return await restoreMirrorSave({ client, request, settings, store, deps, lock, keys, spill, prefix });
+        }
+        finally {
+            await lock.release();
+        }
     }
     finally {
-        await lock.release();
+        await spill.remove();
     }
 }
-async function restoreMirrorSave(client, request, store, deps, keys, listed, pages) {
-    const logger = client.logger;
+async function restoreMirrorSave(run) {
+    const { client, request, settings, store, deps, keys, spill, prefix } = run;
+    const { logger } = deps;
     const paths = [request.destination];
-    const before = await filesUnder(request.destination);
+    const scope = { bucket: client.connection.bucket, prefix };
+    const local = await localFiles(request.destination, scope);
     // The cache holds a mirror, not the user's files: a restore over files this tool did not write
     // would overwrite them, and a save would carry them into the cache.
-    const foreign = await filesNotOurs(request.destination, before);
-    if (foreign.length > 0) {
-        logger.warning(`The Actions cache is neither restored nor saved: the destination holds ${foreign.length} file(s) cos-download did not write ` +
-            `(${foreign.slice(0, 3).map(quoteValue).join(', ')}${foreign.length > 3 ? ', …' : ''}); give cache: true a folder of its own`);
-        const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+    if (local.foreign.length > 0) {
+        logger.warning(`The Actions cache is neither restored nor saved: the destination holds ${local.foreignCount} file(s) cos-download did not write ` +
+            `(${local.foreign.map(quoteValue).join(', ')}${local.foreignCount > local.foreign.length ? ', …' : ''}); give cache: true a folder of its own`);
+        const mirror = await mirrorPrefix(client, request, settings, deps, {
+            listing: spill.pages(),
+            lock: run.lock,
+        });
         return { mirror, cache: { hit: 'false', key: keys.exact, saved: false } };
     }
     let restoredKey;
@@ -5639,18 +6182,21 @@ async function restoreMirrorSave(client, request, store, deps, keys, listed, pag
     const hit = restoredKey === undefined ? 'false' : restoredKey === keys.exact ? 'true' : 'partial';
     if (restoredKey !== undefined) {
         // The archive holds the saving run's lock: this run's goes back in place.
-        await deps.lock.reclaim();
-        await adoptRestored(request.destination);
+        await run.lock.reclaim();
+        await adoptRestored(request.destination, scope);
     }
     if (hit === 'true')
         logger.info(`Actions cache hit: ${keys.exact}`);
     else if (hit === 'partial') {
         logger.info(`Actions cache partial hit: ${restoredKey}; downloading what changed since`);
-        await pruneRestored(request.destination, new Set(listed.map((object) => object.key)), before);
+        await pruneRestored(request.destination, scope, spill, inMirrorScope(request), local.files);
     }
     else
         logger.info(`Actions cache miss: ${keys.exact}`);
-    const mirror = await mirrorPrefix(client, request, { ...deps, listing: pages });
+    const mirror = await mirrorPrefix(client, request, settings, deps, {
+        listing: spill.pages(),
+        lock: run.lock,
+    });
     let saved = false;
     if (hit !== 'true') {
         try {
@@ -5669,50 +6215,57 @@ async function restoreMirrorSave(client, request, store, deps, keys, listed, pag
         cache: { hit, key: keys.exact, ...(restoredKey === undefined ? {} : { restoredKey }), saved },
     };
 }
-/** The whole listing, before anything is downloaded: the cache key depends on all of it. */
-async function listAll(client, prefix, maxKeys, signal) {
-    const pages = [];
+/** The whole listing, before anything is downloaded (the cache key depends on all of it): kept in `spill`. */
+async function listAll(client, prefix, request, spill, signal) {
+    const inScope = inMirrorScope(request);
+    const fingerprint = new Fingerprint(prefix, request);
     try {
-        for await (const page of listPages(client, { prefix, maxKeys, ...(signal ? { signal } : {}) })) {
-            pages.push(page);
+        for await (const page of listPages(client, { prefix, maxKeys: request.listPageSize ?? 1000, signal })) {
+            for (const object of page.objects)
+                if (inScope(object.key))
+                    fingerprint.add(object);
+            await spill.add(page);
         }
     }
     catch (error) {
         throw new Error(`Listing '${prefix}' failed: ${error_message_errorMessage(error)}`, { cause: error });
     }
-    return pages;
+    return fingerprint.digest();
 }
-/** Files under `folder` (relative, `/`-separated), outside its state folder; empty when it does not exist yet. */
-async function filesUnder(folder) {
-    const entries = await (0,promises_.readdir)(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+/** How many the sample of foreign files shows. */
+const SHOWN = 3;
+/**
+ * The files in the destination before the restore, and those of them the mirror's manifest does not
+ * vouch for as written by this tool and untouched since (a walk and the manifest, both in key order).
+ */
+async function localFiles(destination, scope) {
     const files = new Set();
-    for (const entry of entries) {
-        if (entry.isDirectory())
-            continue;
-        const relative = external_node_path_.relative(folder, external_node_path_.join(entry.parentPath, entry.name)).split(external_node_path_.sep).join('/');
-        if (!isStateSegment(relative.split('/')[0] ?? ''))
-            files.add(relative);
-    }
-    return files;
-}
-/** Which of `files` the mirror's manifest does not vouch for as written by this tool and untouched since. */
-async function filesNotOurs(destination, files) {
-    if (files.size === 0)
-        return [];
-    const { manifest } = await readManifest(destination);
-    const byPath = new Map([...(manifest?.objects.values() ?? [])].map((entry) => [entry.path, entry]));
     const foreign = [];
-    for (const file of [...files].sort()) {
-        const entry = byPath.get(file);
-        const local = entry?.written ? await reachableFile(destination, file) : undefined;
-        if (entry === undefined ||
-            local === undefined ||
-            !stillAsRecorded(entry, local) ||
-            !sameInode(entry, local)) {
-            foreign.push(file);
+    let foreignCount = 0;
+    const reader = await ManifestReader.open(destination, scope);
+    try {
+        const entries = reader.rest();
+        let next = await entries.next();
+        for await (const file of filesInKeyOrder(destination)) {
+            files.add(file);
+            while (!next.done && compareUtf8(next.value.path, file) < 0)
+                next = await entries.next();
+            const entry = !next.done && next.value.path === file ? next.value : undefined;
+            const stats = entry?.written ? await reachableFile(destination, file) : undefined;
+            if (entry !== undefined &&
+                stats !== undefined &&
+                stillAsRecorded(entry, stats) &&
+                sameInode(entry, stats))
+                continue;
+            foreignCount++;
+            if (foreign.length < SHOWN)
+                foreign.push(file);
         }
     }
-    return foreign;
+    finally {
+        await reader.close();
+    }
+    return { files, foreign, foreignCount };
 }
 /**
  * The restored manifest recorded each file as it was on the machine that saved it. The restore
@@ -5720,42 +6273,187 @@ async function filesNotOurs(destination, files) {
  * recorded (size and mtime, through no link) takes the identity it has now, so skip-unchanged and
  * `delete` treat it as this run's own.
  */
-async function adoptRestored(destination) {
-    const stored = await readManifest(destination);
-    const manifest = stored.manifest;
-    if (manifest === undefined)
-        return;
-    const objects = new Map();
-    for (const [key, entry] of manifest.objects) {
+async function adoptRestored(destination, scope) {
+    await rewriteManifest(destination, scope, async (entry) => {
         const local = entry.written ? await reachableFile(destination, entry.path) : undefined;
-        objects.set(key, local !== undefined && stillAsRecorded(entry, local) ? withLocalIdentity(entry, local) : entry);
-    }
-    await writeManifest(destination, { ...manifest, objects }, stored.text);
+        return local !== undefined && stillAsRecorded(entry, local) ? withLocalIdentity(entry, local) : entry;
+    });
 }
 /**
- * An older entry may hold files whose keys are gone from the listing. Those the restore brought
+ * An older entry may hold files whose keys are gone from the listing (or left out by its filters). Those the restore brought
  * (not there before it), recorded as written and arrived as recorded, are removed, so the
  * destination holds what the prefix holds now and the next save does not carry them on. Nothing
  * is reached through a link, nothing outside the destination is touched.
  */
-async function pruneRestored(destination, listedKeys, before) {
-    const { manifest } = await readManifest(destination);
-    if (manifest === undefined)
+async function pruneRestored(destination, scope, spill, inScope, before) {
+    // The keys this mirror takes: a restored file of a key the filters now leave out goes too.
+    const listed = (async function* () {
+        for await (const key of spill.keys())
+            if (inScope(key))
+                yield key;
+    })();
+    let key = await listed.next();
+    const reader = await ManifestReader.open(destination, scope);
+    try {
+        for await (const entry of reader.rest()) {
+            while (!key.done && compareUtf8(key.value, entry.key) < 0)
+                key = await listed.next();
+            if ((!key.done && key.value === entry.key) || before.has(entry.path) || !entry.written)
+                continue;
+            await removeRestored(destination, entry);
+        }
+    }
+    finally {
+        await reader.close();
+        await listed.return(undefined);
+    }
+}
+async function removeRestored(destination, entry) {
+    const local = await reachableFile(destination, entry.path);
+    if (local === undefined || !stillAsRecorded(entry, local) || !sameInode(entry, local))
         return;
-    for (const entry of manifest.objects.values()) {
-        if (listedKeys.has(entry.key) || before.has(entry.path) || !entry.written)
-            continue;
-        const local = await reachableFile(destination, entry.path);
-        if (local === undefined || !stillAsRecorded(entry, local) || !sameInode(entry, local))
-            continue;
-        const target = pathInside(destination, entry.path);
-        if (target !== undefined)
-            await (0,promises_.rm)(target, { force: true });
+    const target = pathInside(destination, entry.path);
+    if (target !== undefined)
+        await (0,promises_.rm)(target, { force: true });
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/download-object.js
+// One object (or a byte range of it) to one file: HEAD for its identity and the user's conditions,
+// the window the range selects, the skip decision, then — the destination locked — the fetch.
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function downloadObject(client, request, settings, deps) {
+    const access = {
+        versionId: request.versionId,
+        sseCustomerKey: settings.sseCustomerKey,
+        trafficLimit: settings.trafficLimit,
+    };
+    const head = await headWithReason(client, request, access, deps.signal);
+    if (head.kind === 'not-modified')
+        return { status: 'not-modified', path: request.destination };
+    const info = head.info;
+    const window = rangeWindow(request.range, info.size);
+    if (window === undefined) {
+        throw new CosError({
+            status: 416,
+            code: 'InvalidRange',
+            message: `range ${formatRange(request.range)} is beyond the object's ${info.size} bytes`,
+        }, `GET '${request.key}'`);
+    }
+    const whole = window.first === 0 && window.length === info.size;
+    if (settings.dryRun) {
+        const skip = await skipReason(request.destination, settings, info, whole);
+        if (skip !== undefined)
+            return skipped(request.destination, info, skip);
+        return {
+            status: 'would-download',
+            path: request.destination,
+            info,
+            length: window.length,
+            bytesDownloaded: 0,
+            crcCheck: settings.crc ? (whole ? 'verified' : 'partial-range') : 'disabled',
+        };
+    }
+    // The destination's folder, its state folder, and the lock that keeps other runs off this file.
+    const state = objectState(request.destination);
+    const folder = external_node_path_.dirname(request.destination);
+    await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
+        throw await asLocalFileError(error, folder);
+    });
+    await ensureOwnFolder(state.folder, request.destination);
+    const lock = await acquireLock(state.lock, {
+        what: `'${request.destination}'`,
+        waitMs: deps.lockWaitMs,
+        clock: deps.clock,
+        logger: deps.logger,
+        signal: deps.signal,
+    });
+    try {
+        const skip = await skipReason(request.destination, settings, info, whole);
+        if (skip !== undefined) {
+            // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+            await removeCheckpoint(state.checkpoint);
+            return skipped(request.destination, info, skip);
+        }
+        // A run that loses its lock to another (which took it over) stops at once.
+        const context = {
+            client,
+            settings,
+            deps: withSignal(deps, lock.lost),
+            limit: (0,p_limit/* default */.A)(settings.concurrency),
+            folderReady: false,
+        };
+        const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
+        return await fetchObject(context, { ...request, pinned, state }, info, window);
+    }
+    finally {
+        await lock.release();
+        await removeIfEmpty(state.folder);
+    }
+}
+/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
+async function skipReason(destination, settings, info, whole) {
+    if (settings.overwrite === 'always' || !whole)
+        return undefined;
+    const existing = await (0,promises_.stat)(destination).catch(() => undefined);
+    if (!existing?.isFile())
+        return undefined;
+    if (settings.overwrite === 'never')
+        return 'the file exists and overwrite is never';
+    if (await localFileMatches(destination, existing.size, info))
+        return 'the local file matches the object';
+    return undefined;
+}
+function skipped(destination, info, reason) {
+    return {
+        status: 'skipped',
+        path: destination,
+        info,
+        length: info.size,
+        bytesDownloaded: 0,
+        crcCheck: 'verified',
+        reason,
+    };
+}
+/** HEAD with the user's conditions; a 412 is explained by naming the condition that failed. */
+async function headWithReason(client, request, access, signal) {
+    try {
+        return await headObject(client, request.key, access, request.conditions, signal);
+    }
+    catch (error) {
+        if (error instanceof CosError && error.status === 404 && request.versionId !== undefined) {
+            throw error.rephrase(`version '${request.versionId}' of '${request.key}' does not exist (or is a delete marker). ` +
+                "Check the version-id input against the object's versions.", `GET '${request.key}'`);
+        }
+        if (!(error instanceof CosError) || error.status !== 412)
+            throw error;
+        const actual = await headObject(client, request.key, access, {}, signal).catch(() => undefined);
+        const { ifMatch, ifUnmodifiedSince } = request.conditions;
+        const now = actual?.kind === 'found' ? actual.info : undefined;
+        const reasons = [];
+        if (ifMatch !== undefined)
+            reasons.push(`if-match ${ifMatch} (the object's ETag is ${now?.etag ?? 'unknown'})`);
+        if (ifUnmodifiedSince !== undefined) {
+            reasons.push(`if-unmodified-since ${ifUnmodifiedSince.toUTCString()} (the object was modified ${now?.lastModified ?? 'later'})`);
+        }
+        throw error.rephrase(`precondition failed: ${reasons.join('; ') || 'a condition'} does not hold`, `GET '${request.key}'`);
     }
 }
 
 ;// CONCATENATED MODULE: ./lib/core/download.js
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+
 
 
 
@@ -5785,25 +6483,26 @@ async function download(options, deps = {}) {
     const warning = plainHttpWarning(options.connection.endpoint);
     if (warning !== undefined)
         logger?.warning(warning);
+    const settings = transferSettings(options);
+    const engine = engineDeps(deps, logger);
     try {
         if (target.kind === 'prefix') {
             const request = mirrorRequestFor(options, target);
             if (options.cache && deps.cache !== undefined) {
-                const cacheKey = options.cacheKey === undefined ? {} : { cacheKey: options.cacheKey };
-                const cached = await cachedMirror(client, { ...request, ...cacheKey }, deps.cache, progressDeps(deps));
+                const cached = await cachedMirror(client, { ...request, cacheKey: options.cacheKey }, settings, deps.cache, engine);
                 return { kind: 'prefix', mirror: cached.mirror, dryRun: options.dryRun, cache: cached.cache };
             }
-            const mirror = await mirrorPrefix(client, request, progressDeps(deps));
+            const mirror = await mirrorPrefix(client, request, settings, engine);
             return { kind: 'prefix', mirror, dryRun: options.dryRun };
         }
         const object = await downloadObject(client, {
             key: target.key,
-            ...(target.versionId === undefined ? {} : { versionId: target.versionId }),
-            ...(target.range === undefined ? {} : { range: target.range }),
+            versionId: target.versionId,
+            range: target.range,
             conditions: target.conditions,
             responseOverrides: target.responseOverrides,
-            ...transferOptions(options),
-        }, progressDeps(deps));
+            destination: options.destination,
+        }, settings, engine);
         return { kind: 'object', object };
     }
     finally {
@@ -5816,33 +6515,32 @@ function mirrorRequestFor(options, target) {
         prefix: target.prefix,
         include: target.include,
         exclude: target.exclude,
+        shard: target.shard,
         delete: target.delete,
         allowEmpty: target.allowEmpty,
-        ...(target.shard === undefined ? {} : { shard: target.shard }),
-        ...transferOptions(options),
+        destination: options.destination,
     };
 }
-/** The options an object download and a mirror share. */
-function transferOptions(options) {
-    return {
-        destination: options.destination,
+/** What every transfer of the run shares, built once. */
+function transferSettings(options) {
+    return Object.freeze({
         partSize: options.partSize,
         concurrency: options.concurrency,
         crc: options.crc,
         overwrite: options.overwrite,
         dryRun: options.dryRun,
-        ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
-        ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
-    };
+        trafficLimit: options.trafficLimit,
+        sseCustomerKey: options.sseCustomerKey,
+    });
 }
-function progressDeps(deps) {
-    return {
-        ...(deps.signal ? { signal: deps.signal } : {}),
-        ...(deps.onStart ? { onStart: deps.onStart } : {}),
-        ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
-        ...(deps.clock ? { clock: deps.clock } : {}),
-        ...(deps.lockWaitMs === undefined ? {} : { lockWaitMs: deps.lockWaitMs }),
-    };
+function engineDeps(deps, logger) {
+    return transferDeps({
+        logger,
+        clock: deps.clock,
+        signal: deps.signal,
+        progress: { onStart: deps.onStart, onBytes: deps.onBytes },
+        lockWaitMs: deps.lockWaitMs,
+    });
 }
 
 ;// CONCATENATED MODULE: ./lib/core/progress.js
@@ -6006,15 +6704,12 @@ function mirrorSummary(mirror, dryRun) {
                 keptText(mirror),
                 formatBytes(mirror.bytesDownloaded),
                 `${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`,
-                String(mirror.refused.length),
-                String(mirror.archived.length),
+                String(mirror.refusedCount),
+                String(mirror.archivedCount),
             ],
         ],
     };
-    const largest = mirror.files
-        .filter((f) => f.action === 'download')
-        .sort((a, b) => b.size - a.size)
-        .slice(0, 10);
+    const largest = mirror.largest;
     const tables = [totals];
     if (largest.length > 0) {
         tables.push({
@@ -6023,7 +6718,7 @@ function mirrorSummary(mirror, dryRun) {
             rows: largest.map((f) => [f.key, formatBytes(f.size), f.path]),
         });
     }
-    if (mirror.refused.length > 0) {
+    if (mirror.refusedCount > 0) {
         tables.push({
             heading: 'Keys not written (unsafe as local paths)',
             header: ['Key', 'Reason'],
@@ -6077,10 +6772,12 @@ function describeMirror(mirror, dryRun) {
             const what = file.action === 'download' ? 'download' : file.action === 'delete' ? 'delete  ' : 'skip    ';
             lines.push(`${what} ${file.path} (${progress_formatBytes(file.size)})${file.reason ? `: ${file.reason}` : ''}`);
         }
+        if (mirror.filesOmitted > 0)
+            lines.push(`… and ${mirror.filesOmitted} more file(s)`);
     }
     const seconds = Math.max(mirror.elapsedMs, 1) / 1000;
     const would = dryRun ? 'Dry run, nothing written: would download' : 'Downloaded';
-    lines.push(`${would} ${mirror.downloaded} file(s), ${progress_formatBytes(mirror.bytesDownloaded || sumOf(mirror, 'download'))}; ` +
+    lines.push(`${would} ${mirror.downloaded} file(s), ${progress_formatBytes(dryRun ? mirror.bytesPlanned : mirror.bytesDownloaded)}; ` +
         `skipped ${mirror.skipped} unchanged; ${dryRun ? 'would delete' : 'deleted'} ${mirror.deleted}` +
         (dryRun
             ? ''
@@ -6089,14 +6786,11 @@ function describeMirror(mirror, dryRun) {
     if (mirror.kept.notOurs + mirror.kept.changed > 0) {
         lines.push(`Kept, not ours: ${keptText(mirror)} local file(s) the prefix does not hold (delete removes only files it wrote)`);
     }
-    if (mirror.refused.length > 0)
-        lines.push(`${mirror.refused.length} key(s) refused as unsafe local paths`);
-    if (mirror.archived.length > 0)
-        lines.push(`${mirror.archived.length} ARCHIVE object(s) not downloaded`);
+    if (mirror.refusedCount > 0)
+        lines.push(`${mirror.refusedCount} key(s) refused as unsafe local paths`);
+    if (mirror.archivedCount > 0)
+        lines.push(`${mirror.archivedCount} ARCHIVE object(s) not downloaded`);
     return lines;
-}
-function sumOf(mirror, action) {
-    return mirror.files.filter((f) => f.action === action).reduce((total, f) => total + f.size, 0);
 }
 
 ;// CONCATENATED MODULE: ./lib/cli/main.js
@@ -6277,6 +6971,7 @@ function printResult(io, result, json) {
         const files = result.kind === 'prefix'
             ? {
                 files: result.mirror.files,
+                filesOmitted: result.mirror.filesOmitted,
                 refused: result.mirror.refused,
                 archived: result.mirror.archived,
                 kept: result.mirror.kept,

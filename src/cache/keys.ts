@@ -20,16 +20,15 @@ export interface CacheKeyInput {
   readonly bucket: string;
   /** The folder prefix as listed ('' or ending in '/'). */
   readonly prefix: string;
-  readonly cacheKey?: string;
-  readonly scope: MirrorScope;
-  /** The listed objects the mirror takes (already filtered to the scope). */
-  readonly objects: readonly ListedObject[];
+  readonly cacheKey?: string | undefined;
+  /** `Fingerprint.digest()` of the listing. */
+  readonly fingerprint: string;
 }
 
 export function cacheKeys(input: CacheKeyInput): CacheKeys {
   const prefixHash = sha256(input.prefix).slice(0, 16);
   const restorePrefix = `cos-download-${input.bucket}-${prefixHash}-${input.cacheKey === undefined ? '' : `${input.cacheKey}-`}`;
-  const exact = `${restorePrefix}${fingerprint(input)}`;
+  const exact = `${restorePrefix}${input.fingerprint}`;
   if (exact.length > MAX_CACHE_KEY_LENGTH) {
     throw new InputError({
       input: 'cache-key',
@@ -43,16 +42,25 @@ export function cacheKeys(input: CacheKeyInput): CacheKeys {
 
 /**
  * A hash of everything the mirrored files depend on: each key with its ETag, size and storage class,
- * and the filters and shard that chose them. Listing order is COS's (sorted by key), so it is stable.
+ * and the filters and shard that chose them, taken as the listing goes by (COS lists in key order,
+ * so it is stable), without holding the listing.
  */
-export function fingerprint(input: CacheKeyInput): string {
-  const hash = createHash('sha256');
-  const { include, exclude, shard } = input.scope;
-  hash.update(`${JSON.stringify([FINGERPRINT_FORMAT, input.prefix, include, exclude, shard ?? null])}\n`);
-  for (const object of input.objects) {
-    hash.update(`${JSON.stringify([object.key, object.etag, object.size, object.storageClass])}\n`);
+export class Fingerprint {
+  readonly #hash = createHash('sha256');
+
+  constructor(prefix: string, scope: MirrorScope) {
+    const { include, exclude, shard } = scope;
+    this.#hash.update(`${JSON.stringify([FINGERPRINT_FORMAT, prefix, include, exclude, shard ?? null])}\n`);
   }
-  return hash.digest('hex').slice(0, 40);
+
+  /** One listed object the mirror takes (in scope). */
+  add(object: ListedObject): void {
+    this.#hash.update(`${JSON.stringify([object.key, object.etag, object.size, object.storageClass])}\n`);
+  }
+
+  digest(): string {
+    return this.#hash.digest('hex').slice(0, 40);
+  }
 }
 
 function sha256(text: string): string {

@@ -197,6 +197,7 @@ function printResult(io: CliIo, result: RunResult, json: boolean): void {
       result.kind === 'prefix'
         ? {
             files: result.mirror.files,
+            filesOmitted: result.mirror.filesOmitted,
             refused: result.mirror.refused,
             archived: result.mirror.archived,
             kept: result.mirror.kept,

@@ -5,8 +5,15 @@ import { plainHttpWarning } from '../config/endpoint.js';
 import { InputError } from '../config/errors.js';
 import type { Options, PrefixTarget } from '../config/options.js';
 import { type ClientDeps, CosClient } from '../cos/client.js';
-import { type DownloadDeps, downloadObject, type ObjectDownloadResult } from '../transfer/download-object.js';
+import { downloadObject } from '../transfer/download-object.js';
 import { type MirrorRequest, type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
+import type { ObjectDownloadResult } from '../transfer/object-result.js';
+import {
+  type ProgressListener,
+  type TransferDeps,
+  type TransferSettings,
+  transferDeps,
+} from '../transfer/settings.js';
 
 /** The Actions cache as the core uses it; the action implements it over `@actions/cache`. */
 export type { CacheStore };
@@ -17,8 +24,8 @@ export interface RunDeps {
   readonly signal?: AbortSignal;
   /** Tuning of the HTTP client (retry delays, connections); tests shorten the backoff. */
   readonly client?: Omit<ClientDeps, 'logger' | 'clock'>;
-  readonly onStart?: DownloadDeps['onStart'];
-  readonly onBytes?: DownloadDeps['onBytes'];
+  readonly onStart?: ProgressListener['onStart'];
+  readonly onBytes?: ProgressListener['onBytes'];
   /** The Actions cache, for `cache: true` (the action provides it). */
   readonly cache?: CacheStore;
   /** How long to wait for another run writing the same destination (default 60 s). */
@@ -61,33 +68,36 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
   // Said once per run, before the first request: plain http to another machine is readable on the way.
   const warning = plainHttpWarning(options.connection.endpoint);
   if (warning !== undefined) logger?.warning(warning);
+  const settings = transferSettings(options);
+  const engine = engineDeps(deps, logger);
   try {
     if (target.kind === 'prefix') {
       const request = mirrorRequestFor(options, target);
       if (options.cache && deps.cache !== undefined) {
-        const cacheKey = options.cacheKey === undefined ? {} : { cacheKey: options.cacheKey };
         const cached = await cachedMirror(
           client,
-          { ...request, ...cacheKey },
+          { ...request, cacheKey: options.cacheKey },
+          settings,
           deps.cache,
-          progressDeps(deps),
+          engine,
         );
         return { kind: 'prefix', mirror: cached.mirror, dryRun: options.dryRun, cache: cached.cache };
       }
-      const mirror = await mirrorPrefix(client, request, progressDeps(deps));
+      const mirror = await mirrorPrefix(client, request, settings, engine);
       return { kind: 'prefix', mirror, dryRun: options.dryRun };
     }
     const object = await downloadObject(
       client,
       {
         key: target.key,
-        ...(target.versionId === undefined ? {} : { versionId: target.versionId }),
-        ...(target.range === undefined ? {} : { range: target.range }),
+        versionId: target.versionId,
+        range: target.range,
         conditions: target.conditions,
         responseOverrides: target.responseOverrides,
-        ...transferOptions(options),
+        destination: options.destination,
       },
-      progressDeps(deps),
+      settings,
+      engine,
     );
     return { kind: 'object', object };
   } finally {
@@ -101,33 +111,32 @@ export function mirrorRequestFor(options: Options, target: PrefixTarget): Mirror
     prefix: target.prefix,
     include: target.include,
     exclude: target.exclude,
+    shard: target.shard,
     delete: target.delete,
     allowEmpty: target.allowEmpty,
-    ...(target.shard === undefined ? {} : { shard: target.shard }),
-    ...transferOptions(options),
+    destination: options.destination,
   };
 }
 
-/** The options an object download and a mirror share. */
-function transferOptions(options: Options) {
-  return {
-    destination: options.destination,
+/** What every transfer of the run shares, built once. */
+export function transferSettings(options: Options): TransferSettings {
+  return Object.freeze({
     partSize: options.partSize,
     concurrency: options.concurrency,
     crc: options.crc,
     overwrite: options.overwrite,
     dryRun: options.dryRun,
-    ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
-    ...(options.sseCustomerKey === undefined ? {} : { sseCustomerKey: options.sseCustomerKey }),
-  };
+    trafficLimit: options.trafficLimit,
+    sseCustomerKey: options.sseCustomerKey,
+  });
 }
 
-function progressDeps(deps: RunDeps) {
-  return {
-    ...(deps.signal ? { signal: deps.signal } : {}),
-    ...(deps.onStart ? { onStart: deps.onStart } : {}),
-    ...(deps.onBytes ? { onBytes: deps.onBytes } : {}),
-    ...(deps.clock ? { clock: deps.clock } : {}),
-    ...(deps.lockWaitMs === undefined ? {} : { lockWaitMs: deps.lockWaitMs }),
-  };
+function engineDeps(deps: RunDeps, logger: Logger | undefined): TransferDeps {
+  return transferDeps({
+    logger,
+    clock: deps.clock,
+    signal: deps.signal,
+    progress: { onStart: deps.onStart, onBytes: deps.onBytes },
+    lockWaitMs: deps.lockWaitMs,
+  });
 }

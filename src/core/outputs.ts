@@ -1,8 +1,8 @@
 // Maps a run's result to the action's outputs and its job-summary table. Pure.
 import type { CacheHit, CacheOutcome } from '../cache/mirror-cache.js';
 import type { OutputName } from '../config/inputs.js';
-import type { ObjectDownloadResult } from '../transfer/download-object.js';
 import type { MirrorResult } from '../transfer/mirror.js';
+import type { ObjectDownloadResult } from '../transfer/object-result.js';
 import type { RunResult } from './download.js';
 import { formatBytes } from './progress.js';
 import type { SummaryTable } from './summary.js';
@@ -114,15 +114,12 @@ function mirrorSummary(mirror: MirrorResult, dryRun: boolean): SummaryTable[] {
         keptText(mirror),
         formatBytes(mirror.bytesDownloaded),
         `${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`,
-        String(mirror.refused.length),
-        String(mirror.archived.length),
+        String(mirror.refusedCount),
+        String(mirror.archivedCount),
       ],
     ],
   };
-  const largest = mirror.files
-    .filter((f) => f.action === 'download')
-    .sort((a, b) => b.size - a.size)
-    .slice(0, 10);
+  const largest = mirror.largest;
   const tables = [totals];
   if (largest.length > 0) {
     tables.push({
@@ -131,7 +128,7 @@ function mirrorSummary(mirror: MirrorResult, dryRun: boolean): SummaryTable[] {
       rows: largest.map((f) => [f.key, formatBytes(f.size), f.path]),
     });
   }
-  if (mirror.refused.length > 0) {
+  if (mirror.refusedCount > 0) {
     tables.push({
       heading: 'Keys not written (unsafe as local paths)',
       header: ['Key', 'Reason'],
@@ -189,11 +186,12 @@ function describeMirror(mirror: MirrorResult, dryRun: boolean): string[] {
         file.action === 'download' ? 'download' : file.action === 'delete' ? 'delete  ' : 'skip    ';
       lines.push(`${what} ${file.path} (${formatBytes(file.size)})${file.reason ? `: ${file.reason}` : ''}`);
     }
+    if (mirror.filesOmitted > 0) lines.push(`… and ${mirror.filesOmitted} more file(s)`);
   }
   const seconds = Math.max(mirror.elapsedMs, 1) / 1000;
   const would = dryRun ? 'Dry run, nothing written: would download' : 'Downloaded';
   lines.push(
-    `${would} ${mirror.downloaded} file(s), ${formatBytes(mirror.bytesDownloaded || sumOf(mirror, 'download'))}; ` +
+    `${would} ${mirror.downloaded} file(s), ${formatBytes(dryRun ? mirror.bytesPlanned : mirror.bytesDownloaded)}; ` +
       `skipped ${mirror.skipped} unchanged; ${dryRun ? 'would delete' : 'deleted'} ${mirror.deleted}` +
       (dryRun
         ? ''
@@ -205,11 +203,7 @@ function describeMirror(mirror: MirrorResult, dryRun: boolean): string[] {
       `Kept, not ours: ${keptText(mirror)} local file(s) the prefix does not hold (delete removes only files it wrote)`,
     );
   }
-  if (mirror.refused.length > 0) lines.push(`${mirror.refused.length} key(s) refused as unsafe local paths`);
-  if (mirror.archived.length > 0) lines.push(`${mirror.archived.length} ARCHIVE object(s) not downloaded`);
+  if (mirror.refusedCount > 0) lines.push(`${mirror.refusedCount} key(s) refused as unsafe local paths`);
+  if (mirror.archivedCount > 0) lines.push(`${mirror.archivedCount} ARCHIVE object(s) not downloaded`);
   return lines;
-}
-
-function sumOf(mirror: MirrorResult, action: 'download' | 'delete' | 'skip'): number {
-  return mirror.files.filter((f) => f.action === action).reduce((total, f) => total + f.size, 0);
 }

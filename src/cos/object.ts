@@ -19,11 +19,11 @@ export interface ObjectInfo {
 
 /** Headers every request for one object's bytes carries. */
 export interface ObjectAccess {
-  readonly versionId?: string;
+  readonly versionId?: string | undefined;
   /** Base64 AES-256 key (SSE-C). */
-  readonly sseCustomerKey?: string;
+  readonly sseCustomerKey?: string | undefined;
   /** bit/s, `x-cos-traffic-limit` (GET only). */
-  readonly trafficLimit?: number;
+  readonly trafficLimit?: number | undefined;
 }
 
 export function sseHeaders(key: string | undefined): Record<string, string> {

@@ -13,7 +13,7 @@ import './node-check.js';
 export { LocalFileError } from '../base/local-errors.js';
 // Failures of the layers below, thrown as they are.
 export { CosError, type CosErrorDetails, ProtocolError, TlsError } from '../cos/errors.js';
-export { IntegrityError, ObjectChangedError } from '../transfer/download-object.js';
+export { IntegrityError, ObjectChangedError } from '../transfer/object-result.js';
 export { downloadObject, mirrorPrefix } from './download.js';
 export { type EmulatorHandle, type StartEmulatorOptions, startEmulator } from './emulator.js';
 export { MirrorPrefixError, OptionError, type OptionProblem } from './errors.js';

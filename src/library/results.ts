@@ -1,7 +1,8 @@
 // What the library's calls return: the action's outputs in camelCase, typed, plus what a program needs
 // to act on them. Built from the core's results; no I/O.
-import type { ObjectDownloadResult } from '../transfer/download-object.js';
+
 import type { MirrorResult } from '../transfer/mirror.js';
+import type { ObjectDownloadResult } from '../transfer/object-result.js';
 
 /** How the written bytes were checked. */
 export type CrcCheck =

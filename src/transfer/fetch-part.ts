@@ -73,7 +73,7 @@ export interface PartJob extends PartBase {
   readonly writer: PartWriter;
   /** Object offset that maps to position 0 of the writer. */
   readonly base: number;
-  readonly onBytes?: (count: number) => void;
+  readonly onBytes?: ((count: number) => void) | undefined;
 }
 
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;

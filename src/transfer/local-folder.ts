@@ -5,6 +5,7 @@ import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isStateSegment } from '../base/state-name.js';
+import { compareUtf8 } from '../cos/list.js';
 import { caseInsensitive, foldedPath } from './paths.js';
 
 /** A key cannot be a file here: the local folder (or another key) holds something else at its path. */
@@ -25,47 +26,49 @@ function ancestorsOf(relative: string): string[] {
 }
 
 /**
- * The local paths this run's keys claim, as files or folders. The first key to claim a path keeps
- * it; a later key that needs a file where a folder is claimed (or the other way round), or that
- * differs only in case on a case-insensitive file system, is refused with the reason.
+ * Which local paths this run's keys need, as files or folders, checked as the listing goes by in
+ * key order. A key needing a folder where an earlier key's file is (`a`, then `a/b`), or differing
+ * only in case from an earlier one on a case-insensitive file system, is refused with the reason.
+ * In key order, a file `f` can only clash with keys under `f/`, which come before anything past
+ * them, so only the few files such a key could still fall under are remembered (on a
+ * case-insensitive file system, every file's folded name is).
  */
-export class PathClaims {
-  readonly #files = new Map<string, string>();
-  readonly #folders = new Map<string, string>();
+export class PathConflicts {
+  #openFiles: Array<{ readonly path: string; readonly key: string }> = [];
   readonly #folded: Map<string, string> | undefined;
+  readonly #markers = new Set<string>();
 
   constructor(platform: NodeJS.Platform) {
     this.#folded = caseInsensitive(platform) ? new Map() : undefined;
   }
 
-  /** True when this run's listing holds a key at `relative` (a file, or a folder on the way to one). */
-  has(relative: string): boolean {
-    return this.#files.has(relative) || this.#folders.has(relative);
+  /** True for a folder a `dir/` marker key asks for: it stays even when empty. */
+  isMarker(folder: string): boolean {
+    return this.#markers.has(folder);
   }
 
-  /** Claims `relative` for `key`; returns why it cannot, or undefined once claimed. */
+  /** Claims `relative` for `key` (keys come in increasing order); returns why it cannot, or undefined. */
   claim(relative: string, key: string, kind: 'file' | 'folder'): string | undefined {
-    if (kind === 'file' && this.#folders.has(relative)) {
-      return `a key needs '${relative}' to be a folder ('${this.#folders.get(relative)}'), so it cannot be a file`;
+    this.#openFiles = this.#openFiles.filter(
+      (file) => relative.startsWith(`${file.path}/`) || compareUtf8(relative, `${file.path}/`) < 0,
+    );
+    for (const file of this.#openFiles) {
+      if (relative.startsWith(`${file.path}/`) || (kind === 'folder' && relative === file.path)) {
+        return `'${file.path}' is the file of key '${file.key}', so it cannot be a folder`;
+      }
     }
-    if (kind === 'folder' && this.#files.has(relative)) {
-      return `'${relative}' is the file of key '${this.#files.get(relative)}', so it cannot be a folder`;
+    if (kind === 'folder') {
+      this.#markers.add(relative);
+      return undefined;
     }
-    const ancestors = ancestorsOf(relative);
-    for (const folder of ancestors) {
-      const file = this.#files.get(folder);
-      if (file !== undefined) return `'${folder}' is the file of key '${file}', so it cannot be a folder`;
-    }
-    if (this.#folded !== undefined && kind === 'file') {
+    if (this.#folded !== undefined) {
       const folded = foldedPath(relative);
       const clash = this.#folded.get(folded);
       if (clash !== undefined)
         return `it differs only in case from '${clash}', and this file system ignores case`;
       this.#folded.set(folded, key);
     }
-    if (kind === 'file') this.#files.set(relative, key);
-    else if (!this.#folders.has(relative)) this.#folders.set(relative, key);
-    for (const folder of ancestors) if (!this.#folders.has(folder)) this.#folders.set(folder, key);
+    this.#openFiles.push({ path: relative, key });
     return undefined;
   }
 }
@@ -104,22 +107,22 @@ export async function ensureFolder(root: string, folder: string, safe: Set<strin
 }
 
 /**
- * Files and links under `root` (relative, `/`-separated) for which `keep` is false; never follows a
- * link and never enters the state folder.
+ * Files and links under `root` (relative, `/`-separated), in the UTF-8 order of the keys they would
+ * be (a folder sorts as its name plus '/'), so they can be merged with a manifest in key order;
+ * never follows a link and never enters the state folder.
  */
-export async function filesOutside(root: string, keep: (relative: string) => boolean): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (folder: string, relative: string): Promise<void> => {
-    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      if (relative === '' && isStateSegment(entry.name)) continue;
-      const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      if (entry.isDirectory()) await walk(path.join(folder, entry.name), rel);
-      else if (!keep(rel)) found.push(rel);
-    }
-  };
-  await walk(root, '');
-  return found.sort();
+export async function* filesInKeyOrder(root: string, relative = ''): AsyncGenerator<string> {
+  const folder = relative === '' ? root : path.join(root, ...relative.split('/'));
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  const named = entries
+    .filter((entry) => relative !== '' || !isStateSegment(entry.name))
+    .map((entry) => ({ entry, order: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+    .sort((a, b) => compareUtf8(a.order, b.order));
+  for (const { entry } of named) {
+    const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory()) yield* filesInKeyOrder(root, rel);
+    else yield rel;
+  }
 }
 
 /**

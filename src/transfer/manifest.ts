@@ -1,18 +1,16 @@
 // The manifest a mirror keeps in its state folder: what it wrote (key → etag, size, crc64, version)
-// and the local file's size and mtime then. A re-run compares listings against it with a stat per
-// file and no request; `delete` removes only files it records as written by us and that are still
-// as we left them. Written atomically, one entry per line; never holds a secret.
+// and the local file's identity then. A re-run compares the listing against it with a stat per file
+// and no request; `delete` removes only files it records as written by us and still as we left
+// them. Its format and entries are here; it is read and written as a stream (manifest-stream.ts).
+// Never holds a secret.
 import type { Stats } from 'node:fs';
-import path from 'node:path';
 import { isStateSegment } from '../base/state-name.js';
-import { parseJsonObject } from './checkpoint.js';
-import { manifestPath, readOwnFile } from './state.js';
-import { writeFileAtomic } from './temp-file.js';
+import { manifestPath } from './state.js';
 
 export const MANIFEST_FORMAT = 'cos-download-manifest/2';
 /** Where and how versions before the state folder kept the manifest; read once to migrate. */
 export const LEGACY_MANIFEST_NAME = '.cos-download-manifest.json';
-const LEGACY_FORMAT = 'cos-download-manifest/1';
+export const LEGACY_FORMAT = 'cos-download-manifest/1';
 
 export interface ManifestEntry {
   readonly key: string;
@@ -35,10 +33,10 @@ export interface ManifestEntry {
   readonly written: boolean;
 }
 
-export interface Manifest {
+/** Whose mirror a manifest records. */
+export interface ManifestScope {
   readonly bucket: string;
   readonly prefix: string;
-  readonly objects: ReadonlyMap<string, ManifestEntry>;
 }
 
 export { manifestPath };
@@ -74,18 +72,7 @@ export function withLocalIdentity(entry: ManifestEntry, local: Stats): ManifestE
   };
 }
 
-function byKey(a: ManifestEntry, b: ManifestEntry): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-
-/** JSON, one entry per line, sorted by key. */
-export function serializeManifest(manifest: Manifest): string {
-  const head = JSON.stringify({ format: MANIFEST_FORMAT, bucket: manifest.bucket, prefix: manifest.prefix });
-  const entries = [...manifest.objects.values()].sort(byKey).map((entry) => JSON.stringify(entry));
-  return `${head.slice(0, -1)},"objects":[\n${entries.join(',\n')}${entries.length > 0 ? '\n' : ''}]}\n`;
-}
-
-function validEntry(value: unknown, legacy: boolean): boolean {
+function validEntry(value: unknown, legacy: boolean): value is ManifestEntry {
   if (typeof value !== 'object' || value === null) return false;
   const e = value as Record<string, unknown>;
   const count = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -104,51 +91,15 @@ function validEntry(value: unknown, legacy: boolean): boolean {
   );
 }
 
-/** Parses a manifest; undefined when it is not ours or is damaged (the mirror then compares content). */
-export function parseManifest(text: string, format = MANIFEST_FORMAT): Manifest | undefined {
-  const d = parseJsonObject(text);
-  if (d === undefined) return undefined;
-  if (d.format !== format || typeof d.bucket !== 'string' || typeof d.prefix !== 'string') return undefined;
-  const legacy = format === LEGACY_FORMAT;
-  if (!Array.isArray(d.objects) || !d.objects.every((entry) => validEntry(entry, legacy))) return undefined;
-  const objects = new Map<string, ManifestEntry>();
-  for (const entry of d.objects as ManifestEntry[]) {
-    // No file of a mirror ever lives in the state folder: an entry that says so is not trusted.
-    if (entry.path.split('/').some(isStateSegment)) continue;
-    // An old manifest could not tell written files from adopted ones: none counts as written.
-    objects.set(entry.key, legacy ? { ...entry, written: false } : entry);
-  }
-  return { bucket: d.bucket, prefix: d.prefix, objects };
+/** An entry as read: invalid ones, and ones that claim a path in the state folder, are not trusted. */
+export function trusted(value: unknown, legacy: boolean): ManifestEntry | undefined {
+  if (!validEntry(value, legacy) || value.path.split('/').some(isStateSegment)) return undefined;
+  // An old manifest could not tell written files from adopted ones: none counts as written.
+  return legacy ? { ...value, written: false } : value;
 }
 
-export interface StoredManifest {
-  readonly manifest: Manifest | undefined;
-  /** The exact text read from the state folder (so an unchanged manifest need not be rewritten). */
-  readonly text?: string;
-  /** The legacy manifest this one was migrated from, to remove once the new one is written. */
-  readonly legacyPath?: string;
-}
-
-/** The manifest of the mirror at `root`, migrating a legacy one when the state folder has none. */
-export async function readManifest(root: string): Promise<StoredManifest> {
-  const current = await readOwnFile(manifestPath(root));
-  if (current.kind === 'text') return { manifest: parseManifest(current.text), text: current.text };
-  if (current.kind === 'unreadable') return { manifest: undefined };
-  const legacyPath = path.join(root, LEGACY_MANIFEST_NAME);
-  const legacy = await readOwnFile(legacyPath);
-  if (legacy.kind !== 'text') return { manifest: undefined };
-  const manifest = parseManifest(legacy.text, LEGACY_FORMAT);
-  return manifest === undefined ? { manifest: undefined } : { manifest, legacyPath };
-}
-
-/**
- * Writes the manifest atomically (temp, fsync, rename) into the state folder (which must exist).
- * When `previous` is the text already there and the new manifest serialises to the same text,
- * nothing is written.
- */
-export async function writeManifest(root: string, manifest: Manifest, previous?: string): Promise<string> {
-  const target = manifestPath(root);
-  const text = serializeManifest(manifest);
-  if (text !== previous) await writeFileAtomic(target, text, 0o644);
-  return target;
+/** The first line of a manifest: its format, bucket and prefix, and the start of its entries. */
+export function headerLine(scope: ManifestScope): string {
+  const head = JSON.stringify({ format: MANIFEST_FORMAT, bucket: scope.bucket, prefix: scope.prefix });
+  return `${head.slice(0, -1)},"objects":[`;
 }

@@ -11,7 +11,7 @@ export interface MirrorScope {
   readonly prefix: string;
   readonly include: readonly string[];
   readonly exclude: readonly string[];
-  readonly shard?: Shard;
+  readonly shard?: Shard | undefined;
 }
 
 /** The shard (1-based) a key belongs to: a stable hash, the same on every runner and run. */

@@ -6,6 +6,7 @@
 //   .cos-download/
 //     mirror.lock             a mirror into this folder is running
 //     manifest.json           what the mirror wrote here (the skip and delete decisions)
+//     manifest.next|stale.json  a running mirror's new entries and unlisted old ones
 //     mirror/<id>.part|.json  a mirrored file's temp file and checkpoint (id: hash of its path)
 //     <id>.lock|.part|.json   a single object's lock, temp file and checkpoint (id: hash of its name)
 import { createHash } from 'node:crypto';
@@ -67,6 +68,16 @@ export function mirrorLockPath(root: string): string {
 
 export function manifestPath(root: string): string {
   return path.join(stateFolderOf(root), 'manifest.json');
+}
+
+/** The manifest a mirror's pass writes for its listed keys, merged into `manifest.json` at the end. */
+export function nextManifestPath(root: string): string {
+  return path.join(stateFolderOf(root), 'manifest.next.json');
+}
+
+/** The previous manifest's entries whose keys a pass no longer lists, settled at the end. */
+export function staleManifestPath(root: string): string {
+  return path.join(stateFolderOf(root), 'manifest.stale.json');
 }
 
 /**

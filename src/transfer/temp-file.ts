@@ -8,7 +8,7 @@ import { Crc64 } from './crc64.js';
 import { openNoFollow } from './state.js';
 
 /** Creates `filePath` exclusively; a leftover (a file or a planted link) is removed, never followed. */
-async function createExclusive(filePath: string, mode: number): Promise<FileHandle> {
+export async function createExclusive(filePath: string, mode: number): Promise<FileHandle> {
   return open(filePath, 'wx', mode).catch(async (error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     await rm(filePath, { force: true });

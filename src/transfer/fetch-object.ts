@@ -1,0 +1,344 @@
+// One known object version (or a window of it) into one file: parts fetched by a bounded pool into
+// a temp file in the state folder, CRC-64 combined from the parts, then fsync + rename. Nothing
+// reaches the destination before the bytes are verified. An object that changes mid-download (412
+// on If-Match) is started over once, unless a range or a condition pinned it.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { LimitFunction } from 'p-limit';
+import { asLocalFileError } from '../base/local-errors.js';
+import type { ResponseOverrides } from '../base/request.js';
+import type { CosClient } from '../cos/client.js';
+import { CosError } from '../cos/errors.js';
+import { headObject, type ObjectAccess, type ObjectInfo } from '../cos/object.js';
+import { identityOf } from './checkpoint.js';
+import { Crc64, crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
+import { fetchPart, fetchPartBody, type PartBase, type PartResult } from './fetch-part.js';
+import { type CrcCheck, IntegrityError, type ObjectAtPath, ObjectChangedError } from './object-result.js';
+import { type Part, planParts, type Window } from './plan.js';
+import { TaskPool } from './pool.js';
+import { Checkpointer, openForResume, type ResumeState } from './resume.js';
+import type { TransferDeps, TransferSettings } from './settings.js';
+import { ensureOwnFolder, type FileState } from './state.js';
+import { TempFile } from './temp-file.js';
+
+/** What every object of a run is fetched with. */
+export interface FetchContext {
+  readonly client: CosClient;
+  readonly settings: TransferSettings;
+  readonly deps: TransferDeps;
+  /** The request budget (a mirror shares one across its objects). */
+  readonly limit: LimitFunction;
+  /**
+   * The destination's folder and the state's folder exist, and the folder's fsync is the caller's
+   * (a mirror makes and syncs each folder once, not once per file).
+   */
+  readonly folderReady: boolean;
+}
+
+/** One object to fetch into one file. */
+export interface FetchRequest {
+  readonly key: string;
+  readonly versionId?: string | undefined;
+  readonly responseOverrides: ResponseOverrides;
+  /** A range or a condition chose this version: if it changes, the download fails rather than starting over. */
+  readonly pinned: boolean;
+  /** Absolute path of the file to write. */
+  readonly destination: string;
+  /** Where its temp file and checkpoint go. */
+  readonly state: FileState;
+}
+
+/**
+ * Objects (or windows) of one part up to this size come down in one GET into memory and reach the
+ * temp file in one write: no stream pipeline, no preallocation, no checkpoint. A mirror holds at
+ * most 4 × concurrency of them at once, so memory stays bounded.
+ */
+export const SMALL_OBJECT_BYTES = 1024 * 1024;
+
+/** Downloads `window` of the object version `known` into `request.destination`. */
+export async function fetchObject(
+  context: FetchContext,
+  request: FetchRequest,
+  known: ObjectInfo,
+  window: Window,
+): Promise<ObjectAtPath> {
+  let job = new ObjectJob(context, request, known, window);
+  for (let restart = 0; ; restart++) {
+    try {
+      return await job.run();
+    } catch (error: unknown) {
+      // A range or a condition was asked of the version that changed: the new one may not satisfy it.
+      if (!(error instanceof ObjectChangedError) || restart >= 1 || request.pinned) throw error;
+      context.deps.logger.info(
+        `'${request.key}' changed during the download (its ETag no longer matches): starting over`,
+      );
+      const head = await headObject(context.client, request.key, job.access, {}, context.deps.signal);
+      if (head.kind !== 'found') throw error;
+      job = new ObjectJob(context, request, head.info, { first: 0, length: head.info.size });
+    }
+  }
+}
+
+/** A 412 on a part's If-Match means the object changed under us. */
+function asChange(error: unknown, info: ObjectInfo): unknown {
+  if (error instanceof CosError && error.status === 412) {
+    return new ObjectChangedError(
+      `'${info.key}' changed during the download: ETag ${info.etag} no longer matches (412)`,
+      error,
+    );
+  }
+  return error;
+}
+
+/** One attempt at one object version: its plan, its temp file, its parts, its check and its rename. */
+class ObjectJob {
+  readonly #context: FetchContext;
+  readonly #request: FetchRequest;
+  readonly #window: Window;
+  readonly #parts: readonly Part[];
+  readonly access: ObjectAccess;
+  #info: ObjectInfo;
+
+  constructor(context: FetchContext, request: FetchRequest, info: ObjectInfo, window: Window) {
+    this.#context = context;
+    this.#request = request;
+    this.#info = info;
+    this.#window = window;
+    this.#parts = planParts(window, context.settings.partSize);
+    const { settings } = context;
+    this.access = {
+      versionId: request.versionId,
+      sseCustomerKey: settings.sseCustomerKey,
+      trafficLimit: settings.trafficLimit,
+    };
+  }
+
+  get #whole(): boolean {
+    return this.#window.first === 0 && this.#window.length === this.#info.size;
+  }
+
+  /** What every GET of a part of this object needs. */
+  #partBase(signal: AbortSignal): PartBase {
+    const { client } = this.#context;
+    return {
+      client,
+      info: this.#info,
+      access: this.access,
+      overrides: this.#request.responseOverrides,
+      signal,
+    };
+  }
+
+  async run(): Promise<ObjectAtPath> {
+    const { deps } = this.#context;
+    deps.progress.onStart?.(this.#info, this.#window.length);
+    if (!this.#context.folderReady) {
+      const folder = path.dirname(this.#request.destination);
+      await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
+        throw await asLocalFileError(error, folder);
+      });
+      await ensureOwnFolder(path.dirname(this.#request.state.temp), this.#request.destination);
+    }
+    const only = this.#parts[0];
+    if (this.#parts.length === 1 && only !== undefined && this.#window.length <= SMALL_OBJECT_BYTES) {
+      return this.#small(only);
+    }
+    return this.#multipart();
+  }
+
+  #result(length: number, bytesDownloaded: number, crcCheck: CrcCheck): ObjectAtPath {
+    return {
+      status: 'downloaded',
+      path: this.#request.destination,
+      info: this.#info,
+      length,
+      bytesDownloaded,
+      crcCheck,
+    };
+  }
+
+  async #commit(temp: TempFile): Promise<void> {
+    const mtime = new Date(this.#info.lastModified);
+    await temp.commit(this.#request.destination, mtime, { syncFolder: !this.#context.folderReady });
+  }
+
+  /**
+   * One small part: the GET holds a request slot only while the body arrives, then the bytes go to a
+   * fresh temp file in one write while their CRC is computed, and are renamed into place.
+   */
+  async #small(part: Part): Promise<ObjectAtPath> {
+    const { limit, deps } = this.#context;
+    const body = await limit(() => fetchPartBody(this.#partBase(deps.signal), part)).catch(
+      (error: unknown) => {
+        throw asChange(error, this.#info);
+      },
+    );
+    if (body.objectCrc64 !== undefined && this.#info.crc64 === undefined) {
+      this.#info = { ...this.#info, crc64: body.objectCrc64 };
+    }
+    const temp = await TempFile.create(this.#request.state.temp, 0, this.#request.destination);
+    try {
+      const written = temp.writevAt(body.chunks, 0);
+      // The CRC runs on this thread while the write runs on libuv's.
+      const crc = new Crc64();
+      for (const chunk of body.chunks) crc.update(chunk);
+      await written;
+      const length = part.last - part.first + 1;
+      deps.progress.onBytes?.(length);
+      const crcCheck = this.#checkCrc(new Map([[0, formatCrc64(crc.digest())]]), [part]);
+      await this.#commit(temp);
+      return this.#result(length, length, crcCheck);
+    } catch (error: unknown) {
+      await temp.discard();
+      throw error;
+    }
+  }
+
+  async #multipart(): Promise<ObjectAtPath> {
+    const { client, deps } = this.#context;
+    const parts = this.#parts;
+    const identity = identityOf(
+      client.connection.bucket,
+      this.#info,
+      this.#window,
+      this.#context.settings.partSize,
+    );
+    const resume = await openForResume(
+      {
+        key: this.#request.key,
+        identity,
+        window: this.#window,
+        parts,
+        state: this.#request.state,
+        destination: this.#request.destination,
+      },
+      deps.logger,
+    );
+    const { temp, done } = resume;
+    const checkpoint = new Checkpointer(this.#request.state.checkpoint, identity, resume);
+    let resumedBytes = 0;
+    for (const index of done.keys()) {
+      const part = parts[index] as Part;
+      resumedBytes += part.last - part.first + 1;
+    }
+    if (resumedBytes > 0) deps.progress.onBytes?.(resumedBytes);
+    try {
+      const missing = parts.filter((part) => !done.has(part.index));
+      // A part's slot is released only once the checkpoint records it, so a crash loses at most the
+      // parts in flight: at most concurrency × part-size bytes to fetch again.
+      let stated = this.#info.crc64;
+      await this.#fetchParts(temp, missing, async (part, result) => {
+        done.set(part.index, formatCrc64(result.crc));
+        stated ??= result.objectCrc64;
+        await checkpoint.flush();
+      });
+      if (
+        stated === undefined &&
+        missing.length === 0 &&
+        done.size > 0 &&
+        this.#context.settings.crc &&
+        this.#whole
+      ) {
+        stated = await this.#statedCrc64();
+      }
+      if (stated !== undefined && stated !== this.#info.crc64) this.#info = { ...this.#info, crc64: stated };
+      const crcCheck = this.#checkCrc(done, parts);
+      await this.#commit(temp);
+      await checkpoint.remove();
+      return this.#result(this.#window.length, this.#window.length - resumedBytes, crcCheck);
+    } catch (error: unknown) {
+      await this.#keepOrDiscard(error, resume, checkpoint);
+      throw error;
+    }
+  }
+
+  /**
+   * Every part came from the checkpoint and the object is known from a listing, so no response
+   * stated its CRC-64: ask for it with a HEAD, so a resumed file is checked like any other.
+   */
+  async #statedCrc64(): Promise<string | undefined> {
+    const { client, deps } = this.#context;
+    const head = await headObject(client, this.#request.key, this.access, {}, deps.signal);
+    if (head.kind !== 'found') return undefined;
+    if (head.info.etag !== this.#info.etag) {
+      throw new ObjectChangedError(
+        `'${this.#info.key}' changed since its parts were downloaded: ETag ${this.#info.etag} → ${head.info.etag}`,
+        undefined,
+      );
+    }
+    return head.info.crc64;
+  }
+
+  /** After a failure: parts stay for a resume only when a checkpoint on disk records them. */
+  async #keepOrDiscard(error: unknown, resume: ResumeState, checkpoint: Checkpointer): Promise<void> {
+    const { logger } = this.#context.deps;
+    const key = this.#request.key;
+    const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
+    // Else nothing could resume them, and the temp file would only fill the disk.
+    if (resumable) await checkpoint.flush();
+    const kept = resumable ? checkpoint.recorded : 0;
+    if (kept > 0) {
+      await resume.temp.close().catch(() => {});
+      logger.info(
+        `Kept ${kept} of ${this.#parts.length} finished parts of '${key}' (a checkpoint records them): run again to resume`,
+      );
+      return;
+    }
+    await resume.temp.discard();
+    await checkpoint.remove().catch(() => {});
+    if (resumable && resume.done.size > 0) {
+      logger.info(
+        `No checkpoint of '${key}' could be written, so its ${resume.done.size} finished part(s) were not kept`,
+      );
+    }
+  }
+
+  /** Fetches parts through the request budget; the first hard failure aborts the rest. */
+  async #fetchParts(
+    temp: TempFile,
+    parts: readonly Part[],
+    onPart: (part: Part, result: PartResult) => Promise<void>,
+  ): Promise<void> {
+    const { deps, limit } = this.#context;
+    const pool = new TaskPool({ signal: deps.signal, failFast: true });
+    for (const part of parts) {
+      await pool.add(async (signal) => {
+        await limit(async () => {
+          signal.throwIfAborted();
+          const job = {
+            ...this.#partBase(signal),
+            writer: temp,
+            base: this.#window.first,
+            onBytes: deps.progress.onBytes,
+          };
+          await onPart(part, await fetchPart(job, part));
+        }).catch((error: unknown) => {
+          throw asChange(error, this.#info);
+        });
+      });
+    }
+    await pool.drain();
+  }
+
+  #checkCrc(done: ReadonlyMap<number, string>, parts: readonly Part[]): CrcCheck {
+    const info = this.#info;
+    if (!this.#context.settings.crc) return 'disabled';
+    if (!this.#whole) return 'partial-range';
+    const expected = info.crc64 === undefined ? undefined : parseCrc64(info.crc64);
+    if (expected === undefined) return 'no-crc-header';
+    let actual = 0n;
+    for (const part of parts) {
+      const crc = parseCrc64(done.get(part.index) ?? '');
+      if (crc === undefined)
+        throw new IntegrityError(`part ${part.index} of '${info.key}' has no CRC64 recorded`);
+      actual = crc64Combine(actual, crc, part.last - part.first + 1);
+    }
+    if (actual !== expected) {
+      throw new IntegrityError(
+        `CRC64 mismatch for '${info.key}': COS says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
+          'nothing was written to the destination. Run again; if it persists, the object or a proxy is corrupting data.',
+      );
+    }
+    return 'verified';
+  }
+}
