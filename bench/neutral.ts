@@ -841,21 +841,26 @@ if (selected('latency')) {
   );
   const message = <T>(type: string, send?: unknown): Promise<T> =>
     new Promise((done, fail) => {
-      const timer = setTimeout(
-        () => fail(new Error(`bench: the emulator did not answer '${type}' in 5 minutes`)),
-        300_000,
-      );
-      const onMessage = (m: { type?: string }): void => {
-        if (m.type !== type) return;
+      const finish = (): void => {
         clearTimeout(timer);
         emulator.off('message', onMessage);
+        emulator.off('exit', onExit);
+      };
+      const timer = setTimeout(() => {
+        finish();
+        fail(new Error(`bench: the emulator did not answer '${type}' in 5 minutes`));
+      }, 300_000);
+      const onMessage = (m: { type?: string }): void => {
+        if (m.type !== type) return;
+        finish();
         done(m as T);
       };
-      emulator.on('message', onMessage);
-      emulator.once('exit', (code) => {
-        clearTimeout(timer);
+      const onExit = (code: number | null): void => {
+        finish();
         fail(new Error(`bench: the emulator exited (${code})`));
-      });
+      };
+      emulator.on('message', onMessage);
+      emulator.once('exit', onExit);
       if (send !== undefined) emulator.send(send as object);
     });
   const ready = await message<{ url: string }>('ready');

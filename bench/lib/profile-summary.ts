@@ -36,7 +36,33 @@ export interface ProfileSummary {
   readonly markdown: string;
 }
 
-/** Where a frame's code lives, for the second table. */
+/** Node's native fs bindings as they appear in a profile (a frame without a URL). */
+const FS_BINDINGS = new Set([
+  'writeBuffers',
+  'writeString',
+  'openFileHandle',
+  'open',
+  'close',
+  'fsync',
+  'fdatasync',
+  'stat',
+  'lstat',
+  'fstat',
+  'rename',
+  'futimes',
+  'utimes',
+  'lutimes',
+  'mkdir',
+  'unlink',
+  'rmdir',
+  'ftruncate',
+  'readdir',
+  'realpath',
+  'internalModuleStat',
+  'readFileUtf8',
+]);
+
+/** Where a frame's code lives, for the first table. */
 function groupOf(frame: CallFrame, repo: string): string {
   const { url, functionName } = frame;
   if (url === '') {
@@ -44,6 +70,7 @@ function groupOf(frame: CallFrame, repo: string): string {
     if (functionName === '(idle)') return 'idle (waiting for I/O)';
     if (functionName === '(program)') return 'V8/native, unattributed (program)';
     if (/^wasm-function|^\$/.test(functionName)) return 'WebAssembly';
+    if (FS_BINDINGS.has(functionName)) return 'file system calls (native fs bindings)';
     return 'native / builtins';
   }
   if (url.startsWith('wasm://')) return 'WebAssembly';
