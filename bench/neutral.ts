@@ -23,7 +23,9 @@
 //   (parent of the temp folder), BENCH_PROFILE=1 (after the rounds, one CPU-profiled cos-download run
 //   of the big object and one of the fresh mirror, from lib/ so the profile names source files; summary
 //   printed, .cpuprofile files kept in .bench/), BENCH_NO_INSTALL=1 (fail instead of running
-//   bench/neutral/setup.sh when nginx, headers-more, aria2c, rclone, curl or /usr/bin/time is missing).
+//   bench/neutral/setup.sh when nginx, headers-more, aria2c, rclone, curl or /usr/bin/time is missing),
+//   BENCH_QUIET_WAIT_S (30: before each run, wait up to this long for the machine's busy CPU to drop
+//   below 0.3 core, so a run does not start inside someone else's test suite; 0 = do not wait).
 //
 // Each tool runs as its own process under `/usr/bin/time` (user + system CPU of the process and the
 // children it waited for, peak RSS of the largest); wall time is measured here around the process.
@@ -86,6 +88,9 @@ const LATENCY_MS = envInt('BENCH_LATENCY_MS', 20, 0);
 const RUN_LIMIT_MS = envInt('BENCH_RUN_LIMIT_S', 600, 1) * 1000;
 const TOTAL_LIMIT_MS = envInt('BENCH_TOTAL_LIMIT_S', 5400, 1) * 1000;
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const QUIET_WAIT_MS = envInt('BENCH_QUIET_WAIT_S', 30, 0) * 1000;
+/** Busy CPU (in cores) of the rest of the machine below which a run may start. */
+const QUIET_CORES = 0.3;
 const ALL = ['download', 'mirror', 'latency'] as const;
 type BenchId = (typeof ALL)[number];
 const only = (process.env.BENCH_ONLY ?? ALL.join(',')).split(',').filter((s) => s !== '');
@@ -197,6 +202,8 @@ interface Sample {
   readonly counts: Counts;
   /** `sync` after the run, seconds (not in `wall`). */
   readonly flush: number;
+  /** False when the machine was still busy after waiting BENCH_QUIET_WAIT_S before the run. */
+  readonly quietStart: boolean;
 }
 
 interface Server {
@@ -230,7 +237,25 @@ const signedEnv: NodeJS.ProcessEnv = {
 
 const timeFile = join(work, 'time.txt');
 
+/**
+ * Waits (up to BENCH_QUIET_WAIT_S) until the machine's busy CPU over half a second is below
+ * QUIET_CORES, so a run does not start in the middle of someone else's test suite. The wait is
+ * not measured; every run is kept either way (true = it started quiet).
+ */
+async function waitQuiet(): Promise<boolean> {
+  const until = performance.now() + QUIET_WAIT_MS;
+  for (;;) {
+    const before = machineBusy();
+    const started = performance.now();
+    await new Promise((done) => setTimeout(done, 500));
+    const cores = (machineBusy() - before) / ((performance.now() - started) / 1000);
+    if (cores < QUIET_CORES) return true;
+    if (performance.now() >= until) return false;
+  }
+}
+
 async function measure(tool: Tool, server: Server): Promise<Sample> {
+  const quietStart = QUIET_WAIT_MS === 0 ? true : await waitQuiet();
   await server.begin();
   const serverBefore = server.cpuSeconds();
   const selfBefore = process.cpuUsage();
@@ -273,9 +298,10 @@ async function measure(tool: Tool, server: Server): Promise<Sample> {
   process.stderr.write(
     `  ${tool.name}: ${wall.toFixed(2)} s, CPU ${(user + system).toFixed(2)} s, ${(rssKiB / 1024).toFixed(0)} MiB, ` +
       `server CPU ${serverCpu.toFixed(2)} s, GET ${counts.get} HEAD ${counts.head} list ${counts.list}` +
-      `${counts.errors > 0 ? ` (${counts.errors} ≥ 400)` : ''}, sync ${flush.toFixed(2)} s, others ${otherCpu.toFixed(2)} s\n`,
+      `${counts.errors > 0 ? ` (${counts.errors} ≥ 400)` : ''}, sync ${flush.toFixed(2)} s, others ${otherCpu.toFixed(2)} s` +
+      `${quietStart ? '' : ' (started busy)'}\n`,
   );
-  return { wall, user, system, rssKiB, serverCpu, otherCpu, counts, flush };
+  return { wall, user, system, rssKiB, serverCpu, otherCpu, counts, flush, quietStart };
 }
 
 /** Runs `groups` (tools that run back to back, e.g. a first run and its re-run) in rotated order. */
@@ -441,12 +467,15 @@ function markdown(table: Table, endpoint: string): string {
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
-  const others = median(table.rows.flatMap(({ tool }) => of(tool.id).map((s) => s.otherCpu / s.wall)));
+  const all = table.rows.flatMap(({ tool }) => of(tool.id));
+  const others = median(all.map((s) => s.otherCpu / s.wall));
+  const busyStarts = all.filter((s) => !s.quietStart).length;
   lines.push(
     '',
     `Medians of ${RUNS} interleaved rounds (after ${WARMUP} warm-up); ratios are medians of same-round ratios. ` +
-      `Other processes used a median ${(others * 100).toFixed(0)} % of one core during the runs` +
-      `${others > 0.25 ? ' — the machine was busy: trust the same-round ratios more than the absolute times' : ''}.`,
+      `Machine CPU outside the tool, the server and the benchmark: a median ${(others * 100).toFixed(0)} % of one core during the runs` +
+      `${others > 0.25 ? ' — the machine was busy: trust the same-round ratios and the CPU column more than the absolute times' : ''}` +
+      `${QUIET_WAIT_MS > 0 ? `; ${busyStarts} of ${all.length} runs started while others still used ≥ ${QUIET_CORES} core after waiting up to ${QUIET_WAIT_MS / 1000} s` : ''}.`,
     ...table.notes.map((note) => `${note}`),
     '',
     'Commands:',
