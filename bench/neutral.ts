@@ -625,6 +625,26 @@ if (selected('download') && nginx !== undefined && big !== undefined) {
       check: checkFile('rclone'),
       clean: true,
     },
+    {
+      id: 'rclone-nosum',
+      name: 'rclone copyto, the same with --ignore-checksum (transfer only)',
+      argv: [
+        'rclone',
+        '--config',
+        rcloneConfig,
+        'copyto',
+        '--s3-list-version',
+        '1',
+        '--multi-thread-streams',
+        '4',
+        '--ignore-checksum',
+        rcloneRemote(endpoint, bigKey),
+        file,
+      ],
+      env: baseEnv,
+      check: checkFile('rclone --ignore-checksum'),
+      clean: true,
+    },
     sdk('sdk', 'official SDK downloadFile, defaults (1 MiB × 5)', {}),
     sdk('sdk20', 'official SDK downloadFile, 20 MiB × 5', { chunkSize: 20 * MiB, parallel: 5 }),
     {
@@ -666,7 +686,7 @@ if (selected('download') && nginx !== undefined && big !== undefined) {
       bytes: big.size,
       notes: [
         'cos-download (current main) and aria2c fsync the file inside their own time; curl, rclone and the SDK leave the flush to the kernel (the `sync after` column, not in the wall time). ' +
-          'aria2c preallocates with fallocate (its default `--file-allocation=prealloc` on ext4). rclone checks the MD5 of what it wrote against the ETag; the SDK and aria2c check nothing; curl checks the length.',
+          'aria2c preallocates with fallocate (its default `--file-allocation=prealloc` on ext4). rclone checks the MD5 of what it wrote against the ETag (reading the file back; `--ignore-checksum` shows its transfer alone); the SDK and aria2c check nothing; curl checks the length.',
       ],
     },
   });
