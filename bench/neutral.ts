@@ -24,7 +24,9 @@
 //   of the big object and one of the fresh mirror, from lib/ so the profile names source files; summary
 //   printed, .cpuprofile files kept in .bench/), BENCH_NO_INSTALL=1 (fail instead of running
 //   bench/neutral/setup.sh when nginx, headers-more, aria2c, rclone, curl or /usr/bin/time is missing),
-//   BENCH_QUIET_WAIT_S (30: before each run, wait up to this long for the machine's busy CPU to drop
+//   BENCH_TREE (a folder holding another commit's files, e.g. `git archive main | tar -x -C DIR`, with
+//   its dist/ and, for BENCH_PROFILE, its lib/ built: that cos-download is measured; BENCH_TREE_LABEL
+//   names it in the output), BENCH_QUIET_WAIT_S (30: before each run, wait up to this long for the machine's busy CPU to drop
 //   below 0.3 core, so a run does not start inside someone else's test suite; 0 = do not wait).
 //
 // Each tool runs as its own process under `/usr/bin/time` (user + system CPU of the process and the
@@ -127,7 +129,9 @@ if (missingTools().length > 0) {
     throw new Error(`bench: bench/neutral/setup.sh could not install ${missingTools().join(', ')}`);
   }
 }
-const distCli = join(repo, 'dist/cli/index.js');
+/** The cos-download under test: this checkout, or BENCH_TREE (another commit's files, e.g. `git archive`d). */
+const tree = resolve(process.env.BENCH_TREE ?? repo);
+const distCli = join(tree, 'dist/cli/index.js');
 if (!existsSync(distCli)) throw new Error(`bench: ${distCli} is missing: run npm run build`);
 
 const totalTimer = setTimeout(() => {
@@ -142,8 +146,11 @@ totalTimer.unref();
 const work = benchFolder('cos-download-neutral');
 const git = (...args: string[]): string =>
   spawnSync('git', args, { cwd: repo, encoding: 'utf8' }).stdout?.trim() ?? '';
-const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', 'dist') === '' ? '' : ' + uncommitted dist/'}`;
-cpSync(join(repo, 'dist/cli'), join(work, 'cli'), { recursive: true });
+const commit =
+  tree === repo
+    ? `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', 'dist') === '' ? '' : ' + uncommitted dist/'}`
+    : `BENCH_TREE ${process.env.BENCH_TREE_LABEL ?? tree}`;
+cpSync(join(tree, 'dist/cli'), join(work, 'cli'), { recursive: true });
 const cli = join(work, 'cli/index.js');
 const root = join(work, 'root');
 const out = join(work, 'out');
@@ -428,6 +435,7 @@ function shown(argv: readonly string[], endpoint: string): string {
         .replaceAll(endpoint, 'http://127.0.0.1:PORT')
         .replaceAll(join(work, 'cli/index.js'), 'dist/cli/index.js')
         .replaceAll(work, '$TMP')
+        .replaceAll(`${tree}/`, '')
         .replaceAll(`${repo}/`, ''),
     )
     .map((arg) => (/^[\w@%+=:,./$-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`))
@@ -796,7 +804,7 @@ if (selected('mirror') && nginx !== undefined) {
 // --- Profiles: one cos-download run of each kind, from lib/ (the same sources, unbundled: files are named).
 
 async function profiled(name: string, args: readonly string[], server: Server): Promise<void> {
-  const libCli = join(repo, 'lib/cli/bin.js');
+  const libCli = join(tree, 'lib/cli/bin.js');
   const dir = join(work, `profile-${name}`);
   const argv = [
     '--cpu-prof',
