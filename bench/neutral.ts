@@ -77,7 +77,6 @@ const REGION = 'ap-guangzhou';
 const SECRET_ID = 'AKIDneutralbench00000001';
 const SECRET_KEY = 'neutral-benchmark-secret-key';
 const PREFIX = 'corpus';
-const MANIFEST = '.cos-download-manifest.json';
 
 const RUNS = envInt('BENCH_RUNS', 5, 1);
 const WARMUP = envInt('BENCH_WARMUP', 1, 0);
@@ -369,8 +368,10 @@ function sameTree(folder: string, from: string, keys: readonly string[], size: n
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
+      // The tool's own files (cos-download's manifest, as `.cos-download-manifest.json` or under `.cos-download/`).
+      if (dir === folder && entry.name.startsWith('.cos-download')) continue;
       if (entry.isDirectory()) walk(path);
-      else if (entry.name !== MANIFEST) found.push(relative(folder, path));
+      else found.push(relative(folder, path));
     }
   };
   if (!existsSync(folder)) throw new Error(`bench: ${tool} left no folder ${folder}`);
