@@ -827,7 +827,7 @@ async function profiled(name: string, args: readonly string[], server: Server): 
   await measure(tool, server);
   const file = readdirSync(dir).find((entry) => entry.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error(`bench: no .cpuprofile in ${dir}`);
-  const summary = summariseProfile(readFileSync(join(dir, file), 'utf8'), repo, 25);
+  const summary = summariseProfile(readFileSync(join(dir, file), 'utf8'), tree, 25);
   mkdirSync(join(repo, '.bench'), { recursive: true });
   const kept = join(repo, '.bench', `neutral-${name}.cpuprofile`);
   cpSync(join(dir, file), kept);
@@ -1057,5 +1057,8 @@ writeFileSync(
     2,
   )}\n`,
 );
+// biome.json covers every folder, .bench/ too: write the file the way `npm run check` wants it.
+const biome = join(repo, 'node_modules/.bin/biome');
+if (existsSync(biome)) spawnSync(biome, ['format', '--write', jsonFile], { stdio: 'ignore' });
 process.stderr.write(`bench: results in ${relative(repo, jsonFile)}\n`);
 cleanUp();
