@@ -5,10 +5,13 @@
 //   node --experimental-transform-types --import ./__tests__/helpers/ts-source.ts \
 //     bench/lib/mirror-emulator.ts '{"root":"DIR","bucket":"…","secretId":"…","secretKey":"…"}'
 //
+// An optional `"faults"` object is set on the emulator before it reports ready (bench/neutral.ts
+// uses `{"latencyMs":20}`).
+//
 // (The emulator's sources use parameter properties, which plain type stripping refuses.) Public-read
 // with the given credentials: anonymous requests are served, signed ones are verified (strict).
 // Exits when the parent disconnects, so it cannot outlive the benchmark.
-import { startEmulator } from '../../src/emulator/index.js';
+import { type Faults, startEmulator } from '../../src/emulator/index.js';
 
 interface Config {
   root: string;
@@ -16,6 +19,8 @@ interface Config {
   region: string;
   secretId: string;
   secretKey: string;
+  /** Faults switched on from the start (e.g. `{ "latencyMs": 20 }` for bench/neutral.ts). */
+  faults?: Faults;
 }
 
 export interface MirrorEmulatorCounts {
@@ -48,6 +53,7 @@ const emulator = await startEmulator({
   publicRead: true,
 });
 const loadMs = performance.now() - started;
+if (config.faults !== undefined) emulator.setFaults(config.faults);
 
 function counts(): MirrorEmulatorCounts {
   const stats = emulator.stats;
