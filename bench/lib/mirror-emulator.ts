@@ -6,15 +6,17 @@
 //     bench/lib/mirror-emulator.ts '{"root":"DIR","bucket":"…","secretId":"…","secretKey":"…"}'
 //
 // An optional `"faults"` object is set on the emulator before it reports ready (bench/neutral.ts
-// uses `{"latencyMs":20}`).
+// uses `{"latencyMs":20}`). Instead of `"root"`, `"synthetic": {"prefix":…,"count":…,"size":…}`
+// serves that many objects generated from their keys (bench/scale.ts: up to a million keys).
 //
 // (The emulator's sources use parameter properties, which plain type stripping refuses.) Public-read
 // with the given credentials: anonymous requests are served, signed ones are verified (strict).
 // Exits when the parent disconnects, so it cannot outlive the benchmark.
-import { type Faults, startEmulator } from '../../src/emulator/index.js';
+import { type Faults, type SyntheticObjects, startEmulator } from '../../src/emulator/index.js';
 
 interface Config {
-  root: string;
+  root?: string;
+  synthetic?: SyntheticObjects;
   bucket: string;
   region: string;
   secretId: string;
@@ -46,7 +48,8 @@ const config = JSON.parse(process.argv[2] ?? '{}') as Config;
 
 const started = performance.now();
 const emulator = await startEmulator({
-  root: config.root,
+  ...(config.root === undefined ? {} : { root: config.root }),
+  ...(config.synthetic === undefined ? {} : { synthetic: config.synthetic }),
   bucket: config.bucket,
   region: config.region,
   credentials: [{ secretId: config.secretId, secretKey: config.secretKey }],

@@ -6,7 +6,7 @@ export type { BodyCut, Faults, QueuedFailure, RequestKind } from './faults.js';
 export type { Emulator, EmulatorOptions } from './server.js';
 export { startEmulator } from './server.js';
 export type { RequestRecord, Stats } from './stats.js';
-export type { PutOptions, StoredVersion } from './store.js';
+export type { PutOptions, StoredVersion, SyntheticObjects } from './store.js';
 export type {
   IssuedCredential,
   StsEmulator,

@@ -34,8 +34,13 @@ export function listObjects(served: ServedBucket, exchange: Exchange): void {
   let truncated = false;
   let last: string | undefined;
   let lastPrefix: string | undefined;
-  for (const version of served.store.listable()) {
-    if (!version.key.startsWith(prefix)) continue;
+  // Keys before the prefix, or up to the marker, are not looked at.
+  const after = compareKeys(marker, prefix) > 0 ? marker : prefix.length > 0 ? prefix.slice(0, -1) : '';
+  for (const version of served.store.listable(after)) {
+    if (!version.key.startsWith(prefix)) {
+      if (compareKeys(version.key, prefix) > 0) break;
+      continue;
+    }
     if (marker !== '' && compareKeys(version.key, marker) <= 0) continue;
     const cut = delimiter === undefined ? -1 : version.key.indexOf(delimiter, prefix.length);
     const common =

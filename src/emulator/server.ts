@@ -24,12 +24,21 @@ import {
   type Stats,
   StatsRecorder,
 } from './stats.js';
-import { loadFolder, type PutOptions, publicView, Store, type StoredVersion } from './store.js';
+import {
+  loadFolder,
+  type PutOptions,
+  publicView,
+  Store,
+  type StoredVersion,
+  type SyntheticObjects,
+} from './store.js';
 import { errorXml } from './xml.js';
 
 export interface EmulatorOptions {
   /** `BucketName-APPID`; default `examplebucket-1250000000`. */
   bucket?: string;
+  /** Objects generated from their key (a million cost no memory), listed and served like stored ones. */
+  synthetic?: SyntheticObjects;
   /** Default `ap-guangzhou`. */
   region?: string;
   /**
@@ -104,7 +113,7 @@ class EmulatorServer implements ServedBucket {
     this.region = options.region ?? 'ap-guangzhou';
     this.clockOffsetMs = options.clockOffsetMs ?? 0;
     this.#clock = options.now ?? Date.now;
-    this.store = new Store(() => this.now());
+    this.store = new Store(() => this.now(), options.synthetic);
     this.ownerId = /-(\d+)$/.exec(this.bucket)?.[1] ?? '0';
     const credentials = new Map<string, EmulatorCredential>();
     for (const credential of options.credentials ?? []) credentials.set(credential.secretId, credential);

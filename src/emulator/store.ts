@@ -58,6 +58,18 @@ export interface ObjectVersion extends StoredVersion {
 
 export const NULL_VERSION = 'null';
 
+/**
+ * Objects generated from their key rather than stored: `count` keys `<prefix><n>` (n zero-padded,
+ * so key order is number order) of `size` bytes each. A million keys cost no memory, so a mirror's
+ * scale can be measured against the emulator.
+ */
+export interface SyntheticObjects {
+  readonly prefix: string;
+  readonly count: number;
+  /** Bytes of each object (default 1024). */
+  readonly size?: number;
+}
+
 /** UTF-8 byte order, the order COS lists keys in. */
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -96,9 +108,14 @@ export class Store {
   #versioning = false;
   #sequence = 0;
   readonly #now: () => number;
+  readonly #synthetic: Synthetic | undefined;
 
-  constructor(now: () => number) {
+  constructor(now: () => number, synthetic?: SyntheticObjects) {
     this.#now = now;
+    this.#synthetic =
+      synthetic === undefined
+        ? undefined
+        : new Synthetic(synthetic, new Date(Math.floor(now() / 1000) * 1000));
   }
 
   get versioning(): boolean {
@@ -199,22 +216,104 @@ export class Store {
   }
 
   latest(key: string): ObjectVersion | undefined {
-    return this.#keys.get(key)?.at(-1);
+    return this.#keys.get(key)?.at(-1) ?? this.#synthetic?.version(key);
   }
 
   version(key: string, versionId: string): ObjectVersion | undefined {
-    return this.#keys.get(key)?.find((v) => v.versionId === versionId);
+    const stored = this.#keys.get(key)?.find((v) => v.versionId === versionId);
+    if (stored !== undefined || versionId !== NULL_VERSION) return stored;
+    return this.#keys.has(key) ? undefined : this.#synthetic?.version(key);
   }
 
-  /** Every key whose latest version is not a delete marker, in UTF-8 byte order. */
-  listable(): ObjectVersion[] {
+  /** Every key after `after` whose latest version is not a delete marker, in UTF-8 byte order. */
+  *listable(after = ''): Generator<ObjectVersion> {
     if (this.#sortedKeys === undefined) this.#sortedKeys = [...this.#keys.keys()].sort(compareKeys);
-    const result: ObjectVersion[] = [];
-    for (const key of this.#sortedKeys) {
-      const latest = this.latest(key);
-      if (latest !== undefined && !latest.deleteMarker) result.push(latest);
+    const sorted = this.#sortedKeys;
+    // The first stored key past `after`, by binary search.
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compareKeys(sorted[mid] as string, after) <= 0) low = mid + 1;
+      else high = mid;
     }
-    return result;
+    const generated = this.#synthetic?.keysAfter(after) ?? [][Symbol.iterator]();
+    let next = generated.next();
+    for (let i = low; i < sorted.length || !next.done; ) {
+      const stored = sorted[i];
+      if (stored !== undefined && (next.done || compareKeys(stored, next.value) <= 0)) {
+        if (!next.done && stored === next.value) next = generated.next();
+        i++;
+        const latest = this.latest(stored);
+        if (latest !== undefined && !latest.deleteMarker) yield latest;
+      } else if (!next.done) {
+        const version = this.#synthetic?.version(next.value);
+        next = generated.next();
+        if (version !== undefined) yield version;
+      }
+    }
+  }
+}
+
+/** The generated objects of a SyntheticObjects spec. */
+class Synthetic {
+  readonly #spec: SyntheticObjects;
+  readonly #width: number;
+  readonly #size: number;
+  readonly #lastModified: Date;
+
+  constructor(spec: SyntheticObjects, lastModified: Date) {
+    this.#spec = spec;
+    this.#width = String(Math.max(spec.count - 1, 0)).length;
+    this.#size = spec.size ?? 1024;
+    this.#lastModified = lastModified;
+  }
+
+  #key(index: number): string {
+    return `${this.#spec.prefix}${String(index).padStart(this.#width, '0')}`;
+  }
+
+  /** The keys after `after`, in order (found by binary search over the numbers). */
+  *keysAfter(after: string): Generator<string> {
+    let low = 0;
+    let high = this.#spec.count;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compareKeys(this.#key(mid), after) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    for (let i = low; i < this.#spec.count; i++) yield this.#key(i);
+  }
+
+  version(key: string): ObjectVersion | undefined {
+    const number = key.startsWith(this.#spec.prefix) ? key.slice(this.#spec.prefix.length) : '';
+    if (number.length !== this.#width || !/^\d+$/.test(number) || Number(number) >= this.#spec.count) {
+      return undefined;
+    }
+    // The key's own bytes, repeated: the same on every run.
+    const seed = createHash('sha256').update(key).digest();
+    const body = new Uint8Array(this.#size);
+    for (let at = 0; at < body.length; at += seed.length) body.set(seed.subarray(0, body.length - at), at);
+    return {
+      key,
+      versionId: NULL_VERSION,
+      etag: quoteEtag(createHash('md5').update(body).digest('hex')),
+      size: body.length,
+      lastModified: this.#lastModified,
+      crc64: crc64ReferenceDecimal(body),
+      storageClass: 'STANDARD',
+      deleteMarker: false,
+      body,
+      sendCrc64: true,
+      contentType: 'application/octet-stream',
+      metadata: {},
+      cacheControl: undefined,
+      contentDisposition: undefined,
+      contentEncoding: undefined,
+      sseCustomerKey: undefined,
+      sseCustomerKeyMd5: undefined,
+      options: {},
+    };
   }
 }
 
