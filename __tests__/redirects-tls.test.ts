@@ -132,10 +132,19 @@ describe('redirects are never followed', () => {
 });
 
 describe('TLS verification cannot be turned off', () => {
-  it('no input or flag is about TLS, and the CLI refuses the usual spellings of "insecure"', async () => {
+  it('no input or flag weakens TLS (ca-cert, the one about it, only adds trust), and the CLI refuses the usual spellings of "insecure"', async () => {
+    // CAs trusted besides the default ones; never instead of them, never "accept anything".
+    const addsTrust = new Set(['ca-cert']);
     for (const [name, spec] of Object.entries(INPUTS)) {
-      expect(name).not.toMatch(/insecure|tls|ssl|verify|reject|cert|ca-?file|unauthori/i);
-      expect(spec.description).not.toMatch(/insecure|\btls\b|\bssl\b|certificate|unauthori/i);
+      expect(name).not.toMatch(/insecure|verify|reject|unauthori|skip|no-?check|disable|ignore/i);
+      expect(spec.description).not.toMatch(/insecure|unauthori|disable|ignore|without (verif|check)/i);
+      if (addsTrust.has(name)) {
+        expect(spec.description).toMatch(/extra CAs to trust besides the system ones/);
+        expect(spec.description).not.toMatch(/instead|replac/i);
+        continue;
+      }
+      expect(name).not.toMatch(/tls|ssl|cert|ca-?file/i);
+      expect(spec.description).not.toMatch(/\btls\b|\bssl\b|certificate/i);
     }
     for (const flag of [
       '--insecure',
@@ -143,6 +152,7 @@ describe('TLS verification cannot be turned off', () => {
       '--tls-reject-unauthorized=false',
       '--skip-tls-verify',
       '--ca-file=x',
+      '--no-ca-cert',
     ]) {
       expect(() => parseArgs([flag])).toThrow(/unknown option/);
       const result = await cli([...fileFromEmulator(), flag]);

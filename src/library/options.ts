@@ -7,7 +7,6 @@ import { InputError, isSecretInput } from '../config/errors.js';
 import { INPUT_NAMES, type InputName } from '../config/inputs.js';
 import type { Options } from '../config/options.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
-import type { PendingInputName } from '../config/pending-inputs.js';
 import { OptionError } from './errors.js';
 
 /**
@@ -216,7 +215,7 @@ const CREDENTIAL_OPTIONS: Readonly<Partial<Record<InputName, string>>> = {
 };
 
 /** The library option an input is, e.g. `part-size` → `partSize`, `secret-id` → `credentials.secretId`. */
-export function optionName(input: InputName | PendingInputName): string {
+export function optionName(input: InputName): string {
   return (
     CREDENTIAL_OPTIONS[input as InputName] ??
     input.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
