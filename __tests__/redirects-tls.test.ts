@@ -2,7 +2,7 @@
 // target never hears from us), certificates are always verified (no input, flag or environment
 // variable turns that off), and plain http to another machine draws a one-line warning.
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -212,12 +212,21 @@ describe('TLS verification cannot be turned off', () => {
       );
       // Not retried: a certificate does not get better by asking again.
       expect(result.stderr).not.toMatch(/attempt \d/);
+      // A ca-cert of another CA adds that CA and nothing else: still refused.
+      const other = await selfSigned();
+      await writeFile(path.join(ctx.work, 'other-ca.pem'), other.cert);
+      const withOther = await cli([
+        ...['--bucket', ctx.emulator.bucket, '--endpoint', endpoint, '--key', 'file.txt'],
+        ...['--ca-cert', 'other-ca.pem', '--retries', '2'],
+      ]);
+      expect(withOther.code).toBe(1);
+      expect(withOther.stderr).toMatch(/could not be verified \(.*DEPTH_ZERO_SELF_SIGNED_CERT\)/);
     } finally {
       if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
       else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
     }
     expect(requests).toBe(0);
-    expect(await listFolder(ctx.work)).toEqual([]);
+    expect(await listFolder(ctx.work)).toEqual(['other-ca.pem']);
   });
 });
 
