@@ -2,7 +2,9 @@
 // settings route that origin through a proxy (CONNECT for https, absolute-form requests for http).
 // Shared by the COS client, the STS client and any other client of ours (docs/adr/0009-proxies.md).
 import type { LookupFunction } from 'node:net';
-import { getCACertificates } from 'node:tls';
+// The namespace, not a named import: on a Node without getCACertificates (20) a named import fails
+// at link time, before the library's Node version check can say so in one line.
+import tls from 'node:tls';
 import { Agent, type Dispatcher, Pool, ProxyAgent } from 'undici';
 import type { CaCertificates } from '../base/request.js';
 import { type ProxyEndpoint, type ProxySettings, proxyFor } from './proxy.js';
@@ -36,7 +38,7 @@ export interface Route {
  */
 export function trustedCertificates(extra: CaCertificates | undefined): string[] | undefined {
   if (extra === undefined || extra.pems.length === 0) return undefined;
-  return [...getCACertificates('default'), ...extra.pems];
+  return [...tls.getCACertificates('default'), ...extra.pems];
 }
 
 /** The dispatcher for requests to `origin`. Throws the ProxyConfigError of an unusable proxy variable. */
