@@ -1,17 +1,22 @@
 // The ca-cert input: real files in a temp folder, every refusal one line naming the input, the path,
 // the rule and the fix; the CAs it yields are added to Node's default ones, never instead of them.
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getCACertificates } from 'node:tls';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRegularFile } from '../src/base/file-system.js';
 import { CA_FILE_MAX_BYTES, parseCaCert, parseCaPem } from '../src/config/ca-cert.js';
 import { InputError } from '../src/config/errors.js';
+import { parseOptions } from '../src/config/parse.js';
 import { trustedCertificates } from '../src/cos/dispatcher.js';
 import { removeFolder, tempFolder } from './helpers/env.js';
 import { makeTestCa, type TestCa } from './helpers/proxy-stack.js';
 
+const exec = promisify(execFile);
 let folder: string;
 let ca: TestCa;
 
@@ -161,3 +166,49 @@ async function mkdirIn(name: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   return dir;
 }
+
+describe('the edges read ca-cert with readRegularFile', () => {
+  const context = (cwd: string) => ({ cwd, env: {}, isDirectory: () => false, readFile: readRegularFile });
+  const base = { bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', key: 'a.bin' };
+
+  it('parseOptions: Options.caCert from the file, relative to cwd, deep-frozen', async () => {
+    await writeFile(path.join(folder, 'corp.pem'), ca.caPem);
+    const options = parseOptions({ ...base, 'ca-cert': 'corp.pem' }, context(folder));
+    expect(options.caCert).toEqual({
+      path: 'corp.pem',
+      pems: [`${ca.caPem.replace(/\r\n/g, '\n').trimEnd()}\n`],
+    });
+    expect(Object.isFrozen(options.caCert?.pems)).toBe(true);
+  });
+
+  it.each([
+    [
+      'a FIFO (which would block a plain read forever)',
+      'fifo',
+      'this is not a regular file (a device, a pipe or a socket)',
+    ],
+    ['a device', '/dev/zero', 'this is not a regular file (a device, a pipe or a socket)'],
+    ['a folder', 'a-folder', 'this is a folder, not a file'],
+    [
+      'a file larger than any bundle',
+      'huge.pem',
+      `the file is larger than any CA bundle (at most ${CA_FILE_MAX_BYTES} bytes)`,
+    ],
+  ])('%s: refused before it is read', async (_, name, rule) => {
+    await mkdirIn('a-folder');
+    await writeFile(path.join(folder, 'huge.pem'), Buffer.alloc(CA_FILE_MAX_BYTES + 1, 0x41));
+    if (!existsSync(path.join(folder, 'fifo'))) await exec('mkfifo', [path.join(folder, 'fifo')]);
+    const error = (() => {
+      try {
+        parseOptions({ ...base, 'ca-cert': name }, context(folder));
+      } catch (caught: unknown) {
+        return caught as InputError;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toBe(
+      `Input 'ca-cert' = '${name}': ${rule}. Fix: give the path of a PEM file of CA certificates ('-----BEGIN CERTIFICATE-----' blocks), e.g. 'certs/corp-root.pem'.`,
+    );
+  });
+});

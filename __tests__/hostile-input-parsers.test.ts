@@ -164,8 +164,15 @@ const BASE_OBJECT = {
 const { key: _key, ...BASE_CONNECTION } = BASE_OBJECT;
 const BASE_PREFIX = { ...BASE_CONNECTION, prefix: 'data/' } as const satisfies RawInputs;
 
+/** No file exists here: `ca-cert` is read through this (the parser is pure; ca-cert.test.ts reads real files). */
+function noFile(absolutePath: string): never {
+  throw Object.assign(new Error(`ENOENT: no such file or directory, open '${absolutePath}'`), {
+    code: 'ENOENT',
+  });
+}
+
 function context(isDirectory: boolean, env: ParseContext['env'] = {}): ParseContext {
-  return { cwd: CWD, env, isDirectory: () => isDirectory };
+  return { cwd: CWD, env, isDirectory: () => isDirectory, readFile: noFile };
 }
 
 /**

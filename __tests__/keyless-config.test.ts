@@ -1,6 +1,7 @@
 // The keyless-credential inputs, parsed before any request: tables of accepted and refused values,
 // each refusal one line naming the input, the value, the rule and the fix; and the one-line error
 // for a job that cannot get a GitHub OIDC token.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   githubIdToken,
@@ -10,6 +11,8 @@ import {
   requireIdTokenRequest,
 } from '../src/action/oidc.js';
 import { InputError } from '../src/config/errors.js';
+import { ACTION_INPUT_NAMES, INPUTS, type InputSpec } from '../src/config/inputs.js';
+import { parseOptions } from '../src/config/parse.js';
 import {
   DEFAULT_AUDIENCE,
   DEFAULT_STS_ENDPOINT,
@@ -314,5 +317,81 @@ describe('the GitHub OIDC token', () => {
     );
     expect(error.message).not.toContain('\n');
     expect(error.cause).toBeInstanceOf(Error);
+  });
+});
+
+describe('parseOptions: keyless inputs beside the others', () => {
+  const base = { bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', key: 'a.bin' };
+  const ctx = (env: Record<string, string> = {}) => ({ cwd: '/work', env, isDirectory: () => false });
+  /** Every action input's default, as a runner passes them. */
+  const runnerDefaults = Object.fromEntries(
+    ACTION_INPUT_NAMES.flatMap((name) => {
+      const value = (INPUTS[name] as InputSpec).default;
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+
+  it('role-arn: Options.keyless, deep-frozen, no static credentials, the session name from the run', () => {
+    const options = parseOptions(
+      { ...base, 'role-arn': ARN, 'provider-id': 'github-actions' },
+      ctx({ GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '1' }),
+    );
+    expect(options.keyless).toEqual({
+      roleArn: ARN,
+      providerId: 'github-actions',
+      roleSessionName: 'gh-o.r-7-1',
+      durationSeconds: 3600,
+      audience: DEFAULT_AUDIENCE,
+      stsEndpoint: DEFAULT_STS_ENDPOINT,
+    });
+    expect(Object.isFrozen(options.keyless)).toBe(true);
+    expect(options.connection.credentials).toBeUndefined();
+  });
+
+  it('the defaults a runner passes for every input make no keyless credentials', () => {
+    const options = parseOptions({ ...runnerDefaults, ...base }, ctx());
+    expect(options.keyless).toBeUndefined();
+    expect(options.caCert).toBeUndefined();
+  });
+
+  it('a default given beside a changed one still names only the changed one', () => {
+    const error = refusal(() => parseOptions({ ...runnerDefaults, ...base, 'role-duration': '900' }, ctx()));
+    expect(error.message).toMatch(/'role-duration' is set without it\./);
+  });
+
+  it.each([
+    ['TENCENTCLOUD_SECRET_ID', { TENCENTCLOUD_SECRET_ID: 'AKIDx', TENCENTCLOUD_SECRET_KEY: 'k' }],
+    ['COS_SECRET_ID', { COS_SECRET_ID: 'AKIDx', COS_SECRET_KEY: 'k' }],
+  ])('static keys in %s beside role-arn: refused, naming the variable and how to unset it', (name, env) => {
+    const error = refusal(() => parseOptions({ ...base, 'role-arn': ARN, 'provider-id': 'p' }, ctx(env)));
+    expectOneLine(error, 'role-arn');
+    expect(error.message).toContain(`, and env ${name} is set. Fix: unset ${name} for this step`);
+    expect(error.message).not.toMatch(/AKIDx|'k'/);
+  });
+
+  it('web-identity-token-file: an absolute path in Options.keyless, relative to cwd', () => {
+    const options = parseOptions(
+      { ...base, 'role-arn': ARN, 'provider-id': 'p', 'web-identity-token-file': 'ci/token.jwt' },
+      ctx(),
+    );
+    expect(options.keyless?.webIdentityTokenFile).toBe(path.resolve('/work', 'ci/token.jwt'));
+  });
+
+  it.each([
+    [{ 'web-identity-token-file': 'token.jwt' }, 'web-identity-token-file', /is used only with 'role-arn'/],
+    [
+      { 'role-arn': ARN, 'provider-id': 'p', 'web-identity-token-file': 'token.jwt', audience: 'x' },
+      'audience',
+      /applies only to the token the action asks GitHub for/,
+    ],
+    [
+      { 'role-arn': ARN, 'provider-id': 'p', 'web-identity-token-file': 'a\nb' },
+      'web-identity-token-file',
+      /a path must not hold line breaks/,
+    ],
+  ])('%j: refused naming %s', (raw, input, rule) => {
+    const error = refusal(() => parseOptions({ ...base, ...raw }, ctx()));
+    expectOneLine(error, input);
+    expect(error.message).toMatch(rule);
   });
 });

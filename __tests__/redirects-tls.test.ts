@@ -2,7 +2,7 @@
 // target never hears from us), certificates are always verified (no input, flag or environment
 // variable turns that off), and plain http to another machine draws a one-line warning.
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -132,10 +132,19 @@ describe('redirects are never followed', () => {
 });
 
 describe('TLS verification cannot be turned off', () => {
-  it('no input or flag is about TLS, and the CLI refuses the usual spellings of "insecure"', async () => {
+  it('no input or flag weakens TLS (ca-cert, the one about it, only adds trust), and the CLI refuses the usual spellings of "insecure"', async () => {
+    // CAs trusted besides the default ones; never instead of them, never "accept anything".
+    const addsTrust = new Set(['ca-cert']);
     for (const [name, spec] of Object.entries(INPUTS)) {
-      expect(name).not.toMatch(/insecure|tls|ssl|verify|reject|cert|ca-?file|unauthori/i);
-      expect(spec.description).not.toMatch(/insecure|\btls\b|\bssl\b|certificate|unauthori/i);
+      expect(name).not.toMatch(/insecure|verify|reject|unauthori|skip|no-?check|disable|ignore/i);
+      expect(spec.description).not.toMatch(/insecure|unauthori|disable|ignore|without (verif|check)/i);
+      if (addsTrust.has(name)) {
+        expect(spec.description).toMatch(/extra CAs to trust besides the system ones/);
+        expect(spec.description).not.toMatch(/instead|replac/i);
+        continue;
+      }
+      expect(name).not.toMatch(/tls|ssl|cert|ca-?file/i);
+      expect(spec.description).not.toMatch(/\btls\b|\bssl\b|certificate/i);
     }
     for (const flag of [
       '--insecure',
@@ -143,6 +152,7 @@ describe('TLS verification cannot be turned off', () => {
       '--tls-reject-unauthorized=false',
       '--skip-tls-verify',
       '--ca-file=x',
+      '--no-ca-cert',
     ]) {
       expect(() => parseArgs([flag])).toThrow(/unknown option/);
       const result = await cli([...fileFromEmulator(), flag]);
@@ -202,12 +212,21 @@ describe('TLS verification cannot be turned off', () => {
       );
       // Not retried: a certificate does not get better by asking again.
       expect(result.stderr).not.toMatch(/attempt \d/);
+      // A ca-cert of another CA adds that CA and nothing else: still refused.
+      const other = await selfSigned();
+      await writeFile(path.join(ctx.work, 'other-ca.pem'), other.cert);
+      const withOther = await cli([
+        ...['--bucket', ctx.emulator.bucket, '--endpoint', endpoint, '--key', 'file.txt'],
+        ...['--ca-cert', 'other-ca.pem', '--retries', '2'],
+      ]);
+      expect(withOther.code).toBe(1);
+      expect(withOther.stderr).toMatch(/could not be verified \(.*DEPTH_ZERO_SELF_SIGNED_CERT\)/);
     } finally {
       if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
       else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
     }
     expect(requests).toBe(0);
-    expect(await listFolder(ctx.work)).toEqual([]);
+    expect(await listFolder(ctx.work)).toEqual(['other-ca.pem']);
   });
 });
 

@@ -224,7 +224,10 @@ export interface TestCa {
   readonly cert: string;
 }
 
-/** A throwaway CA and a server certificate for `hosts` signed by it, made by openssl in `folder`. */
+/**
+ * A throwaway CA and a server certificate for `hosts` (names, or IPv4 literals such as `127.0.0.1`)
+ * signed by it, made by openssl in `folder`.
+ */
 export async function makeTestCa(folder: string, hosts: string | readonly string[]): Promise<TestCa> {
   const names = typeof hosts === 'string' ? [hosts] : hosts;
   const file = (name: string) => path.join(folder, name);
@@ -243,7 +246,10 @@ export async function makeTestCa(folder: string, hosts: string | readonly string
     [
       ...['req', '-x509', ...ec, '-keyout', file('server.key'), '-out', file('server.pem')],
       ...['-subj', `/CN=${names[0]}`, '-CA', file('ca.pem'), '-CAkey', file('ca.key')],
-      ...['-addext', `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`],
+      ...[
+        '-addext',
+        `subjectAltName=${names.map((name) => (/^\d+(\.\d+){3}$/.test(name) ? `IP:${name}` : `DNS:${name}`)).join(',')}`,
+      ],
       ...['-addext', 'basicConstraints=critical,CA:FALSE'],
       ...['-addext', 'extendedKeyUsage=serverAuth'],
     ],

@@ -7,7 +7,7 @@ export const modules = {
 
 __webpack_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 __webpack_require__.r(__webpack_exports__);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(739);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7984);
 
 // A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
 const controller = new AbortController();
@@ -52,7 +52,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 739:
+/***/ 7984:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -199,7 +199,7 @@ async function asLocalFileError(error, filePath) {
  * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
  * EACCES, …) that got here unwrapped is told in plain words, with its path and a fix.
  */
-function error_message_errorMessage(error) {
+function errorMessage(error) {
     if (error instanceof Error)
         return describeFsError(error) ?? error.message;
     try {
@@ -213,8 +213,8 @@ function error_message_errorMessage(error) {
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
 ;// CONCATENATED MODULE: ./lib/base/file-system.js
-// The two questions the input parser asks the local file system, answered for the edges (action,
-// CLI, library) to pass in: the parser itself does no I/O.
+// What the input parser asks of the local file system, answered for the edges (action, CLI,
+// library) to pass in: the parser itself does no I/O.
 
 /** Whether the absolute path is an existing folder. */
 function isDirectory(absolutePath) {
@@ -229,6 +229,39 @@ function realpathOf(absolutePath) {
         return undefined;
     }
 }
+function fileError(code, message) {
+    return Object.assign(new Error(message), { code });
+}
+/**
+ * The bytes of a regular file of at most `maxBytes`. Anything else is refused before a byte is read,
+ * with the file system's kind of error: EISDIR (a folder), ENOTREG (a device, a pipe, a socket:
+ * reading `/dev/zero` or a FIFO would never end), EFBIG (larger than `maxBytes`).
+ */
+function readRegularFile(absolutePath, maxBytes) {
+    // Non-blocking, so opening a FIFO with no writer does not hang; not needed once it is a regular file.
+    const fd = (0,external_node_fs_.openSync)(absolutePath, external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NONBLOCK ?? 0));
+    try {
+        const stat = (0,external_node_fs_.fstatSync)(fd);
+        if (stat.isDirectory())
+            throw fileError('EISDIR', `EISDIR: a folder, not a file: ${absolutePath}`);
+        if (!stat.isFile())
+            throw fileError('ENOTREG', `not a regular file: ${absolutePath}`);
+        if (stat.size > maxBytes)
+            throw fileError('EFBIG', `larger than ${maxBytes} bytes: ${absolutePath}`);
+        const buffer = Buffer.alloc(stat.size);
+        let filled = 0;
+        while (filled < buffer.length) {
+            const read = (0,external_node_fs_.readSync)(fd, buffer, filled, buffer.length - filled, filled);
+            if (read === 0)
+                break;
+            filled += read;
+        }
+        return buffer.subarray(0, filled);
+    }
+    finally {
+        (0,external_node_fs_.closeSync)(fd);
+    }
+}
 
 ;// CONCATENATED MODULE: ./lib/base/text.js
 // Text shown in a one-line message: control characters escaped, long values cut.
@@ -238,7 +271,7 @@ function isControl(code) {
     return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
 }
 /** True when the text holds a control character (a line break, NUL, …). */
-function text_hasControlCharacter(text) {
+function hasControlCharacter(text) {
     for (let i = 0; i < text.length; i++)
         if (isControl(text.charCodeAt(i)))
             return true;
@@ -247,7 +280,7 @@ function text_hasControlCharacter(text) {
 const ESCAPES = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 /** Text with its control characters escaped (as `\n`, `\u0000`), so it stays on one line. */
 function escapeControls(text) {
-    if (!text_hasControlCharacter(text))
+    if (!hasControlCharacter(text))
         return text;
     let escaped = '';
     for (const char of text) {
@@ -289,6 +322,32 @@ const INPUTS = {
     'session-token': {
         description: 'Session token of temporary credentials. Falls back to env `TENCENTCLOUD_SESSION_TOKEN`.',
         secret: true,
+    },
+    'role-arn': {
+        description: 'Keyless credentials: the CAM role to assume with the job’s OIDC token through STS ' +
+            '(`qcs::cam::uin/<account>:roleName/<name>`). Excludes `secret-id` / `secret-key` and their env variables.',
+    },
+    'provider-id': {
+        description: 'The CAM OIDC identity provider the role trusts (required with `role-arn`).',
+    },
+    'role-session-name': {
+        description: 'Session name of the assumed role (2..128 of letters, digits, `+=,.@_-`). Default: from the repository and run id.',
+    },
+    'role-duration': {
+        description: 'Lifetime of the temporary credentials in seconds (900..43200); renewed before they expire.',
+        default: '3600',
+    },
+    audience: {
+        description: 'The `aud` of the GitHub OIDC token; the client ID the CAM identity provider expects.',
+        default: 'sts.tencentcloudapi.com',
+    },
+    'sts-endpoint': {
+        description: 'The STS endpoint that takes the OIDC token (https).',
+        default: 'https://sts.tencentcloudapi.com',
+    },
+    'web-identity-token-file': {
+        description: 'A file holding the OIDC token (GitLab `id_tokens`, other CI systems), read again at each renewal (with `role-arn`).',
+        cliOnly: true,
     },
     key: { description: 'One object to download. Exactly one of `key` / `prefix`.' },
     prefix: { description: 'Mirror every object under this prefix (`/` = the whole bucket).' },
@@ -342,6 +401,9 @@ const INPUTS = {
     timeout: {
         description: 'Idle timeout per request: seconds, or with a unit (`500ms`, `30s`, `2m`).',
         default: '60s',
+    },
+    'ca-cert': {
+        description: 'A PEM file of extra CAs to trust besides the system ones (a TLS-inspecting proxy, a private endpoint), relative to the workspace.',
     },
     cache: { description: 'Keep the mirror in the GitHub Actions cache (with `prefix`).', default: 'false' },
     'cache-key': { description: 'Extra text mixed into the cache key.' },
@@ -611,6 +673,575 @@ function parseCredentials(get, env) {
     return undefined;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+;// CONCATENATED MODULE: ./lib/config/ca-cert.js
+// The `ca-cert` input: a PEM file of extra CA certificates (a TLS-inspecting proxy's, a private
+// endpoint's), trusted in addition to Node's default roots, never instead of them. The file is read
+// through an injected reader; everything else here is pure.
+
+
+
+
+/** Larger than any CA bundle (the Mozilla roots take about 220 KiB). */
+const CA_FILE_MAX_BYTES = 4 * 1024 * 1024;
+const FIX = "give the path of a PEM file of CA certificates ('-----BEGIN CERTIFICATE-----' blocks), e.g. 'certs/corp-root.pem'";
+const BLOCK = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;
+function caError(value, rule, fix = FIX, cause) {
+    return new InputError({ input: 'ca-cert', value, rule, fix, ...(cause === undefined ? {} : { cause }) });
+}
+function readRule(error) {
+    const code = error?.code;
+    switch (code) {
+        case 'ENOENT':
+            return 'the file does not exist';
+        case 'EACCES':
+        case 'EPERM':
+            return 'the file cannot be read (permission denied)';
+        case 'EISDIR':
+            return 'this is a folder, not a file';
+        case 'ENOTDIR':
+            return 'a part of the path is a file, not a folder';
+        case 'ENOTREG':
+            return 'this is not a regular file (a device, a pipe or a socket)';
+        case 'EFBIG':
+            return `the file is larger than any CA bundle (at most ${CA_FILE_MAX_BYTES} bytes)`;
+        default:
+            return `the file cannot be read (${typeof code === 'string' ? code : 'unknown error'})`;
+    }
+}
+/** The extra CAs the input names, or undefined when it is not set. Throws InputError. */
+function parseCaCert(value, deps) {
+    const given = value?.trim();
+    if (given === undefined || given === '')
+        return undefined;
+    if (hasControlCharacter(given))
+        throw caError(given, 'a path must not hold line breaks or control characters');
+    let content;
+    try {
+        content = deps.readFile(external_node_path_.resolve(deps.cwd, given));
+    }
+    catch (error) {
+        throw caError(given, readRule(error), FIX, error);
+    }
+    return parseCaPem(content, given);
+}
+/** The certificates of a CA file's content. Pure. Throws InputError naming `ca-cert` and `source`. */
+function parseCaPem(content, source) {
+    const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+    if (size > CA_FILE_MAX_BYTES) {
+        throw caError(source, `the file holds ${size} bytes, more than any CA bundle (at most ${CA_FILE_MAX_BYTES})`);
+    }
+    if (size === 0)
+        throw caError(source, 'the file is empty');
+    const bytes = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+    // A DER certificate is an ASN.1 SEQUENCE: 0x30 then a long-form length.
+    if (bytes[0] === 0x30 && (bytes[1] === 0x82 || bytes[1] === 0x81)) {
+        throw caError(source, 'the file is a binary (DER) certificate, not PEM', `convert it: openssl x509 -inform der -in '${source}' -out ca.pem, and give ca.pem`);
+    }
+    const text = bytes.toString('utf8');
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+        throw caError(source, 'the file holds a private key; a CA file holds certificates only', 'give the CA certificate alone (never a key), and replace that key if the file was shared');
+    }
+    const pems = text.match(BLOCK) ?? [];
+    const begins = text.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+    if (begins === 0) {
+        throw caError(source, "the file holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' line)");
+    }
+    if (pems.length !== begins) {
+        throw caError(source, `a certificate block has no '-----END CERTIFICATE-----' line`, FIX);
+    }
+    pems.forEach((pem, index) => {
+        try {
+            new external_node_crypto_.X509Certificate(pem);
+        }
+        catch (error) {
+            throw caError(source, `certificate ${index + 1} of ${pems.length} is not a valid X.509 certificate (${error instanceof Error ? error.message : String(error)})`, FIX, error);
+        }
+    });
+    return { path: source, pems: pems.map((pem) => `${pem.replace(/\r\n/g, '\n')}\n`) };
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse-values.js
+
+
+// ---------------------------------------------------------------------------------------------------------
+// Booleans, dates, enums
+/** `true` / `false` as YAML 1.2 core schema spells them: `true|True|TRUE|false|False|FALSE`. */
+function parseBoolean(name, text) {
+    const value = text.trim();
+    if (/^(?:true|True|TRUE)$/.test(value))
+        return true;
+    if (/^(?:false|False|FALSE)$/.test(value))
+        return false;
+    throw new InputError({ input: name, value, rule: 'must be true or false', fix: "write 'true' or 'false'" });
+}
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const HTTP_DATE = new RegExp(`^(${WEEKDAYS.join('|')}), (\\d{2}) (${MONTHS.join('|')}) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT$`);
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+/** Milliseconds since the epoch for calendar fields, or undefined when a field is out of range. */
+function utcTime(year, month, day, hour, minute, second) {
+    if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || day < 1)
+        return undefined;
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    date.setUTCHours(hour, minute, second, 0);
+    return date.getUTCDate() === day ? date.getTime() : undefined;
+}
+/** An RFC 9110 (7231) HTTP date `Wed, 21 Oct 2015 07:28:00 GMT`, or ISO 8601 (`2015-10-21`, `…T07:28:00Z`). */
+function parseDate(name, text) {
+    const value = text.trim();
+    const fail = (rule, fix = "e.g. 'Wed, 21 Oct 2015 07:28:00 GMT' or '2015-10-21T07:28:00Z'") => new InputError({ input: name, value, rule, fix });
+    const RULE = 'must be an HTTP date or an ISO 8601 date (time with a zone)';
+    const http = HTTP_DATE.exec(value);
+    if (http !== null) {
+        const [, weekday = '', day = '', month = '', year = '', hour = '', minute = '', second = ''] = http;
+        const time = utcTime(Number(year), MONTHS.indexOf(month) + 1, Number(day), Number(hour), Number(minute), Number(second));
+        if (time === undefined)
+            throw fail(`${RULE}; no such day or time`);
+        const date = new Date(time);
+        if (WEEKDAYS[date.getUTCDay()] !== weekday) {
+            throw fail(`${RULE}; ${day} ${month} ${year} is not a ${weekday}`, `write '${date.toUTCString()}'`);
+        }
+        return date;
+    }
+    const iso = ISO_DATE.exec(value);
+    if (iso === null)
+        throw fail(RULE);
+    const [, year = '', month = '', day = '', hour, minute = '0', second = '0', fraction = '', zone] = iso;
+    if (hour !== undefined && zone === undefined) {
+        throw fail(`${RULE}; a time without a zone is ambiguous`, `write '${value}Z' for UTC, or add an offset like +08:00`);
+    }
+    const local = utcTime(Number(year), Number(month), Number(day), Number(hour ?? 0), Number(minute), Number(second));
+    if (local === undefined)
+        throw fail(`${RULE}; no such day or time`);
+    let offsetMinutes = 0;
+    if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+        const digits = zone.slice(1).replace(':', '');
+        const offsetHours = Number(digits.slice(0, 2));
+        const offsetMins = Number(digits.slice(2));
+        if (offsetHours > 23 || offsetMins > 59)
+            throw fail(`${RULE}; no such time zone offset ${zone}`);
+        offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMins);
+    }
+    const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
+    return new Date(local - offsetMinutes * 60_000 + millis);
+}
+/** `changed`, `always` or `never`. */
+function parseOverwrite(text) {
+    const value = text.trim();
+    if (value === 'changed' || value === 'always' || value === 'never')
+        return value;
+    throw new InputError({
+        input: 'overwrite',
+        value,
+        rule: "must be 'changed' (skip files that match the remote), 'always' or 'never'",
+        fix: "e.g. 'changed'",
+    });
+}
+// ---------------------------------------------------------------------------------------------------------
+// Bucket, region
+const BUCKET_RULE = "must be BucketName-APPID: lowercase letters, digits and '-' (not first or last), then '-' and the " +
+    'numeric APPID, at most 60 characters';
+const BUCKET_FIX = "e.g. 'examplebucket-1250000000'";
+const BUCKET_MAX = 60;
+/** COS bucket `BucketName-APPID`, e.g. `examplebucket-1250000000`. */
+function parseBucket(text) {
+    const value = text.trim();
+    const fail = (detail, fix = BUCKET_FIX) => new InputError({
+        input: 'bucket',
+        value,
+        rule: detail === '' ? BUCKET_RULE : `${BUCKET_RULE}; ${detail}`,
+        fix,
+    });
+    if (value.length > BUCKET_MAX)
+        throw fail(`this one has ${value.length}`);
+    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value))
+        return value;
+    if (/[A-Z]/.test(value) && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value.toLowerCase())) {
+        throw fail('no capital letters', `write '${value.toLowerCase()}'`);
+    }
+    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(value) && !/-\d+$/.test(value)) {
+        throw fail('the APPID is missing', `append your APPID, e.g. '${value}-1250000000'`);
+    }
+    throw fail('');
+}
+/** Region codes of the old (v4) API, mapped to today's names for the fix. */
+const LEGACY_REGIONS = {
+    gz: 'ap-guangzhou',
+    sh: 'ap-shanghai',
+    tj: 'ap-beijing-1',
+    bj: 'ap-beijing',
+    cd: 'ap-chengdu',
+    sgp: 'ap-singapore',
+    hk: 'ap-hongkong',
+    ca: 'na-toronto',
+    ger: 'eu-frankfurt',
+};
+const REGION_RULE = "must be a COS region like 'ap-guangzhou', 'na-siliconvalley' or 'ap-shanghai-fsi'";
+/** COS region, e.g. `ap-guangzhou`, `na-siliconvalley`, `ap-shanghai-fsi`, `ap-beijing-1`. */
+function parseRegion(text) {
+    const value = text.trim();
+    const fail = (detail, fix = "e.g. 'ap-guangzhou'") => new InputError({
+        input: 'region',
+        value,
+        rule: detail === '' ? REGION_RULE : `${REGION_RULE}; ${detail}`,
+        fix,
+    });
+    const valid = (candidate) => candidate.length <= 32 && /^[a-z]{2}-[a-z]+(?:-[a-z0-9]+)*$/.test(candidate);
+    if (valid(value))
+        return value;
+    const lower = value.toLowerCase();
+    if (lower === 'accelerate') {
+        throw fail("'accelerate' is a domain, not a region", "set 'accelerate: true' and the bucket's region, e.g. 'ap-guangzhou'");
+    }
+    if (lower.startsWith('cos.') && valid(lower.slice(4))) {
+        throw fail("without the 'cos.' prefix", `write '${lower.slice(4)}'`);
+    }
+    if (value !== lower && valid(lower))
+        throw fail('lowercase only', `write '${lower}'`);
+    const modern = LEGACY_REGIONS[lower];
+    if (modern !== undefined)
+        throw fail('old short codes are not accepted', `write '${modern}'`);
+    throw fail('');
+}
+// ---------------------------------------------------------------------------------------------------------
+// Globs, SSE-C key, free text
+/** Newline-separated globs: each line trimmed; blank lines and lines starting with `#` dropped. */
+function parseGlobs(name, text) {
+    const globs = [];
+    for (const line of text.split(/\r?\n|\r/)) {
+        const glob = line.trim();
+        if (glob === '' || glob.startsWith('#'))
+            continue;
+        const fail = (rule, fix) => new InputError({ input: name, value: glob, rule, fix });
+        if (hasControlCharacter(glob))
+            throw fail('a glob must not contain control characters', 'remove them');
+        if (glob.startsWith('/')) {
+            throw fail("globs match the key relative to 'prefix', so they never start with '/'", `write '${glob.replace(/^\/+/, '')}'`);
+        }
+        globs.push(glob);
+    }
+    return globs;
+}
+/** SSE-C key: standard base64 of exactly 32 bytes (AES-256). The value never appears in a message. */
+function parseSseKey(text) {
+    const value = text.trim();
+    const fail = (detail) => new InputError({
+        input: 'sse-customer-key',
+        value,
+        rule: `must be standard base64 of exactly 32 bytes (an AES-256 key); ${detail}`,
+        fix: "generate one with 'openssl rand -base64 32' and keep it in a secret",
+    });
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+        throw fail('it is not base64 (A-Z a-z 0-9 + / and = padding)');
+    }
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.toString('base64') !== value)
+        throw fail('its padding is wrong');
+    if (bytes.length !== 32)
+        throw fail(`it decodes to ${bytes.length} bytes`);
+    return value;
+}
+/** Text sent in a header or a query: no control characters (no header injection). */
+function parseText(name, text, rule = 'must not contain control characters') {
+    if (hasControlCharacter(text)) {
+        throw new InputError({
+            input: name,
+            value: text,
+            rule,
+            fix: 'remove line breaks and control characters',
+        });
+    }
+    return text;
+}
+
+;// CONCATENATED MODULE: ./lib/config/role.js
+// Keyless credentials: the inputs that name a CAM role to assume with an OIDC token through STS
+// AssumeRoleWithWebIdentity (role-arn, provider-id, role-session-name, role-duration, audience,
+// sts-endpoint). Pure: every rule is checked here, before any request.
+
+
+const DEFAULT_AUDIENCE = 'sts.tencentcloudapi.com';
+const DEFAULT_STS_ENDPOINT = 'https://sts.tencentcloudapi.com';
+const ROLE_DURATION = { default: 3600, min: 900, max: 43_200 };
+/**
+ * STS takes 2 to 128 characters of `[\w+=,.@-]` (AssumeRole's documented rule; AssumeRoleWithWebIdentity
+ * states none). The default stays within 64, which every STS dialect takes.
+ */
+const ROLE_SESSION_NAME = { min: 2, max: 128, defaultMax: 64 };
+const SESSION_NAME_CHARS = /^[\w+=,.@-]+$/;
+/** The inputs of keyless credentials. */
+const ROLE_INPUTS = [
+    'role-arn',
+    'provider-id',
+    'role-session-name',
+    'role-duration',
+    'audience',
+    'sts-endpoint',
+];
+function given(value) {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+function noControls(input, value) {
+    if (hasControlCharacter(value) || /\s/.test(value)) {
+        throw new InputError({
+            input,
+            value,
+            rule: 'must not hold spaces, line breaks or control characters',
+            fix: 'give the value alone, on one line',
+        });
+    }
+}
+/** `qcs::cam::uin/<account>:roleName/<name>` or `qcs::cam::uin/<account>:role/<id>`. */
+function parseRoleArn(value) {
+    noControls('role-arn', value);
+    if (!/^qcs::cam::uin\/\d+:(roleName|role)\/[^/\s][^\s]*$/.test(value)) {
+        throw new InputError({
+            input: 'role-arn',
+            value,
+            rule: 'a role ARN is qcs::cam::uin/<account id>:roleName/<role name> (or :role/<role id>)',
+            fix: "copy it from the role's page in the CAM console, e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'",
+        });
+    }
+    return value;
+}
+/** The name of the CAM OIDC identity provider. */
+function parseProviderId(value) {
+    noControls('provider-id', value);
+    if (value.length > 128 || !SESSION_NAME_CHARS.test(value)) {
+        throw new InputError({
+            input: 'provider-id',
+            value,
+            rule: 'an identity provider name is 1 to 128 letters, digits and + = , . @ _ -',
+            fix: "give the name of the OIDC identity provider in CAM, e.g. 'github-actions'",
+        });
+    }
+    return value;
+}
+/** Whole seconds, 900..43200; default 3600. */
+function parseRoleDuration(value) {
+    const text = given(value);
+    if (text === undefined)
+        return ROLE_DURATION.default;
+    const seconds = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(seconds >= ROLE_DURATION.min && seconds <= ROLE_DURATION.max)) {
+        throw new InputError({
+            input: 'role-duration',
+            value: text,
+            rule: `a duration is whole seconds from ${ROLE_DURATION.min} (15 minutes) to ${ROLE_DURATION.max} (12 hours)`,
+            fix: `e.g. '3600' for one hour${/[a-z]/i.test(text) ? ', written in seconds' : ''}`,
+        });
+    }
+    return seconds;
+}
+/**
+ * `gh-<owner>.<repo>-<run id>-<attempt>` within STS's characters and 64 characters: the repository
+ * part is cut, never the run id. Outside GitHub (no repository or run id): `cos-download`.
+ */
+function defaultRoleSessionName(context) {
+    const safe = (text) => text.replace(/[^\w+=,.@-]+/g, '-');
+    const repository = given(context.repository);
+    const runId = given(context.runId);
+    if (repository === undefined || runId === undefined)
+        return 'cos-download';
+    const suffix = safe(`-${runId}-${given(context.runAttempt) ?? '1'}`).slice(0, 40);
+    const head = safe(`gh-${repository.replace('/', '.')}`).slice(0, ROLE_SESSION_NAME.defaultMax - suffix.length);
+    return `${head}${suffix}`;
+}
+/** The given name, checked; else the default built from the repository and run. */
+function parseRoleSessionName(value, context) {
+    const text = given(value);
+    if (text === undefined)
+        return defaultRoleSessionName(context);
+    noControls('role-session-name', text);
+    if (text.length < ROLE_SESSION_NAME.min ||
+        text.length > ROLE_SESSION_NAME.max ||
+        !SESSION_NAME_CHARS.test(text)) {
+        throw new InputError({
+            input: 'role-session-name',
+            value: text,
+            rule: `a session name is ${ROLE_SESSION_NAME.min} to ${ROLE_SESSION_NAME.max} letters, digits and + = , . @ _ -`,
+            fix: "e.g. 'release-build', or leave it out for one built from the repository and run id",
+        });
+    }
+    return text;
+}
+/** The `aud` of the OIDC token; default `sts.tencentcloudapi.com`. */
+function parseAudience(value) {
+    const text = given(value);
+    if (text === undefined)
+        return DEFAULT_AUDIENCE;
+    noControls('audience', text);
+    if (text.length > 256) {
+        throw new InputError({
+            input: 'audience',
+            value: text,
+            rule: 'at most 256 characters',
+            fix: `give the client ID the CAM identity provider expects, e.g. '${DEFAULT_AUDIENCE}'`,
+        });
+    }
+    return text;
+}
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+/**
+ * The STS base URL; default `https://sts.tencentcloudapi.com`. https, except a loopback host (the
+ * emulator's stand-in): the request carries the OIDC token, a bearer credential.
+ */
+function parseStsEndpoint(value) {
+    const text = given(value);
+    if (text === undefined)
+        return DEFAULT_STS_ENDPOINT;
+    const shown = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
+    const refuse = (rule) => new InputError({
+        input: 'sts-endpoint',
+        value: shown,
+        rule,
+        fix: `e.g. '${DEFAULT_STS_ENDPOINT}', or leave it out`,
+    });
+    noControls('sts-endpoint', shown);
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw refuse('not a URL');
+    }
+    if (url.username !== '' || url.password !== '')
+        throw refuse('must not hold credentials');
+    if (url.search !== '' || url.hash !== '')
+        throw refuse('must not hold a query or a fragment');
+    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+        throw refuse('must be https: the request carries the OIDC token (plain http only to this machine)');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw refuse('must be an https:// URL');
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** Keyless credentials, when role-arn (or any other input of this kind) is set; undefined otherwise. */
+function parseKeyless(raw, context) {
+    const set = Object.keys(raw).filter((name) => given(raw[name]) !== undefined);
+    if (set.length === 0)
+        return undefined;
+    const roleArn = given(raw['role-arn']);
+    if (roleArn === undefined) {
+        const others = set.map((name) => `'${name}'`).join(', ');
+        throw new InputError({
+            input: 'role-arn',
+            rule: `keyless credentials need the role to assume, and ${others} ${set.length === 1 ? 'is' : 'are'} set without it`,
+            fix: `set 'role-arn' (e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'), or remove ${others}`,
+        });
+    }
+    if (context.hasStaticCredentials) {
+        const source = context.staticCredentialsSource;
+        const fromEnv = source?.startsWith('env ') === true;
+        throw new InputError({
+            input: 'role-arn',
+            value: roleArn,
+            rule: "keyless credentials exclude 'secret-id' / 'secret-key' / 'session-token' and their environment variables" +
+                (source === undefined ? '' : `, and ${source} is set`),
+            fix: fromEnv
+                ? `unset ${source.slice(4)} for this step (in a workflow: 'env: ${source.slice(4)}: ""') to assume the role, or remove 'role-arn' to use the keys`
+                : "remove 'secret-id' and 'secret-key' to assume the role, or remove 'role-arn' to use the keys",
+        });
+    }
+    const providerId = given(raw['provider-id']);
+    if (providerId === undefined) {
+        throw new InputError({
+            input: 'provider-id',
+            rule: "required with 'role-arn'",
+            fix: "give the name of the CAM OIDC identity provider the role trusts, e.g. 'github-actions'",
+        });
+    }
+    return {
+        roleArn: parseRoleArn(roleArn),
+        providerId: parseProviderId(providerId),
+        roleSessionName: parseRoleSessionName(raw['role-session-name'], context),
+        durationSeconds: parseRoleDuration(raw['role-duration']),
+        audience: parseAudience(raw.audience),
+        stsEndpoint: parseStsEndpoint(raw['sts-endpoint']),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse-network.js
+// The inputs that say how a run reaches its servers and proves who it is, besides the bucket's keys:
+// extra trusted CAs (`ca-cert`) and keyless credentials (`role-arn` and the rest, and the CLI's
+// `--web-identity-token-file`). Pure: the CA file is read through the injected reader.
+
+
+
+
+
+
+/** The extra CAs `ca-cert` names, read and checked; undefined when it is not set. */
+function parseCaCertInput(get, context) {
+    const value = get('ca-cert');
+    if (value === undefined)
+        return undefined;
+    const readFile = context.readFile;
+    if (readFile === undefined)
+        throw new TypeError("ParseContext.readFile is needed to read 'ca-cert'");
+    return parseCaCert(value, { cwd: context.cwd, readFile: (file) => readFile(file, CA_FILE_MAX_BYTES) });
+}
+/** Where the static keys come from, for the message that refuses them beside `role-arn`. */
+function staticSource(get, env) {
+    for (const name of ['secret-id', 'secret-key', 'session-token']) {
+        if (get(name) !== undefined)
+            return `input '${name}'`;
+    }
+    for (const names of Object.values(CREDENTIAL_ENV)) {
+        for (const name of names)
+            if (env[name]?.trim())
+                return `env ${name}`;
+    }
+    return undefined;
+}
+/**
+ * Keyless credentials, when `role-arn` (or another of their inputs) is set. Static keys beside them
+ * are refused, whether inputs or environment variables: which of the two would sign the requests
+ * is not a guess to make silently. An input equal to its action.yml default counts as not set (the
+ * runner passes every default).
+ */
+function parseKeylessInputs(get, context, credentials) {
+    const raw = {};
+    for (const name of ROLE_INPUTS) {
+        const value = get(name);
+        if (value !== undefined && value.trim() !== INPUTS[name].default)
+            raw[name] = value;
+    }
+    const source = credentials === undefined ? undefined : staticSource(get, context.env);
+    const keyless = parseKeyless(raw, {
+        repository: context.env.GITHUB_REPOSITORY,
+        runId: context.env.GITHUB_RUN_ID,
+        runAttempt: context.env.GITHUB_RUN_ATTEMPT,
+        hasStaticCredentials: credentials !== undefined,
+        staticCredentialsSource: source,
+    });
+    const tokenFile = get('web-identity-token-file')?.trim();
+    if (tokenFile === undefined)
+        return keyless;
+    parseText('web-identity-token-file', tokenFile, 'a path must not hold line breaks or control characters');
+    if (keyless === undefined) {
+        throw new InputError({
+            input: 'web-identity-token-file',
+            value: tokenFile,
+            rule: "is used only with 'role-arn' (keyless credentials)",
+            fix: "set 'role-arn' and 'provider-id' too, or remove 'web-identity-token-file'",
+        });
+    }
+    if (raw.audience !== undefined) {
+        throw new InputError({
+            input: 'audience',
+            value: raw.audience,
+            rule: "applies only to the token the action asks GitHub for; a token file's audience is set where the token is made",
+            fix: "remove 'audience', and ask your CI system for a token with that audience (GitLab: 'id_tokens: … aud:')",
+        });
+    }
+    return { ...keyless, webIdentityTokenFile: external_node_path_.resolve(context.cwd, tokenFile) };
+}
+
 ;// CONCATENATED MODULE: ./lib/config/options.js
 const TRAFFIC_LIMIT_MIN = 819_200;
 const TRAFFIC_LIMIT_MAX = 838_860_800;
@@ -819,201 +1450,6 @@ function parseTimeout(text) {
     return Number(ms);
 }
 
-;// CONCATENATED MODULE: ./lib/config/parse-values.js
-
-
-// ---------------------------------------------------------------------------------------------------------
-// Booleans, dates, enums
-/** `true` / `false` as YAML 1.2 core schema spells them: `true|True|TRUE|false|False|FALSE`. */
-function parseBoolean(name, text) {
-    const value = text.trim();
-    if (/^(?:true|True|TRUE)$/.test(value))
-        return true;
-    if (/^(?:false|False|FALSE)$/.test(value))
-        return false;
-    throw new InputError({ input: name, value, rule: 'must be true or false', fix: "write 'true' or 'false'" });
-}
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const HTTP_DATE = new RegExp(`^(${WEEKDAYS.join('|')}), (\\d{2}) (${MONTHS.join('|')}) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT$`);
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
-/** Milliseconds since the epoch for calendar fields, or undefined when a field is out of range. */
-function utcTime(year, month, day, hour, minute, second) {
-    if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || day < 1)
-        return undefined;
-    const date = new Date(0);
-    date.setUTCFullYear(year, month - 1, day);
-    date.setUTCHours(hour, minute, second, 0);
-    return date.getUTCDate() === day ? date.getTime() : undefined;
-}
-/** An RFC 9110 (7231) HTTP date `Wed, 21 Oct 2015 07:28:00 GMT`, or ISO 8601 (`2015-10-21`, `…T07:28:00Z`). */
-function parseDate(name, text) {
-    const value = text.trim();
-    const fail = (rule, fix = "e.g. 'Wed, 21 Oct 2015 07:28:00 GMT' or '2015-10-21T07:28:00Z'") => new InputError({ input: name, value, rule, fix });
-    const RULE = 'must be an HTTP date or an ISO 8601 date (time with a zone)';
-    const http = HTTP_DATE.exec(value);
-    if (http !== null) {
-        const [, weekday = '', day = '', month = '', year = '', hour = '', minute = '', second = ''] = http;
-        const time = utcTime(Number(year), MONTHS.indexOf(month) + 1, Number(day), Number(hour), Number(minute), Number(second));
-        if (time === undefined)
-            throw fail(`${RULE}; no such day or time`);
-        const date = new Date(time);
-        if (WEEKDAYS[date.getUTCDay()] !== weekday) {
-            throw fail(`${RULE}; ${day} ${month} ${year} is not a ${weekday}`, `write '${date.toUTCString()}'`);
-        }
-        return date;
-    }
-    const iso = ISO_DATE.exec(value);
-    if (iso === null)
-        throw fail(RULE);
-    const [, year = '', month = '', day = '', hour, minute = '0', second = '0', fraction = '', zone] = iso;
-    if (hour !== undefined && zone === undefined) {
-        throw fail(`${RULE}; a time without a zone is ambiguous`, `write '${value}Z' for UTC, or add an offset like +08:00`);
-    }
-    const local = utcTime(Number(year), Number(month), Number(day), Number(hour ?? 0), Number(minute), Number(second));
-    if (local === undefined)
-        throw fail(`${RULE}; no such day or time`);
-    let offsetMinutes = 0;
-    if (zone !== undefined && zone.toUpperCase() !== 'Z') {
-        const digits = zone.slice(1).replace(':', '');
-        const offsetHours = Number(digits.slice(0, 2));
-        const offsetMins = Number(digits.slice(2));
-        if (offsetHours > 23 || offsetMins > 59)
-            throw fail(`${RULE}; no such time zone offset ${zone}`);
-        offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMins);
-    }
-    const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
-    return new Date(local - offsetMinutes * 60_000 + millis);
-}
-/** `changed`, `always` or `never`. */
-function parseOverwrite(text) {
-    const value = text.trim();
-    if (value === 'changed' || value === 'always' || value === 'never')
-        return value;
-    throw new InputError({
-        input: 'overwrite',
-        value,
-        rule: "must be 'changed' (skip files that match the remote), 'always' or 'never'",
-        fix: "e.g. 'changed'",
-    });
-}
-// ---------------------------------------------------------------------------------------------------------
-// Bucket, region
-const BUCKET_RULE = "must be BucketName-APPID: lowercase letters, digits and '-' (not first or last), then '-' and the " +
-    'numeric APPID, at most 60 characters';
-const BUCKET_FIX = "e.g. 'examplebucket-1250000000'";
-const BUCKET_MAX = 60;
-/** COS bucket `BucketName-APPID`, e.g. `examplebucket-1250000000`. */
-function parseBucket(text) {
-    const value = text.trim();
-    const fail = (detail, fix = BUCKET_FIX) => new InputError({
-        input: 'bucket',
-        value,
-        rule: detail === '' ? BUCKET_RULE : `${BUCKET_RULE}; ${detail}`,
-        fix,
-    });
-    if (value.length > BUCKET_MAX)
-        throw fail(`this one has ${value.length}`);
-    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value))
-        return value;
-    if (/[A-Z]/.test(value) && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value.toLowerCase())) {
-        throw fail('no capital letters', `write '${value.toLowerCase()}'`);
-    }
-    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(value) && !/-\d+$/.test(value)) {
-        throw fail('the APPID is missing', `append your APPID, e.g. '${value}-1250000000'`);
-    }
-    throw fail('');
-}
-/** Region codes of the old (v4) API, mapped to today's names for the fix. */
-const LEGACY_REGIONS = {
-    gz: 'ap-guangzhou',
-    sh: 'ap-shanghai',
-    tj: 'ap-beijing-1',
-    bj: 'ap-beijing',
-    cd: 'ap-chengdu',
-    sgp: 'ap-singapore',
-    hk: 'ap-hongkong',
-    ca: 'na-toronto',
-    ger: 'eu-frankfurt',
-};
-const REGION_RULE = "must be a COS region like 'ap-guangzhou', 'na-siliconvalley' or 'ap-shanghai-fsi'";
-/** COS region, e.g. `ap-guangzhou`, `na-siliconvalley`, `ap-shanghai-fsi`, `ap-beijing-1`. */
-function parseRegion(text) {
-    const value = text.trim();
-    const fail = (detail, fix = "e.g. 'ap-guangzhou'") => new InputError({
-        input: 'region',
-        value,
-        rule: detail === '' ? REGION_RULE : `${REGION_RULE}; ${detail}`,
-        fix,
-    });
-    const valid = (candidate) => candidate.length <= 32 && /^[a-z]{2}-[a-z]+(?:-[a-z0-9]+)*$/.test(candidate);
-    if (valid(value))
-        return value;
-    const lower = value.toLowerCase();
-    if (lower === 'accelerate') {
-        throw fail("'accelerate' is a domain, not a region", "set 'accelerate: true' and the bucket's region, e.g. 'ap-guangzhou'");
-    }
-    if (lower.startsWith('cos.') && valid(lower.slice(4))) {
-        throw fail("without the 'cos.' prefix", `write '${lower.slice(4)}'`);
-    }
-    if (value !== lower && valid(lower))
-        throw fail('lowercase only', `write '${lower}'`);
-    const modern = LEGACY_REGIONS[lower];
-    if (modern !== undefined)
-        throw fail('old short codes are not accepted', `write '${modern}'`);
-    throw fail('');
-}
-// ---------------------------------------------------------------------------------------------------------
-// Globs, SSE-C key, free text
-/** Newline-separated globs: each line trimmed; blank lines and lines starting with `#` dropped. */
-function parseGlobs(name, text) {
-    const globs = [];
-    for (const line of text.split(/\r?\n|\r/)) {
-        const glob = line.trim();
-        if (glob === '' || glob.startsWith('#'))
-            continue;
-        const fail = (rule, fix) => new InputError({ input: name, value: glob, rule, fix });
-        if (text_hasControlCharacter(glob))
-            throw fail('a glob must not contain control characters', 'remove them');
-        if (glob.startsWith('/')) {
-            throw fail("globs match the key relative to 'prefix', so they never start with '/'", `write '${glob.replace(/^\/+/, '')}'`);
-        }
-        globs.push(glob);
-    }
-    return globs;
-}
-/** SSE-C key: standard base64 of exactly 32 bytes (AES-256). The value never appears in a message. */
-function parseSseKey(text) {
-    const value = text.trim();
-    const fail = (detail) => new InputError({
-        input: 'sse-customer-key',
-        value,
-        rule: `must be standard base64 of exactly 32 bytes (an AES-256 key); ${detail}`,
-        fix: "generate one with 'openssl rand -base64 32' and keep it in a secret",
-    });
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
-        throw fail('it is not base64 (A-Z a-z 0-9 + / and = padding)');
-    }
-    const bytes = Buffer.from(value, 'base64');
-    if (bytes.toString('base64') !== value)
-        throw fail('its padding is wrong');
-    if (bytes.length !== 32)
-        throw fail(`it decodes to ${bytes.length} bytes`);
-    return value;
-}
-/** Text sent in a header or a query: no control characters (no header injection). */
-function parseText(name, text, rule = 'must not contain control characters') {
-    if (text_hasControlCharacter(text)) {
-        throw new InputError({
-            input: name,
-            value: text,
-            rule,
-            fix: 'remove line breaks and control characters',
-        });
-    }
-    return text;
-}
-
 ;// CONCATENATED MODULE: ./lib/config/parse-target.js
 
 
@@ -1138,7 +1574,9 @@ function parsePrefixTarget(get, prefixText, flags) {
 
 ;// CONCATENATED MODULE: ./lib/config/parse.js
 // Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
-// on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`.
+// on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`,
+// `realpath` and `readFile`.
+
 
 
 
@@ -1314,6 +1752,8 @@ function parseOptions(raw, context) {
     const accelerate = parseBoolean('accelerate', orDefault('accelerate'));
     const endpoint = resolveEndpoint({ bucket, region, endpoint: get('endpoint')?.trim(), accelerate });
     const credentials = parseCredentials(get, context.env);
+    const keyless = parseKeylessInputs(get, context, credentials);
+    const caCert = parseCaCertInput(get, context);
     const retries = parseInteger('retries', orDefault('retries'), RETRIES_RANGE.min, RETRIES_RANGE.max);
     const timeoutMs = parseTimeout(orDefault('timeout'));
     const partSize = parsePartSize(orDefault('part-size'));
@@ -1344,6 +1784,8 @@ function parseOptions(raw, context) {
             retries,
             timeoutMs,
         },
+        ...(caCert === undefined ? {} : { caCert }),
+        ...(keyless === undefined ? {} : { keyless }),
         target,
         destination,
         partSize,
@@ -1371,13 +1813,13 @@ var external_node_timers_promises_ = __webpack_require__(8500);
 // The injected edges of every layer: time and logging. Defaults are the real ones.
 
 
-const runtime_systemClock = {
+const systemClock = {
     now: () => Date.now(),
     sleep: async (ms, signal) => {
         await (0,external_node_timers_promises_.setTimeout)(ms, undefined, signal ? { signal } : {});
     },
 };
-const runtime_silentLogger = {
+const silentLogger = {
     debug: () => { },
     info: () => { },
     warning: () => { },
@@ -2154,8 +2596,6 @@ async function reachableFile(root, relative) {
     return undefined;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
 ;// CONCATENATED MODULE: ./lib/transfer/state.js
 // The tool's own files at a destination live in one hidden state folder, `.cos-download/`, in the
 // folder that holds what is written (a single object's parent folder; a mirror's root). No key maps
@@ -3691,13 +4131,13 @@ async function finishMirror(run, elapsedMs) {
     const settled = empty ? await keepAsItWas(run) : await settle(run);
     const result = resultOf(run, elapsedMs, settled);
     if (run.listingError !== undefined) {
-        throw new MirrorError(`Listing '${run.prefix}' failed: ${error_message_errorMessage(run.listingError)}`, result, run.listingError);
+        throw new MirrorError(`Listing '${run.prefix}' failed: ${errorMessage(run.listingError)}`, result, run.listingError);
     }
     if (run.deps.signal.aborted)
         throw run.deps.signal.reason;
     if (run.failure !== undefined) {
         const { key, error } = run.failure;
-        const why = error_message_errorMessage(error);
+        const why = errorMessage(error);
         // Name the object when the error does not (a dropped connection says only 'other side closed').
         const named = why.includes(`'${key}'`) || key === '' ? why : `${quoteValue(key)}: ${why}`;
         throw new MirrorError(`${run.failures} of ${result.downloaded} download(s) failed; first: ${named}`, result, error);
@@ -3920,10 +4360,10 @@ class CredentialsError extends Error {
     name = 'CredentialsError';
     transient = false;
     constructor(cause) {
-        super(error_message_errorMessage(cause), { cause });
+        super(errorMessage(cause), { cause });
     }
 }
-const REFRESH_MARGIN_MS = (/* unused pure expression or super */ null && (5 * 60_000));
+const REFRESH_MARGIN_MS = 5 * 60_000;
 /**
  * Temporary credentials, fetched on first use and again before they expire. Concurrent requests
  * share one fetch. A failed refresh while the old credentials still hold is a warning (they are
@@ -4187,7 +4627,8 @@ function proxySecrets(settings) {
 }
 
 ;// CONCATENATED MODULE: ./lib/cos/dispatcher.js
-// A namespace import: a Node without getCACertificates still loads this module (and says which Node it needs).
+// The namespace, not a named import: on a Node without getCACertificates (20) a named import fails
+// at link time, before the library's Node version check can say so in one line.
 
 
 
@@ -4428,8 +4869,8 @@ class CosClient {
         const url = new URL(connection.endpoint);
         this.#origin = url.origin;
         this.#basePath = url.pathname.replace(/\/+$/, '');
-        this.#clock = deps.clock ?? runtime_systemClock;
-        this.#logger = deps.logger ?? runtime_silentLogger;
+        this.#clock = deps.clock ?? systemClock;
+        this.#logger = deps.logger ?? silentLogger;
         this.#random = deps.random ?? Math.random;
         this.#retryBaseMs = deps.retryBaseMs ?? 250;
         this.#retryCapMs = deps.retryCapMs ?? 20_000;
@@ -4533,13 +4974,13 @@ class CosClient {
                 // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
                 const asked = error instanceof CosError ? retryAfterMs(error.retryAfter, this.#clock.now()) : undefined;
                 if (asked !== undefined && asked > this.connection.timeoutMs) {
-                    throw new Error(`${error_message_errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
+                    throw new Error(`${errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
                         `timeout of ${Math.ceil(this.connection.timeoutMs / 1000)} s, so it was not retried. ` +
                         'Fix: run again later, or raise timeout', { cause: error });
                 }
                 if (asked !== undefined)
                     wait = Math.max(wait, asked);
-                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${error_message_errorMessage(error)}); retrying in ${wait} ms` +
+                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms` +
                     (asked === undefined ? '' : ' (as Retry-After asked)'));
                 await this.#clock.sleep(wait, signal);
             }
@@ -5875,7 +6316,7 @@ class MirrorRun {
                 this.failures++;
                 this.failure ??= { key: object.key, error };
                 if (!this.aborted)
-                    this.logger.warning(`${quoteValue(object.key)} failed: ${error_message_errorMessage(error)}`);
+                    this.logger.warning(`${quoteValue(object.key)} failed: ${errorMessage(error)}`);
             }
         });
     }
@@ -5934,8 +6375,8 @@ const never = new AbortController().signal;
 /** The deps with their defaults: the system clock, no logging, never cancelled, no progress. */
 function transferDeps(given = {}) {
     return Object.freeze({
-        logger: given.logger ?? runtime_silentLogger,
-        clock: given.clock ?? runtime_systemClock,
+        logger: given.logger ?? silentLogger,
+        clock: given.clock ?? systemClock,
         signal: given.signal ?? never,
         progress: given.progress ?? {},
         lockWaitMs: given.lockWaitMs ?? LOCK_WAIT_MS,
@@ -6177,7 +6618,7 @@ async function restoreMirrorSave(run) {
         restoredKey = await store.restore(paths, keys.exact, [keys.restorePrefix]);
     }
     catch (error) {
-        logger.warning(`The Actions cache could not be restored (${error_message_errorMessage(error)}); downloading from COS`);
+        logger.warning(`The Actions cache could not be restored (${errorMessage(error)}); downloading from COS`);
     }
     const hit = restoredKey === undefined ? 'false' : restoredKey === keys.exact ? 'true' : 'partial';
     if (restoredKey !== undefined) {
@@ -6207,7 +6648,7 @@ async function restoreMirrorSave(run) {
                 logger.warning(`The mirror was not saved to the Actions cache under ${keys.exact}`);
         }
         catch (error) {
-            logger.warning(`The mirror could not be saved to the Actions cache: ${error_message_errorMessage(error)}`);
+            logger.warning(`The mirror could not be saved to the Actions cache: ${errorMessage(error)}`);
         }
     }
     return {
@@ -6228,7 +6669,7 @@ async function listAll(client, prefix, request, spill, signal) {
         }
     }
     catch (error) {
-        throw new Error(`Listing '${prefix}' failed: ${error_message_errorMessage(error)}`, { cause: error });
+        throw new Error(`Listing '${prefix}' failed: ${errorMessage(error)}`, { cause: error });
     }
     return fingerprint.digest();
 }
@@ -6451,8 +6892,250 @@ async function headWithReason(client, request, access, signal) {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/cos/sts.js
+
+
+
+
+
+
+const STS_ACTION = 'AssumeRoleWithWebIdentity';
+const STS_VERSION = '2018-08-13';
+/** An answer of STS that is not credentials. The message is one line; no token is in it. */
+class StsError extends Error {
+    name = 'StsError';
+    /** The API's error code (`InvalidParameter.WebIdentityTokenError`), or `HTTP<status>` / `BadResponse`. */
+    code;
+    requestId;
+    transient;
+    constructor(message, code, requestId, transient, cause) {
+        super(message, cause === undefined ? undefined : { cause });
+        this.code = code;
+        this.requestId = requestId;
+        this.transient = transient;
+    }
+}
+/** What to do about an STS error code (and its message, for the expired-token case). */
+function stsHint(code, message) {
+    if (code === 'InvalidParameter.WebIdentityTokenError' || /web ?identity ?token/i.test(message)) {
+        if (/expire/i.test(message)) {
+            return 'the OIDC token had expired when STS checked it: use a fresh one (GitHub issues it right before the call; a --web-identity-token-file must be current)';
+        }
+        return "STS did not accept the OIDC token: check that 'provider-id' names the CAM OIDC identity provider whose issuer and client ID match the token's iss and aud (see 'audience')";
+    }
+    if (code === 'InvalidParameter.OverTimeError') {
+        return "'role-duration' is above the role's maximum session duration: lower it, or raise the maximum in CAM";
+    }
+    if (code === 'InvalidParameter.OverLimit' ||
+        code === 'RequestLimitExceeded' ||
+        code.startsWith('LimitExceeded')) {
+        return 'STS limits this API to 20 requests a second: try again later';
+    }
+    if (code === 'ResourceNotFound.RoleNotFound')
+        return "no such role: check 'role-arn'";
+    if (code.startsWith('InvalidParameter') || code === 'MissingParameter') {
+        return "check 'role-arn' (qcs::cam::uin/<account>:roleName/<role>), 'provider-id', 'role-session-name' and 'role-duration'";
+    }
+    if (code.startsWith('AuthFailure') || code.startsWith('UnauthorizedOperation')) {
+        return "the role does not trust this identity: in CAM, let the role named by 'role-arn' trust the OIDC provider 'provider-id', with conditions this token's claims meet (e.g. its sub names this repository)";
+    }
+    if (code.startsWith('InternalError'))
+        return 'a failure inside STS: try again later';
+    return 'see the error codes of AssumeRoleWithWebIdentity in the STS API documentation';
+}
+const TRANSIENT_CODES = /^(InternalError|RequestLimitExceeded|InvalidParameter\.OverLimit|LimitExceeded)/;
+/** Text the server sent, made safe for a one-line message: no token, no line breaks, not too long. */
+function clean(text, secrets) {
+    let result = text;
+    for (const secret of secrets)
+        if (secret.length >= 8)
+            result = result.replaceAll(secret, '***');
+    // Anything shaped like a JWT (three base64url parts) goes too: an echo of some other token.
+    result = result.replace(/\beyJ[\w-]*\.[\w-]+\.[\w-]*/g, '***');
+    let line = '';
+    for (const char of result.slice(0, 500)) {
+        const code = char.charCodeAt(0);
+        line += code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 ? ' ' : char;
+    }
+    return line;
+}
+const sts_text = (value) => typeof value === 'string' && value !== '' ? value : undefined;
+class StsClient {
+    #endpoint;
+    #region;
+    #dispatcher;
+    #proxy;
+    #attempts;
+    #clock;
+    #logger;
+    #random;
+    #retryBaseMs;
+    constructor(options, deps = {}) {
+        this.#endpoint = new URL(options.endpoint);
+        this.#region = options.region;
+        const route = createDispatcher(this.#endpoint.origin, {
+            connections: 2,
+            timeoutMs: options.timeoutMs,
+            ...options.transport,
+        });
+        this.#dispatcher = route.dispatcher;
+        this.#proxy = route.proxy;
+        this.#attempts = (options.retries ?? 2) + 1;
+        this.#clock = deps.clock ?? systemClock;
+        this.#logger = deps.logger ?? silentLogger;
+        this.#random = deps.random ?? Math.random;
+        this.#retryBaseMs = deps.retryBaseMs ?? 500;
+    }
+    /** Temporary credentials for `role`, proven by `webIdentityToken`. Throws StsError (one line). */
+    async assumeRoleWithWebIdentity(role, webIdentityToken, signal) {
+        const context = `STS ${STS_ACTION} (role '${role.roleArn}', provider '${role.providerId}')`;
+        for (let n = 1;; n++) {
+            try {
+                return await this.#once(role, webIdentityToken, context, signal);
+            }
+            catch (error) {
+                const transient = error instanceof StsError ? error.transient : isTransient(error);
+                if (signal?.aborted || n >= this.#attempts || !transient)
+                    throw error;
+                const wait = Math.round(this.#random() * Math.min(10_000, this.#retryBaseMs * 2 ** (n - 1)));
+                this.#logger.warning(`${STS_ACTION}: attempt ${n}/${this.#attempts} failed (${errorMessage(error)}); retrying in ${wait} ms`);
+                await this.#clock.sleep(wait, signal);
+            }
+        }
+    }
+    async #once(role, token, context, signal) {
+        const body = JSON.stringify({
+            ProviderId: role.providerId,
+            WebIdentityToken: token,
+            RoleArn: role.roleArn,
+            RoleSessionName: role.roleSessionName,
+            DurationSeconds: role.durationSeconds,
+        });
+        const origin = this.#endpoint.origin;
+        const response = await this.#dispatcher
+            .request({
+            origin,
+            path: this.#endpoint.pathname,
+            method: 'POST',
+            headers: {
+                'content-type': 'application/json',
+                'x-tc-action': STS_ACTION,
+                'x-tc-version': STS_VERSION,
+                'x-tc-region': this.#region,
+                'x-tc-timestamp': String(Math.floor(this.#clock.now() / 1000)),
+                authorization: 'SKIP',
+            },
+            body,
+            signal: signal ?? null,
+        })
+            .catch((error) => {
+            const wrapped = TlsError.from(error, origin, context) ?? ProxyError.from(error, this.#proxy, context);
+            if (wrapped !== undefined)
+                throw wrapped;
+            throw new StsError(`${context}: ${origin} could not be reached (${clean(errorMessage(error), [token])})`, 'Network', undefined, isTransient(error), error);
+        });
+        const refused = ProxyError.refused(response.statusCode, this.#proxy, context);
+        if (refused !== undefined) {
+            await response.body.dump();
+            throw refused;
+        }
+        const raw = await readCapped(response.body, 64 * 1024);
+        const status = response.statusCode;
+        let answer;
+        try {
+            answer = JSON.parse(raw);
+        }
+        catch {
+            throw new StsError(`${context}: ${origin} answered ${status} with something other than the API's JSON. ` +
+                "Fix: check 'sts-endpoint' (e.g. https://sts.tencentcloudapi.com) and any proxy in between", `HTTP${status}`, undefined, status >= 500 || status === 429);
+        }
+        const reply = answer?.Response;
+        const requestId = sts_text(reply?.RequestId);
+        const id = requestId === undefined ? '' : ` (request id ${clean(requestId, [token])})`;
+        const apiError = reply?.Error;
+        if (apiError !== undefined) {
+            const code = clean(sts_text(apiError.Code) ?? 'UnknownError', [token]);
+            const message = clean(sts_text(apiError.Message) ?? 'no message', [token]);
+            throw new StsError(`${context}: ${code}: ${message}${id}. Fix: ${stsHint(code, message)}`, code, requestId, TRANSIENT_CODES.test(code));
+        }
+        const credentials = reply?.Credentials;
+        const secretId = sts_text(credentials?.TmpSecretId);
+        const secretKey = sts_text(credentials?.TmpSecretKey);
+        const sessionToken = sts_text(credentials?.Token);
+        const expiresAt = expiryOf(reply?.ExpiredTime, reply?.Expiration);
+        if (status !== 200 ||
+            secretId === undefined ||
+            secretKey === undefined ||
+            sessionToken === undefined ||
+            expiresAt === undefined) {
+            throw new StsError(`${context}: ${origin} answered ${status} without Credentials {TmpSecretId, TmpSecretKey, Token} and ExpiredTime${id}. ` +
+                "Fix: check 'sts-endpoint' (e.g. https://sts.tencentcloudapi.com)", status === 200 ? 'BadResponse' : `HTTP${status}`, requestId, status >= 500 || status === 429);
+        }
+        return { secretId, secretKey, sessionToken, expiresAt };
+    }
+    async close() {
+        await this.#dispatcher.close();
+    }
+}
+/** `ExpiredTime` (Unix seconds) or else `Expiration` (ISO 8601), in milliseconds. */
+function expiryOf(expiredTime, expiration) {
+    const seconds = typeof expiredTime === 'number'
+        ? expiredTime
+        : typeof expiredTime === 'string'
+            ? Number(expiredTime)
+            : Number.NaN;
+    if (Number.isSafeInteger(seconds) && seconds > 0)
+        return seconds * 1000;
+    const date = typeof expiration === 'string' ? Date.parse(expiration) : Number.NaN;
+    return Number.isNaN(date) ? undefined : date;
+}
+/** Credentials from STS for `role`, renewed before `ExpiredTime`; each secret masked as it arrives. */
+function stsCredentials(options, deps = {}) {
+    return new RefreshingCredentials(async (signal) => {
+        const token = await options.webIdentityToken(signal);
+        deps.mask?.(token);
+        return options.sts.assumeRoleWithWebIdentity(options.role, token, signal);
+    }, { source: `STS role '${options.role.roleArn}'`, ...deps });
+}
+
+;// CONCATENATED MODULE: ./lib/core/network.js
+
+
+/** STS's `X-TC-Region` when the bucket's region is not known (an endpoint URL without one). */
+const DEFAULT_STS_REGION = 'ap-guangzhou';
+/** The transport and credentials of one run. Throws the ProxyConfigError of an unusable proxy variable STS needs. */
+function openNetwork(options, deps) {
+    const transport = {
+        ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
+        ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
+    };
+    const keyless = options.keyless;
+    if (keyless === undefined)
+        return { client: { transport }, close: async () => { } };
+    const token = deps.webIdentityToken;
+    if (token === undefined) {
+        throw new TypeError('download: options.keyless needs deps.webIdentityToken, the source of the OIDC token');
+    }
+    const logger = deps.logger === undefined ? {} : { logger: deps.logger };
+    const clock = deps.clock === undefined ? {} : { clock: deps.clock };
+    const sts = new StsClient({
+        endpoint: keyless.stsEndpoint,
+        region: options.connection.region ?? DEFAULT_STS_REGION,
+        timeoutMs: options.connection.timeoutMs,
+        transport,
+    }, { ...logger, ...clock });
+    const credentials = stsCredentials({ sts, role: keyless, webIdentityToken: token }, {
+        ...logger,
+        ...clock,
+        ...(deps.mask === undefined ? {} : { mask: deps.mask }),
+        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    });
+    return { client: { transport, credentials }, close: () => sts.close() };
+}
+
 ;// CONCATENATED MODULE: ./lib/core/download.js
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+
 
 
 
@@ -6473,12 +7156,21 @@ async function download(options, deps = {}) {
     }
     // Keys, file names and lock fields come from others: every line is kept to one line of text.
     const logger = deps.logger === undefined ? undefined : printable(deps.logger);
-    const client = new CosClient(options.connection, {
-        ...deps.client,
-        ...(logger ? { logger } : {}),
-        ...(deps.clock ? { clock: deps.clock } : {}),
-        connections: Math.max(options.concurrency, 1),
-    });
+    const network = openNetwork(options, { ...deps, logger });
+    let client;
+    try {
+        client = new CosClient(options.connection, {
+            ...network.client,
+            ...deps.client,
+            ...(logger ? { logger } : {}),
+            ...(deps.clock ? { clock: deps.clock } : {}),
+            connections: Math.max(options.concurrency, 1),
+        });
+    }
+    catch (error) {
+        await network.close();
+        throw error;
+    }
     // Said once per run, before the first request: plain http to another machine is readable on the way.
     const warning = plainHttpWarning(options.connection.endpoint);
     if (warning !== undefined)
@@ -6507,6 +7199,7 @@ async function download(options, deps = {}) {
     }
     finally {
         await client.close();
+        await network.close();
     }
 }
 /** The mirror a prefix target asks for. */
@@ -6793,8 +7486,83 @@ function describeMirror(mirror, dryRun) {
     return lines;
 }
 
+;// CONCATENATED MODULE: ./lib/cli/network.js
+// The CLI's network settings: proxies from its environment, and for keyless credentials the OIDC
+// token of `--web-identity-token-file` (GitLab's `id_tokens`, other CI systems' token files), read
+// again at every renewal because such files are rotated.
+
+
+
+const TOKEN_FIX = "give the path of the file your CI system writes the OIDC token to (GitLab: an 'id_tokens' variable " +
+    'written to a file, e.g. echo "$COS_ID_TOKEN" > token.jwt)';
+function network_readRule(error) {
+    const code = error?.code;
+    switch (code) {
+        case 'ENOENT':
+            return 'the file does not exist';
+        case 'EACCES':
+        case 'EPERM':
+            return 'the file cannot be read (permission denied)';
+        case 'EISDIR':
+            return 'this is a folder, not a file';
+        default:
+            return `the file cannot be read (${typeof code === 'string' ? code : 'unknown error'})`;
+    }
+}
+/** Reads the token file (trimmed) on every call; each failure is one InputError naming the flag. */
+function tokenFileReader(file) {
+    return async () => {
+        let text;
+        try {
+            text = await (0,promises_.readFile)(file, 'utf8');
+        }
+        catch (error) {
+            throw new InputError({
+                input: 'web-identity-token-file',
+                value: file,
+                rule: network_readRule(error),
+                fix: TOKEN_FIX,
+                cause: error,
+            });
+        }
+        const token = text.trim();
+        if (token === '') {
+            throw new InputError({
+                input: 'web-identity-token-file',
+                value: file,
+                rule: 'the file is empty',
+                fix: TOKEN_FIX,
+            });
+        }
+        return token;
+    };
+}
+/**
+ * What the core takes from the CLI's environment: the proxy settings, and the token source of
+ * keyless credentials. The token file is read once here, so a missing or empty one is a usage
+ * error before any request.
+ */
+async function networkDeps(options, env) {
+    const proxy = proxySettingsFrom(env);
+    const keyless = options.keyless;
+    if (keyless === undefined)
+        return { proxy };
+    const file = keyless.webIdentityTokenFile;
+    if (file === undefined) {
+        throw new InputError({
+            input: 'web-identity-token-file',
+            rule: "required with 'role-arn': outside GitHub Actions the CLI reads the OIDC token from a file",
+            fix: `${TOKEN_FIX}, or leave 'role-arn' out and pass keys`,
+        });
+    }
+    const webIdentityToken = tokenFileReader(file);
+    await webIdentityToken();
+    return { proxy, webIdentityToken };
+}
+
 ;// CONCATENATED MODULE: ./lib/cli/main.js
 // The CLI's edge: argv → raw inputs → the core; prints a result (or --json) and returns the exit code.
+
 
 
 
@@ -6909,7 +7677,7 @@ async function main(argv, io) {
         args = parseArgs(argv);
     }
     catch (error) {
-        io.stderr.write(`cos-download: ${error_message_errorMessage(error)}\n`);
+        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
         return EXIT_USAGE;
     }
     if (args.help) {
@@ -6926,7 +7694,9 @@ async function main(argv, io) {
             env: io.env,
             isDirectory: isDirectory,
             realpath: realpathOf,
+            readFile: readRegularFile,
         });
+        const network = await networkDeps(options, io.env);
         const logger = {
             debug: () => { },
             info: (m) => {
@@ -6940,6 +7710,7 @@ async function main(argv, io) {
         try {
             result = await download(options, {
                 logger,
+                ...network,
                 ...(io.signal ? { signal: io.signal } : {}),
                 onStart: (info, length) => bar.start(info.key, length),
                 onBytes: (count) => bar.add(count),
@@ -6957,8 +7728,8 @@ async function main(argv, io) {
             return EXIT_USAGE;
         }
         if (args.json)
-            io.stdout.write(`${JSON.stringify({ ok: false, error: error_message_errorMessage(error) })}\n`);
-        io.stderr.write(`cos-download: ${error_message_errorMessage(error)}\n`);
+            io.stdout.write(`${JSON.stringify({ ok: false, error: errorMessage(error) })}\n`);
+        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
         return EXIT_FAILURE;
     }
 }

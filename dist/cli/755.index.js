@@ -463,8 +463,13 @@ class Store {
     #versioning = false;
     #sequence = 0;
     #now;
-    constructor(now) {
+    #synthetic;
+    constructor(now, synthetic) {
         this.#now = now;
+        this.#synthetic =
+            synthetic === undefined
+                ? undefined
+                : new Synthetic(synthetic, new Date(Math.floor(now() / 1000) * 1000));
     }
     get versioning() {
         return this.#versioning;
@@ -556,22 +561,109 @@ class Store {
         return [...(this.#keys.get(key) ?? [])].reverse();
     }
     latest(key) {
-        return this.#keys.get(key)?.at(-1);
+        return this.#keys.get(key)?.at(-1) ?? this.#synthetic?.version(key);
     }
     version(key, versionId) {
-        return this.#keys.get(key)?.find((v) => v.versionId === versionId);
+        const stored = this.#keys.get(key)?.find((v) => v.versionId === versionId);
+        if (stored !== undefined || versionId !== NULL_VERSION)
+            return stored;
+        return this.#keys.has(key) ? undefined : this.#synthetic?.version(key);
     }
-    /** Every key whose latest version is not a delete marker, in UTF-8 byte order. */
-    listable() {
+    /** Every key after `after` whose latest version is not a delete marker, in UTF-8 byte order. */
+    *listable(after = '') {
         if (this.#sortedKeys === undefined)
             this.#sortedKeys = [...this.#keys.keys()].sort(compareKeys);
-        const result = [];
-        for (const key of this.#sortedKeys) {
-            const latest = this.latest(key);
-            if (latest !== undefined && !latest.deleteMarker)
-                result.push(latest);
+        const sorted = this.#sortedKeys;
+        // The first stored key past `after`, by binary search.
+        let low = 0;
+        let high = sorted.length;
+        while (low < high) {
+            const mid = (low + high) >>> 1;
+            if (compareKeys(sorted[mid], after) <= 0)
+                low = mid + 1;
+            else
+                high = mid;
         }
-        return result;
+        const generated = this.#synthetic?.keysAfter(after) ?? [][Symbol.iterator]();
+        let next = generated.next();
+        for (let i = low; i < sorted.length || !next.done;) {
+            const stored = sorted[i];
+            if (stored !== undefined && (next.done || compareKeys(stored, next.value) <= 0)) {
+                if (!next.done && stored === next.value)
+                    next = generated.next();
+                i++;
+                const latest = this.latest(stored);
+                if (latest !== undefined && !latest.deleteMarker)
+                    yield latest;
+            }
+            else if (!next.done) {
+                const version = this.#synthetic?.version(next.value);
+                next = generated.next();
+                if (version !== undefined)
+                    yield version;
+            }
+        }
+    }
+}
+/** The generated objects of a SyntheticObjects spec. */
+class Synthetic {
+    #spec;
+    #width;
+    #size;
+    #lastModified;
+    constructor(spec, lastModified) {
+        this.#spec = spec;
+        this.#width = String(Math.max(spec.count - 1, 0)).length;
+        this.#size = spec.size ?? 1024;
+        this.#lastModified = lastModified;
+    }
+    #key(index) {
+        return `${this.#spec.prefix}${String(index).padStart(this.#width, '0')}`;
+    }
+    /** The keys after `after`, in order (found by binary search over the numbers). */
+    *keysAfter(after) {
+        let low = 0;
+        let high = this.#spec.count;
+        while (low < high) {
+            const mid = (low + high) >>> 1;
+            if (compareKeys(this.#key(mid), after) <= 0)
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        for (let i = low; i < this.#spec.count; i++)
+            yield this.#key(i);
+    }
+    version(key) {
+        const number = key.startsWith(this.#spec.prefix) ? key.slice(this.#spec.prefix.length) : '';
+        if (number.length !== this.#width || !/^\d+$/.test(number) || Number(number) >= this.#spec.count) {
+            return undefined;
+        }
+        // The key's own bytes, repeated: the same on every run.
+        const seed = (0,external_node_crypto_.createHash)('sha256').update(key).digest();
+        const body = new Uint8Array(this.#size);
+        for (let at = 0; at < body.length; at += seed.length)
+            body.set(seed.subarray(0, body.length - at), at);
+        return {
+            key,
+            versionId: NULL_VERSION,
+            etag: quoteEtag((0,external_node_crypto_.createHash)('md5').update(body).digest('hex')),
+            size: body.length,
+            lastModified: this.#lastModified,
+            crc64: crc64ReferenceDecimal(body),
+            storageClass: 'STANDARD',
+            deleteMarker: false,
+            body,
+            sendCrc64: true,
+            contentType: 'application/octet-stream',
+            metadata: {},
+            cacheControl: undefined,
+            contentDisposition: undefined,
+            contentEncoding: undefined,
+            sseCustomerKey: undefined,
+            sseCustomerKeyMd5: undefined,
+            options: {},
+        };
     }
 }
 const CONTENT_TYPES = {
@@ -729,9 +821,14 @@ function listObjects(served, exchange) {
     let truncated = false;
     let last;
     let lastPrefix;
-    for (const version of served.store.listable()) {
-        if (!version.key.startsWith(prefix))
+    // Keys before the prefix, or up to the marker, are not looked at.
+    const after = compareKeys(marker, prefix) > 0 ? marker : prefix.length > 0 ? prefix.slice(0, -1) : '';
+    for (const version of served.store.listable(after)) {
+        if (!version.key.startsWith(prefix)) {
+            if (compareKeys(version.key, prefix) > 0)
+                break;
             continue;
+        }
         if (marker !== '' && compareKeys(version.key, marker) <= 0)
             continue;
         const cut = delimiter === undefined ? -1 : version.key.indexOf(delimiter, prefix.length);
@@ -1266,7 +1363,7 @@ class EmulatorServer {
         this.region = options.region ?? 'ap-guangzhou';
         this.clockOffsetMs = options.clockOffsetMs ?? 0;
         this.#clock = options.now ?? Date.now;
-        this.store = new Store(() => this.now());
+        this.store = new Store(() => this.now(), options.synthetic);
         this.ownerId = /-(\d+)$/.exec(this.bucket)?.[1] ?? '0';
         const credentials = new Map();
         for (const credential of options.credentials ?? [])

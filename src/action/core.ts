@@ -14,6 +14,8 @@ export interface ActionCore {
   debug(message: string): void;
   isDebug(): boolean;
   writeSummary(tables: readonly SummaryTable[]): Promise<void>;
+  /** A GitHub OIDC token for `audience` (keyless credentials); the job needs `permissions: id-token: write`. */
+  getIDToken(audience?: string): Promise<string>;
 }
 
 export const realCore: ActionCore = {
@@ -39,4 +41,5 @@ export const realCore: ActionCore = {
     }
     await actionsCore.summary.write();
   },
+  getIDToken: (audience) => actionsCore.getIDToken(audience),
 };

@@ -1,15 +1,17 @@
 // The action's edge: read inputs, mask secrets, call the core, set outputs, write the summary.
 
 import { errorMessage } from '../base/error-message.js';
-import { isDirectory, realpathOf } from '../base/file-system.js';
-import type { Logger } from '../base/runtime.js';
+import { isDirectory, readRegularFile, realpathOf } from '../base/file-system.js';
+import type { Clock, Logger } from '../base/runtime.js';
 import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
 import { type CacheStore, download } from '../core/download.js';
+import { type ProxySettings, proxySecrets, proxySettingsFrom } from '../core/network.js';
 import { describeResult, outputsFor, summaryFor } from '../core/outputs.js';
 import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
 import { actionsCacheStore } from './actions-cache.js';
 import { type ActionCore, realCore } from './core.js';
+import { githubIdToken, ID_TOKEN_REQUEST_TOKEN, requireIdTokenRequest } from './oidc.js';
 
 export interface ActionDeps {
   readonly core?: ActionCore;
@@ -20,13 +22,16 @@ export interface ActionDeps {
   readonly signal?: AbortSignal;
   /** The Actions cache for `cache: true`; by default `@actions/cache`, when the job can reach it. */
   readonly cache?: CacheStore;
+  /** Time for retries and the renewal of keyless credentials; default the system clock. */
+  readonly clock?: Clock;
 }
 
 export async function run(deps: ActionDeps = {}): Promise<void> {
   const core = deps.core ?? realCore;
   const env = deps.env ?? process.env;
   try {
-    maskSecrets(core, env);
+    const proxy = proxySettingsFrom(env);
+    maskSecrets(core, env, proxy);
     const raw: RawInputs = {};
     for (const name of INPUT_NAMES) {
       if ((INPUTS[name] as InputSpec).cliOnly) continue;
@@ -38,13 +43,16 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       env,
       isDirectory,
       realpath: realpathOf,
+      readFile: readRegularFile,
     });
+    // Before any request: a job without `permissions: id-token: write` gets one line saying so.
+    if (options.keyless !== undefined) requireIdTokenRequest(env);
     const logger: Logger = {
       debug: (m) => core.debug(m),
       info: (m) => core.info(m),
       warning: (m) => core.warning(m),
     };
-    const cache = options.cache ? (deps.cache ?? actionsCacheStore()) : undefined;
+    const cache = options.cache ? (deps.cache ?? actionsCacheStore(options.caCert)) : undefined;
     if (options.cache && cache === undefined) {
       core.warning(
         'cache: this job cannot reach the Actions cache service (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL); mirroring from COS without it',
@@ -57,6 +65,12 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
         onBytes,
         signal: deps.signal ?? cancelOnSignals(),
         ...(cache === undefined ? {} : { cache }),
+        ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+        proxy,
+        mask: (secret) => core.setSecret(secret),
+        ...(options.keyless === undefined
+          ? {}
+          : { webIdentityToken: githubIdToken(core, env, options.keyless.audience) }),
       }),
     );
     if (options.cache && cache === undefined) core.setOutput('cache-hit', 'false');
@@ -84,8 +98,16 @@ function cancelOnSignals(): AbortSignal {
   return cancellation.signal;
 }
 
-/** Masks every secret input and credential variable before anything is logged. */
-function maskSecrets(core: ActionCore, env: Readonly<Record<string, string | undefined>>): void {
+/** Masks every secret input, credential variable and proxy password before anything is logged. */
+function maskSecrets(
+  core: ActionCore,
+  env: Readonly<Record<string, string | undefined>>,
+  proxy: ProxySettings,
+): void {
+  for (const secret of proxySecrets(proxy)) core.setSecret(secret);
+  // The runner masks it already; it is the bearer token of the OIDC request, so say it again.
+  const idTokenRequestToken = env[ID_TOKEN_REQUEST_TOKEN];
+  if (idTokenRequestToken) core.setSecret(idTokenRequestToken);
   for (const name of INPUT_NAMES as InputName[]) {
     if ((INPUTS[name] as InputSpec).secret) {
       const value = core.getInput(name);

@@ -2,7 +2,7 @@
 
 import packageJson from '../../package.json' with { type: 'json' };
 import { errorMessage } from '../base/error-message.js';
-import { isDirectory, realpathOf } from '../base/file-system.js';
+import { isDirectory, readRegularFile, realpathOf } from '../base/file-system.js';
 import type { Logger } from '../base/runtime.js';
 import { InputError } from '../config/errors.js';
 import { INPUT_NAMES, INPUTS, type InputName, type InputSpec, OUTPUTS } from '../config/inputs.js';
@@ -10,6 +10,7 @@ import { parseOptions, type RawInputs } from '../config/parse.js';
 import { download, type RunResult } from '../core/download.js';
 import { describeResult, outputsFor } from '../core/outputs.js';
 import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
+import { networkDeps } from './network.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -153,7 +154,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       env: io.env,
       isDirectory,
       realpath: realpathOf,
+      readFile: readRegularFile,
     });
+    const network = await networkDeps(options, io.env);
     const logger: Logger = {
       debug: () => {},
       info: (m) => {
@@ -166,6 +169,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     try {
       result = await download(options, {
         logger,
+        ...network,
         ...(io.signal ? { signal: io.signal } : {}),
         onStart: (info, length) => bar.start(info.key, length),
         onBytes: (count) => bar.add(count),

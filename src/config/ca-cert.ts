@@ -39,6 +39,10 @@ function readRule(error: unknown): string {
       return 'this is a folder, not a file';
     case 'ENOTDIR':
       return 'a part of the path is a file, not a folder';
+    case 'ENOTREG':
+      return 'this is not a regular file (a device, a pipe or a socket)';
+    case 'EFBIG':
+      return `the file is larger than any CA bundle (at most ${CA_FILE_MAX_BYTES} bytes)`;
     default:
       return `the file cannot be read (${typeof code === 'string' ? code : 'unknown error'})`;
   }

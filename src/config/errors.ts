@@ -1,11 +1,10 @@
 // Errors of the input layer: one line naming the input, its value (never a secret's), the rule and the fix.
 import { escapeControls, quoteValue } from '../base/text.js';
 import { INPUTS, type InputName, type InputSpec } from './inputs.js';
-import type { PendingInputName } from './pending-inputs.js';
 
 export interface InputProblem {
   /** The input at fault (the first one, when several are involved). */
-  readonly input: InputName | PendingInputName;
+  readonly input: InputName;
   /** The raw value as given; absent when the input is not set. Hidden for secret inputs. */
   readonly value?: string | undefined;
   /** What must hold, e.g. `the last byte must not be before the first`. No trailing period. */
@@ -22,7 +21,7 @@ export function isSecretInput(name: string): boolean {
 }
 
 /** `Input 'name' = 'value'`, `Input 'name' = (hidden)` or `Input 'name' (not set)`. */
-export function describeInput(input: InputName | PendingInputName, value: string | undefined): string {
+export function describeInput(input: InputName, value: string | undefined): string {
   if (value === undefined) return `Input '${input}' (not set)`;
   return `Input '${input}' = ${isSecretInput(input) ? '(hidden)' : quoteValue(value)}`;
 }
@@ -31,7 +30,7 @@ export function describeInput(input: InputName | PendingInputName, value: string
 export class InputError extends Error {
   override readonly name = 'InputError';
   /** The input at fault. */
-  readonly input: InputName | PendingInputName;
+  readonly input: InputName;
   readonly rule: string;
   readonly fix: string;
 

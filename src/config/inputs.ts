@@ -38,6 +38,35 @@ export const INPUTS = {
     description: 'Session token of temporary credentials. Falls back to env `TENCENTCLOUD_SESSION_TOKEN`.',
     secret: true,
   },
+  'role-arn': {
+    description:
+      'Keyless credentials: the CAM role to assume with the job’s OIDC token through STS ' +
+      '(`qcs::cam::uin/<account>:roleName/<name>`). Excludes `secret-id` / `secret-key` and their env variables.',
+  },
+  'provider-id': {
+    description: 'The CAM OIDC identity provider the role trusts (required with `role-arn`).',
+  },
+  'role-session-name': {
+    description:
+      'Session name of the assumed role (2..128 of letters, digits, `+=,.@_-`). Default: from the repository and run id.',
+  },
+  'role-duration': {
+    description: 'Lifetime of the temporary credentials in seconds (900..43200); renewed before they expire.',
+    default: '3600',
+  },
+  audience: {
+    description: 'The `aud` of the GitHub OIDC token; the client ID the CAM identity provider expects.',
+    default: 'sts.tencentcloudapi.com',
+  },
+  'sts-endpoint': {
+    description: 'The STS endpoint that takes the OIDC token (https).',
+    default: 'https://sts.tencentcloudapi.com',
+  },
+  'web-identity-token-file': {
+    description:
+      'A file holding the OIDC token (GitLab `id_tokens`, other CI systems), read again at each renewal (with `role-arn`).',
+    cliOnly: true,
+  },
   key: { description: 'One object to download. Exactly one of `key` / `prefix`.' },
   prefix: { description: 'Mirror every object under this prefix (`/` = the whole bucket).' },
   destination: {
@@ -95,6 +124,10 @@ export const INPUTS = {
   timeout: {
     description: 'Idle timeout per request: seconds, or with a unit (`500ms`, `30s`, `2m`).',
     default: '60s',
+  },
+  'ca-cert': {
+    description:
+      'A PEM file of extra CAs to trust besides the system ones (a TLS-inspecting proxy, a private endpoint), relative to the workspace.',
   },
   cache: { description: 'Keep the mirror in the GitHub Actions cache (with `prefix`).', default: 'false' },
   'cache-key': { description: 'Extra text mixed into the cache key.' },

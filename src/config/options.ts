@@ -1,12 +1,14 @@
 // The typed, frozen options the core runs on. Built once from raw inputs by `parse.ts`.
 import type {
   ByteRange,
+  CaCertificates,
   Conditions,
   Connection,
   Overwrite,
   ResponseOverrides,
   Shard,
 } from '../base/request.js';
+import type { KeylessOptions } from './role.js';
 
 export interface ObjectTarget {
   readonly kind: 'object';
@@ -29,8 +31,21 @@ export interface PrefixTarget {
   readonly shard?: Shard;
 }
 
+/** Keyless credentials: a CAM role assumed with an OIDC token through STS, renewed before expiry. */
+export interface KeylessCredentials extends KeylessOptions {
+  /**
+   * Absolute path of a file holding the OIDC token, read again at every renewal (the CLI's
+   * `--web-identity-token-file`). Absent: the edge supplies the token (the action asks GitHub).
+   */
+  readonly webIdentityTokenFile?: string;
+}
+
 export interface Options {
   readonly connection: Connection;
+  /** CAs trusted besides Node's default ones (`ca-cert`), for COS, STS and (in the action) the cache. */
+  readonly caCert?: CaCertificates;
+  /** Set by `role-arn`: `connection.credentials` is then absent, and every request is signed with STS's. */
+  readonly keyless?: KeylessCredentials;
   readonly target: ObjectTarget | PrefixTarget;
   /** Absolute path. For an object: the file (already resolved against an existing folder / trailing `/`). */
   readonly destination: string;

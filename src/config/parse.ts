@@ -1,5 +1,6 @@
 // Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
-// on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`.
+// on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`,
+// `realpath` and `readFile`.
 import path from 'node:path';
 import { isStateSegment } from '../base/state-name.js';
 import { quoteValue } from '../base/text.js';
@@ -8,6 +9,7 @@ import { InputError } from './errors.js';
 import { INPUTS, type InputName, type InputReader, type InputSpec } from './inputs.js';
 import type { ObjectTarget, Options, PrefixTarget } from './options.js';
 import { parseCredentials } from './parse-credentials.js';
+import { parseCaCertInput, parseKeylessInputs } from './parse-network.js';
 import { parseInteger, parsePartSize, parseTimeout, parseTrafficLimit } from './parse-numbers.js';
 import { parseObjectTarget, parsePrefixTarget } from './parse-target.js';
 import {
@@ -35,6 +37,11 @@ export interface ParseContext {
    * it, a relative destination that a link in the workspace leads outside the workspace is refused.
    */
   readonly realpath?: (absolutePath: string) => string | undefined;
+  /**
+   * Reads a whole regular file of at most `maxBytes` (the PEM file `ca-cert` names, relative to `cwd`),
+   * throwing the file system's error (ENOENT, EISDIR, EFBIG…): `readRegularFile`. Needed only with that input.
+   */
+  readonly readFile?: (absolutePath: string, maxBytes: number) => Uint8Array | string;
 }
 
 export const CONCURRENCY_RANGE = { min: 1, max: 64 } as const;
@@ -214,6 +221,8 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
   const accelerate = parseBoolean('accelerate', orDefault('accelerate'));
   const endpoint = resolveEndpoint({ bucket, region, endpoint: get('endpoint')?.trim(), accelerate });
   const credentials = parseCredentials(get, context.env);
+  const keyless = parseKeylessInputs(get, context, credentials);
+  const caCert = parseCaCertInput(get, context);
   const retries = parseInteger('retries', orDefault('retries'), RETRIES_RANGE.min, RETRIES_RANGE.max);
   const timeoutMs = parseTimeout(orDefault('timeout'));
 
@@ -251,6 +260,8 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
       retries,
       timeoutMs,
     },
+    ...(caCert === undefined ? {} : { caCert }),
+    ...(keyless === undefined ? {} : { keyless }),
     target,
     destination,
     partSize,

@@ -3,7 +3,7 @@
 // sts-endpoint). Pure: every rule is checked here, before any request.
 import { hasControlCharacter } from '../base/text.js';
 import { InputError } from './errors.js';
-import type { PendingInputName } from './pending-inputs.js';
+import type { InputName } from './inputs.js';
 
 export const DEFAULT_AUDIENCE = 'sts.tencentcloudapi.com';
 export const DEFAULT_STS_ENDPOINT = 'https://sts.tencentcloudapi.com';
@@ -15,7 +15,17 @@ export const ROLE_DURATION = { default: 3600, min: 900, max: 43_200 } as const;
 export const ROLE_SESSION_NAME = { min: 2, max: 128, defaultMax: 64 } as const;
 const SESSION_NAME_CHARS = /^[\w+=,.@-]+$/;
 
-export type RoleInputs = Partial<Record<Exclude<PendingInputName, 'ca-cert'>, string>>;
+/** The inputs of keyless credentials. */
+export const ROLE_INPUTS = [
+  'role-arn',
+  'provider-id',
+  'role-session-name',
+  'role-duration',
+  'audience',
+  'sts-endpoint',
+] as const satisfies readonly InputName[];
+
+export type RoleInputs = Partial<Record<(typeof ROLE_INPUTS)[number], string>>;
 
 export interface RoleContext {
   /** `owner/name` (GITHUB_REPOSITORY), for the default session name. */
@@ -23,8 +33,13 @@ export interface RoleContext {
   /** GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT, for the default session name. */
   readonly runId?: string | undefined;
   readonly runAttempt?: string | undefined;
-  /** Whether secret-id / secret-key were given too: the two ways exclude each other. */
+  /** Whether secret-id / secret-key (or their environment variables) were given too: the two ways exclude each other. */
   readonly hasStaticCredentials: boolean;
+  /**
+   * Where those keys come from, for the message: `input 'secret-id'`, or `env TENCENTCLOUD_SECRET_ID`
+   * (then the fix says to unset it for this step).
+   */
+  readonly staticCredentialsSource?: string | undefined;
 }
 
 /** What AssumeRoleWithWebIdentity needs, besides the token, and where to get the token for. */
@@ -44,7 +59,7 @@ function given(value: string | undefined): string | undefined {
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
-function noControls(input: PendingInputName, value: string): void {
+function noControls(input: InputName, value: string): void {
   if (hasControlCharacter(value) || /\s/.test(value)) {
     throw new InputError({
       input,
@@ -201,11 +216,17 @@ export function parseKeyless(raw: RoleInputs, context: RoleContext): KeylessOpti
     });
   }
   if (context.hasStaticCredentials) {
+    const source = context.staticCredentialsSource;
+    const fromEnv = source?.startsWith('env ') === true;
     throw new InputError({
       input: 'role-arn',
       value: roleArn,
-      rule: "keyless credentials exclude 'secret-id' / 'secret-key' / 'session-token'",
-      fix: "remove 'secret-id' and 'secret-key' to assume the role, or remove 'role-arn' to use the keys",
+      rule:
+        "keyless credentials exclude 'secret-id' / 'secret-key' / 'session-token' and their environment variables" +
+        (source === undefined ? '' : `, and ${source} is set`),
+      fix: fromEnv
+        ? `unset ${source.slice(4)} for this step (in a workflow: 'env: ${source.slice(4)}: ""') to assume the role, or remove 'role-arn' to use the keys`
+        : "remove 'secret-id' and 'secret-key' to assume the role, or remove 'role-arn' to use the keys",
     });
   }
   const providerId = given(raw['provider-id']);

@@ -14,6 +14,7 @@ import {
   type TransferSettings,
   transferDeps,
 } from '../transfer/settings.js';
+import { type NetworkDeps, openNetwork } from './network.js';
 
 /** The Actions cache as the core uses it; the action implements it over `@actions/cache`. */
 export type { CacheStore };
@@ -30,6 +31,12 @@ export interface RunDeps {
   readonly cache?: CacheStore;
   /** How long to wait for another run writing the same destination (default 60 s). */
   readonly lockWaitMs?: number;
+  /** Proxy settings for COS and STS, from `proxySettingsFrom(env)` at the edge; absent: direct. */
+  readonly proxy?: NetworkDeps['proxy'];
+  /** With `options.keyless`: a fresh OIDC token at every call (the action's GitHub token, a token file). */
+  readonly webIdentityToken?: NetworkDeps['webIdentityToken'];
+  /** Registers a secret the run learns (OIDC token, temporary credentials) with the log masker. */
+  readonly mask?: NetworkDeps['mask'];
 }
 
 export interface ObjectRunResult {
@@ -59,12 +66,20 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
   }
   // Keys, file names and lock fields come from others: every line is kept to one line of text.
   const logger = deps.logger === undefined ? undefined : printable(deps.logger);
-  const client = new CosClient(options.connection, {
-    ...deps.client,
-    ...(logger ? { logger } : {}),
-    ...(deps.clock ? { clock: deps.clock } : {}),
-    connections: Math.max(options.concurrency, 1),
-  });
+  const network = openNetwork(options, { ...deps, logger });
+  let client: CosClient;
+  try {
+    client = new CosClient(options.connection, {
+      ...network.client,
+      ...deps.client,
+      ...(logger ? { logger } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      connections: Math.max(options.concurrency, 1),
+    });
+  } catch (error: unknown) {
+    await network.close();
+    throw error;
+  }
   // Said once per run, before the first request: plain http to another machine is readable on the way.
   const warning = plainHttpWarning(options.connection.endpoint);
   if (warning !== undefined) logger?.warning(warning);
@@ -102,6 +117,7 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
     return { kind: 'object', object };
   } finally {
     await client.close();
+    await network.close();
   }
 }
 

@@ -2,7 +2,8 @@
 // settings route that origin through a proxy (CONNECT for https, absolute-form requests for http).
 // Shared by the COS client, the STS client and any other client of ours (docs/adr/0009-proxies.md).
 import type { LookupFunction } from 'node:net';
-// A namespace import: a Node without getCACertificates still loads this module (and says which Node it needs).
+// The namespace, not a named import: on a Node without getCACertificates (20) a named import fails
+// at link time, before the library's Node version check can say so in one line.
 import tls from 'node:tls';
 import { Agent, type Dispatcher, Pool, ProxyAgent } from 'undici';
 import type { CaCertificates } from '../base/request.js';

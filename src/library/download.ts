@@ -3,6 +3,7 @@
 import { InputError } from '../config/errors.js';
 import { download, type RunDeps } from '../core/download.js';
 import { MirrorError } from '../transfer/mirror.js';
+import { connectionDeps } from './connection.js';
 import { MirrorPrefixError } from './errors.js';
 import {
   asOptionError,
@@ -20,6 +21,7 @@ function depsOf(options: TransferOptions): RunDeps {
   const logger: Logger = options.logger ?? {};
   const onStart = options.onStart;
   return {
+    ...connectionDeps(options),
     logger: {
       debug: logger.debug ?? quiet,
       info: logger.info ?? quiet,

@@ -2,7 +2,7 @@
 // LocalStack serve Azure and AWS. A thin wrapper over the emulator the project's tests use.
 import { randomBytes } from 'node:crypto';
 import { startEmulator as startServer } from '../emulator/index.js';
-import type { Credentials } from './options.js';
+import type { Credentials } from './connection.js';
 
 /** Options of {@link startEmulator}. Everything is optional: `startEmulator()` serves an empty bucket. */
 export interface StartEmulatorOptions {

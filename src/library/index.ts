@@ -14,12 +14,17 @@ export { LocalFileError } from '../base/local-errors.js';
 // Failures of the layers below, thrown as they are.
 export { CosError, type CosErrorDetails, ProtocolError, TlsError } from '../cos/errors.js';
 export { IntegrityError, ObjectChangedError } from '../transfer/object-result.js';
+export type {
+  Credentials,
+  CredentialsProvider,
+  ProxyOptions,
+  WebIdentityCredentials,
+} from './connection.js';
 export { downloadObject, mirrorPrefix } from './download.js';
 export { type EmulatorHandle, type StartEmulatorOptions, startEmulator } from './emulator.js';
 export { MirrorPrefixError, OptionError, type OptionProblem } from './errors.js';
 export type {
   ConnectionOptions,
-  Credentials,
   DownloadObjectOptions,
   Logger,
   MirrorPrefixOptions,

@@ -2,26 +2,21 @@
 // CLI and the action parse, so one parser checks all three; its errors retold with the option's name.
 
 import { statSync } from 'node:fs';
-import { quoteValue } from '../base/text.js';
+import { readRegularFile } from '../base/file-system.js';
 import { InputError, isSecretInput } from '../config/errors.js';
 import { INPUT_NAMES, type InputName } from '../config/inputs.js';
 import type { Options } from '../config/options.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
-import type { PendingInputName } from '../config/pending-inputs.js';
+import {
+  CREDENTIAL_OPTIONS,
+  type Credentials,
+  type CredentialsProvider,
+  credentialInputs,
+  type ProxyOptions,
+  type WebIdentityCredentials,
+} from './connection.js';
 import { OptionError } from './errors.js';
-
-/**
- * A Tencent Cloud API key (CAM → API keys), or temporary credentials from STS with their token.
- * Never logged, never part of an error message.
- */
-export interface Credentials {
-  /** The SecretId, e.g. `AKID…`. */
-  readonly secretId: string;
-  /** The SecretKey. */
-  readonly secretKey: string;
-  /** The session token of temporary credentials. */
-  readonly sessionToken?: string | undefined;
-}
+import { inputText, type Kind, shown } from './option-values.js';
 
 /**
  * Where log lines go. Every method is optional; by default the library logs nothing.
@@ -50,10 +45,19 @@ export interface ConnectionOptions {
   /** `true` uses the global acceleration domain `{bucket}.cos.accelerate.myqcloud.com`. Default `false`. */
   readonly accelerate?: boolean | undefined;
   /**
-   * The key to sign requests with. Absent: anonymous requests (a public-read bucket). The library
-   * reads no environment variable: pass `process.env` values here yourself if you want them.
+   * How requests are signed: a key (`{ secretId, secretKey }`), a {@link CredentialsProvider} of
+   * yours, or a role to assume with an OIDC token ({@link WebIdentityCredentials}). Absent:
+   * anonymous requests (a public-read bucket). The library reads no environment variable: pass
+   * `process.env` values here yourself if you want them.
    */
-  readonly credentials?: Credentials | undefined;
+  readonly credentials?: Credentials | CredentialsProvider | WebIdentityCredentials | undefined;
+  /** A proxy for COS and STS requests; absent: every request goes direct (`HTTPS_PROXY` is not read). */
+  readonly proxy?: ProxyOptions | undefined;
+  /**
+   * Path of a PEM file of CAs to trust besides Node's default ones (a TLS-inspecting proxy, a private
+   * endpoint), relative to `process.cwd()`.
+   */
+  readonly caCert?: string | undefined;
   /** Retries per request for transient failures (connection drops, timeouts, 429, 5xx), 0..20. Default 5. */
   readonly retries?: number | undefined;
   /**
@@ -156,9 +160,6 @@ export interface MirrorPrefixOptions extends TransferOptions {
   readonly shard?: Shard | string | undefined;
 }
 
-/** How a library option's value becomes the text of its input. */
-type Kind = 'text' | 'boolean' | 'integer' | 'size' | 'duration' | 'date' | 'globs' | 'shard';
-
 const CONNECTION: Readonly<Record<string, Kind>> = {
   bucket: 'text',
   region: 'text',
@@ -166,6 +167,7 @@ const CONNECTION: Readonly<Record<string, Kind>> = {
   accelerate: 'boolean',
   retries: 'integer',
   timeout: 'duration',
+  caCert: 'text',
 };
 
 const TRANSFER: Readonly<Record<string, Kind>> = {
@@ -207,16 +209,10 @@ const PREFIX: Readonly<Record<string, Kind>> = {
 };
 
 /** Options that are not inputs: the library's own. */
-const EXTRAS = new Set(['credentials', 'signal', 'logger', 'onStart', 'onBytes']);
-
-const CREDENTIAL_OPTIONS: Readonly<Partial<Record<InputName, string>>> = {
-  'secret-id': 'credentials.secretId',
-  'secret-key': 'credentials.secretKey',
-  'session-token': 'credentials.sessionToken',
-};
+const EXTRAS = new Set(['credentials', 'proxy', 'signal', 'logger', 'onStart', 'onBytes']);
 
 /** The library option an input is, e.g. `part-size` → `partSize`, `secret-id` → `credentials.secretId`. */
-export function optionName(input: InputName | PendingInputName): string {
+export function optionName(input: InputName): string {
   return (
     CREDENTIAL_OPTIONS[input as InputName] ??
     input.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
@@ -234,130 +230,6 @@ const QUOTED_INPUT = new RegExp(
 /** A rule or fix of the input layer, told in option names. */
 function inOptionNames(text: string): string {
   return text.replace(QUOTED_INPUT, (_, input: InputName) => `'${optionName(input)}`);
-}
-
-function shown(value: unknown): string {
-  if (typeof value === 'string') return quoteValue(value);
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
-  if (Array.isArray(value)) return quoteValue(JSON.stringify(value));
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return 'an object';
-    }
-  }
-  return String(value);
-}
-
-function wrongType(option: string, value: unknown, rule: string, fix: string): OptionError {
-  const secret = option === 'sseCustomerKey';
-  return new OptionError({
-    option,
-    message: `Option '${option}' = ${secret ? '(hidden)' : shown(value)}: ${rule}. Fix: ${fix}.`,
-    rule,
-    fix,
-  });
-}
-
-/** One option's value as the text its input takes. */
-function inputText(option: string, kind: Kind, value: unknown): string {
-  if (typeof value === 'string') return value;
-  switch (kind) {
-    case 'boolean':
-      if (typeof value === 'boolean') return String(value);
-      throw wrongType(option, value, 'must be true or false', 'pass a boolean');
-    case 'integer':
-      if (typeof value === 'number') return String(value);
-      throw wrongType(option, value, 'must be a whole number', 'pass a number');
-    case 'size':
-      // Never String(value): a plain number as text means MiB to the parser, and 1.5 would pass as 1.5 MiB.
-      if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return `${value}B`;
-      throw wrongType(
-        option,
-        value,
-        typeof value === 'number'
-          ? 'must be a whole number of bytes, more than 0'
-          : 'must be a number of bytes or a size text',
-        "e.g. 8 * 1024 * 1024 or '8MiB'",
-      );
-    case 'duration':
-      if (typeof value === 'number')
-        return Number.isFinite(value) && value >= 0 ? `${value}ms` : String(value);
-      throw wrongType(
-        option,
-        value,
-        'must be a number of milliseconds or a duration text',
-        "e.g. 30_000 or '30s'",
-      );
-    case 'date':
-      if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toUTCString();
-      throw wrongType(
-        option,
-        value,
-        'must be a valid Date or a date text',
-        "e.g. new Date('2025-01-31T00:00:00Z')",
-      );
-    case 'globs':
-      if (Array.isArray(value) && value.every((glob) => typeof glob === 'string')) return value.join('\n');
-      throw wrongType(option, value, 'must be an array of globs (strings)', "e.g. ['**/*.tar.gz']");
-    case 'shard':
-      if (typeof value === 'object' && value !== null && 'index' in value && 'count' in value) {
-        return `${String(value.index)}/${String(value.count)}`;
-      }
-      throw wrongType(
-        option,
-        value,
-        'must be { index, count } or text like 1/4',
-        'e.g. { index: 1, count: 4 }',
-      );
-    case 'text':
-      throw wrongType(option, value, 'must be a string', 'pass a string');
-  }
-}
-
-function credentialInputs(value: unknown): RawInputs {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null) {
-    throw wrongType('credentials', value, 'must be { secretId, secretKey, sessionToken? }', 'pass an object');
-  }
-  const raw: RawInputs = {};
-  const fields = [
-    ['secretId', 'secret-id'],
-    ['secretKey', 'secret-key'],
-    ['sessionToken', 'session-token'],
-  ] as const;
-  const known = new Set<string>(fields.map(([field]) => field));
-  for (const field of Object.keys(value)) {
-    if (!known.has(field)) {
-      throw new OptionError({
-        option: `credentials.${field}`,
-        message: `Option 'credentials.${field}' is not a credential field: credentials are secretId, secretKey and sessionToken. Fix: remove '${field}'.`,
-        rule: 'credentials are secretId, secretKey and sessionToken',
-        fix: `remove '${field}'`,
-      });
-    }
-  }
-  for (const [field, input] of fields) {
-    const text = (value as Record<string, unknown>)[field];
-    if (text === undefined && field === 'sessionToken') continue;
-    if (typeof text !== 'string' || text.trim() === '') {
-      // Often an unset environment variable: say so rather than fall back to anonymous access.
-      const rule =
-        typeof text === 'string' || text === undefined
-          ? `is ${text === undefined ? 'not set' : 'empty'} though 'credentials' is given`
-          : 'must be a string';
-      const fix = "pass the value, or leave 'credentials' out for anonymous access";
-      throw new OptionError({
-        option: `credentials.${field}`,
-        message: `Option 'credentials.${field}' ${rule}. Fix: ${fix}.`,
-        rule,
-        fix,
-      });
-    }
-    raw[input] = text;
-  }
-  return raw;
 }
 
 /** Which call takes which options. */
@@ -442,6 +314,7 @@ export function parseLibraryOptions(operation: Operation, options: object): Opti
       cwd: process.cwd(),
       env: {},
       isDirectory: (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
+      readFile: readRegularFile,
     });
   } catch (error: unknown) {
     if (error instanceof InputError) throw asOptionError(error, options);
