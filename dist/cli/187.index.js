@@ -1864,6 +1864,7 @@ class CosError extends Error {
     serverDate;
     /** The `Location` header of a redirect (never followed), as COS sent it. */
     location;
+    /** The `Retry-After` the server sent with a 429 or 503 (seconds, or an HTTP date). */
     retryAfter;
     constructor(details, context, hint) {
         const id = details.requestId ? ` (request id ${details.requestId})` : '';

@@ -37,6 +37,7 @@ export class CosError extends Error {
   readonly serverDate: string | undefined;
   /** The `Location` header of a redirect (never followed), as COS sent it. */
   readonly location: string | undefined;
+  /** The `Retry-After` the server sent with a 429 or 503 (seconds, or an HTTP date). */
   readonly retryAfter: string | undefined;
 
   constructor(details: CosErrorDetails, context: string, hint?: string) {
