@@ -147,6 +147,25 @@ describe('resume', () => {
     );
   });
 
+  it('a resumed download tells its kept bytes once, in onStart; onBytes counts only what it fetches', async () => {
+    await expect(run(optionsFor(ctx.emulator, ctx.work, raw), abortAfter(6 * PART))).rejects.toThrow();
+    const saved = await readCheckpoint(objectState(destination()).checkpoint);
+    const keptParts = saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size;
+    expect(keptParts).toBeGreaterThan(0);
+    const starts: Array<[number, number]> = [];
+    let fetched = 0;
+    const result = await run(optionsFor(ctx.emulator, ctx.work, raw), {
+      onStart: (_, length, alreadyOnDisk) => starts.push([length, alreadyOnDisk]),
+      onBytes: (count) => {
+        fetched += count;
+      },
+    });
+    // Whole parts only (the last is short): the kept ones are not the last, which the pool fetches last.
+    expect(starts).toEqual([[body.length, keptParts * PART]]);
+    expect(fetched).toBe(body.length - keptParts * PART);
+    expect(result.object).toMatchObject({ status: 'downloaded', bytesDownloaded: fetched });
+  });
+
   it('starts over, saying why, when the object changed since the checkpoint', async () => {
     await expect(run(optionsFor(ctx.emulator, ctx.work, raw), abortAfter(3 * PART))).rejects.toThrow();
     const next = randomBytes(body.length);

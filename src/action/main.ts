@@ -100,7 +100,7 @@ function maskSecrets(core: ActionCore, env: Readonly<Record<string, string | und
   }
 }
 
-type OnStart = (info: { key: string }, length: number) => void;
+type OnStart = (info: { key: string }, length: number, alreadyOnDisk: number) => void;
 type OnBytes = (count: number) => void;
 
 /** Logs `percent, bytes, rate, ETA` at a steady pace while a transfer runs. */
@@ -117,10 +117,13 @@ async function withProgressLog<T>(
   timer.unref();
   try {
     return await body(
-      (info, length) => {
+      (info, length, alreadyOnDisk) => {
         started = true;
-        progress.addTotal(length);
-        if (length >= ANNOUNCE_BYTES) core.info(`Downloading '${info.key}' (${formatBytes(length)})`);
+        progress.addTotal(length, alreadyOnDisk);
+        if (length >= ANNOUNCE_BYTES) {
+          const kept = alreadyOnDisk > 0 ? `, ${formatBytes(alreadyOnDisk)} already on disk` : '';
+          core.info(`Downloading '${info.key}' (${formatBytes(length)}${kept})`);
+        }
       },
       (count) => progress.add(count),
     );

@@ -51,8 +51,12 @@ export interface DownloadDeps {
   readonly signal?: AbortSignal;
   /** Called with each chunk's size as bytes land in the temp file. */
   readonly onBytes?: (count: number) => void;
-  /** Called once the object's size is known, with the bytes this download will fetch. */
-  readonly onStart?: (info: ObjectInfo, length: number) => void;
+  /**
+   * Called once the object's size is known: `length` bytes to write, of which `alreadyOnDisk` an
+   * earlier run left (a resume). Those are never reported through `onBytes`, which counts only the
+   * bytes this run fetches.
+   */
+  readonly onStart?: (info: ObjectInfo, length: number, alreadyOnDisk: number) => void;
   /** The shared request budget (a mirror passes one for all objects); default: p-limit(concurrency). */
   readonly limit?: LimitFunction;
   /**
@@ -234,7 +238,6 @@ async function fetchVersion(
   let info = known;
   const whole = window.first === 0 && window.length === info.size;
   const parts = planParts(window, request.partSize);
-  deps.onStart?.(info, window.length);
   if (!deps.folderReady) {
     const folder = path.dirname(request.destination);
     await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
@@ -242,6 +245,7 @@ async function fetchVersion(
     });
   }
   if (parts.length === 1 && window.length <= SMALL_OBJECT_BYTES) {
+    deps.onStart?.(info, window.length, 0);
     return fetchSmall(client, request, info, parts[0] as Part, deps);
   }
   const state = stateOf(request);
@@ -261,7 +265,7 @@ async function fetchVersion(
     const part = parts[index] as Part;
     resumedBytes += part.last - part.first + 1;
   }
-  if (resumedBytes > 0) deps.onBytes?.(resumedBytes);
+  deps.onStart?.(info, window.length, resumedBytes);
   try {
     const missing = parts.filter((part) => !done.has(part.index));
     // A part's slot is released only once the checkpoint records it, so a crash loses at most the

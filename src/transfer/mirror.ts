@@ -13,7 +13,7 @@ import type { CosClient } from '../cos/client.js';
 import { type ListedObject, type ListPage, listPages } from '../cos/list.js';
 import { headObject, type ObjectInfo } from '../cos/object.js';
 import { removeCheckpoint } from './checkpoint.js';
-import { fetchObject, LOCK_WAIT_MS, type ObjectDownload } from './download-object.js';
+import { type DownloadDeps, fetchObject, LOCK_WAIT_MS, type ObjectDownload } from './download-object.js';
 import {
   ensureFolder,
   filesOutside,
@@ -60,7 +60,7 @@ export interface MirrorDeps {
   readonly signal?: AbortSignal;
   /** The prefix's listing, when the caller already has it (the cache lists first); else it is fetched. */
   readonly listing?: Iterable<ListPage> | AsyncIterable<ListPage>;
-  readonly onStart?: (info: ObjectInfo, length: number) => void;
+  readonly onStart?: DownloadDeps['onStart'];
   readonly onBytes?: (count: number) => void;
   readonly clock?: Clock;
   /** How long to wait for another run mirroring into the same folder (default 60 s). */
