@@ -1,11 +1,12 @@
 // The action's edge: read inputs, mask secrets, call the core, set outputs, write the summary.
 
-import { errorMessage } from '../base/error-message.js';
+import { errorDetails, errorMessage } from '../base/error-message.js';
 import { isDirectory, realpathOf } from '../base/file-system.js';
 import type { Logger } from '../base/runtime.js';
 import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
 import { type CacheStore, download } from '../core/download.js';
+import { failureFacts, failureSummary } from '../core/failure.js';
 import { describeResult, outputsFor, summaryFor } from '../core/outputs.js';
 import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
 import { actionsCacheStore } from './actions-cache.js';
@@ -66,9 +67,24 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       core.warning(`Could not write the job summary: ${errorMessage(error)}`);
     });
   } catch (error: unknown) {
-    if (core.isDebug() && error instanceof Error && error.stack) core.debug(error.stack);
-    core.setFailed(errorMessage(error));
+    if (core.isDebug()) for (const line of errorDetails(error)) core.debug(line);
+    const facts = failureFacts(error);
+    core.setFailed(facts.message);
+    // The summary says what failed too: a failed step is where someone looks first.
+    await core.writeSummary(failureSummary(facts, asked(core))).catch((summaryError: unknown) => {
+      core.warning(`Could not write the job summary: ${errorMessage(summaryError)}`);
+    });
   }
+}
+
+/** What the step asked for, told from its inputs: `key 'a.bin' of bucket 'b-125…'`. */
+function asked(core: ActionCore): string | undefined {
+  const bucket = core.getInput('bucket');
+  const key = core.getInput('key');
+  const prefix = core.getInput('prefix');
+  const what = key !== '' ? `key '${key}'` : prefix !== '' ? `prefix '${prefix}'` : undefined;
+  if (what === undefined) return bucket === '' ? undefined : `bucket '${bucket}'`;
+  return bucket === '' ? what : `${what} of bucket '${bucket}'`;
 }
 
 /** A cancelled workflow run sends SIGINT, then SIGTERM: abort, so the download keeps its checkpoint. */

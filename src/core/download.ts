@@ -28,6 +28,7 @@ export interface RunDeps {
 export interface ObjectRunResult {
   readonly kind: 'object';
   readonly object: ObjectDownloadResult;
+  readonly dryRun: boolean;
 }
 
 export interface PrefixRunResult {
@@ -89,7 +90,7 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
       },
       progressDeps(deps),
     );
-    return { kind: 'object', object };
+    return { kind: 'object', object, dryRun: options.dryRun };
   } finally {
     await client.close();
   }
