@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { errorDetails, errorMessage } from '../src/base/error-message.js';
 import { LocalFileError } from '../src/base/local-errors.js';
 import { describeNetworkFailure, networkCode } from '../src/base/network-errors.js';
+import { wrapCommand, wrapText } from '../src/base/wrap.js';
 
 function rawFsError(code: string, filePath: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: something failed, open '${filePath}'`), { code, path: filePath });
@@ -131,5 +132,30 @@ describe('errorDetails: the debug lines of a failure', () => {
     );
     expect(lines.slice(2).some((line) => /^\s+at /.test(line))).toBe(true);
     expect(errorDetails('text')).toEqual(['error: text']);
+  });
+});
+
+describe('wrapText and wrapCommand', () => {
+  it('wraps prose at spaces and cuts a word longer than a line', () => {
+    expect(wrapText('one two three four five', 12, '  ')).toEqual(['  one two', '  three four', '  five']);
+    expect(wrapText(`see ${'x'.repeat(12)}`, 10)).toEqual(['see', 'xxxxxxxxxx', 'xx']);
+  });
+
+  it('continues a command with \\ between pieces, a flag with its value, a [group] whole', () => {
+    expect(wrapCommand('cmd --bucket b-1 --key a/b.txt --destination out/', 30, '  ')).toEqual([
+      '  cmd --bucket b-1 \\',
+      '    --key a/b.txt \\',
+      '    --destination out/',
+    ]);
+    expect(wrapCommand('cmd --key KEY [--destination PATH] [options]', 26, '', false)).toEqual([
+      'cmd --key KEY',
+      '  [--destination PATH]',
+      '  [options]',
+    ]);
+    // A flag and a value too long for one line go on two, still one command.
+    expect(wrapCommand('cmd --bucket examplebucket-1250000000', 30)).toEqual([
+      'cmd --bucket \\',
+      '  examplebucket-1250000000',
+    ]);
   });
 });
