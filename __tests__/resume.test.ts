@@ -121,7 +121,7 @@ describe('resume', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await waitFor(() => ctx.emulator.stats.bytesServed >= 4 * PART, '4 parts served');
     child.kill('SIGTERM');
-    expect(await exited).toBe(1);
+    expect(await exited).toBe(143);
     const saved = await readCheckpoint(objectState(destination()).checkpoint);
     expect(saved).not.toBe('corrupt');
     expect(saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size).toBeGreaterThanOrEqual(1);
