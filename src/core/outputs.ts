@@ -252,7 +252,7 @@ function describeMirror(mirror: MirrorResult, dryRun: boolean): string[] {
   lines.push(
     `${would} ${mirror.downloaded} file(s), ${formatBytes(mirror.bytesDownloaded || sumOf(mirror, 'download'))}; ` +
       `skipped ${mirror.skipped} unchanged; ${dryRun ? 'would delete' : 'deleted'} ${mirror.deleted}` +
-      (dryRun
+      (dryRun || mirror.bytesDownloaded === 0
         ? ''
         : `; ${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`) +
       ` (${mirror.listRequests} listing request(s))`,
