@@ -237,7 +237,7 @@ describe('a network failure', () => {
     const port = (server.address() as { port: number }).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const run = await cli(
-      ['--key', 'one.txt', '--retries', '0', '--verbose'],
+      ['--key', 'one.txt', '--retries', '1', '--verbose'],
       undefined,
       `http://127.0.0.1:${port}`,
     );
@@ -249,5 +249,9 @@ describe('a network failure', () => {
     expect(run.stderr).toMatch(
       /^debug: caused by: Error \(code ECONNREFUSED, syscall connect.*\): connect ECONNREFUSED/m,
     );
+    // A refused connection is transient: retried once, as asked, before the failure.
+    expect(
+      run.stderr.match(/^warning: HEAD 'one\.txt': attempt 1\/2 failed \(.*ECONNREFUSED/gm),
+    ).toHaveLength(1);
   });
 });
