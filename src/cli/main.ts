@@ -50,14 +50,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
       ...(io.signal === undefined ? {} : { signal: io.signal }),
     })) as ExitCode;
   }
-  // Known before the arguments are read, so that even a bad one is answered in JSON.
-  const json = argv.includes('--json');
   if (argv.length === 0) {
     io.stderr.write(usageText(columns));
-    if (json)
-      io.stdout.write(formatJson(jsonFailure(EXIT_USAGE, { kind: 'usage', message: 'no arguments' })));
     return EXIT_USAGE;
   }
+  // Known before the arguments are read, so that even a bad one is answered in JSON.
+  const json = argv.includes('--json');
   let args: CliArgs;
   try {
     args = parseArgs(argv);
