@@ -38,6 +38,7 @@ export class CosError extends Error {
   readonly serverDate: string | undefined;
   /** The `Location` header of a redirect (never followed), as COS sent it. */
   readonly location: string | undefined;
+  /** The `Retry-After` header of a 429 or 503: seconds, or an HTTP date. */
   readonly retryAfter: string | undefined;
 
   constructor(details: CosErrorDetails, context: string, hint?: string) {
@@ -290,10 +291,12 @@ export class TlsError extends Error {
  * is Node's or undici's (`ECONNREFUSED`, `ENOTFOUND`, …) and `cause` the original error.
  */
 export class NetworkError extends Error {
+  /** `'NetworkError'`. */
   override readonly name = 'NetworkError';
   /** Node's or undici's code, e.g. `ECONNREFUSED`. */
   readonly code: string;
 
+  /** Made by the HTTP client; exported for `instanceof` and `code`. */
   constructor(code: string, message: string, cause: unknown) {
     super(message, { cause });
     this.code = code;
