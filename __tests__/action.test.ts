@@ -111,6 +111,99 @@ describe('action', () => {
     expect(await listFolder(ctx.work)).toEqual([]);
   });
 
+  it('writes the job summary on failure too, saying what was asked and what failed', async () => {
+    const core = fakeCore(inputs({ key: 'a/missing', 'secret-id': SECRET_ID, 'secret-key': SECRET_KEY }));
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
+    expect(core.failed).toMatch(/404 NoSuchKey/);
+    expect(core.summaries).toEqual([
+      {
+        heading: 'COS download failed',
+        header: ['Asked', 'What failed', 'Details'],
+        rows: [
+          [
+            `key 'a/missing' of bucket '${ctx.emulator.bucket}'`,
+            core.failed,
+            expect.stringMatching(/^code NoSuchKey, HTTP 404, request id \S+$/),
+          ],
+        ],
+      },
+    ]);
+  });
+
+  it('writes a failure summary for a bad input too, before any request', async () => {
+    const core = fakeCore(inputs({ key: 'a', 'part-size': '10MB' }));
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
+    expect(core.summaries[0]?.rows[0]).toEqual([
+      `key 'a' of bucket '${ctx.emulator.bucket}'`,
+      core.failed,
+      '',
+    ]);
+  });
+
+  it('a failed mirror summarises what it did before it failed', async () => {
+    ctx.emulator.put('m/one.txt', 'one');
+    ctx.emulator.put('m/two.txt', 'two');
+    ctx.emulator.setFaults({ failNext: [{ status: 403, code: 'AccessDenied', kinds: ['get'], skip: 1 }] });
+    const core = fakeCore(
+      inputs({
+        prefix: 'm/',
+        destination: 'm',
+        concurrency: '1',
+        'secret-id': SECRET_ID,
+        'secret-key': SECRET_KEY,
+      }),
+    );
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
+    expect(core.failed).toMatch(/1 of 2 download\(s\) failed; first: .*403 AccessDenied/);
+    expect(core.summaries.map((table) => table.heading)).toEqual([
+      'COS download failed',
+      'COS mirror: done before the failure',
+      'Largest files downloaded: done before the failure',
+    ]);
+    expect(core.summaries[0]?.rows[0]?.[2]).toMatch(/^code AccessDenied, HTTP 403/);
+  });
+
+  it('in a dry run, says what would be done: nothing downloaded, would-download counted', async () => {
+    const core = fakeCore(
+      inputs({ key: 'a/big.bin', 'dry-run': 'true', 'secret-id': SECRET_ID, 'secret-key': SECRET_KEY }),
+    );
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work } });
+    expect(core.failed).toBeUndefined();
+    expect(core.outputs).toMatchObject({
+      'content-length': String(big.length),
+      'bytes-downloaded': '0',
+      'would-download': '1',
+      'would-download-bytes': String(big.length),
+    });
+    expect(await listFolder(ctx.work)).toEqual([]);
+    ctx.emulator.put('d/x.txt', 'xyz');
+    const mirror = fakeCore(
+      inputs({
+        prefix: 'd/',
+        destination: 'd',
+        'dry-run': 'true',
+        'secret-id': SECRET_ID,
+        'secret-key': SECRET_KEY,
+      }),
+    );
+    await run({ core: mirror, env: { GITHUB_WORKSPACE: ctx.work } });
+    expect(mirror.outputs).toMatchObject({
+      'files-downloaded': '0',
+      'files-deleted': '0',
+      'bytes-downloaded': '0',
+      'would-download': '1',
+      'would-download-bytes': '3',
+      'would-delete': '0',
+    });
+    // A real run sets no would-… output.
+    const real = fakeCore(
+      inputs({ prefix: 'd/', destination: 'd', 'secret-id': SECRET_ID, 'secret-key': SECRET_KEY }),
+    );
+    await run({ core: real, env: { GITHUB_WORKSPACE: ctx.work } });
+    expect(real.outputs).toMatchObject({ 'files-downloaded': '1', 'bytes-downloaded': '3' });
+    expect(Object.keys(real.outputs).filter((name) => name.startsWith('would-'))).toEqual([]);
+  });
+
   it('logs progress at a steady pace for a long transfer', async () => {
     ctx.emulator.setFaults({ latencyMs: 30 });
     const core = fakeCore(

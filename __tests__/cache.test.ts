@@ -26,6 +26,7 @@ import {
   tempFolder,
 } from './helpers/env.js';
 import { useEmulator } from './helpers/use-emulator.js';
+import { clearWorkflowCommands, workflowCommands } from './helpers/workflow-commands.js';
 
 const ctx = useEmulator({ per: 'test' });
 let stack: CacheStack;
@@ -203,7 +204,10 @@ describe('cache: true with @actions/cache on a local stack', () => {
     async (_name, fault) => {
       if (fault === 'down') vi.stubEnv('ACTIONS_RESULTS_URL', `http://127.0.0.1:${await closedPort()}/`);
       else stack.failWith(fault);
+      clearWorkflowCommands();
       const result = await mirror();
+      // @actions/cache says so itself, as a warning (kept off the test output by the setup).
+      expect(workflowCommands()).toContainEqual(expect.stringMatching(/^::warning::Failed to restore: /));
       expect(result.cache?.hit).toBe('false');
       expect(result.cache?.saved).toBe(false);
       expect(result.mirror.downloaded).toBe(5);

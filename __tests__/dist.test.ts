@@ -184,7 +184,7 @@ describe('dist/cli/index.js', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({
       ok: true,
       status: 'downloaded',
-      'content-length': '300000',
+      'content-length': 300000,
     });
     const missing = await exec(process.execPath, [cli, ...base, '--key', 'nope', '--json'], {
       cwd: ctx.work,

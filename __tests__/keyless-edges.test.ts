@@ -396,22 +396,22 @@ describe('the CLI with --web-identity-token-file', () => {
     [
       '--role-arn without a token file',
       [] as string[],
-      /^cos-download: Input 'web-identity-token-file' \(not set\): required with 'role-arn': outside GitHub Actions the CLI reads the OIDC token from a file\. Fix: /,
+      /^cos-download: --web-identity-token-file \(not set\): required with --role-arn: outside GitHub Actions the CLI reads the OIDC token from a file\. Fix: /,
     ],
     [
       'a token file that does not exist',
       ['--web-identity-token-file', 'missing.jwt'],
-      /^cos-download: Input 'web-identity-token-file' = '.*missing\.jwt': the file does not exist\. Fix: /,
+      /^cos-download: --web-identity-token-file '.*missing\.jwt': the file does not exist\. Fix: /,
     ],
     [
       'an empty token file',
       ['--web-identity-token-file', 'empty.jwt'],
-      /^cos-download: Input 'web-identity-token-file' = '.*empty\.jwt': the file is empty\. Fix: /,
+      /^cos-download: --web-identity-token-file '.*empty\.jwt': the file is empty\. Fix: /,
     ],
     [
       '--audience beside a token file',
       ['--web-identity-token-file', 'empty.jwt', '--audience', 'other'],
-      /^cos-download: Input 'audience' = 'other': applies only to the token the action asks GitHub for/,
+      /^cos-download: --audience 'other': applies only to the token the action asks GitHub for/,
     ],
   ])('%s: exit 2, one line, no request', async (_, extra, pattern) => {
     await writeFile(path.join(work, 'empty.jwt'), '\n');
@@ -431,7 +431,7 @@ describe('the CLI with --web-identity-token-file', () => {
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /^cos-download: Input 'web-identity-token-file' = 'token\.jwt': is used only with 'role-arn' \(keyless credentials\)\. Fix: set 'role-arn' and 'provider-id' too/,
+      /^cos-download: --web-identity-token-file 'token\.jwt': is used only with --role-arn \(keyless credentials\)\. Fix: set --role-arn and --provider-id too/,
     );
   });
 });

@@ -15,6 +15,7 @@ import {
   IntegrityError,
   MirrorPrefixError,
   mirrorPrefix,
+  NetworkError,
   OptionError,
   startEmulator,
 } from '../src/library/index.js';
@@ -477,5 +478,27 @@ describe('the Node.js version check', () => {
     ['v26.1.0', undefined],
   ])('%s → %s', (version, message) => {
     expect(unsupportedNode(version)).toBe(message);
+  });
+});
+
+describe('a COS that cannot be reached', () => {
+  it('rejects with a NetworkError: the code, the host, what to check', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const failure = await downloadObject({
+      bucket: 'examplebucket-1250000000',
+      endpoint: `http://127.0.0.1:${port}`,
+      key: 'a.txt',
+      destination: `${work}/`,
+      retries: 0,
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(NetworkError);
+    expect(failure).toMatchObject({ code: 'ECONNREFUSED' });
+    expect((failure as Error).message).toMatch(
+      new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: .*Check that the endpoint is running`),
+    );
   });
 });

@@ -218,7 +218,11 @@ describe('a full disk at the destination', () => {
       result,
       /No space left on the device holding '.*big\.bin' \(ENOSPC; the disk mounted at /,
     );
-    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: expect.stringMatching(/ENOSPC/) });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      'exit-code': 1,
+      error: { kind: 'failure', message: expect.stringMatching(/ENOSPC/), code: 'ENOSPC' },
+    });
     expect(await listFolder(folder)).toEqual([]);
   });
 });
@@ -334,6 +338,20 @@ describe('a destination whose parent is a file', () => {
       ),
     );
     expect(await listFolder(ctx.work)).toEqual(['notes.txt']);
+  });
+
+  it('a mirror whose destination is a file fails in one line naming it (EEXIST), the file kept', async () => {
+    await writeFile(path.join(ctx.work, 'notes.txt'), 'canary');
+    const result = await cli(['--prefix', 'data/', '--destination', 'notes.txt']);
+    const file = path.join(ctx.work, 'notes.txt');
+    expectClearFailure(
+      result,
+      new RegExp(
+        `^cos-download: Cannot create the folder '${escapeRegExp(file)}': a file has that name \\(EEXIST\\)\\. ` +
+          `Fix: remove or rename the file '${escapeRegExp(file)}', or choose another destination$`,
+      ),
+    );
+    expect(await readFile(file, 'utf8')).toBe('canary');
   });
 });
 

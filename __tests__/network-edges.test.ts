@@ -273,7 +273,7 @@ describe('the CLI', () => {
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /^cos-download: Input 'ca-cert' = 'certs\/none\.pem': the file does not exist\. Fix: /,
+      /^cos-download: --ca-cert 'certs\/none\.pem': the file does not exist\. Fix: /,
     );
   });
 });

@@ -363,7 +363,7 @@ describe('the npm tarball', () => {
     expect(one).toMatchObject({
       ok: true,
       status: 'downloaded',
-      'content-length': '700000',
+      'content-length': 700000,
       path: path.join(out, 'one.bin'),
     });
     expect(sha256(await readFile(path.join(out, 'one.bin')))).toBe(sha256(pattern(700_000)));
@@ -375,7 +375,7 @@ describe('the npm tarball', () => {
         env,
       ),
     );
-    expect(mirror).toMatchObject({ ok: true, 'files-downloaded': '2', 'files-skipped': '0' });
+    expect(mirror).toMatchObject({ ok: true, 'files-downloaded': 2, 'files-skipped': 0 });
     expect(await readFile(path.join(out, 'm', 'two.txt'), 'utf8')).toBe('two');
     const usage = await run(
       node,

@@ -121,7 +121,7 @@ describe('resume', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await waitFor(() => ctx.emulator.stats.bytesServed >= 4 * PART, '4 parts served');
     child.kill('SIGTERM');
-    expect(await exited).toBe(1);
+    expect(await exited).toBe(143);
     const saved = await readCheckpoint(objectState(destination()).checkpoint);
     expect(saved).not.toBe('corrupt');
     expect(saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size).toBeGreaterThanOrEqual(1);
@@ -145,6 +145,25 @@ describe('resume', () => {
     expect(servedBefore + ctx.emulator.stats.bytesServed).toBeLessThanOrEqual(
       body.length + CONCURRENCY * PART,
     );
+  });
+
+  it('a resumed download tells its kept bytes once, in onStart; onBytes counts only what it fetches', async () => {
+    await expect(run(optionsFor(ctx.emulator, ctx.work, raw), abortAfter(6 * PART))).rejects.toThrow();
+    const saved = await readCheckpoint(objectState(destination()).checkpoint);
+    const keptParts = saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size;
+    expect(keptParts).toBeGreaterThan(0);
+    const starts: Array<[number, number]> = [];
+    let fetched = 0;
+    const result = await run(optionsFor(ctx.emulator, ctx.work, raw), {
+      onStart: (_, length, alreadyOnDisk) => starts.push([length, alreadyOnDisk]),
+      onBytes: (count) => {
+        fetched += count;
+      },
+    });
+    // Whole parts only (the last is short): the kept ones are not the last, which the pool fetches last.
+    expect(starts).toEqual([[body.length, keptParts * PART]]);
+    expect(fetched).toBe(body.length - keptParts * PART);
+    expect(result.object).toMatchObject({ status: 'downloaded', bytesDownloaded: fetched });
   });
 
   it('starts over, saying why, when the object changed since the checkpoint', async () => {

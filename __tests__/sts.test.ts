@@ -447,9 +447,9 @@ describe('emulator --sts', () => {
     expect(
       await emulatorMain(['--sts', '--sts-lifetime', '1h'], { stderr: (line) => errors.push(line) }),
     ).toBe(2);
-    expect(errors[0]).toMatch(/^cos-emulator: --sts-lifetime goes with --sts\. usage:/);
+    expect(errors[0]).toMatch(/^cos-download emulator: --sts-lifetime goes with --sts\. Run .* --help/);
     expect(errors[1]).toMatch(
-      /^cos-emulator: --sts-lifetime must be whole seconds from 1 to 43200, not "1h"\. usage:/,
+      /^cos-download emulator: --sts-lifetime must be whole seconds from 1 to 43200, not "1h"\. Run /,
     );
   });
 });

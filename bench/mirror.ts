@@ -328,15 +328,11 @@ async function measure(id: ToolId): Promise<Sample> {
   if (id === 'cos-first' || id === 'cos-rerun') {
     const json = JSON.parse(result.stdout) as {
       ok: boolean;
-      'files-downloaded'?: string;
-      'files-skipped'?: string;
+      'files-downloaded'?: number;
+      'files-skipped'?: number;
     };
     const [downloaded, skipped] = id === 'cos-first' ? [OBJECTS, 0] : [0, OBJECTS];
-    if (
-      json.ok !== true ||
-      json['files-downloaded'] !== String(downloaded) ||
-      json['files-skipped'] !== String(skipped)
-    ) {
+    if (json.ok !== true || json['files-downloaded'] !== downloaded || json['files-skipped'] !== skipped) {
       throw new Error(
         `bench: ${toolNames[id]} reported ${json['files-downloaded']} downloaded, ${json['files-skipped']} skipped; expected ${downloaded} and ${skipped}`,
       );

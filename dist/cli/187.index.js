@@ -2,17 +2,109 @@ export const id = 187;
 export const ids = [187];
 export const modules = {
 
+/***/ 9205:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ wrapText),
+/* harmony export */   M: () => (/* binding */ wrapCommand)
+/* harmony export */ });
+// Text fitted to a terminal's width: prose wrapped at spaces, commands continued with ` \` so they
+// can still be pasted into a shell. Pure.
+/** `text` in lines of at most `width` characters, each starting with `indent`. */
+function wrapText(text, width, indent = '') {
+    const room = Math.max(10, width - indent.length);
+    const lines = [];
+    let line = '';
+    // A word longer than a line (a URL) is cut: nothing may reach past the width.
+    const words = text
+        .split(/\s+/)
+        .filter((w) => w !== '')
+        .flatMap((w) => (w.length <= room ? [w] : (w.match(new RegExp(`.{1,${room}}`, 'g')) ?? [w])));
+    for (const word of words) {
+        if (line === '')
+            line = word;
+        else if (line.length + 1 + word.length <= room)
+            line += ` ${word}`;
+        else {
+            lines.push(`${indent}${line}`);
+            line = word;
+        }
+    }
+    if (line !== '')
+        lines.push(`${indent}${line}`);
+    return lines.length === 0 ? [indent.trimEnd()] : lines;
+}
+/** The words of a command line in pieces that stay together: `--flag VALUE`, `[--flag VALUE]`. */
+function pieces(command) {
+    const words = command.split(' ').filter((w) => w !== '');
+    const out = [];
+    for (let i = 0; i < words.length; i++) {
+        let piece = words[i];
+        if (piece.startsWith('[')) {
+            let depth = (piece.match(/\[/g) ?? []).length - (piece.match(/\]/g) ?? []).length;
+            while (depth > 0 && i + 1 < words.length) {
+                const next = words[++i];
+                piece += ` ${next}`;
+                depth += (next.match(/\[/g) ?? []).length - (next.match(/\]/g) ?? []).length;
+            }
+        }
+        else if (piece.startsWith('-') && !piece.includes('=')) {
+            const next = words[i + 1];
+            if (next !== undefined && !next.startsWith('-') && !next.startsWith('[')) {
+                piece += ` ${next}`;
+                i++;
+            }
+        }
+        out.push(piece);
+    }
+    return out;
+}
+/**
+ * A command in lines of at most `width` characters, broken between pieces (a flag stays with its
+ * value, a `[…]` group stays whole), the continuations indented two more. With `continued` (the
+ * default) every line but the last ends in ` \`, so the lines paste into a shell as one command;
+ * without it (a usage line) they do not.
+ */
+function wrapCommand(command, width, indent = '', continued = true) {
+    const lines = [];
+    const tail = continued ? ' \\' : '';
+    let line = '';
+    // A `--flag VALUE` too long for a line of its own goes on two.
+    const all = pieces(command).flatMap((piece) => `${indent}  ${piece}${tail}`.length > width && piece.includes(' ') && !piece.startsWith('[')
+        ? piece.split(' ')
+        : [piece]);
+    for (const piece of all) {
+        if (line === '')
+            line = `${indent}${piece}`;
+        else if (line.length + 1 + piece.length + tail.length <= width)
+            line += ` ${piece}`;
+        else {
+            lines.push(`${line}${tail}`);
+            line = `${indent}  ${piece}`;
+        }
+    }
+    lines.push(line);
+    return lines;
+}
+
+
+/***/ }),
+
 /***/ 5187:
 /***/ ((__webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 __webpack_require__.r(__webpack_exports__);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7984);
+/* harmony import */ var _exit_codes_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(535);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6679);
 
-// A cancelled job (SIGINT / SIGTERM) aborts the download, which flushes its checkpoint and exits.
+
+// Ctrl-C (SIGINT) or a cancelled job (SIGTERM) aborts the download, which keeps its checkpoint,
+// and the run exits 130 / 143. A second signal is not caught: it ends the process at once.
 const controller = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.once(signal, () => controller.abort(new Error(`cancelled by ${signal}`)));
+    process.once(signal, () => controller.abort(new _exit_codes_js__WEBPACK_IMPORTED_MODULE_0__/* .Interrupted */ .j$(signal)));
 }
 /**
  * A standard stream whose reader may go away (`cos-download … | head -1`): once a write fails
@@ -37,9 +129,13 @@ function tolerant(stream) {
         get isTTY() {
             return stream.isTTY === true;
         },
+        // Read at every use: a resized terminal is followed.
+        get columns() {
+            return stream.isTTY === true ? stream.columns : undefined;
+        },
     };
 }
-process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), {
+process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .iW)(process.argv.slice(2), {
     stdout: tolerant(process.stdout),
     stderr: tolerant(process.stderr),
     env: process.env,
@@ -52,7 +148,62 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7984:
+/***/ 535:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Ij: () => (/* binding */ EXIT_OK),
+/* harmony export */   Kx: () => (/* binding */ SIGNAL_EXIT),
+/* harmony export */   Ri: () => (/* binding */ EXIT_USAGE),
+/* harmony export */   ai: () => (/* binding */ EXIT_CODES),
+/* harmony export */   j$: () => (/* binding */ Interrupted),
+/* harmony export */   w5: () => (/* binding */ EXIT_FAILURE)
+/* harmony export */ });
+/* unused harmony exports EXIT_INTERRUPTED, EXIT_TERMINATED */
+// The CLI's exit codes: one table, printed by --help and copied in the README (a test compares).
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+/** 128 + SIGINT (2): Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
+/** 128 + SIGTERM (15): `kill`, a cancelled CI job, `timeout`. */
+const EXIT_TERMINATED = 143;
+const EXIT_CODES = [
+    {
+        code: EXIT_OK,
+        meaning: 'success, also when nothing needed downloading (unchanged, not modified, dry run)',
+    },
+    {
+        code: EXIT_FAILURE,
+        meaning: 'failure: COS refused, the network or the disk failed, a check did not hold',
+    },
+    { code: EXIT_USAGE, meaning: 'usage error: a bad flag or input, found before any request' },
+    {
+        code: EXIT_INTERRUPTED,
+        meaning: 'interrupted by Ctrl-C (SIGINT): a large download keeps its progress (a line says how much); ' +
+            'run the same command again to resume',
+    },
+    {
+        code: EXIT_TERMINATED,
+        meaning: 'terminated by SIGTERM (kill, a cancelled CI job); progress kept as for 130',
+    },
+];
+/** The signals the CLI stops on, and how it exits after each. */
+const SIGNAL_EXIT = { SIGINT: EXIT_INTERRUPTED, SIGTERM: EXIT_TERMINATED };
+/** The reason an interrupted run's AbortSignal carries. */
+class Interrupted extends Error {
+    name = 'Interrupted';
+    signal;
+    constructor(signal) {
+        super(signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'terminated (SIGTERM)');
+        this.signal = signal;
+    }
+}
+
+
+/***/ }),
+
+/***/ 6679:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -126,6 +277,10 @@ function describeLocalFailure(code, filePath, file, disk) {
             }
             return (`Cannot create ${file === filePath ? `the folder ${quoted}: a file has that name` : `${quoted}: '${file}' is a file, not a folder`} (${code}). ` +
                 `Fix: remove or rename the file '${file}', or choose another destination`);
+        case 'EMFILE':
+        case 'ENFILE':
+            return (`Too many open files while opening ${quoted} (${code}). ` +
+                "Fix: lower 'concurrency', or raise the open-file limit (ulimit -n)");
         case 'EISDIR':
             return `Cannot write ${quoted}: it is a folder (EISDIR). Fix: remove the folder, or choose another destination`;
         case 'ENAMETOOLONG':
@@ -137,10 +292,17 @@ function describeLocalFailure(code, filePath, file, disk) {
 /** The plain-words message of a raw Node file-system error that carries its path; no I/O. */
 function describeFsError(error) {
     const code = errnoCode(error);
-    const filePath = error.path;
+    const { path: filePath, syscall } = error;
     if (code === undefined || typeof filePath !== 'string')
         return undefined;
-    return describeLocalFailure(code, filePath);
+    // Only a raw error names the very path that is missing (a wrapped one names the destination).
+    if (code === 'ENOENT') {
+        return (`'${filePath}' does not exist (ENOENT${typeof syscall === 'string' ? `, ${syscall}` : ''}). ` +
+            'Fix: check the path; if it lies in the destination, make sure nothing else removes it while the download runs');
+    }
+    // mkdir says EEXIST only when the path itself is there and is not a folder.
+    const file = code === 'EEXIST' && syscall === 'mkdir' ? filePath : undefined;
+    return describeLocalFailure(code, filePath, file);
 }
 /** The nearest existing ancestor of `filePath` (itself included) that is not a folder. */
 async function fileInTheWay(filePath) {
@@ -192,22 +354,140 @@ async function asLocalFileError(error, filePath) {
     return message === undefined ? error : new LocalFileError(code, filePath, message, error);
 }
 
+;// CONCATENATED MODULE: ./lib/base/network-errors.js
+// Failures to reach a server told in plain words: which host, what happened, and what to check.
+// Node's and undici's own messages ("connect ECONNREFUSED 127.0.0.1:9555", "getaddrinfo ENOTFOUND
+// …", "other side closed") name a code, not a cause a user can act on. Pure.
+/** The first error in the cause chain (at most 5 deep) that carries one of `codes`. */
+function findCode(error, codes, depthLimit = 5) {
+    let current = error;
+    for (let depth = 0; depth < depthLimit && current instanceof Error; depth++) {
+        const code = current.code;
+        if (typeof code === 'string' && codes.has(code))
+            return current;
+        if (current.cause === current)
+            break;
+        current = current.cause;
+    }
+    return undefined;
+}
+/** The advice about proxies, for a host that is not this machine. */
+function proxy(place) {
+    return place.local ? '' : '; if this network reaches the internet only through a proxy, set HTTPS_PROXY';
+}
+/** What each code means and what to check. */
+const WORDING = {
+    ECONNREFUSED: (p) => `cannot connect to ${p.host}: the connection was refused (ECONNREFUSED). ` +
+        `Check that the endpoint is running and that its address and port are right${proxy(p)}`,
+    ENOTFOUND: (p) => `cannot resolve the host name '${p.name}' (ENOTFOUND). ` +
+        `Check the bucket, region and endpoint for typos${proxy(p)}`,
+    EAI_AGAIN: (p) => `the DNS lookup of '${p.name}' failed for now (EAI_AGAIN). Check the network connection and DNS${proxy(p)}`,
+    ETIMEDOUT: (p) => `connecting to ${p.host} timed out (ETIMEDOUT). Check the endpoint and that no firewall blocks it${proxy(p)}`,
+    UND_ERR_CONNECT_TIMEOUT: (p) => `connecting to ${p.host} timed out (UND_ERR_CONNECT_TIMEOUT). ` +
+        `Check the endpoint and that no firewall blocks it${proxy(p)}`,
+    EHOSTUNREACH: (p) => `no route to ${p.host} (EHOSTUNREACH). Check the network connection and the endpoint${proxy(p)}`,
+    ENETUNREACH: (p) => `the network of ${p.host} is unreachable (ENETUNREACH). Check the network connection${proxy(p)}`,
+    ECONNRESET: (p) => `the connection to ${p.host} was reset (ECONNRESET). If it keeps happening, check the network, ` +
+        'and any proxy or firewall in between',
+    UND_ERR_SOCKET: (p) => `the connection to ${p.host} was closed by the other side (UND_ERR_SOCKET). If it keeps happening, ` +
+        'check the endpoint, and any proxy or firewall in between',
+    UND_ERR_HEADERS_TIMEOUT: (p) => `${p.host} sent no answer within the timeout (UND_ERR_HEADERS_TIMEOUT). Check the endpoint, or raise timeout`,
+    UND_ERR_BODY_TIMEOUT: (p) => `${p.host} stopped sending within the timeout (UND_ERR_BODY_TIMEOUT). Check the network, or raise timeout`,
+    EPROTO: (p) => `the TLS handshake with ${p.host} failed (EPROTO): it may speak plain http. ` +
+        'Check the scheme of the endpoint (http:// or https://)',
+    ERR_SSL_WRONG_VERSION_NUMBER: (p) => `the TLS handshake with ${p.host} failed (ERR_SSL_WRONG_VERSION_NUMBER): it may speak plain http. ` +
+        'Check the scheme of the endpoint (http:// or https://)',
+};
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/i;
+const CODES = new Set(Object.keys(WORDING));
+/** The code of a network failure this module words, anywhere in the cause chain; else undefined. */
+function networkCode(error) {
+    return findCode(error, CODES)?.code;
+}
+/**
+ * One line for a failure to reach a server: the host (`origin`'s, else the error's), what
+ * happened, and what to check. Undefined for anything that is not such a failure. `shallow`
+ * looks at `error` itself only, not at its causes.
+ */
+function describeNetworkFailure(error, origin, shallow = false) {
+    const found = findCode(error, CODES, shallow ? 1 : 5);
+    if (found === undefined)
+        return undefined;
+    let host;
+    let name;
+    if (origin !== undefined) {
+        try {
+            const url = new URL(origin);
+            host = url.host;
+            name = url.hostname;
+        }
+        catch {
+            host = undefined;
+        }
+    }
+    const own = typeof found.hostname === 'string' ? found.hostname : found.address;
+    if (host === undefined && typeof own === 'string') {
+        name = own;
+        host = typeof found.port === 'number' ? `${own}:${found.port}` : own;
+    }
+    const place = {
+        host: host ?? 'the server',
+        name: name ?? host ?? 'the server',
+        local: LOOPBACK.test(name ?? ''),
+    };
+    return WORDING[found.code](place);
+}
+
 ;// CONCATENATED MODULE: ./lib/base/error-message.js
-// The one line anything thrown is told in, for `setFailed`, the CLI and logs.
+// The one line anything thrown is told in, for `setFailed` and the CLI; and the details of its
+// cause chain, for debug output.
+
 
 /**
  * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
- * EACCES, …) that got here unwrapped is told in plain words, with its path and a fix.
+ * EACCES, …) or network error (ECONNREFUSED, ENOTFOUND, …) that got here unwrapped is told in plain
+ * words, with its path or host and what to check.
  */
 function errorMessage(error) {
-    if (error instanceof Error)
-        return describeFsError(error) ?? error.message;
+    if (error instanceof Error) {
+        // A raw network error is worded here; the client's NetworkError already says what it means.
+        const network = error.name === 'NetworkError' ? undefined : describeNetworkFailure(error, undefined, true);
+        return describeFsError(error) ?? network ?? error.message;
+    }
     try {
         return String(error);
     }
     catch {
         return Object.prototype.toString.call(error);
     }
+}
+/**
+ * Debug lines for a failure: each error of the cause chain with its name, code and system call,
+ * then the stack of the first. The one-line message leaves these out; `--verbose` and
+ * `ACTIONS_STEP_DEBUG` show them.
+ */
+function errorDetails(error) {
+    const lines = [];
+    let current = error;
+    for (let depth = 0; depth < 5 && current !== undefined; depth++) {
+        if (!(current instanceof Error)) {
+            lines.push(`${depth === 0 ? 'error' : 'caused by'}: ${String(current)}`);
+            break;
+        }
+        const fields = current;
+        const facts = [
+            typeof fields.code === 'string' ? `code ${fields.code}` : undefined,
+            typeof fields.syscall === 'string' ? `syscall ${fields.syscall}` : undefined,
+            typeof fields.errno === 'number' ? `errno ${fields.errno}` : undefined,
+        ].filter((fact) => fact !== undefined);
+        lines.push(`${depth === 0 ? 'error' : 'caused by'}: ${current.name}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}: ${current.message}`);
+        if (current.cause === current)
+            break;
+        current = current.cause;
+    }
+    if (error instanceof Error && error.stack !== undefined)
+        lines.push(...error.stack.split('\n'));
+    return lines;
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -430,12 +710,15 @@ const OUTPUTS = {
     'storage-class': 'Storage class of the object (`STANDARD` when COS omits it).',
     path: 'Absolute path of the downloaded file (or folder, for a prefix).',
     'not-modified': '`true` when a conditional GET answered 304 and nothing was written.',
-    'files-downloaded': 'Files downloaded (prefix).',
+    'files-downloaded': 'Files downloaded (prefix; 0 in a dry run).',
     'files-skipped': 'Files skipped because unchanged (prefix).',
-    'files-deleted': 'Local files deleted by `delete` (prefix).',
-    'bytes-downloaded': 'Bytes downloaded.',
+    'files-deleted': 'Local files deleted by `delete` (prefix; 0 in a dry run).',
+    'bytes-downloaded': 'Bytes this run fetched from COS, for an object or a prefix (0 in a dry run; bytes a resume kept are not counted).',
     manifest: 'Path of the JSON manifest: key, etag, version-id, crc64, size, local path (prefix).',
     'cache-hit': '`true`, `partial` or `false` (with `cache`).',
+    'would-download': 'Dry run only: files (or the one object) that would be downloaded.',
+    'would-download-bytes': 'Dry run only: bytes that would be downloaded.',
+    'would-delete': 'Dry run only: local files `delete` would remove (prefix).',
 };
 /** Environment variables read for credentials, in order of preference. */
 const CREDENTIAL_ENV = {
@@ -446,16 +729,23 @@ const CREDENTIAL_ENV = {
 
 ;// CONCATENATED MODULE: ./lib/config/errors.js
 // Errors of the input layer: one line naming the input, its value (never a secret's), the rule and the fix.
+// The action tells them in its inputs (`Input 'part-size' = '10MB': …`), the CLI in its flags
+// (`--part-size '10MB': …`, see flagMessage): the same fields, two renderings.
 
 
 function isSecretInput(name) {
     return Object.hasOwn(INPUTS, name) && INPUTS[name].secret === true;
 }
+/** How a value is shown in a message: quoted, `(hidden)` for a secret, undefined when not set. */
+function shownValue(input, value) {
+    if (value === undefined)
+        return undefined;
+    return isSecretInput(input) ? '(hidden)' : quoteValue(value);
+}
 /** `Input 'name' = 'value'`, `Input 'name' = (hidden)` or `Input 'name' (not set)`. */
 function describeInput(input, value) {
-    if (value === undefined)
-        return `Input '${input}' (not set)`;
-    return `Input '${input}' = ${isSecretInput(input) ? '(hidden)' : quoteValue(value)}`;
+    const shown = shownValue(input, value);
+    return shown === undefined ? `Input '${input}' (not set)` : `Input '${input}' = ${shown}`;
 }
 /** A bad input value, found before any request is made. */
 class InputError extends Error {
@@ -464,8 +754,16 @@ class InputError extends Error {
     input;
     rule;
     fix;
+    /** The value as shown in the message (quoted, or `(hidden)`); undefined when the input is not set. */
+    shownValue;
+    /** The head that replaces `Input 'name' = 'value'`, when the problem gave one. */
+    subject;
+    /** The fix as a CLI user needs it, when the problem gave one of its own. */
+    flagFix;
     constructor(problem) {
-        const head = escapeControls(problem.subject ?? describeInput(problem.input, problem.value));
+        const shown = shownValue(problem.input, problem.value);
+        const subject = problem.subject === undefined ? undefined : escapeControls(problem.subject);
+        const head = subject ?? describeInput(problem.input, problem.value);
         // A rule or fix may repeat what the user typed (`write 'a.txt'`): keep even that on one line.
         const rule = escapeControls(problem.rule);
         const fix = escapeControls(problem.fix);
@@ -473,7 +771,53 @@ class InputError extends Error {
         this.input = problem.input;
         this.rule = rule;
         this.fix = fix;
+        this.shownValue = shown;
+        this.subject = subject;
+        this.flagFix = problem.flagFix === undefined ? undefined : escapeControls(problem.flagFix);
     }
+}
+const KNOWN = new Set(Object.keys(INPUTS));
+function isBooleanInput(name) {
+    const fallback = Object.hasOwn(INPUTS, name) ? INPUTS[name].default : undefined;
+    return fallback === 'true' || fallback === 'false';
+}
+/** A value as a shell word: bare when it is plain, else in single quotes. */
+function shellWord(value) {
+    return /^[\w./:@%+=,{}-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+/** `name: value` of a YAML-ish fix as the flag that says it: `--name value`, `--name`, `--no-name`. */
+function flagSetting(name, value) {
+    if (isBooleanInput(name) && value === 'true')
+        return `--${name}`;
+    if (isBooleanInput(name) && value === 'false')
+        return `--no-${name}`;
+    return `--${name} ${shellWord(value)}`;
+}
+/**
+ * A rule, fix or subject of the input layer told in CLI flags: `'name: value'` becomes
+ * `--name value`, a quoted input name `'name'` becomes `--name`, `'name' = 'value'` becomes
+ * `--name 'value'`, and the workspace is the current folder. Other quoted text (values) stays.
+ */
+function inFlags(text) {
+    return text
+        .replace(/'([a-z][a-z0-9-]*): ([^']*)'/g, (whole, name, value) => KNOWN.has(name) ? flagSetting(name, value) : whole)
+        .replace(/'([a-z][a-z0-9-]*)' = /g, (whole, name) => (KNOWN.has(name) ? `--${name} ` : whole))
+        .replace(/'([a-z][a-z0-9-]*)'/g, (whole, name) => (KNOWN.has(name) ? `--${name}` : whole))
+        .replace(/^Inputs? (?=--)/, '')
+        .replaceAll('the workspace', 'the current folder');
+}
+/**
+ * The one line of an InputError for a CLI user, in flags:
+ * `--part-size '10MB': 'MB' is ambiguous …. Fix: write it with a binary unit, e.g. '10MiB'.`
+ */
+function flagMessage(error) {
+    let head = error.subject === undefined ? undefined : inFlags(error.subject);
+    if (head === undefined && isBooleanInput(error.input) && /^'(true|false)'$/.test(error.shownValue ?? '')) {
+        // A switch given bare (`--delete`) is named as typed, not as `--delete 'true'`.
+        head = error.shownValue === "'true'" ? `--${error.input}` : `--no-${error.input}`;
+    }
+    head ??= `--${error.input}${error.shownValue === undefined ? ' (not set)' : ` ${error.shownValue}`}`;
+    return `${head}: ${inFlags(error.rule)}. Fix: ${error.flagFix ?? inFlags(error.fix)}.`;
 }
 
 ;// CONCATENATED MODULE: ./lib/base/state-name.js
@@ -1085,7 +1429,7 @@ function parseAudience(value) {
     }
     return text;
 }
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+const role_LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
 /**
  * The STS base URL; default `https://sts.tencentcloudapi.com`. https, except a loopback host (the
  * emulator's stand-in): the request carries the OIDC token, a bearer credential.
@@ -1113,7 +1457,7 @@ function parseStsEndpoint(value) {
         throw refuse('must not hold credentials');
     if (url.search !== '' || url.hash !== '')
         throw refuse('must not hold a query or a fragment');
-    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+    if (url.protocol === 'http:' && !role_LOOPBACK.test(url.hostname)) {
         throw refuse('must be https: the request carries the OIDC token (plain http only to this machine)');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
@@ -1608,6 +1952,7 @@ function resolveDestination(target, text, context) {
                 rule: "'~' is not expanded: the destination is relative to the workspace",
                 // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
                 fix: "use an absolute path (e.g. under '${{ runner.temp }}') or a path inside the workspace",
+                flagFix: 'let the shell expand it (write ~/… unquoted), or give an absolute path',
             });
         }
     }
@@ -1848,6 +2193,7 @@ var XMLParser = __webpack_require__(3530);
 ;// CONCATENATED MODULE: ./lib/cos/errors.js
 // Typed COS failures: the service's XML errors, and what goes wrong on the wire.
 
+
 /** An error answer from COS (or an unexpected status). The message never holds a signed URL. */
 class CosError extends Error {
     /** The HTTP status, e.g. 403. */
@@ -2086,6 +2432,30 @@ class TlsError extends Error {
             }
         }
         return undefined;
+    }
+}
+/**
+ * The server could not be reached, or the connection failed before an answer: refused, a host name
+ * that does not resolve, a timeout, a reset. The message names the host and what to check; `code`
+ * is Node's or undici's (`ECONNREFUSED`, `ENOTFOUND`, …) and `cause` the original error.
+ */
+class NetworkError extends Error {
+    /** `'NetworkError'`. */
+    name = 'NetworkError';
+    /** Node's or undici's code, e.g. `ECONNREFUSED`. */
+    code;
+    /** Made by the HTTP client; exported for `instanceof` and `code`. */
+    constructor(code, message, cause) {
+        super(message, { cause });
+        this.code = code;
+    }
+    /** A NetworkError for a connection failure of `error` at `origin`; undefined for anything else. */
+    static from(error, origin, context) {
+        const code = networkCode(error);
+        const wording = describeNetworkFailure(error, origin);
+        if (code === undefined || wording === undefined)
+            return undefined;
+        return new NetworkError(code, `${context}: ${wording}`, error);
     }
 }
 
@@ -4914,7 +5284,10 @@ class CosClient {
         })
             .catch((error) => {
             const context = describe(request);
-            throw (TlsError.from(error, this.#origin, context) ?? ProxyError.from(error, this.#proxy, context) ?? error);
+            throw (TlsError.from(error, this.#origin, context) ??
+                ProxyError.from(error, this.#proxy, context) ??
+                NetworkError.from(error, this.#origin, context) ??
+                error);
         });
         const status = response.statusCode;
         if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
@@ -5672,8 +6045,6 @@ class ObjectJob {
         };
     }
     async run() {
-        const { deps } = this.#context;
-        deps.progress.onStart?.(this.#info, this.#window.length);
         if (!this.#context.folderReady) {
             const folder = external_node_path_.dirname(this.#request.destination);
             await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
@@ -5683,6 +6054,7 @@ class ObjectJob {
         }
         const only = this.#parts[0];
         if (this.#parts.length === 1 && only !== undefined && this.#window.length <= SMALL_OBJECT_BYTES) {
+            this.#context.deps.progress.onStart?.(this.#info, this.#window.length, 0);
             return this.#small(only);
         }
         return this.#multipart();
@@ -5751,8 +6123,7 @@ class ObjectJob {
             const part = parts[index];
             resumedBytes += part.last - part.first + 1;
         }
-        if (resumedBytes > 0)
-            deps.progress.onBytes?.(resumedBytes);
+        deps.progress.onStart?.(this.#info, this.#window.length, resumedBytes);
         try {
             const missing = parts.filter((part) => !done.has(part.index));
             // A part's slot is released only once the checkpoint records it, so a crash loses at most the
@@ -7196,7 +7567,7 @@ async function download(options, deps = {}) {
             responseOverrides: target.responseOverrides,
             destination: options.destination,
         }, settings, engine);
-        return { kind: 'object', object };
+        return { kind: 'object', object, dryRun: options.dryRun };
     }
     finally {
         await client.close();
@@ -7239,29 +7610,36 @@ function engineDeps(deps, logger) {
 
 ;// CONCATENATED MODULE: ./lib/core/progress.js
 // Transfer progress: counts bytes against a total and tells percent, rate and ETA. Pure but for
-// the injected clock reading passed in.
+// the injected clock reading passed in. Bytes an earlier run left on disk count toward the percent,
+// never toward the rate: the rate is this run's.
 /** Objects at least this large get a line of their own when they start; smaller ones only count. */
 const ANNOUNCE_BYTES = 16 * 1024 * 1024;
 class Progress {
-    #done = 0;
+    #fetched = 0;
+    #resumed = 0;
     #total = 0;
     #startedAt;
     constructor(startedAt) {
         this.#startedAt = startedAt;
     }
-    addTotal(bytes) {
-        this.#total += bytes;
+    /** An object starts: `length` bytes in all, of which `alreadyOnDisk` an earlier run left. */
+    addTotal(length, alreadyOnDisk = 0) {
+        this.#total += length;
+        this.#resumed += alreadyOnDisk;
     }
+    /** Bytes this run fetched. */
     add(bytes) {
-        this.#done += bytes;
+        this.#fetched += bytes;
     }
     snapshot(now) {
         const elapsedMs = Math.max(1, now - this.#startedAt);
-        const rate = (this.#done * 1000) / elapsedMs;
-        const left = Math.max(0, this.#total - this.#done);
+        const rate = (this.#fetched * 1000) / elapsedMs;
+        const done = this.#fetched + this.#resumed;
+        const left = Math.max(0, this.#total - done);
         return {
-            done: this.#done,
+            done,
             total: this.#total,
+            fetched: this.#fetched,
             elapsedMs,
             rate,
             etaMs: rate > 0 ? (left / rate) * 1000 : undefined,
@@ -7269,7 +7647,7 @@ class Progress {
     }
 }
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-function progress_formatBytes(bytes) {
+function formatBytes(bytes) {
     let value = bytes;
     let unit = 0;
     while (value >= 1024 && unit < UNITS.length - 1) {
@@ -7287,50 +7665,87 @@ function formatDuration(ms) {
         return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
     return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
+/** The parts a progress line is made of, each already formatted. */
+function progressParts(s) {
+    const percent = s.total > 0 ? Math.floor((s.done * 100) / s.total) : 100;
+    return {
+        percent: `${percent}%`,
+        bytes: `${formatBytes(s.done)} / ${formatBytes(s.total)}`,
+        rate: `${formatBytes(Math.round(s.rate))}/s`,
+        eta: s.etaMs === undefined || s.done >= s.total ? undefined : `ETA ${formatDuration(s.etaMs)}`,
+    };
+}
 /** `42% 420.0 MiB / 1.00 GiB, 95.2 MiB/s, ETA 6s` */
 function formatProgress(s) {
-    const percent = s.total > 0 ? Math.floor((s.done * 100) / s.total) : 100;
-    const eta = s.etaMs === undefined ? '' : `, ETA ${formatDuration(s.etaMs)}`;
-    return `${percent}% ${progress_formatBytes(s.done)} / ${progress_formatBytes(s.total)}, ${progress_formatBytes(Math.round(s.rate))}/s${eta}`;
+    const p = progressParts(s);
+    return `${p.percent} ${p.bytes}, ${p.rate}${p.eta === undefined ? '' : `, ${p.eta}`}`;
 }
 
 ;// CONCATENATED MODULE: ./lib/core/outputs.js
 
-function outputsFor(result) {
+function outputValuesFor(result) {
     if (result.kind === 'object')
-        return objectOutputs(result.object);
-    const outputs = mirrorOutputs(result.mirror);
+        return objectOutputs(result.object, result.dryRun);
+    const outputs = mirrorOutputs(result.mirror, result.dryRun);
     return result.cache === undefined ? outputs : { ...outputs, 'cache-hit': result.cache.hit };
 }
-function objectOutputs(object) {
+/**
+ * The outputs as the action sets them: text, with `version-id`, `crc64` and `manifest` set empty
+ * when there is none (so a later step reads '' rather than a stale value).
+ */
+function outputsFor(result) {
+    const values = outputValuesFor(result);
+    const text = {};
+    for (const [name, value] of Object.entries(values)) {
+        if (value !== undefined)
+            text[name] = String(value);
+    }
+    if (result.kind === 'object' && result.object.status !== 'not-modified') {
+        text['version-id'] ??= '';
+        text.crc64 ??= '';
+    }
+    if (result.kind === 'prefix')
+        text.manifest ??= '';
+    return text;
+}
+function objectOutputs(object, dryRun) {
     if (object.status === 'not-modified') {
-        return { path: object.path, 'not-modified': 'true', 'bytes-downloaded': '0' };
+        return { path: object.path, 'not-modified': true, 'bytes-downloaded': 0 };
     }
     const info = object.info;
     const lastModified = new Date(info.lastModified);
+    const would = object.status === 'would-download';
     return {
         etag: info.etag,
-        'version-id': info.versionId ?? '',
-        crc64: info.crc64 ?? '',
-        'content-length': String(object.length),
+        ...(info.versionId === undefined ? {} : { 'version-id': info.versionId }),
+        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        'content-length': object.length,
         'last-modified': Number.isNaN(lastModified.getTime()) ? info.lastModified : lastModified.toISOString(),
         'storage-class': info.storageClass,
         path: object.path,
-        'not-modified': 'false',
-        'bytes-downloaded': String(object.bytesDownloaded),
+        'not-modified': false,
+        'bytes-downloaded': object.bytesDownloaded,
+        ...(dryRun ? { 'would-download': would ? 1 : 0, 'would-download-bytes': would ? object.length : 0 } : {}),
     };
 }
-function mirrorOutputs(mirror) {
+function mirrorOutputs(mirror, dryRun) {
     return {
         path: mirror.destination,
-        'files-downloaded': String(mirror.downloaded),
-        'files-skipped': String(mirror.skipped),
-        'files-deleted': String(mirror.deleted),
-        'bytes-downloaded': String(mirror.bytesDownloaded),
-        manifest: mirror.manifest ?? '',
+        'files-downloaded': dryRun ? 0 : mirror.downloaded,
+        'files-skipped': mirror.skipped,
+        'files-deleted': dryRun ? 0 : mirror.deleted,
+        'bytes-downloaded': dryRun ? 0 : mirror.bytesDownloaded,
+        ...(mirror.manifest === undefined ? {} : { manifest: mirror.manifest }),
+        ...(dryRun
+            ? {
+                'would-download': mirror.downloaded,
+                'would-download-bytes': mirror.bytesPlanned,
+                'would-delete': mirror.deleted,
+            }
+            : {}),
     };
 }
-function summaryFor(result) {
+function outputs_summaryFor(result) {
     if (result.kind === 'object')
         return [objectSummary(result.object)];
     const tables = mirrorSummary(result.mirror, result.dryRun);
@@ -7445,7 +7860,7 @@ function describeResult(result) {
             return [`Skipped ${object.path}: ${object.reason ?? 'unchanged'}`];
         case 'would-download':
             return [
-                `Dry run: would download '${object.info.key}' (${progress_formatBytes(object.length)}) to ${object.path}`,
+                `Dry run: would download '${object.info.key}' (${formatBytes(object.length)}) to ${object.path}`,
             ];
         case 'downloaded': {
             const check = object.crcCheck === 'verified'
@@ -7455,7 +7870,7 @@ function describeResult(result) {
                     : object.crcCheck === 'partial-range'
                         ? "a byte range: COS's CRC64 covers the whole object, length verified"
                         : 'CRC64 check disabled (crc: false): length verified only';
-            return [`Downloaded '${object.info.key}' (${progress_formatBytes(object.length)}) to ${object.path}; ${check}`];
+            return [`Downloaded '${object.info.key}' (${formatBytes(object.length)}) to ${object.path}; ${check}`];
         }
     }
 }
@@ -7464,18 +7879,18 @@ function describeMirror(mirror, dryRun) {
     if (dryRun) {
         for (const file of mirror.files) {
             const what = file.action === 'download' ? 'download' : file.action === 'delete' ? 'delete  ' : 'skip    ';
-            lines.push(`${what} ${file.path} (${progress_formatBytes(file.size)})${file.reason ? `: ${file.reason}` : ''}`);
+            lines.push(`${what} ${file.path} (${formatBytes(file.size)})${file.reason ? `: ${file.reason}` : ''}`);
         }
         if (mirror.filesOmitted > 0)
             lines.push(`… and ${mirror.filesOmitted} more file(s)`);
     }
     const seconds = Math.max(mirror.elapsedMs, 1) / 1000;
     const would = dryRun ? 'Dry run, nothing written: would download' : 'Downloaded';
-    lines.push(`${would} ${mirror.downloaded} file(s), ${progress_formatBytes(dryRun ? mirror.bytesPlanned : mirror.bytesDownloaded)}; ` +
+    lines.push(`${would} ${mirror.downloaded} file(s), ${formatBytes(dryRun ? mirror.bytesPlanned : mirror.bytesDownloaded)}; ` +
         `skipped ${mirror.skipped} unchanged; ${dryRun ? 'would delete' : 'deleted'} ${mirror.deleted}` +
-        (dryRun
+        (dryRun || mirror.bytesDownloaded === 0
             ? ''
-            : `; ${progress_formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`) +
+            : `; ${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`) +
         ` (${mirror.listRequests} listing request(s))`);
     if (mirror.kept.notOurs + mirror.kept.changed > 0) {
         lines.push(`Kept, not ours: ${keptText(mirror)} local file(s) the prefix does not hold (delete removes only files it wrote)`);
@@ -7485,6 +7900,531 @@ function describeMirror(mirror, dryRun) {
     if (mirror.archivedCount > 0)
         lines.push(`${mirror.archivedCount} ARCHIVE object(s) not downloaded`);
     return lines;
+}
+
+;// CONCATENATED MODULE: ./lib/core/failure.js
+// What the edges say about a run that failed: its one line, the codes behind it, and for a mirror
+// that stopped part-way what it did before. The CLI prints these in --json; the action writes them
+// into the job summary.
+
+
+
+
+
+
+function codeOf(error) {
+    if (error instanceof CosError)
+        return error.code;
+    if (error instanceof LocalFileError || error instanceof NetworkError || error instanceof TlsError) {
+        return error.code;
+    }
+    const code = error instanceof Error ? error.code : undefined;
+    return typeof code === 'string' ? code : undefined;
+}
+function failureFacts(error, options) {
+    // A mirror's failure is told by its first cause: that is where the code is.
+    const cause = error instanceof MirrorError && error.cause !== undefined ? error.cause : error;
+    const code = codeOf(cause);
+    return {
+        message: errorMessage(error),
+        ...(code === undefined ? {} : { code }),
+        ...(cause instanceof CosError ? { status: cause.status } : {}),
+        ...(cause instanceof CosError && cause.requestId !== undefined ? { requestId: cause.requestId } : {}),
+        ...(error instanceof InputError ? { input: error.input } : {}),
+        ...(error instanceof MirrorError
+            ? { partial: { kind: 'prefix', mirror: error.result, dryRun: options?.dryRun ?? false } }
+            : {}),
+    };
+}
+/** The job summary of a failed run: what was asked, what failed, and what a mirror did before. */
+function failureSummary(facts, asked) {
+    const detail = [
+        facts.code === undefined ? undefined : `code ${facts.code}`,
+        facts.status === undefined ? undefined : `HTTP ${facts.status}`,
+        facts.requestId === undefined ? undefined : `request id ${facts.requestId}`,
+    ]
+        .filter((part) => part !== undefined)
+        .join(', ');
+    const tables = [
+        {
+            heading: 'COS download failed',
+            header: ['Asked', 'What failed', 'Details'],
+            rows: [[asked ?? '(the inputs could not be read)', facts.message, detail]],
+        },
+    ];
+    if (facts.partial !== undefined) {
+        for (const table of summaryFor(facts.partial)) {
+            tables.push({ ...table, heading: `${table.heading}: done before the failure` });
+        }
+    }
+    return tables;
+}
+
+;// CONCATENATED MODULE: ./lib/cli/args.js
+// argv → raw inputs and the CLI's own switches. Every input is a flag of the same name; a mistyped
+// flag is named, with the closest known one suggested.
+
+/** A bad command line: exit status 2, before anything is read or sent. */
+class UsageError extends Error {
+    name = 'UsageError';
+    /** The flag at fault, as typed (`--destinaton`, `-k`), when there is one. */
+    flag;
+    constructor(message, flag) {
+        super(message);
+        this.flag = flag;
+    }
+}
+const BOOLEAN_INPUTS = new Set(INPUT_NAMES.filter((name) => {
+    const fallback = INPUTS[name].default;
+    return fallback === 'true' || fallback === 'false';
+}));
+/** The CLI's own switches (not inputs), with their one-letter forms. */
+const SWITCHES = {
+    json: { short: undefined, description: 'Print one JSON object on stdout (the schema is in the README).' },
+    quiet: { short: 'q', description: 'Only warnings and errors on stderr: no progress, no info lines.' },
+    verbose: { short: 'v', description: 'Also debug lines: each request, retry and decision, error codes.' },
+    help: { short: 'h', description: 'Print this help.' },
+    version: { short: 'V', description: 'Print the version.' },
+};
+/** Every long flag the CLI knows, `--no-…` forms included, without the dashes. */
+function knownFlags() {
+    return [...INPUT_NAMES, ...[...BOOLEAN_INPUTS].map((name) => `no-${name}`), ...Object.keys(SWITCHES)];
+}
+/** Optimal string alignment distance: edits, with a swap of two neighbours counted as one. */
+function editDistance(a, b) {
+    const rows = a.length + 1;
+    const cols = b.length + 1;
+    const d = new Array(rows * cols).fill(0);
+    const at = (i, j) => d[i * cols + j];
+    for (let i = 0; i < rows; i++)
+        d[i * cols] = i;
+    for (let j = 0; j < cols; j++)
+        d[j] = j;
+    for (let i = 1; i < rows; i++) {
+        for (let j = 1; j < cols; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                best = Math.min(best, at(i - 2, j - 2) + 1);
+            }
+            d[i * cols + j] = best;
+        }
+    }
+    return at(a.length, b.length);
+}
+/**
+ * The known name closest to `typed`: a small edit distance (1 for short names, 2 from 5 letters,
+ * 3 from 10), or the one name `typed` is the start of. Undefined when nothing is close.
+ */
+function closest(typed, known) {
+    const word = typed.toLowerCase().replaceAll('_', '-');
+    const limit = word.length >= 10 ? 3 : word.length >= 5 ? 2 : 1;
+    let best;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const name of known) {
+        const distance = editDistance(word, name);
+        if (distance < bestDistance) {
+            best = name;
+            bestDistance = distance;
+        }
+    }
+    if (best !== undefined && bestDistance <= limit)
+        return best;
+    const starting = known.filter((name) => word.length >= 3 && name.startsWith(word));
+    return starting.length === 1 ? starting[0] : undefined;
+}
+function unknownFlag(typed) {
+    const long = typed.startsWith('--');
+    let guess;
+    if (long) {
+        guess = closest(typed.slice(2), knownFlags());
+    }
+    else {
+        // `-k`: one letter; the long flag it most likely stands for is the only one starting with it.
+        const letter = typed.slice(1, 2).toLowerCase();
+        const starting = INPUT_NAMES.filter((name) => name.startsWith(letter));
+        guess = typed.length === 2 && starting.length === 1 ? starting[0] : closest(typed.slice(1), knownFlags());
+    }
+    const shorts = Object.values(SWITCHES)
+        .map((s) => s.short)
+        .filter((s) => s !== undefined)
+        .map((s) => `-${s}`)
+        .join(', ');
+    const hint = guess === undefined ? '' : ` Did you mean --${guess}?`;
+    const rest = long
+        ? " Run 'cos-download --help' for the options."
+        : ` The one-letter options are ${shorts}; every other option is spelled out (--key, --bucket, …).`;
+    return new UsageError(`unknown option '${typed}'.${hint}${rest}`, typed);
+}
+/** `--name value`, `--name=value`; boolean inputs also as bare `--name` / `--no-name`. */
+function parseArgs(argv) {
+    const inputs = {};
+    const switches = {
+        json: false,
+        quiet: false,
+        verbose: false,
+        help: false,
+        version: false,
+    };
+    const known = new Set(INPUT_NAMES);
+    const shortSwitch = new Map();
+    for (const [name, spec] of Object.entries(SWITCHES)) {
+        if (spec.short !== undefined)
+            shortSwitch.set(`-${spec.short}`, name);
+    }
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        const short = shortSwitch.get(arg);
+        if (short !== undefined) {
+            switches[short] = true;
+            continue;
+        }
+        if (arg.startsWith('--') && Object.hasOwn(SWITCHES, arg.slice(2))) {
+            switches[arg.slice(2)] = true;
+            continue;
+        }
+        if (arg === '--') {
+            throw new UsageError("'--' ends no option list here: every value belongs to an option", arg);
+        }
+        if (arg.startsWith('--')) {
+            const eq = arg.indexOf('=');
+            let name = arg.slice(2, eq === -1 ? undefined : eq);
+            let value = eq === -1 ? undefined : arg.slice(eq + 1);
+            if (value === undefined && name.startsWith('no-') && BOOLEAN_INPUTS.has(name.slice(3))) {
+                name = name.slice(3);
+                value = 'false';
+            }
+            if (!known.has(name))
+                throw unknownFlag(`--${name}`);
+            const input = name;
+            if (value === undefined) {
+                const next = argv[i + 1];
+                if (BOOLEAN_INPUTS.has(input) &&
+                    (next === undefined || next.startsWith('-') || !/^(true|false)$/i.test(next))) {
+                    value = 'true';
+                }
+                else if (next === undefined || /^--[a-z]/.test(next)) {
+                    // `--secret-id $UNSET --secret-key KEY` must not take '--secret-key' as the id and then
+                    // echo KEY back as a stray argument: an option never takes the next option as its value.
+                    throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE or --${name}=VALUE`, `--${name}`);
+                }
+                else {
+                    value = next;
+                    i++;
+                }
+            }
+            if (input in inputs && input !== 'include' && input !== 'exclude') {
+                throw new UsageError(`option '--${name}' is given twice`, `--${name}`);
+            }
+            inputs[input] = input in inputs ? `${inputs[input]}\n${value}` : value;
+        }
+        else if (/^-[^\d-]/.test(arg)) {
+            throw unknownFlag(arg.split('=')[0]);
+        }
+        else {
+            // Not echoed: a stray argument is often half of a value that lost its quotes, a key perhaps.
+            const after = argv
+                .slice(0, i)
+                .findLast((earlier) => earlier.startsWith('-'))
+                ?.split('=')[0];
+            const command = i === 0 ? closest(arg, ['emulator']) : undefined;
+            if (command !== undefined) {
+                throw new UsageError(`unknown command '${arg}'. Did you mean 'cos-download ${command}'?`);
+            }
+            throw new UsageError(`unexpected argument #${i + 1}${after === undefined ? '' : ` (after '${after}')`}, not shown in case it is a secret; ` +
+                "options start with '--', and a value with spaces needs quotes. Run 'cos-download --help'.");
+        }
+    }
+    return { inputs, ...switches };
+}
+
+// EXTERNAL MODULE: ./lib/cli/exit-codes.js
+var exit_codes = __webpack_require__(535);
+// EXTERNAL MODULE: ./lib/base/wrap.js
+var wrap = __webpack_require__(9205);
+;// CONCATENATED MODULE: ./lib/cli/help.js
+// `cos-download --help`: the flags grouped by task, with examples and the exit codes, wrapped to
+// the terminal's width.
+
+
+
+
+/** Where each input stands in the help; `undefined` = not a flag the help offers, for the reason given. */
+const GROUP_OF = {
+    bucket: 'what',
+    region: 'what',
+    endpoint: 'what',
+    accelerate: 'what',
+    key: 'what',
+    prefix: 'what',
+    'version-id': 'what',
+    range: 'what',
+    'if-match': 'what',
+    'if-none-match': 'what',
+    'if-modified-since': 'what',
+    'if-unmodified-since': 'what',
+    include: 'what',
+    exclude: 'what',
+    shard: 'what',
+    destination: 'where',
+    overwrite: 'where',
+    delete: 'where',
+    'allow-empty': 'where',
+    'dry-run': 'where',
+    'part-size': 'how',
+    concurrency: 'how',
+    'traffic-limit': 'how',
+    crc: 'how',
+    retries: 'how',
+    timeout: 'how',
+    'response-cache-control': 'how',
+    'response-content-disposition': 'how',
+    'response-content-encoding': 'how',
+    'response-content-language': 'how',
+    'response-content-type': 'how',
+    'response-expires': 'how',
+    'secret-id': 'credentials',
+    'secret-key': 'credentials',
+    'session-token': 'credentials',
+    'role-arn': 'credentials',
+    'provider-id': 'credentials',
+    'role-session-name': 'credentials',
+    'role-duration': 'credentials',
+    audience: 'credentials',
+    'sts-endpoint': 'credentials',
+    'web-identity-token-file': 'credentials',
+    'ca-cert': 'credentials',
+    'sse-customer-key': 'credentials',
+    // The Actions cache is reachable only from an action step: the CLI refuses these (exit 2).
+    cache: undefined,
+    'cache-key': undefined,
+    // For `cos-download presign`, which is not a command yet.
+    expires: undefined,
+};
+const HEADINGS = {
+    what: 'What to download (and from where)',
+    where: 'Where to',
+    how: 'How',
+    credentials: 'Credentials (else from the environment)',
+};
+/** The value a flag takes, as the help shows it. */
+const VALUE_OF = {
+    bucket: 'NAME-APPID',
+    region: 'REGION',
+    endpoint: 'URL',
+    key: 'KEY',
+    prefix: 'PREFIX',
+    'version-id': 'ID',
+    range: 'bytes=A-B',
+    'if-match': 'ETAG',
+    'if-none-match': 'ETAG',
+    'if-modified-since': 'DATE',
+    'if-unmodified-since': 'DATE',
+    include: 'GLOB',
+    exclude: 'GLOB',
+    shard: 'I/N',
+    destination: 'PATH',
+    overwrite: 'WHEN',
+    'part-size': 'SIZE',
+    concurrency: 'N',
+    'traffic-limit': 'BIT/S',
+    retries: 'N',
+    timeout: 'TIME',
+    'secret-id': 'ID',
+    'secret-key': 'KEY',
+    'session-token': 'TOKEN',
+    'role-arn': 'QCS',
+    'provider-id': 'ID',
+    'role-session-name': 'NAME',
+    'role-duration': 'SECONDS',
+    audience: 'AUD',
+    'sts-endpoint': 'URL',
+    'web-identity-token-file': 'FILE',
+    'ca-cert': 'PEM-FILE',
+    'sse-customer-key': 'BASE64',
+    'response-cache-control': 'VALUE',
+    'response-content-disposition': 'VALUE',
+    'response-content-encoding': 'VALUE',
+    'response-content-language': 'VALUE',
+    'response-content-type': 'VALUE',
+    'response-expires': 'VALUE',
+};
+/** Where the action's wording does not fit a command line. */
+const CLI_DESCRIPTIONS = {
+    accelerate: 'Use the global acceleration domain {bucket}.cos.accelerate.myqcloud.com.',
+    crc: 'Verify every byte against the object’s CRC64 (on; --no-crc turns it off).',
+    include: 'Only keys matching this glob (relative to --prefix); repeat it for more.',
+    exclude: 'Leave out keys matching this glob (relative to --prefix); repeat it for more.',
+    destination: 'File (for --key; an existing folder or a path ending in / takes the key’s base name) or folder ' +
+        '(for --prefix). Default: the key’s base name / the current folder.',
+    'secret-id': 'SecretId; else env TENCENTCLOUD_SECRET_ID, then COS_SECRET_ID; none: anonymous.',
+    'secret-key': 'SecretKey; else env TENCENTCLOUD_SECRET_KEY, then COS_SECRET_KEY.',
+    'session-token': 'Token of temporary credentials; else env TENCENTCLOUD_SESSION_TOKEN.',
+};
+/** The flags the help lists, by group; a test holds them against the README. */
+function helpFlags() {
+    const groups = { what: [], where: [], how: [], credentials: [] };
+    for (const [name, group] of Object.entries(GROUP_OF)) {
+        if (group !== undefined)
+            groups[group].push(name);
+    }
+    return groups;
+}
+/** An input's description in flags: `key` → --key, other code spans plain. */
+function help_describe(name) {
+    const spec = INPUTS[name];
+    const text = CLI_DESCRIPTIONS[name] ??
+        spec.description.replace(/`([^`]+)`/g, (_, code) => Object.hasOwn(INPUTS, code) ? `--${code}` : code);
+    const fallback = spec.default;
+    if (fallback === undefined || fallback === 'false' || BOOLEAN_INPUTS.has(name))
+        return text;
+    return /Default/.test(text) ? text : `${text} Default: ${fallback}.`;
+}
+function flagColumn(name) {
+    const value = VALUE_OF[name];
+    return `--${name}${value === undefined ? '' : ` ${value}`}`;
+}
+/** One entry: the flag, then its text beside it (or under it, on a narrow terminal). */
+function entry(left, text, width, column) {
+    if (width < 60 || left.length + 4 > column) {
+        return [`  ${left}`, ...(0,wrap/* wrapText */.C)(text, width, '      ')];
+    }
+    const lines = (0,wrap/* wrapText */.C)(text, width, ' '.repeat(column));
+    lines[0] = `  ${left.padEnd(column - 2)}${(lines[0] ?? '').trimStart()}`;
+    return lines;
+}
+const EXAMPLES = [
+    [
+        'One object into a folder (it keeps its name); a re-run skips it if unchanged:',
+        'cos-download --bucket examplebucket-1250000000 --region ap-guangzhou --key releases/app-1.4.2.tar.gz --destination downloads/',
+    ],
+    [
+        'Mirror a prefix; a re-run downloads only what changed and, with --delete, removes what is gone:',
+        'cos-download --bucket examplebucket-1250000000 --region ap-guangzhou --prefix build-cache/linux-x64 --destination .cache/build --delete',
+    ],
+    [
+        'Say what a mirror would do, as JSON, writing nothing:',
+        'cos-download --bucket examplebucket-1250000000 --region ap-guangzhou --prefix models/ --dry-run --json',
+    ],
+    [
+        'No account? Start the local COS in one terminal, download from it in another:',
+        'cos-download emulator --demo --port 9000',
+    ],
+    [
+        '',
+        'cos-download --endpoint http://127.0.0.1:9000 --bucket examplebucket-1250000000 --prefix / --destination out',
+    ],
+];
+function usageLines(width) {
+    return [
+        'Usage:',
+        ...[
+            'cos-download --bucket NAME-APPID --region REGION --key KEY [--destination PATH] [options]',
+            'cos-download --bucket NAME-APPID --region REGION --prefix PREFIX [--destination DIR] [options]',
+            'cos-download emulator [--demo] [--port 9000] [--root DIR] [options]',
+        ].flatMap((line) => (0,wrap/* wrapCommand */.M)(line, width, '  ', false)),
+    ];
+}
+/** The whole help, for a terminal `columns` wide (default 80). */
+function helpText(columns = 80) {
+    const width = Math.max(40, Math.min(columns, 100));
+    const column = 30;
+    const out = [
+        ...(0,wrap/* wrapText */.C)('cos-download: download from Tencent Cloud COS — one object, a byte range of it, a version, or a ' +
+            'whole prefix mirrored into a folder. Resumable, parallel, every byte checked against CRC64.', width),
+        '',
+        ...usageLines(width),
+    ];
+    const groups = helpFlags();
+    for (const group of Object.keys(HEADINGS)) {
+        out.push('', `${HEADINGS[group]}:`);
+        for (const name of groups[group])
+            out.push(...entry(flagColumn(name), help_describe(name), width, column));
+    }
+    out.push('', 'Output:');
+    for (const [name, spec] of Object.entries(SWITCHES)) {
+        const left = spec.short === undefined ? `--${name}` : `-${spec.short}, --${name}`;
+        out.push(...entry(left, spec.description, width, column));
+    }
+    out.push(...(0,wrap/* wrapText */.C)('A progress bar is drawn on a terminal (stderr), a line every 10 s otherwise. Boolean flags work bare ' +
+        '(--dry-run) or negated (--no-crc); --include/--exclude may repeat; --name=value works too.', width, '  '));
+    out.push('', 'Examples:');
+    for (const [what, command] of EXAMPLES) {
+        if (what !== '')
+            out.push(...(0,wrap/* wrapText */.C)(what, width, '  '));
+        out.push(...(0,wrap/* wrapCommand */.M)(command, width, '    '));
+    }
+    out.push('', 'Exit status:');
+    for (const { code, meaning } of exit_codes/* EXIT_CODES */.ai)
+        out.push(...entry(String(code), meaning, width, 8));
+    return `${out.join('\n')}\n`;
+}
+/** The few lines a bare `cos-download` prints: what to type next. */
+function usageText(columns = 80) {
+    const width = Math.max(40, Math.min(columns, 100));
+    return `${[
+        ...usageLines(width),
+        ...(0,wrap/* wrapText */.C)("Run 'cos-download --help' for every option, examples and the exit codes.", width),
+    ].join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./lib/cli/json.js
+
+function mirrorExtras(mirror) {
+    return {
+        files: mirror.files.map((f) => ({
+            key: f.key,
+            path: f.path,
+            size: f.size,
+            action: f.action,
+            ...(f.reason === undefined ? {} : { reason: f.reason }),
+        })),
+        refused: mirror.refused.map((r) => ({ key: r.key, reason: r.reason })),
+        archived: [...mirror.archived],
+        kept: { 'not-ours': mirror.kept.notOurs, changed: mirror.kept.changed },
+    };
+}
+function jsonResult(result) {
+    const outputs = outputValuesFor(result);
+    if (result.kind === 'object') {
+        const object = result.object;
+        return {
+            kind: 'object',
+            status: object.status,
+            'dry-run': result.dryRun,
+            ...outputs,
+            ...(object.status === 'downloaded' ? { 'crc-check': object.crcCheck } : {}),
+            ...(object.status === 'skipped' && object.reason !== undefined ? { reason: object.reason } : {}),
+        };
+    }
+    return {
+        kind: 'prefix',
+        status: result.dryRun ? 'dry-run' : 'mirrored',
+        'dry-run': result.dryRun,
+        ...outputs,
+        ...mirrorExtras(result.mirror),
+    };
+}
+function jsonSuccess(result) {
+    return { ok: true, 'exit-code': 0, ...jsonResult(result) };
+}
+function jsonFailure(code, error, facts) {
+    const details = {
+        ...error,
+        ...(facts?.code === undefined ? {} : { code: facts.code }),
+        ...(facts?.status === undefined ? {} : { status: facts.status }),
+        ...(facts?.requestId === undefined ? {} : { 'request-id': facts.requestId }),
+    };
+    return {
+        ok: false,
+        'exit-code': code,
+        error: details,
+        ...(facts?.partial === undefined ? {} : { partial: jsonResult(facts.partial) }),
+    };
+}
+/** A report as printed: indented, one object, then a line break. */
+function formatJson(report) {
+    return `${JSON.stringify(report, null, 2)}\n`;
 }
 
 ;// CONCATENATED MODULE: ./lib/cli/network.js
@@ -7561,6 +8501,168 @@ async function networkDeps(options, env) {
     return { proxy, webIdentityToken };
 }
 
+;// CONCATENATED MODULE: ./lib/cli/output.js
+// What the CLI prints on stdout when it is done: the human lines (what was done, the largest files,
+// refused keys, then the outputs), or the --json report.
+
+
+/** A table as aligned text columns under its heading. */
+function formatTable(table) {
+    const widths = table.header.map((title, column) => Math.max(title.length, ...table.rows.map((row) => (row[column] ?? '').length)));
+    const line = (cells) => `  ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}`.trimEnd();
+    return [`${table.heading}:`, line(table.header), ...table.rows.map(line)];
+}
+/** The human report: what was done, the tables a mirror adds, then `  name: value` per output. */
+function humanLines(result) {
+    const lines = describeResult(result);
+    if (result.kind === 'prefix') {
+        // The first table is the totals describeResult already told; the cache has a line of its own.
+        for (const table of outputs_summaryFor(result).slice(1)) {
+            if (table.heading === 'Actions cache')
+                continue;
+            lines.push('', ...formatTable(table));
+        }
+        lines.push('');
+    }
+    const outputs = outputsFor(result);
+    for (const name of Object.keys(OUTPUTS)) {
+        const value = outputs[name];
+        if (value !== undefined && value !== '')
+            lines.push(`  ${name}: ${value}`);
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./lib/cli/progress-printer.js
+// What the CLI writes to stderr while it runs: log lines, and on a terminal one live progress bar
+// under them. The bar owns the last line: it is cleared before any other line is written and drawn
+// again after it, and it is cut to the terminal's width so it never wraps.
+
+const CLEAR_LINE = '\r\x1b[K';
+const BAR_MIN = 10;
+const BAR_MAX = 30;
+/**
+ * Columns the bar leaves free at the right edge: the cursor must not reach the last column, where
+ * terminals wrap, and the `^C` a terminal echoes on Ctrl-C must fit beside it.
+ */
+const MARGIN = 3;
+/**
+ * The progress line that fits `columns`: the bar and every figure when there is room, then without
+ * the byte counts, then without the rate, then without the bar.
+ */
+function fitBar(snapshot, columns) {
+    const room = Math.max(1, columns - MARGIN);
+    const p = progressParts(snapshot);
+    const eta = p.eta === undefined ? '' : `, ${p.eta}`;
+    const texts = [
+        `${p.percent} ${p.bytes}, ${p.rate}${eta}`,
+        `${p.percent} ${p.rate}${eta}`,
+        `${p.percent}${eta}`,
+    ];
+    const fraction = snapshot.total > 0 ? Math.min(1, snapshot.done / snapshot.total) : 1;
+    for (const text of texts) {
+        const width = Math.min(BAR_MAX, room - text.length - 3);
+        if (width >= BAR_MIN) {
+            const filled = Math.round(fraction * width);
+            return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`;
+        }
+    }
+    for (const text of texts)
+        if (text.length <= room)
+            return text;
+    return texts.at(-1).slice(0, room);
+}
+/** A live bar on a terminal, a plain line every 10 s otherwise; log lines never share its line. */
+class ProgressPrinter {
+    #out;
+    #options;
+    #now;
+    #progress;
+    #timer;
+    /** The bar is on screen (the cursor is at the end of its line). */
+    #drawn = false;
+    #stopped = false;
+    constructor(out, options) {
+        this.#out = out;
+        this.#options = options;
+        this.#now = options.now ?? Date.now;
+    }
+    get #tty() {
+        return this.#out.isTTY === true;
+    }
+    /** An object starts: `length` bytes to have, `alreadyOnDisk` of them kept from an earlier run. */
+    start(key, length, alreadyOnDisk = 0) {
+        // Counted even when not shown: an interrupted run says how far it got.
+        this.#progress ??= new Progress(this.#now());
+        this.#progress.addTotal(length, alreadyOnDisk);
+        if (!this.#options.progress || this.#stopped)
+            return;
+        if (!this.#tty && length >= ANNOUNCE_BYTES) {
+            const kept = alreadyOnDisk > 0 ? `, ${formatBytes(alreadyOnDisk)} already on disk` : '';
+            this.#out.write(`downloading ${key} (${formatBytes(length)}${kept})\n`);
+        }
+        if (this.#timer === undefined) {
+            const every = this.#tty
+                ? (this.#options.ttyIntervalMs ?? 200)
+                : (this.#options.plainIntervalMs ?? 10_000);
+            this.#timer = setInterval(() => this.#draw(), every);
+            this.#timer.unref();
+        }
+    }
+    add(count) {
+        this.#progress?.add(count);
+    }
+    /** How far the run got: bytes in place (kept and fetched) of the total, e.g. `800.0 KiB of 3.00 MiB`. */
+    reached() {
+        if (this.#progress === undefined)
+            return undefined;
+        const { done, total } = this.#progress.snapshot(this.#now());
+        return `${formatBytes(done)} of ${formatBytes(total)}`;
+    }
+    /** A line of its own: the bar is cleared first and drawn again after it. */
+    line(text) {
+        if (this.#drawn)
+            this.#out.write(CLEAR_LINE);
+        this.#drawn = false;
+        this.#out.write(`${text}\n`);
+        if (this.#timer !== undefined && !this.#stopped && this.#tty)
+            this.#draw();
+    }
+    /**
+     * No more progress: on a terminal the bar is drawn one last time and left as a line of its own
+     * (`keep`), or erased. Later lines go under it. Idempotent.
+     */
+    stop(keep = true) {
+        if (this.#stopped)
+            return;
+        this.#stopped = true;
+        if (this.#timer)
+            clearInterval(this.#timer);
+        if (!this.#drawn)
+            return;
+        if (keep) {
+            this.#draw(true);
+            this.#out.write('\n');
+        }
+        else {
+            this.#out.write(CLEAR_LINE);
+        }
+        this.#drawn = false;
+    }
+    #draw(last = false) {
+        if (this.#progress === undefined || !this.#options.progress || (this.#stopped && !last))
+            return;
+        const snapshot = this.#progress.snapshot(this.#now());
+        if (this.#tty) {
+            this.#out.write(`${CLEAR_LINE}${fitBar(snapshot, this.#out.columns ?? 80)}`);
+            this.#drawn = true;
+        }
+        else {
+            this.#out.write(`${formatProgress(snapshot)}\n`);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/cli/main.js
 // The CLI's edge: argv → raw inputs → the core; prints a result (or --json) and returns the exit code.
 
@@ -7573,240 +8675,150 @@ async function networkDeps(options, env) {
 
 
 
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
-class UsageError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'UsageError';
-    }
-}
-const BOOLEAN_INPUTS = new Set(INPUT_NAMES.filter((name) => {
-    const fallback = INPUTS[name].default;
-    return fallback === 'true' || fallback === 'false';
-}));
-/** `--name value`, `--name=value`; boolean inputs also as bare `--name` / `--no-name`. */
-function parseArgs(argv) {
-    const inputs = {};
-    let json = false;
-    let help = false;
-    let version = false;
-    const known = new Set(INPUT_NAMES);
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === '--json')
-            json = true;
-        else if (arg === '--help' || arg === '-h')
-            help = true;
-        else if (arg === '--version' || arg === '-V')
-            version = true;
-        else if (arg.startsWith('--')) {
-            const eq = arg.indexOf('=');
-            let name = arg.slice(2, eq === -1 ? undefined : eq);
-            let value = eq === -1 ? undefined : arg.slice(eq + 1);
-            if (value === undefined && name.startsWith('no-') && BOOLEAN_INPUTS.has(name.slice(3))) {
-                name = name.slice(3);
-                value = 'false';
-            }
-            if (!known.has(name))
-                throw new UsageError(`unknown option '--${name}'. Run 'cos-download --help' for the options.`);
-            const input = name;
-            if (value === undefined) {
-                const next = argv[i + 1];
-                if (BOOLEAN_INPUTS.has(input) &&
-                    (next === undefined || next.startsWith('--') || !/^(true|false)$/i.test(next))) {
-                    value = 'true';
-                }
-                else if (next === undefined || /^--[a-z]/.test(next)) {
-                    // `--secret-id $UNSET --secret-key KEY` must not take '--secret-key' as the id and then
-                    // echo KEY back as a stray argument: an option never takes the next option as its value.
-                    throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE or --${name}=VALUE`);
-                }
-                else {
-                    value = next;
-                    i++;
-                }
-            }
-            if (input in inputs && input !== 'include' && input !== 'exclude') {
-                throw new UsageError(`option '--${name}' is given twice`);
-            }
-            inputs[input] = input in inputs ? `${inputs[input]}\n${value}` : value;
-        }
-        else {
-            // Not echoed: a stray argument is often half of a value that lost its quotes, a key perhaps.
-            const after = argv
-                .slice(0, i)
-                .findLast((earlier) => earlier.startsWith('--'))
-                ?.split('=')[0];
-            throw new UsageError(`unexpected argument #${i + 1}${after === undefined ? '' : ` (after '${after}')`}, not shown in case it is a secret; ` +
-                "options start with '--', and a value with spaces needs quotes. Run 'cos-download --help'.");
-        }
-    }
-    return { inputs, json, help, version };
-}
-function helpText() {
-    const lines = [
-        'cos-download: download from Tencent Cloud COS — one object, a byte range, a version, or a prefix.',
-        '',
-        'Usage:',
-        '  cos-download --bucket NAME-APPID --region REGION --key KEY [--destination PATH] [options]',
-        '  cos-download --bucket NAME-APPID --region REGION --prefix PREFIX [--destination DIR] [options]',
-        '  cos-download emulator [--port 9000] [--root DIR] [--demo]   start the local COS emulator',
-        '',
-        'Credentials come from --secret-id/--secret-key or TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY',
-        '(then COS_SECRET_ID / COS_SECRET_KEY); none means anonymous.',
-        '',
-        'Options:',
-    ];
-    for (const name of INPUT_NAMES) {
-        const spec = INPUTS[name];
-        const fallback = spec.default === undefined ? '' : ` [default: ${spec.default}]`;
-        lines.push(`  --${name.padEnd(30)}${spec.description.replace(/`/g, '')}${fallback}`);
-    }
-    lines.push(`  --${'json'.padEnd(30)}Print the result as JSON on stdout.`);
-    lines.push('', 'Exit status: 0 success, 1 failure, 2 usage error.');
-    return `${lines.join('\n')}\n`;
-}
+
+
+
+
+
+
+
+/** The version package.json states: one place to bump, read from source and bundled into dist/ alike. */
+const VERSION = package_namespaceObject.rE;
 async function main(argv, io) {
+    const columns = io.stdout.columns ?? io.stderr.columns ?? 80;
     if (argv[0] === 'emulator') {
         const emulator = await __webpack_require__.e(/* import() */ 755).then(__webpack_require__.bind(__webpack_require__, 4755));
-        return emulator.main(argv.slice(1));
+        return (await emulator.main(argv.slice(1), {
+            stdout: (line) => io.stdout.write(`${line}\n`),
+            stderr: (line) => io.stderr.write(`${line}\n`),
+            columns,
+            ...(io.signal === undefined ? {} : { signal: io.signal }),
+        }));
     }
+    if (argv.length === 0) {
+        io.stderr.write(usageText(columns));
+        return exit_codes/* EXIT_USAGE */.Ri;
+    }
+    // Known before the arguments are read, so that even a bad one is answered in JSON.
+    const json = argv.includes('--json');
     let args;
     try {
         args = parseArgs(argv);
+        if (args.quiet && args.verbose)
+            throw new UsageError('--quiet and --verbose ask for opposite things: give one');
     }
     catch (error) {
-        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
-        return EXIT_USAGE;
+        const flag = error instanceof UsageError ? error.flag : undefined;
+        return usageFailure(io, json, errorMessage(error), flag);
     }
     if (args.help) {
-        io.stdout.write(helpText());
-        return EXIT_OK;
+        io.stdout.write(helpText(columns));
+        return exit_codes/* EXIT_OK */.Ij;
     }
     if (args.version) {
         io.stdout.write(`${VERSION}\n`);
-        return EXIT_OK;
+        return exit_codes/* EXIT_OK */.Ij;
     }
+    let options;
+    let network;
     try {
-        const options = parseOptions(args.inputs, {
+        options = parseOptions(args.inputs, {
             cwd: io.cwd,
             env: io.env,
             isDirectory: isDirectory,
             realpath: realpathOf,
             readFile: readRegularFile,
         });
-        const network = await networkDeps(options, io.env);
-        const logger = {
-            debug: () => { },
-            info: (m) => {
-                if (!args.json)
-                    io.stderr.write(`${m}\n`);
-            },
-            warning: (m) => io.stderr.write(`warning: ${m}\n`),
-        };
-        const bar = new ProgressPrinter(io.stderr, args.json);
-        let result;
-        try {
-            result = await download(options, {
-                logger,
-                ...network,
-                ...(io.signal ? { signal: io.signal } : {}),
-                onStart: (info, length) => bar.start(info.key, length),
-                onBytes: (count) => bar.add(count),
-            });
-        }
-        finally {
-            bar.stop();
-        }
-        printResult(io, result, args.json);
-        return EXIT_OK;
+        // Proxies from the environment, and a keyless run's token file (read once now: a usage error).
+        network = await networkDeps(options, io.env);
     }
     catch (error) {
-        if (error instanceof InputError) {
-            io.stderr.write(`cos-download: ${error.message}\n`);
-            return EXIT_USAGE;
-        }
-        if (args.json)
-            io.stdout.write(`${JSON.stringify({ ok: false, error: errorMessage(error) })}\n`);
-        io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
-        return EXIT_FAILURE;
+        if (!(error instanceof InputError))
+            throw error;
+        return usageFailure(io, json, flagMessage(error), `--${error.input}`);
     }
+    return run(options, args, io, network);
 }
-/** The version package.json states: one place to bump, read from source and bundled into dist/ alike. */
-const VERSION = package_namespaceObject.rE;
-function printResult(io, result, json) {
-    const outputs = outputsFor(result);
+function usageFailure(io, json, message, flag) {
+    io.stderr.write(`cos-download: ${message}\n`);
     if (json) {
-        const status = result.kind === 'object' ? result.object.status : result.dryRun ? 'dry-run' : 'mirrored';
-        const files = result.kind === 'prefix'
-            ? {
-                files: result.mirror.files,
-                filesOmitted: result.mirror.filesOmitted,
-                refused: result.mirror.refused,
-                archived: result.mirror.archived,
-                kept: result.mirror.kept,
-            }
-            : {};
-        io.stdout.write(`${JSON.stringify({ ok: true, status, ...outputs, ...files }, null, 2)}\n`);
-        return;
+        const error = { kind: 'usage', message, ...(flag === undefined ? {} : { flag }) };
+        io.stdout.write(formatJson(jsonFailure(exit_codes/* EXIT_USAGE */.Ri, error)));
     }
-    for (const line of describeResult(result))
-        io.stdout.write(`${line}\n`);
-    for (const name of Object.keys(OUTPUTS)) {
-        const value = outputs[name];
-        if (value !== undefined && value !== '')
-            io.stdout.write(`  ${name}: ${value}\n`);
-    }
+    return exit_codes/* EXIT_USAGE */.Ri;
 }
-/** A live bar on a TTY, a plain line every 10 s otherwise; silent under --json. */
-class ProgressPrinter {
-    #out;
-    #quiet;
-    #progress;
-    #timer;
-    #drawn = false;
-    constructor(out, quiet) {
-        this.#out = out;
-        this.#quiet = quiet;
+/** Where log lines go: through the printer, so they never share the progress bar's line. */
+function loggerFor(printer, args, interrupted) {
+    const showInfo = !args.quiet && (!args.json || args.verbose);
+    return {
+        debug: (m) => {
+            if (args.verbose)
+                printer.line(`debug: ${m}`);
+        },
+        // After Ctrl-C the engine says what it keeps: that is told even with --quiet.
+        info: (m) => {
+            if (showInfo || interrupted())
+                printer.line(m);
+        },
+        warning: (m) => printer.line(`warning: ${m}`),
+    };
+}
+async function run(options, args, io, network) {
+    const printer = new ProgressPrinter(io.stderr, { progress: !args.quiet && !args.json });
+    const interrupted = () => io.signal?.aborted === true;
+    const logger = loggerFor(printer, args, interrupted);
+    // On Ctrl-C the bar stops where it is, so that what follows has lines of its own.
+    const freeze = () => printer.stop(true);
+    io.signal?.addEventListener('abort', freeze, { once: true });
+    let result;
+    try {
+        result = await download(options, {
+            logger,
+            ...network,
+            ...(io.signal ? { signal: io.signal } : {}),
+            onStart: (info, length, alreadyOnDisk) => printer.start(info.key, length, alreadyOnDisk),
+            onBytes: (count) => printer.add(count),
+        });
     }
-    start(key, length) {
-        if (this.#quiet)
-            return;
-        this.#progress ??= new Progress(Date.now());
-        this.#progress.addTotal(length);
-        const tty = this.#out.isTTY === true;
-        if (!tty && length >= ANNOUNCE_BYTES)
-            this.#out.write(`downloading ${key} (${progress_formatBytes(length)})\n`);
-        this.#timer ??= setInterval(() => this.#draw(), tty ? 200 : 10_000);
-        this.#timer.unref();
+    catch (error) {
+        printer.stop(true);
+        for (const line of errorDetails(error))
+            logger.debug(line);
+        return failure(io, args, options, error, printer);
     }
-    add(count) {
-        this.#progress?.add(count);
+    finally {
+        io.signal?.removeEventListener('abort', freeze);
     }
-    #draw() {
-        if (this.#progress === undefined)
-            return;
-        const snapshot = this.#progress.snapshot(Date.now());
-        if (this.#out.isTTY) {
-            const width = 24;
-            const filled = snapshot.total > 0 ? Math.round((snapshot.done / snapshot.total) * width) : width;
-            this.#out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatProgress(snapshot)}\x1b[K`);
-            this.#drawn = true;
+    printer.stop(true);
+    if (args.json)
+        io.stdout.write(formatJson(jsonSuccess(result)));
+    else
+        for (const line of humanLines(result))
+            io.stdout.write(`${line}\n`);
+    return exit_codes/* EXIT_OK */.Ij;
+}
+function failure(io, args, options, error, printer) {
+    const reason = io.signal?.aborted === true ? io.signal.reason : undefined;
+    if (reason instanceof exit_codes/* Interrupted */.j$) {
+        const code = exit_codes/* SIGNAL_EXIT */.Kx[reason.signal];
+        const reached = printer.reached();
+        const message = `${reason.message}${reached === undefined ? '' : ` at ${reached}`}; run the same command again to resume`;
+        io.stderr.write(`cos-download: ${message}\n`);
+        if (args.json) {
+            const facts = failureFacts(error, options);
+            io.stdout.write(formatJson(jsonFailure(code, { kind: 'interrupted', message, signal: reason.signal }, { ...facts, message })));
         }
-        else {
-            this.#out.write(`${formatProgress(snapshot)}\n`);
-        }
+        return code;
     }
-    stop() {
-        if (this.#timer)
-            clearInterval(this.#timer);
-        if (this.#drawn) {
-            this.#draw();
-            this.#out.write('\n');
-        }
+    if (error instanceof InputError) {
+        // Found by the core (e.g. --cache): a usage error like the parser's.
+        return usageFailure(io, args.json, flagMessage(error), `--${error.input}`);
     }
+    const facts = failureFacts(error, options);
+    io.stderr.write(`cos-download: ${facts.message}\n`);
+    if (args.json)
+        io.stdout.write(formatJson(jsonFailure(exit_codes/* EXIT_FAILURE */.w5, { kind: 'failure', message: facts.message }, facts)));
+    return exit_codes/* EXIT_FAILURE */.w5;
 }
 
 

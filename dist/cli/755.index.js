@@ -10,6 +10,7 @@ __webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
+  emulatorHelp: () => (/* binding */ emulatorHelp),
   main: () => (/* binding */ main)
 });
 
@@ -17,6 +18,8 @@ __webpack_require__.d(__webpack_exports__, {
 var promises_ = __webpack_require__(1455);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __webpack_require__(7975);
+// EXTERNAL MODULE: ./lib/base/wrap.js
+var wrap = __webpack_require__(9205);
 ;// CONCATENATED MODULE: ./lib/emulator/faults.js
 // Fault injection: what can go wrong between a COS client and COS, on demand and repeatable.
 /** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
@@ -1889,15 +1892,76 @@ async function startStsEmulator(options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./lib/emulator/cli.js
-// `cos-download emulator` / `cos-emulator`: run the local COS emulator until SIGINT or SIGTERM.
+// `cos-download emulator`: run the local COS emulator until SIGINT or SIGTERM.
 
 
 
 
 
-const USAGE = 'usage: cos-emulator [--port 9000] [--host 127.0.0.1] [--root DIR] [--demo] [--bucket NAME-APPID] ' +
-    '[--region REGION] [--secret-id ID --secret-key KEY [--session-token T] [--public-read]] [--lenient-signing] ' +
-    '[--sts [--sts-lifetime SECONDS]]';
+
+const NAME = 'cos-download emulator';
+/** Each option: how it is written, and what it does. */
+const OPTIONS = [
+    ['--port N', 'Port to listen on; 0 picks a free one. Default: 9000.'],
+    ['--host ADDRESS', 'Address to listen on. Default: 127.0.0.1 (this machine only).'],
+    ['--bucket NAME-APPID', 'The bucket it serves. Default: examplebucket-1250000000.'],
+    ['--region REGION', 'The region it claims. Default: ap-guangzhou.'],
+    [
+        '--root DIR',
+        'Serve the files under DIR as objects (key = the path under DIR; empty folders as dir/ markers). ' +
+            'The folder is read once, at start: files added or changed later are not seen until a restart.',
+    ],
+    [
+        '--demo',
+        'Add sample objects: a text file, a 3 MiB binary for ranged downloads, a folder, an ARCHIVE ' +
+            'object and a versioned key.',
+    ],
+    [
+        '--secret-id ID --secret-key KEY',
+        'Accept only requests signed with this key (signatures are verified). Without them the bucket ' +
+            'is public-read and anonymous.',
+    ],
+    ['--session-token TOKEN', 'With the keys: temporary credentials, which must carry this token.'],
+    ['--public-read', 'With the keys: anonymous GET, HEAD and listing are allowed too.'],
+    [
+        '--lenient-signing',
+        'Check only the headers and parameters a client chose to sign, as COS does. Default: every ' +
+            'Range, If-*, x-cos-* header and query parameter must be signed, as cos-download signs them.',
+    ],
+    [
+        '--sts',
+        'Also start a stand-in for Tencent STS (AssumeRoleWithWebIdentity) whose temporary credentials ' +
+            'the emulator accepts until they expire.',
+    ],
+    ['--sts-lifetime SECONDS', 'With --sts: how long issued credentials last (1..43200). Default: as asked.'],
+    ['-h, --help', 'Print this help.'],
+];
+/** `cos-download emulator --help`, wrapped to `columns`. */
+function emulatorHelp(columns = 80) {
+    const width = Math.max(40, Math.min(columns, 100));
+    const lines = [
+        ...(0,wrap/* wrapText */.C)('cos-download emulator: a local COS for tests, demos and your own workflows. It speaks the COS ' +
+            'dialect (signatures, versions, ranges, conditionals, response-* overrides, traffic-limit, CRC64, ' +
+            'ListObjects with pages) on one bucket, until Ctrl-C (SIGINT) or SIGTERM stops it. On start it ' +
+            'prints the endpoint and a command to try.', width),
+        '',
+        'Usage:',
+        ...(0,wrap/* wrapCommand */.M)(`${NAME} [--port 9000] [--root DIR | --demo] [--secret-id ID --secret-key KEY] [options]`, width, '  '),
+        '',
+        'Options:',
+    ];
+    for (const [flag, text] of OPTIONS) {
+        if (width < 60 || flag.length > 24)
+            lines.push(`  ${flag}`, ...(0,wrap/* wrapText */.C)(text, width, '      '));
+        else {
+            const wrapped = (0,wrap/* wrapText */.C)(text, width, ' '.repeat(28));
+            wrapped[0] = `  ${flag.padEnd(26)}${(wrapped[0] ?? '').trimStart()}`;
+            lines.push(...wrapped);
+        }
+    }
+    lines.push('', 'Examples:', ...(0,wrap/* wrapText */.C)('Sample objects, anonymous, on port 9000; then download them all:', width, '  '), ...(0,wrap/* wrapCommand */.M)(`${NAME} --demo --port 9000`, width, '    '), ...(0,wrap/* wrapCommand */.M)('cos-download --endpoint http://127.0.0.1:9000 --bucket examplebucket-1250000000 --prefix / --destination out', width, '    '), ...(0,wrap/* wrapText */.C)('A folder as a bucket, with signatures checked:', width, '  '), ...(0,wrap/* wrapCommand */.M)(`${NAME} --root ./fixtures --secret-id AKIDEXAMPLE --secret-key EXAMPLEKEY`, width, '    '), '', ...(0,wrap/* wrapText */.C)('Exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot start (port in use), 2 on a usage error.', width));
+    return `${lines.join('\n')}\n`;
+}
 class UsageError extends Error {
 }
 function parse(argv) {
@@ -2013,18 +2077,18 @@ async function main(argv, io = {}) {
     catch (error) {
         if (!(error instanceof UsageError))
             throw error;
-        err(`cos-emulator: ${error.message}. ${USAGE}`);
+        err(`${NAME}: ${error.message}. Run '${NAME} --help' for the options.`);
         return 2;
     }
     if (parsed.help) {
-        out(USAGE);
+        out(emulatorHelp(io.columns).trimEnd());
         return 0;
     }
     const { options } = parsed;
     if (options.root !== undefined) {
         const info = await (0,promises_.stat)(options.root).catch(() => undefined);
         if (info?.isDirectory() !== true) {
-            err(`cos-emulator: --root "${options.root}" is not a folder; give an existing folder to serve. ${USAGE}`);
+            err(`${NAME}: --root "${options.root}" is not a folder; give an existing folder to serve. Run '${NAME} --help' for the options.`);
             return 2;
         }
     }
@@ -2039,7 +2103,7 @@ async function main(argv, io = {}) {
     }
     catch (error) {
         await sts?.close();
-        err(`cos-emulator: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+        err(`${NAME}: cannot start: ${error instanceof Error ? error.message : String(error)}`);
         return 1;
     }
     const demo = parsed.demo ? loadDemo(emulator) : [];
@@ -2053,6 +2117,9 @@ async function main(argv, io = {}) {
         `--prefix / --destination ./cos-emulator-download${credentials}. Ctrl-C stops it.`);
     for (const object of demo)
         out(`  ${object.key}: ${object.note}`);
+    if (options.root !== undefined) {
+        out(`  Serving the files of ${options.root}, read once at start: restart to serve later changes.`);
+    }
     if (sts !== undefined) {
         const account = /-(\d+)$/.exec(emulator.bucket)?.[1] ?? '0';
         out(`STS stand-in (AssumeRoleWithWebIdentity) at ${sts.url}; the emulator accepts its temporary credentials ` +

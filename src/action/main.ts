@@ -1,11 +1,12 @@
 // The action's edge: read inputs, mask secrets, call the core, set outputs, write the summary.
 
-import { errorMessage } from '../base/error-message.js';
+import { errorDetails, errorMessage } from '../base/error-message.js';
 import { isDirectory, readRegularFile, realpathOf } from '../base/file-system.js';
 import type { Clock, Logger } from '../base/runtime.js';
 import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
 import { parseOptions, type RawInputs } from '../config/parse.js';
 import { type CacheStore, download } from '../core/download.js';
+import { failureFacts, failureSummary } from '../core/failure.js';
 import { type ProxySettings, proxySecrets, proxySettingsFrom } from '../core/network.js';
 import { describeResult, outputsFor, summaryFor } from '../core/outputs.js';
 import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
@@ -80,9 +81,24 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       core.warning(`Could not write the job summary: ${errorMessage(error)}`);
     });
   } catch (error: unknown) {
-    if (core.isDebug() && error instanceof Error && error.stack) core.debug(error.stack);
-    core.setFailed(errorMessage(error));
+    if (core.isDebug()) for (const line of errorDetails(error)) core.debug(line);
+    const facts = failureFacts(error);
+    core.setFailed(facts.message);
+    // The summary says what failed too: a failed step is where someone looks first.
+    await core.writeSummary(failureSummary(facts, asked(core))).catch((summaryError: unknown) => {
+      core.warning(`Could not write the job summary: ${errorMessage(summaryError)}`);
+    });
   }
+}
+
+/** What the step asked for, told from its inputs: `key 'a.bin' of bucket 'b-125…'`. */
+function asked(core: ActionCore): string | undefined {
+  const bucket = core.getInput('bucket');
+  const key = core.getInput('key');
+  const prefix = core.getInput('prefix');
+  const what = key !== '' ? `key '${key}'` : prefix !== '' ? `prefix '${prefix}'` : undefined;
+  if (what === undefined) return bucket === '' ? undefined : `bucket '${bucket}'`;
+  return bucket === '' ? what : `${what} of bucket '${bucket}'`;
 }
 
 /** A cancelled workflow run sends SIGINT, then SIGTERM: abort, so the download keeps its checkpoint. */
@@ -122,7 +138,7 @@ function maskSecrets(
   }
 }
 
-type OnStart = (info: { key: string }, length: number) => void;
+type OnStart = (info: { key: string }, length: number, alreadyOnDisk: number) => void;
 type OnBytes = (count: number) => void;
 
 /** Logs `percent, bytes, rate, ETA` at a steady pace while a transfer runs. */
@@ -139,10 +155,13 @@ async function withProgressLog<T>(
   timer.unref();
   try {
     return await body(
-      (info, length) => {
+      (info, length, alreadyOnDisk) => {
         started = true;
-        progress.addTotal(length);
-        if (length >= ANNOUNCE_BYTES) core.info(`Downloading '${info.key}' (${formatBytes(length)})`);
+        progress.addTotal(length, alreadyOnDisk);
+        if (length >= ANNOUNCE_BYTES) {
+          const kept = alreadyOnDisk > 0 ? `, ${formatBytes(alreadyOnDisk)} already on disk` : '';
+          core.info(`Downloading '${info.key}' (${formatBytes(length)}${kept})`);
+        }
       },
       (count) => progress.add(count),
     );

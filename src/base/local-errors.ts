@@ -73,6 +73,12 @@ export function describeLocalFailure(
         `Cannot create ${file === filePath ? `the folder ${quoted}: a file has that name` : `${quoted}: '${file}' is a file, not a folder`} (${code}). ` +
         `Fix: remove or rename the file '${file}', or choose another destination`
       );
+    case 'EMFILE':
+    case 'ENFILE':
+      return (
+        `Too many open files while opening ${quoted} (${code}). ` +
+        "Fix: lower 'concurrency', or raise the open-file limit (ulimit -n)"
+      );
     case 'EISDIR':
       return `Cannot write ${quoted}: it is a folder (EISDIR). Fix: remove the folder, or choose another destination`;
     case 'ENAMETOOLONG':
@@ -85,9 +91,18 @@ export function describeLocalFailure(
 /** The plain-words message of a raw Node file-system error that carries its path; no I/O. */
 export function describeFsError(error: unknown): string | undefined {
   const code = errnoCode(error);
-  const filePath = (error as NodeJS.ErrnoException).path;
+  const { path: filePath, syscall } = error as NodeJS.ErrnoException;
   if (code === undefined || typeof filePath !== 'string') return undefined;
-  return describeLocalFailure(code, filePath);
+  // Only a raw error names the very path that is missing (a wrapped one names the destination).
+  if (code === 'ENOENT') {
+    return (
+      `'${filePath}' does not exist (ENOENT${typeof syscall === 'string' ? `, ${syscall}` : ''}). ` +
+      'Fix: check the path; if it lies in the destination, make sure nothing else removes it while the download runs'
+    );
+  }
+  // mkdir says EEXIST only when the path itself is there and is not a folder.
+  const file = code === 'EEXIST' && syscall === 'mkdir' ? filePath : undefined;
+  return describeLocalFailure(code, filePath, file);
 }
 
 /** The nearest existing ancestor of `filePath` (itself included) that is not a folder. */

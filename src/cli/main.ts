@@ -1,269 +1,188 @@
 // The CLI's edge: argv → raw inputs → the core; prints a result (or --json) and returns the exit code.
 
 import packageJson from '../../package.json' with { type: 'json' };
-import { errorMessage } from '../base/error-message.js';
+import { errorDetails, errorMessage } from '../base/error-message.js';
 import { isDirectory, readRegularFile, realpathOf } from '../base/file-system.js';
 import type { Logger } from '../base/runtime.js';
-import { InputError } from '../config/errors.js';
-import { INPUT_NAMES, INPUTS, type InputName, type InputSpec, OUTPUTS } from '../config/inputs.js';
-import { parseOptions, type RawInputs } from '../config/parse.js';
+import { flagMessage, InputError } from '../config/errors.js';
+import type { Options } from '../config/options.js';
+import { parseOptions } from '../config/parse.js';
 import { download, type RunResult } from '../core/download.js';
-import { describeResult, outputsFor } from '../core/outputs.js';
-import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
+import { failureFacts } from '../core/failure.js';
+import { type CliArgs, parseArgs, UsageError } from './args.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type ExitCode, Interrupted, SIGNAL_EXIT } from './exit-codes.js';
+import { helpText, usageText } from './help.js';
+import { formatJson, jsonFailure, jsonSuccess } from './json.js';
 import { networkDeps } from './network.js';
+import { humanLines } from './output.js';
+import { type ErrStream, ProgressPrinter } from './progress-printer.js';
+
+export { parseArgs, UsageError } from './args.js';
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+export { helpText } from './help.js';
 
 export interface CliIo {
-  readonly stdout: { write(text: string): unknown; isTTY?: boolean };
-  readonly stderr: { write(text: string): unknown; isTTY?: boolean };
+  readonly stdout: {
+    write(text: string): unknown;
+    readonly isTTY?: boolean;
+    readonly columns?: number | undefined;
+  };
+  readonly stderr: ErrStream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
-  /** Aborted on SIGINT / SIGTERM: the download stops and keeps its checkpoint for a re-run. */
+  /**
+   * Aborted on SIGINT / SIGTERM, with an {@link Interrupted} reason: the download stops, keeps its
+   * checkpoint for a re-run, and the run exits 130 / 143.
+   */
   readonly signal?: AbortSignal;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+/** The version package.json states: one place to bump, read from source and bundled into dist/ alike. */
+export const VERSION: string = packageJson.version;
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-const BOOLEAN_INPUTS = new Set<InputName>(
-  INPUT_NAMES.filter((name) => {
-    const fallback = (INPUTS[name] as InputSpec).default;
-    return fallback === 'true' || fallback === 'false';
-  }),
-);
-
-export interface CliArgs {
-  readonly inputs: RawInputs;
-  readonly json: boolean;
-  readonly help: boolean;
-  readonly version: boolean;
-}
-
-/** `--name value`, `--name=value`; boolean inputs also as bare `--name` / `--no-name`. */
-export function parseArgs(argv: readonly string[]): CliArgs {
-  const inputs: RawInputs = {};
-  let json = false;
-  let help = false;
-  let version = false;
-  const known = new Set<string>(INPUT_NAMES);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--json') json = true;
-    else if (arg === '--help' || arg === '-h') help = true;
-    else if (arg === '--version' || arg === '-V') version = true;
-    else if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      let name = arg.slice(2, eq === -1 ? undefined : eq);
-      let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
-      if (value === undefined && name.startsWith('no-') && BOOLEAN_INPUTS.has(name.slice(3) as InputName)) {
-        name = name.slice(3);
-        value = 'false';
-      }
-      if (!known.has(name))
-        throw new UsageError(`unknown option '--${name}'. Run 'cos-download --help' for the options.`);
-      const input = name as InputName;
-      if (value === undefined) {
-        const next = argv[i + 1];
-        if (
-          BOOLEAN_INPUTS.has(input) &&
-          (next === undefined || next.startsWith('--') || !/^(true|false)$/i.test(next))
-        ) {
-          value = 'true';
-        } else if (next === undefined || /^--[a-z]/.test(next)) {
-          // `--secret-id $UNSET --secret-key KEY` must not take '--secret-key' as the id and then
-          // echo KEY back as a stray argument: an option never takes the next option as its value.
-          throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE or --${name}=VALUE`);
-        } else {
-          value = next;
-          i++;
-        }
-      }
-      if (input in inputs && input !== 'include' && input !== 'exclude') {
-        throw new UsageError(`option '--${name}' is given twice`);
-      }
-      inputs[input] = input in inputs ? `${inputs[input]}\n${value}` : value;
-    } else {
-      // Not echoed: a stray argument is often half of a value that lost its quotes, a key perhaps.
-      const after = argv
-        .slice(0, i)
-        .findLast((earlier) => earlier.startsWith('--'))
-        ?.split('=')[0];
-      throw new UsageError(
-        `unexpected argument #${i + 1}${after === undefined ? '' : ` (after '${after}')`}, not shown in case it is a secret; ` +
-          "options start with '--', and a value with spaces needs quotes. Run 'cos-download --help'.",
-      );
-    }
-  }
-  return { inputs, json, help, version };
-}
-
-export function helpText(): string {
-  const lines = [
-    'cos-download: download from Tencent Cloud COS — one object, a byte range, a version, or a prefix.',
-    '',
-    'Usage:',
-    '  cos-download --bucket NAME-APPID --region REGION --key KEY [--destination PATH] [options]',
-    '  cos-download --bucket NAME-APPID --region REGION --prefix PREFIX [--destination DIR] [options]',
-    '  cos-download emulator [--port 9000] [--root DIR] [--demo]   start the local COS emulator',
-    '',
-    'Credentials come from --secret-id/--secret-key or TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY',
-    '(then COS_SECRET_ID / COS_SECRET_KEY); none means anonymous.',
-    '',
-    'Options:',
-  ];
-  for (const name of INPUT_NAMES) {
-    const spec = INPUTS[name] as InputSpec;
-    const fallback = spec.default === undefined ? '' : ` [default: ${spec.default}]`;
-    lines.push(`  --${name.padEnd(30)}${spec.description.replace(/`/g, '')}${fallback}`);
-  }
-  lines.push(`  --${'json'.padEnd(30)}Print the result as JSON on stdout.`);
-  lines.push('', 'Exit status: 0 success, 1 failure, 2 usage error.');
-  return `${lines.join('\n')}\n`;
-}
-
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const columns = io.stdout.columns ?? io.stderr.columns ?? 80;
   if (argv[0] === 'emulator') {
     const emulator = await import('../emulator/cli.js');
-    return emulator.main(argv.slice(1));
+    return (await emulator.main(argv.slice(1), {
+      stdout: (line) => io.stdout.write(`${line}\n`),
+      stderr: (line) => io.stderr.write(`${line}\n`),
+      columns,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    })) as ExitCode;
   }
+  if (argv.length === 0) {
+    io.stderr.write(usageText(columns));
+    return EXIT_USAGE;
+  }
+  // Known before the arguments are read, so that even a bad one is answered in JSON.
+  const json = argv.includes('--json');
   let args: CliArgs;
   try {
     args = parseArgs(argv);
+    if (args.quiet && args.verbose)
+      throw new UsageError('--quiet and --verbose ask for opposite things: give one');
   } catch (error: unknown) {
-    io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
-    return EXIT_USAGE;
+    const flag = error instanceof UsageError ? error.flag : undefined;
+    return usageFailure(io, json, errorMessage(error), flag);
   }
   if (args.help) {
-    io.stdout.write(helpText());
+    io.stdout.write(helpText(columns));
     return EXIT_OK;
   }
   if (args.version) {
     io.stdout.write(`${VERSION}\n`);
     return EXIT_OK;
   }
+  let options: Options;
+  let network: Awaited<ReturnType<typeof networkDeps>>;
   try {
-    const options = parseOptions(args.inputs, {
+    options = parseOptions(args.inputs, {
       cwd: io.cwd,
       env: io.env,
       isDirectory,
       realpath: realpathOf,
       readFile: readRegularFile,
     });
-    const network = await networkDeps(options, io.env);
-    const logger: Logger = {
-      debug: () => {},
-      info: (m) => {
-        if (!args.json) io.stderr.write(`${m}\n`);
-      },
-      warning: (m) => io.stderr.write(`warning: ${m}\n`),
-    };
-    const bar = new ProgressPrinter(io.stderr, args.json);
-    let result: RunResult;
-    try {
-      result = await download(options, {
-        logger,
-        ...network,
-        ...(io.signal ? { signal: io.signal } : {}),
-        onStart: (info, length) => bar.start(info.key, length),
-        onBytes: (count) => bar.add(count),
-      });
-    } finally {
-      bar.stop();
-    }
-    printResult(io, result, args.json);
-    return EXIT_OK;
+    // Proxies from the environment, and a keyless run's token file (read once now: a usage error).
+    network = await networkDeps(options, io.env);
   } catch (error: unknown) {
-    if (error instanceof InputError) {
-      io.stderr.write(`cos-download: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (args.json) io.stdout.write(`${JSON.stringify({ ok: false, error: errorMessage(error) })}\n`);
-    io.stderr.write(`cos-download: ${errorMessage(error)}\n`);
-    return EXIT_FAILURE;
+    if (!(error instanceof InputError)) throw error;
+    return usageFailure(io, json, flagMessage(error), `--${error.input}`);
   }
+  return run(options, args, io, network);
 }
 
-/** The version package.json states: one place to bump, read from source and bundled into dist/ alike. */
-export const VERSION: string = packageJson.version;
-
-function printResult(io: CliIo, result: RunResult, json: boolean): void {
-  const outputs = outputsFor(result);
+function usageFailure(io: CliIo, json: boolean, message: string, flag: string | undefined): ExitCode {
+  io.stderr.write(`cos-download: ${message}\n`);
   if (json) {
-    const status = result.kind === 'object' ? result.object.status : result.dryRun ? 'dry-run' : 'mirrored';
-    const files =
-      result.kind === 'prefix'
-        ? {
-            files: result.mirror.files,
-            filesOmitted: result.mirror.filesOmitted,
-            refused: result.mirror.refused,
-            archived: result.mirror.archived,
-            kept: result.mirror.kept,
-          }
-        : {};
-    io.stdout.write(`${JSON.stringify({ ok: true, status, ...outputs, ...files }, null, 2)}\n`);
-    return;
+    const error = { kind: 'usage', message, ...(flag === undefined ? {} : { flag }) } as const;
+    io.stdout.write(formatJson(jsonFailure(EXIT_USAGE, error)));
   }
-  for (const line of describeResult(result)) io.stdout.write(`${line}\n`);
-  for (const name of Object.keys(OUTPUTS)) {
-    const value = outputs[name as keyof typeof outputs];
-    if (value !== undefined && value !== '') io.stdout.write(`  ${name}: ${value}\n`);
-  }
+  return EXIT_USAGE;
 }
 
-/** A live bar on a TTY, a plain line every 10 s otherwise; silent under --json. */
-class ProgressPrinter {
-  readonly #out: CliIo['stderr'];
-  readonly #quiet: boolean;
-  #progress: Progress | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #drawn = false;
+/** Where log lines go: through the printer, so they never share the progress bar's line. */
+function loggerFor(printer: ProgressPrinter, args: CliArgs, interrupted: () => boolean): Logger {
+  const showInfo = !args.quiet && (!args.json || args.verbose);
+  return {
+    debug: (m) => {
+      if (args.verbose) printer.line(`debug: ${m}`);
+    },
+    // After Ctrl-C the engine says what it keeps: that is told even with --quiet.
+    info: (m) => {
+      if (showInfo || interrupted()) printer.line(m);
+    },
+    warning: (m) => printer.line(`warning: ${m}`),
+  };
+}
 
-  constructor(out: CliIo['stderr'], quiet: boolean) {
-    this.#out = out;
-    this.#quiet = quiet;
+async function run(
+  options: Options,
+  args: CliArgs,
+  io: CliIo,
+  network: Awaited<ReturnType<typeof networkDeps>>,
+): Promise<ExitCode> {
+  const printer = new ProgressPrinter(io.stderr, { progress: !args.quiet && !args.json });
+  const interrupted = () => io.signal?.aborted === true;
+  const logger = loggerFor(printer, args, interrupted);
+  // On Ctrl-C the bar stops where it is, so that what follows has lines of its own.
+  const freeze = () => printer.stop(true);
+  io.signal?.addEventListener('abort', freeze, { once: true });
+  let result: RunResult;
+  try {
+    result = await download(options, {
+      logger,
+      ...network,
+      ...(io.signal ? { signal: io.signal } : {}),
+      onStart: (info, length, alreadyOnDisk) => printer.start(info.key, length, alreadyOnDisk),
+      onBytes: (count) => printer.add(count),
+    });
+  } catch (error: unknown) {
+    printer.stop(true);
+    for (const line of errorDetails(error)) logger.debug(line);
+    return failure(io, args, options, error, printer);
+  } finally {
+    io.signal?.removeEventListener('abort', freeze);
   }
+  printer.stop(true);
+  if (args.json) io.stdout.write(formatJson(jsonSuccess(result)));
+  else for (const line of humanLines(result)) io.stdout.write(`${line}\n`);
+  return EXIT_OK;
+}
 
-  start(key: string, length: number): void {
-    if (this.#quiet) return;
-    this.#progress ??= new Progress(Date.now());
-    this.#progress.addTotal(length);
-    const tty = this.#out.isTTY === true;
-    if (!tty && length >= ANNOUNCE_BYTES) this.#out.write(`downloading ${key} (${formatBytes(length)})\n`);
-    this.#timer ??= setInterval(() => this.#draw(), tty ? 200 : 10_000);
-    this.#timer.unref();
-  }
-
-  add(count: number): void {
-    this.#progress?.add(count);
-  }
-
-  #draw(): void {
-    if (this.#progress === undefined) return;
-    const snapshot = this.#progress.snapshot(Date.now());
-    if (this.#out.isTTY) {
-      const width = 24;
-      const filled = snapshot.total > 0 ? Math.round((snapshot.done / snapshot.total) * width) : width;
-      this.#out.write(
-        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatProgress(snapshot)}\x1b[K`,
+function failure(
+  io: CliIo,
+  args: CliArgs,
+  options: Options,
+  error: unknown,
+  printer: ProgressPrinter,
+): ExitCode {
+  const reason = io.signal?.aborted === true ? (io.signal.reason as unknown) : undefined;
+  if (reason instanceof Interrupted) {
+    const code = SIGNAL_EXIT[reason.signal];
+    const reached = printer.reached();
+    const message = `${reason.message}${reached === undefined ? '' : ` at ${reached}`}; run the same command again to resume`;
+    io.stderr.write(`cos-download: ${message}\n`);
+    if (args.json) {
+      const facts = failureFacts(error, options);
+      io.stdout.write(
+        formatJson(
+          jsonFailure(code, { kind: 'interrupted', message, signal: reason.signal }, { ...facts, message }),
+        ),
       );
-      this.#drawn = true;
-    } else {
-      this.#out.write(`${formatProgress(snapshot)}\n`);
     }
+    return code;
   }
-
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    if (this.#drawn) {
-      this.#draw();
-      this.#out.write('\n');
-    }
+  if (error instanceof InputError) {
+    // Found by the core (e.g. --cache): a usage error like the parser's.
+    return usageFailure(io, args.json, flagMessage(error), `--${error.input}`);
   }
+  const facts = failureFacts(error, options);
+  io.stderr.write(`cos-download: ${facts.message}\n`);
+  if (args.json)
+    io.stdout.write(
+      formatJson(jsonFailure(EXIT_FAILURE, { kind: 'failure', message: facts.message }, facts)),
+    );
+  return EXIT_FAILURE;
 }

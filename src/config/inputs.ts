@@ -163,12 +163,16 @@ export const OUTPUTS = {
   'storage-class': 'Storage class of the object (`STANDARD` when COS omits it).',
   path: 'Absolute path of the downloaded file (or folder, for a prefix).',
   'not-modified': '`true` when a conditional GET answered 304 and nothing was written.',
-  'files-downloaded': 'Files downloaded (prefix).',
+  'files-downloaded': 'Files downloaded (prefix; 0 in a dry run).',
   'files-skipped': 'Files skipped because unchanged (prefix).',
-  'files-deleted': 'Local files deleted by `delete` (prefix).',
-  'bytes-downloaded': 'Bytes downloaded.',
+  'files-deleted': 'Local files deleted by `delete` (prefix; 0 in a dry run).',
+  'bytes-downloaded':
+    'Bytes this run fetched from COS, for an object or a prefix (0 in a dry run; bytes a resume kept are not counted).',
   manifest: 'Path of the JSON manifest: key, etag, version-id, crc64, size, local path (prefix).',
   'cache-hit': '`true`, `partial` or `false` (with `cache`).',
+  'would-download': 'Dry run only: files (or the one object) that would be downloaded.',
+  'would-download-bytes': 'Dry run only: bytes that would be downloaded.',
+  'would-delete': 'Dry run only: local files `delete` would remove (prefix).',
 } as const;
 
 export type OutputName = keyof typeof OUTPUTS;

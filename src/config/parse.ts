@@ -71,6 +71,7 @@ function resolveDestination(
         rule: "'~' is not expanded: the destination is relative to the workspace",
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
         fix: "use an absolute path (e.g. under '${{ runner.temp }}') or a path inside the workspace",
+        flagFix: 'let the shell expand it (write ~/… unquoted), or give an absolute path',
       });
     }
   }

@@ -42,6 +42,7 @@ export interface RunDeps {
 export interface ObjectRunResult {
   readonly kind: 'object';
   readonly object: ObjectDownloadResult;
+  readonly dryRun: boolean;
 }
 
 export interface PrefixRunResult {
@@ -114,7 +115,7 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
       settings,
       engine,
     );
-    return { kind: 'object', object };
+    return { kind: 'object', object, dryRun: options.dryRun };
   } finally {
     await client.close();
     await network.close();

@@ -7,39 +7,96 @@ import type { RunResult } from './download.js';
 import { formatBytes } from './progress.js';
 import type { SummaryTable } from './summary.js';
 
-export function outputsFor(result: RunResult): Partial<Record<OutputName, string>> {
-  if (result.kind === 'object') return objectOutputs(result.object);
-  const outputs = mirrorOutputs(result.mirror);
+/**
+ * The outputs of a run, typed: the action sets them as text, the CLI prints them in `--json`. A
+ * dry run downloads and deletes nothing, so its `files-downloaded`, `files-deleted` and
+ * `bytes-downloaded` are 0, and the `would-…` outputs (set only in a dry run) say what would be done.
+ */
+export interface OutputValues {
+  readonly etag?: string;
+  readonly 'version-id'?: string;
+  readonly crc64?: string;
+  readonly 'content-length'?: number;
+  readonly 'last-modified'?: string;
+  readonly 'storage-class'?: string;
+  readonly path: string;
+  readonly 'not-modified'?: boolean;
+  readonly 'files-downloaded'?: number;
+  readonly 'files-skipped'?: number;
+  readonly 'files-deleted'?: number;
+  readonly 'bytes-downloaded': number;
+  readonly manifest?: string;
+  readonly 'cache-hit'?: CacheHit;
+  readonly 'would-download'?: number;
+  readonly 'would-download-bytes'?: number;
+  readonly 'would-delete'?: number;
+}
+
+// The typed outputs are exactly the outputs of the table (and so of action.yml): else this fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type OutputNamesMatch = Holds<Same<keyof OutputValues, OutputName>>;
+
+export function outputValuesFor(result: RunResult): OutputValues {
+  if (result.kind === 'object') return objectOutputs(result.object, result.dryRun);
+  const outputs = mirrorOutputs(result.mirror, result.dryRun);
   return result.cache === undefined ? outputs : { ...outputs, 'cache-hit': result.cache.hit };
 }
 
-function objectOutputs(object: ObjectDownloadResult): Partial<Record<OutputName, string>> {
+/**
+ * The outputs as the action sets them: text, with `version-id`, `crc64` and `manifest` set empty
+ * when there is none (so a later step reads '' rather than a stale value).
+ */
+export function outputsFor(result: RunResult): Partial<Record<OutputName, string>> {
+  const values = outputValuesFor(result);
+  const text: Partial<Record<OutputName, string>> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== undefined) text[name as OutputName] = String(value);
+  }
+  if (result.kind === 'object' && result.object.status !== 'not-modified') {
+    text['version-id'] ??= '';
+    text.crc64 ??= '';
+  }
+  if (result.kind === 'prefix') text.manifest ??= '';
+  return text;
+}
+
+function objectOutputs(object: ObjectDownloadResult, dryRun: boolean): OutputValues {
   if (object.status === 'not-modified') {
-    return { path: object.path, 'not-modified': 'true', 'bytes-downloaded': '0' };
+    return { path: object.path, 'not-modified': true, 'bytes-downloaded': 0 };
   }
   const info = object.info;
   const lastModified = new Date(info.lastModified);
+  const would = object.status === 'would-download';
   return {
     etag: info.etag,
-    'version-id': info.versionId ?? '',
-    crc64: info.crc64 ?? '',
-    'content-length': String(object.length),
+    ...(info.versionId === undefined ? {} : { 'version-id': info.versionId }),
+    ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+    'content-length': object.length,
     'last-modified': Number.isNaN(lastModified.getTime()) ? info.lastModified : lastModified.toISOString(),
     'storage-class': info.storageClass,
     path: object.path,
-    'not-modified': 'false',
-    'bytes-downloaded': String(object.bytesDownloaded),
+    'not-modified': false,
+    'bytes-downloaded': object.bytesDownloaded,
+    ...(dryRun ? { 'would-download': would ? 1 : 0, 'would-download-bytes': would ? object.length : 0 } : {}),
   };
 }
 
-function mirrorOutputs(mirror: MirrorResult): Partial<Record<OutputName, string>> {
+function mirrorOutputs(mirror: MirrorResult, dryRun: boolean): OutputValues {
   return {
     path: mirror.destination,
-    'files-downloaded': String(mirror.downloaded),
-    'files-skipped': String(mirror.skipped),
-    'files-deleted': String(mirror.deleted),
-    'bytes-downloaded': String(mirror.bytesDownloaded),
-    manifest: mirror.manifest ?? '',
+    'files-downloaded': dryRun ? 0 : mirror.downloaded,
+    'files-skipped': mirror.skipped,
+    'files-deleted': dryRun ? 0 : mirror.deleted,
+    'bytes-downloaded': dryRun ? 0 : mirror.bytesDownloaded,
+    ...(mirror.manifest === undefined ? {} : { manifest: mirror.manifest }),
+    ...(dryRun
+      ? {
+          'would-download': mirror.downloaded,
+          'would-download-bytes': mirror.bytesPlanned,
+          'would-delete': mirror.deleted,
+        }
+      : {}),
   };
 }
 
@@ -193,7 +250,7 @@ function describeMirror(mirror: MirrorResult, dryRun: boolean): string[] {
   lines.push(
     `${would} ${mirror.downloaded} file(s), ${formatBytes(dryRun ? mirror.bytesPlanned : mirror.bytesDownloaded)}; ` +
       `skipped ${mirror.skipped} unchanged; ${dryRun ? 'would delete' : 'deleted'} ${mirror.deleted}` +
-      (dryRun
+      (dryRun || mirror.bytesDownloaded === 0
         ? ''
         : `; ${formatBytes(Math.round(mirror.bytesDownloaded / seconds))}/s over ${seconds.toFixed(1)} s`) +
       ` (${mirror.listRequests} listing request(s))`,

@@ -11,6 +11,7 @@ import {
   type CosErrorDetails,
   hintFor,
   isTransient,
+  NetworkError,
   parseErrorBody,
   retryAfterMs,
   TlsError,
@@ -124,7 +125,10 @@ export class CosClient {
       .catch((error: unknown) => {
         const context = describe(request);
         throw (
-          TlsError.from(error, this.#origin, context) ?? ProxyError.from(error, this.#proxy, context) ?? error
+          TlsError.from(error, this.#origin, context) ??
+          ProxyError.from(error, this.#proxy, context) ??
+          NetworkError.from(error, this.#origin, context) ??
+          error
         );
       });
     const status = response.statusCode;

@@ -1,5 +1,6 @@
 // Typed COS failures: the service's XML errors, and what goes wrong on the wire.
 import { XMLParser } from 'fast-xml-parser';
+import { describeNetworkFailure, networkCode } from '../base/network-errors.js';
 
 /** The fields of a COS error answer. */
 export interface CosErrorDetails {
@@ -281,5 +282,31 @@ export class TlsError extends Error {
       }
     }
     return undefined;
+  }
+}
+
+/**
+ * The server could not be reached, or the connection failed before an answer: refused, a host name
+ * that does not resolve, a timeout, a reset. The message names the host and what to check; `code`
+ * is Node's or undici's (`ECONNREFUSED`, `ENOTFOUND`, …) and `cause` the original error.
+ */
+export class NetworkError extends Error {
+  /** `'NetworkError'`. */
+  override readonly name = 'NetworkError';
+  /** Node's or undici's code, e.g. `ECONNREFUSED`. */
+  readonly code: string;
+
+  /** Made by the HTTP client; exported for `instanceof` and `code`. */
+  constructor(code: string, message: string, cause: unknown) {
+    super(message, { cause });
+    this.code = code;
+  }
+
+  /** A NetworkError for a connection failure of `error` at `origin`; undefined for anything else. */
+  static from(error: unknown, origin: string, context: string): NetworkError | undefined {
+    const code = networkCode(error);
+    const wording = describeNetworkFailure(error, origin);
+    if (code === undefined || wording === undefined) return undefined;
+    return new NetworkError(code, `${context}: ${wording}`, error);
   }
 }

@@ -1,6 +1,7 @@
-// `cos-download emulator` / `cos-emulator`: run the local COS emulator until SIGINT or SIGTERM.
+// `cos-download emulator`: run the local COS emulator until SIGINT or SIGTERM.
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { wrapCommand, wrapText } from '../base/wrap.js';
 import { loadDemo } from './demo.js';
 import { type EmulatorOptions, startEmulator } from './server.js';
 import { type StsEmulator, startStsEmulator } from './sts.js';
@@ -10,12 +11,102 @@ export interface EmulatorCliIo {
   readonly stderr?: (line: string) => void;
   /** Stops the emulator like SIGINT does (tests). */
   readonly signal?: AbortSignal;
+  /** The terminal's width, for --help (default 80). */
+  readonly columns?: number;
 }
 
-const USAGE =
-  'usage: cos-emulator [--port 9000] [--host 127.0.0.1] [--root DIR] [--demo] [--bucket NAME-APPID] ' +
-  '[--region REGION] [--secret-id ID --secret-key KEY [--session-token T] [--public-read]] [--lenient-signing] ' +
-  '[--sts [--sts-lifetime SECONDS]]';
+const NAME = 'cos-download emulator';
+
+/** Each option: how it is written, and what it does. */
+const OPTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['--port N', 'Port to listen on; 0 picks a free one. Default: 9000.'],
+  ['--host ADDRESS', 'Address to listen on. Default: 127.0.0.1 (this machine only).'],
+  ['--bucket NAME-APPID', 'The bucket it serves. Default: examplebucket-1250000000.'],
+  ['--region REGION', 'The region it claims. Default: ap-guangzhou.'],
+  [
+    '--root DIR',
+    'Serve the files under DIR as objects (key = the path under DIR; empty folders as dir/ markers). ' +
+      'The folder is read once, at start: files added or changed later are not seen until a restart.',
+  ],
+  [
+    '--demo',
+    'Add sample objects: a text file, a 3 MiB binary for ranged downloads, a folder, an ARCHIVE ' +
+      'object and a versioned key.',
+  ],
+  [
+    '--secret-id ID --secret-key KEY',
+    'Accept only requests signed with this key (signatures are verified). Without them the bucket ' +
+      'is public-read and anonymous.',
+  ],
+  ['--session-token TOKEN', 'With the keys: temporary credentials, which must carry this token.'],
+  ['--public-read', 'With the keys: anonymous GET, HEAD and listing are allowed too.'],
+  [
+    '--lenient-signing',
+    'Check only the headers and parameters a client chose to sign, as COS does. Default: every ' +
+      'Range, If-*, x-cos-* header and query parameter must be signed, as cos-download signs them.',
+  ],
+  [
+    '--sts',
+    'Also start a stand-in for Tencent STS (AssumeRoleWithWebIdentity) whose temporary credentials ' +
+      'the emulator accepts until they expire.',
+  ],
+  ['--sts-lifetime SECONDS', 'With --sts: how long issued credentials last (1..43200). Default: as asked.'],
+  ['-h, --help', 'Print this help.'],
+];
+
+/** `cos-download emulator --help`, wrapped to `columns`. */
+export function emulatorHelp(columns = 80): string {
+  const width = Math.max(40, Math.min(columns, 100));
+  const lines = [
+    ...wrapText(
+      'cos-download emulator: a local COS for tests, demos and your own workflows. It speaks the COS ' +
+        'dialect (signatures, versions, ranges, conditionals, response-* overrides, traffic-limit, CRC64, ' +
+        'ListObjects with pages) on one bucket, until Ctrl-C (SIGINT) or SIGTERM stops it. On start it ' +
+        'prints the endpoint and a command to try.',
+      width,
+    ),
+    '',
+    'Usage:',
+    ...wrapCommand(
+      `${NAME} [--port 9000] [--root DIR | --demo] [--secret-id ID --secret-key KEY] [options]`,
+      width,
+      '  ',
+    ),
+    '',
+    'Options:',
+  ];
+  for (const [flag, text] of OPTIONS) {
+    if (width < 60 || flag.length > 24) lines.push(`  ${flag}`, ...wrapText(text, width, '      '));
+    else {
+      const wrapped = wrapText(text, width, ' '.repeat(28));
+      wrapped[0] = `  ${flag.padEnd(26)}${(wrapped[0] ?? '').trimStart()}`;
+      lines.push(...wrapped);
+    }
+  }
+  lines.push(
+    '',
+    'Examples:',
+    ...wrapText('Sample objects, anonymous, on port 9000; then download them all:', width, '  '),
+    ...wrapCommand(`${NAME} --demo --port 9000`, width, '    '),
+    ...wrapCommand(
+      'cos-download --endpoint http://127.0.0.1:9000 --bucket examplebucket-1250000000 --prefix / --destination out',
+      width,
+      '    ',
+    ),
+    ...wrapText('A folder as a bucket, with signatures checked:', width, '  '),
+    ...wrapCommand(
+      `${NAME} --root ./fixtures --secret-id AKIDEXAMPLE --secret-key EXAMPLEKEY`,
+      width,
+      '    ',
+    ),
+    '',
+    ...wrapText(
+      'Exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot start (port in use), 2 on a usage error.',
+      width,
+    ),
+  );
+  return `${lines.join('\n')}\n`;
+}
 
 class UsageError extends Error {}
 
@@ -139,11 +230,11 @@ export async function main(argv: readonly string[], io: EmulatorCliIo = {}): Pro
     parsed = parse(argv);
   } catch (error: unknown) {
     if (!(error instanceof UsageError)) throw error;
-    err(`cos-emulator: ${error.message}. ${USAGE}`);
+    err(`${NAME}: ${error.message}. Run '${NAME} --help' for the options.`);
     return 2;
   }
   if (parsed.help) {
-    out(USAGE);
+    out(emulatorHelp(io.columns).trimEnd());
     return 0;
   }
   const { options } = parsed;
@@ -151,7 +242,7 @@ export async function main(argv: readonly string[], io: EmulatorCliIo = {}): Pro
     const info = await stat(options.root).catch(() => undefined);
     if (info?.isDirectory() !== true) {
       err(
-        `cos-emulator: --root "${options.root}" is not a folder; give an existing folder to serve. ${USAGE}`,
+        `${NAME}: --root "${options.root}" is not a folder; give an existing folder to serve. Run '${NAME} --help' for the options.`,
       );
       return 2;
     }
@@ -166,7 +257,7 @@ export async function main(argv: readonly string[], io: EmulatorCliIo = {}): Pro
     emulator = await startEmulator(options);
   } catch (error: unknown) {
     await sts?.close();
-    err(`cos-emulator: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    err(`${NAME}: cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
   const demo = parsed.demo ? loadDemo(emulator) : [];
@@ -182,6 +273,9 @@ export async function main(argv: readonly string[], io: EmulatorCliIo = {}): Pro
       `--prefix / --destination ./cos-emulator-download${credentials}. Ctrl-C stops it.`,
   );
   for (const object of demo) out(`  ${object.key}: ${object.note}`);
+  if (options.root !== undefined) {
+    out(`  Serving the files of ${options.root}, read once at start: restart to serve later changes.`);
+  }
   if (sts !== undefined) {
     const account = /-(\d+)$/.exec(emulator.bucket)?.[1] ?? '0';
     out(

@@ -28,7 +28,9 @@ function depsOf(options: TransferOptions): RunDeps {
       warning: logger.warning ?? quiet,
     },
     ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(onStart === undefined ? {} : { onStart: (info, length) => onStart(info.key, length) }),
+    ...(onStart === undefined
+      ? {}
+      : { onStart: (info, length, alreadyOnDisk) => onStart(info.key, length, alreadyOnDisk) }),
     ...(options.onBytes === undefined ? {} : { onBytes: options.onBytes }),
   };
 }

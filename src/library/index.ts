@@ -12,7 +12,7 @@ import './node-check.js';
 
 export { LocalFileError } from '../base/local-errors.js';
 // Failures of the layers below, thrown as they are.
-export { CosError, type CosErrorDetails, ProtocolError, TlsError } from '../cos/errors.js';
+export { CosError, type CosErrorDetails, NetworkError, ProtocolError, TlsError } from '../cos/errors.js';
 export { IntegrityError, ObjectChangedError } from '../transfer/object-result.js';
 export type {
   Credentials,

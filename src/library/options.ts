@@ -99,9 +99,15 @@ export interface TransferOptions extends ConnectionOptions {
   readonly dryRun?: boolean | undefined;
   /** Base64 AES-256 key for objects stored with SSE-C. */
   readonly sseCustomerKey?: string | undefined;
-  /** Called when an object's bytes start to come, with the number of bytes this call will fetch. */
-  readonly onStart?: ((key: string, length: number) => void) | undefined;
-  /** Called as bytes land on disk, with the size of each chunk (for a progress bar). */
+  /**
+   * Called when an object's bytes start to come: `length` bytes to write, of which `alreadyOnDisk`
+   * an earlier, interrupted call left (a resume), so this call fetches `length - alreadyOnDisk`.
+   */
+  readonly onStart?: ((key: string, length: number, alreadyOnDisk: number) => void) | undefined;
+  /**
+   * Called as bytes this call fetched land on disk, with the size of each chunk (for a progress
+   * bar); bytes kept from an earlier call are counted once, in `onStart`.
+   */
   readonly onBytes?: ((count: number) => void) | undefined;
 }
 

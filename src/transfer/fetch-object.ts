@@ -130,8 +130,6 @@ class ObjectJob {
   }
 
   async run(): Promise<ObjectAtPath> {
-    const { deps } = this.#context;
-    deps.progress.onStart?.(this.#info, this.#window.length);
     if (!this.#context.folderReady) {
       const folder = path.dirname(this.#request.destination);
       await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
@@ -141,6 +139,7 @@ class ObjectJob {
     }
     const only = this.#parts[0];
     if (this.#parts.length === 1 && only !== undefined && this.#window.length <= SMALL_OBJECT_BYTES) {
+      this.#context.deps.progress.onStart?.(this.#info, this.#window.length, 0);
       return this.#small(only);
     }
     return this.#multipart();
@@ -221,7 +220,7 @@ class ObjectJob {
       const part = parts[index] as Part;
       resumedBytes += part.last - part.first + 1;
     }
-    if (resumedBytes > 0) deps.progress.onBytes?.(resumedBytes);
+    deps.progress.onStart?.(this.#info, this.#window.length, resumedBytes);
     try {
       const missing = parts.filter((part) => !done.has(part.index));
       // A part's slot is released only once the checkpoint records it, so a crash loses at most the

@@ -19,8 +19,12 @@ export interface TransferSettings {
 }
 
 export interface ProgressListener {
-  /** An object's download starts: its identity and the bytes this run will fetch. */
-  readonly onStart?: ((info: ObjectInfo, length: number) => void) | undefined;
+  /**
+   * An object's download starts, once its size and its resume state are known: `length` bytes to
+   * write, of which `alreadyOnDisk` an earlier run left (a resume). Those are never reported through
+   * `onBytes`, which counts only the bytes this run fetches.
+   */
+  readonly onStart?: ((info: ObjectInfo, length: number, alreadyOnDisk: number) => void) | undefined;
   /** Bytes landed in a temp file. */
   readonly onBytes?: ((count: number) => void) | undefined;
 }
