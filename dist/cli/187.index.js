@@ -6574,6 +6574,8 @@ class MirrorRun {
     #slot(entry) {
         const slot = { entry, done: entry !== undefined };
         this.#window.push(slot);
+        if (slot.done)
+            this.#flushWindow();
         return slot;
     }
     #resolve(slot, entry) {

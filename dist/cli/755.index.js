@@ -561,7 +561,11 @@ class Store {
     }
     /** Newest first. */
     versions(key) {
-        return [...(this.#keys.get(key) ?? [])].reverse();
+        const stored = this.#keys.get(key);
+        if (stored !== undefined)
+            return [...stored].reverse();
+        const generated = this.#synthetic?.version(key);
+        return generated === undefined ? [] : [generated];
     }
     latest(key) {
         return this.#keys.get(key)?.at(-1) ?? this.#synthetic?.version(key);

@@ -212,7 +212,10 @@ export class Store {
 
   /** Newest first. */
   versions(key: string): ObjectVersion[] {
-    return [...(this.#keys.get(key) ?? [])].reverse();
+    const stored = this.#keys.get(key);
+    if (stored !== undefined) return [...stored].reverse();
+    const generated = this.#synthetic?.version(key);
+    return generated === undefined ? [] : [generated];
   }
 
   latest(key: string): ObjectVersion | undefined {

@@ -198,6 +198,7 @@ export class MirrorRun {
   #slot(entry?: ManifestEntry): Slot {
     const slot: Slot = { entry, done: entry !== undefined };
     this.#window.push(slot);
+    if (slot.done) this.#flushWindow();
     return slot;
   }
 
