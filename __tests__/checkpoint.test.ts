@@ -74,7 +74,7 @@ describe('checkpoint format', () => {
     try {
       const file = path.join(folder, 'x.json');
       expect(await readCheckpoint(file)).toBeUndefined();
-      await writeCheckpoint(file, checkpoint);
+      await writeCheckpoint(file, checkpoint, true);
       expect(await readCheckpoint(file)).toEqual(checkpoint);
       expect(await readFile(file, 'utf8')).not.toMatch(/secret|signature|authorization/i);
       await writeFile(file, '{"format":');

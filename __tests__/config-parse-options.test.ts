@@ -35,6 +35,7 @@ describe('parseOptions', () => {
       partSize: 20 * MiB,
       concurrency: 8,
       crc: true,
+      fsync: false,
       overwrite: 'changed',
       dryRun: false,
       cache: false,

@@ -119,7 +119,7 @@ const CASES: readonly FaultCase[] = [
     fault: 'persistent: every GET body truncated at half, retries 3',
     faults: { truncateBody: true },
     raw: { retries: '3' },
-    outcome: /^\d+ of \d+ download\(s\) failed; first: 'data\/[^']+'.*/,
+    outcome: /^\d+ of \d+ download\(s\) failed; first: (GET )?'data\/[^']+'.*/,
     retries: [3, 3 * fixture.parts],
   },
   {

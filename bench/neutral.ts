@@ -27,7 +27,9 @@
 //   BENCH_TREE (a folder holding another commit's files, e.g. `git archive main | tar -x -C DIR`, with
 //   its dist/ and, for BENCH_PROFILE, its lib/ built: that cos-download is measured; BENCH_TREE_LABEL
 //   names it in the output), BENCH_QUIET_WAIT_S (30: before each run, wait up to this long for the machine's busy CPU to drop
-//   below 0.3 core, so a run does not start inside someone else's test suite; 0 = do not wait).
+//   below 0.3 core, so a run does not start inside someone else's test suite; 0 = do not wait),
+//   BENCH_BASELINE (a folder with another build's dist/, e.g. `git archive main | tar -x -C DIR`: its
+//   cos-download runs beside this one in every round, labelled BENCH_BASELINE_LABEL, for an A/B).
 //
 // Each tool runs as its own process under `/usr/bin/time` (user + system CPU of the process and the
 // children it waited for, peak RSS of the largest); wall time is measured here around the process.
@@ -151,6 +153,18 @@ const commit =
     : `BENCH_TREE ${process.env.BENCH_TREE_LABEL ?? tree}`;
 cpSync(join(tree, 'dist/cli'), join(work, 'cli'), { recursive: true });
 const cli = join(work, 'cli/index.js');
+// BENCH_BASELINE: another build measured beside this one in every round (an A/B of one change).
+const baselineTree =
+  process.env.BENCH_BASELINE === undefined ? undefined : resolve(process.env.BENCH_BASELINE);
+const baselineLabel = process.env.BENCH_BASELINE_LABEL ?? 'baseline';
+let baselineCli: string | undefined;
+if (baselineTree !== undefined) {
+  if (!existsSync(join(baselineTree, 'dist/cli/index.js'))) {
+    throw new Error(`bench: BENCH_BASELINE ${baselineTree} has no dist/cli/index.js`);
+  }
+  cpSync(join(baselineTree, 'dist/cli'), join(work, 'cli-baseline'), { recursive: true });
+  baselineCli = join(work, 'cli-baseline/index.js');
+}
 const root = join(work, 'root');
 const out = join(work, 'out');
 mkdirSync(root);
@@ -533,6 +547,19 @@ const nginxServer = (server: Nginx): Server => {
 const rcloneRemote = (endpoint: string, path: string): string =>
   `:s3,provider=Other,endpoint='${endpoint}':${BUCKET}/${path}`;
 
+/** The same cos-download run with the BENCH_BASELINE build, or nothing without one. */
+function baseline(tool: Tool): Tool[] {
+  if (baselineCli === undefined) return [];
+  return [
+    {
+      ...tool,
+      id: `${tool.id}-base`,
+      name: `${tool.name} [${baselineLabel}]`,
+      argv: tool.argv.map((arg) => (arg === cli ? (baselineCli as string) : arg)),
+    },
+  ];
+}
+
 function cosDownload(
   id: string,
   name: string,
@@ -579,6 +606,15 @@ if (selected('download') && nginx !== undefined && big !== undefined) {
       endpoint,
       ['--key', bigKey, '--destination', file],
       checkFile('cos-download'),
+    ),
+    ...baseline(
+      cosDownload(
+        'cos',
+        'cos-download (defaults: CRC on, 20 MiB × 8)',
+        endpoint,
+        ['--key', bigKey, '--destination', file],
+        checkFile('cos-download'),
+      ),
     ),
     cosDownload(
       'cos-nocrc',
@@ -777,7 +813,12 @@ if (selected('mirror') && nginx !== undefined) {
   const rcloneRerun = rclone('rclone-rerun', 'rclone copy, unchanged re-run', true);
   const samples = await rounds(
     'mirror',
-    [[cosFirst, cosRerun], [rcloneFirst, rcloneRerun], [sdk]],
+    [
+      [cosFirst, cosRerun],
+      [...baseline(cosFirst), ...baseline(cosRerun)],
+      [rcloneFirst, rcloneRerun],
+      [sdk],
+    ].filter((group) => group.length > 0),
     nginxServer(nginx),
   );
   tables.push({
@@ -790,7 +831,15 @@ if (selected('mirror') && nginx !== undefined) {
         { id: 'rclone-rerun', label: 'rclone re-run' },
         { id: 'sdk', label: 'SDK' },
       ],
-      rows: [sdk, rcloneFirst, cosFirst, rcloneRerun, cosRerun].map((tool) => ({ tool })),
+      rows: [
+        sdk,
+        rcloneFirst,
+        cosFirst,
+        ...baseline(cosFirst),
+        rcloneRerun,
+        cosRerun,
+        ...baseline(cosRerun),
+      ].map((tool) => ({ tool })),
       samples,
       serverName: 'nginx',
       notes: [
@@ -969,7 +1018,11 @@ if (selected('latency')) {
     check: () => sameTree(join(out, 'sdk'), corpus, keys, SMALL, 'the SDK pattern'),
     clean: true,
   };
-  const samples = await rounds('latency', [[cos], [sdk]], server);
+  const samples = await rounds(
+    'latency',
+    [[cos], baseline(cos), [sdk]].filter((group) => group.length > 0),
+    server,
+  );
   killGroup(emulator, 'SIGTERM');
   tables.push({
     endpoint,
@@ -977,7 +1030,7 @@ if (selected('latency')) {
       id: 'latency',
       title: `${LATENCY_OBJECTS} × ${SMALL / KiB} KiB objects, ${LATENCY_MS} ms before every answer (our emulator's latency fault)`,
       refs: [{ id: 'sdk', label: 'SDK' }],
-      rows: [sdk, cos].map((tool) => ({ tool })),
+      rows: [sdk, cos, ...baseline(cos)].map((tool) => ({ tool })),
       samples,
       serverName: 'emulator',
       notes: [

@@ -97,7 +97,7 @@ function wrapCommand(command, width, indent = '', continued = true) {
 __webpack_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _exit_codes_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(535);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6679);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6511);
 
 
 // Ctrl-C (SIGINT) or a cancelled job (SIGTERM) aborts the download, which keeps its checkpoint,
@@ -203,7 +203,7 @@ class Interrupted extends Error {
 
 /***/ }),
 
-/***/ 6679:
+/***/ 6511:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -658,6 +658,10 @@ const INPUTS = {
         description: '`x-cos-traffic-limit` in bit/s per request (819200..838860800).',
     },
     crc: { description: 'Verify every byte against the object’s CRC64.', default: 'true' },
+    fsync: {
+        description: 'Make files and folders durable (fsync) before each rename and before the manifest, for power loss; off, like curl, rclone and the SDKs.',
+        default: 'false',
+    },
     overwrite: {
         description: '`changed` (skip files that match the remote), `always`, or `never`.',
         default: 'changed',
@@ -2106,6 +2110,7 @@ function parseOptions(raw, context) {
     const trafficText = get('traffic-limit');
     const trafficLimit = trafficText === undefined ? undefined : parseTrafficLimit(trafficText);
     const crc = parseBoolean('crc', orDefault('crc'));
+    const fsync = parseBoolean('fsync', orDefault('fsync'));
     const overwrite = parseOverwrite(orDefault('overwrite'));
     const dryRun = parseBoolean('dry-run', orDefault('dry-run'));
     const sseText = get('sse-customer-key');
@@ -2137,6 +2142,7 @@ function parseOptions(raw, context) {
         concurrency,
         ...(trafficLimit === undefined ? {} : { trafficLimit }),
         crc,
+        fsync,
         overwrite,
         dryRun,
         ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),
@@ -2291,6 +2297,15 @@ class ProtocolError extends Error {
         super(message, options.cause === undefined ? undefined : { cause: options.cause });
         this.name = 'ProtocolError';
         this.transient = options.transient;
+    }
+}
+/** What the server sent is not a well-formed HTTP/1.1 response; the message does not name the request. */
+class MalformedResponse extends ProtocolError {
+}
+/** The connection ended before the response did (a transient failure: the request may be retried). */
+class ClosedEarly extends MalformedResponse {
+    constructor() {
+        super('the server closed the connection before the response ended', { transient: true });
     }
 }
 const parser = new XMLParser/* default */.A({
@@ -3841,6 +3856,7 @@ function parseCrc64(text) {
 
 
 
+
 /** Creates `filePath` exclusively; a leftover (a file or a planted link) is removed, never followed. */
 async function createExclusive(filePath, mode) {
     return (0,promises_.open)(filePath, 'wx', mode).catch(async (error) => {
@@ -3849,6 +3865,18 @@ async function createExclusive(filePath, mode) {
         await (0,promises_.rm)(filePath, { force: true });
         return (0,promises_.open)(filePath, 'wx', mode);
     });
+}
+/** A write into a temp file failed; thrown where only a synchronous throw is possible. */
+class LocalWriteFailure extends Error {
+    #shownPath;
+    constructor(cause, shownPath) {
+        super(`writing ${shownPath} failed`, { cause });
+        this.#shownPath = shownPath;
+    }
+    /** The failure as a user reads it (LocalFileError: what, where, how much room is left). */
+    async explain() {
+        return asLocalFileError(this.cause, this.#shownPath);
+    }
 }
 class TempFile {
     path;
@@ -3924,6 +3952,22 @@ class TempFile {
                 pending[0] = pending[0].subarray(skip);
         }
     }
+    /**
+     * Writes `buffer` at `position` before returning (into the page cache: microseconds), so the
+     * receive path can hand over its reused read buffer. A failure throws a LocalWriteFailure; its
+     * `explain()` gives the message a user reads (a full disk, say).
+     */
+    writeAtSync(buffer, position) {
+        const fd = this.#open().fd;
+        try {
+            for (let done = 0; done < buffer.length;) {
+                done += (0,external_node_fs_.writeSync)(fd, buffer, done, buffer.length - done, position + done);
+            }
+        }
+        catch (error) {
+            throw new LocalWriteFailure(error, this.shownPath);
+        }
+    }
     async sync() {
         await this.#open()
             .sync()
@@ -3937,19 +3981,21 @@ class TempFile {
         await handle?.close();
     }
     /**
-     * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
-     * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
+     * Stamp the mtime, close, and rename over `destination` (atomic on one file system). `durable`:
+     * fsync the file first and its folder after (`syncFolder: false` leaves the folder's fsync to the
+     * caller: a mirror syncs each folder once).
      */
-    async commit(destination, mtime, options = {}) {
+    async commit(destination, mtime, options) {
         const handle = this.#open();
-        await this.sync();
+        if (options.durable)
+            await this.sync();
         if (mtime !== undefined && !Number.isNaN(mtime.getTime()))
             await handle.utimes(mtime, mtime);
         await this.close();
         await (0,promises_.rename)(this.path, destination).catch(async (error) => {
             throw await asLocalFileError(error, destination);
         });
-        if (options.syncFolder !== false)
+        if (options.durable && options.syncFolder !== false)
             await syncDirectory(external_node_path_.dirname(destination));
     }
     /** Closes and removes the temp file; never throws. */
@@ -3960,18 +4006,19 @@ class TempFile {
 }
 /**
  * Writes a small text file atomically: a sibling `.tmp` created exclusively (a link planted there
- * is removed, never written through), fsync, rename over `filePath` (which replaces a link at
+ * is removed, never written through), fsync when `durable`, rename over `filePath` (which replaces a link at
  * `filePath` rather than following it). On failure (a full disk, say) the `.tmp` is removed and
  * the previous `filePath` stays as it was. Callers hold the lock of the folder, so no other run
  * writes the same `.tmp`.
  */
-async function writeFileAtomic(filePath, text, mode) {
+async function writeFileAtomic(filePath, text, mode, durable) {
     const temp = `${filePath}.tmp`;
     try {
         const handle = await createExclusive(temp, mode);
         try {
             await handle.writeFile(text, 'utf8');
-            await handle.sync();
+            if (durable)
+                await handle.sync();
         }
         finally {
             await handle.close();
@@ -4007,6 +4054,8 @@ async function syncDirectory(folder) {
 
 
 
+/** A finished part's entry when `crc: false` computed no CRC for it. */
+const UNCHECKED = '-';
 const CHECKPOINT_FORMAT = 'cos-download-checkpoint/2';
 function identityOf(bucket, info, window, partSize) {
     return {
@@ -4085,7 +4134,10 @@ function parseCheckpoint(text) {
     const parts = new Map();
     for (const [index, crc] of Object.entries(d.parts)) {
         const n = Number(index);
-        if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc))
+        if (!/^\d+$/.test(index) ||
+            n >= partCount ||
+            !isText(crc) ||
+            !(crc === UNCHECKED || /^\d{1,20}$/.test(crc)))
             return undefined;
         parts.set(n, crc);
     }
@@ -4132,9 +4184,9 @@ async function readCheckpoint(filePath) {
         return 'corrupt';
     return parseCheckpoint(read.text) ?? 'corrupt';
 }
-/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
-async function writeCheckpoint(filePath, checkpoint) {
-    await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600);
+/** Writes the checkpoint atomically: a sibling temp file (fsynced when `durable`), rename. */
+async function writeCheckpoint(filePath, checkpoint, durable) {
+    await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600, durable);
 }
 async function removeCheckpoint(filePath) {
     await (0,promises_.rm)(filePath, { force: true });
@@ -4407,8 +4459,11 @@ class ManifestWriter {
             });
         });
     }
-    /** Ends the manifest: renamed into place, unless `previousDigest` says it is unchanged. */
-    async finish(previousDigest) {
+    /**
+     * Ends the manifest: renamed into place, unless `previousDigest` says it is unchanged. `durable`:
+     * fsync it before the rename and its folder after.
+     */
+    async finish(previousDigest, durable = false) {
         this.#buffer.push(this.#count > 0 ? '\n]}\n' : ']}\n');
         this.#flush();
         try {
@@ -4417,10 +4472,17 @@ class ManifestWriter {
                 await this.abort();
                 return 'unchanged';
             }
+            if (durable) {
+                await this.#handle.sync().catch(async (error) => {
+                    throw await asLocalFileError(error, this.#target);
+                });
+            }
             await this.#handle.close();
             await (0,promises_.rename)(this.#temp, this.#target).catch(async (error) => {
                 throw await asLocalFileError(error, this.#target);
             });
+            if (durable)
+                await syncDirectory(external_node_path_.dirname(this.#target));
             return 'written';
         }
         catch (error) {
@@ -4616,15 +4678,23 @@ async function settle(run) {
         };
     }
     const scope = { bucket: run.client.connection.bucket, prefix: run.prefix };
-    await run.writer.finish();
+    const durable = run.settings.fsync;
+    // fsync: the folders the files were renamed into are durable before the manifest that lists them.
+    if (durable)
+        for (const folder of run.written)
+            await syncDirectory(folder);
+    await run.writer.finish(undefined, durable);
     await run.stale.finish();
     const target = manifestPath(run.root);
     if (run.staleCount === 0) {
         // Nothing to settle: the pass's manifest is the new one, unless it says what the old one did.
         if (run.writer.digest() === run.previous.digest())
             await (0,promises_.rm)(nextManifestPath(run.root), { force: true });
-        else
+        else {
             await (0,promises_.rename)(nextManifestPath(run.root), target);
+            if (durable)
+                await syncDirectory(external_node_path_.dirname(target));
+        }
     }
     else {
         const staleEntries = entriesOf(await ManifestReader.openFile(staleManifestPath(run.root), scope));
@@ -4642,7 +4712,7 @@ async function settle(run) {
                 final.write(entry);
                 await final.drain();
             }
-            await final.finish(run.previous.digest());
+            await final.finish(run.previous.digest(), durable);
         }
         catch (error) {
             await final.abort();
@@ -4651,8 +4721,6 @@ async function settle(run) {
         await (0,promises_.rm)(nextManifestPath(run.root), { force: true });
     }
     await (0,promises_.rm)(staleManifestPath(run.root), { force: true });
-    for (const folder of run.written)
-        await syncDirectory(folder);
     if (run.previous.legacyPath !== undefined)
         await removeLegacy(run, run.previous.legacyPath);
     if (run.complete)
@@ -5129,6 +5197,437 @@ function proxyStatus(message) {
     return undefined;
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __webpack_require__(7030);
+;// CONCATENATED MODULE: ./lib/cos/http-response.js
+// An HTTP/1.1 response parser, fed the bytes of one connection as they arrive: the status line and
+// headers, then a body framed by Content-Length, by chunked encoding, or by the end of the
+// connection. Pure (no I/O): the range reader drives it. It is strict, because what it reads is
+// untrusted: a malformed answer is an error, never a guess. See docs/adr/0012-receive-path.md.
+
+/** Status line and headers: a COS answer's are far smaller. */
+const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_CHUNK_LINE = 1024;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const bad = (why) => new MalformedResponse(`the response breaks HTTP/1.1 (${why})`, { transient: false });
+/** Parses one response (and skips 1xx ones before it); feed it, then `end()` when the connection ends. */
+class ResponseParser {
+    #handlers;
+    /** Whether the request was HEAD (a response with no body, whatever its headers say). */
+    #head;
+    #state = { kind: 'head' };
+    /** Bytes of a line or of the head that arrived split across reads. */
+    #pending = Buffer.alloc(0);
+    #keepAlive = true;
+    constructor(handlers, options = {}) {
+        this.#handlers = handlers;
+        this.#head = options.head === true;
+    }
+    get done() {
+        return this.#state.kind === 'done';
+    }
+    /** Feeds `buffer[start..end)`. Throws a ProtocolError on a malformed response. */
+    feed(buffer, start = 0, end = buffer.length) {
+        let at = start;
+        while (at < end) {
+            const state = this.#state;
+            switch (state.kind) {
+                case 'head':
+                    at = this.#readHead(buffer, at, end);
+                    break;
+                case 'length': {
+                    const take = Math.min(state.remaining, end - at);
+                    this.#handlers.onBody(buffer.subarray(at, at + take));
+                    state.remaining -= take;
+                    at += take;
+                    if (state.remaining === 0)
+                        this.#complete();
+                    break;
+                }
+                case 'chunk-data': {
+                    const take = Math.min(state.remaining, end - at);
+                    this.#handlers.onBody(buffer.subarray(at, at + take));
+                    state.remaining -= take;
+                    at += take;
+                    if (state.remaining === 0)
+                        this.#state = { kind: 'chunk-end' };
+                    break;
+                }
+                case 'chunk-size':
+                case 'chunk-end':
+                case 'trailers':
+                    at = this.#readLine(buffer, at, end, (line) => this.#chunkLine(line));
+                    break;
+                case 'until-close':
+                    this.#handlers.onBody(buffer.subarray(at, end));
+                    at = end;
+                    break;
+                case 'done':
+                    // Nothing is sent after a response that was not asked for (no pipelining).
+                    throw bad('bytes after the end of the response');
+            }
+        }
+    }
+    /** The connection ended: completes a body read to the end of the connection, else it was cut short. */
+    end() {
+        if (this.#state.kind === 'until-close') {
+            this.#keepAlive = false;
+            this.#complete();
+            return;
+        }
+        if (this.#state.kind !== 'done')
+            throw new ClosedEarly();
+    }
+    #complete() {
+        this.#state = { kind: 'done' };
+        this.#handlers.onComplete(this.#keepAlive);
+    }
+    /** Collects the head up to the blank line, then parses it. Returns where the body starts. */
+    #readHead(buffer, at, end) {
+        const joined = this.#pending.length === 0
+            ? buffer.subarray(at, end)
+            : Buffer.concat([this.#pending, buffer.subarray(at, end)]);
+        const blank = joined.indexOf('\r\n\r\n');
+        if (blank === -1) {
+            if (joined.length > MAX_HEAD_BYTES)
+                throw bad('headers larger than 64 KiB');
+            this.#pending = Buffer.from(joined);
+            return end;
+        }
+        if (blank > MAX_HEAD_BYTES)
+            throw bad('headers larger than 64 KiB');
+        const consumed = blank + 4 - this.#pending.length;
+        this.#pending = Buffer.alloc(0);
+        this.#parseHead(joined.toString('latin1', 0, blank));
+        return at + consumed;
+    }
+    #parseHead(text) {
+        const lines = text.split('\r\n');
+        const statusLine = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/.exec(lines[0] ?? '');
+        if (statusLine === null)
+            throw bad(`status line '${(lines[0] ?? '').slice(0, 40)}'`);
+        const status = Number(statusLine[2]);
+        const headers = {};
+        for (const line of lines.slice(1)) {
+            const colon = line.indexOf(':');
+            const name = line.slice(0, colon).toLowerCase();
+            const value = line.slice(colon + 1).trim();
+            if (colon <= 0 || !TOKEN.test(name) || !FIELD_VALUE.test(value))
+                throw bad('a malformed header line');
+            const existing = headers[name];
+            headers[name] =
+                existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+        }
+        if (status < 200) {
+            // 100 Continue and the like: the real answer follows.
+            if (status === 101)
+                throw bad('an unasked protocol switch');
+            return;
+        }
+        const connection = String(headers.connection ?? '').toLowerCase();
+        this.#keepAlive =
+            statusLine[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+        // The framing is checked before anyone sees the head: a malformed length is refused as such.
+        const body = this.#frame(status, headers);
+        this.#handlers.onHead(status, headers);
+        if (body === undefined)
+            this.#complete();
+        else
+            this.#state = body;
+    }
+    /** How the body is framed (RFC 9112 §6.3): the state that reads it, or undefined for none. */
+    #frame(status, headers) {
+        if (this.#head || status === 204 || status === 304)
+            return undefined;
+        const encoding = headers['transfer-encoding'];
+        const length = headers['content-length'];
+        if (encoding !== undefined) {
+            if (length !== undefined)
+                throw bad('both Transfer-Encoding and Content-Length');
+            const codings = (Array.isArray(encoding) ? encoding.join(',') : encoding)
+                .toLowerCase()
+                .split(',')
+                .map((c) => c.trim());
+            if (codings.length !== 1 || codings[0] !== 'chunked')
+                throw bad(`Transfer-Encoding '${String(encoding).slice(0, 40)}'`);
+            return { kind: 'chunk-size' };
+        }
+        if (length !== undefined) {
+            const values = Array.isArray(length) ? length : [length];
+            const first = values[0];
+            if (!/^\d{1,16}$/.test(first) ||
+                values.some((v) => v !== first) ||
+                !Number.isSafeInteger(Number(first))) {
+                throw bad(`Content-Length '${values.join(', ').slice(0, 40)}'`);
+            }
+            const remaining = Number(first);
+            return remaining === 0 ? undefined : { kind: 'length', remaining };
+        }
+        this.#keepAlive = false;
+        return { kind: 'until-close' };
+    }
+    /** Reads one CRLF-terminated line (of a chunked body) that may arrive split. */
+    #readLine(buffer, at, end, take) {
+        const newline = buffer.indexOf('\n', at);
+        if (newline === -1 || newline >= end) {
+            this.#pending = Buffer.concat([this.#pending, buffer.subarray(at, end)]);
+            if (this.#pending.length > MAX_CHUNK_LINE)
+                throw bad('a chunk line longer than 1 KiB');
+            return end;
+        }
+        const line = Buffer.concat([this.#pending, buffer.subarray(at, newline + 1)]);
+        this.#pending = Buffer.alloc(0);
+        if (line.length > MAX_CHUNK_LINE)
+            throw bad('a chunk line longer than 1 KiB');
+        if (line.length < 2 || line[line.length - 2] !== 0x0d)
+            throw bad('a chunk line not ended by CRLF');
+        take(line.toString('latin1', 0, line.length - 2));
+        return newline + 1;
+    }
+    #chunkLine(line) {
+        const state = this.#state;
+        if (state.kind === 'chunk-end') {
+            if (line !== '')
+                throw bad('chunk data longer than its size');
+            this.#state = { kind: 'chunk-size' };
+            return;
+        }
+        if (state.kind === 'trailers') {
+            if (line === '')
+                this.#complete();
+            return;
+        }
+        const size = /^([0-9a-fA-F]{1,12})(?:;[\t\x20-\x7e]*)?$/.exec(line);
+        if (size === null)
+            throw bad(`chunk size '${line.slice(0, 20)}'`);
+        const remaining = Number.parseInt(size[1], 16);
+        this.#state = remaining === 0 ? { kind: 'trailers' } : { kind: 'chunk-data', remaining };
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/cos/range-reader.js
+// A narrow HTTP/1.1 client for the one request the bulk of a download is made of: a GET of object
+// bytes. Each connection reads into one buffer of its own, reused for every read (Node's `onread`),
+// and the body goes to the caller synchronously, slice by slice, while the buffer is valid — no
+// Buffer per chunk, no stream, nothing for the garbage collector. Keep-alive connections are
+// pooled per origin. Everything else (HEAD, listings, proxied origins) goes through undici.
+// See docs/adr/0012-receive-path.md.
+
+
+
+
+const ERROR_TEXT_MAX = 64 * 1024;
+const BUFFER_SIZE = 256 * 1024;
+/** A header value with no line break, so a request line can never be split by a value. */
+function range_reader_headerLine(name, value) {
+    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
+        throw new ProtocolError(`a request header '${name}' holds a line break`, { transient: false });
+    }
+    return `${name}: ${value}\r\n`;
+}
+/** The server ended or reset the connection (not a timeout, not a TLS or protocol failure). */
+function closedByServer(error) {
+    const code = error.code;
+    return error instanceof ClosedEarly || code === 'ECONNRESET' || code === 'EPIPE';
+}
+/** One keep-alive connection, carrying one request at a time. */
+class Connection {
+    #socket;
+    #onIdle;
+    #onGone;
+    #parser;
+    #pending;
+    #answered = false;
+    #reusable = true;
+    constructor(origin, options, onIdle, onGone) {
+        this.#onIdle = onIdle;
+        this.#onGone = onGone;
+        const buffer = Buffer.allocUnsafe(options.bufferSize ?? BUFFER_SIZE);
+        const host = origin.hostname.replace(/^\[|\]$/g, '');
+        const port = Number(origin.port || (origin.protocol === 'https:' ? 443 : 80));
+        const common = {
+            host,
+            port,
+            onread: { buffer, callback: (bytes, into) => this.#read(bytes, into) },
+            ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+        };
+        this.#socket =
+            origin.protocol === 'https:'
+                ? external_node_tls_.connect({
+                    ...common,
+                    // Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
+                    rejectUnauthorized: true,
+                    ...(external_node_net_.isIP(host) === 0 ? { servername: host } : {}),
+                    ...(options.ca === undefined ? {} : { ca: options.ca }),
+                })
+                : external_node_net_.connect(common);
+        this.#socket.setNoDelay(true);
+        this.#socket.setTimeout(options.timeoutMs, () => {
+            this.#socket.destroy(Object.assign(new Error(`no data for ${Math.round(options.timeoutMs / 1000)} s`), {
+                code: 'ETIMEDOUT',
+            }));
+        });
+        this.#socket.on('error', (error) => this.#close(error));
+        this.#socket.on('close', () => this.#close(undefined));
+        this.#socket.on('end', () => {
+            try {
+                this.#parser?.end();
+            }
+            catch (error) {
+                this.#close(error);
+            }
+        });
+    }
+    get busy() {
+        return this.#pending !== undefined;
+    }
+    send(pending, host) {
+        this.#pending = pending;
+        this.#answered = false;
+        const { request } = pending;
+        let errorText = '';
+        let head;
+        this.#parser = new ResponseParser({
+            onHead: (status, headers) => {
+                head = { status, headers };
+                if (status >= 200 && status < 300)
+                    request.onHead?.(status, headers);
+            },
+            onBody: (chunk) => {
+                if (head !== undefined && head.status >= 200 && head.status < 300)
+                    request.onBody(chunk);
+                else if (errorText.length < ERROR_TEXT_MAX)
+                    errorText += chunk.toString('utf8', 0, ERROR_TEXT_MAX - errorText.length);
+            },
+            onComplete: (keepAlive) => {
+                this.#reusable = keepAlive;
+                const answer = head;
+                this.#finish(() => pending.done(answer.status >= 200 && answer.status < 300 ? answer : { ...answer, errorText }));
+            },
+        });
+        let text = `GET ${request.path} HTTP/1.1\r\n${range_reader_headerLine('host', host)}`;
+        for (const [name, value] of Object.entries(request.headers))
+            if (name !== 'host')
+                text += range_reader_headerLine(name, value);
+        this.#socket.write(`${text}\r\n`);
+    }
+    /** The end of a request: the connection goes back to the pool, or away. */
+    #finish(report) {
+        this.#pending = undefined;
+        this.#parser = undefined;
+        if (this.#reusable && !this.#socket.destroyed)
+            this.#onIdle(this);
+        else
+            this.#socket.destroy();
+        report();
+    }
+    #read(bytes, buffer) {
+        const parser = this.#parser;
+        if (parser === undefined) {
+            // Bytes on an idle connection: the server is not speaking HTTP as it should; drop it.
+            this.#socket.destroy();
+            return false;
+        }
+        this.#answered = true;
+        try {
+            parser.feed(buffer, 0, bytes);
+        }
+        catch (error) {
+            this.#socket.destroy(error instanceof Error ? error : new Error(String(error)));
+            return false;
+        }
+        return true;
+    }
+    /** Aborts the request in flight: the connection cannot be reused. */
+    abort(reason) {
+        this.#socket.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+    }
+    #close(error) {
+        const pending = this.#pending;
+        this.#pending = undefined;
+        this.#reusable = false;
+        this.#onGone(this);
+        pending?.fail(error ?? new ClosedEarly(), this.#answered);
+    }
+    destroy() {
+        this.#socket.destroy();
+    }
+}
+/** The pooled connections to one origin. */
+class RangeReader {
+    #origin;
+    #options;
+    #idle = [];
+    #all = new Set();
+    #closed = false;
+    constructor(origin, options) {
+        this.#origin = new URL(origin);
+        this.#options = options;
+    }
+    /** One GET; resolves once the whole body went to `onBody` (2xx) or an error answer was read. */
+    request(request) {
+        return this.#attempt(request, true);
+    }
+    /**
+     * A kept-alive connection the server closed while it was idle fails before any answer: that
+     * request is sent again once, on a new connection, as a browser would (a GET is idempotent).
+     */
+    #attempt(request, mayResend) {
+        return new Promise((resolve, reject) => {
+            if (this.#closed) {
+                reject(new Error('the range reader is closed'));
+                return;
+            }
+            request.signal?.throwIfAborted();
+            const idle = this.#idle.pop();
+            const connection = idle ?? this.#connect();
+            const onAbort = () => connection.abort(request.signal?.reason);
+            request.signal?.addEventListener('abort', onAbort, { once: true });
+            const settle = () => request.signal?.removeEventListener('abort', onAbort);
+            connection.send({
+                request,
+                done: (answer) => {
+                    settle();
+                    resolve(answer);
+                },
+                fail: (error, answered) => {
+                    settle();
+                    if (request.signal?.aborted)
+                        reject(request.signal.reason);
+                    else if (idle !== undefined && !answered && mayResend && closedByServer(error)) {
+                        resolve(this.#attempt(request, false));
+                    }
+                    else
+                        reject(error);
+                },
+            }, this.#origin.host);
+        });
+    }
+    #connect() {
+        const connection = new Connection(this.#origin, this.#options, (idle) => {
+            if (this.#closed || this.#idle.length >= this.#options.connections)
+                idle.destroy();
+            else
+                this.#idle.push(idle);
+        }, (gone) => {
+            this.#all.delete(gone);
+            const at = this.#idle.indexOf(gone);
+            if (at !== -1)
+                this.#idle.splice(at, 1);
+        });
+        this.#all.add(connection);
+        return connection;
+    }
+    async close() {
+        this.#closed = true;
+        for (const connection of this.#all)
+            connection.destroy();
+        this.#all.clear();
+        this.#idle.length = 0;
+    }
+}
+
 // EXTERNAL MODULE: ./lib/cos/sign.js
 var sign = __webpack_require__(9966);
 ;// CONCATENATED MODULE: ./lib/cos/redact.js
@@ -5221,9 +5720,11 @@ function redactText(text, secrets = []) {
 
 
 
+
 class CosClient {
     connection;
     #agent;
+    #reader;
     #proxy;
     #credentials;
     #origin;
@@ -5253,12 +5754,22 @@ class CosClient {
         });
         this.#agent = route.dispatcher;
         this.#proxy = route.proxy;
+        // A proxied origin keeps undici for everything: the range reader speaks to the origin directly.
+        this.#reader =
+            route.proxy === undefined && deps.rangeReader !== false
+                ? new RangeReader(this.#origin, {
+                    connections: deps.connections ?? 16,
+                    timeoutMs: connection.timeoutMs,
+                    ca: trustedCertificates(deps.transport?.extraCa),
+                    lookup: deps.transport?.lookup,
+                })
+                : undefined;
     }
     get logger() {
         return this.#logger;
     }
-    /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
-    async send(request) {
+    /** The signed form of a request: its path and query, its headers, the credentials it was signed with. */
+    async #prepare(request) {
         const query = request.query ?? {};
         const url = new URL(this.#origin);
         const signPath = `${this.#basePath}/${request.key}`;
@@ -5273,27 +5784,78 @@ class CosClient {
                 headers['x-cos-security-token'] = credentials.sessionToken;
             headers.authorization = (0,sign/* authorization */.it)(credentials, { method: request.method, path: signPath, query, headers }, (this.#clock.now() + this.#clockOffsetMs) / 1000);
         }
+        return { path: search === '' ? encodedPath : `${encodedPath}?${search}`, headers, credentials };
+    }
+    /** A failure to reach the server, told as what it is: TLS, the proxy, the network, or as thrown. */
+    #unreached(error, request) {
+        const context = describe(request);
+        return (TlsError.from(error, this.#origin, context) ??
+            ProxyError.from(error, this.#proxy, context) ??
+            NetworkError.from(error, this.#origin, context) ??
+            error);
+    }
+    /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
+    async send(request) {
+        const prepared = await this.#prepare(request);
         const response = await this.#agent
             .request({
             origin: this.#origin,
-            path: search === '' ? encodedPath : `${encodedPath}?${search}`,
+            path: prepared.path,
             method: request.method,
-            headers,
+            headers: prepared.headers,
             signal: request.signal ?? null,
             ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
         })
             .catch((error) => {
-            const context = describe(request);
-            throw (TlsError.from(error, this.#origin, context) ??
-                ProxyError.from(error, this.#proxy, context) ??
-                NetworkError.from(error, this.#origin, context) ??
-                error);
+            throw this.#unreached(error, request);
         });
         const status = response.statusCode;
         if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
             return { status, headers: response.headers, body: response.body };
         }
         const text = await readCapped(response.body, 64 * 1024);
+        return this.#fail(request, prepared, status, text, response.headers);
+    }
+    /**
+     * One signed GET whose 2xx answer goes to `sink`: its status and headers first (`onHead` may
+     * throw to refuse it), then its body a slice at a time, each valid only during the call. Resolves
+     * once the body ended. The bytes of an object take the range reader (one reused buffer per
+     * connection) unless the origin is proxied. A non-2xx answer throws as `send` does.
+     */
+    async getBody(request, sink) {
+        const reader = this.#reader;
+        if (reader === undefined) {
+            const response = await this.send(request);
+            try {
+                sink.onHead(response);
+            }
+            catch (error) {
+                response.body.destroy();
+                throw error;
+            }
+            for await (const chunk of response.body)
+                sink.onBody(chunk);
+            return;
+        }
+        const prepared = await this.#prepare(request);
+        const answer = await reader
+            .request({
+            path: prepared.path,
+            headers: prepared.headers,
+            signal: request.signal,
+            onHead: (status, headers) => sink.onHead({ status, headers }),
+            onBody: sink.onBody,
+        })
+            .catch((error) => {
+            throw this.#unreached(error, request);
+        });
+        if (answer.errorText !== undefined) {
+            await this.#fail(request, prepared, answer.status, answer.errorText, answer.headers);
+        }
+    }
+    /** Throws the CosError of a non-2xx answer whose body (at most 64 KiB) is `text`. */
+    async #fail(request, prepared, status, text, responseHeaders) {
+        const { headers, credentials } = prepared;
         // A plain-http request through a proxy: a 401/407 is the proxy's, not COS's.
         const refused = ProxyError.refused(status, this.#proxy, describe(request));
         if (refused !== undefined)
@@ -5312,7 +5874,7 @@ class CosClient {
         }
         // The error text is the server's: a proxy may echo what it was sent, so the secrets this
         // request carried are cut out before the text reaches a message or a log.
-        const details = redactDetails(parseErrorBody(status, text, response.headers), [
+        const details = redactDetails(parseErrorBody(status, text, responseHeaders), [
             headers.authorization,
             credentials?.secretId,
             credentials?.secretKey,
@@ -5368,6 +5930,7 @@ class CosClient {
         return true;
     }
     async close() {
+        await this.#reader?.close();
         await this.#agent.close();
     }
 }
@@ -5475,6 +6038,9 @@ function shownHeader(value) {
 function namingRequest(error, what) {
     if (!(error instanceof Error))
         return error;
+    if (error instanceof MalformedResponse) {
+        return new ProtocolError(`${what}: ${error.message}`, { transient: error.transient, cause: error });
+    }
     const code = error.code;
     if (error.name !== 'HTTPParserError' && code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
         return error;
@@ -5545,42 +6111,12 @@ async function headObject(client, key, access, conditions, signal) {
     return { kind: 'found', info: objectInfoFrom(key, response, size) };
 }
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __webpack_require__(7075);
-// EXTERNAL MODULE: external "node:stream/promises"
-var external_node_stream_promises_ = __webpack_require__(6466);
 ;// CONCATENATED MODULE: ./lib/transfer/fetch-part.js
-// One part: a ranged GET pinned to the object's ETag (and version), streamed into the temp file
-// with its CRC computed on the way. A transient failure resumes from the first missing byte.
 
 
 
 
 
-
-/** A Writable that hands every batch of buffered chunks to one async consumer, one batch at a time. */
-class BatchSink extends external_node_stream_.Writable {
-    #consume;
-    #inflight = Promise.resolve();
-    constructor(consume) {
-        super({ highWaterMark: 1024 * 1024 });
-        this.#consume = consume;
-    }
-    _write(chunk, _encoding, callback) {
-        this.#run([chunk], callback);
-    }
-    _writev(chunks, callback) {
-        this.#run(chunks.map((c) => c.chunk), callback);
-    }
-    #run(chunks, callback) {
-        this.#inflight = this.#consume(chunks);
-        this.#inflight.then(() => callback(), (error) => callback(error instanceof Error ? error : new Error(String(error))));
-    }
-    /** Resolves once no batch is being written (after a failure, before a retry reuses the offsets). */
-    async settled() {
-        await this.#inflight.catch(() => { });
-    }
-}
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 /**
  * Requires a 206 whose Content-Range is exactly the bytes asked for, of an object of the known size,
@@ -5624,28 +6160,31 @@ function partRequest(job) {
         },
     };
 }
-/** One ranged GET of bytes `next`..`last`, its answer checked (206, Content-Range, Content-Length). */
-async function openRange(job, fixed, next, last, highWaterMark) {
-    const response = await job.client
-        .send({
+/**
+ * One ranged GET of bytes `next`..`last`, its answer checked (206, Content-Range, Content-Length)
+ * before any of its body goes to `onBody`. Returns the answer's `x-cos-hash-crc64ecma`.
+ */
+async function getRange(job, fixed, next, last, onBody) {
+    let objectCrc64;
+    await job.client
+        .getBody({
         method: 'GET',
         key: job.info.key,
         query: fixed.query,
         headers: { ...fixed.headers, range: `bytes=${next}-${last}` },
         signal: job.signal,
-        highWaterMark,
+    }, {
+        onHead: (answer) => {
+            checkPartialResponse(answer, job.info.key, next, last, job.info.size);
+            objectCrc64 = header(answer, 'x-cos-hash-crc64ecma');
+        },
+        onBody,
     })
-        .catch((error) => {
-        throw namingRequest(error, `GET '${job.info.key}' bytes=${next}-${last}`);
+        .catch(async (error) => {
+        const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
+        throw namingRequest(cause, `GET '${job.info.key}' bytes=${next}-${last}`);
     });
-    try {
-        checkPartialResponse(response, job.info.key, next, last, job.info.size);
-    }
-    catch (error) {
-        response.body.destroy();
-        throw error;
-    }
-    return response;
+    return objectCrc64;
 }
 function tooMany(job, part) {
     return new ProtocolError(`GET '${job.info.key}' sent more bytes than bytes=${part.first}-${part.last}`, {
@@ -5658,75 +6197,52 @@ function droppedAt(job, next, part) {
 /** Downloads one part. */
 async function fetchPart(job, part) {
     const { client, info, writer, base, signal } = job;
-    const crc = new Crc64();
+    const crc = job.crc ? new Crc64() : undefined;
     let next = part.first;
     let objectCrc64;
     const fixed = partRequest(job);
+    // Each slice is written (positionally) and through the CRC before the read buffer is reused;
+    // `next` moves only past written bytes, so a retry resumes exactly after the last of them.
+    const onBody = (chunk) => {
+        if (next + chunk.length > part.last + 1)
+            throw tooMany(job, part);
+        writer.writeAtSync(chunk, next - base);
+        crc?.update(chunk);
+        next += chunk.length;
+        job.onBytes?.(chunk.length);
+    };
     await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
         signal.throwIfAborted();
-        const what = `GET '${info.key}' bytes=${next}-${part.last}`;
-        const response = await openRange(job, fixed, next, part.last, 1024 * 1024);
-        objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
-        // The sink batches what arrives while a write is in flight into the next (positional) writev,
-        // so reading and writing overlap. `next` moves only when bytes are written, so a retry resumes
-        // exactly after the last written byte.
-        const sink = new BatchSink(async (chunks) => {
-            let length = 0;
-            for (const chunk of chunks)
-                length += chunk.length;
-            if (next + length > part.last + 1)
-                throw tooMany(job, part);
-            await writer.writevAt(chunks, next - base);
-            for (const chunk of chunks)
-                crc.update(chunk);
-            next += length;
-            job.onBytes?.(length);
-        });
-        try {
-            await (0,external_node_stream_promises_.pipeline)(response.body, sink);
-        }
-        catch (error) {
-            await sink.settled();
-            throw namingRequest(error, what);
-        }
+        objectCrc64 = (await getRange(job, fixed, next, part.last, onBody)) ?? objectCrc64;
         if (next <= part.last)
             throw droppedAt(job, next, part);
     });
-    return { crc: crc.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+    return { crc: crc?.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
 /**
- * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, without a
- * stream pipeline or a file, so a small object costs one request and, later, one write. A transient
- * failure resumes from the first byte not yet received.
+ * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, into one
+ * buffer of the part's size, so a small object costs one request and, later, one write. A
+ * transient failure resumes from the first byte not yet received.
  */
 async function fetchPartBody(job, part) {
     const { client, info, signal } = job;
-    const chunks = [];
+    const bytes = Buffer.allocUnsafe(part.last - part.first + 1);
     let next = part.first;
     let objectCrc64;
     const fixed = partRequest(job);
-    const length = part.last - part.first + 1;
+    const onBody = (chunk) => {
+        if (next + chunk.length > part.last + 1)
+            throw tooMany(job, part);
+        chunk.copy(bytes, next - part.first);
+        next += chunk.length;
+    };
     await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
         signal.throwIfAborted();
-        const response = await openRange(job, fixed, next, part.last, Math.min(length, 1024 * 1024));
-        objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
-        try {
-            for await (const chunk of response.body) {
-                if (next + chunk.length > part.last + 1) {
-                    response.body.destroy();
-                    throw tooMany(job, part);
-                }
-                chunks.push(chunk);
-                next += chunk.length;
-            }
-        }
-        catch (error) {
-            throw namingRequest(error, `GET '${info.key}' bytes=${next}-${part.last}`);
-        }
+        objectCrc64 = (await getRange(job, fixed, next, part.last, onBody)) ?? objectCrc64;
         if (next <= part.last)
             throw droppedAt(job, next, part);
     });
-    return { chunks, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+    return { bytes, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/object-result.js
@@ -5891,6 +6407,12 @@ async function openForResume(target, logger) {
             let damaged = 0;
             for (const [index, crc] of saved.parts) {
                 const part = parts[index];
+                // With the CRC off, no byte is checked: not in flight, not on resume (a part recorded
+                // without a CRC is fetched again once the CRC is back on: it cannot be checked).
+                if (!target.verify) {
+                    done.set(index, crc);
+                    continue;
+                }
                 const actual = await temp.crcAt(part.first - window.first, part.last - part.first + 1);
                 if (actual !== undefined && formatCrc64(actual) === crc)
                     done.set(index, crc);
@@ -5915,14 +6437,16 @@ async function openForResume(target, logger) {
  */
 class Checkpointer {
     #path;
+    #durable;
     #identity;
     #temp;
     #done;
     #chain = Promise.resolve();
     #queued = false;
     #recorded;
-    constructor(filePath, identity, resume) {
+    constructor(filePath, identity, resume, durable) {
         this.#path = filePath;
+        this.#durable = durable;
         this.#identity = identity;
         this.#temp = resume.temp;
         this.#done = resume.done;
@@ -5940,8 +6464,11 @@ class Checkpointer {
             .then(async () => {
             this.#queued = false;
             const parts = new Map(this.#done);
-            await this.#temp.sync();
-            await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#temp.ino, parts });
+            // Durable: the parts' bytes reach the disk before the checkpoint that vouches for them. Either
+            // way a resume reads every kept part back and checks its CRC before trusting it.
+            if (this.#durable)
+                await this.#temp.sync();
+            await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#temp.ino, parts }, this.#durable);
             this.#recorded = parts.size;
         })
             .catch(() => {
@@ -6042,6 +6569,7 @@ class ObjectJob {
             access: this.access,
             overrides: this.#request.responseOverrides,
             signal,
+            crc: this.#context.settings.crc,
         };
     }
     async run() {
@@ -6071,7 +6599,10 @@ class ObjectJob {
     }
     async #commit(temp) {
         const mtime = new Date(this.#info.lastModified);
-        await temp.commit(this.#request.destination, mtime, { syncFolder: !this.#context.folderReady });
+        await temp.commit(this.#request.destination, mtime, {
+            durable: this.#context.settings.fsync,
+            syncFolder: !this.#context.folderReady,
+        });
     }
     /**
      * One small part: the GET holds a request slot only while the body arrives, then the bytes go to a
@@ -6087,15 +6618,15 @@ class ObjectJob {
         }
         const temp = await TempFile.create(this.#request.state.temp, 0, this.#request.destination);
         try {
-            const written = temp.writevAt(body.chunks, 0);
+            const written = temp.writevAt([body.bytes], 0);
             // The CRC runs on this thread while the write runs on libuv's.
-            const crc = new Crc64();
-            for (const chunk of body.chunks)
-                crc.update(chunk);
+            let crc = UNCHECKED;
+            if (this.#context.settings.crc)
+                crc = formatCrc64(new Crc64().update(body.bytes).digest());
             await written;
             const length = part.last - part.first + 1;
             deps.progress.onBytes?.(length);
-            const crcCheck = this.#checkCrc(new Map([[0, formatCrc64(crc.digest())]]), [part]);
+            const crcCheck = this.#checkCrc(new Map([[0, crc]]), [part]);
             await this.#commit(temp);
             return this.#result(length, length, crcCheck);
         }
@@ -6115,9 +6646,10 @@ class ObjectJob {
             parts,
             state: this.#request.state,
             destination: this.#request.destination,
+            verify: this.#context.settings.crc,
         }, deps.logger);
         const { temp, done } = resume;
-        const checkpoint = new Checkpointer(this.#request.state.checkpoint, identity, resume);
+        const checkpoint = new Checkpointer(this.#request.state.checkpoint, identity, resume, this.#context.settings.fsync);
         let resumedBytes = 0;
         for (const index of done.keys()) {
             const part = parts[index];
@@ -6130,7 +6662,7 @@ class ObjectJob {
             // parts in flight: at most concurrency × part-size bytes to fetch again.
             let stated = this.#info.crc64;
             await this.#fetchParts(temp, missing, async (part, result) => {
-                done.set(part.index, formatCrc64(result.crc));
+                done.set(part.index, result.crc === undefined ? UNCHECKED : formatCrc64(result.crc));
                 stated ??= result.objectCrc64;
                 await checkpoint.flush();
             });
@@ -7594,6 +8126,7 @@ function transferSettings(options) {
         partSize: options.partSize,
         concurrency: options.concurrency,
         crc: options.crc,
+        fsync: options.fsync,
         overwrite: options.overwrite,
         dryRun: options.dryRun,
         trafficLimit: options.trafficLimit,
@@ -8177,6 +8710,7 @@ const GROUP_OF = {
     concurrency: 'how',
     'traffic-limit': 'how',
     crc: 'how',
+    fsync: 'how',
     retries: 'how',
     timeout: 'how',
     'response-cache-control': 'how',
@@ -8255,6 +8789,7 @@ const VALUE_OF = {
 const CLI_DESCRIPTIONS = {
     accelerate: 'Use the global acceleration domain {bucket}.cos.accelerate.myqcloud.com.',
     crc: 'Verify every byte against the object’s CRC64 (on; --no-crc turns it off).',
+    fsync: 'fsync files and folders before each rename and the manifest, for power loss (off).',
     include: 'Only keys matching this glob (relative to --prefix); repeat it for more.',
     exclude: 'Leave out keys matching this glob (relative to --prefix); repeat it for more.',
     destination: 'File (for --key; an existing folder or a path ending in / takes the key’s base name) or folder ' +

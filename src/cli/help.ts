@@ -34,6 +34,7 @@ const GROUP_OF: Record<InputName, Group | undefined> = {
   concurrency: 'how',
   'traffic-limit': 'how',
   crc: 'how',
+  fsync: 'how',
   retries: 'how',
   timeout: 'how',
   'response-cache-control': 'how',
@@ -115,6 +116,7 @@ const VALUE_OF: Partial<Record<InputName, string>> = {
 const CLI_DESCRIPTIONS: Partial<Record<InputName, string>> = {
   accelerate: 'Use the global acceleration domain {bucket}.cos.accelerate.myqcloud.com.',
   crc: 'Verify every byte against the object’s CRC64 (on; --no-crc turns it off).',
+  fsync: 'fsync files and folders before each rename and the manifest, for power loss (off).',
   include: 'Only keys matching this glob (relative to --prefix); repeat it for more.',
   exclude: 'Leave out keys matching this glob (relative to --prefix); repeat it for more.',
   destination:

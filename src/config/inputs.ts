@@ -99,6 +99,11 @@ export const INPUTS = {
     description: '`x-cos-traffic-limit` in bit/s per request (819200..838860800).',
   },
   crc: { description: 'Verify every byte against the object’s CRC64.', default: 'true' },
+  fsync: {
+    description:
+      'Make files and folders durable (fsync) before each rename and before the manifest, for power loss; off, like curl, rclone and the SDKs.',
+    default: 'false',
+  },
   overwrite: {
     description: '`changed` (skip files that match the remote), `always`, or `never`.',
     default: 'changed',

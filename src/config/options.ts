@@ -53,6 +53,8 @@ export interface Options {
   readonly concurrency: number;
   readonly trafficLimit?: number;
   readonly crc: boolean;
+  /** fsync files and folders before each rename and the manifest. */
+  readonly fsync: boolean;
   readonly overwrite: Overwrite;
   readonly dryRun: boolean;
   /** Base64 AES-256 key. */

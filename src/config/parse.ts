@@ -237,6 +237,7 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
   const trafficText = get('traffic-limit');
   const trafficLimit = trafficText === undefined ? undefined : parseTrafficLimit(trafficText);
   const crc = parseBoolean('crc', orDefault('crc'));
+  const fsync = parseBoolean('fsync', orDefault('fsync'));
   const overwrite = parseOverwrite(orDefault('overwrite'));
   const dryRun = parseBoolean('dry-run', orDefault('dry-run'));
   const sseText = get('sse-customer-key');
@@ -269,6 +270,7 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
     concurrency,
     ...(trafficLimit === undefined ? {} : { trafficLimit }),
     crc,
+    fsync,
     overwrite,
     dryRun,
     ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),

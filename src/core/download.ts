@@ -141,6 +141,7 @@ export function transferSettings(options: Options): TransferSettings {
     partSize: options.partSize,
     concurrency: options.concurrency,
     crc: options.crc,
+    fsync: options.fsync,
     overwrite: options.overwrite,
     dryRun: options.dryRun,
     trafficLimit: options.trafficLimit,

@@ -2,10 +2,10 @@
 // classified retries. It knows requests and responses; what to do with the bytes is the caller's.
 import type { Dispatcher } from 'undici';
 import { errorMessage } from '../base/error-message.js';
-import type { Connection } from '../base/request.js';
+import type { Connection, Credentials } from '../base/request.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../base/runtime.js';
 import { type CredentialsProvider, staticCredentials } from './credentials.js';
-import { createDispatcher, ProxyError, type TransportOptions } from './dispatcher.js';
+import { createDispatcher, ProxyError, type TransportOptions, trustedCertificates } from './dispatcher.js';
 import {
   CosError,
   type CosErrorDetails,
@@ -17,6 +17,7 @@ import {
   TlsError,
 } from './errors.js';
 import type { ProxyEndpoint } from './proxy.js';
+import { RangeReader } from './range-reader.js';
 import { redactText } from './redact.js';
 import { authorization, cosEncode } from './sign.js';
 
@@ -34,6 +35,14 @@ export interface ClientDeps {
   readonly transport?: TransportOptions;
   /** Asked for the credentials of every request; default: `connection.credentials`, fixed. */
   readonly credentials?: CredentialsProvider;
+  /** false: object bytes go through undici too (the range reader is on by default). */
+  readonly rangeReader?: boolean;
+}
+
+interface Prepared {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly credentials: Credentials | undefined;
 }
 
 export interface CosRequest {
@@ -49,6 +58,14 @@ export interface CosRequest {
   readonly highWaterMark?: number;
 }
 
+/** Where `getBody` puts a 2xx answer. */
+export interface BodySink {
+  /** The status and headers, before any of the body; throwing refuses the answer. */
+  onHead(answer: Pick<CosResponse, 'status' | 'headers'>): void;
+  /** A slice of the body, valid only during the call; throwing aborts the request. */
+  onBody(chunk: Buffer): void;
+}
+
 export interface CosResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -58,6 +75,7 @@ export interface CosResponse {
 export class CosClient {
   readonly connection: Connection;
   readonly #agent: Dispatcher;
+  readonly #reader: RangeReader | undefined;
   readonly #proxy: ProxyEndpoint | undefined;
   readonly #credentials: CredentialsProvider;
   readonly #origin: string;
@@ -88,14 +106,24 @@ export class CosClient {
     });
     this.#agent = route.dispatcher;
     this.#proxy = route.proxy;
+    // A proxied origin keeps undici for everything: the range reader speaks to the origin directly.
+    this.#reader =
+      route.proxy === undefined && deps.rangeReader !== false
+        ? new RangeReader(this.#origin, {
+            connections: deps.connections ?? 16,
+            timeoutMs: connection.timeoutMs,
+            ca: trustedCertificates(deps.transport?.extraCa),
+            lookup: deps.transport?.lookup,
+          })
+        : undefined;
   }
 
   get logger(): Logger {
     return this.#logger;
   }
 
-  /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
-  async send(request: CosRequest): Promise<CosResponse> {
+  /** The signed form of a request: its path and query, its headers, the credentials it was signed with. */
+  async #prepare(request: CosRequest): Promise<Prepared> {
     const query = request.query ?? {};
     const url = new URL(this.#origin);
     const signPath = `${this.#basePath}/${request.key}`;
@@ -113,29 +141,88 @@ export class CosClient {
         (this.#clock.now() + this.#clockOffsetMs) / 1000,
       );
     }
+    return { path: search === '' ? encodedPath : `${encodedPath}?${search}`, headers, credentials };
+  }
+
+  /** A failure to reach the server, told as what it is: TLS, the proxy, the network, or as thrown. */
+  #unreached(error: unknown, request: CosRequest): unknown {
+    const context = describe(request);
+    return (
+      TlsError.from(error, this.#origin, context) ??
+      ProxyError.from(error, this.#proxy, context) ??
+      NetworkError.from(error, this.#origin, context) ??
+      error
+    );
+  }
+
+  /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
+  async send(request: CosRequest): Promise<CosResponse> {
+    const prepared = await this.#prepare(request);
     const response = await this.#agent
       .request({
         origin: this.#origin,
-        path: search === '' ? encodedPath : `${encodedPath}?${search}`,
+        path: prepared.path,
         method: request.method,
-        headers,
+        headers: prepared.headers,
         signal: request.signal ?? null,
         ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
       })
       .catch((error: unknown) => {
-        const context = describe(request);
-        throw (
-          TlsError.from(error, this.#origin, context) ??
-          ProxyError.from(error, this.#proxy, context) ??
-          NetworkError.from(error, this.#origin, context) ??
-          error
-        );
+        throw this.#unreached(error, request);
       });
     const status = response.statusCode;
     if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
       return { status, headers: response.headers, body: response.body };
     }
     const text = await readCapped(response.body, 64 * 1024);
+    return this.#fail(request, prepared, status, text, response.headers);
+  }
+
+  /**
+   * One signed GET whose 2xx answer goes to `sink`: its status and headers first (`onHead` may
+   * throw to refuse it), then its body a slice at a time, each valid only during the call. Resolves
+   * once the body ended. The bytes of an object take the range reader (one reused buffer per
+   * connection) unless the origin is proxied. A non-2xx answer throws as `send` does.
+   */
+  async getBody(request: CosRequest, sink: BodySink): Promise<void> {
+    const reader = this.#reader;
+    if (reader === undefined) {
+      const response = await this.send(request);
+      try {
+        sink.onHead(response);
+      } catch (error: unknown) {
+        response.body.destroy();
+        throw error;
+      }
+      for await (const chunk of response.body as AsyncIterable<Buffer>) sink.onBody(chunk);
+      return;
+    }
+    const prepared = await this.#prepare(request);
+    const answer = await reader
+      .request({
+        path: prepared.path,
+        headers: prepared.headers,
+        signal: request.signal,
+        onHead: (status, headers) => sink.onHead({ status, headers }),
+        onBody: sink.onBody,
+      })
+      .catch((error: unknown) => {
+        throw this.#unreached(error, request);
+      });
+    if (answer.errorText !== undefined) {
+      await this.#fail(request, prepared, answer.status, answer.errorText, answer.headers);
+    }
+  }
+
+  /** Throws the CosError of a non-2xx answer whose body (at most 64 KiB) is `text`. */
+  async #fail(
+    request: CosRequest,
+    prepared: Prepared,
+    status: number,
+    text: string,
+    responseHeaders: CosResponse['headers'],
+  ): Promise<never> {
+    const { headers, credentials } = prepared;
     // A plain-http request through a proxy: a 401/407 is the proxy's, not COS's.
     const refused = ProxyError.refused(status, this.#proxy, describe(request));
     if (refused !== undefined) throw refused;
@@ -160,7 +247,7 @@ export class CosClient {
     }
     // The error text is the server's: a proxy may echo what it was sent, so the secrets this
     // request carried are cut out before the text reaches a message or a log.
-    const details = redactDetails(parseErrorBody(status, text, response.headers), [
+    const details = redactDetails(parseErrorBody(status, text, responseHeaders), [
       headers.authorization,
       credentials?.secretId,
       credentials?.secretKey,
@@ -226,6 +313,7 @@ export class CosClient {
   }
 
   async close(): Promise<void> {
+    await this.#reader?.close();
     await this.#agent.close();
   }
 }
@@ -263,7 +351,7 @@ export async function readCapped(body: AsyncIterable<Uint8Array>, limit: number)
 }
 
 /** First value of a response header. */
-export function header(response: CosResponse, name: string): string | undefined {
+export function header(response: Pick<CosResponse, 'headers'>, name: string): string | undefined {
   const value = response.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

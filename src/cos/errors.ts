@@ -131,6 +131,16 @@ export class ProtocolError extends Error {
   }
 }
 
+/** What the server sent is not a well-formed HTTP/1.1 response; the message does not name the request. */
+export class MalformedResponse extends ProtocolError {}
+
+/** The connection ended before the response did (a transient failure: the request may be retried). */
+export class ClosedEarly extends MalformedResponse {
+  constructor() {
+    super('the server closed the connection before the response ended', { transient: true });
+  }
+}
+
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Conditions, ResponseOverrides } from '../base/request.js';
 import { type CosClient, type CosResponse, header } from './client.js';
-import { CosError, isTransient, ProtocolError } from './errors.js';
+import { CosError, isTransient, MalformedResponse, ProtocolError } from './errors.js';
 
 /** What identifies one object version: the basis of every If-Match and every checkpoint. */
 export interface ObjectInfo {
@@ -92,6 +92,9 @@ function shownHeader(value: string): string {
  */
 export function namingRequest(error: unknown, what: string): unknown {
   if (!(error instanceof Error)) return error;
+  if (error instanceof MalformedResponse) {
+    return new ProtocolError(`${what}: ${error.message}`, { transient: error.transient, cause: error });
+  }
   const code = (error as { code?: unknown }).code;
   if (error.name !== 'HTTPParserError' && code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return error;
   return new ProtocolError(`${what}: the response breaks HTTP/1.1 (${error.message})`, {

@@ -91,6 +91,11 @@ export interface TransferOptions extends ConnectionOptions {
   /** Verify every byte against the object's CRC64. Default `true`. */
   readonly crc?: boolean | undefined;
   /**
+   * fsync files and folders before each rename and before the manifest (durable across a power
+   * loss). Default `false`, like curl, rclone and the COS SDKs.
+   */
+  readonly fsync?: boolean | undefined;
+  /**
    * `'changed'` (default) skips files that match the remote object, `'always'` downloads anyway,
    * `'never'` keeps any existing file.
    */
@@ -183,6 +188,7 @@ const TRANSFER: Readonly<Record<string, Kind>> = {
   concurrency: 'integer',
   trafficLimit: 'integer',
   crc: 'boolean',
+  fsync: 'boolean',
   overwrite: 'text',
   dryRun: 'boolean',
   sseCustomerKey: 'text',

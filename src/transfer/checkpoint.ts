@@ -9,6 +9,9 @@ import type { Window } from './plan.js';
 import { readOwnFile } from './state.js';
 import { writeFileAtomic } from './temp-file.js';
 
+/** A finished part's entry when `crc: false` computed no CRC for it. */
+export const UNCHECKED = '-';
+
 export const CHECKPOINT_FORMAT = 'cos-download-checkpoint/2';
 
 /** What a checkpoint must match to be trusted. */
@@ -124,7 +127,13 @@ export function parseCheckpoint(text: string): Checkpoint | undefined {
   const parts = new Map<number, string>();
   for (const [index, crc] of Object.entries(d.parts as Record<string, unknown>)) {
     const n = Number(index);
-    if (!/^\d+$/.test(index) || n >= partCount || !isText(crc) || !/^\d{1,20}$/.test(crc)) return undefined;
+    if (
+      !/^\d+$/.test(index) ||
+      n >= partCount ||
+      !isText(crc) ||
+      !(crc === UNCHECKED || /^\d{1,20}$/.test(crc))
+    )
+      return undefined;
     parts.set(n, crc);
   }
   return {
@@ -170,9 +179,13 @@ export async function readCheckpoint(filePath: string): Promise<Checkpoint | 'co
   return parseCheckpoint(read.text) ?? 'corrupt';
 }
 
-/** Writes the checkpoint atomically: a sibling temp file, fsync, rename. */
-export async function writeCheckpoint(filePath: string, checkpoint: Checkpoint): Promise<void> {
-  await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600);
+/** Writes the checkpoint atomically: a sibling temp file (fsynced when `durable`), rename. */
+export async function writeCheckpoint(
+  filePath: string,
+  checkpoint: Checkpoint,
+  durable: boolean,
+): Promise<void> {
+  await writeFileAtomic(filePath, serializeCheckpoint(checkpoint), 0o600, durable);
 }
 
 export async function removeCheckpoint(filePath: string): Promise<void> {

@@ -10,7 +10,7 @@ import type { ResponseOverrides } from '../base/request.js';
 import type { CosClient } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
 import { headObject, type ObjectAccess, type ObjectInfo } from '../cos/object.js';
-import { identityOf } from './checkpoint.js';
+import { identityOf, UNCHECKED } from './checkpoint.js';
 import { Crc64, crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
 import { fetchPart, fetchPartBody, type PartBase, type PartResult } from './fetch-part.js';
 import { type CrcCheck, IntegrityError, type ObjectAtPath, ObjectChangedError } from './object-result.js';
@@ -126,6 +126,7 @@ class ObjectJob {
       access: this.access,
       overrides: this.#request.responseOverrides,
       signal,
+      crc: this.#context.settings.crc,
     };
   }
 
@@ -158,7 +159,10 @@ class ObjectJob {
 
   async #commit(temp: TempFile): Promise<void> {
     const mtime = new Date(this.#info.lastModified);
-    await temp.commit(this.#request.destination, mtime, { syncFolder: !this.#context.folderReady });
+    await temp.commit(this.#request.destination, mtime, {
+      durable: this.#context.settings.fsync,
+      syncFolder: !this.#context.folderReady,
+    });
   }
 
   /**
@@ -177,14 +181,14 @@ class ObjectJob {
     }
     const temp = await TempFile.create(this.#request.state.temp, 0, this.#request.destination);
     try {
-      const written = temp.writevAt(body.chunks, 0);
+      const written = temp.writevAt([body.bytes], 0);
       // The CRC runs on this thread while the write runs on libuv's.
-      const crc = new Crc64();
-      for (const chunk of body.chunks) crc.update(chunk);
+      let crc = UNCHECKED;
+      if (this.#context.settings.crc) crc = formatCrc64(new Crc64().update(body.bytes).digest());
       await written;
       const length = part.last - part.first + 1;
       deps.progress.onBytes?.(length);
-      const crcCheck = this.#checkCrc(new Map([[0, formatCrc64(crc.digest())]]), [part]);
+      const crcCheck = this.#checkCrc(new Map([[0, crc]]), [part]);
       await this.#commit(temp);
       return this.#result(length, length, crcCheck);
     } catch (error: unknown) {
@@ -210,11 +214,17 @@ class ObjectJob {
         parts,
         state: this.#request.state,
         destination: this.#request.destination,
+        verify: this.#context.settings.crc,
       },
       deps.logger,
     );
     const { temp, done } = resume;
-    const checkpoint = new Checkpointer(this.#request.state.checkpoint, identity, resume);
+    const checkpoint = new Checkpointer(
+      this.#request.state.checkpoint,
+      identity,
+      resume,
+      this.#context.settings.fsync,
+    );
     let resumedBytes = 0;
     for (const index of done.keys()) {
       const part = parts[index] as Part;
@@ -227,7 +237,7 @@ class ObjectJob {
       // parts in flight: at most concurrency × part-size bytes to fetch again.
       let stated = this.#info.crc64;
       await this.#fetchParts(temp, missing, async (part, result) => {
-        done.set(part.index, formatCrc64(result.crc));
+        done.set(part.index, result.crc === undefined ? UNCHECKED : formatCrc64(result.crc));
         stated ??= result.objectCrc64;
         await checkpoint.flush();
       });

@@ -1,7 +1,6 @@
-// One part: a ranged GET pinned to the object's ETag (and version), streamed into the temp file
-// with its CRC computed on the way. A transient failure resumes from the first missing byte.
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+// One part: a ranged GET pinned to the object's ETag (and version), its body written into the
+// temp file and through the CRC as each slice arrives. A transient failure resumes from the first
+// missing byte.
 import type { ResponseOverrides } from '../base/request.js';
 import { type CosClient, type CosResponse, header } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
@@ -16,48 +15,11 @@ import {
 } from '../cos/object.js';
 import { Crc64 } from './crc64.js';
 import type { Part } from './plan.js';
+import { LocalWriteFailure } from './temp-file.js';
 
 export interface PartWriter {
-  /** Writes the buffers back to back from `position`. */
-  writevAt(buffers: readonly Buffer[], position: number): Promise<void>;
-}
-
-/** A Writable that hands every batch of buffered chunks to one async consumer, one batch at a time. */
-class BatchSink extends Writable {
-  readonly #consume: (chunks: Buffer[]) => Promise<void>;
-  #inflight: Promise<void> = Promise.resolve();
-
-  constructor(consume: (chunks: Buffer[]) => Promise<void>) {
-    super({ highWaterMark: 1024 * 1024 });
-    this.#consume = consume;
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#run([chunk], callback);
-  }
-
-  override _writev(
-    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
-    callback: (error?: Error | null) => void,
-  ): void {
-    this.#run(
-      chunks.map((c) => c.chunk),
-      callback,
-    );
-  }
-
-  #run(chunks: Buffer[], callback: (error?: Error | null) => void): void {
-    this.#inflight = this.#consume(chunks);
-    this.#inflight.then(
-      () => callback(),
-      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
-    );
-  }
-
-  /** Resolves once no batch is being written (after a failure, before a retry reuses the offsets). */
-  async settled(): Promise<void> {
-    await this.#inflight.catch(() => {});
-  }
+  /** Writes `buffer` at `position` before returning; throws a LocalWriteFailure. */
+  writeAtSync(buffer: Buffer, position: number): void;
 }
 
 /** What every GET of a part needs: the client, the pinned object, and the abort signal. */
@@ -67,6 +29,8 @@ export interface PartBase {
   readonly access: ObjectAccess;
   readonly overrides: ResponseOverrides;
   readonly signal: AbortSignal;
+  /** false (`crc: false`): no CRC is computed. */
+  readonly crc: boolean;
 }
 
 export interface PartJob extends PartBase {
@@ -83,7 +47,7 @@ const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
  * and an `x-cos-hash-crc64ecma`, when there is one, that is a CRC-64.
  */
 export function checkPartialResponse(
-  response: CosResponse,
+  response: Pick<CosResponse, 'status' | 'headers'>,
   key: string,
   first: number,
   last: number,
@@ -130,8 +94,8 @@ export function checkPartialResponse(
 }
 
 export interface PartResult {
-  /** CRC-64 of the part's bytes. */
-  readonly crc: bigint;
+  /** CRC-64 of the part's bytes; undefined when the CRC is off. */
+  readonly crc: bigint | undefined;
   /** The object's `x-cos-hash-crc64ecma` as this response stated it (listings do not carry it). */
   readonly objectCrc64?: string;
 }
@@ -149,33 +113,40 @@ function partRequest(job: PartBase): { query: Record<string, string>; headers: R
   };
 }
 
-/** One ranged GET of bytes `next`..`last`, its answer checked (206, Content-Range, Content-Length). */
-async function openRange(
+/**
+ * One ranged GET of bytes `next`..`last`, its answer checked (206, Content-Range, Content-Length)
+ * before any of its body goes to `onBody`. Returns the answer's `x-cos-hash-crc64ecma`.
+ */
+async function getRange(
   job: PartBase,
   fixed: { query: Record<string, string>; headers: Record<string, string> },
   next: number,
   last: number,
-  highWaterMark: number,
-): Promise<CosResponse> {
-  const response = await job.client
-    .send({
-      method: 'GET',
-      key: job.info.key,
-      query: fixed.query,
-      headers: { ...fixed.headers, range: `bytes=${next}-${last}` },
-      signal: job.signal,
-      highWaterMark,
-    })
-    .catch((error: unknown) => {
-      throw namingRequest(error, `GET '${job.info.key}' bytes=${next}-${last}`);
+  onBody: (chunk: Buffer) => void,
+): Promise<string | undefined> {
+  let objectCrc64: string | undefined;
+  await job.client
+    .getBody(
+      {
+        method: 'GET',
+        key: job.info.key,
+        query: fixed.query,
+        headers: { ...fixed.headers, range: `bytes=${next}-${last}` },
+        signal: job.signal,
+      },
+      {
+        onHead: (answer) => {
+          checkPartialResponse(answer, job.info.key, next, last, job.info.size);
+          objectCrc64 = header(answer, 'x-cos-hash-crc64ecma');
+        },
+        onBody,
+      },
+    )
+    .catch(async (error: unknown) => {
+      const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
+      throw namingRequest(cause, `GET '${job.info.key}' bytes=${next}-${last}`);
     });
-  try {
-    checkPartialResponse(response, job.info.key, next, last, job.info.size);
-  } catch (error: unknown) {
-    response.body.destroy();
-    throw error;
-  }
-  return response;
+  return objectCrc64;
 }
 
 function tooMany(job: PartBase, part: Part): ProtocolError {
@@ -194,74 +165,54 @@ function droppedAt(job: PartBase, next: number, part: Part): ProtocolError {
 /** Downloads one part. */
 export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
   const { client, info, writer, base, signal } = job;
-  const crc = new Crc64();
+  const crc = job.crc ? new Crc64() : undefined;
   let next = part.first;
   let objectCrc64: string | undefined;
   const fixed = partRequest(job);
+  // Each slice is written (positionally) and through the CRC before the read buffer is reused;
+  // `next` moves only past written bytes, so a retry resumes exactly after the last of them.
+  const onBody = (chunk: Buffer): void => {
+    if (next + chunk.length > part.last + 1) throw tooMany(job, part);
+    writer.writeAtSync(chunk, next - base);
+    crc?.update(chunk);
+    next += chunk.length;
+    job.onBytes?.(chunk.length);
+  };
   await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
     signal.throwIfAborted();
-    const what = `GET '${info.key}' bytes=${next}-${part.last}`;
-    const response = await openRange(job, fixed, next, part.last, 1024 * 1024);
-    objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
-    // The sink batches what arrives while a write is in flight into the next (positional) writev,
-    // so reading and writing overlap. `next` moves only when bytes are written, so a retry resumes
-    // exactly after the last written byte.
-    const sink = new BatchSink(async (chunks) => {
-      let length = 0;
-      for (const chunk of chunks) length += chunk.length;
-      if (next + length > part.last + 1) throw tooMany(job, part);
-      await writer.writevAt(chunks, next - base);
-      for (const chunk of chunks) crc.update(chunk);
-      next += length;
-      job.onBytes?.(length);
-    });
-    try {
-      await pipeline(response.body, sink);
-    } catch (error: unknown) {
-      await sink.settled();
-      throw namingRequest(error, what);
-    }
+    objectCrc64 = (await getRange(job, fixed, next, part.last, onBody)) ?? objectCrc64;
     if (next <= part.last) throw droppedAt(job, next, part);
   });
-  return { crc: crc.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+  return { crc: crc?.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
 
 export interface PartBody {
-  /** The part's bytes, in order, as they arrived. */
-  readonly chunks: readonly Buffer[];
+  /** The part's bytes. */
+  readonly bytes: Buffer;
   /** The object's `x-cos-hash-crc64ecma` as this response stated it. */
   readonly objectCrc64?: string;
 }
 
 /**
- * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, without a
- * stream pipeline or a file, so a small object costs one request and, later, one write. A transient
- * failure resumes from the first byte not yet received.
+ * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, into one
+ * buffer of the part's size, so a small object costs one request and, later, one write. A
+ * transient failure resumes from the first byte not yet received.
  */
 export async function fetchPartBody(job: PartBase, part: Part): Promise<PartBody> {
   const { client, info, signal } = job;
-  const chunks: Buffer[] = [];
+  const bytes = Buffer.allocUnsafe(part.last - part.first + 1);
   let next = part.first;
   let objectCrc64: string | undefined;
   const fixed = partRequest(job);
-  const length = part.last - part.first + 1;
+  const onBody = (chunk: Buffer): void => {
+    if (next + chunk.length > part.last + 1) throw tooMany(job, part);
+    chunk.copy(bytes, next - part.first);
+    next += chunk.length;
+  };
   await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
     signal.throwIfAborted();
-    const response = await openRange(job, fixed, next, part.last, Math.min(length, 1024 * 1024));
-    objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
-    try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        if (next + chunk.length > part.last + 1) {
-          response.body.destroy();
-          throw tooMany(job, part);
-        }
-        chunks.push(chunk);
-        next += chunk.length;
-      }
-    } catch (error: unknown) {
-      throw namingRequest(error, `GET '${info.key}' bytes=${next}-${part.last}`);
-    }
+    objectCrc64 = (await getRange(job, fixed, next, part.last, onBody)) ?? objectCrc64;
     if (next <= part.last) throw droppedAt(job, next, part);
   });
-  return { chunks, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+  return { bytes, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }

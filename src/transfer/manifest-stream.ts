@@ -17,7 +17,7 @@ import {
   trusted,
 } from './manifest.js';
 import { manifestPath, openNoFollow } from './state.js';
-import { createExclusive } from './temp-file.js';
+import { createExclusive, syncDirectory } from './temp-file.js';
 
 /** A manifest not in the one-entry-per-line form is read whole, up to this size. */
 const WHOLE_DOCUMENT_MAX = 64 * 1024 * 1024;
@@ -291,8 +291,11 @@ export class ManifestWriter {
     });
   }
 
-  /** Ends the manifest: renamed into place, unless `previousDigest` says it is unchanged. */
-  async finish(previousDigest?: string): Promise<'written' | 'unchanged'> {
+  /**
+   * Ends the manifest: renamed into place, unless `previousDigest` says it is unchanged. `durable`:
+   * fsync it before the rename and its folder after.
+   */
+  async finish(previousDigest?: string, durable = false): Promise<'written' | 'unchanged'> {
     this.#buffer.push(this.#count > 0 ? '\n]}\n' : ']}\n');
     this.#flush();
     try {
@@ -301,10 +304,16 @@ export class ManifestWriter {
         await this.abort();
         return 'unchanged';
       }
+      if (durable) {
+        await this.#handle.sync().catch(async (error: unknown) => {
+          throw await asLocalFileError(error, this.#target);
+        });
+      }
       await this.#handle.close();
       await rename(this.#temp, this.#target).catch(async (error: unknown) => {
         throw await asLocalFileError(error, this.#target);
       });
+      if (durable) await syncDirectory(path.dirname(this.#target));
       return 'written';
     } catch (error: unknown) {
       await this.abort();

@@ -179,13 +179,19 @@ async function settle(run: MirrorRun): Promise<Settled> {
     };
   }
   const scope = { bucket: run.client.connection.bucket, prefix: run.prefix };
-  await run.writer.finish();
+  const durable = run.settings.fsync;
+  // fsync: the folders the files were renamed into are durable before the manifest that lists them.
+  if (durable) for (const folder of run.written) await syncDirectory(folder);
+  await run.writer.finish(undefined, durable);
   await run.stale.finish();
   const target = manifestPath(run.root);
   if (run.staleCount === 0) {
     // Nothing to settle: the pass's manifest is the new one, unless it says what the old one did.
     if (run.writer.digest() === run.previous.digest()) await rm(nextManifestPath(run.root), { force: true });
-    else await rename(nextManifestPath(run.root), target);
+    else {
+      await rename(nextManifestPath(run.root), target);
+      if (durable) await syncDirectory(path.dirname(target));
+    }
   } else {
     const staleEntries = entriesOf(await ManifestReader.openFile(staleManifestPath(run.root), scope));
     const carried = (async function* () {
@@ -201,7 +207,7 @@ async function settle(run: MirrorRun): Promise<Settled> {
         final.write(entry);
         await final.drain();
       }
-      await final.finish(run.previous.digest());
+      await final.finish(run.previous.digest(), durable);
     } catch (error: unknown) {
       await final.abort();
       throw error;
@@ -209,7 +215,6 @@ async function settle(run: MirrorRun): Promise<Settled> {
     await rm(nextManifestPath(run.root), { force: true });
   }
   await rm(staleManifestPath(run.root), { force: true });
-  for (const folder of run.written) await syncDirectory(folder);
   if (run.previous.legacyPath !== undefined) await removeLegacy(run, run.previous.legacyPath);
   if (run.complete) await removeLeftovers(path.dirname(mirrorFileState(run.root, '').temp));
   const found = deleting ? await notOurs(run, scope, counts.changed) : { count: 0, shown: [] };

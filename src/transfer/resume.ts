@@ -30,6 +30,8 @@ export interface ResumeTarget {
   readonly state: FileState;
   /** The file being downloaded, for messages. */
   readonly destination: string;
+  /** false (`crc: false`): kept parts are not read back and checked. */
+  readonly verify: boolean;
 }
 
 /** Why a saved checkpoint (and its temp file) cannot be resumed; undefined when it can. */
@@ -77,6 +79,12 @@ export async function openForResume(target: ResumeTarget, logger: Logger): Promi
       let damaged = 0;
       for (const [index, crc] of saved.parts) {
         const part = parts[index] as Part;
+        // With the CRC off, no byte is checked: not in flight, not on resume (a part recorded
+        // without a CRC is fetched again once the CRC is back on: it cannot be checked).
+        if (!target.verify) {
+          done.set(index, crc);
+          continue;
+        }
         const actual = await temp.crcAt(part.first - window.first, part.last - part.first + 1);
         if (actual !== undefined && formatCrc64(actual) === crc) done.set(index, crc);
         else damaged++;
@@ -102,6 +110,7 @@ export async function openForResume(target: ResumeTarget, logger: Logger): Promi
  */
 export class Checkpointer {
   readonly #path: string;
+  readonly #durable: boolean;
   readonly #identity: CheckpointIdentity;
   readonly #temp: TempFile;
   readonly #done: ReadonlyMap<number, string>;
@@ -109,8 +118,9 @@ export class Checkpointer {
   #queued = false;
   #recorded: number;
 
-  constructor(filePath: string, identity: CheckpointIdentity, resume: ResumeState) {
+  constructor(filePath: string, identity: CheckpointIdentity, resume: ResumeState, durable: boolean) {
     this.#path = filePath;
+    this.#durable = durable;
     this.#identity = identity;
     this.#temp = resume.temp;
     this.#done = resume.done;
@@ -129,8 +139,14 @@ export class Checkpointer {
       .then(async () => {
         this.#queued = false;
         const parts = new Map(this.#done);
-        await this.#temp.sync();
-        await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#temp.ino, parts });
+        // Durable: the parts' bytes reach the disk before the checkpoint that vouches for them. Either
+        // way a resume reads every kept part back and checks its CRC before trusting it.
+        if (this.#durable) await this.#temp.sync();
+        await writeCheckpoint(
+          this.#path,
+          { ...this.#identity, tempIno: this.#temp.ino, parts },
+          this.#durable,
+        );
         this.#recorded = parts.size;
       })
       .catch(() => {

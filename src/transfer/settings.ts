@@ -9,6 +9,12 @@ export interface TransferSettings {
   /** Requests in flight at once, across objects and parts. */
   readonly concurrency: number;
   readonly crc: boolean;
+  /**
+   * Make files and folders durable (fsync) before each rename and before the manifest. Off by
+   * default, like curl, rclone and the COS SDKs: kills and crashes are covered by temp file +
+   * rename and by resume re-checking every kept part; this covers a power loss.
+   */
+  readonly fsync: boolean;
   readonly overwrite: Overwrite;
   /** Decide only: HEAD and list, write nothing. */
   readonly dryRun: boolean;

@@ -1,6 +1,7 @@
 // The narrow writer of a download: positional writes into a temp file in the state folder, then
 // fsync + rename into place, or discard. The destination is never opened for writing, and no file
 // is ever opened through a link planted at its path.
+import { writeSync } from 'node:fs';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { asLocalFileError } from '../base/local-errors.js';
@@ -14,6 +15,21 @@ export async function createExclusive(filePath: string, mode: number): Promise<F
     await rm(filePath, { force: true });
     return open(filePath, 'wx', mode);
   });
+}
+
+/** A write into a temp file failed; thrown where only a synchronous throw is possible. */
+export class LocalWriteFailure extends Error {
+  readonly #shownPath: string;
+
+  constructor(cause: unknown, shownPath: string) {
+    super(`writing ${shownPath} failed`, { cause });
+    this.#shownPath = shownPath;
+  }
+
+  /** The failure as a user reads it (LocalFileError: what, where, how much room is left). */
+  async explain(): Promise<unknown> {
+    return asLocalFileError(this.cause, this.#shownPath);
+  }
 }
 
 export class TempFile {
@@ -92,6 +108,22 @@ export class TempFile {
     }
   }
 
+  /**
+   * Writes `buffer` at `position` before returning (into the page cache: microseconds), so the
+   * receive path can hand over its reused read buffer. A failure throws a LocalWriteFailure; its
+   * `explain()` gives the message a user reads (a full disk, say).
+   */
+  writeAtSync(buffer: Buffer, position: number): void {
+    const fd = this.#open().fd;
+    try {
+      for (let done = 0; done < buffer.length; ) {
+        done += writeSync(fd, buffer, done, buffer.length - done, position + done);
+      }
+    } catch (error: unknown) {
+      throw new LocalWriteFailure(error, this.shownPath);
+    }
+  }
+
   async sync(): Promise<void> {
     await this.#open()
       .sync()
@@ -107,18 +139,23 @@ export class TempFile {
   }
 
   /**
-   * fsync, stamp the mtime, close, and rename over `destination` (atomic on one file system).
-   * `syncFolder: false` leaves the folder's fsync to the caller (a mirror syncs each folder once).
+   * Stamp the mtime, close, and rename over `destination` (atomic on one file system). `durable`:
+   * fsync the file first and its folder after (`syncFolder: false` leaves the folder's fsync to the
+   * caller: a mirror syncs each folder once).
    */
-  async commit(destination: string, mtime?: Date, options: { syncFolder?: boolean } = {}): Promise<void> {
+  async commit(
+    destination: string,
+    mtime: Date | undefined,
+    options: { readonly durable: boolean; readonly syncFolder?: boolean },
+  ): Promise<void> {
     const handle = this.#open();
-    await this.sync();
+    if (options.durable) await this.sync();
     if (mtime !== undefined && !Number.isNaN(mtime.getTime())) await handle.utimes(mtime, mtime);
     await this.close();
     await rename(this.path, destination).catch(async (error: unknown) => {
       throw await asLocalFileError(error, destination);
     });
-    if (options.syncFolder !== false) await syncDirectory(path.dirname(destination));
+    if (options.durable && options.syncFolder !== false) await syncDirectory(path.dirname(destination));
   }
 
   /** Closes and removes the temp file; never throws. */
@@ -130,18 +167,23 @@ export class TempFile {
 
 /**
  * Writes a small text file atomically: a sibling `.tmp` created exclusively (a link planted there
- * is removed, never written through), fsync, rename over `filePath` (which replaces a link at
+ * is removed, never written through), fsync when `durable`, rename over `filePath` (which replaces a link at
  * `filePath` rather than following it). On failure (a full disk, say) the `.tmp` is removed and
  * the previous `filePath` stays as it was. Callers hold the lock of the folder, so no other run
  * writes the same `.tmp`.
  */
-export async function writeFileAtomic(filePath: string, text: string, mode: number): Promise<void> {
+export async function writeFileAtomic(
+  filePath: string,
+  text: string,
+  mode: number,
+  durable: boolean,
+): Promise<void> {
   const temp = `${filePath}.tmp`;
   try {
     const handle = await createExclusive(temp, mode);
     try {
       await handle.writeFile(text, 'utf8');
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
