@@ -1,9 +1,10 @@
 // One part: a ranged GET pinned to the object's ETag (and version), streamed into the temp file
-// with its CRC computed on the way. A transient failure resumes from the first missing byte.
+// with its CRC computed on the way. A transient failure resumes from the first missing byte. The
+// source is a COS client or a link (source.ts); a link's first part may arrive already opened.
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ResponseOverrides } from '../base/request.js';
-import { type CosClient, type CosResponse, header } from '../cos/client.js';
+import { type CosResponse, header } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
 import {
   isCrc64Header,
@@ -15,7 +16,9 @@ import {
   versionQuery,
 } from '../cos/object.js';
 import { Crc64 } from './crc64.js';
+import { ObjectChangedError } from './object-result.js';
 import type { Part } from './plan.js';
+import { letGo, type ObjectSource } from './source.js';
 
 export interface PartWriter {
   /** Writes the buffers back to back from `position`. */
@@ -23,7 +26,7 @@ export interface PartWriter {
 }
 
 /** A Writable that hands every batch of buffered chunks to one async consumer, one batch at a time. */
-class BatchSink extends Writable {
+export class BatchSink extends Writable {
   readonly #consume: (chunks: Buffer[]) => Promise<void>;
   #inflight: Promise<void> = Promise.resolve();
 
@@ -60,9 +63,9 @@ class BatchSink extends Writable {
   }
 }
 
-/** What every GET of a part needs: the client, the pinned object, and the abort signal. */
+/** What every GET of a part needs: the source, the pinned object, and the abort signal. */
 export interface PartBase {
-  readonly client: CosClient;
+  readonly client: ObjectSource;
   readonly info: ObjectInfo;
   readonly access: ObjectAccess;
   readonly overrides: ResponseOverrides;
@@ -136,17 +139,56 @@ export interface PartResult {
   readonly objectCrc64?: string;
 }
 
-/** The query and fixed headers of a part's GETs: pinned to the ETag (and version). */
+/**
+ * The query and fixed headers of a part's GETs: pinned to the ETag (and version). A link's query is
+ * its own (signed): the version and overrides it names are in it already.
+ */
 function partRequest(job: PartBase): { query: Record<string, string>; headers: Record<string, string> } {
   const { info, access } = job;
   return {
-    query: { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) },
+    query:
+      job.client.fixedUrl === true
+        ? {}
+        : { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) },
     headers: {
-      'if-match': info.etag,
+      ...(info.etag === '' ? {} : { 'if-match': info.etag }),
       ...sseHeaders(access.sseCustomerKey),
       ...(access.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(access.trafficLimit) }),
     },
   };
+}
+
+/**
+ * A link's later responses prove they are of the object its first one was (a server may ignore
+ * If-Match): their ETag and CRC headers, when sent, must be that one's.
+ */
+function checkSameObject(response: CosResponse, info: ObjectInfo, what: string): void {
+  const etag = header(response, 'etag');
+  const crc64 = header(response, 'x-cos-hash-crc64ecma');
+  const changed =
+    etag !== undefined && etag !== info.etag
+      ? `its ETag is now ${etag.slice(0, 80)}, not ${info.etag}`
+      : crc64 !== undefined && info.crc64 !== undefined && crc64 !== info.crc64
+        ? `its CRC64 is now ${crc64.slice(0, 40)}, not ${info.crc64}`
+        : undefined;
+  if (changed !== undefined) {
+    throw new ObjectChangedError(
+      `'${info.key}' changed during the download (${what}): ${changed}`,
+      undefined,
+    );
+  }
+}
+
+/** Checks an answer to a part's GET (206, Content-Range, Content-Length, a link's ETag and CRC); destroys it if wrong. */
+function checkPart(job: PartBase, response: CosResponse, next: number, last: number): CosResponse {
+  try {
+    checkPartialResponse(response, job.info.key, next, last, job.info.size);
+    if (job.client.fixedUrl === true) checkSameObject(response, job.info, `bytes=${next}-${last}`);
+  } catch (error: unknown) {
+    letGo(response);
+    throw error;
+  }
+  return response;
 }
 
 /** One ranged GET of bytes `next`..`last`, its answer checked (206, Content-Range, Content-Length). */
@@ -169,13 +211,25 @@ async function openRange(
     .catch((error: unknown) => {
       throw namingRequest(error, `GET '${job.info.key}' bytes=${next}-${last}`);
     });
-  try {
-    checkPartialResponse(response, job.info.key, next, last, job.info.size);
-  } catch (error: unknown) {
-    response.body.destroy();
-    throw error;
-  }
-  return response;
+  return checkPart(job, response, next, last);
+}
+
+/**
+ * The response of an attempt: on the first, the one already opened when there is one (a link's
+ * first GET, which taught the object's identity), else a new ranged GET from `next`.
+ */
+async function attemptResponse(
+  job: PartBase,
+  fixed: { query: Record<string, string>; headers: Record<string, string> },
+  opened: { response: CosResponse | undefined },
+  next: number,
+  last: number,
+  highWaterMark: number,
+): Promise<CosResponse> {
+  const first = opened.response;
+  if (first === undefined) return openRange(job, fixed, next, last, highWaterMark);
+  opened.response = undefined;
+  return checkPart(job, first, next, last);
 }
 
 function tooMany(job: PartBase, part: Part): ProtocolError {
@@ -191,38 +245,46 @@ function droppedAt(job: PartBase, next: number, part: Part): ProtocolError {
   );
 }
 
-/** Downloads one part. */
-export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
+/**
+ * Downloads one part. `opened`, when given, is the answer of its first attempt, already sent (a
+ * link's first GET); it is consumed (or destroyed) whatever happens.
+ */
+export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse): Promise<PartResult> {
   const { client, info, writer, base, signal } = job;
   const crc = new Crc64();
   let next = part.first;
   let objectCrc64: string | undefined;
   const fixed = partRequest(job);
-  await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
-    signal.throwIfAborted();
-    const what = `GET '${info.key}' bytes=${next}-${part.last}`;
-    const response = await openRange(job, fixed, next, part.last, 1024 * 1024);
-    objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
-    // The sink batches what arrives while a write is in flight into the next (positional) writev,
-    // so reading and writing overlap. `next` moves only when bytes are written, so a retry resumes
-    // exactly after the last written byte.
-    const sink = new BatchSink(async (chunks) => {
-      let length = 0;
-      for (const chunk of chunks) length += chunk.length;
-      if (next + length > part.last + 1) throw tooMany(job, part);
-      await writer.writevAt(chunks, next - base);
-      for (const chunk of chunks) crc.update(chunk);
-      next += length;
-      job.onBytes?.(length);
+  const first = { response: opened };
+  await client
+    .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+      signal.throwIfAborted();
+      const what = `GET '${info.key}' bytes=${next}-${part.last}`;
+      const response = await attemptResponse(job, fixed, first, next, part.last, 1024 * 1024);
+      objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
+      // The sink batches what arrives while a write is in flight into the next (positional) writev,
+      // so reading and writing overlap. `next` moves only when bytes are written, so a retry resumes
+      // exactly after the last written byte.
+      const sink = new BatchSink(async (chunks) => {
+        let length = 0;
+        for (const chunk of chunks) length += chunk.length;
+        if (next + length > part.last + 1) throw tooMany(job, part);
+        await writer.writevAt(chunks, next - base);
+        for (const chunk of chunks) crc.update(chunk);
+        next += length;
+        job.onBytes?.(length);
+      });
+      try {
+        await pipeline(response.body, sink);
+      } catch (error: unknown) {
+        await sink.settled();
+        throw namingRequest(error, what);
+      }
+      if (next <= part.last) throw droppedAt(job, next, part);
+    })
+    .finally(() => {
+      if (first.response !== undefined) letGo(first.response);
     });
-    try {
-      await pipeline(response.body, sink);
-    } catch (error: unknown) {
-      await sink.settled();
-      throw namingRequest(error, what);
-    }
-    if (next <= part.last) throw droppedAt(job, next, part);
-  });
   return { crc: crc.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
 
@@ -238,30 +300,42 @@ export interface PartBody {
  * stream pipeline or a file, so a small object costs one request and, later, one write. A transient
  * failure resumes from the first byte not yet received.
  */
-export async function fetchPartBody(job: PartBase, part: Part): Promise<PartBody> {
+export async function fetchPartBody(job: PartBase, part: Part, opened?: CosResponse): Promise<PartBody> {
   const { client, info, signal } = job;
   const chunks: Buffer[] = [];
   let next = part.first;
   let objectCrc64: string | undefined;
   const fixed = partRequest(job);
   const length = part.last - part.first + 1;
-  await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
-    signal.throwIfAborted();
-    const response = await openRange(job, fixed, next, part.last, Math.min(length, 1024 * 1024));
-    objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
-    try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        if (next + chunk.length > part.last + 1) {
-          response.body.destroy();
-          throw tooMany(job, part);
+  const first = { response: opened };
+  await client
+    .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+      signal.throwIfAborted();
+      const response = await attemptResponse(
+        job,
+        fixed,
+        first,
+        next,
+        part.last,
+        Math.min(length, 1024 * 1024),
+      );
+      objectCrc64 = header(response, 'x-cos-hash-crc64ecma') ?? objectCrc64;
+      try {
+        for await (const chunk of response.body as AsyncIterable<Buffer>) {
+          if (next + chunk.length > part.last + 1) {
+            response.body.destroy();
+            throw tooMany(job, part);
+          }
+          chunks.push(chunk);
+          next += chunk.length;
         }
-        chunks.push(chunk);
-        next += chunk.length;
+      } catch (error: unknown) {
+        throw namingRequest(error, `GET '${info.key}' bytes=${next}-${part.last}`);
       }
-    } catch (error: unknown) {
-      throw namingRequest(error, `GET '${info.key}' bytes=${next}-${part.last}`);
-    }
-    if (next <= part.last) throw droppedAt(job, next, part);
-  });
+      if (next <= part.last) throw droppedAt(job, next, part);
+    })
+    .finally(() => {
+      if (first.response !== undefined) letGo(first.response);
+    });
   return { chunks, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
