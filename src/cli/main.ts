@@ -111,6 +111,8 @@ export function helpText(): string {
     'Usage:',
     '  cos-download --bucket NAME-APPID --region REGION --key KEY [--destination PATH] [options]',
     '  cos-download --bucket NAME-APPID --region REGION --prefix PREFIX [--destination DIR] [options]',
+    '  cos-download --url LINK [--destination PATH] [options]   download a presigned (or any ranged-HTTPS) link',
+    '  cos-download presign --bucket NAME-APPID --region REGION --key KEY [--expires 1h]   print a temporary link',
     '  cos-download emulator [--port 9000] [--root DIR] [--demo]   start the local COS emulator',
     '',
     'Credentials come from --secret-id/--secret-key or TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY',
@@ -132,6 +134,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (argv[0] === 'emulator') {
     const emulator = await import('../emulator/cli.js');
     return emulator.main(argv.slice(1));
+  }
+  if (argv[0] === 'presign') {
+    const { presignMain } = await import('./presign.js');
+    return presignMain(argv.slice(1), io, parseArgs);
   }
   let args: CliArgs;
   try {
