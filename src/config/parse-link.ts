@@ -115,7 +115,8 @@ export function parseLinkTarget(get: InputReader, text: string): LinkTarget {
   for (const [names, rule, fix] of NOT_WITH_URL) {
     for (const name of names) {
       const given = get(name);
-      if (given === undefined || given.trim().toLowerCase() === (INPUTS[name] as InputSpec).default) continue;
+      const fallback = (INPUTS[name] as InputSpec).default;
+      if (given === undefined || given.trim().toLowerCase() === fallback?.toLowerCase()) continue;
       throw new InputError({ input: name, value: given, rule: `${rule} ('url' is set)`, fix });
     }
   }

@@ -5,7 +5,7 @@
 
 import { resolveEndpoint } from './endpoint.js';
 import { InputError } from './errors.js';
-import { EXPIRES_DEFAULT_SECONDS, parseExpires } from './expires.js';
+import { EXPIRES_DEFAULT_SECONDS, formatExpires, parseExpires } from './expires.js';
 import { INPUTS, type InputName, type InputSpec } from './inputs.js';
 import type { PresignOptions } from './options.js';
 import { deepFreeze, inputReader, type ParseContext, type RawInputs, RETRIES_RANGE } from './parse.js';
@@ -48,7 +48,7 @@ function defaultOf(name: InputName): string {
 }
 
 function differsFromDefault(name: InputName, value: string | undefined): value is string {
-  return value !== undefined && value.trim().toLowerCase() !== (INPUTS[name] as InputSpec).default;
+  return value !== undefined && value.trim().toLowerCase() !== defaultOf(name).toLowerCase();
 }
 
 /**
@@ -145,6 +145,16 @@ export function parsePresignOptions(
   const trafficText = get('traffic-limit');
   const trafficLimit = trafficText === undefined ? undefined : parseTrafficLimit(trafficText);
   const expiresText = get('expires');
+  const expiresSeconds = expiresText === undefined ? EXPIRES_DEFAULT_SECONDS : parseExpires(expiresText);
+  if (keyless !== undefined && expiresText !== undefined && expiresSeconds > keyless.durationSeconds) {
+    // A link dies with the temporary credentials that sign it, and STS issues them for role-duration.
+    throw new InputError({
+      input: 'expires',
+      value: expiresText,
+      rule: `outlives the temporary credentials that sign the link (role-duration: ${keyless.durationSeconds} s), and the link dies with them`,
+      fix: `set 'expires' to at most '${formatExpires(keyless.durationSeconds)}', or raise 'role-duration' (up to 43200)`,
+    });
+  }
   const options: PresignOptions = {
     connection: {
       bucket,
@@ -165,7 +175,7 @@ export function parsePresignOptions(
     ...(target.versionId === undefined ? {} : { versionId: target.versionId }),
     responseOverrides: target.responseOverrides,
     ...(trafficLimit === undefined ? {} : { trafficLimit }),
-    expiresSeconds: expiresText === undefined ? EXPIRES_DEFAULT_SECONDS : parseExpires(expiresText),
+    expiresSeconds,
     expiresGiven: expiresText !== undefined,
   };
   return deepFreeze(options);

@@ -37,6 +37,9 @@ export interface PresignResult {
   readonly expiresSeconds: number;
 }
 
+/** How much shorter than an explicit `expires` temporary credentials may last before it is refused, not shortened. */
+const MARGIN_SECONDS = 60;
+
 /** Temporary credentials from STS carry their expiry (cos/credentials.ts `TemporaryCredentials`). */
 function expiryOf(credentials: object): number | undefined {
   const expiresAt = (credentials as { readonly expiresAt?: unknown }).expiresAt;
@@ -45,8 +48,9 @@ function expiryOf(credentials: object): number | undefined {
 
 /**
  * A temporary link to `options.key`. With temporary credentials that expire before the validity
- * asked for, the link would die with them: the 1 h default is shortened to their lifetime (said in
- * one line), an `expires` given explicitly is refused with an InputError naming it.
+ * asked for, the link would die with them: it is shortened to their lifetime, said in one line —
+ * unless `expires` was given and they last more than a minute less, which is refused with an
+ * InputError naming it (the parser refused already an `expires` past `role-duration`).
  */
 export async function presign(options: PresignOptions, deps: PresignDeps = {}): Promise<PresignResult> {
   const clock = deps.clock ?? systemClock;
@@ -67,7 +71,9 @@ export async function presign(options: PresignOptions, deps: PresignDeps = {}): 
     if (expiresAt !== undefined && Math.floor((expiresAt - now) / 1000) < seconds) {
       const left = Math.floor((expiresAt - now) / 1000);
       const until = new Date(expiresAt).toISOString();
-      if (options.expiresGiven || left < 1) {
+      // The parser refused an `expires` past role-duration; the seconds STS took are not the user's
+      // to count, but a much shorter lifetime than asked for is.
+      if (left < 1 || (options.expiresGiven && seconds - left > MARGIN_SECONDS)) {
         throw new InputError({
           input: 'expires',
           value: formatExpires(options.expiresSeconds),
