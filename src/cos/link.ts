@@ -111,7 +111,8 @@ export class LinkClient {
     this.window = linkWindow(link.url);
     this.#origin = url.origin;
     this.#path = `${url.pathname}${url.search}`;
-    this.#secrets = linkSecrets(link.url);
+    // A server may echo the request line: the query goes whole, besides each secret in it.
+    this.#secrets = [...linkSecrets(link.url), url.search, url.search.slice(1)];
     this.#retries = link.retries;
     this.#timeoutMs = link.timeoutMs;
     this.#clock = deps.clock ?? systemClock;
