@@ -15,6 +15,7 @@ export { LocalFileError } from '../base/local-errors.js';
 // Failures of the layers below, thrown as they are.
 export { CosError, type CosErrorDetails, ProtocolError, TlsError } from '../cos/errors.js';
 export { LinkExpiredError } from '../cos/link.js';
+export type { LinkWindow } from '../cos/presign.js';
 export { IntegrityError, ObjectChangedError } from '../transfer/object-result.js';
 export type {
   Credentials,
