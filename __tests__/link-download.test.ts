@@ -201,6 +201,17 @@ describe('a link downloaded with the engine of a key', () => {
     ]);
   });
 
+  it('a file that already matches is skipped after the first GET, its body let go', async () => {
+    const url = link('dir/big file+ü.bin');
+    expect((await cli(['--url', url, '--part-size', '512KiB'])).code).toBe(0);
+    ctx.emulator.stats.reset();
+    const again = await cli(['--url', url, '--part-size', '512KiB', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'skipped', 'bytes-downloaded': '0' });
+    expect(ctx.emulator.stats.count('get')).toBe(1);
+    expect(ctx.emulator.stats.bytesServed).toBeLessThanOrEqual(PART);
+  });
+
   it('the library: downloadObject({ url }) with the typed result', async () => {
     const result = await downloadObject({
       url: link('small.txt'),

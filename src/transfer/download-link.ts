@@ -108,6 +108,9 @@ async function probe(
     { ...conditions, ...fixed, range: `bytes=0-${last}` },
     `GET ${name} bytes=0-${last}`,
   );
+  // Its body waits while a resume re-reads the temp file: if its socket times out meanwhile, the
+  // error must wait for the reader (who retries), not escape as an unhandled event.
+  response.body.on('error', () => {});
   const status = response.status;
   if (status === 304) {
     letGo(response);
@@ -124,6 +127,7 @@ async function probe(
     }
     // An empty object has no byte 0 to range over: ask for it whole (its headers and its 0 bytes).
     const whole = await get({ ...conditions, ...fixed }, `GET ${name}`);
+    whole.body.on('error', () => {});
     if (whole.status !== 200) {
       letGo(whole);
       throw new ProtocolError(`GET ${name} of an empty object answered ${whole.status}, not 200`, {
