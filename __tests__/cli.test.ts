@@ -57,11 +57,11 @@ describe('cos-download --help', () => {
     expect(stdout).toContain('cos-download emulator --demo --port 9000');
   });
 
-  it('lists every flag but --cache, --cache-key (action only) and --expires (for presign)', async () => {
+  it('lists every flag but --cache, --cache-key (action only), --presign and --expires (the presign command)', async () => {
     const { stdout } = await cli(['--help']);
     const listed = Object.values(helpFlags()).flat();
     expect([...listed].sort()).toEqual(
-      INPUT_NAMES.filter((name) => !['cache', 'cache-key', 'expires'].includes(name)).sort(),
+      INPUT_NAMES.filter((name) => !['cache', 'cache-key', 'presign', 'expires'].includes(name)).sort(),
     );
     for (const name of listed) expect(stdout).toMatch(new RegExp(`^  --${name}\\b`, 'm'));
     for (const flag of ['--json', '--quiet', '--verbose', '--help', '--version'])
@@ -177,7 +177,7 @@ describe('usage errors', () => {
     ],
     [
       ['--bucket', 'b-1', '--region', 'ap-guangzhou'],
-      'cos-download: Neither --key nor --prefix is set: exactly one says what to download. Fix: set --key path/to/file.bin',
+      'cos-download: None of --key, --prefix or --url is set: exactly one says what to download. Fix: set --key path/to/file.bin',
     ],
     [
       ['--bucket', 'b-1', '--region', 'ap-guangzhou', '--key', 'a', '--delete'],

@@ -37,8 +37,8 @@ describe('flagMessage: an InputError told in the CLI’s flags', () => {
     [
       'neither: the YAML of the fix becomes flags with their values',
       { bucket: BUCKET, region: 'ap-guangzhou' },
-      "Fix: set 'key: path/to/file.bin' for one object, or 'prefix: path/to/folder/' ('/' = the whole bucket).",
-      "Neither --key nor --prefix is set: exactly one says what to download. Fix: set --key path/to/file.bin for one object, or --prefix path/to/folder/ ('/' = the whole bucket).",
+      "Fix: set 'key: path/to/file.bin' for one object, 'prefix: path/to/folder/' for a folder ('/' = the whole bucket), or 'url: LINK' for a link.",
+      "None of --key, --prefix or --url is set: exactly one says what to download. Fix: set --key path/to/file.bin for one object, --prefix path/to/folder/ for a folder ('/' = the whole bucket), or --url LINK for a link.",
     ],
     [
       'a switch given bare, and `cache: true` as a flag',

@@ -163,6 +163,42 @@ describe('dist/index.js as a runner runs it', () => {
   });
 });
 
+describe('a link through the bundles', () => {
+  it('the action makes one (presign: true), masked; the CLI downloads it with --url', async () => {
+    const made = await runAction({
+      bucket: ctx.emulator.bucket,
+      endpoint: ctx.emulator.url,
+      key: 'release/app.tar.gz',
+      presign: 'true',
+      expires: '15m',
+      'secret-id': SECRET_ID,
+      'secret-key': SECRET_KEY,
+    });
+    expect(made.code, made.stdout).toBe(0);
+    const url = made.outputs.url ?? '';
+    const signature = new URL(url).searchParams.get('q-signature') ?? '';
+    expect(signature).toMatch(/^[0-9a-f]{40}$/);
+    expect(made.outputs['url-expires-at']).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    const shown = made.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
+    expect(made.stdout).toContain(`::add-mask::${signature}`);
+    expect(shown.join('\n')).not.toContain(signature);
+    expect(made.summary).not.toContain(signature);
+    expect(ctx.emulator.stats.count()).toBe(0);
+    const got = await exec(
+      process.execPath,
+      [path.join(root, 'dist/cli/index.js'), '--url', url, '--destination', 'linked.bin', '--json'],
+      { cwd: ctx.work },
+    );
+    expect(JSON.parse(got.stdout)).toMatchObject({
+      ok: true,
+      status: 'downloaded',
+      'content-length': 300000,
+    });
+    expect(got.stdout + got.stderr).not.toContain(signature);
+    expect((await readFile(path.join(ctx.work, 'linked.bin'))).equals(Buffer.alloc(300_000, 7))).toBe(true);
+  });
+});
+
 describe('dist/cli/index.js', () => {
   it('prints --json and exits 0, 1 on failure, 2 on a usage error', async () => {
     const cli = path.join(root, 'dist/cli/index.js');

@@ -2,7 +2,8 @@
 // keys go through the action (typed fake core, debug on; and the real @actions/core in a child, as a
 // runner runs it) and the CLI (text and --json), over success and every failure we can cause; then
 // logs, outputs, summaries, GITHUB_OUTPUT, checkpoints and manifests are searched for the secrets
-// in any common encoding, and for any signature or pre-signed URL.
+// in any common encoding, and for any signature or pre-signed URL. A link is a credential too: a
+// token-bearing link goes through the same channels (downloaded with `url`, made with `presign`).
 import { type ChildProcess, execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { type FakeCore, fakeCore } from '../__fixtures__/core.js';
 import { run } from '../src/action/main.js';
 import { secretForms } from '../src/action/secrets.js';
 import { main } from '../src/cli/main.js';
+import { presignObjectUrl } from '../src/cos/presign.js';
 import { cosEncode } from '../src/cos/sign.js';
 import { useEmulator } from './helpers/use-emulator.js';
 
@@ -58,8 +60,15 @@ function expectNoSecrets(where: string, text: string): void {
   expect(text, where).not.toMatch(SIGNED);
 }
 
+/** After this many GETs the emulator's clock jumps two hours: a link expires mid-download. */
+let expireAfterGets: number | undefined;
 const ctx = useEmulator({
-  emulator: { credentials: [{ secretId: ID, secretKey: KEY, sessionToken: TOKEN }] },
+  emulator: {
+    credentials: [{ secretId: ID, secretKey: KEY, sessionToken: TOKEN }],
+    now: () =>
+      Date.now() +
+      (expireAfterGets !== undefined && ctx.emulator.stats.count('get') > expireAfterGets ? 2 * 3600_000 : 0),
+  },
 });
 let bait: Server;
 let baitRequests = 0;
@@ -109,6 +118,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   baitRequests = 0;
+  expireAfterGets = undefined;
 });
 afterEach(() => {
   for (const child of children) child.kill('SIGKILL');
@@ -300,7 +310,7 @@ function orderedCore(inputs: Record<string, string>): { core: FakeCore; events: 
   return { core, events };
 }
 
-function expectOutcome(scenario: Scenario, failure: string | undefined): void {
+function expectOutcome(scenario: Pick<Scenario, 'fails'>, failure: string | undefined): void {
   if (scenario.fails === false) expect(failure).toBeUndefined();
   else expect(failure).toMatch(scenario.fails);
 }
@@ -542,4 +552,185 @@ describe('the action as a runner runs it (real @actions/core, RUNNER_DEBUG=1)', 
       expect(baitRequests).toBe(0);
     },
   );
+});
+
+/** A token-bearing link of ours to `key` on `origin` (the emulator by default). */
+function tokenLink(key: string, origin = ctx.emulator.url): string {
+  return presignObjectUrl(
+    {
+      endpoint: origin,
+      credentials: { secretId: ID, secretKey: KEY, sessionToken: TOKEN },
+      key,
+      expiresSeconds: 600,
+    },
+    Date.now(),
+  ).url;
+}
+
+interface LinkScenario {
+  readonly name: string;
+  /** The step's inputs, the link among them (made when the scenario runs). */
+  readonly inputs: () => Record<string, string>;
+  readonly setup?: () => void;
+  readonly fails: RegExp | false;
+  readonly leaves?: 'checkpoint';
+}
+
+const LINK_SCENARIOS: readonly LinkScenario[] = [
+  {
+    name: 'a token-bearing link, multipart',
+    inputs: () => ({ url: tokenLink('big.bin'), 'part-size': '512KiB' }),
+    fails: false,
+  },
+  {
+    name: 'a link that expires mid-download (checkpoint kept)',
+    inputs: () => ({ url: tokenLink('big.bin'), 'part-size': '512KiB', concurrency: '1' }),
+    setup: () => {
+      expireAfterGets = 1;
+    },
+    fails:
+      /The link to http:\/\/127\.0\.0\.1:\d+\/big\.bin expired at \S+Z \(valid from \S+Z\); make a new one/,
+    leaves: 'checkpoint',
+  },
+  {
+    name: 'a tampered link',
+    inputs: () => ({ url: tokenLink('plain.txt').replace(/q-signature=[0-9a-f]{6}/, 'q-signature=000000') }),
+    fails: /403 SignatureDoesNotMatch/,
+  },
+  {
+    name: 'a link answered with a 302 to a signed URL',
+    inputs: () => ({ url: tokenLink('plain.txt') }),
+    setup: () => ctx.emulator.setFaults({ redirect: { location: redirectTarget() } }),
+    fails: /302 Redirect: the server redirected to http:\/\/127\.0\.0\.1:\d+\/big\.bin /,
+  },
+  {
+    name: 'a link to a server that echoes the request',
+    inputs: () => ({ url: tokenLink('big.bin', urlOf(echo)) }),
+    fails: /403 AccessDenied/,
+  },
+];
+
+describe('a link is a credential', () => {
+  it.each(LINK_SCENARIOS)('$name (action, debug on): masked first, never shown', async (scenario) => {
+    scenario.setup?.();
+    const inputs = scenario.inputs();
+    const { core, events } = orderedCore(inputs);
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work, ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
+    expectOutcome(scenario, core.failed);
+    const link = inputs.url ?? '';
+    expect(core.secrets).toContain(link);
+    expect(core.secrets).toContain(new URL(link).searchParams.get('q-signature'));
+    expect(core.secrets).toContain(TOKEN);
+    const firstShown = events.findIndex((event) => event !== 'secret');
+    expect(events.lastIndexOf('secret')).toBeLessThan(firstShown === -1 ? events.length : firstShown);
+    expectNoSecrets(
+      'logs, outputs, summary, failure',
+      JSON.stringify([core.logs, core.outputs, core.summaries, core.failed]),
+    );
+    const leftover = await leftoverText();
+    if (scenario.leaves !== undefined) {
+      expect(leftover).toMatch(/"format": ?"cos-download-checkpoint\/\d"/);
+      expect(core.logs).toContainEqual(expect.stringMatching(/Kept 1 of 3 finished parts/));
+    }
+    expectNoSecrets('checkpoints', leftover);
+    expect(leftover).not.toContain(new URL(link).searchParams.get('q-signature'));
+    expect(baitRequests).toBe(0);
+  });
+
+  it.each(LINK_SCENARIOS)(
+    '$name (CLI): nothing secret on stdout or stderr, text or --json',
+    async (scenario) => {
+      for (const json of [false, true]) {
+        scenario.setup?.();
+        ctx.emulator.stats.reset();
+        const argv = Object.entries(scenario.inputs()).flatMap(([name, value]) => [`--${name}`, value]);
+        const result = await runMain(json ? [...argv, '--json'] : argv);
+        expect(result.code).toBe(scenario.fails === false ? 0 : 1);
+        if (scenario.fails !== false) expect(result.stderr).toMatch(scenario.fails);
+        expectNoSecrets(`stdout${json ? ' (--json)' : ''}`, result.stdout);
+        expectNoSecrets(`stderr${json ? ' (--json)' : ''}`, result.stderr);
+        expectNoSecrets('checkpoints', await leftoverText());
+      }
+      expect(baitRequests).toBe(0);
+    },
+  );
+
+  it('presign: true masks the link before the output; nothing but the output holds it', async () => {
+    const { core, events } = orderedCore({
+      bucket: ctx.emulator.bucket,
+      endpoint: ctx.emulator.url,
+      ...GOOD,
+      key: 'big.bin',
+      presign: 'true',
+      expires: '10m',
+    });
+    await run({ core, env: { GITHUB_WORKSPACE: ctx.work, ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
+    expect(core.failed).toBeUndefined();
+    const link = core.outputs.url ?? '';
+    expect(new URL(link).searchParams.get('x-cos-security-token')).toBe(TOKEN);
+    expect(core.secrets).toEqual(
+      expect.arrayContaining([link, new URL(link).searchParams.get('q-signature')]),
+    );
+    expect(events.indexOf('setOutput')).toBeGreaterThan(events.lastIndexOf('secret'));
+    const { url: _link, ...others } = core.outputs;
+    expectNoSecrets('logs, other outputs, summary', JSON.stringify([core.logs, others, core.summaries]));
+    // The CLI prints the link on stdout (that is what it is for), and nothing of it on stderr.
+    const made = await runMain([
+      'presign',
+      ...['--bucket', ctx.emulator.bucket, '--endpoint', ctx.emulator.url, '--key', 'big.bin'],
+      ...Object.entries(GOOD).flatMap(([name, value]) => [`--${name}`, value]),
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    expectNoSecrets('stderr of presign', made.stderr);
+  });
+
+  it('a token-bearing link through the real @actions/core: add-mask first; stdout, GITHUB_OUTPUT and the summary clean', async () => {
+    const repository = path.resolve(import.meta.dirname, '..');
+    const outputFile = path.join(ctx.work, 'github-output');
+    const summaryFile = path.join(ctx.work, 'step-summary');
+    await writeFile(outputFile, '');
+    await writeFile(summaryFile, '');
+    const link = tokenLink('big.bin');
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      GITHUB_WORKSPACE: ctx.work,
+      RUNNER_TEMP: ctx.work,
+      RUNNER_DEBUG: '1',
+      INPUT_URL: link,
+      'INPUT_PART-SIZE': '512KiB',
+    };
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [
+          '--import',
+          path.join(repository, '__tests__/helpers/ts-source.ts'),
+          path.join(repository, 'src/index.ts'),
+        ],
+        { env, cwd: ctx.work, timeout: 20_000 },
+        (error, stdout, stderr) =>
+          resolve({
+            code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+            stdout,
+            stderr,
+          }),
+      );
+      children.add(child);
+    });
+    expect(result.code, result.stdout).toBe(0);
+    const lines = result.stdout.split('\n').filter((line) => line !== '');
+    const masks = lines.filter((line) => line.startsWith('::add-mask::'));
+    expect(lines.slice(0, masks.length)).toEqual(masks);
+    // @actions/core escapes '%' in commands.
+    expect(masks).toContain(`::add-mask::${link.replaceAll('%', '%25')}`);
+    expect(masks).toContain(`::add-mask::${new URL(link).searchParams.get('q-signature')}`);
+    expect(masks).toContain(`::add-mask::${TOKEN}`);
+    expectNoSecrets('stdout after the masks', lines.slice(masks.length).join('\n'));
+    expectNoSecrets('stderr', result.stderr);
+    expectNoSecrets('GITHUB_OUTPUT', await readFile(outputFile, 'utf8'));
+    expectNoSecrets('job summary', await readFile(summaryFile, 'utf8'));
+    expect(await readFile(outputFile, 'utf8')).toMatch(/^etag<</m);
+  });
 });

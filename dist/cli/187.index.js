@@ -2,6 +2,485 @@ export const id = 187;
 export const ids = [187];
 export const modules = {
 
+/***/ 4329:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   g: () => (/* binding */ errorMessage),
+/* harmony export */   n: () => (/* binding */ errorDetails)
+/* harmony export */ });
+/* harmony import */ var _local_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8052);
+/* harmony import */ var _network_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9719);
+// The one line anything thrown is told in, for `setFailed` and the CLI; and the details of its
+// cause chain, for debug output.
+
+
+/**
+ * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
+ * EACCES, …) or network error (ECONNREFUSED, ENOTFOUND, …) that got here unwrapped is told in plain
+ * words, with its path or host and what to check.
+ */
+function errorMessage(error) {
+    if (error instanceof Error) {
+        // A raw network error is worded here; the client's NetworkError already says what it means.
+        const network = error.name === 'NetworkError' ? undefined : (0,_network_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeNetworkFailure */ .K)(error, undefined, true);
+        return (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeFsError */ .TQ)(error) ?? network ?? error.message;
+    }
+    try {
+        return String(error);
+    }
+    catch {
+        return Object.prototype.toString.call(error);
+    }
+}
+/**
+ * Debug lines for a failure: each error of the cause chain with its name, code and system call,
+ * then the stack of the first. The one-line message leaves these out; `--verbose` and
+ * `ACTIONS_STEP_DEBUG` show them.
+ */
+function errorDetails(error) {
+    const lines = [];
+    let current = error;
+    for (let depth = 0; depth < 5 && current !== undefined; depth++) {
+        if (!(current instanceof Error)) {
+            lines.push(`${depth === 0 ? 'error' : 'caused by'}: ${String(current)}`);
+            break;
+        }
+        const fields = current;
+        const facts = [
+            typeof fields.code === 'string' ? `code ${fields.code}` : undefined,
+            typeof fields.syscall === 'string' ? `syscall ${fields.syscall}` : undefined,
+            typeof fields.errno === 'number' ? `errno ${fields.errno}` : undefined,
+        ].filter((fact) => fact !== undefined);
+        lines.push(`${depth === 0 ? 'error' : 'caused by'}: ${current.name}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}: ${current.message}`);
+        if (current.cause === current)
+            break;
+        current = current.cause;
+    }
+    if (error instanceof Error && error.stack !== undefined)
+        lines.push(...error.stack.split('\n'));
+    return lines;
+}
+
+
+/***/ }),
+
+/***/ 1241:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   XF: () => (/* binding */ readRegularFile),
+/* harmony export */   wd: () => (/* binding */ isDirectory),
+/* harmony export */   zg: () => (/* binding */ realpathOf)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3024);
+// What the input parser asks of the local file system, answered for the edges (action, CLI,
+// library) to pass in: the parser itself does no I/O.
+
+/** Whether the absolute path is an existing folder. */
+function isDirectory(absolutePath) {
+    return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(absolutePath, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+/** The real path of an existing path, links resolved; undefined when it does not exist. */
+function realpathOf(absolutePath) {
+    try {
+        return node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync.native(absolutePath);
+    }
+    catch {
+        return undefined;
+    }
+}
+function fileError(code, message) {
+    return Object.assign(new Error(message), { code });
+}
+/**
+ * The bytes of a regular file of at most `maxBytes`. Anything else is refused before a byte is read,
+ * with the file system's kind of error: EISDIR (a folder), ENOTREG (a device, a pipe, a socket:
+ * reading `/dev/zero` or a FIFO would never end), EFBIG (larger than `maxBytes`).
+ */
+function readRegularFile(absolutePath, maxBytes) {
+    // Non-blocking, so opening a FIFO with no writer does not hang; not needed once it is a regular file.
+    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync)(absolutePath, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY | (node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_NONBLOCK ?? 0));
+    try {
+        const stat = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.fstatSync)(fd);
+        if (stat.isDirectory())
+            throw fileError('EISDIR', `EISDIR: a folder, not a file: ${absolutePath}`);
+        if (!stat.isFile())
+            throw fileError('ENOTREG', `not a regular file: ${absolutePath}`);
+        if (stat.size > maxBytes)
+            throw fileError('EFBIG', `larger than ${maxBytes} bytes: ${absolutePath}`);
+        const buffer = Buffer.alloc(stat.size);
+        let filled = 0;
+        while (filled < buffer.length) {
+            const read = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readSync)(fd, buffer, filled, buffer.length - filled, filled);
+            if (read === 0)
+                break;
+            filled += read;
+        }
+        return buffer.subarray(0, filled);
+    }
+    finally {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync)(fd);
+    }
+}
+
+
+/***/ }),
+
+/***/ 8052:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   QD: () => (/* binding */ LocalFileError),
+/* harmony export */   TQ: () => (/* binding */ describeFsError),
+/* harmony export */   kH: () => (/* binding */ asLocalFileError)
+/* harmony export */ });
+/* unused harmony export describeLocalFailure */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6760);
+// Failures of the local file system told in plain words: what happened to which path, and the fix.
+// Node's own messages ("ENOSPC: no space left on device, write") name no path for writes through a
+// handle and no fix at all; a download is usually the first thing in a job to fill a disk.
+
+
+/** A local file operation failed; `code` is Node's (ENOSPC, EACCES, …), `path` the file or folder. */
+class LocalFileError extends Error {
+    /** `'LocalFileError'`. */
+    name = 'LocalFileError';
+    /** Node's error code: `ENOSPC`, `EACCES`, `EROFS`, … */
+    code;
+    /** The file or folder the operation failed on. */
+    path;
+    constructor(code, filePath, message, cause) {
+        super(message, { cause });
+        this.code = code;
+        this.path = filePath;
+    }
+}
+function errnoCode(error) {
+    if (!(error instanceof Error) || error instanceof LocalFileError)
+        return undefined;
+    const code = error.code;
+    return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+/**
+ * One line for a file-system error `code` at `filePath`. `file` names the file in the way for
+ * ENOTDIR / EEXIST when it is known. Undefined for codes without a clearer wording.
+ */
+function describeLocalFailure(code, filePath, file, disk) {
+    const quoted = `'${filePath}'`;
+    const where = disk === undefined ? '' : `; ${disk}`;
+    switch (code) {
+        case 'ENOSPC':
+            return (`No space left on the device holding ${quoted} (ENOSPC${where}). ` +
+                'Fix: free space on that disk, or choose a destination on another one, then run again');
+        case 'EDQUOT':
+            return (`The disk quota is used up on the device holding ${quoted} (EDQUOT${where}). ` +
+                'Fix: free space or raise the quota, then run again');
+        case 'EACCES':
+        case 'EPERM':
+            return (`Permission denied: cannot write ${quoted} (${code}). ` +
+                `Fix: make '${node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(filePath)}' writable by the user this runs as, or choose another destination`);
+        case 'EROFS':
+            return (`Cannot write ${quoted}: it is on a read-only file system (EROFS). ` +
+                'Fix: choose a destination on a writable disk (e.g. in the workspace or the runner temp folder)');
+        case 'ENOTDIR':
+        case 'EEXIST':
+            if (file === undefined && code === 'EEXIST')
+                return undefined;
+            if (file === undefined) {
+                return (`Cannot create ${quoted}: part of that path is a file, not a folder (ENOTDIR). ` +
+                    'Fix: remove or rename that file, or choose another destination');
+            }
+            return (`Cannot create ${file === filePath ? `the folder ${quoted}: a file has that name` : `${quoted}: '${file}' is a file, not a folder`} (${code}). ` +
+                `Fix: remove or rename the file '${file}', or choose another destination`);
+        case 'EMFILE':
+        case 'ENFILE':
+            return (`Too many open files while opening ${quoted} (${code}). ` +
+                "Fix: lower 'concurrency', or raise the open-file limit (ulimit -n)");
+        case 'EISDIR':
+            return `Cannot write ${quoted}: it is a folder (EISDIR). Fix: remove the folder, or choose another destination`;
+        case 'ENAMETOOLONG':
+            return `Cannot write ${quoted}: the path is too long for this file system (ENAMETOOLONG). Fix: choose a shorter destination`;
+        default:
+            return undefined;
+    }
+}
+/** The plain-words message of a raw Node file-system error that carries its path; no I/O. */
+function describeFsError(error) {
+    const code = errnoCode(error);
+    const { path: filePath, syscall } = error;
+    if (code === undefined || typeof filePath !== 'string')
+        return undefined;
+    // Only a raw error names the very path that is missing (a wrapped one names the destination).
+    if (code === 'ENOENT') {
+        return (`'${filePath}' does not exist (ENOENT${typeof syscall === 'string' ? `, ${syscall}` : ''}). ` +
+            'Fix: check the path; if it lies in the destination, make sure nothing else removes it while the download runs');
+    }
+    // mkdir says EEXIST only when the path itself is there and is not a folder.
+    const file = code === 'EEXIST' && syscall === 'mkdir' ? filePath : undefined;
+    return describeLocalFailure(code, filePath, file);
+}
+/** The nearest existing ancestor of `filePath` (itself included) that is not a folder. */
+async function fileInTheWay(filePath) {
+    let current = node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(filePath);
+    for (;;) {
+        const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)(current).catch(() => undefined);
+        if (info !== undefined)
+            return info.isDirectory() ? undefined : current;
+        const parent = node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(current);
+        if (parent === current)
+            return undefined;
+        current = parent;
+    }
+}
+const mib = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+/** The disk holding `filePath`, told as its mount point and free space; undefined when unknown. */
+async function diskOf(filePath) {
+    let current = node_path__WEBPACK_IMPORTED_MODULE_1__.resolve(filePath);
+    let info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)(current).catch(() => undefined);
+    while (info === undefined && node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(current) !== current) {
+        current = node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(current);
+        info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)(current).catch(() => undefined);
+    }
+    if (info === undefined)
+        return undefined;
+    // The mount point: the highest ancestor on the same device.
+    for (let parent = node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(current); parent !== current; parent = node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(current)) {
+        const above = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.lstat)(parent).catch(() => undefined);
+        if (above === undefined || above.dev !== info.dev)
+            break;
+        current = parent;
+    }
+    const space = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.statfs)(current).catch(() => undefined);
+    if (space === undefined)
+        return `the disk mounted at '${current}'`;
+    return `the disk mounted at '${current}' has ${mib(space.bavail * space.bsize)} free of ${mib(space.blocks * space.bsize)}`;
+}
+/**
+ * Wraps a file-system failure at `filePath` in a LocalFileError with a clear message (the original
+ * kept as `cause`); anything else is returned as is. Use as `.catch(async (e) => { throw await … })`.
+ */
+async function asLocalFileError(error, filePath) {
+    const code = errnoCode(error);
+    if (code === undefined)
+        return error;
+    const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(filePath) : undefined;
+    const disk = code === 'ENOSPC' || code === 'EDQUOT' ? await diskOf(filePath) : undefined;
+    const message = describeLocalFailure(code, filePath, file, disk);
+    return message === undefined ? error : new LocalFileError(code, filePath, message, error);
+}
+
+
+/***/ }),
+
+/***/ 9719:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ describeNetworkFailure),
+/* harmony export */   e: () => (/* binding */ networkCode)
+/* harmony export */ });
+// Failures to reach a server told in plain words: which host, what happened, and what to check.
+// Node's and undici's own messages ("connect ECONNREFUSED 127.0.0.1:9555", "getaddrinfo ENOTFOUND
+// …", "other side closed") name a code, not a cause a user can act on. Pure.
+/** The first error in the cause chain (at most 5 deep) that carries one of `codes`. */
+function findCode(error, codes, depthLimit = 5) {
+    let current = error;
+    for (let depth = 0; depth < depthLimit && current instanceof Error; depth++) {
+        const code = current.code;
+        if (typeof code === 'string' && codes.has(code))
+            return current;
+        if (current.cause === current)
+            break;
+        current = current.cause;
+    }
+    return undefined;
+}
+/** The advice about proxies, for a host that is not this machine. */
+function proxy(place) {
+    return place.local ? '' : '; if this network reaches the internet only through a proxy, set HTTPS_PROXY';
+}
+/** What each code means and what to check. */
+const WORDING = {
+    ECONNREFUSED: (p) => `cannot connect to ${p.host}: the connection was refused (ECONNREFUSED). ` +
+        `Check that the endpoint is running and that its address and port are right${proxy(p)}`,
+    ENOTFOUND: (p) => `cannot resolve the host name '${p.name}' (ENOTFOUND). ` +
+        `Check the bucket, region and endpoint for typos${proxy(p)}`,
+    EAI_AGAIN: (p) => `the DNS lookup of '${p.name}' failed for now (EAI_AGAIN). Check the network connection and DNS${proxy(p)}`,
+    ETIMEDOUT: (p) => `connecting to ${p.host} timed out (ETIMEDOUT). Check the endpoint and that no firewall blocks it${proxy(p)}`,
+    UND_ERR_CONNECT_TIMEOUT: (p) => `connecting to ${p.host} timed out (UND_ERR_CONNECT_TIMEOUT). ` +
+        `Check the endpoint and that no firewall blocks it${proxy(p)}`,
+    EHOSTUNREACH: (p) => `no route to ${p.host} (EHOSTUNREACH). Check the network connection and the endpoint${proxy(p)}`,
+    ENETUNREACH: (p) => `the network of ${p.host} is unreachable (ENETUNREACH). Check the network connection${proxy(p)}`,
+    ECONNRESET: (p) => `the connection to ${p.host} was reset (ECONNRESET). If it keeps happening, check the network, ` +
+        'and any proxy or firewall in between',
+    UND_ERR_SOCKET: (p) => `the connection to ${p.host} was closed by the other side (UND_ERR_SOCKET). If it keeps happening, ` +
+        'check the endpoint, and any proxy or firewall in between',
+    UND_ERR_HEADERS_TIMEOUT: (p) => `${p.host} sent no answer within the timeout (UND_ERR_HEADERS_TIMEOUT). Check the endpoint, or raise timeout`,
+    UND_ERR_BODY_TIMEOUT: (p) => `${p.host} stopped sending within the timeout (UND_ERR_BODY_TIMEOUT). Check the network, or raise timeout`,
+    EPROTO: (p) => `the TLS handshake with ${p.host} failed (EPROTO): it may speak plain http. ` +
+        'Check the scheme of the endpoint (http:// or https://)',
+    ERR_SSL_WRONG_VERSION_NUMBER: (p) => `the TLS handshake with ${p.host} failed (ERR_SSL_WRONG_VERSION_NUMBER): it may speak plain http. ` +
+        'Check the scheme of the endpoint (http:// or https://)',
+};
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/i;
+const CODES = new Set(Object.keys(WORDING));
+/** The code of a network failure this module words, anywhere in the cause chain; else undefined. */
+function networkCode(error) {
+    return findCode(error, CODES)?.code;
+}
+/**
+ * One line for a failure to reach a server: the host (`origin`'s, else the error's), what
+ * happened, and what to check. Undefined for anything that is not such a failure. `shallow`
+ * looks at `error` itself only, not at its causes.
+ */
+function describeNetworkFailure(error, origin, shallow = false) {
+    const found = findCode(error, CODES, shallow ? 1 : 5);
+    if (found === undefined)
+        return undefined;
+    let host;
+    let name;
+    if (origin !== undefined) {
+        try {
+            const url = new URL(origin);
+            host = url.host;
+            name = url.hostname;
+        }
+        catch {
+            host = undefined;
+        }
+    }
+    const own = typeof found.hostname === 'string' ? found.hostname : found.address;
+    if (host === undefined && typeof own === 'string') {
+        name = own;
+        host = typeof found.port === 'number' ? `${own}:${found.port}` : own;
+    }
+    const place = {
+        host: host ?? 'the server',
+        name: name ?? host ?? 'the server',
+        local: LOOPBACK.test(name ?? ''),
+    };
+    return WORDING[found.code](place);
+}
+
+
+/***/ }),
+
+/***/ 3105:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   g$: () => (/* binding */ printable),
+/* harmony export */   ml: () => (/* binding */ systemClock),
+/* harmony export */   qq: () => (/* binding */ silentLogger)
+/* harmony export */ });
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8500);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8566);
+// The injected edges of every layer: time and logging. Defaults are the real ones.
+
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: async (ms, signal) => {
+        await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_0__.setTimeout)(ms, undefined, signal ? { signal } : {});
+    },
+};
+const silentLogger = {
+    debug: () => { },
+    info: () => { },
+    warning: () => { },
+};
+/**
+ * A logger whose every message is one line of printable text: control characters (a line break
+ * in a key or a file name, a terminal escape) are escaped, and a message cannot start a workflow
+ * command (`::…`) on the runner.
+ */
+function printable(logger) {
+    const clean = (message) => {
+        const line = (0,_text_js__WEBPACK_IMPORTED_MODULE_1__/* .escapeControls */ .UN)(message);
+        return line.startsWith('::') ? ` ${line}` : line;
+    };
+    return {
+        debug: (m) => logger.debug(clean(m)),
+        info: (m) => logger.info(clean(m)),
+        warning: (m) => logger.warning(clean(m)),
+    };
+}
+
+
+/***/ }),
+
+/***/ 6098:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ isStateSegment),
+/* harmony export */   e: () => (/* binding */ STATE_DIR)
+/* harmony export */ });
+// The name of the folder where cos-download keeps its own files at a destination (temp files,
+// checkpoints, the manifest, locks), and the names a file system takes for it. Pure.
+/** The folder of cos-download's own files (temp files, checkpoints, manifest, locks); see state.ts. */
+const STATE_DIR = '.cos-download';
+// Code points HFS+ ignores in names (as git's core.protectHFS lists them): `.cos\u200c-download` is
+// the same folder there.
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+// The 8.3 short name NTFS may give `.cos-download` (`COS-DO~1`), as git's core.protectNTFS knows.
+const NTFS_SHORT = /^cos-do~\d+$/;
+/**
+ * True for a path segment that names the state folder on some file system: any case, with the
+ * code points HFS+ ignores, with the trailing dots and spaces Windows drops, or as its NTFS short name.
+ */
+function isStateSegment(segment) {
+    const name = segment.replace(HFS_IGNORED, '').toLowerCase();
+    return name.replace(/[. ]+$/, '') === STATE_DIR || NTFS_SHORT.test(name);
+}
+
+
+/***/ }),
+
+/***/ 8566:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Fd: () => (/* binding */ hasControlCharacter),
+/* harmony export */   UN: () => (/* binding */ escapeControls),
+/* harmony export */   cl: () => (/* binding */ quoteValue)
+/* harmony export */ });
+// Text shown in a one-line message: control characters escaped, long values cut.
+const MAX_SHOWN = 200;
+/** True for C0/C1 control characters and the Unicode line/paragraph separators. */
+function isControl(code) {
+    return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+/** True when the text holds a control character (a line break, NUL, …). */
+function hasControlCharacter(text) {
+    for (let i = 0; i < text.length; i++)
+        if (isControl(text.charCodeAt(i)))
+            return true;
+    return false;
+}
+const ESCAPES = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** Text with its control characters escaped (as `\n`, `\u0000`), so it stays on one line. */
+function escapeControls(text) {
+    if (!hasControlCharacter(text))
+        return text;
+    let escaped = '';
+    for (const char of text) {
+        const code = char.charCodeAt(0);
+        escaped += isControl(code) ? (ESCAPES[char] ?? `\\u${code.toString(16).padStart(4, '0')}`) : char;
+    }
+    return escaped;
+}
+/** A value quoted for a one-line message: control characters escaped, long values cut. */
+function quoteValue(value) {
+    const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+    return `'${escapeControls(cut)}'`;
+}
+
+
+/***/ }),
+
 /***/ 9205:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
@@ -97,7 +576,7 @@ function wrapCommand(command, width, indent = '', continued = true) {
 __webpack_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _exit_codes_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(535);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6511);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9208);
 
 
 // Ctrl-C (SIGINT) or a cancelled job (SIGTERM) aborts the download, which keeps its checkpoint,
@@ -203,7 +682,7 @@ class Interrupted extends Error {
 
 /***/ }),
 
-/***/ 6511:
+/***/ 9208:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -216,2264 +695,26 @@ __webpack_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"0.1.0"};
+// EXTERNAL MODULE: ./lib/base/error-message.js
+var error_message = __webpack_require__(4329);
+// EXTERNAL MODULE: ./lib/base/file-system.js
+var file_system = __webpack_require__(1241);
+// EXTERNAL MODULE: ./lib/config/errors.js
+var errors = __webpack_require__(8159);
+// EXTERNAL MODULE: ./lib/config/parse.js + 1 modules
+var parse = __webpack_require__(4365);
+// EXTERNAL MODULE: ./lib/base/runtime.js
+var runtime = __webpack_require__(3105);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(6760);
-;// CONCATENATED MODULE: ./lib/base/local-errors.js
-// Failures of the local file system told in plain words: what happened to which path, and the fix.
-// Node's own messages ("ENOSPC: no space left on device, write") name no path for writes through a
-// handle and no fix at all; a download is usually the first thing in a job to fill a disk.
-
-
-/** A local file operation failed; `code` is Node's (ENOSPC, EACCES, …), `path` the file or folder. */
-class LocalFileError extends Error {
-    /** `'LocalFileError'`. */
-    name = 'LocalFileError';
-    /** Node's error code: `ENOSPC`, `EACCES`, `EROFS`, … */
-    code;
-    /** The file or folder the operation failed on. */
-    path;
-    constructor(code, filePath, message, cause) {
-        super(message, { cause });
-        this.code = code;
-        this.path = filePath;
-    }
-}
-function errnoCode(error) {
-    if (!(error instanceof Error) || error instanceof LocalFileError)
-        return undefined;
-    const code = error.code;
-    return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
-}
-/**
- * One line for a file-system error `code` at `filePath`. `file` names the file in the way for
- * ENOTDIR / EEXIST when it is known. Undefined for codes without a clearer wording.
- */
-function describeLocalFailure(code, filePath, file, disk) {
-    const quoted = `'${filePath}'`;
-    const where = disk === undefined ? '' : `; ${disk}`;
-    switch (code) {
-        case 'ENOSPC':
-            return (`No space left on the device holding ${quoted} (ENOSPC${where}). ` +
-                'Fix: free space on that disk, or choose a destination on another one, then run again');
-        case 'EDQUOT':
-            return (`The disk quota is used up on the device holding ${quoted} (EDQUOT${where}). ` +
-                'Fix: free space or raise the quota, then run again');
-        case 'EACCES':
-        case 'EPERM':
-            return (`Permission denied: cannot write ${quoted} (${code}). ` +
-                `Fix: make '${external_node_path_.dirname(filePath)}' writable by the user this runs as, or choose another destination`);
-        case 'EROFS':
-            return (`Cannot write ${quoted}: it is on a read-only file system (EROFS). ` +
-                'Fix: choose a destination on a writable disk (e.g. in the workspace or the runner temp folder)');
-        case 'ENOTDIR':
-        case 'EEXIST':
-            if (file === undefined && code === 'EEXIST')
-                return undefined;
-            if (file === undefined) {
-                return (`Cannot create ${quoted}: part of that path is a file, not a folder (ENOTDIR). ` +
-                    'Fix: remove or rename that file, or choose another destination');
-            }
-            return (`Cannot create ${file === filePath ? `the folder ${quoted}: a file has that name` : `${quoted}: '${file}' is a file, not a folder`} (${code}). ` +
-                `Fix: remove or rename the file '${file}', or choose another destination`);
-        case 'EMFILE':
-        case 'ENFILE':
-            return (`Too many open files while opening ${quoted} (${code}). ` +
-                "Fix: lower 'concurrency', or raise the open-file limit (ulimit -n)");
-        case 'EISDIR':
-            return `Cannot write ${quoted}: it is a folder (EISDIR). Fix: remove the folder, or choose another destination`;
-        case 'ENAMETOOLONG':
-            return `Cannot write ${quoted}: the path is too long for this file system (ENAMETOOLONG). Fix: choose a shorter destination`;
-        default:
-            return undefined;
-    }
-}
-/** The plain-words message of a raw Node file-system error that carries its path; no I/O. */
-function describeFsError(error) {
-    const code = errnoCode(error);
-    const { path: filePath, syscall } = error;
-    if (code === undefined || typeof filePath !== 'string')
-        return undefined;
-    // Only a raw error names the very path that is missing (a wrapped one names the destination).
-    if (code === 'ENOENT') {
-        return (`'${filePath}' does not exist (ENOENT${typeof syscall === 'string' ? `, ${syscall}` : ''}). ` +
-            'Fix: check the path; if it lies in the destination, make sure nothing else removes it while the download runs');
-    }
-    // mkdir says EEXIST only when the path itself is there and is not a folder.
-    const file = code === 'EEXIST' && syscall === 'mkdir' ? filePath : undefined;
-    return describeLocalFailure(code, filePath, file);
-}
-/** The nearest existing ancestor of `filePath` (itself included) that is not a folder. */
-async function fileInTheWay(filePath) {
-    let current = external_node_path_.resolve(filePath);
-    for (;;) {
-        const info = await (0,promises_.lstat)(current).catch(() => undefined);
-        if (info !== undefined)
-            return info.isDirectory() ? undefined : current;
-        const parent = external_node_path_.dirname(current);
-        if (parent === current)
-            return undefined;
-        current = parent;
-    }
-}
-const mib = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-/** The disk holding `filePath`, told as its mount point and free space; undefined when unknown. */
-async function diskOf(filePath) {
-    let current = external_node_path_.resolve(filePath);
-    let info = await (0,promises_.lstat)(current).catch(() => undefined);
-    while (info === undefined && external_node_path_.dirname(current) !== current) {
-        current = external_node_path_.dirname(current);
-        info = await (0,promises_.lstat)(current).catch(() => undefined);
-    }
-    if (info === undefined)
-        return undefined;
-    // The mount point: the highest ancestor on the same device.
-    for (let parent = external_node_path_.dirname(current); parent !== current; parent = external_node_path_.dirname(current)) {
-        const above = await (0,promises_.lstat)(parent).catch(() => undefined);
-        if (above === undefined || above.dev !== info.dev)
-            break;
-        current = parent;
-    }
-    const space = await (0,promises_.statfs)(current).catch(() => undefined);
-    if (space === undefined)
-        return `the disk mounted at '${current}'`;
-    return `the disk mounted at '${current}' has ${mib(space.bavail * space.bsize)} free of ${mib(space.blocks * space.bsize)}`;
-}
-/**
- * Wraps a file-system failure at `filePath` in a LocalFileError with a clear message (the original
- * kept as `cause`); anything else is returned as is. Use as `.catch(async (e) => { throw await … })`.
- */
-async function asLocalFileError(error, filePath) {
-    const code = errnoCode(error);
-    if (code === undefined)
-        return error;
-    const file = code === 'ENOTDIR' || code === 'EEXIST' ? await fileInTheWay(filePath) : undefined;
-    const disk = code === 'ENOSPC' || code === 'EDQUOT' ? await diskOf(filePath) : undefined;
-    const message = describeLocalFailure(code, filePath, file, disk);
-    return message === undefined ? error : new LocalFileError(code, filePath, message, error);
-}
-
-;// CONCATENATED MODULE: ./lib/base/network-errors.js
-// Failures to reach a server told in plain words: which host, what happened, and what to check.
-// Node's and undici's own messages ("connect ECONNREFUSED 127.0.0.1:9555", "getaddrinfo ENOTFOUND
-// …", "other side closed") name a code, not a cause a user can act on. Pure.
-/** The first error in the cause chain (at most 5 deep) that carries one of `codes`. */
-function findCode(error, codes, depthLimit = 5) {
-    let current = error;
-    for (let depth = 0; depth < depthLimit && current instanceof Error; depth++) {
-        const code = current.code;
-        if (typeof code === 'string' && codes.has(code))
-            return current;
-        if (current.cause === current)
-            break;
-        current = current.cause;
-    }
-    return undefined;
-}
-/** The advice about proxies, for a host that is not this machine. */
-function proxy(place) {
-    return place.local ? '' : '; if this network reaches the internet only through a proxy, set HTTPS_PROXY';
-}
-/** What each code means and what to check. */
-const WORDING = {
-    ECONNREFUSED: (p) => `cannot connect to ${p.host}: the connection was refused (ECONNREFUSED). ` +
-        `Check that the endpoint is running and that its address and port are right${proxy(p)}`,
-    ENOTFOUND: (p) => `cannot resolve the host name '${p.name}' (ENOTFOUND). ` +
-        `Check the bucket, region and endpoint for typos${proxy(p)}`,
-    EAI_AGAIN: (p) => `the DNS lookup of '${p.name}' failed for now (EAI_AGAIN). Check the network connection and DNS${proxy(p)}`,
-    ETIMEDOUT: (p) => `connecting to ${p.host} timed out (ETIMEDOUT). Check the endpoint and that no firewall blocks it${proxy(p)}`,
-    UND_ERR_CONNECT_TIMEOUT: (p) => `connecting to ${p.host} timed out (UND_ERR_CONNECT_TIMEOUT). ` +
-        `Check the endpoint and that no firewall blocks it${proxy(p)}`,
-    EHOSTUNREACH: (p) => `no route to ${p.host} (EHOSTUNREACH). Check the network connection and the endpoint${proxy(p)}`,
-    ENETUNREACH: (p) => `the network of ${p.host} is unreachable (ENETUNREACH). Check the network connection${proxy(p)}`,
-    ECONNRESET: (p) => `the connection to ${p.host} was reset (ECONNRESET). If it keeps happening, check the network, ` +
-        'and any proxy or firewall in between',
-    UND_ERR_SOCKET: (p) => `the connection to ${p.host} was closed by the other side (UND_ERR_SOCKET). If it keeps happening, ` +
-        'check the endpoint, and any proxy or firewall in between',
-    UND_ERR_HEADERS_TIMEOUT: (p) => `${p.host} sent no answer within the timeout (UND_ERR_HEADERS_TIMEOUT). Check the endpoint, or raise timeout`,
-    UND_ERR_BODY_TIMEOUT: (p) => `${p.host} stopped sending within the timeout (UND_ERR_BODY_TIMEOUT). Check the network, or raise timeout`,
-    EPROTO: (p) => `the TLS handshake with ${p.host} failed (EPROTO): it may speak plain http. ` +
-        'Check the scheme of the endpoint (http:// or https://)',
-    ERR_SSL_WRONG_VERSION_NUMBER: (p) => `the TLS handshake with ${p.host} failed (ERR_SSL_WRONG_VERSION_NUMBER): it may speak plain http. ` +
-        'Check the scheme of the endpoint (http:// or https://)',
-};
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/i;
-const CODES = new Set(Object.keys(WORDING));
-/** The code of a network failure this module words, anywhere in the cause chain; else undefined. */
-function networkCode(error) {
-    return findCode(error, CODES)?.code;
-}
-/**
- * One line for a failure to reach a server: the host (`origin`'s, else the error's), what
- * happened, and what to check. Undefined for anything that is not such a failure. `shallow`
- * looks at `error` itself only, not at its causes.
- */
-function describeNetworkFailure(error, origin, shallow = false) {
-    const found = findCode(error, CODES, shallow ? 1 : 5);
-    if (found === undefined)
-        return undefined;
-    let host;
-    let name;
-    if (origin !== undefined) {
-        try {
-            const url = new URL(origin);
-            host = url.host;
-            name = url.hostname;
-        }
-        catch {
-            host = undefined;
-        }
-    }
-    const own = typeof found.hostname === 'string' ? found.hostname : found.address;
-    if (host === undefined && typeof own === 'string') {
-        name = own;
-        host = typeof found.port === 'number' ? `${own}:${found.port}` : own;
-    }
-    const place = {
-        host: host ?? 'the server',
-        name: name ?? host ?? 'the server',
-        local: LOOPBACK.test(name ?? ''),
-    };
-    return WORDING[found.code](place);
-}
-
-;// CONCATENATED MODULE: ./lib/base/error-message.js
-// The one line anything thrown is told in, for `setFailed` and the CLI; and the details of its
-// cause chain, for debug output.
-
-
-/**
- * The message of anything thrown, for `setFailed` and the CLI. A raw file-system error (ENOSPC,
- * EACCES, …) or network error (ECONNREFUSED, ENOTFOUND, …) that got here unwrapped is told in plain
- * words, with its path or host and what to check.
- */
-function errorMessage(error) {
-    if (error instanceof Error) {
-        // A raw network error is worded here; the client's NetworkError already says what it means.
-        const network = error.name === 'NetworkError' ? undefined : describeNetworkFailure(error, undefined, true);
-        return describeFsError(error) ?? network ?? error.message;
-    }
-    try {
-        return String(error);
-    }
-    catch {
-        return Object.prototype.toString.call(error);
-    }
-}
-/**
- * Debug lines for a failure: each error of the cause chain with its name, code and system call,
- * then the stack of the first. The one-line message leaves these out; `--verbose` and
- * `ACTIONS_STEP_DEBUG` show them.
- */
-function errorDetails(error) {
-    const lines = [];
-    let current = error;
-    for (let depth = 0; depth < 5 && current !== undefined; depth++) {
-        if (!(current instanceof Error)) {
-            lines.push(`${depth === 0 ? 'error' : 'caused by'}: ${String(current)}`);
-            break;
-        }
-        const fields = current;
-        const facts = [
-            typeof fields.code === 'string' ? `code ${fields.code}` : undefined,
-            typeof fields.syscall === 'string' ? `syscall ${fields.syscall}` : undefined,
-            typeof fields.errno === 'number' ? `errno ${fields.errno}` : undefined,
-        ].filter((fact) => fact !== undefined);
-        lines.push(`${depth === 0 ? 'error' : 'caused by'}: ${current.name}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}: ${current.message}`);
-        if (current.cause === current)
-            break;
-        current = current.cause;
-    }
-    if (error instanceof Error && error.stack !== undefined)
-        lines.push(...error.stack.split('\n'));
-    return lines;
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(3024);
-;// CONCATENATED MODULE: ./lib/base/file-system.js
-// What the input parser asks of the local file system, answered for the edges (action, CLI,
-// library) to pass in: the parser itself does no I/O.
-
-/** Whether the absolute path is an existing folder. */
-function isDirectory(absolutePath) {
-    return (0,external_node_fs_.statSync)(absolutePath, { throwIfNoEntry: false })?.isDirectory() ?? false;
-}
-/** The real path of an existing path, links resolved; undefined when it does not exist. */
-function realpathOf(absolutePath) {
-    try {
-        return external_node_fs_.realpathSync.native(absolutePath);
-    }
-    catch {
-        return undefined;
-    }
-}
-function fileError(code, message) {
-    return Object.assign(new Error(message), { code });
-}
-/**
- * The bytes of a regular file of at most `maxBytes`. Anything else is refused before a byte is read,
- * with the file system's kind of error: EISDIR (a folder), ENOTREG (a device, a pipe, a socket:
- * reading `/dev/zero` or a FIFO would never end), EFBIG (larger than `maxBytes`).
- */
-function readRegularFile(absolutePath, maxBytes) {
-    // Non-blocking, so opening a FIFO with no writer does not hang; not needed once it is a regular file.
-    const fd = (0,external_node_fs_.openSync)(absolutePath, external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NONBLOCK ?? 0));
-    try {
-        const stat = (0,external_node_fs_.fstatSync)(fd);
-        if (stat.isDirectory())
-            throw fileError('EISDIR', `EISDIR: a folder, not a file: ${absolutePath}`);
-        if (!stat.isFile())
-            throw fileError('ENOTREG', `not a regular file: ${absolutePath}`);
-        if (stat.size > maxBytes)
-            throw fileError('EFBIG', `larger than ${maxBytes} bytes: ${absolutePath}`);
-        const buffer = Buffer.alloc(stat.size);
-        let filled = 0;
-        while (filled < buffer.length) {
-            const read = (0,external_node_fs_.readSync)(fd, buffer, filled, buffer.length - filled, filled);
-            if (read === 0)
-                break;
-            filled += read;
-        }
-        return buffer.subarray(0, filled);
-    }
-    finally {
-        (0,external_node_fs_.closeSync)(fd);
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/base/text.js
-// Text shown in a one-line message: control characters escaped, long values cut.
-const MAX_SHOWN = 200;
-/** True for C0/C1 control characters and the Unicode line/paragraph separators. */
-function isControl(code) {
-    return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
-}
-/** True when the text holds a control character (a line break, NUL, …). */
-function hasControlCharacter(text) {
-    for (let i = 0; i < text.length; i++)
-        if (isControl(text.charCodeAt(i)))
-            return true;
-    return false;
-}
-const ESCAPES = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-/** Text with its control characters escaped (as `\n`, `\u0000`), so it stays on one line. */
-function escapeControls(text) {
-    if (!hasControlCharacter(text))
-        return text;
-    let escaped = '';
-    for (const char of text) {
-        const code = char.charCodeAt(0);
-        escaped += isControl(code) ? (ESCAPES[char] ?? `\\u${code.toString(16).padStart(4, '0')}`) : char;
-    }
-    return escaped;
-}
-/** A value quoted for a one-line message: control characters escaped, long values cut. */
-function quoteValue(value) {
-    const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
-    return `'${escapeControls(cut)}'`;
-}
-
-;// CONCATENATED MODULE: ./lib/config/inputs.js
-// The names users type: action inputs (kebab-case) and CLI flags (`--name`). One table, so the
-// action, the CLI, action.yml and the README cannot drift apart (a test holds them together).
-const INPUTS = {
-    bucket: { description: 'Bucket name with APPID, e.g. `examplebucket-1250000000`. Required.' },
-    region: {
-        description: 'Region, e.g. `ap-guangzhou`. Required unless `endpoint` is a URL without `{region}`.',
-    },
-    endpoint: {
-        description: 'Base URL; may hold `{bucket}` and `{region}`. Default `https://{bucket}.cos.{region}.myqcloud.com`. ' +
-            'A plain URL (e.g. `http://127.0.0.1:9000`) is used as is.',
-    },
-    accelerate: {
-        description: '`true` uses the global acceleration domain `{bucket}.cos.accelerate.myqcloud.com`.',
-        default: 'false',
-    },
-    'secret-id': {
-        description: 'SecretId. Falls back to env `TENCENTCLOUD_SECRET_ID`, then `COS_SECRET_ID`; none → anonymous.',
-        secret: true,
-    },
-    'secret-key': {
-        description: 'SecretKey. Falls back to env `TENCENTCLOUD_SECRET_KEY`, then `COS_SECRET_KEY`.',
-        secret: true,
-    },
-    'session-token': {
-        description: 'Session token of temporary credentials. Falls back to env `TENCENTCLOUD_SESSION_TOKEN`.',
-        secret: true,
-    },
-    'role-arn': {
-        description: 'Keyless credentials: the CAM role to assume with the job’s OIDC token through STS ' +
-            '(`qcs::cam::uin/<account>:roleName/<name>`). Excludes `secret-id` / `secret-key` and their env variables.',
-    },
-    'provider-id': {
-        description: 'The CAM OIDC identity provider the role trusts (required with `role-arn`).',
-    },
-    'role-session-name': {
-        description: 'Session name of the assumed role (2..128 of letters, digits, `+=,.@_-`). Default: from the repository and run id.',
-    },
-    'role-duration': {
-        description: 'Lifetime of the temporary credentials in seconds (900..43200); renewed before they expire.',
-        default: '3600',
-    },
-    audience: {
-        description: 'The `aud` of the GitHub OIDC token; the client ID the CAM identity provider expects.',
-        default: 'sts.tencentcloudapi.com',
-    },
-    'sts-endpoint': {
-        description: 'The STS endpoint that takes the OIDC token (https).',
-        default: 'https://sts.tencentcloudapi.com',
-    },
-    'web-identity-token-file': {
-        description: 'A file holding the OIDC token (GitLab `id_tokens`, other CI systems), read again at each renewal (with `role-arn`).',
-        cliOnly: true,
-    },
-    key: { description: 'One object to download. Exactly one of `key` / `prefix`.' },
-    prefix: { description: 'Mirror every object under this prefix (`/` = the whole bucket).' },
-    destination: {
-        description: 'File (for `key`; an existing folder or a path ending in `/` takes the key’s base name) or folder ' +
-            '(for `prefix`), relative to the workspace. Default: the key’s base name / the workspace.',
-    },
-    'version-id': { description: 'Download this version of `key`.' },
-    range: { description: '`bytes=first-last`, `bytes=first-` or `bytes=-suffix` (with `key`).' },
-    'if-match': { description: 'Download only if the ETag matches (else fail: 412).' },
-    'if-none-match': { description: 'Download only if the ETag differs (else `not-modified=true`).' },
-    'if-modified-since': {
-        description: 'Download only if modified after this date (HTTP date or ISO 8601; else `not-modified=true`).',
-    },
-    'if-unmodified-since': {
-        description: 'Download only if not modified after this date (else fail: 412).',
-    },
-    include: { description: 'Newline-separated globs on the key relative to `prefix`; only matching keys.' },
-    exclude: {
-        description: 'Newline-separated globs on the key relative to `prefix`; matching keys are left out.',
-    },
-    'part-size': {
-        description: 'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 512KiB, max 5GiB).',
-        default: '20MiB',
-    },
-    concurrency: { description: 'Requests in flight at once, across objects and parts (1..64).', default: '8' },
-    'traffic-limit': {
-        description: '`x-cos-traffic-limit` in bit/s per request (819200..838860800).',
-    },
-    crc: { description: 'Verify every byte against the object’s CRC64.', default: 'true' },
-    fsync: {
-        description: 'Make files and folders durable (fsync) before each rename and before the manifest, for power loss; off, like curl, rclone and the SDKs.',
-        default: 'false',
-    },
-    overwrite: {
-        description: '`changed` (skip files that match the remote), `always`, or `never`.',
-        default: 'changed',
-    },
-    delete: {
-        description: 'Remove files this tool wrote into `destination` (its manifest says so) that the prefix no longer ' +
-            'holds, and folders that leaves empty; files it did not write are kept (with `prefix`).',
-        default: 'false',
-    },
-    'allow-empty': {
-        description: 'A prefix that lists no object succeeds with 0 files; by default it fails, naming the prefix (with `prefix`).',
-        default: 'false',
-    },
-    'dry-run': {
-        description: 'List what would be downloaded, skipped and deleted; write nothing.',
-        default: 'false',
-    },
-    shard: { description: '`i/n` (1 ≤ i ≤ n): take only this job’s share of the keys (matrix fan-out).' },
-    'sse-customer-key': { description: 'Base64 AES-256 key for SSE-C objects.', secret: true },
-    retries: { description: 'Retries per request for transient failures (0..20).', default: '5' },
-    timeout: {
-        description: 'Idle timeout per request: seconds, or with a unit (`500ms`, `30s`, `2m`).',
-        default: '60s',
-    },
-    'ca-cert': {
-        description: 'A PEM file of extra CAs to trust besides the system ones (a TLS-inspecting proxy, a private endpoint), relative to the workspace.',
-    },
-    cache: { description: 'Keep the mirror in the GitHub Actions cache (with `prefix`).', default: 'false' },
-    'cache-key': { description: 'Extra text mixed into the cache key.' },
-    // An action input once `presign` is wired into the action (then: drop cliOnly, add it to action.yml).
-    expires: {
-        description: 'How long a link made by `presign` stays valid: `1h` (default), `30m`, `600` (seconds), `2h30m`; 1s..7d.',
-        cliOnly: true,
-    },
-    'response-cache-control': { description: 'Override `Cache-Control` of the response.', cliOnly: true },
-    'response-content-disposition': { description: 'Override `Content-Disposition`.', cliOnly: true },
-    'response-content-encoding': { description: 'Override `Content-Encoding`.', cliOnly: true },
-    'response-content-language': { description: 'Override `Content-Language`.', cliOnly: true },
-    'response-content-type': { description: 'Override `Content-Type`.', cliOnly: true },
-    'response-expires': { description: 'Override `Expires`.', cliOnly: true },
-};
-const INPUT_NAMES = Object.keys(INPUTS);
-const ACTION_INPUT_NAMES = INPUT_NAMES.filter((name) => !INPUTS[name].cliOnly);
-const OUTPUTS = {
-    etag: 'ETag of the object (single object).',
-    'version-id': 'Version ID of the object, when versioned.',
-    crc64: 'CRC64 (decimal) of the whole object, as COS reports it.',
-    'content-length': 'Bytes written for the object (the range length for a ranged download).',
-    'last-modified': 'Last-Modified of the object (ISO 8601).',
-    'storage-class': 'Storage class of the object (`STANDARD` when COS omits it).',
-    path: 'Absolute path of the downloaded file (or folder, for a prefix).',
-    'not-modified': '`true` when a conditional GET answered 304 and nothing was written.',
-    'files-downloaded': 'Files downloaded (prefix; 0 in a dry run).',
-    'files-skipped': 'Files skipped because unchanged (prefix).',
-    'files-deleted': 'Local files deleted by `delete` (prefix; 0 in a dry run).',
-    'bytes-downloaded': 'Bytes this run fetched from COS, for an object or a prefix (0 in a dry run; bytes a resume kept are not counted).',
-    manifest: 'Path of the JSON manifest: key, etag, version-id, crc64, size, local path (prefix).',
-    'cache-hit': '`true`, `partial` or `false` (with `cache`).',
-    'would-download': 'Dry run only: files (or the one object) that would be downloaded.',
-    'would-download-bytes': 'Dry run only: bytes that would be downloaded.',
-    'would-delete': 'Dry run only: local files `delete` would remove (prefix).',
-};
-/** Environment variables read for credentials, in order of preference. */
-const CREDENTIAL_ENV = {
-    secretId: ['TENCENTCLOUD_SECRET_ID', 'COS_SECRET_ID'],
-    secretKey: ['TENCENTCLOUD_SECRET_KEY', 'COS_SECRET_KEY'],
-    sessionToken: ['TENCENTCLOUD_SESSION_TOKEN'],
-};
-
-;// CONCATENATED MODULE: ./lib/config/errors.js
-// Errors of the input layer: one line naming the input, its value (never a secret's), the rule and the fix.
-// The action tells them in its inputs (`Input 'part-size' = '10MB': …`), the CLI in its flags
-// (`--part-size '10MB': …`, see flagMessage): the same fields, two renderings.
-
-
-function isSecretInput(name) {
-    return Object.hasOwn(INPUTS, name) && INPUTS[name].secret === true;
-}
-/** How a value is shown in a message: quoted, `(hidden)` for a secret, undefined when not set. */
-function shownValue(input, value) {
-    if (value === undefined)
-        return undefined;
-    return isSecretInput(input) ? '(hidden)' : quoteValue(value);
-}
-/** `Input 'name' = 'value'`, `Input 'name' = (hidden)` or `Input 'name' (not set)`. */
-function describeInput(input, value) {
-    const shown = shownValue(input, value);
-    return shown === undefined ? `Input '${input}' (not set)` : `Input '${input}' = ${shown}`;
-}
-/** A bad input value, found before any request is made. */
-class InputError extends Error {
-    name = 'InputError';
-    /** The input at fault. */
-    input;
-    rule;
-    fix;
-    /** The value as shown in the message (quoted, or `(hidden)`); undefined when the input is not set. */
-    shownValue;
-    /** The head that replaces `Input 'name' = 'value'`, when the problem gave one. */
-    subject;
-    /** The fix as a CLI user needs it, when the problem gave one of its own. */
-    flagFix;
-    constructor(problem) {
-        const shown = shownValue(problem.input, problem.value);
-        const subject = problem.subject === undefined ? undefined : escapeControls(problem.subject);
-        const head = subject ?? describeInput(problem.input, problem.value);
-        // A rule or fix may repeat what the user typed (`write 'a.txt'`): keep even that on one line.
-        const rule = escapeControls(problem.rule);
-        const fix = escapeControls(problem.fix);
-        super(`${head}: ${rule}. Fix: ${fix}.`, problem.cause === undefined ? undefined : { cause: problem.cause });
-        this.input = problem.input;
-        this.rule = rule;
-        this.fix = fix;
-        this.shownValue = shown;
-        this.subject = subject;
-        this.flagFix = problem.flagFix === undefined ? undefined : escapeControls(problem.flagFix);
-    }
-}
-const KNOWN = new Set(Object.keys(INPUTS));
-function isBooleanInput(name) {
-    const fallback = Object.hasOwn(INPUTS, name) ? INPUTS[name].default : undefined;
-    return fallback === 'true' || fallback === 'false';
-}
-/** A value as a shell word: bare when it is plain, else in single quotes. */
-function shellWord(value) {
-    return /^[\w./:@%+=,{}-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
-}
-/** `name: value` of a YAML-ish fix as the flag that says it: `--name value`, `--name`, `--no-name`. */
-function flagSetting(name, value) {
-    if (isBooleanInput(name) && value === 'true')
-        return `--${name}`;
-    if (isBooleanInput(name) && value === 'false')
-        return `--no-${name}`;
-    return `--${name} ${shellWord(value)}`;
-}
-/**
- * A rule, fix or subject of the input layer told in CLI flags: `'name: value'` becomes
- * `--name value`, a quoted input name `'name'` becomes `--name`, `'name' = 'value'` becomes
- * `--name 'value'`, and the workspace is the current folder. Other quoted text (values) stays.
- */
-function inFlags(text) {
-    return text
-        .replace(/'([a-z][a-z0-9-]*): ([^']*)'/g, (whole, name, value) => KNOWN.has(name) ? flagSetting(name, value) : whole)
-        .replace(/'([a-z][a-z0-9-]*)' = /g, (whole, name) => (KNOWN.has(name) ? `--${name} ` : whole))
-        .replace(/'([a-z][a-z0-9-]*)'/g, (whole, name) => (KNOWN.has(name) ? `--${name}` : whole))
-        .replace(/^Inputs? (?=--)/, '')
-        .replaceAll('the workspace', 'the current folder');
-}
-/**
- * The one line of an InputError for a CLI user, in flags:
- * `--part-size '10MB': 'MB' is ambiguous …. Fix: write it with a binary unit, e.g. '10MiB'.`
- */
-function flagMessage(error) {
-    let head = error.subject === undefined ? undefined : inFlags(error.subject);
-    if (head === undefined && isBooleanInput(error.input) && /^'(true|false)'$/.test(error.shownValue ?? '')) {
-        // A switch given bare (`--delete`) is named as typed, not as `--delete 'true'`.
-        head = error.shownValue === "'true'" ? `--${error.input}` : `--no-${error.input}`;
-    }
-    head ??= `--${error.input}${error.shownValue === undefined ? ' (not set)' : ` ${error.shownValue}`}`;
-    return `${head}: ${inFlags(error.rule)}. Fix: ${error.flagFix ?? inFlags(error.fix)}.`;
-}
-
-;// CONCATENATED MODULE: ./lib/base/state-name.js
-// The name of the folder where cos-download keeps its own files at a destination (temp files,
-// checkpoints, the manifest, locks), and the names a file system takes for it. Pure.
-/** The folder of cos-download's own files (temp files, checkpoints, manifest, locks); see state.ts. */
-const STATE_DIR = '.cos-download';
-// Code points HFS+ ignores in names (as git's core.protectHFS lists them): `.cos\u200c-download` is
-// the same folder there.
-const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
-// The 8.3 short name NTFS may give `.cos-download` (`COS-DO~1`), as git's core.protectNTFS knows.
-const NTFS_SHORT = /^cos-do~\d+$/;
-/**
- * True for a path segment that names the state folder on some file system: any case, with the
- * code points HFS+ ignores, with the trailing dots and spaces Windows drops, or as its NTFS short name.
- */
-function isStateSegment(segment) {
-    const name = segment.replace(HFS_IGNORED, '').toLowerCase();
-    return name.replace(/[. ]+$/, '') === STATE_DIR || NTFS_SHORT.test(name);
-}
-
-;// CONCATENATED MODULE: ./lib/config/endpoint.js
-// The base URL requests go to: the COS domain of the bucket's region, the acceleration domain, or a
-// user-given URL (template or plain). Pure: no DNS, no I/O.
-
-const DEFAULT_ENDPOINT = 'https://{bucket}.cos.{region}.myqcloud.com';
-const ACCELERATE_ENDPOINT = 'https://{bucket}.cos.accelerate.myqcloud.com';
-const ENDPOINT_FIX = "e.g. 'https://{bucket}.cos.{region}.myqcloud.com' or 'http://127.0.0.1:9000'";
-/** The endpoint as it may be shown: credentials in the authority replaced by `***`. */
-function shown(endpoint) {
-    return endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
-}
-function endpointError(endpoint, rule, fix = ENDPOINT_FIX) {
-    return new InputError({ input: 'endpoint', value: shown(endpoint), rule, fix });
-}
-/** Resolves the base URL (no trailing slash) for the bucket. Throws InputError. */
-function resolveEndpoint(spec) {
-    const { bucket, region, endpoint, accelerate } = spec;
-    if (accelerate && endpoint !== undefined) {
-        throw new InputError({
-            input: 'accelerate',
-            value: 'true',
-            rule: `the acceleration domain cannot be combined with a custom 'endpoint' (${shown(endpoint)})`,
-            fix: "remove 'endpoint', or set 'accelerate: false'",
-        });
-    }
-    const template = accelerate ? ACCELERATE_ENDPOINT : (endpoint ?? DEFAULT_ENDPOINT);
-    if (/\s/.test(template))
-        throw endpointError(template, 'a URL must not contain spaces or line breaks');
-    if (template.includes('{region}') && region === undefined) {
-        throw new InputError({
-            input: 'region',
-            rule: endpoint === undefined
-                ? `required for the default endpoint ${DEFAULT_ENDPOINT}`
-                : `required because 'endpoint' contains {region}`,
-            fix: "set the bucket's region, e.g. 'ap-guangzhou'",
-        });
-    }
-    const text = template.replaceAll('{bucket}', bucket).replaceAll('{region}', region ?? '');
-    if (/[{}]/.test(text)) {
-        throw endpointError(template, 'the only placeholders are {bucket} and {region}');
-    }
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch (error) {
-        throw new InputError({
-            input: 'endpoint',
-            value: shown(template),
-            rule: 'must be an absolute http:// or https:// URL',
-            fix: ENDPOINT_FIX,
-            cause: error,
-        });
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw endpointError(template, `the scheme must be http or https, not ${url.protocol.slice(0, -1)}`);
-    }
-    if (url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/?#]*@/.test(text)) {
-        throw endpointError(template, 'must not hold credentials', "remove 'user:password@' and pass 'secret-id' / 'secret-key' instead");
-    }
-    if (url.search !== '' || url.hash !== '' || /[?#]/.test(text)) {
-        throw endpointError(template, 'must not hold a query (?…) or fragment (#…)');
-    }
-    if (url.hostname === '')
-        throw endpointError(template, 'must name a host');
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-/** True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1), e.g. the emulator. */
-function isLoopbackHost(url) {
-    let host;
-    try {
-        host = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase();
-    }
-    catch {
-        return false;
-    }
-    if (host === 'localhost' || host.endsWith('.localhost'))
-        return true;
-    if (/^127(?:\.\d{1,3}){3}$/.test(host))
-        return true;
-    return host === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
-}
-/**
- * The warning for a resolved endpoint that talks plain http to another machine: signatures, object
- * bytes and any SSE-C key would cross the network unencrypted. Undefined for https and for this
- * machine (the emulator).
- */
-function plainHttpWarning(endpoint) {
-    let url;
-    try {
-        url = new URL(endpoint);
-    }
-    catch {
-        return undefined;
-    }
-    if (url.protocol !== 'http:' || isLoopbackHost(url))
-        return undefined;
-    const secure = `https://${url.host}${url.pathname.replace(/\/+$/, '')}`;
-    return (`The endpoint ${url.origin} uses plain http: requests, signatures and downloaded bytes cross the network ` +
-        `unencrypted and can be read or altered on the way. Use https (e.g. '${secure}') unless this network is trusted`);
-}
-
-;// CONCATENATED MODULE: ./lib/config/parse-credentials.js
-
-
-/** Credentials go into headers: printable ASCII, no spaces. */
-function parseCredential(name, text, source) {
-    const value = text.trim();
-    if (!/^[\x21-\x7e]+$/.test(value)) {
-        throw new InputError({
-            input: name,
-            value,
-            rule: `${source} must be printable ASCII without spaces`,
-            fix: 'copy the value again from the Tencent Cloud console (CAM → API keys)',
-        });
-    }
-    return value;
-}
-/** The credentials the inputs or the environment give, or undefined for anonymous access. */
-function parseCredentials(get, env) {
-    const fromEnv = (name) => {
-        const value = name === undefined ? undefined : env[name];
-        return value === undefined || value.trim() === '' ? undefined : value;
-    };
-    /** `sources` name where each value came from, for messages: `'secret-id'` or `env COS_SECRET_ID`. */
-    const build = (id, key, token, sources) => ({
-        secretId: parseCredential('secret-id', id, sources[0]),
-        secretKey: parseCredential('secret-key', key, sources[1]),
-        ...(token === undefined ? {} : { sessionToken: parseCredential('session-token', token, sources[2]) }),
-    });
-    const token = get('session-token');
-    const id = get('secret-id');
-    const key = get('secret-key');
-    if (id !== undefined || key !== undefined) {
-        if (id === undefined || key === undefined) {
-            const [given, missing] = id === undefined ? ['secret-key', 'secret-id'] : ['secret-id', 'secret-key'];
-            throw new InputError({
-                input: missing,
-                rule: `required because '${given}' is set (keys come in pairs)`,
-                fix: `set '${missing}' too, or remove '${given}' to use the environment or anonymous access`,
-            });
-        }
-        return build(id, key, token, ["'secret-id'", "'secret-key'", "'session-token'"]);
-    }
-    const families = CREDENTIAL_ENV.secretId.length;
-    for (let i = 0; i < families; i++) {
-        const idVar = CREDENTIAL_ENV.secretId[i];
-        const keyVar = CREDENTIAL_ENV.secretKey[i];
-        const tokenVar = CREDENTIAL_ENV.sessionToken[i];
-        const envId = fromEnv(idVar);
-        const envKey = fromEnv(keyVar);
-        if (envId === undefined && envKey === undefined)
-            continue;
-        if (envId === undefined || envKey === undefined) {
-            const [setVar, missingVar] = envId === undefined ? [keyVar, idVar] : [idVar, keyVar];
-            throw new InputError({
-                input: envId === undefined ? 'secret-id' : 'secret-key',
-                subject: `Environment variable ${setVar} is set but ${missingVar} is not`,
-                rule: 'keys come in pairs',
-                fix: `set ${missingVar} too, or pass 'secret-id' and 'secret-key'`,
-            });
-        }
-        const envToken = token ?? fromEnv(tokenVar);
-        const tokenSource = token === undefined ? `env ${tokenVar}` : "'session-token'";
-        return build(envId, envKey, envToken, [`env ${idVar}`, `env ${keyVar}`, tokenSource]);
-    }
-    const strayToken = token !== undefined ? "'session-token'" : CREDENTIAL_ENV.sessionToken.find((v) => fromEnv(v));
-    if (strayToken !== undefined) {
-        throw new InputError({
-            input: 'session-token',
-            subject: `${token !== undefined ? "Input 'session-token'" : `Environment variable ${strayToken}`} is set without keys`,
-            rule: "a session token works only with its 'secret-id' and 'secret-key' (temporary credentials come as three)",
-            fix: "set 'secret-id' and 'secret-key' too, or remove the token for anonymous access",
-        });
-    }
-    return undefined;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
-;// CONCATENATED MODULE: ./lib/config/ca-cert.js
-// The `ca-cert` input: a PEM file of extra CA certificates (a TLS-inspecting proxy's, a private
-// endpoint's), trusted in addition to Node's default roots, never instead of them. The file is read
-// through an injected reader; everything else here is pure.
-
-
-
-
-/** Larger than any CA bundle (the Mozilla roots take about 220 KiB). */
-const CA_FILE_MAX_BYTES = 4 * 1024 * 1024;
-const FIX = "give the path of a PEM file of CA certificates ('-----BEGIN CERTIFICATE-----' blocks), e.g. 'certs/corp-root.pem'";
-const BLOCK = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;
-function caError(value, rule, fix = FIX, cause) {
-    return new InputError({ input: 'ca-cert', value, rule, fix, ...(cause === undefined ? {} : { cause }) });
-}
-function readRule(error) {
-    const code = error?.code;
-    switch (code) {
-        case 'ENOENT':
-            return 'the file does not exist';
-        case 'EACCES':
-        case 'EPERM':
-            return 'the file cannot be read (permission denied)';
-        case 'EISDIR':
-            return 'this is a folder, not a file';
-        case 'ENOTDIR':
-            return 'a part of the path is a file, not a folder';
-        case 'ENOTREG':
-            return 'this is not a regular file (a device, a pipe or a socket)';
-        case 'EFBIG':
-            return `the file is larger than any CA bundle (at most ${CA_FILE_MAX_BYTES} bytes)`;
-        default:
-            return `the file cannot be read (${typeof code === 'string' ? code : 'unknown error'})`;
-    }
-}
-/** The extra CAs the input names, or undefined when it is not set. Throws InputError. */
-function parseCaCert(value, deps) {
-    const given = value?.trim();
-    if (given === undefined || given === '')
-        return undefined;
-    if (hasControlCharacter(given))
-        throw caError(given, 'a path must not hold line breaks or control characters');
-    let content;
-    try {
-        content = deps.readFile(external_node_path_.resolve(deps.cwd, given));
-    }
-    catch (error) {
-        throw caError(given, readRule(error), FIX, error);
-    }
-    return parseCaPem(content, given);
-}
-/** The certificates of a CA file's content. Pure. Throws InputError naming `ca-cert` and `source`. */
-function parseCaPem(content, source) {
-    const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
-    if (size > CA_FILE_MAX_BYTES) {
-        throw caError(source, `the file holds ${size} bytes, more than any CA bundle (at most ${CA_FILE_MAX_BYTES})`);
-    }
-    if (size === 0)
-        throw caError(source, 'the file is empty');
-    const bytes = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
-    // A DER certificate is an ASN.1 SEQUENCE: 0x30 then a long-form length.
-    if (bytes[0] === 0x30 && (bytes[1] === 0x82 || bytes[1] === 0x81)) {
-        throw caError(source, 'the file is a binary (DER) certificate, not PEM', `convert it: openssl x509 -inform der -in '${source}' -out ca.pem, and give ca.pem`);
-    }
-    const text = bytes.toString('utf8');
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
-        throw caError(source, 'the file holds a private key; a CA file holds certificates only', 'give the CA certificate alone (never a key), and replace that key if the file was shared');
-    }
-    const pems = text.match(BLOCK) ?? [];
-    const begins = text.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
-    if (begins === 0) {
-        throw caError(source, "the file holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' line)");
-    }
-    if (pems.length !== begins) {
-        throw caError(source, `a certificate block has no '-----END CERTIFICATE-----' line`, FIX);
-    }
-    pems.forEach((pem, index) => {
-        try {
-            new external_node_crypto_.X509Certificate(pem);
-        }
-        catch (error) {
-            throw caError(source, `certificate ${index + 1} of ${pems.length} is not a valid X.509 certificate (${error instanceof Error ? error.message : String(error)})`, FIX, error);
-        }
-    });
-    return { path: source, pems: pems.map((pem) => `${pem.replace(/\r\n/g, '\n')}\n`) };
-}
-
-;// CONCATENATED MODULE: ./lib/config/parse-values.js
-
-
-// ---------------------------------------------------------------------------------------------------------
-// Booleans, dates, enums
-/** `true` / `false` as YAML 1.2 core schema spells them: `true|True|TRUE|false|False|FALSE`. */
-function parseBoolean(name, text) {
-    const value = text.trim();
-    if (/^(?:true|True|TRUE)$/.test(value))
-        return true;
-    if (/^(?:false|False|FALSE)$/.test(value))
-        return false;
-    throw new InputError({ input: name, value, rule: 'must be true or false', fix: "write 'true' or 'false'" });
-}
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const HTTP_DATE = new RegExp(`^(${WEEKDAYS.join('|')}), (\\d{2}) (${MONTHS.join('|')}) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT$`);
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
-/** Milliseconds since the epoch for calendar fields, or undefined when a field is out of range. */
-function utcTime(year, month, day, hour, minute, second) {
-    if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || day < 1)
-        return undefined;
-    const date = new Date(0);
-    date.setUTCFullYear(year, month - 1, day);
-    date.setUTCHours(hour, minute, second, 0);
-    return date.getUTCDate() === day ? date.getTime() : undefined;
-}
-/** An RFC 9110 (7231) HTTP date `Wed, 21 Oct 2015 07:28:00 GMT`, or ISO 8601 (`2015-10-21`, `…T07:28:00Z`). */
-function parseDate(name, text) {
-    const value = text.trim();
-    const fail = (rule, fix = "e.g. 'Wed, 21 Oct 2015 07:28:00 GMT' or '2015-10-21T07:28:00Z'") => new InputError({ input: name, value, rule, fix });
-    const RULE = 'must be an HTTP date or an ISO 8601 date (time with a zone)';
-    const http = HTTP_DATE.exec(value);
-    if (http !== null) {
-        const [, weekday = '', day = '', month = '', year = '', hour = '', minute = '', second = ''] = http;
-        const time = utcTime(Number(year), MONTHS.indexOf(month) + 1, Number(day), Number(hour), Number(minute), Number(second));
-        if (time === undefined)
-            throw fail(`${RULE}; no such day or time`);
-        const date = new Date(time);
-        if (WEEKDAYS[date.getUTCDay()] !== weekday) {
-            throw fail(`${RULE}; ${day} ${month} ${year} is not a ${weekday}`, `write '${date.toUTCString()}'`);
-        }
-        return date;
-    }
-    const iso = ISO_DATE.exec(value);
-    if (iso === null)
-        throw fail(RULE);
-    const [, year = '', month = '', day = '', hour, minute = '0', second = '0', fraction = '', zone] = iso;
-    if (hour !== undefined && zone === undefined) {
-        throw fail(`${RULE}; a time without a zone is ambiguous`, `write '${value}Z' for UTC, or add an offset like +08:00`);
-    }
-    const local = utcTime(Number(year), Number(month), Number(day), Number(hour ?? 0), Number(minute), Number(second));
-    if (local === undefined)
-        throw fail(`${RULE}; no such day or time`);
-    let offsetMinutes = 0;
-    if (zone !== undefined && zone.toUpperCase() !== 'Z') {
-        const digits = zone.slice(1).replace(':', '');
-        const offsetHours = Number(digits.slice(0, 2));
-        const offsetMins = Number(digits.slice(2));
-        if (offsetHours > 23 || offsetMins > 59)
-            throw fail(`${RULE}; no such time zone offset ${zone}`);
-        offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMins);
-    }
-    const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
-    return new Date(local - offsetMinutes * 60_000 + millis);
-}
-/** `changed`, `always` or `never`. */
-function parseOverwrite(text) {
-    const value = text.trim();
-    if (value === 'changed' || value === 'always' || value === 'never')
-        return value;
-    throw new InputError({
-        input: 'overwrite',
-        value,
-        rule: "must be 'changed' (skip files that match the remote), 'always' or 'never'",
-        fix: "e.g. 'changed'",
-    });
-}
-// ---------------------------------------------------------------------------------------------------------
-// Bucket, region
-const BUCKET_RULE = "must be BucketName-APPID: lowercase letters, digits and '-' (not first or last), then '-' and the " +
-    'numeric APPID, at most 60 characters';
-const BUCKET_FIX = "e.g. 'examplebucket-1250000000'";
-const BUCKET_MAX = 60;
-/** COS bucket `BucketName-APPID`, e.g. `examplebucket-1250000000`. */
-function parseBucket(text) {
-    const value = text.trim();
-    const fail = (detail, fix = BUCKET_FIX) => new InputError({
-        input: 'bucket',
-        value,
-        rule: detail === '' ? BUCKET_RULE : `${BUCKET_RULE}; ${detail}`,
-        fix,
-    });
-    if (value.length > BUCKET_MAX)
-        throw fail(`this one has ${value.length}`);
-    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value))
-        return value;
-    if (/[A-Z]/.test(value) && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value.toLowerCase())) {
-        throw fail('no capital letters', `write '${value.toLowerCase()}'`);
-    }
-    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(value) && !/-\d+$/.test(value)) {
-        throw fail('the APPID is missing', `append your APPID, e.g. '${value}-1250000000'`);
-    }
-    throw fail('');
-}
-/** Region codes of the old (v4) API, mapped to today's names for the fix. */
-const LEGACY_REGIONS = {
-    gz: 'ap-guangzhou',
-    sh: 'ap-shanghai',
-    tj: 'ap-beijing-1',
-    bj: 'ap-beijing',
-    cd: 'ap-chengdu',
-    sgp: 'ap-singapore',
-    hk: 'ap-hongkong',
-    ca: 'na-toronto',
-    ger: 'eu-frankfurt',
-};
-const REGION_RULE = "must be a COS region like 'ap-guangzhou', 'na-siliconvalley' or 'ap-shanghai-fsi'";
-/** COS region, e.g. `ap-guangzhou`, `na-siliconvalley`, `ap-shanghai-fsi`, `ap-beijing-1`. */
-function parseRegion(text) {
-    const value = text.trim();
-    const fail = (detail, fix = "e.g. 'ap-guangzhou'") => new InputError({
-        input: 'region',
-        value,
-        rule: detail === '' ? REGION_RULE : `${REGION_RULE}; ${detail}`,
-        fix,
-    });
-    const valid = (candidate) => candidate.length <= 32 && /^[a-z]{2}-[a-z]+(?:-[a-z0-9]+)*$/.test(candidate);
-    if (valid(value))
-        return value;
-    const lower = value.toLowerCase();
-    if (lower === 'accelerate') {
-        throw fail("'accelerate' is a domain, not a region", "set 'accelerate: true' and the bucket's region, e.g. 'ap-guangzhou'");
-    }
-    if (lower.startsWith('cos.') && valid(lower.slice(4))) {
-        throw fail("without the 'cos.' prefix", `write '${lower.slice(4)}'`);
-    }
-    if (value !== lower && valid(lower))
-        throw fail('lowercase only', `write '${lower}'`);
-    const modern = LEGACY_REGIONS[lower];
-    if (modern !== undefined)
-        throw fail('old short codes are not accepted', `write '${modern}'`);
-    throw fail('');
-}
-// ---------------------------------------------------------------------------------------------------------
-// Globs, SSE-C key, free text
-/** Newline-separated globs: each line trimmed; blank lines and lines starting with `#` dropped. */
-function parseGlobs(name, text) {
-    const globs = [];
-    for (const line of text.split(/\r?\n|\r/)) {
-        const glob = line.trim();
-        if (glob === '' || glob.startsWith('#'))
-            continue;
-        const fail = (rule, fix) => new InputError({ input: name, value: glob, rule, fix });
-        if (hasControlCharacter(glob))
-            throw fail('a glob must not contain control characters', 'remove them');
-        if (glob.startsWith('/')) {
-            throw fail("globs match the key relative to 'prefix', so they never start with '/'", `write '${glob.replace(/^\/+/, '')}'`);
-        }
-        globs.push(glob);
-    }
-    return globs;
-}
-/** SSE-C key: standard base64 of exactly 32 bytes (AES-256). The value never appears in a message. */
-function parseSseKey(text) {
-    const value = text.trim();
-    const fail = (detail) => new InputError({
-        input: 'sse-customer-key',
-        value,
-        rule: `must be standard base64 of exactly 32 bytes (an AES-256 key); ${detail}`,
-        fix: "generate one with 'openssl rand -base64 32' and keep it in a secret",
-    });
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
-        throw fail('it is not base64 (A-Z a-z 0-9 + / and = padding)');
-    }
-    const bytes = Buffer.from(value, 'base64');
-    if (bytes.toString('base64') !== value)
-        throw fail('its padding is wrong');
-    if (bytes.length !== 32)
-        throw fail(`it decodes to ${bytes.length} bytes`);
-    return value;
-}
-/** Text sent in a header or a query: no control characters (no header injection). */
-function parseText(name, text, rule = 'must not contain control characters') {
-    if (hasControlCharacter(text)) {
-        throw new InputError({
-            input: name,
-            value: text,
-            rule,
-            fix: 'remove line breaks and control characters',
-        });
-    }
-    return text;
-}
-
-;// CONCATENATED MODULE: ./lib/config/role.js
-// Keyless credentials: the inputs that name a CAM role to assume with an OIDC token through STS
-// AssumeRoleWithWebIdentity (role-arn, provider-id, role-session-name, role-duration, audience,
-// sts-endpoint). Pure: every rule is checked here, before any request.
-
-
-const DEFAULT_AUDIENCE = 'sts.tencentcloudapi.com';
-const DEFAULT_STS_ENDPOINT = 'https://sts.tencentcloudapi.com';
-const ROLE_DURATION = { default: 3600, min: 900, max: 43_200 };
-/**
- * STS takes 2 to 128 characters of `[\w+=,.@-]` (AssumeRole's documented rule; AssumeRoleWithWebIdentity
- * states none). The default stays within 64, which every STS dialect takes.
- */
-const ROLE_SESSION_NAME = { min: 2, max: 128, defaultMax: 64 };
-const SESSION_NAME_CHARS = /^[\w+=,.@-]+$/;
-/** The inputs of keyless credentials. */
-const ROLE_INPUTS = [
-    'role-arn',
-    'provider-id',
-    'role-session-name',
-    'role-duration',
-    'audience',
-    'sts-endpoint',
-];
-function given(value) {
-    const trimmed = value?.trim();
-    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
-function noControls(input, value) {
-    if (hasControlCharacter(value) || /\s/.test(value)) {
-        throw new InputError({
-            input,
-            value,
-            rule: 'must not hold spaces, line breaks or control characters',
-            fix: 'give the value alone, on one line',
-        });
-    }
-}
-/** `qcs::cam::uin/<account>:roleName/<name>` or `qcs::cam::uin/<account>:role/<id>`. */
-function parseRoleArn(value) {
-    noControls('role-arn', value);
-    if (!/^qcs::cam::uin\/\d+:(roleName|role)\/[^/\s][^\s]*$/.test(value)) {
-        throw new InputError({
-            input: 'role-arn',
-            value,
-            rule: 'a role ARN is qcs::cam::uin/<account id>:roleName/<role name> (or :role/<role id>)',
-            fix: "copy it from the role's page in the CAM console, e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'",
-        });
-    }
-    return value;
-}
-/** The name of the CAM OIDC identity provider. */
-function parseProviderId(value) {
-    noControls('provider-id', value);
-    if (value.length > 128 || !SESSION_NAME_CHARS.test(value)) {
-        throw new InputError({
-            input: 'provider-id',
-            value,
-            rule: 'an identity provider name is 1 to 128 letters, digits and + = , . @ _ -',
-            fix: "give the name of the OIDC identity provider in CAM, e.g. 'github-actions'",
-        });
-    }
-    return value;
-}
-/** Whole seconds, 900..43200; default 3600. */
-function parseRoleDuration(value) {
-    const text = given(value);
-    if (text === undefined)
-        return ROLE_DURATION.default;
-    const seconds = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
-    if (!(seconds >= ROLE_DURATION.min && seconds <= ROLE_DURATION.max)) {
-        throw new InputError({
-            input: 'role-duration',
-            value: text,
-            rule: `a duration is whole seconds from ${ROLE_DURATION.min} (15 minutes) to ${ROLE_DURATION.max} (12 hours)`,
-            fix: `e.g. '3600' for one hour${/[a-z]/i.test(text) ? ', written in seconds' : ''}`,
-        });
-    }
-    return seconds;
-}
-/**
- * `gh-<owner>.<repo>-<run id>-<attempt>` within STS's characters and 64 characters: the repository
- * part is cut, never the run id. Outside GitHub (no repository or run id): `cos-download`.
- */
-function defaultRoleSessionName(context) {
-    const safe = (text) => text.replace(/[^\w+=,.@-]+/g, '-');
-    const repository = given(context.repository);
-    const runId = given(context.runId);
-    if (repository === undefined || runId === undefined)
-        return 'cos-download';
-    const suffix = safe(`-${runId}-${given(context.runAttempt) ?? '1'}`).slice(0, 40);
-    const head = safe(`gh-${repository.replace('/', '.')}`).slice(0, ROLE_SESSION_NAME.defaultMax - suffix.length);
-    return `${head}${suffix}`;
-}
-/** The given name, checked; else the default built from the repository and run. */
-function parseRoleSessionName(value, context) {
-    const text = given(value);
-    if (text === undefined)
-        return defaultRoleSessionName(context);
-    noControls('role-session-name', text);
-    if (text.length < ROLE_SESSION_NAME.min ||
-        text.length > ROLE_SESSION_NAME.max ||
-        !SESSION_NAME_CHARS.test(text)) {
-        throw new InputError({
-            input: 'role-session-name',
-            value: text,
-            rule: `a session name is ${ROLE_SESSION_NAME.min} to ${ROLE_SESSION_NAME.max} letters, digits and + = , . @ _ -`,
-            fix: "e.g. 'release-build', or leave it out for one built from the repository and run id",
-        });
-    }
-    return text;
-}
-/** The `aud` of the OIDC token; default `sts.tencentcloudapi.com`. */
-function parseAudience(value) {
-    const text = given(value);
-    if (text === undefined)
-        return DEFAULT_AUDIENCE;
-    noControls('audience', text);
-    if (text.length > 256) {
-        throw new InputError({
-            input: 'audience',
-            value: text,
-            rule: 'at most 256 characters',
-            fix: `give the client ID the CAM identity provider expects, e.g. '${DEFAULT_AUDIENCE}'`,
-        });
-    }
-    return text;
-}
-const role_LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
-/**
- * The STS base URL; default `https://sts.tencentcloudapi.com`. https, except a loopback host (the
- * emulator's stand-in): the request carries the OIDC token, a bearer credential.
- */
-function parseStsEndpoint(value) {
-    const text = given(value);
-    if (text === undefined)
-        return DEFAULT_STS_ENDPOINT;
-    const shown = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
-    const refuse = (rule) => new InputError({
-        input: 'sts-endpoint',
-        value: shown,
-        rule,
-        fix: `e.g. '${DEFAULT_STS_ENDPOINT}', or leave it out`,
-    });
-    noControls('sts-endpoint', shown);
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw refuse('not a URL');
-    }
-    if (url.username !== '' || url.password !== '')
-        throw refuse('must not hold credentials');
-    if (url.search !== '' || url.hash !== '')
-        throw refuse('must not hold a query or a fragment');
-    if (url.protocol === 'http:' && !role_LOOPBACK.test(url.hostname)) {
-        throw refuse('must be https: the request carries the OIDC token (plain http only to this machine)');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw refuse('must be an https:// URL');
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-/** Keyless credentials, when role-arn (or any other input of this kind) is set; undefined otherwise. */
-function parseKeyless(raw, context) {
-    const set = Object.keys(raw).filter((name) => given(raw[name]) !== undefined);
-    if (set.length === 0)
-        return undefined;
-    const roleArn = given(raw['role-arn']);
-    if (roleArn === undefined) {
-        const others = set.map((name) => `'${name}'`).join(', ');
-        throw new InputError({
-            input: 'role-arn',
-            rule: `keyless credentials need the role to assume, and ${others} ${set.length === 1 ? 'is' : 'are'} set without it`,
-            fix: `set 'role-arn' (e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'), or remove ${others}`,
-        });
-    }
-    if (context.hasStaticCredentials) {
-        const source = context.staticCredentialsSource;
-        const fromEnv = source?.startsWith('env ') === true;
-        throw new InputError({
-            input: 'role-arn',
-            value: roleArn,
-            rule: "keyless credentials exclude 'secret-id' / 'secret-key' / 'session-token' and their environment variables" +
-                (source === undefined ? '' : `, and ${source} is set`),
-            fix: fromEnv
-                ? `unset ${source.slice(4)} for this step (in a workflow: 'env: ${source.slice(4)}: ""') to assume the role, or remove 'role-arn' to use the keys`
-                : "remove 'secret-id' and 'secret-key' to assume the role, or remove 'role-arn' to use the keys",
-        });
-    }
-    const providerId = given(raw['provider-id']);
-    if (providerId === undefined) {
-        throw new InputError({
-            input: 'provider-id',
-            rule: "required with 'role-arn'",
-            fix: "give the name of the CAM OIDC identity provider the role trusts, e.g. 'github-actions'",
-        });
-    }
-    return {
-        roleArn: parseRoleArn(roleArn),
-        providerId: parseProviderId(providerId),
-        roleSessionName: parseRoleSessionName(raw['role-session-name'], context),
-        durationSeconds: parseRoleDuration(raw['role-duration']),
-        audience: parseAudience(raw.audience),
-        stsEndpoint: parseStsEndpoint(raw['sts-endpoint']),
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/config/parse-network.js
-// The inputs that say how a run reaches its servers and proves who it is, besides the bucket's keys:
-// extra trusted CAs (`ca-cert`) and keyless credentials (`role-arn` and the rest, and the CLI's
-// `--web-identity-token-file`). Pure: the CA file is read through the injected reader.
-
-
-
-
-
-
-/** The extra CAs `ca-cert` names, read and checked; undefined when it is not set. */
-function parseCaCertInput(get, context) {
-    const value = get('ca-cert');
-    if (value === undefined)
-        return undefined;
-    const readFile = context.readFile;
-    if (readFile === undefined)
-        throw new TypeError("ParseContext.readFile is needed to read 'ca-cert'");
-    return parseCaCert(value, { cwd: context.cwd, readFile: (file) => readFile(file, CA_FILE_MAX_BYTES) });
-}
-/** Where the static keys come from, for the message that refuses them beside `role-arn`. */
-function staticSource(get, env) {
-    for (const name of ['secret-id', 'secret-key', 'session-token']) {
-        if (get(name) !== undefined)
-            return `input '${name}'`;
-    }
-    for (const names of Object.values(CREDENTIAL_ENV)) {
-        for (const name of names)
-            if (env[name]?.trim())
-                return `env ${name}`;
-    }
-    return undefined;
-}
-/**
- * Keyless credentials, when `role-arn` (or another of their inputs) is set. Static keys beside them
- * are refused, whether inputs or environment variables: which of the two would sign the requests
- * is not a guess to make silently. An input equal to its action.yml default counts as not set (the
- * runner passes every default).
- */
-function parseKeylessInputs(get, context, credentials) {
-    const raw = {};
-    for (const name of ROLE_INPUTS) {
-        const value = get(name);
-        if (value !== undefined && value.trim() !== INPUTS[name].default)
-            raw[name] = value;
-    }
-    const source = credentials === undefined ? undefined : staticSource(get, context.env);
-    const keyless = parseKeyless(raw, {
-        repository: context.env.GITHUB_REPOSITORY,
-        runId: context.env.GITHUB_RUN_ID,
-        runAttempt: context.env.GITHUB_RUN_ATTEMPT,
-        hasStaticCredentials: credentials !== undefined,
-        staticCredentialsSource: source,
-    });
-    const tokenFile = get('web-identity-token-file')?.trim();
-    if (tokenFile === undefined)
-        return keyless;
-    parseText('web-identity-token-file', tokenFile, 'a path must not hold line breaks or control characters');
-    if (keyless === undefined) {
-        throw new InputError({
-            input: 'web-identity-token-file',
-            value: tokenFile,
-            rule: "is used only with 'role-arn' (keyless credentials)",
-            fix: "set 'role-arn' and 'provider-id' too, or remove 'web-identity-token-file'",
-        });
-    }
-    if (raw.audience !== undefined) {
-        throw new InputError({
-            input: 'audience',
-            value: raw.audience,
-            rule: "applies only to the token the action asks GitHub for; a token file's audience is set where the token is made",
-            fix: "remove 'audience', and ask your CI system for a token with that audience (GitLab: 'id_tokens: … aud:')",
-        });
-    }
-    return { ...keyless, webIdentityTokenFile: external_node_path_.resolve(context.cwd, tokenFile) };
-}
-
-;// CONCATENATED MODULE: ./lib/config/options.js
-const TRAFFIC_LIMIT_MIN = 819_200;
-const TRAFFIC_LIMIT_MAX = 838_860_800;
-const MiB = 1024 * 1024;
-
-;// CONCATENATED MODULE: ./lib/config/parse-numbers.js
-
-
-const KiB = 1024;
-const GiB = 1024 * MiB;
-const PART_SIZE_MIN = 512 * KiB;
-const PART_SIZE_MAX = 5 * GiB;
-const SHARD_COUNT_MAX = 1024;
-const TIMEOUT_MAX_MS = 3_600_000;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-/** `int.frac` × factor, exactly; undefined when the product is not a whole number. */
-function exactProduct(int, frac, factor) {
-    const scale = 10n ** BigInt(frac.length);
-    const scaled = BigInt(`${int}${frac}`) * BigInt(factor);
-    return scaled % scale === 0n ? scaled / scale : undefined;
-}
-/** A whole number given as digits, if it is a safe integer. */
-function safeDigits(digits) {
-    const value = BigInt(digits);
-    return value <= MAX_SAFE ? Number(value) : undefined;
-}
-// ---------------------------------------------------------------------------------------------------------
-// Sizes
-const SIZE_UNITS = {
-    '': MiB,
-    b: 1,
-    kib: KiB,
-    mib: MiB,
-    gib: GiB,
-    tib: 1024 * GiB,
-};
-const SI_UNITS = {
-    k: 'KiB',
-    kb: 'KiB',
-    m: 'MiB',
-    mb: 'MiB',
-    g: 'GiB',
-    gb: 'GiB',
-    t: 'TiB',
-    tb: 'TiB',
-};
-const SIZE_RULE = 'a size is a number with a binary unit (512KiB, 8MiB, 1.5GiB) or a plain number of MiB, more than 0 bytes';
-/** `512KiB`, `8MiB`, `1.5GiB`, `1048576B`, or a plain number of MiB (`20` = 20MiB) → bytes. */
-function parseSize(name, text) {
-    const value = text.trim();
-    const match = /^(\d+)(?:\.(\d+))? ?([a-z]*)$/i.exec(value);
-    const fail = (rule, fix = "e.g. '20MiB'") => new InputError({ input: name, value, rule, fix });
-    if (match === null)
-        throw fail(SIZE_RULE);
-    const [, int = '', frac = '', unitText = ''] = match;
-    const unit = unitText.toLowerCase();
-    const factor = SIZE_UNITS[unit];
-    if (factor === undefined) {
-        const binary = SI_UNITS[unit];
-        if (binary !== undefined) {
-            throw fail(`'${unitText}' is ambiguous (powers of 1000 or of 1024); sizes use the binary units KiB, MiB, GiB`, `write '${int}${frac === '' ? '' : `.${frac}`}${binary}'`);
-        }
-        throw fail(`unknown unit '${unitText}': ${SIZE_RULE}`);
-    }
-    const bytes = exactProduct(int, frac, factor);
-    if (bytes === undefined) {
-        const whole = (BigInt(`${int}${frac}`) * BigInt(factor)) / 10n ** BigInt(frac.length);
-        throw fail('must be a whole number of bytes', `round it, e.g. '${whole}B'`);
-    }
-    if (bytes === 0n)
-        throw fail(`must be more than 0 bytes`);
-    if (bytes > MAX_SAFE)
-        throw fail(`too large: at most ${Number.MAX_SAFE_INTEGER} bytes`);
-    return Number(bytes);
-}
-function formatSize(bytes) {
-    for (const [unit, factor] of [
-        ['GiB', GiB],
-        ['MiB', MiB],
-        ['KiB', KiB],
-    ]) {
-        if (bytes % factor === 0)
-            return `${bytes / factor}${unit}`;
-    }
-    return `${bytes}B`;
-}
-/** `part-size`: a size in PART_SIZE_MIN..PART_SIZE_MAX. */
-function parsePartSize(text) {
-    const bytes = parseSize('part-size', text);
-    if (bytes < PART_SIZE_MIN || bytes > PART_SIZE_MAX) {
-        throw new InputError({
-            input: 'part-size',
-            value: text.trim(),
-            rule: `must be between ${formatSize(PART_SIZE_MIN)} and ${formatSize(PART_SIZE_MAX)} (got ${formatSize(bytes)})`,
-            fix: `e.g. '${bytes < PART_SIZE_MIN ? formatSize(PART_SIZE_MIN) : formatSize(PART_SIZE_MAX)}' or '20MiB'`,
-        });
-    }
-    return bytes;
-}
-// ---------------------------------------------------------------------------------------------------------
-// Range, shard, traffic limit
-const RANGE_FORMS = '(bytes=first-last, bytes=first- or bytes=-suffix)';
-/** One HTTP byte range: `bytes=a-b` (a ≤ b), `bytes=a-`, `bytes=-n` (n > 0). */
-function parseRange(text) {
-    const value = text.trim();
-    const fail = (rule, fix = "e.g. 'bytes=0-1023'") => new InputError({ input: 'range', value, rule: `${rule} ${RANGE_FORMS}`, fix });
-    if (value.includes(','))
-        throw fail('only one range is allowed', "download one range per step, e.g. 'bytes=0-1023'");
-    if (/\s/.test(value)) {
-        const squeezed = value.replace(/\s+/g, '');
-        throw fail('must not contain spaces', /^bytes=\d*-\d*$/i.test(squeezed) ? `write '${squeezed}'` : undefined);
-    }
-    if (!/^bytes=/i.test(value)) {
-        throw fail("must start with 'bytes='", /^\d*-\d*$/.test(value) ? `write 'bytes=${value}'` : undefined);
-    }
-    const match = /^bytes=(\d*)-(\d*)$/i.exec(value);
-    if (match === null)
-        throw fail('must be one range of whole byte positions');
-    const [, firstText = '', lastText = ''] = match;
-    if (firstText === '' && lastText === '')
-        throw fail('needs a first byte, a last byte, or both');
-    const first = firstText === '' ? undefined : safeDigits(firstText);
-    const last = lastText === '' ? undefined : safeDigits(lastText);
-    if ((firstText !== '' && first === undefined) || (lastText !== '' && last === undefined)) {
-        throw fail(`byte positions must be at most ${Number.MAX_SAFE_INTEGER}`);
-    }
-    if (first === undefined) {
-        if (last === undefined || last === 0)
-            throw fail('the suffix length must be more than 0', "e.g. 'bytes=-1024'");
-        return { kind: 'suffix', length: last };
-    }
-    if (last === undefined)
-        return { kind: 'from', first };
-    if (last < first)
-        throw fail('the last byte must not be before the first', `e.g. 'bytes=${last}-${first}'`);
-    return { kind: 'closed', first, last };
-}
-/** `i/n` with 1 ≤ i ≤ n ≤ SHARD_COUNT_MAX (1-based, like a matrix index + 1). */
-function parseShard(text) {
-    const value = text.trim();
-    const rule = `must be 'i/n' with 1 ≤ i ≤ n ≤ ${SHARD_COUNT_MAX} (shard i of n, counted from 1)`;
-    const fail = (detail, fix) => new InputError({ input: 'shard', value, rule: detail === '' ? rule : `${rule}; ${detail}`, fix });
-    const match = /^(\d+)\/(\d+)$/.exec(value);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
-    const matrixFix = "e.g. '1/2', or '${{ matrix.shard }}/2' with 'matrix: { shard: [1, 2] }'";
-    if (match === null)
-        throw fail('', matrixFix);
-    const [, indexText = '', countText = ''] = match;
-    const index = safeDigits(indexText) ?? Number.POSITIVE_INFINITY;
-    const count = safeDigits(countText) ?? Number.POSITIVE_INFINITY;
-    if (count < 1 || count > SHARD_COUNT_MAX)
-        throw fail(`n = ${countText} is out of range`, "e.g. '1/2'");
-    if (index < 1)
-        throw fail('shards are counted from 1', `e.g. '1/${count}' for the first shard`);
-    if (index > count)
-        throw fail(`i = ${indexText} is more than n = ${countText}`, `e.g. '${count}/${count}' for the last shard`);
-    return { index, count };
-}
-const TRAFFIC_RULE = `must be a whole number of bit/s in ${TRAFFIC_LIMIT_MIN}..${TRAFFIC_LIMIT_MAX} ` +
-    `(${TRAFFIC_LIMIT_MIN} bit/s = 100 KiB/s, ${TRAFFIC_LIMIT_MAX} bit/s = 100 MiB/s)`;
-/** `x-cos-traffic-limit` in bit/s, TRAFFIC_LIMIT_MIN..TRAFFIC_LIMIT_MAX. */
-function parseTrafficLimit(text) {
-    const value = text.trim();
-    const fail = (fix) => new InputError({ input: 'traffic-limit', value, rule: TRAFFIC_RULE, fix });
-    if (!/^\d+$/.test(value))
-        throw fail("e.g. '8388608' (1 MiB/s = 1048576 bytes/s × 8)");
-    const bits = safeDigits(value) ?? Number.POSITIVE_INFINITY;
-    if (bits < TRAFFIC_LIMIT_MIN)
-        throw fail(`e.g. '${TRAFFIC_LIMIT_MIN}' (the lowest limit)`);
-    if (bits > TRAFFIC_LIMIT_MAX)
-        throw fail(`e.g. '${TRAFFIC_LIMIT_MAX}' (the highest limit), or leave it unset`);
-    return bits;
-}
-// ---------------------------------------------------------------------------------------------------------
-// Integers, timeouts
-/** A whole number in min..max, digits only (no sign, no exponent, no fraction). */
-function parseInteger(name, text, min, max) {
-    const value = text.trim();
-    const number = /^\d+$/.test(value) ? safeDigits(value) : undefined;
-    if (number === undefined || number < min || number > max) {
-        throw new InputError({
-            input: name,
-            value,
-            rule: `must be a whole number in ${min}..${max}`,
-            fix: `e.g. '${Math.min(Math.max(number ?? min, min), max)}'`,
-        });
-    }
-    return number;
-}
-const TIME_UNITS = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** Seconds (`60`), or with a unit: `500ms`, `30s`, `2m`, `1h`; more than 0, at most 1h → milliseconds. */
-function parseTimeout(text) {
-    const value = text.trim();
-    const fail = (rule) => new InputError({ input: 'timeout', value, rule, fix: "e.g. '60s', '500ms' or '2m'" });
-    const match = /^(\d+)(?:\.(\d+))?(ms|s|m|h|)$/.exec(value);
-    if (match === null)
-        throw fail("must be seconds, or a number with a unit 'ms', 's', 'm' or 'h'");
-    const [, int = '', frac = '', unit = ''] = match;
-    const ms = exactProduct(int, frac, TIME_UNITS[unit] ?? 1000);
-    if (ms === undefined)
-        throw fail('must be a whole number of milliseconds');
-    if (ms === 0n)
-        throw fail('must be more than 0');
-    if (ms > BigInt(TIMEOUT_MAX_MS))
-        throw fail('must be at most 1h');
-    return Number(ms);
-}
-
-;// CONCATENATED MODULE: ./lib/config/parse-target.js
-
-
-
-const OBJECT_ONLY = [
-    'version-id',
-    'range',
-    'if-match',
-    'if-none-match',
-    'if-modified-since',
-    'if-unmodified-since',
-    'response-cache-control',
-    'response-content-disposition',
-    'response-content-encoding',
-    'response-content-language',
-    'response-content-type',
-    'response-expires',
-];
-const PREFIX_ONLY = ['include', 'exclude', 'shard'];
-function parseObjectTarget(get, key) {
-    if (key.endsWith('/')) {
-        throw new InputError({
-            input: 'key',
-            value: key,
-            rule: "a key ending in '/' is a folder marker, not a file",
-            fix: `use 'prefix: ${key}' to download the folder`,
-        });
-    }
-    if (key.startsWith('/')) {
-        throw new InputError({
-            input: 'key',
-            value: key,
-            rule: "object keys do not start with '/'",
-            fix: `write '${key.replace(/^\/+/, '')}'`,
-        });
-    }
-    parseText('key', key);
-    for (const name of PREFIX_ONLY) {
-        const value = get(name);
-        if (value !== undefined) {
-            throw new InputError({
-                input: name,
-                value,
-                rule: "applies only to a folder mirror ('prefix'), not to one object ('key')",
-                fix: `remove '${name}', or use 'prefix' instead of 'key'`,
-            });
-        }
-    }
-    const optional = (name, parse) => {
-        const value = get(name);
-        return value === undefined ? undefined : parse(value);
-    };
-    const versionId = optional('version-id', (t) => parseText('version-id', t.trim()));
-    const range = optional('range', parseRange);
-    const etag = (name) => (t) => parseText(name, t.trim(), 'an ETag must not contain control characters');
-    const ifMatch = optional('if-match', etag('if-match'));
-    const ifNoneMatch = optional('if-none-match', etag('if-none-match'));
-    const ifModifiedSince = optional('if-modified-since', (t) => parseDate('if-modified-since', t));
-    const ifUnmodifiedSince = optional('if-unmodified-since', (t) => parseDate('if-unmodified-since', t));
-    const conditions = {
-        ...(ifMatch === undefined ? {} : { ifMatch }),
-        ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
-        ...(ifModifiedSince === undefined ? {} : { ifModifiedSince }),
-        ...(ifUnmodifiedSince === undefined ? {} : { ifUnmodifiedSince }),
-    };
-    const overrideFields = [
-        ['response-cache-control', 'cacheControl'],
-        ['response-content-disposition', 'contentDisposition'],
-        ['response-content-encoding', 'contentEncoding'],
-        ['response-content-language', 'contentLanguage'],
-        ['response-content-type', 'contentType'],
-        ['response-expires', 'expires'],
-    ];
-    const responseOverrides = {};
-    for (const [name, field] of overrideFields) {
-        const value = optional(name, (t) => parseText(name, t.trim()));
-        if (value !== undefined)
-            responseOverrides[field] = value;
-    }
-    return {
-        kind: 'object',
-        key,
-        ...(versionId === undefined ? {} : { versionId }),
-        ...(range === undefined ? {} : { range }),
-        conditions,
-        responseOverrides,
-    };
-}
-function parsePrefixTarget(get, prefixText, flags) {
-    for (const name of OBJECT_ONLY) {
-        const value = get(name);
-        if (value !== undefined) {
-            throw new InputError({
-                input: name,
-                value,
-                rule: "applies only to one object ('key'), not to a folder mirror ('prefix')",
-                fix: `remove '${name}', or download one object with 'key'`,
-            });
-        }
-    }
-    parseText('prefix', prefixText);
-    if (prefixText !== '/' && prefixText.startsWith('/')) {
-        throw new InputError({
-            input: 'prefix',
-            value: prefixText,
-            rule: "a prefix does not start with '/' (only '/' alone means the whole bucket)",
-            fix: `write '${prefixText.replace(/^\/+/, '')}'`,
-        });
-    }
-    const include = get('include');
-    const exclude = get('exclude');
-    const shard = get('shard');
-    return {
-        kind: 'prefix',
-        prefix: prefixText === '/' ? '' : prefixText,
-        include: include === undefined ? [] : parseGlobs('include', include),
-        exclude: exclude === undefined ? [] : parseGlobs('exclude', exclude),
-        ...flags,
-        ...(shard === undefined ? {} : { shard: parseShard(shard) }),
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/config/parse.js
-// Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
-// on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`,
-// `realpath` and `readFile`.
-
-
-
-
-
-
-
-
-
-
-
-const CONCURRENCY_RANGE = { min: 1, max: 64 };
-const RETRIES_RANGE = { min: 0, max: 20 };
-function defaultOf(name) {
-    const fallback = INPUTS[name].default;
-    if (fallback === undefined)
-        throw new TypeError(`input '${name}' has no default in INPUTS`);
-    return fallback;
-}
-function endsWithSeparator(text) {
-    return text.endsWith('/') || (external_node_path_.sep === '\\' && text.endsWith('\\'));
-}
-function resolveDestination(target, text, context) {
-    if (text !== undefined) {
-        parseText('destination', text);
-        if (text === '~' || text.startsWith('~/') || text.startsWith('~\\')) {
-            throw new InputError({
-                input: 'destination',
-                value: text,
-                rule: "'~' is not expanded: the destination is relative to the workspace",
-                // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
-                fix: "use an absolute path (e.g. under '${{ runner.temp }}') or a path inside the workspace",
-                flagFix: 'let the shell expand it (write ~/… unquoted), or give an absolute path',
-            });
-        }
-    }
-    const resolved = text === undefined ? context.cwd : external_node_path_.resolve(context.cwd, text);
-    if (target.kind === 'prefix')
-        return resolved;
-    const baseName = target.key.slice(target.key.lastIndexOf('/') + 1);
-    const needsBaseName = text === undefined || endsWithSeparator(text) || context.isDirectory(resolved);
-    if (!needsBaseName)
-        return resolved;
-    if (baseName === '.' || baseName === '..') {
-        throw new InputError({
-            input: 'key',
-            value: target.key,
-            rule: `its base name '${baseName}' cannot name a file`,
-            fix: "set 'destination' to a file path, e.g. 'download.bin'",
-        });
-    }
-    return external_node_path_.join(resolved, baseName);
-}
-/** `inner` is `outer` or lies under it. */
-function within(outer, inner) {
-    const relative = external_node_path_.relative(outer, inner);
-    return (relative === '' ||
-        (relative !== '..' && !relative.startsWith(`..${external_node_path_.sep}`) && !external_node_path_.isAbsolute(relative)));
-}
-/**
- * A destination never runs through cos-download's state folder, and a relative one stays in the
- * workspace: a symlink committed into the workspace must not lead the download outside it.
- */
-function checkDestination(destination, text, context) {
-    const shown = text ?? '.';
-    if (destination.split(/[\\/]/).some(isStateSegment)) {
-        throw new InputError({
-            input: 'destination',
-            value: shown,
-            rule: "it runs through '.cos-download', the folder where cos-download keeps its own files",
-            fix: "choose another destination, e.g. 'downloads/'",
-        });
-    }
-    const realpath = context.realpath;
-    if (realpath === undefined || (text !== undefined && external_node_path_.isAbsolute(text)))
-        return;
-    const workspace = realpath(context.cwd) ?? context.cwd;
-    let existing = destination;
-    while (realpath(existing) === undefined && external_node_path_.dirname(existing) !== existing)
-        existing = external_node_path_.dirname(existing);
-    const real = external_node_path_.join(realpath(existing) ?? existing, external_node_path_.relative(existing, destination));
-    if (!within(workspace, real)) {
-        throw new InputError({
-            input: 'destination',
-            value: shown,
-            rule: `a link in the workspace leads it outside the workspace, to '${real}'`,
-            fix: 'remove the link, or give that place as an absolute path if it is meant',
-        });
-    }
-}
-function deepFreeze(value) {
-    if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-        Object.freeze(value);
-        for (const inner of Object.values(value))
-            deepFreeze(inner);
-    }
-    return value;
-}
-/** Parses and checks every input; returns deep-frozen Options or throws the first InputError. */
-function parseOptions(raw, context) {
-    if (!external_node_path_.isAbsolute(context.cwd))
-        throw new TypeError(`ParseContext.cwd must be absolute: ${context.cwd}`);
-    const get = (name) => {
-        const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
-        return value === undefined || value.trim() === '' ? undefined : value;
-    };
-    const orDefault = (name) => get(name) ?? defaultOf(name);
-    const bucketText = get('bucket');
-    if (bucketText === undefined) {
-        throw new InputError({ input: 'bucket', rule: 'required: the bucket to download from', fix: BUCKET_FIX });
-    }
-    const bucket = parseBucket(bucketText);
-    const key = get('key');
-    const prefix = get('prefix');
-    if (key !== undefined && prefix !== undefined) {
-        throw new InputError({
-            input: 'key',
-            subject: `Inputs 'key' = ${quoteValue(key)} and 'prefix' = ${quoteValue(prefix)} are both set`,
-            rule: "exactly one may be set: 'key' downloads one object, 'prefix' mirrors every object under it",
-            fix: "remove 'key' or 'prefix'",
-        });
-    }
-    if (key === undefined && prefix === undefined) {
-        throw new InputError({
-            input: 'key',
-            subject: "Neither 'key' nor 'prefix' is set",
-            rule: 'exactly one says what to download',
-            fix: "set 'key: path/to/file.bin' for one object, or 'prefix: path/to/folder/' ('/' = the whole bucket)",
-        });
-    }
-    const deleteExtra = parseBoolean('delete', orDefault('delete'));
-    const allowEmpty = parseBoolean('allow-empty', orDefault('allow-empty'));
-    const cache = parseBoolean('cache', orDefault('cache'));
-    if (key !== undefined) {
-        for (const [name, on] of [
-            ['delete', deleteExtra],
-            ['allow-empty', allowEmpty],
-            ['cache', cache],
-        ]) {
-            if (on) {
-                throw new InputError({
-                    input: name,
-                    value: orDefault(name),
-                    rule: "applies only to a folder mirror ('prefix'), not to one object ('key')",
-                    fix: `remove '${name}', or use 'prefix' instead of 'key'`,
-                });
-            }
-        }
-    }
-    const target = key !== undefined
-        ? parseObjectTarget(get, key)
-        : parsePrefixTarget(get, prefix ?? '', { delete: deleteExtra, allowEmpty });
-    const cacheKeyText = get('cache-key');
-    if (cacheKeyText !== undefined && !cache) {
-        throw new InputError({
-            input: 'cache-key',
-            value: cacheKeyText,
-            rule: "is used only with 'cache: true' (and 'prefix')",
-            fix: "set 'cache: true', or remove 'cache-key'",
-        });
-    }
-    const cacheKey = cacheKeyText === undefined
-        ? undefined
-        : parseText('cache-key', cacheKeyText.trim(), 'must not contain control characters');
-    if (cacheKey?.includes(',')) {
-        throw new InputError({
-            input: 'cache-key',
-            value: cacheKey,
-            rule: 'must not contain commas (the Actions cache refuses them)',
-            fix: `write '${cacheKey.replaceAll(',', '-')}'`,
-        });
-    }
-    const regionText = get('region');
-    const region = regionText === undefined ? undefined : parseRegion(regionText);
-    const accelerate = parseBoolean('accelerate', orDefault('accelerate'));
-    const endpoint = resolveEndpoint({ bucket, region, endpoint: get('endpoint')?.trim(), accelerate });
-    const credentials = parseCredentials(get, context.env);
-    const keyless = parseKeylessInputs(get, context, credentials);
-    const caCert = parseCaCertInput(get, context);
-    const retries = parseInteger('retries', orDefault('retries'), RETRIES_RANGE.min, RETRIES_RANGE.max);
-    const timeoutMs = parseTimeout(orDefault('timeout'));
-    const partSize = parsePartSize(orDefault('part-size'));
-    const concurrency = parseInteger('concurrency', orDefault('concurrency'), CONCURRENCY_RANGE.min, CONCURRENCY_RANGE.max);
-    const trafficText = get('traffic-limit');
-    const trafficLimit = trafficText === undefined ? undefined : parseTrafficLimit(trafficText);
-    const crc = parseBoolean('crc', orDefault('crc'));
-    const fsync = parseBoolean('fsync', orDefault('fsync'));
-    const overwrite = parseOverwrite(orDefault('overwrite'));
-    const dryRun = parseBoolean('dry-run', orDefault('dry-run'));
-    const sseText = get('sse-customer-key');
-    const sseCustomerKey = sseText === undefined ? undefined : parseSseKey(sseText);
-    const destination = resolveDestination(target, get('destination'), context);
-    checkDestination(destination, get('destination'), context);
-    if (cache && encloses(destination, context.cwd)) {
-        throw new InputError({
-            input: 'destination',
-            value: get('destination') ?? '.',
-            rule: "with 'cache: true' the destination folder is saved whole, and this one holds the workspace",
-            fix: "give the mirror a folder of its own, e.g. 'destination: downloads'",
-        });
-    }
-    const options = {
-        connection: {
-            bucket,
-            ...(region === undefined ? {} : { region }),
-            endpoint,
-            ...(credentials === undefined ? {} : { credentials }),
-            retries,
-            timeoutMs,
-        },
-        ...(caCert === undefined ? {} : { caCert }),
-        ...(keyless === undefined ? {} : { keyless }),
-        target,
-        destination,
-        partSize,
-        concurrency,
-        ...(trafficLimit === undefined ? {} : { trafficLimit }),
-        crc,
-        fsync,
-        overwrite,
-        dryRun,
-        ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),
-        cache,
-        ...(cacheKey === undefined ? {} : { cacheKey }),
-    };
-    return deepFreeze(options);
-}
-/** True when `folder` is `inner` or one of its ancestors. */
-function encloses(folder, inner) {
-    const relative = external_node_path_.relative(folder, inner);
-    return (relative === '' ||
-        (!relative.startsWith(`..${external_node_path_.sep}`) && relative !== '..' && !external_node_path_.isAbsolute(relative)));
-}
-
-// EXTERNAL MODULE: external "node:timers/promises"
-var external_node_timers_promises_ = __webpack_require__(8500);
-;// CONCATENATED MODULE: ./lib/base/runtime.js
-// The injected edges of every layer: time and logging. Defaults are the real ones.
-
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: async (ms, signal) => {
-        await (0,external_node_timers_promises_.setTimeout)(ms, undefined, signal ? { signal } : {});
-    },
-};
-const silentLogger = {
-    debug: () => { },
-    info: () => { },
-    warning: () => { },
-};
-/**
- * A logger whose every message is one line of printable text: control characters (a line break
- * in a key or a file name, a terminal escape) are escaped, and a message cannot start a workflow
- * command (`::…`) on the runner.
- */
-function printable(logger) {
-    const clean = (message) => {
-        const line = escapeControls(message);
-        return line.startsWith('::') ? ` ${line}` : line;
-    };
-    return {
-        debug: (m) => logger.debug(clean(m)),
-        info: (m) => logger.info(clean(m)),
-        warning: (m) => logger.warning(clean(m)),
-    };
-}
-
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __webpack_require__(8161);
-// EXTERNAL MODULE: ./node_modules/fast-xml-parser/src/xmlparser/XMLParser.js + 28 modules
-var XMLParser = __webpack_require__(3530);
-;// CONCATENATED MODULE: ./lib/cos/errors.js
-// Typed COS failures: the service's XML errors, and what goes wrong on the wire.
-
-
-/** An error answer from COS (or an unexpected status). The message never holds a signed URL. */
-class CosError extends Error {
-    /** The HTTP status, e.g. 403. */
-    status;
-    /** COS's error code, e.g. `NoSuchKey`, `SignatureDoesNotMatch`, `InvalidObjectState`. */
-    code;
-    /** COS's own message, without the context this error's `message` adds. */
-    cosMessage;
-    /** `x-cos-request-id`: quote it to Tencent Cloud support. */
-    requestId;
-    /** The TraceId of the error body. */
-    traceId;
-    /** The server's `Date` header. */
-    serverDate;
-    /** The `Location` header of a redirect (never followed), as COS sent it. */
-    location;
-    /** The `Retry-After` the server sent with a 429 or 503 (seconds, or an HTTP date). */
-    retryAfter;
-    constructor(details, context, hint) {
-        const id = details.requestId ? ` (request id ${details.requestId})` : '';
-        super(`${context}: ${details.status} ${details.code}: ${details.message}${id}${hint ? `. ${hint}` : ''}`);
-        this.name = 'CosError';
-        this.status = details.status;
-        this.code = details.code;
-        this.cosMessage = details.message;
-        this.requestId = details.requestId;
-        this.traceId = details.traceId;
-        this.serverDate = details.serverDate;
-        this.location = details.location;
-        this.retryAfter = details.retryAfter;
-    }
-    /** The same failure told differently (e.g. naming the version or the condition that failed). */
-    rephrase(message, context, hint) {
-        return new CosError({ ...this.details(), message }, context, hint);
-    }
-    /** The fields of the answer, as one object. */
-    details() {
-        return {
-            status: this.status,
-            code: this.code,
-            message: this.cosMessage,
-            ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
-            ...(this.traceId === undefined ? {} : { traceId: this.traceId }),
-            ...(this.serverDate === undefined ? {} : { serverDate: this.serverDate }),
-            ...(this.location === undefined ? {} : { location: this.location }),
-            ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
-        };
-    }
-}
-/** What to do about the failures users meet most; appended to the message. */
-function hintFor(details, anonymous) {
-    if (details.status >= 300 && details.status < 400 && details.status !== 304) {
-        return (`COS redirected to ${safeLocation(details.location)} (an origin-pull redirect: the object is not in the bucket). ` +
-            'Redirects are never followed, as following them blindly allows server-side request forgery; ' +
-            'fetch the object from the origin, or let COS pull it in first.');
-    }
-    switch (details.code) {
-        case 'InvalidObjectState':
-            return 'The object is in ARCHIVE or DEEP_ARCHIVE storage: restore it first (console, or POST Object restore), then download it.';
-        case 'SignatureDoesNotMatch':
-            return 'Check secret-id and secret-key (and session-token for temporary credentials).';
-        case 'InvalidAccessKeyId':
-            return 'The secret-id is not known to COS: check it.';
-        case 'ExpiredToken':
-            return "The temporary credentials have expired: give fresh ones (keyless credentials renew themselves before they expire; check the machine's clock).";
-        case 'AccessDenied':
-            return anonymous
-                ? 'No credentials were given, so the request was anonymous: set secret-id and secret-key, or make the bucket public-read.'
-                : 'The credentials may not read this object: grant cos:GetObject, cos:HeadObject and cos:GetBucket.';
-        case 'NoSuchBucket':
-            return 'Check bucket (BucketName-APPID) and region.';
-        case 'RequestTimeTooSkewed':
-            return "The machine's clock is far off and could not be corrected: sync it (NTP).";
-        default:
-            return undefined;
-    }
-}
-/** A redirect target without query or credentials, safe to print. */
-function safeLocation(location) {
-    if (location === undefined)
-        return 'an unstated location';
-    try {
-        const url = new URL(location);
-        return `${url.protocol}//${url.host}${url.pathname}`;
-    }
-    catch {
-        return 'an unparsable location';
-    }
-}
-/** A response that broke the protocol: wrong status for a range, a bad Content-Range, a short body. */
-class ProtocolError extends Error {
-    /** Whether a retry may help (a short body may; a wrong status for a range does not). */
-    transient;
-    constructor(message, options) {
-        super(message, options.cause === undefined ? undefined : { cause: options.cause });
-        this.name = 'ProtocolError';
-        this.transient = options.transient;
-    }
-}
-/** What the server sent is not a well-formed HTTP/1.1 response; the message does not name the request. */
-class MalformedResponse extends ProtocolError {
-}
-/** The connection ended before the response did (a transient failure: the request may be retried). */
-class ClosedEarly extends MalformedResponse {
-    constructor() {
-        super('the server closed the connection before the response ended', { transient: true });
-    }
-}
-const parser = new XMLParser/* default */.A({
-    ignoreAttributes: true,
-    parseTagValue: false,
-    processEntities: true,
-    ignoreDeclaration: true,
-});
-const STATUS_CODES = {
-    400: 'BadRequest',
-    403: 'AccessDenied',
-    404: 'NoSuchKey',
-    405: 'MethodNotAllowed',
-    412: 'PreconditionFailed',
-    416: 'InvalidRange',
-    429: 'TooManyRequests',
-    500: 'InternalError',
-    503: 'ServiceUnavailable',
-};
-const MAX_ERROR_BODY = 64 * 1024;
-/** Reads Code/Message/RequestId/TraceId from a COS XML error body; falls back to the status. */
-function parseErrorBody(status, body, headers) {
-    const header = (name) => {
-        const value = headers[name];
-        return Array.isArray(value) ? value[0] : value;
-    };
-    let code;
-    let message;
-    let requestId = header('x-cos-request-id');
-    let traceId = header('x-cos-trace-id');
-    if (body.length > 0 && body.length <= MAX_ERROR_BODY && body.includes('<Error')) {
-        try {
-            const parsed = parser.parse(body);
-            const error = parsed.Error;
-            if (error && typeof error === 'object') {
-                const text = (v) => typeof v === 'string' && v.length > 0 ? v.replace(/[\r\n]+/g, ' ').slice(0, 500) : undefined;
-                code = text(error.Code);
-                message = text(error.Message);
-                requestId = text(error.RequestId) ?? requestId;
-                traceId = text(error.TraceId) ?? traceId;
-            }
-        }
-        catch {
-            // Not XML after all: keep the status-based code.
-        }
-    }
-    const details = {
-        status,
-        code: code ?? STATUS_CODES[status] ?? `HTTP${status}`,
-        message: message ?? `HTTP status ${status}`,
-        ...(requestId === undefined ? {} : { requestId }),
-        ...(traceId === undefined ? {} : { traceId }),
-        ...(header('date') === undefined ? {} : { serverDate: header('date') }),
-        ...(header('location') === undefined ? {} : { location: header('location') }),
-        ...(header('retry-after') === undefined ? {} : { retryAfter: header('retry-after') }),
-    };
-    return details;
-}
-/** Milliseconds a `Retry-After` value (seconds, or an HTTP date) asks to wait; undefined when garbled. */
-function retryAfterMs(value, now) {
-    if (value === undefined)
-        return undefined;
-    const text = value.trim();
-    if (/^\d{1,9}$/.test(text))
-        return Number(text) * 1000;
-    const date = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)
-        ? Date.parse(text)
-        : Number.NaN;
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-const TRANSIENT_NETWORK_CODES = new Set([
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ECONNABORTED',
-    'EPIPE',
-    'ETIMEDOUT',
-    'EAI_AGAIN',
-    'ENETUNREACH',
-    'EHOSTUNREACH',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CLOSED',
-    'UND_ERR_CONNECT_TIMEOUT',
-    'UND_ERR_HEADERS_TIMEOUT',
-    'UND_ERR_BODY_TIMEOUT',
-    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-]);
-/** True for failures worth another attempt: network drops, timeouts, 429, 5xx, SlowDown. */
-function isTransient(error) {
-    if (error instanceof CosError) {
-        return error.status === 429 || error.status >= 500 || error.code === 'SlowDown';
-    }
-    // A ProtocolError, or any error that says whether it is worth another attempt (a CredentialsError).
-    const declared = error instanceof Error ? error.transient : undefined;
-    if (typeof declared === 'boolean')
-        return declared;
-    if (error instanceof Error) {
-        if (error.name === 'AbortError')
-            return false;
-        const code = error.code;
-        if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code))
-            return true;
-        if (error.cause !== undefined && error.cause !== error)
-            return isTransient(error.cause);
-    }
-    return false;
-}
-const CERTIFICATE_CODES = new Set([
-    'DEPTH_ZERO_SELF_SIGNED_CERT',
-    'SELF_SIGNED_CERT_IN_CHAIN',
-    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-    'UNABLE_TO_GET_ISSUER_CERT',
-    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-    'CERT_HAS_EXPIRED',
-    'CERT_NOT_YET_VALID',
-    'CERT_UNTRUSTED',
-    'CERT_REJECTED',
-    'CERT_REVOKED',
-    'CERT_SIGNATURE_FAILURE',
-    'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-/** The server's TLS certificate could not be verified. Never transient, never skipped. */
-class TlsError extends Error {
-    /** Node's certificate error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
-    code;
-    constructor(code, message, cause) {
-        super(message, { cause });
-        this.name = 'TlsError';
-        this.code = code;
-    }
-    /** A TlsError for a certificate failure (of `error` or its cause) at `origin`; undefined otherwise. */
-    static from(error, origin, context) {
-        for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-            const code = e.code;
-            if (typeof code === 'string' && CERTIFICATE_CODES.has(code)) {
-                return new TlsError(code, `${context}: the TLS certificate of ${origin} could not be verified (${e.message}; ${code}). ` +
-                    'Certificate checks cannot be turned off. Fix: use the endpoint’s proper host name; ' +
-                    'if a private CA signs it (or a TLS-inspecting proxy re-signs it), trust that CA with ' +
-                    "'ca-cert' (--ca-cert) or NODE_EXTRA_CA_CERTS=/path/to/ca.pem", error);
-            }
-        }
-        return undefined;
-    }
-}
-/**
- * The server could not be reached, or the connection failed before an answer: refused, a host name
- * that does not resolve, a timeout, a reset. The message names the host and what to check; `code`
- * is Node's or undici's (`ECONNREFUSED`, `ENOTFOUND`, …) and `cause` the original error.
- */
-class NetworkError extends Error {
-    /** `'NetworkError'`. */
-    name = 'NetworkError';
-    /** Node's or undici's code, e.g. `ECONNREFUSED`. */
-    code;
-    /** Made by the HTTP client; exported for `instanceof` and `code`. */
-    constructor(code, message, cause) {
-        super(message, { cause });
-        this.code = code;
-    }
-    /** A NetworkError for a connection failure of `error` at `origin`; undefined for anything else. */
-    static from(error, origin, context) {
-        const code = networkCode(error);
-        const wording = describeNetworkFailure(error, origin);
-        if (code === undefined || wording === undefined)
-            return undefined;
-        return new NetworkError(code, `${context}: ${wording}`, error);
-    }
-}
-
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./lib/base/text.js
+var base_text = __webpack_require__(8566);
+// EXTERNAL MODULE: ./lib/cos/errors.js
+var cos_errors = __webpack_require__(4192);
 ;// CONCATENATED MODULE: ./lib/cos/list.js
 // ListObjects (GET Bucket): pages of keys, yielded as they arrive so downloads can start before the
 // listing ends. Keys come URL-encoded (`encoding-type=url`) so any byte survives the XML.
@@ -2491,7 +732,7 @@ async function readPage(body, what) {
     for await (const chunk of body) {
         length += chunk.length;
         if (length > MAX_PAGE_BYTES) {
-            throw new ProtocolError(`${what} is larger than 16 MiB: a page of 1000 keys is far smaller, so this is not COS answering`, { transient: false });
+            throw new cos_errors/* ProtocolError */.bd(`${what} is larger than 16 MiB: a page of 1000 keys is far smaller, so this is not COS answering`, { transient: false });
         }
         chunks.push(Buffer.from(chunk));
     }
@@ -2512,8 +753,8 @@ function unescapeXml(raw) {
 /** A ListBucketResult is three levels deep; a document far deeper is not COS answering. */
 const MAX_DEPTH = 32;
 /** An element name for a message: quoted, cut short, control characters escaped. */
-const list_shown = (name) => JSON.stringify(`<${name.slice(0, 40)}>`);
-const malformed = (why) => new ProtocolError(`ListObjects answered XML that does not parse: ${why}`, { transient: true });
+const shown = (name) => JSON.stringify(`<${name.slice(0, 40)}>`);
+const malformed = (why) => new cos_errors/* ProtocolError */.bd(`ListObjects answered XML that does not parse: ${why}`, { transient: true });
 /**
  * Parses the XML of a listing page into elements: one pass, no DTD (a DOCTYPE is refused, so no
  * entity expansion), attributes skipped, every end tag checked against its start tag. It does only
@@ -2561,7 +802,7 @@ function parseXmlElements(xml) {
             if (tag.startsWith('/')) {
                 const name = tag.slice(1).trimEnd();
                 if (stack.length < 2 || top.name !== name)
-                    throw malformed(`an unexpected end tag ${list_shown(name)}`);
+                    throw malformed(`an unexpected end tag ${shown(name)}`);
                 stack.pop();
             }
             else {
@@ -2580,7 +821,7 @@ function parseXmlElements(xml) {
         }
     }
     if (stack.length !== 1)
-        throw malformed(`${list_shown(stack[stack.length - 1].name)} is not closed`);
+        throw malformed(`${shown(stack[stack.length - 1].name)} is not closed`);
     return root;
 }
 /** The text of the only `name` child that has no children of its own; undefined otherwise. */
@@ -2597,12 +838,12 @@ function leaf(element, name) {
 }
 function decode(value, what) {
     if (typeof value !== 'string')
-        throw new ProtocolError(`ListObjects: ${what} is missing`, { transient: false });
+        throw new cos_errors/* ProtocolError */.bd(`ListObjects: ${what} is missing`, { transient: false });
     try {
         return decodeURIComponent(value.replace(/\+/g, '%20'));
     }
     catch (error) {
-        throw new ProtocolError(`ListObjects: ${what} is not valid URL encoding`, {
+        throw new cos_errors/* ProtocolError */.bd(`ListObjects: ${what} is not valid URL encoding`, {
             transient: false,
             cause: error,
         });
@@ -2615,7 +856,7 @@ function list_text(value) {
 function parseListPage(xml) {
     // COS never sends a DOCTYPE: refusing one means no entity it declares is ever expanded.
     if (/<!DOCTYPE/i.test(xml)) {
-        throw new ProtocolError('ListObjects answered XML with a DOCTYPE, which COS never sends', {
+        throw new cos_errors/* ProtocolError */.bd('ListObjects answered XML with a DOCTYPE, which COS never sends', {
             transient: false,
         });
     }
@@ -2623,12 +864,12 @@ function parseListPage(xml) {
     const document = parseXmlElements(xml);
     const result = document.children[0];
     if (document.children.length !== 1 || result?.name !== 'ListBucketResult') {
-        throw new ProtocolError('ListObjects answered without exactly one ListBucketResult', { transient: true });
+        throw new cos_errors/* ProtocolError */.bd('ListObjects answered without exactly one ListBucketResult', { transient: true });
     }
     // Missing or garbled, it cannot tell the last page from one more: never guess "last".
     const truncatedText = leaf(result, 'IsTruncated');
     if (truncatedText !== 'true' && truncatedText !== 'false') {
-        throw new ProtocolError('ListObjects answered without IsTruncated true or false', { transient: true });
+        throw new cos_errors/* ProtocolError */.bd('ListObjects answered without IsTruncated true or false', { transient: true });
     }
     const objects = [];
     const prefixes = [];
@@ -2637,7 +878,7 @@ function parseListPage(xml) {
             const key = decode(leaf(entry, 'Key'), 'a Key');
             const sizeText = list_text(leaf(entry, 'Size'));
             if (!/^\d{1,16}$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
-                throw new ProtocolError(`ListObjects: ${quoteValue(key)} has an invalid Size`, { transient: false });
+                throw new cos_errors/* ProtocolError */.bd(`ListObjects: ${(0,base_text/* quoteValue */.cl)(key)} has an invalid Size`, { transient: false });
             }
             objects.push({
                 key,
@@ -2688,9 +929,9 @@ function checkOrder(objects, previous, what) {
         if (last !== undefined) {
             const order = compareUtf8(last, object.key);
             if (order >= 0) {
-                throw new ProtocolError(order === 0
-                    ? `${what} lists ${quoteValue(object.key)} twice; COS never repeats a key, so the listing is refused as malformed`
-                    : `${what} lists ${quoteValue(object.key)} after ${quoteValue(last)}, out of COS's UTF-8 key order, so the listing is refused as malformed`, { transient: false });
+                throw new cos_errors/* ProtocolError */.bd(order === 0
+                    ? `${what} lists ${(0,base_text/* quoteValue */.cl)(object.key)} twice; COS never repeats a key, so the listing is refused as malformed`
+                    : `${what} lists ${(0,base_text/* quoteValue */.cl)(object.key)} after ${(0,base_text/* quoteValue */.cl)(last)}, out of COS's UTF-8 key order, so the listing is refused as malformed`, { transient: false });
             }
         }
         last = object.key;
@@ -2725,7 +966,7 @@ async function* listPages(client, options) {
             return;
         const next = result.nextMarker ?? result.objects.at(-1)?.key ?? result.commonPrefixes.at(-1);
         if (next === undefined || next === marker) {
-            throw new ProtocolError(`ListObjects '${options.prefix}' page ${page} is truncated but gives no marker to go on`, {
+            throw new cos_errors/* ProtocolError */.bd(`ListObjects '${options.prefix}' page ${page} is truncated but gives no marker to go on`, {
                 transient: false,
             });
         }
@@ -2733,6 +974,8 @@ async function* listPages(client, options) {
     }
 }
 
+// EXTERNAL MODULE: ./lib/base/state-name.js
+var state_name = __webpack_require__(6098);
 ;// CONCATENATED MODULE: ./lib/transfer/paths.js
 // Object keys → local paths under the destination. Pure. A key maps to a path only if that path
 // stays inside the destination and every runner's file system can hold it; otherwise it is refused
@@ -2776,7 +1019,7 @@ function mapKey(relative, platform = 'linux') {
             return { kind: 'refused', reason: "it contains an empty segment ('//')" };
         if (segment === '.' || segment === '..')
             return { kind: 'refused', reason: `it contains a '${segment}' segment` };
-        if (isStateSegment(segment)) {
+        if ((0,state_name/* isStateSegment */.d)(segment)) {
             return { kind: 'refused', reason: `'${segment}' is the name of cos-download's own state folder` };
         }
         if (platform === 'win32') {
@@ -2932,7 +1175,7 @@ async function* filesInKeyOrder(root, relative = '') {
     const folder = relative === '' ? root : external_node_path_.join(root, ...relative.split('/'));
     const entries = await (0,promises_.readdir)(folder, { withFileTypes: true }).catch(() => []);
     const named = entries
-        .filter((entry) => relative !== '' || !isStateSegment(entry.name))
+        .filter((entry) => relative !== '' || !(0,state_name/* isStateSegment */.d)(entry.name))
         .map((entry) => ({ entry, order: entry.isDirectory() ? `${entry.name}/` : entry.name }))
         .sort((a, b) => compareUtf8(a.order, b.order));
     for (const { entry } of named) {
@@ -2982,6 +1225,12 @@ async function reachableFile(root, relative) {
     return undefined;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
+// EXTERNAL MODULE: ./lib/base/local-errors.js
+var local_errors = __webpack_require__(8052);
 ;// CONCATENATED MODULE: ./lib/transfer/state.js
 // The tool's own files at a destination live in one hidden state folder, `.cos-download/`, in the
 // folder that holds what is written (a single object's parent folder; a mirror's root). No key maps
@@ -3014,7 +1263,7 @@ function idOf(name) {
     return (0,external_node_crypto_.createHash)('sha256').update(name, 'utf8').digest('hex').slice(0, 32);
 }
 function stateFolderOf(folder) {
-    return external_node_path_.join(folder, STATE_DIR);
+    return external_node_path_.join(folder, state_name/* STATE_DIR */.e);
 }
 /** The state of a single-object download to `destination` (an absolute file path). */
 function objectState(destination) {
@@ -3052,7 +1301,7 @@ async function ensureOwnFolder(folder, shownAs = folder) {
     if (info === undefined) {
         await (0,promises_.mkdir)(folder, { mode: 0o700 }).catch(async (error) => {
             if (error.code !== 'EEXIST')
-                throw await asLocalFileError(error, shownAs);
+                throw await (0,local_errors/* asLocalFileError */.kH)(error, shownAs);
         });
         info = await (0,promises_.lstat)(folder);
     }
@@ -3212,7 +1461,7 @@ async function tryCreate(lockPath, text, nonce) {
     const draft = `${lockPath}.${nonce}.new`;
     const handle = await (0,promises_.open)(draft, 'wx', 0o600).catch(async (error) => {
         if (error.code !== 'ENOENT')
-            throw await asLocalFileError(error, lockPath);
+            throw await (0,local_errors/* asLocalFileError */.kH)(error, lockPath);
         // The run that held the lock removed the state folder as it left: make it again.
         await ensureOwnFolder(external_node_path_.dirname(lockPath));
         return undefined;
@@ -3286,8 +1535,8 @@ async function textOf(lockPath) {
 function describeOwner(owner) {
     if (owner === undefined)
         return 'a run whose lock file cannot be read';
-    const where = owner.host === external_node_os_.hostname() ? 'on this machine' : `on host ${quoteValue(owner.host)}`;
-    return `pid ${owner.pid} ${where}, since ${quoteValue(owner.since)}`;
+    const where = owner.host === external_node_os_.hostname() ? 'on this machine' : `on host ${(0,base_text/* quoteValue */.cl)(owner.host)}`;
+    return `pid ${owner.pid} ${where}, since ${(0,base_text/* quoteValue */.cl)(owner.since)}`;
 }
 function seconds(ms) {
     return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
@@ -3443,7 +1692,7 @@ function validEntry(value, legacy) {
 }
 /** An entry as read: invalid ones, and ones that claim a path in the state folder, are not trusted. */
 function trusted(value, legacy) {
-    if (!validEntry(value, legacy) || value.path.split('/').some(isStateSegment))
+    if (!validEntry(value, legacy) || value.path.split('/').some(state_name/* isStateSegment */.d))
         return undefined;
     // An old manifest could not tell written files from adopted ones: none counts as written.
     return legacy ? { ...value, written: false } : value;
@@ -3875,7 +2124,7 @@ class LocalWriteFailure extends Error {
     }
     /** The failure as a user reads it (LocalFileError: what, where, how much room is left). */
     async explain() {
-        return asLocalFileError(this.cause, this.#shownPath);
+        return (0,local_errors/* asLocalFileError */.kH)(this.cause, this.#shownPath);
     }
 }
 class TempFile {
@@ -3894,7 +2143,7 @@ class TempFile {
     /** Creates the temp file exclusively and sizes it to `length` bytes. */
     static async create(filePath, length, shownPath = filePath) {
         const handle = await createExclusive(filePath, 0o644).catch(async (error) => {
-            throw await asLocalFileError(error, shownPath);
+            throw await (0,local_errors/* asLocalFileError */.kH)(error, shownPath);
         });
         try {
             if (length > 0)
@@ -3904,13 +2153,13 @@ class TempFile {
         catch (error) {
             await handle.close();
             await (0,promises_.rm)(filePath, { force: true }).catch(() => { });
-            throw await asLocalFileError(error, shownPath);
+            throw await (0,local_errors/* asLocalFileError */.kH)(error, shownPath);
         }
     }
     /** Opens an existing temp file for more positional writes (a resumed download); never through a link. */
     static async reopen(filePath, shownPath = filePath) {
         const handle = await openNoFollow(filePath, 'r+').catch(async (error) => {
-            throw await asLocalFileError(error, shownPath);
+            throw await (0,local_errors/* asLocalFileError */.kH)(error, shownPath);
         });
         return new TempFile(filePath, shownPath, handle, (await handle.stat()).ino);
     }
@@ -3941,7 +2190,7 @@ class TempFile {
         let offset = position;
         while (pending.length > 0) {
             const { bytesWritten } = await handle.writev(pending, offset).catch(async (error) => {
-                throw await asLocalFileError(error, this.shownPath);
+                throw await (0,local_errors/* asLocalFileError */.kH)(error, this.shownPath);
             });
             offset += bytesWritten;
             let skip = bytesWritten;
@@ -3972,7 +2221,7 @@ class TempFile {
         await this.#open()
             .sync()
             .catch(async (error) => {
-            throw await asLocalFileError(error, this.shownPath);
+            throw await (0,local_errors/* asLocalFileError */.kH)(error, this.shownPath);
         });
     }
     async close() {
@@ -3993,7 +2242,7 @@ class TempFile {
             await handle.utimes(mtime, mtime);
         await this.close();
         await (0,promises_.rename)(this.path, destination).catch(async (error) => {
-            throw await asLocalFileError(error, destination);
+            throw await (0,local_errors/* asLocalFileError */.kH)(error, destination);
         });
         if (options.durable && options.syncFolder !== false)
             await syncDirectory(external_node_path_.dirname(destination));
@@ -4027,7 +2276,7 @@ async function writeFileAtomic(filePath, text, mode, durable) {
     }
     catch (error) {
         await (0,promises_.rm)(temp, { force: true }).catch(() => { });
-        throw await asLocalFileError(error, filePath);
+        throw await (0,local_errors/* asLocalFileError */.kH)(error, filePath);
     }
 }
 /** fsync a folder so a rename in it survives a crash; not every platform allows it. */
@@ -4409,7 +2658,7 @@ class ManifestWriter {
     static async create(target, scope) {
         const temp = `${target}.tmp`;
         const handle = await createExclusive(temp, 0o644).catch(async (error) => {
-            throw await asLocalFileError(error, target);
+            throw await (0,local_errors/* asLocalFileError */.kH)(error, target);
         });
         const writer = new ManifestWriter(target, temp, handle);
         writer.#line(headerLine(scope));
@@ -4455,7 +2704,7 @@ class ManifestWriter {
         const previous = this.#pending;
         this.#pending = previous.then(async () => {
             await this.#handle.write(text).catch(async (error) => {
-                throw await asLocalFileError(error, this.#target);
+                throw await (0,local_errors/* asLocalFileError */.kH)(error, this.#target);
             });
         });
     }
@@ -4474,12 +2723,12 @@ class ManifestWriter {
             }
             if (durable) {
                 await this.#handle.sync().catch(async (error) => {
-                    throw await asLocalFileError(error, this.#target);
+                    throw await (0,local_errors/* asLocalFileError */.kH)(error, this.#target);
                 });
             }
             await this.#handle.close();
             await (0,promises_.rename)(this.#temp, this.#target).catch(async (error) => {
-                throw await asLocalFileError(error, this.#target);
+                throw await (0,local_errors/* asLocalFileError */.kH)(error, this.#target);
             });
             if (durable)
                 await syncDirectory(external_node_path_.dirname(this.#target));
@@ -4555,7 +2804,7 @@ async function finishMirror(run, elapsedMs) {
     for await (const entry of run.previous.rest())
         run.passed(entry);
     if (run.archived.count > 0) {
-        const shown = run.archived.items.slice(0, 5).map(quoteValue).join(', ');
+        const shown = run.archived.items.slice(0, 5).map(base_text/* quoteValue */.cl).join(', ');
         run.logger.warning(`${run.archived.count} ARCHIVE / DEEP_ARCHIVE object(s) not downloaded (restore them first): ${shown}${run.archived.count > 5 ? ', …' : ''}`);
     }
     // A prefix that lists nothing fails here, before anything is deleted or recorded; with
@@ -4564,15 +2813,15 @@ async function finishMirror(run, elapsedMs) {
     const settled = empty ? await keepAsItWas(run) : await settle(run);
     const result = resultOf(run, elapsedMs, settled);
     if (run.listingError !== undefined) {
-        throw new MirrorError(`Listing '${run.prefix}' failed: ${errorMessage(run.listingError)}`, result, run.listingError);
+        throw new MirrorError(`Listing '${run.prefix}' failed: ${(0,error_message/* errorMessage */.g)(run.listingError)}`, result, run.listingError);
     }
     if (run.deps.signal.aborted)
         throw run.deps.signal.reason;
     if (run.failure !== undefined) {
         const { key, error } = run.failure;
-        const why = errorMessage(error);
+        const why = (0,error_message/* errorMessage */.g)(error);
         // Name the object when the error does not (a dropped connection says only 'other side closed').
-        const named = why.includes(`'${key}'`) || key === '' ? why : `${quoteValue(key)}: ${why}`;
+        const named = why.includes(`'${key}'`) || key === '' ? why : `${(0,base_text/* quoteValue */.cl)(key)}: ${why}`;
         throw new MirrorError(`${run.failures} of ${result.downloaded} download(s) failed; first: ${named}`, result, error);
     }
     if (empty && !run.request.allowEmpty) {
@@ -4752,7 +3001,7 @@ async function notOurs(run, scope, changed) {
             continue;
         count++;
         if (shown.length < 3)
-            shown.push(quoteValue(file));
+            shown.push((0,base_text/* quoteValue */.cl)(file));
     }
     await manifest.return(undefined);
     return { count, shown };
@@ -4781,1337 +3030,39 @@ async function removeLeftovers(folder) {
 
 // EXTERNAL MODULE: ./node_modules/p-limit/index.js + 1 modules
 var p_limit = __webpack_require__(370);
-;// CONCATENATED MODULE: ./lib/cos/credentials.js
-// Where the COS client gets the credentials it signs each request with: fixed ones (or none), or
-// temporary ones that are fetched again before they expire (STS, see sts.ts).
-
-
-/** Always the same credentials (or always anonymous). */
-function staticCredentials(credentials) {
-    const value = Promise.resolve(credentials);
-    return { current: () => value };
-}
-/**
- * Getting the credentials failed, so the request was never sent. The source retried already (STS
- * does), so the request's own retries do not: retries stay one layer deep.
- */
-class CredentialsError extends Error {
-    name = 'CredentialsError';
-    transient = false;
-    constructor(cause) {
-        super(errorMessage(cause), { cause });
+// EXTERNAL MODULE: ./lib/cos/object.js
+var cos_object = __webpack_require__(3320);
+// EXTERNAL MODULE: ./lib/cos/client.js + 2 modules
+var cos_client = __webpack_require__(9657);
+;// CONCATENATED MODULE: ./lib/transfer/object-result.js
+/** The bytes do not match the object's CRC64 (or its length): nothing was left at the destination. */
+class IntegrityError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'IntegrityError';
     }
 }
-const REFRESH_MARGIN_MS = 5 * 60_000;
-/**
- * Temporary credentials, fetched on first use and again before they expire. Concurrent requests
- * share one fetch. A failed refresh while the old credentials still hold is a warning (they are
- * used until they expire); once they have expired, the failure is the request's.
- */
-class RefreshingCredentials {
-    #fetch;
-    #clock;
-    #logger;
-    #mask;
-    #margin;
-    #retryAfter;
-    #signal;
-    #source;
-    #held;
-    #pending;
-    #nextAttempt = 0;
-    /** How many times credentials were fetched. */
-    fetches = 0;
-    constructor(fetch, deps = {}) {
-        this.#fetch = fetch;
-        this.#clock = deps.clock ?? systemClock;
-        this.#logger = deps.logger ?? silentLogger;
-        this.#mask = deps.mask ?? (() => { });
-        this.#margin = deps.refreshMarginMs ?? REFRESH_MARGIN_MS;
-        this.#retryAfter = deps.retryAfterMs ?? 30_000;
-        this.#signal = deps.signal;
-        this.#source = deps.source ?? 'temporary credentials';
-    }
-    async current(signal) {
-        const now = this.#clock.now();
-        const held = this.#held;
-        if (held !== undefined &&
-            (now < held.refreshAt || (now < this.#nextAttempt && now < held.credentials.expiresAt))) {
-            return held.credentials;
-        }
-        this.#pending ??= this.#renew().finally(() => {
-            this.#pending = undefined;
-        });
-        try {
-            return (await abortable(this.#pending, signal)).credentials;
-        }
-        catch (error) {
-            if (signal?.aborted)
-                throw error;
-            const still = this.#held;
-            if (still !== undefined && this.#clock.now() < still.credentials.expiresAt) {
-                return still.credentials;
-            }
-            throw error instanceof CredentialsError ? error : new CredentialsError(error);
-        }
-    }
-    async #renew() {
-        const before = this.#clock.now();
-        let credentials;
-        try {
-            credentials = await this.#fetch(this.#signal);
-        }
-        catch (error) {
-            const held = this.#held;
-            if (held !== undefined && this.#clock.now() < held.credentials.expiresAt) {
-                this.#nextAttempt = this.#clock.now() + this.#retryAfter;
-                this.#logger.warning(`${this.#source}: renewing the credentials failed (${errorMessage(error)}); the current ones hold until ` +
-                    `${new Date(held.credentials.expiresAt).toISOString()}, retrying in ${Math.round(this.#retryAfter / 1000)} s`);
-            }
-            throw error;
-        }
-        for (const secret of [credentials.secretId, credentials.secretKey, credentials.sessionToken])
-            this.#mask(secret);
-        const now = this.#clock.now();
-        if (credentials.expiresAt <= now) {
-            throw new Error(`${this.#source}: the credentials expire at ${new Date(credentials.expiresAt).toISOString()}, ` +
-                `before the local time ${new Date(now).toISOString()}. Fix: sync this machine's clock (NTP)`);
-        }
-        const lifetime = credentials.expiresAt - before;
-        const refreshAt = credentials.expiresAt - Math.min(this.#margin, Math.max(lifetime, 0) / 2);
-        const renewed = this.#held !== undefined;
-        this.#held = { credentials, refreshAt };
-        this.#nextAttempt = 0;
-        this.fetches += 1;
-        this.#logger.info(`${this.#source}: ${renewed ? 'renewed the' : 'got'} temporary credentials, valid until ` +
-            `${new Date(credentials.expiresAt).toISOString()}`);
-        return this.#held;
-    }
-}
-/** `promise`, or a rejection as soon as `signal` aborts (the promise itself goes on for others). */
-function abortable(promise, signal) {
-    if (signal === undefined)
-        return promise;
-    if (signal.aborted)
-        return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        promise.then((value) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(value);
-        }, (error) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(error);
-        });
-    });
-}
-
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __webpack_require__(1692);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __webpack_require__(6752);
-;// CONCATENATED MODULE: ./lib/cos/proxy.js
-// Which requests go through a proxy, from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, by the rules the
-// runner and @actions/http-client apply: so this tool, @actions/cache and the other steps of a job
-// agree on what is proxied. Pure: the caller passes the environment. docs/adr/0009-proxies.md has the rules.
-
-/** The variables a proxy is read from, lowercase first (the runner and http-client order). */
-const PROXY_VARIABLES = {
-    https: ['https_proxy', 'HTTPS_PROXY'],
-    http: ['http_proxy', 'HTTP_PROXY'],
-    noProxy: ['no_proxy', 'NO_PROXY'],
-};
-/** A proxy variable that is set but unusable: thrown when a request would need it. */
-class ProxyConfigError extends Error {
-    name = 'ProxyConfigError';
-    variable;
-    // No `cause`: the errors of URL parsing carry the raw text, password included.
-    constructor(variable, shown, rule) {
-        super(`Environment variable ${variable} = ${quoteValue(shown)}: ${rule}. ` +
-            `Fix: set it to the proxy's URL, e.g. 'http://proxy.corp:3128' (or 'http://user:password@proxy.corp:3128'), or unset it.`);
-        this.variable = variable;
-    }
-}
-/** The first variable of `names` that is set and not empty (`||`, as http-client reads them). */
-function firstSet(env, names) {
-    for (const name of names) {
-        const value = env[name]?.trim();
-        if (value)
-            return { name, value };
-    }
-    return undefined;
-}
-/**
- * `text` with the user-info of every URL in it replaced by `***`: everything from `scheme://` to
- * the last `@` of the word, so a password holding `@` or `/` (unencoded) does not leak either.
- */
-function redactUrlCredentials(text) {
-    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s'"]*@/gi, '$1***@');
-}
-function endpointFrom(variable, raw) {
-    // A value without a scheme is an http proxy (`proxy.corp:3128`), as the runner reads it; http-client
-    // would parse `proxy.corp:3128` as a URL of scheme `proxy.corp:` with no host and drop the proxy.
-    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-    const shown = redactUrlCredentials(text);
-    if (/\s/.test(text) || hasControlCharacter(text)) {
-        return new ProxyConfigError(variable, shown, 'a URL must not hold spaces or control characters');
-    }
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        return new ProxyConfigError(variable, shown, 'not a URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        return new ProxyConfigError(variable, shown, `only http:// and https:// proxies are supported, not ${url.protocol}//`);
-    }
-    if (url.hostname === '')
-        return new ProxyConfigError(variable, shown, 'the URL names no host');
-    let user;
-    let password;
-    try {
-        user = decodeURIComponent(url.username);
-        password = decodeURIComponent(url.password);
-    }
-    catch {
-        return new ProxyConfigError(variable, shown, 'the user or password is not valid percent-encoding');
-    }
-    const hasCredentials = url.username !== '' || url.password !== '';
-    const origin = `${url.protocol}//${url.host}`;
-    if (!hasCredentials)
-        return { origin, shown: origin, variable, secrets: [] };
-    const token = Buffer.from(`${user}:${password}`).toString('base64');
-    const secrets = [password, url.password, `${user}:${password}`, token].filter((s) => s !== '');
-    return {
-        origin,
-        authorization: `Basic ${token}`,
-        shown: `${url.protocol}//***@${url.host}`,
-        variable,
-        secrets: [...new Set(secrets)],
-    };
-}
-/** Reads the proxy variables once. Bad values are kept as errors, thrown only if a request needs them. */
-function proxySettingsFrom(env) {
-    const https = firstSet(env, PROXY_VARIABLES.https);
-    const http = firstSet(env, PROXY_VARIABLES.http);
-    const noProxy = firstSet(env, PROXY_VARIABLES.noProxy)?.value ?? '';
-    return {
-        ...(https === undefined ? {} : { https: endpointFrom(https.name, https.value) }),
-        ...(http === undefined ? {} : { http: endpointFrom(http.name, http.value) }),
-        noProxy: noProxy
-            .split(',')
-            .map((item) => item.trim().toUpperCase())
-            .filter((item) => item !== ''),
-    };
-}
-/**
- * Loopback targets never use a proxy: `localhost`, 127.x.x.x and [::1]. (http-client tests a
- * `127.` prefix of the host name, which would also send a DNS name like `127.example.com`
- * direct; here only the address literal is loopback.)
- */
-function proxy_isLoopbackHost(hostname) {
-    const host = hostname.toLowerCase();
-    return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
-}
-/**
- * True when `target` goes direct: loopback, or a NO_PROXY entry matches. An entry matches the
- * host or `host:port` exactly, any subdomain of it (`example.com` covers `a.example.com`), and
- * `.example.com` covers subdomains only; `*` matches everything. No CIDR ranges, as in http-client.
- */
-function bypassesProxy(target, noProxy) {
-    if (target.hostname === '')
-        return false;
-    if (proxy_isLoopbackHost(target.hostname))
-        return true;
-    if (noProxy.length === 0)
-        return false;
-    const port = target.port !== ''
-        ? Number(target.port)
-        : target.protocol === 'http:'
-            ? 80
-            : target.protocol === 'https:'
-                ? 443
-                : undefined;
-    const host = target.hostname.toUpperCase();
-    const hosts = port === undefined ? [host] : [host, `${host}:${port}`];
-    return noProxy.some((item) => item === '*' ||
-        hosts.some((h) => h === item || h.endsWith(`.${item}`) || (item.startsWith('.') && h.endsWith(item))));
-}
-/**
- * The proxy for requests to `target`, or undefined to go direct. https targets use HTTPS_PROXY
- * only, http targets HTTP_PROXY only (no fallback between them, as in http-client). Throws the
- * ProxyConfigError of a set but unusable variable that this target would need.
- */
-function proxyFor(target, settings) {
-    const url = typeof target === 'string' ? new URL(target) : target;
-    const choice = url.protocol === 'https:' ? settings.https : url.protocol === 'http:' ? settings.http : undefined;
-    if (choice === undefined || bypassesProxy(url, settings.noProxy))
-        return undefined;
-    if (choice instanceof ProxyConfigError)
-        throw choice;
-    return choice;
-}
-/** Every secret the proxy settings hold (for masking before anything is logged). */
-function proxySecrets(settings) {
-    const secrets = new Set();
-    for (const endpoint of [settings.https, settings.http]) {
-        if (endpoint !== undefined && !(endpoint instanceof ProxyConfigError)) {
-            for (const secret of endpoint.secrets)
-                secrets.add(secret);
-        }
-    }
-    return [...secrets];
-}
-
-;// CONCATENATED MODULE: ./lib/cos/dispatcher.js
-// The namespace, not a named import: on a Node without getCACertificates (20) a named import fails
-// at link time, before the library's Node version check can say so in one line.
-
-
-
-/**
- * Node's default CAs (the bundled roots, NODE_EXTRA_CA_CERTS, and the system store when Node runs
- * with --use-system-ca) plus `extra`; undefined without extra CAs, so Node's own default applies.
- */
-function trustedCertificates(extra) {
-    if (extra === undefined || extra.pems.length === 0)
-        return undefined;
-    return [...external_node_tls_.getCACertificates('default'), ...extra.pems];
-}
-/** The dispatcher for requests to `origin`. Throws the ProxyConfigError of an unusable proxy variable. */
-function createDispatcher(origin, options) {
-    const ca = trustedCertificates(options.extraCa);
-    // Certificates are always verified: no input turns this off, and stating it here also overrides
-    // NODE_TLS_REJECT_UNAUTHORIZED=0. Redirects are never followed: undici's agents have no redirect
-    // handling unless asked for.
-    const tls = {
-        timeout: options.timeoutMs,
-        rejectUnauthorized: true,
-        ...(ca === undefined ? {} : { ca }),
-        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
-    };
-    const pool = {
-        connections: options.connections ?? 16,
-        keepAliveTimeout: 30_000,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-    };
-    const proxy = options.proxy === undefined ? undefined : proxyFor(origin, options.proxy);
-    if (proxy === undefined)
-        return { dispatcher: new undici/* Agent */.g6({ ...pool, connect: tls }), proxy };
-    return {
-        dispatcher: new undici/* ProxyAgent */.kT({
-            ...pool,
-            // The bare origin: credentials travel only as the Proxy-Authorization token, so no undici
-            // state or message holds them.
-            uri: proxy.origin,
-            ...(proxy.authorization === undefined ? {} : { token: proxy.authorization }),
-            proxyTls: tls,
-            requestTls: tls,
-            // ProxyAgent builds the pool of forwarded (plain http) requests without the pool options:
-            // without this, their headers and body timeouts would be undici's 300 s, not timeoutMs.
-            factory: (poolOrigin, poolOptions) => new undici/* Pool */.bC(poolOrigin, { ...pool, ...poolOptions }),
-            // The same for the pool that sends CONNECT: a proxy that never answers one fails on timeoutMs.
-            clientFactory: (proxyOrigin, clientOptions) => new undici/* Pool */.bC(proxyOrigin, { ...pool, ...clientOptions }),
-        }),
-        proxy,
-    };
-}
-/** A request failed at the proxy (unreachable, refused the tunnel, wants credentials). */
-class ProxyError extends Error {
-    name = 'ProxyError';
-    /** The proxy's status, when it answered. */
-    status;
-    constructor(message, status, cause) {
+/** The object's ETag stopped matching between requests. */
+class ObjectChangedError extends Error {
+    constructor(message, cause) {
         super(message, { cause });
-        this.status = status;
-    }
-    /** A ProxyError for a failure of `error` at `proxy`; undefined when not proxied or not the proxy's. */
-    static from(error, proxy, context) {
-        if (proxy === undefined || !(error instanceof Error))
-            return undefined;
-        const status = proxyStatus(error.message);
-        const refused = status === undefined ? undefined : ProxyError.refused(status, proxy, context, error);
-        if (refused !== undefined)
-            return refused;
-        const via = viaProxy(proxy);
-        if (status !== undefined) {
-            return new ProxyError(`${context} ${via}: the proxy refused the tunnel (status ${status}). Fix: ask for CONNECT to ` +
-                'this host and port to be allowed, or list the host in NO_PROXY if it is reachable directly', status, error);
-        }
-        const code = errorCode(error);
-        if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-            return new ProxyError(`${context} ${via}: no answer within the timeout (${code}). Fix: check that the proxy reaches ` +
-                "this host (or list the host in NO_PROXY if it is reachable directly), or raise 'timeout'", undefined, error);
-        }
-        if (code !== undefined && CONNECT_CODES.has(code)) {
-            return new ProxyError(`${context} ${via}: the proxy cannot be reached (${code}). Fix: check ${proxy.variable}, or list ` +
-                'the host in NO_PROXY if it is reachable directly', undefined, error);
-        }
-        return undefined;
-    }
-    /**
-     * A ProxyError when `status` is the proxy refusing the credentials (407, or the 401 tinyproxy
-     * answers to wrong ones; COS itself never answers 401); undefined for any other status.
-     */
-    static refused(status, proxy, context, cause) {
-        if (proxy === undefined || (status !== 407 && status !== 401))
-            return undefined;
-        const reason = status === 407 ? '407 Proxy Authentication Required' : '401 Unauthorized';
-        const rule = proxy.authorization === undefined
-            ? `the proxy wants credentials (${reason})`
-            : `the proxy refused the credentials in ${proxy.variable} (${reason})`;
-        return new ProxyError(`${context} ${viaProxy(proxy)}: ${rule}. Fix: put the proxy's user and password in ${proxy.variable} ` +
-            '(http://user:password@host:port, special characters percent-encoded)', status, cause);
-    }
-}
-function viaProxy(proxy) {
-    return `through the proxy ${proxy.shown} (from ${proxy.variable})`;
-}
-/** Failures of the TCP connection, which with a proxy is always the connection to the proxy. */
-const CONNECT_CODES = new Set([
-    'ECONNREFUSED',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-    'EHOSTUNREACH',
-    'ENETUNREACH',
-    'UND_ERR_CONNECT_TIMEOUT',
-]);
-function errorCode(error) {
-    for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-        const code = e.code;
-        if (typeof code === 'string' && code !== 'UND_ERR_ABORTED')
-            return code;
-    }
-    return undefined;
-}
-/** The status in undici's messages for a proxy's refusal: of a tunnel, or of a forwarded request. */
-function proxyStatus(message) {
-    const tunnel = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(message);
-    if (tunnel !== null)
-        return Number(tunnel[1]);
-    if (message === 'Proxy Authentication Required (407)')
-        return 407;
-    return undefined;
-}
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __webpack_require__(7030);
-;// CONCATENATED MODULE: ./lib/cos/http-response.js
-// An HTTP/1.1 response parser, fed the bytes of one connection as they arrive: the status line and
-// headers, then a body framed by Content-Length, by chunked encoding, or by the end of the
-// connection. Pure (no I/O): the range reader drives it. It is strict, because what it reads is
-// untrusted: a malformed answer is an error, never a guess. See docs/adr/0012-receive-path.md.
-
-/** Status line and headers: a COS answer's are far smaller. */
-const MAX_HEAD_BYTES = 64 * 1024;
-const MAX_CHUNK_LINE = 1024;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const bad = (why) => new MalformedResponse(`the response breaks HTTP/1.1 (${why})`, { transient: false });
-/** Parses one response (and skips 1xx ones before it); feed it, then `end()` when the connection ends. */
-class ResponseParser {
-    #handlers;
-    /** Whether the request was HEAD (a response with no body, whatever its headers say). */
-    #head;
-    #state = { kind: 'head' };
-    /** Bytes of a line or of the head that arrived split across reads. */
-    #pending = Buffer.alloc(0);
-    #keepAlive = true;
-    constructor(handlers, options = {}) {
-        this.#handlers = handlers;
-        this.#head = options.head === true;
-    }
-    get done() {
-        return this.#state.kind === 'done';
-    }
-    /** Feeds `buffer[start..end)`. Throws a ProtocolError on a malformed response. */
-    feed(buffer, start = 0, end = buffer.length) {
-        let at = start;
-        while (at < end) {
-            const state = this.#state;
-            switch (state.kind) {
-                case 'head':
-                    at = this.#readHead(buffer, at, end);
-                    break;
-                case 'length': {
-                    const take = Math.min(state.remaining, end - at);
-                    this.#handlers.onBody(buffer.subarray(at, at + take));
-                    state.remaining -= take;
-                    at += take;
-                    if (state.remaining === 0)
-                        this.#complete();
-                    break;
-                }
-                case 'chunk-data': {
-                    const take = Math.min(state.remaining, end - at);
-                    this.#handlers.onBody(buffer.subarray(at, at + take));
-                    state.remaining -= take;
-                    at += take;
-                    if (state.remaining === 0)
-                        this.#state = { kind: 'chunk-end' };
-                    break;
-                }
-                case 'chunk-size':
-                case 'chunk-end':
-                case 'trailers':
-                    at = this.#readLine(buffer, at, end, (line) => this.#chunkLine(line));
-                    break;
-                case 'until-close':
-                    this.#handlers.onBody(buffer.subarray(at, end));
-                    at = end;
-                    break;
-                case 'done':
-                    // Nothing is sent after a response that was not asked for (no pipelining).
-                    throw bad('bytes after the end of the response');
-            }
-        }
-    }
-    /** The connection ended: completes a body read to the end of the connection, else it was cut short. */
-    end() {
-        if (this.#state.kind === 'until-close') {
-            this.#keepAlive = false;
-            this.#complete();
-            return;
-        }
-        if (this.#state.kind !== 'done')
-            throw new ClosedEarly();
-    }
-    #complete() {
-        this.#state = { kind: 'done' };
-        this.#handlers.onComplete(this.#keepAlive);
-    }
-    /** Collects the head up to the blank line, then parses it. Returns where the body starts. */
-    #readHead(buffer, at, end) {
-        const joined = this.#pending.length === 0
-            ? buffer.subarray(at, end)
-            : Buffer.concat([this.#pending, buffer.subarray(at, end)]);
-        const blank = joined.indexOf('\r\n\r\n');
-        if (blank === -1) {
-            if (joined.length > MAX_HEAD_BYTES)
-                throw bad('headers larger than 64 KiB');
-            this.#pending = Buffer.from(joined);
-            return end;
-        }
-        if (blank > MAX_HEAD_BYTES)
-            throw bad('headers larger than 64 KiB');
-        const consumed = blank + 4 - this.#pending.length;
-        this.#pending = Buffer.alloc(0);
-        this.#parseHead(joined.toString('latin1', 0, blank));
-        return at + consumed;
-    }
-    #parseHead(text) {
-        const lines = text.split('\r\n');
-        const statusLine = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/.exec(lines[0] ?? '');
-        if (statusLine === null)
-            throw bad(`status line '${(lines[0] ?? '').slice(0, 40)}'`);
-        const status = Number(statusLine[2]);
-        const headers = {};
-        for (const line of lines.slice(1)) {
-            const colon = line.indexOf(':');
-            const name = line.slice(0, colon).toLowerCase();
-            const value = line.slice(colon + 1).trim();
-            if (colon <= 0 || !TOKEN.test(name) || !FIELD_VALUE.test(value))
-                throw bad('a malformed header line');
-            const existing = headers[name];
-            headers[name] =
-                existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-        }
-        if (status < 200) {
-            // 100 Continue and the like: the real answer follows.
-            if (status === 101)
-                throw bad('an unasked protocol switch');
-            return;
-        }
-        const connection = String(headers.connection ?? '').toLowerCase();
-        this.#keepAlive =
-            statusLine[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
-        // The framing is checked before anyone sees the head: a malformed length is refused as such.
-        const body = this.#frame(status, headers);
-        this.#handlers.onHead(status, headers);
-        if (body === undefined)
-            this.#complete();
-        else
-            this.#state = body;
-    }
-    /** How the body is framed (RFC 9112 §6.3): the state that reads it, or undefined for none. */
-    #frame(status, headers) {
-        if (this.#head || status === 204 || status === 304)
-            return undefined;
-        const encoding = headers['transfer-encoding'];
-        const length = headers['content-length'];
-        if (encoding !== undefined) {
-            if (length !== undefined)
-                throw bad('both Transfer-Encoding and Content-Length');
-            const codings = (Array.isArray(encoding) ? encoding.join(',') : encoding)
-                .toLowerCase()
-                .split(',')
-                .map((c) => c.trim());
-            if (codings.length !== 1 || codings[0] !== 'chunked')
-                throw bad(`Transfer-Encoding '${String(encoding).slice(0, 40)}'`);
-            return { kind: 'chunk-size' };
-        }
-        if (length !== undefined) {
-            const values = Array.isArray(length) ? length : [length];
-            const first = values[0];
-            if (!/^\d{1,16}$/.test(first) ||
-                values.some((v) => v !== first) ||
-                !Number.isSafeInteger(Number(first))) {
-                throw bad(`Content-Length '${values.join(', ').slice(0, 40)}'`);
-            }
-            const remaining = Number(first);
-            return remaining === 0 ? undefined : { kind: 'length', remaining };
-        }
-        this.#keepAlive = false;
-        return { kind: 'until-close' };
-    }
-    /** Reads one CRLF-terminated line (of a chunked body) that may arrive split. */
-    #readLine(buffer, at, end, take) {
-        const newline = buffer.indexOf('\n', at);
-        if (newline === -1 || newline >= end) {
-            this.#pending = Buffer.concat([this.#pending, buffer.subarray(at, end)]);
-            if (this.#pending.length > MAX_CHUNK_LINE)
-                throw bad('a chunk line longer than 1 KiB');
-            return end;
-        }
-        const line = Buffer.concat([this.#pending, buffer.subarray(at, newline + 1)]);
-        this.#pending = Buffer.alloc(0);
-        if (line.length > MAX_CHUNK_LINE)
-            throw bad('a chunk line longer than 1 KiB');
-        if (line.length < 2 || line[line.length - 2] !== 0x0d)
-            throw bad('a chunk line not ended by CRLF');
-        take(line.toString('latin1', 0, line.length - 2));
-        return newline + 1;
-    }
-    #chunkLine(line) {
-        const state = this.#state;
-        if (state.kind === 'chunk-end') {
-            if (line !== '')
-                throw bad('chunk data longer than its size');
-            this.#state = { kind: 'chunk-size' };
-            return;
-        }
-        if (state.kind === 'trailers') {
-            if (line === '')
-                this.#complete();
-            return;
-        }
-        const size = /^([0-9a-fA-F]{1,12})(?:;[\t\x20-\x7e]*)?$/.exec(line);
-        if (size === null)
-            throw bad(`chunk size '${line.slice(0, 20)}'`);
-        const remaining = Number.parseInt(size[1], 16);
-        this.#state = remaining === 0 ? { kind: 'trailers' } : { kind: 'chunk-data', remaining };
+        this.name = 'ObjectChangedError';
     }
 }
 
-;// CONCATENATED MODULE: ./lib/cos/range-reader.js
-// A narrow HTTP/1.1 client for the one request the bulk of a download is made of: a GET of object
-// bytes. Each connection reads into one buffer of its own, reused for every read (Node's `onread`),
-// and the body goes to the caller synchronously, slice by slice, while the buffer is valid — no
-// Buffer per chunk, no stream, nothing for the garbage collector. Keep-alive connections are
-// pooled per origin. Everything else (HEAD, listings, proxied origins) goes through undici.
-// See docs/adr/0012-receive-path.md.
-
-
-
-
-const ERROR_TEXT_MAX = 64 * 1024;
-const BUFFER_SIZE = 256 * 1024;
-/** A header value with no line break, so a request line can never be split by a value. */
-function range_reader_headerLine(name, value) {
-    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
-        throw new ProtocolError(`a request header '${name}' holds a line break`, { transient: false });
-    }
-    return `${name}: ${value}\r\n`;
-}
-/** The server ended or reset the connection (not a timeout, not a TLS or protocol failure). */
-function closedByServer(error) {
-    const code = error.code;
-    return error instanceof ClosedEarly || code === 'ECONNRESET' || code === 'EPIPE';
-}
-/** One keep-alive connection, carrying one request at a time. */
-class Connection {
-    #socket;
-    #onIdle;
-    #onGone;
-    #parser;
-    #pending;
-    #answered = false;
-    #reusable = true;
-    constructor(origin, options, onIdle, onGone) {
-        this.#onIdle = onIdle;
-        this.#onGone = onGone;
-        const buffer = Buffer.allocUnsafe(options.bufferSize ?? BUFFER_SIZE);
-        const host = origin.hostname.replace(/^\[|\]$/g, '');
-        const port = Number(origin.port || (origin.protocol === 'https:' ? 443 : 80));
-        const common = {
-            host,
-            port,
-            onread: { buffer, callback: (bytes, into) => this.#read(bytes, into) },
-            ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
-        };
-        this.#socket =
-            origin.protocol === 'https:'
-                ? external_node_tls_.connect({
-                    ...common,
-                    // Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
-                    rejectUnauthorized: true,
-                    ...(external_node_net_.isIP(host) === 0 ? { servername: host } : {}),
-                    ...(options.ca === undefined ? {} : { ca: options.ca }),
-                })
-                : external_node_net_.connect(common);
-        this.#socket.setNoDelay(true);
-        this.#socket.setTimeout(options.timeoutMs, () => {
-            this.#socket.destroy(Object.assign(new Error(`no data for ${Math.round(options.timeoutMs / 1000)} s`), {
-                code: 'ETIMEDOUT',
-            }));
-        });
-        this.#socket.on('error', (error) => this.#close(error));
-        this.#socket.on('close', () => this.#close(undefined));
-        this.#socket.on('end', () => {
-            try {
-                this.#parser?.end();
-            }
-            catch (error) {
-                this.#close(error);
-            }
-        });
-    }
-    get busy() {
-        return this.#pending !== undefined;
-    }
-    send(pending, host) {
-        this.#pending = pending;
-        this.#answered = false;
-        const { request } = pending;
-        let errorText = '';
-        let head;
-        this.#parser = new ResponseParser({
-            onHead: (status, headers) => {
-                head = { status, headers };
-                if (status >= 200 && status < 300)
-                    request.onHead?.(status, headers);
-            },
-            onBody: (chunk) => {
-                if (head !== undefined && head.status >= 200 && head.status < 300)
-                    request.onBody(chunk);
-                else if (errorText.length < ERROR_TEXT_MAX)
-                    errorText += chunk.toString('utf8', 0, ERROR_TEXT_MAX - errorText.length);
-            },
-            onComplete: (keepAlive) => {
-                this.#reusable = keepAlive;
-                const answer = head;
-                this.#finish(() => pending.done(answer.status >= 200 && answer.status < 300 ? answer : { ...answer, errorText }));
-            },
-        });
-        let text = `GET ${request.path} HTTP/1.1\r\n${range_reader_headerLine('host', host)}`;
-        for (const [name, value] of Object.entries(request.headers))
-            if (name !== 'host')
-                text += range_reader_headerLine(name, value);
-        this.#socket.write(`${text}\r\n`);
-    }
-    /** The end of a request: the connection goes back to the pool, or away. */
-    #finish(report) {
-        this.#pending = undefined;
-        this.#parser = undefined;
-        if (this.#reusable && !this.#socket.destroyed)
-            this.#onIdle(this);
-        else
-            this.#socket.destroy();
-        report();
-    }
-    #read(bytes, buffer) {
-        const parser = this.#parser;
-        if (parser === undefined) {
-            // Bytes on an idle connection: the server is not speaking HTTP as it should; drop it.
-            this.#socket.destroy();
-            return false;
-        }
-        this.#answered = true;
-        try {
-            parser.feed(buffer, 0, bytes);
-        }
-        catch (error) {
-            this.#socket.destroy(error instanceof Error ? error : new Error(String(error)));
-            return false;
-        }
-        return true;
-    }
-    /** Aborts the request in flight: the connection cannot be reused. */
-    abort(reason) {
-        this.#socket.destroy(reason instanceof Error ? reason : new Error(String(reason)));
-    }
-    #close(error) {
-        const pending = this.#pending;
-        this.#pending = undefined;
-        this.#reusable = false;
-        this.#onGone(this);
-        pending?.fail(error ?? new ClosedEarly(), this.#answered);
-    }
-    destroy() {
-        this.#socket.destroy();
-    }
-}
-/** The pooled connections to one origin. */
-class RangeReader {
-    #origin;
-    #options;
-    #idle = [];
-    #all = new Set();
-    #closed = false;
-    constructor(origin, options) {
-        this.#origin = new URL(origin);
-        this.#options = options;
-    }
-    /** One GET; resolves once the whole body went to `onBody` (2xx) or an error answer was read. */
-    request(request) {
-        return this.#attempt(request, true);
-    }
-    /**
-     * A kept-alive connection the server closed while it was idle fails before any answer: that
-     * request is sent again once, on a new connection, as a browser would (a GET is idempotent).
-     */
-    #attempt(request, mayResend) {
-        return new Promise((resolve, reject) => {
-            if (this.#closed) {
-                reject(new Error('the range reader is closed'));
-                return;
-            }
-            request.signal?.throwIfAborted();
-            const idle = this.#idle.pop();
-            const connection = idle ?? this.#connect();
-            const onAbort = () => connection.abort(request.signal?.reason);
-            request.signal?.addEventListener('abort', onAbort, { once: true });
-            const settle = () => request.signal?.removeEventListener('abort', onAbort);
-            connection.send({
-                request,
-                done: (answer) => {
-                    settle();
-                    resolve(answer);
-                },
-                fail: (error, answered) => {
-                    settle();
-                    if (request.signal?.aborted)
-                        reject(request.signal.reason);
-                    else if (idle !== undefined && !answered && mayResend && closedByServer(error)) {
-                        resolve(this.#attempt(request, false));
-                    }
-                    else
-                        reject(error);
-                },
-            }, this.#origin.host);
-        });
-    }
-    #connect() {
-        const connection = new Connection(this.#origin, this.#options, (idle) => {
-            if (this.#closed || this.#idle.length >= this.#options.connections)
-                idle.destroy();
-            else
-                this.#idle.push(idle);
-        }, (gone) => {
-            this.#all.delete(gone);
-            const at = this.#idle.indexOf(gone);
-            if (at !== -1)
-                this.#idle.splice(at, 1);
-        });
-        this.#all.add(connection);
-        return connection;
-    }
-    async close() {
-        this.#closed = true;
-        for (const connection of this.#all)
-            connection.destroy();
-        this.#all.clear();
-        this.#idle.length = 0;
-    }
-}
-
-// EXTERNAL MODULE: ./lib/cos/sign.js
-var sign = __webpack_require__(9966);
-;// CONCATENATED MODULE: ./lib/cos/redact.js
-// Secrets out of text: known secret values, signature fields, and presigned links (a link is a
-// credential: whoever holds it can read the object until it expires). Pure.
-
-const REDACTED = '***';
+;// CONCATENATED MODULE: ./lib/transfer/source.js
 /**
- * Query parameters a link may show as they are: they say what is downloaded, not who may. Every
- * other parameter's value is redacted, so a signature of any store (COS `q-signature`, S3
- * `X-Amz-Signature`, OSS `Signature`, an Azure SAS `sig`, a CDN `sign` …) is cut without a list of them.
+ * Lets an answer go unread (a first part a checkpoint already holds, a probe that ends the run):
+ * destroying an unread undici body emits an error event, which here has nowhere to go.
  */
-const HARMLESS_PARAMS = new Set([
-    'versionid',
-    'response-cache-control',
-    'response-content-disposition',
-    'response-content-encoding',
-    'response-content-language',
-    'response-content-type',
-    'response-expires',
-    'x-cos-traffic-limit',
-]);
-/** A parameter name safe to show next to its redacted value (a long or odd name could be a token). */
-const SHOWN_NAME = /^[A-Za-z0-9._~-]{1,64}$/;
-const FIELD_PATTERN = new RegExp(`\\b(${[...sign/* SIGNATURE_FIELDS */.X8, sign/* SECURITY_TOKEN */.ZS].join('|')})=[^&\\s"'<>]*`, 'gi');
-/** Absolute URLs in free text, up to the first character that cannot be in one. */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
-function decodedName(raw) {
-    try {
-        return decodeURIComponent(raw.replaceAll('+', ' '));
-    }
-    catch {
-        return raw;
-    }
-}
-/**
- * A URL as it may be logged, put in a message or stored in a checkpoint or manifest: scheme, host
- * and path as they are; credentials in the authority and the fragment dropped; `versionId`,
- * `response-*` and `x-cos-traffic-limit` kept; every other query parameter's value `***` (a
- * parameter without a value, or with an odd name, becomes `***` whole).
- *
- * `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=sha1&q-ak=AKID…&q-signature=…&versionId=v1`
- * → `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=***&q-ak=***&q-signature=***&versionId=v1`
- */
-function redactUrl(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return 'an unparsable URL';
-    }
-    const authority = parsed.username !== '' || parsed.password !== '' ? `${REDACTED}@` : '';
-    const origin = parsed.host === '' ? '' : `//${authority}${parsed.host}`;
-    const pairs = parsed.search
-        .slice(1)
-        .split('&')
-        .filter((pair) => pair !== '')
-        .map((pair) => {
-        const eq = pair.indexOf('=');
-        const name = eq === -1 ? pair : pair.slice(0, eq);
-        if (HARMLESS_PARAMS.has(decodedName(name).toLowerCase()))
-            return pair;
-        return eq === -1 || !SHOWN_NAME.test(name) ? REDACTED : `${name}=${REDACTED}`;
-    });
-    return `${parsed.protocol}${origin}${parsed.pathname}${pairs.length === 0 ? '' : `?${pairs.join('&')}`}`;
-}
-/**
- * `text` with every secret replaced by `***` (as given and URL-encoded), every URL with a query,
- * credentials or fragment passed through `redactUrl`, and any `q-*=` signature field or
- * `x-cos-security-token=` value outside a URL (an Authorization value echoed back) cut too.
- */
-function redactText(text, secrets = []) {
-    let result = text;
-    const known = secrets.filter((s) => s !== undefined && s.length >= 4);
-    // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
-    for (const secret of known.sort((a, b) => b.length - a.length)) {
-        for (const form of new Set([secret, encodeURIComponent(secret)]))
-            result = result.replaceAll(form, REDACTED);
-    }
-    result = result.replace(URL_IN_TEXT, (url) => (/[?#@]/.test(url) ? redactUrl(url) : url));
-    return result.replace(FIELD_PATTERN, `$1=${REDACTED}`);
-}
-
-;// CONCATENATED MODULE: ./lib/cos/client.js
-
-
-
-
-
-
-
-
-class CosClient {
-    connection;
-    #agent;
-    #reader;
-    #proxy;
-    #credentials;
-    #origin;
-    #basePath;
-    #clock;
-    #logger;
-    #random;
-    #retryBaseMs;
-    #retryCapMs;
-    /** Server time minus our time, learnt from RequestTimeTooSkewed answers. */
-    #clockOffsetMs = 0;
-    constructor(connection, deps = {}) {
-        this.connection = connection;
-        const url = new URL(connection.endpoint);
-        this.#origin = url.origin;
-        this.#basePath = url.pathname.replace(/\/+$/, '');
-        this.#clock = deps.clock ?? systemClock;
-        this.#logger = deps.logger ?? silentLogger;
-        this.#random = deps.random ?? Math.random;
-        this.#retryBaseMs = deps.retryBaseMs ?? 250;
-        this.#retryCapMs = deps.retryCapMs ?? 20_000;
-        this.#credentials = deps.credentials ?? staticCredentials(connection.credentials);
-        const route = createDispatcher(this.#origin, {
-            connections: deps.connections ?? 16,
-            timeoutMs: connection.timeoutMs,
-            ...deps.transport,
-        });
-        this.#agent = route.dispatcher;
-        this.#proxy = route.proxy;
-        // A proxied origin keeps undici for everything: the range reader speaks to the origin directly.
-        this.#reader =
-            route.proxy === undefined && deps.rangeReader !== false
-                ? new RangeReader(this.#origin, {
-                    connections: deps.connections ?? 16,
-                    timeoutMs: connection.timeoutMs,
-                    ca: trustedCertificates(deps.transport?.extraCa),
-                    lookup: deps.transport?.lookup,
-                })
-                : undefined;
-    }
-    get logger() {
-        return this.#logger;
-    }
-    /** The signed form of a request: its path and query, its headers, the credentials it was signed with. */
-    async #prepare(request) {
-        const query = request.query ?? {};
-        const url = new URL(this.#origin);
-        const signPath = `${this.#basePath}/${request.key}`;
-        const encodedPath = `${this.#basePath}/${request.key.split('/').map(sign/* cosEncode */.Gp).join('/')}`;
-        const search = Object.entries(query)
-            .map(([k, v]) => (v === '' ? (0,sign/* cosEncode */.Gp)(k) : `${(0,sign/* cosEncode */.Gp)(k)}=${(0,sign/* cosEncode */.Gp)(v)}`))
-            .join('&');
-        const headers = { host: url.host, ...request.headers };
-        const credentials = await this.#credentials.current(request.signal);
-        if (credentials) {
-            if (credentials.sessionToken)
-                headers['x-cos-security-token'] = credentials.sessionToken;
-            headers.authorization = (0,sign/* authorization */.it)(credentials, { method: request.method, path: signPath, query, headers }, (this.#clock.now() + this.#clockOffsetMs) / 1000);
-        }
-        return { path: search === '' ? encodedPath : `${encodedPath}?${search}`, headers, credentials };
-    }
-    /** A failure to reach the server, told as what it is: TLS, the proxy, the network, or as thrown. */
-    #unreached(error, request) {
-        const context = describe(request);
-        return (TlsError.from(error, this.#origin, context) ??
-            ProxyError.from(error, this.#proxy, context) ??
-            NetworkError.from(error, this.#origin, context) ??
-            error);
-    }
-    /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
-    async send(request) {
-        const prepared = await this.#prepare(request);
-        const response = await this.#agent
-            .request({
-            origin: this.#origin,
-            path: prepared.path,
-            method: request.method,
-            headers: prepared.headers,
-            signal: request.signal ?? null,
-            ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
-        })
-            .catch((error) => {
-            throw this.#unreached(error, request);
-        });
-        const status = response.statusCode;
-        if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
-            return { status, headers: response.headers, body: response.body };
-        }
-        const text = await readCapped(response.body, 64 * 1024);
-        return this.#fail(request, prepared, status, text, response.headers);
-    }
-    /**
-     * One signed GET whose 2xx answer goes to `sink`: its status and headers first (`onHead` may
-     * throw to refuse it), then its body a slice at a time, each valid only during the call. Resolves
-     * once the body ended. The bytes of an object take the range reader (one reused buffer per
-     * connection) unless the origin is proxied. A non-2xx answer throws as `send` does.
-     */
-    async getBody(request, sink) {
-        const reader = this.#reader;
-        if (reader === undefined) {
-            const response = await this.send(request);
-            try {
-                sink.onHead(response);
-            }
-            catch (error) {
-                response.body.destroy();
-                throw error;
-            }
-            for await (const chunk of response.body)
-                sink.onBody(chunk);
-            return;
-        }
-        const prepared = await this.#prepare(request);
-        const answer = await reader
-            .request({
-            path: prepared.path,
-            headers: prepared.headers,
-            signal: request.signal,
-            onHead: (status, headers) => sink.onHead({ status, headers }),
-            onBody: sink.onBody,
-        })
-            .catch((error) => {
-            throw this.#unreached(error, request);
-        });
-        if (answer.errorText !== undefined) {
-            await this.#fail(request, prepared, answer.status, answer.errorText, answer.headers);
-        }
-    }
-    /** Throws the CosError of a non-2xx answer whose body (at most 64 KiB) is `text`. */
-    async #fail(request, prepared, status, text, responseHeaders) {
-        const { headers, credentials } = prepared;
-        // A plain-http request through a proxy: a 401/407 is the proxy's, not COS's.
-        const refused = ProxyError.refused(status, this.#proxy, describe(request));
-        if (refused !== undefined)
-            throw refused;
-        if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
-            // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
-            await this.send({
-                ...request,
-                method: 'GET',
-                headers: { ...request.headers, range: 'bytes=0-0' },
-            }).then((answer) => answer.body.dump(), (error) => {
-                if (error instanceof CosError && error.status === status) {
-                    throw error.rephrase(error.cosMessage, describe(request), hintFor(error, credentials === undefined));
-                }
-            });
-        }
-        // The error text is the server's: a proxy may echo what it was sent, so the secrets this
-        // request carried are cut out before the text reaches a message or a log.
-        const details = redactDetails(parseErrorBody(status, text, responseHeaders), [
-            headers.authorization,
-            credentials?.secretId,
-            credentials?.secretKey,
-            credentials?.sessionToken,
-            headers['x-cos-server-side-encryption-customer-key'],
-            headers['x-cos-server-side-encryption-customer-key-MD5'],
-            ...(this.#proxy?.secrets ?? []),
-        ]);
-        throw new CosError(details, describe(request), hintFor(details, credentials === undefined));
-    }
-    /**
-     * Runs `attempt` until it succeeds, a failure is not transient, or the retries are spent.
-     * Full-jitter exponential backoff; a RequestTimeTooSkewed answer corrects the clock and retries at once.
-     */
-    async retrying(what, signal, attempt) {
-        const attempts = this.connection.retries + 1;
-        for (let n = 1;; n++) {
-            try {
-                return await attempt(n);
-            }
-            catch (error) {
-                if (signal?.aborted)
-                    throw error;
-                const skew = error instanceof CosError && error.code === 'RequestTimeTooSkewed';
-                if (n >= attempts || !(skew || isTransient(error)))
-                    throw error;
-                if (skew && this.#correctClock(error)) {
-                    this.#logger.info(`${what}: the local clock is off by ${Math.round(this.#clockOffsetMs / 1000)} s; corrected from the server's Date, retrying (attempt ${n + 1}/${attempts})`);
-                    continue;
-                }
-                const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
-                let wait = Math.round(this.#random() * ceiling);
-                // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
-                const asked = error instanceof CosError ? retryAfterMs(error.retryAfter, this.#clock.now()) : undefined;
-                if (asked !== undefined && asked > this.connection.timeoutMs) {
-                    throw new Error(`${errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
-                        `timeout of ${Math.ceil(this.connection.timeoutMs / 1000)} s, so it was not retried. ` +
-                        'Fix: run again later, or raise timeout', { cause: error });
-                }
-                if (asked !== undefined)
-                    wait = Math.max(wait, asked);
-                this.#logger.warning(`${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms` +
-                    (asked === undefined ? '' : ' (as Retry-After asked)'));
-                await this.#clock.sleep(wait, signal);
-            }
-        }
-    }
-    #correctClock(error) {
-        const server = error.serverDate === undefined ? Number.NaN : Date.parse(error.serverDate);
-        if (Number.isNaN(server))
-            return false;
-        this.#clockOffsetMs = server - this.#clock.now();
-        return true;
-    }
-    async close() {
-        await this.#reader?.close();
-        await this.#agent.close();
-    }
-}
-function describe(request) {
-    if (request.key === '')
-        return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
-    const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
-    return `${request.method} '${request.key}'${version}`;
-}
-function redactDetails(details, secrets) {
-    const clean = (text) => (text === undefined ? undefined : redactText(text, secrets));
-    const requestId = clean(details.requestId);
-    const traceId = clean(details.traceId);
-    return {
-        ...details,
-        code: redactText(details.code, secrets),
-        message: redactText(details.message, secrets),
-        ...(requestId === undefined ? {} : { requestId }),
-        ...(traceId === undefined ? {} : { traceId }),
-    };
-}
-/** Reads a body as text, keeping at most `limit` characters and draining the rest. */
-async function readCapped(body, limit) {
-    const chunks = [];
-    let length = 0;
-    for await (const chunk of body) {
-        chunks.push(Buffer.from(chunk));
-        length += chunk.length;
-        // Leaving the loop destroys the body: a server that never stops sending cannot hold us here.
-        if (length >= limit)
-            break;
-    }
-    return Buffer.concat(chunks).toString('utf8').slice(0, limit);
-}
-/** First value of a response header. */
-function header(response, name) {
-    const value = response.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-}
-
-;// CONCATENATED MODULE: ./lib/cos/object.js
-// HEAD / GET Object: the request headers a download sends, and the object identity COS answers.
-
-
-
-function sseHeaders(key) {
-    if (key === undefined)
-        return {};
-    const raw = Buffer.from(key, 'base64');
-    return {
-        'x-cos-server-side-encryption-customer-algorithm': 'AES256',
-        'x-cos-server-side-encryption-customer-key': key,
-        'x-cos-server-side-encryption-customer-key-MD5': (0,external_node_crypto_.createHash)('md5').update(raw).digest('base64'),
-    };
-}
-function conditionHeaders(conditions) {
-    const headers = {};
-    if (conditions.ifMatch !== undefined)
-        headers['if-match'] = conditions.ifMatch;
-    if (conditions.ifNoneMatch !== undefined)
-        headers['if-none-match'] = conditions.ifNoneMatch;
-    if (conditions.ifModifiedSince !== undefined) {
-        headers['if-modified-since'] = conditions.ifModifiedSince.toUTCString();
-    }
-    if (conditions.ifUnmodifiedSince !== undefined) {
-        headers['if-unmodified-since'] = conditions.ifUnmodifiedSince.toUTCString();
-    }
-    return headers;
-}
-const OVERRIDE_PARAMS = [
-    ['cacheControl', 'response-cache-control'],
-    ['contentDisposition', 'response-content-disposition'],
-    ['contentEncoding', 'response-content-encoding'],
-    ['contentLanguage', 'response-content-language'],
-    ['contentType', 'response-content-type'],
-    ['expires', 'response-expires'],
-];
-function overrideQuery(overrides) {
-    const query = {};
-    for (const [field, param] of OVERRIDE_PARAMS) {
-        const value = overrides[field];
-        if (value !== undefined)
-            query[param] = value;
-    }
-    return query;
-}
-function versionQuery(versionId) {
-    return versionId === undefined ? {} : { versionId };
-}
-/** The largest object COS holds: a multipart upload of 10,000 parts of at most 5 GiB. */
-const MAX_OBJECT_SIZE = 10_000 * 5 * 1024 ** 3;
-const MAX_CRC64 = (1n << 64n) - 1n;
-/** True for `x-cos-hash-crc64ecma` as COS writes it: decimal digits, at most 2^64-1. */
-function isCrc64Header(text) {
-    return /^[0-9]+$/.test(text) && text.replace(/^0+/, '').length <= 20 && BigInt(text) <= MAX_CRC64;
-}
-/** A header value as a message may show it: cut short (header values hold no line breaks). */
-function shownHeader(value) {
-    return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
-}
-/**
- * undici's refusal of a response that breaks HTTP/1.1 (a Content-Length of -1 or `abc`, a body
- * shorter than it), told as a ProtocolError naming the request; any other error is returned as is.
- */
-function namingRequest(error, what) {
-    if (!(error instanceof Error))
-        return error;
-    if (error instanceof MalformedResponse) {
-        return new ProtocolError(`${what}: ${error.message}`, { transient: error.transient, cause: error });
-    }
-    const code = error.code;
-    if (error.name !== 'HTTPParserError' && code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
-        return error;
-    return new ProtocolError(`${what}: the response breaks HTTP/1.1 (${error.message})`, {
-        transient: isTransient(error),
-        cause: error,
-    });
-}
-/** Reads the identity of an object from HEAD or GET response headers. */
-function objectInfoFrom(key, response, size) {
-    const etag = header(response, 'etag');
-    if (etag === undefined || etag.trim() === '') {
-        throw new CosError({ status: response.status, code: 'MissingETag', message: 'the response has no ETag header' }, `HEAD '${key}'`);
-    }
-    const crc64 = header(response, 'x-cos-hash-crc64ecma');
-    if (crc64 !== undefined && !isCrc64Header(crc64)) {
-        throw new CosError({
-            status: response.status,
-            code: 'BadCrc64',
-            message: `x-cos-hash-crc64ecma is ${shownHeader(crc64)}, not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`,
-        }, `HEAD '${key}'`);
-    }
-    const versionId = header(response, 'x-cos-version-id');
-    return {
-        key,
-        etag,
-        size,
-        lastModified: header(response, 'last-modified') ?? '',
-        ...(crc64 === undefined ? {} : { crc64 }),
-        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
-        storageClass: header(response, 'x-cos-storage-class') ?? 'STANDARD',
-    };
-}
-/** Parses a strict non-negative decimal Content-Length; undefined when absent or absurd (past MAX_OBJECT_SIZE). */
-function contentLength(response) {
-    const text = header(response, 'content-length');
-    if (text === undefined || !/^\d{1,16}$/.test(text))
-        return undefined;
-    const value = Number(text);
-    return value <= MAX_OBJECT_SIZE ? value : undefined;
-}
-/** HEAD Object with the user's conditions (304 → not-modified; 412 and the rest throw CosError). */
-async function headObject(client, key, access, conditions, signal) {
-    const response = await client.retrying(`HEAD '${key}'`, signal, () => client
-        .send({
-        method: 'HEAD',
-        key,
-        query: versionQuery(access.versionId),
-        headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
-        accept: [304],
-        ...(signal ? { signal } : {}),
-    })
-        .catch((error) => {
-        throw namingRequest(error, `HEAD '${key}'`);
-    }));
-    response.body.resume();
-    if (response.status === 304)
-        return { kind: 'not-modified' };
-    const size = contentLength(response);
-    if (size === undefined) {
-        const stated = header(response, 'content-length');
-        throw new CosError({
-            status: response.status,
-            code: 'BadContentLength',
-            message: `HEAD answered ${stated === undefined ? 'no Content-Length' : `Content-Length ${shownHeader(stated)}`}, not a size COS can hold (0..${MAX_OBJECT_SIZE} bytes)`,
-        }, `HEAD '${key}'`);
-    }
-    return { kind: 'found', info: objectInfoFrom(key, response, size) };
+function letGo(response) {
+    response.body.on('error', () => { });
+    response.body.destroy();
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/fetch-part.js
+
+
 
 
 
@@ -6125,77 +3076,131 @@ const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 function checkPartialResponse(response, key, first, last, size) {
     const what = `ranged GET '${key}' bytes=${first}-${last}`;
     if (response.status !== 206) {
-        throw new ProtocolError(`${what} answered ${response.status}, not 206 Partial Content: the server ignored the range`, {
+        throw new cos_errors/* ProtocolError */.bd(`${what} answered ${response.status}, not 206 Partial Content: the server ignored the range`, {
             transient: false,
         });
     }
-    const contentRange = header(response, 'content-range') ?? '';
+    const contentRange = (0,cos_client/* header */.wx)(response, 'content-range') ?? '';
     const match = CONTENT_RANGE.exec(contentRange);
     if (match === null ||
         Number(match[1]) !== first ||
         Number(match[2]) !== last ||
         (match[3] !== '*' && Number(match[3]) !== size)) {
-        throw new ProtocolError(`${what} answered Content-Range '${contentRange.slice(0, 80)}', expected 'bytes ${first}-${last}/${size}'`, { transient: false });
+        throw new cos_errors/* ProtocolError */.bd(`${what} answered Content-Range '${contentRange.slice(0, 80)}', expected 'bytes ${first}-${last}/${size}'`, { transient: false });
     }
-    const length = header(response, 'content-length');
+    const length = (0,cos_client/* header */.wx)(response, 'content-length');
     if (length !== undefined && length !== String(last - first + 1)) {
-        throw new ProtocolError(`${what} answered Content-Length ${length.slice(0, 20)}, expected ${last - first + 1}`, {
+        throw new cos_errors/* ProtocolError */.bd(`${what} answered Content-Length ${length.slice(0, 20)}, expected ${last - first + 1}`, {
             transient: false,
         });
     }
-    const crc64 = header(response, 'x-cos-hash-crc64ecma');
-    if (crc64 !== undefined && !isCrc64Header(crc64)) {
-        throw new ProtocolError(`${what} answered x-cos-hash-crc64ecma '${crc64.slice(0, 40)}', not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`, { transient: false });
+    const crc64 = (0,cos_client/* header */.wx)(response, 'x-cos-hash-crc64ecma');
+    if (crc64 !== undefined && !(0,cos_object/* isCrc64Header */.WL)(crc64)) {
+        throw new cos_errors/* ProtocolError */.bd(`${what} answered x-cos-hash-crc64ecma '${crc64.slice(0, 40)}', not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`, { transient: false });
     }
 }
-/** The query and fixed headers of a part's GETs: pinned to the ETag (and version). */
+/**
+ * The query and fixed headers of a part's GETs: pinned to the ETag (and version). A link's query is
+ * its own (signed): the version and overrides it names are in it already.
+ */
 function partRequest(job) {
     const { info, access } = job;
     return {
-        query: { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) },
+        query: job.client.fixedUrl === true
+            ? {}
+            : { ...(0,cos_object/* versionQuery */.LR)(info.versionId ?? access.versionId), ...(0,cos_object/* overrideQuery */.nM)(job.overrides) },
         headers: {
-            'if-match': info.etag,
-            ...sseHeaders(access.sseCustomerKey),
+            ...(info.etag === '' ? {} : { 'if-match': info.etag }),
+            ...(0,cos_object/* sseHeaders */.w7)(access.sseCustomerKey),
             ...(access.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(access.trafficLimit) }),
         },
     };
 }
 /**
- * One ranged GET of bytes `next`..`last`, its answer checked (206, Content-Range, Content-Length)
- * before any of its body goes to `onBody`. Returns the answer's `x-cos-hash-crc64ecma`.
+ * A link's later responses prove they are of the object its first one was (a server may ignore
+ * If-Match): their ETag and CRC headers, when sent, must be that one's.
  */
-async function getRange(job, fixed, next, last, onBody) {
+function checkSameObject(response, info, what) {
+    const etag = (0,cos_client/* header */.wx)(response, 'etag');
+    const crc64 = (0,cos_client/* header */.wx)(response, 'x-cos-hash-crc64ecma');
+    const changed = etag !== undefined && etag !== info.etag
+        ? `its ETag is now ${etag.slice(0, 80)}, not ${info.etag}`
+        : crc64 !== undefined && info.crc64 !== undefined && crc64 !== info.crc64
+            ? `its CRC64 is now ${crc64.slice(0, 40)}, not ${info.crc64}`
+            : undefined;
+    if (changed !== undefined) {
+        throw new ObjectChangedError(`'${info.key}' changed during the download (${what}): ${changed}`, undefined);
+    }
+}
+/** Checks an answer to a part's GET before its body: 206, Content-Range, Content-Length, a link's ETag and CRC. */
+function checkPart(job, answer, next, last) {
+    checkPartialResponse(answer, job.info.key, next, last, job.info.size);
+    if (job.client.fixedUrl === true)
+        checkSameObject(answer, job.info, `bytes=${next}-${last}`);
+}
+/** An answer's body to `onBody`, slice by slice (an answer already opened: a link's first GET). */
+async function drain(response, onBody) {
+    try {
+        for await (const chunk of response.body)
+            onBody(chunk);
+    }
+    catch (error) {
+        letGo(response);
+        throw error;
+    }
+}
+/**
+ * One ranged GET of bytes `next`..`last` — or, on a first attempt, the answer `opened` already
+ * holds — checked (206, Content-Range, Content-Length) before any of its body goes to `onBody`.
+ * Returns the answer's `x-cos-hash-crc64ecma`.
+ */
+async function getRange(job, fixed, opened, range, onBody) {
+    const { next, last } = range;
     let objectCrc64;
-    await job.client
-        .getBody({
+    const onHead = (answer) => {
+        checkPart(job, answer, next, last);
+        objectCrc64 = (0,cos_client/* header */.wx)(answer, 'x-cos-hash-crc64ecma');
+    };
+    const first = opened.response;
+    opened.response = undefined;
+    const request = {
         method: 'GET',
         key: job.info.key,
         query: fixed.query,
         headers: { ...fixed.headers, range: `bytes=${next}-${last}` },
         signal: job.signal,
-    }, {
-        onHead: (answer) => {
-            checkPartialResponse(answer, job.info.key, next, last, job.info.size);
-            objectCrc64 = header(answer, 'x-cos-hash-crc64ecma');
-        },
-        onBody,
-    })
-        .catch(async (error) => {
+    };
+    const received = first === undefined
+        ? job.client.getBody(request, { onHead, onBody })
+        : (async () => {
+            try {
+                onHead(first);
+            }
+            catch (error) {
+                letGo(first);
+                throw error;
+            }
+            await drain(first, onBody);
+        })();
+    await received.catch(async (error) => {
         const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
-        throw namingRequest(cause, `GET '${job.info.key}' bytes=${next}-${last}`);
+        throw (0,cos_object/* namingRequest */.oE)(cause, `GET '${job.info.key}' bytes=${next}-${last}`);
     });
     return objectCrc64;
 }
 function tooMany(job, part) {
-    return new ProtocolError(`GET '${job.info.key}' sent more bytes than bytes=${part.first}-${part.last}`, {
+    return new cos_errors/* ProtocolError */.bd(`GET '${job.info.key}' sent more bytes than bytes=${part.first}-${part.last}`, {
         transient: false,
     });
 }
 function droppedAt(job, next, part) {
-    return new ProtocolError(`GET '${job.info.key}' body ended at byte ${next}, before ${part.last + 1}: the connection dropped`, { transient: true });
+    return new cos_errors/* ProtocolError */.bd(`GET '${job.info.key}' body ended at byte ${next}, before ${part.last + 1}: the connection dropped`, { transient: true });
 }
-/** Downloads one part. */
-async function fetchPart(job, part) {
+/**
+ * Downloads one part. `opened`, when given, is the answer of its first attempt, already sent (a
+ * link's first GET); it is consumed (or let go) whatever happens.
+ */
+async function fetchPart(job, part, opened) {
     const { client, info, writer, base, signal } = job;
     const crc = job.crc ? new Crc64() : undefined;
     let next = part.first;
@@ -6211,11 +3216,17 @@ async function fetchPart(job, part) {
         next += chunk.length;
         job.onBytes?.(chunk.length);
     };
-    await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+    const first = { response: opened };
+    await client
+        .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
         signal.throwIfAborted();
-        objectCrc64 = (await getRange(job, fixed, next, part.last, onBody)) ?? objectCrc64;
+        objectCrc64 = (await getRange(job, fixed, first, { next, last: part.last }, onBody)) ?? objectCrc64;
         if (next <= part.last)
             throw droppedAt(job, next, part);
+    })
+        .finally(() => {
+        if (first.response !== undefined)
+            letGo(first.response);
     });
     return { crc: crc?.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
@@ -6224,7 +3235,7 @@ async function fetchPart(job, part) {
  * buffer of the part's size, so a small object costs one request and, later, one write. A
  * transient failure resumes from the first byte not yet received.
  */
-async function fetchPartBody(job, part) {
+async function fetchPartBody(job, part, opened) {
     const { client, info, signal } = job;
     const bytes = Buffer.allocUnsafe(part.last - part.first + 1);
     let next = part.first;
@@ -6236,29 +3247,19 @@ async function fetchPartBody(job, part) {
         chunk.copy(bytes, next - part.first);
         next += chunk.length;
     };
-    await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+    const first = { response: opened };
+    await client
+        .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
         signal.throwIfAborted();
-        objectCrc64 = (await getRange(job, fixed, next, part.last, onBody)) ?? objectCrc64;
+        objectCrc64 = (await getRange(job, fixed, first, { next, last: part.last }, onBody)) ?? objectCrc64;
         if (next <= part.last)
             throw droppedAt(job, next, part);
+    })
+        .finally(() => {
+        if (first.response !== undefined)
+            letGo(first.response);
     });
     return { bytes, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
-}
-
-;// CONCATENATED MODULE: ./lib/transfer/object-result.js
-/** The bytes do not match the object's CRC64 (or its length): nothing was left at the destination. */
-class IntegrityError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'IntegrityError';
-    }
-}
-/** The object's ETag stopped matching between requests. */
-class ObjectChangedError extends Error {
-    constructor(message, cause) {
-        super(message, { cause });
-        this.name = 'ObjectChangedError';
-    }
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/plan.js
@@ -6489,7 +3490,9 @@ class Checkpointer {
 // One known object version (or a window of it) into one file: parts fetched by a bounded pool into
 // a temp file in the state folder, CRC-64 combined from the parts, then fsync + rename. Nothing
 // reaches the destination before the bytes are verified. An object that changes mid-download (412
-// on If-Match) is started over once, unless a range or a condition pinned it.
+// on If-Match) is started over once, unless a range or a condition pinned it. The bytes come from
+// an ObjectSource: a COS client, or a link whose first part's answer may be handed in already open.
+
 
 
 
@@ -6510,9 +3513,13 @@ class Checkpointer {
  * most 4 × concurrency of them at once, so memory stays bounded.
  */
 const SMALL_OBJECT_BYTES = 1024 * 1024;
-/** Downloads `window` of the object version `known` into `request.destination`. */
-async function fetchObject(context, request, known, window) {
-    let job = new ObjectJob(context, request, known, window);
+/**
+ * Downloads `window` of the object version `known` into `request.destination`. `opened` is the
+ * answer to a GET of the window's first part, already sent (a link's first request): it becomes
+ * that part's bytes, or is destroyed.
+ */
+async function fetchObject(context, request, known, window, opened) {
+    let job = new ObjectJob(context, request, known, window, opened);
     for (let restart = 0;; restart++) {
         try {
             return await job.run();
@@ -6522,7 +3529,7 @@ async function fetchObject(context, request, known, window) {
             if (!(error instanceof ObjectChangedError) || restart >= 1 || request.pinned)
                 throw error;
             context.deps.logger.info(`'${request.key}' changed during the download (its ETag no longer matches): starting over`);
-            const head = await headObject(context.client, request.key, job.access, {}, context.deps.signal);
+            const head = await (0,cos_object/* headObject */.C6)(context.client, request.key, job.access, {}, context.deps.signal);
             if (head.kind !== 'found')
                 throw error;
             job = new ObjectJob(context, request, head.info, { first: 0, length: head.info.size });
@@ -6531,7 +3538,7 @@ async function fetchObject(context, request, known, window) {
 }
 /** A 412 on a part's If-Match means the object changed under us. */
 function asChange(error, info) {
-    if (error instanceof CosError && error.status === 412) {
+    if (error instanceof cos_errors/* CosError */.Y6 && error.status === 412) {
         return new ObjectChangedError(`'${info.key}' changed during the download: ETag ${info.etag} no longer matches (412)`, error);
     }
     return error;
@@ -6544,8 +3551,11 @@ class ObjectJob {
     #parts;
     access;
     #info;
-    constructor(context, request, info, window) {
+    /** The first part's answer, already open, until a fetch of that part takes it. */
+    #opened;
+    constructor(context, request, info, window, opened) {
         this.#context = context;
+        this.#opened = opened;
         this.#request = request;
         this.#info = info;
         this.#window = window;
@@ -6572,11 +3582,30 @@ class ObjectJob {
             crc: this.#context.settings.crc,
         };
     }
+    /** The already-open answer, for the part it answers (the window's first); once. */
+    #take(part) {
+        if (part.first !== this.#window.first)
+            return undefined;
+        const opened = this.#opened;
+        this.#opened = undefined;
+        return opened;
+    }
     async run() {
+        try {
+            return await this.#run();
+        }
+        finally {
+            // Not taken (the part was resumed from a checkpoint, or the run failed first): let it go.
+            if (this.#opened !== undefined)
+                letGo(this.#opened);
+            this.#opened = undefined;
+        }
+    }
+    async #run() {
         if (!this.#context.folderReady) {
             const folder = external_node_path_.dirname(this.#request.destination);
             await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
-                throw await asLocalFileError(error, folder);
+                throw await (0,local_errors/* asLocalFileError */.kH)(error, folder);
             });
             await ensureOwnFolder(external_node_path_.dirname(this.#request.state.temp), this.#request.destination);
         }
@@ -6610,7 +3639,8 @@ class ObjectJob {
      */
     async #small(part) {
         const { limit, deps } = this.#context;
-        const body = await limit(() => fetchPartBody(this.#partBase(deps.signal), part)).catch((error) => {
+        const opened = this.#take(part);
+        const body = await limit(() => fetchPartBody(this.#partBase(deps.signal), part, opened)).catch((error) => {
             throw asChange(error, this.#info);
         });
         if (body.objectCrc64 !== undefined && this.#info.crc64 === undefined) {
@@ -6649,6 +3679,10 @@ class ObjectJob {
             verify: this.#context.settings.crc,
         }, deps.logger);
         const { temp, done } = resume;
+        // The first part is on disk already: its open answer is not needed, and holds a connection.
+        const unneeded = done.has(0) ? this.#take(parts[0]) : undefined;
+        if (unneeded !== undefined)
+            letGo(unneeded);
         const checkpoint = new Checkpointer(this.#request.state.checkpoint, identity, resume, this.#context.settings.fsync);
         let resumedBytes = 0;
         for (const index of done.keys()) {
@@ -6667,6 +3701,7 @@ class ObjectJob {
                 await checkpoint.flush();
             });
             if (stated === undefined &&
+                this.#context.client.fixedUrl !== true &&
                 missing.length === 0 &&
                 done.size > 0 &&
                 this.#context.settings.crc &&
@@ -6687,11 +3722,12 @@ class ObjectJob {
     }
     /**
      * Every part came from the checkpoint and the object is known from a listing, so no response
-     * stated its CRC-64: ask for it with a HEAD, so a resumed file is checked like any other.
+     * stated its CRC-64: ask for it with a HEAD, so a resumed file is checked like any other. (A link
+     * learns its identity from a GET in this very run, which states the CRC if the server has one.)
      */
     async #statedCrc64() {
         const { client, deps } = this.#context;
-        const head = await headObject(client, this.#request.key, this.access, {}, deps.signal);
+        const head = await (0,cos_object/* headObject */.C6)(client, this.#request.key, this.access, {}, deps.signal);
         if (head.kind !== 'found')
             return undefined;
         if (head.info.etag !== this.#info.etag) {
@@ -6733,7 +3769,7 @@ class ObjectJob {
                         base: this.#window.first,
                         onBytes: deps.progress.onBytes,
                     };
-                    await onPart(part, await fetchPart(job, part));
+                    await onPart(part, await fetchPart(job, part, this.#take(part)));
                 }).catch((error) => {
                     throw asChange(error, this.#info);
                 });
@@ -6758,7 +3794,7 @@ class ObjectJob {
             actual = crc64Combine(actual, crc, part.last - part.first + 1);
         }
         if (actual !== expected) {
-            throw new IntegrityError(`CRC64 mismatch for '${info.key}': COS says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
+            throw new IntegrityError(`CRC64 mismatch for '${info.key}': ${this.#context.client.fixedUrl === true ? 'the server' : 'COS'} says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
                 'nothing was written to the destination. Run again; if it persists, the object or a proxy is corrupting data.');
         }
         return 'verified';
@@ -6886,7 +3922,7 @@ async function decide(context, object, file, recorded) {
     if (plainMd5Etag(object.etag) === undefined) {
         // A multipart ETag is no MD5: ask COS for the object's CRC64 to compare with.
         const access = { sseCustomerKey: settings.sseCustomerKey };
-        const head = await headObject(context.client, object.key, access, {}, context.signal);
+        const head = await (0,cos_object/* headObject */.C6)(context.client, object.key, access, {}, context.signal);
         if (head.kind !== 'found' || head.info.etag !== object.etag)
             return { action: 'download' };
         info = head.info;
@@ -7138,7 +4174,7 @@ class MirrorRun {
     }
     #refuse(key, reason) {
         this.refused.add({ key, reason });
-        this.logger.warning(`Skipping ${quoteValue(key)}: ${reason}; it cannot be written safely under the destination`);
+        this.logger.warning(`Skipping ${(0,base_text/* quoteValue */.cl)(key)}: ${reason}; it cannot be written safely under the destination`);
     }
     record(file) {
         this.files.add(file);
@@ -7222,7 +4258,7 @@ class MirrorRun {
                 this.failures++;
                 this.failure ??= { key: object.key, error };
                 if (!this.aborted)
-                    this.logger.warning(`${quoteValue(object.key)} failed: ${errorMessage(error)}`);
+                    this.logger.warning(`${(0,base_text/* quoteValue */.cl)(object.key)} failed: ${(0,error_message/* errorMessage */.g)(error)}`);
             }
         });
     }
@@ -7281,8 +4317,8 @@ const never = new AbortController().signal;
 /** The deps with their defaults: the system clock, no logging, never cancelled, no progress. */
 function transferDeps(given = {}) {
     return Object.freeze({
-        logger: given.logger ?? silentLogger,
-        clock: given.clock ?? systemClock,
+        logger: given.logger ?? runtime/* silentLogger */.qq,
+        clock: given.clock ?? runtime/* systemClock */.ml,
         signal: given.signal ?? never,
         progress: given.progress ?? {},
         lockWaitMs: given.lockWaitMs ?? LOCK_WAIT_MS,
@@ -7360,7 +4396,7 @@ function cacheKeys(input) {
     const restorePrefix = `cos-download-${input.bucket}-${prefixHash}-${input.cacheKey === undefined ? '' : `${input.cacheKey}-`}`;
     const exact = `${restorePrefix}${input.fingerprint}`;
     if (exact.length > MAX_CACHE_KEY_LENGTH) {
-        throw new InputError({
+        throw new errors/* InputError */.dz({
             input: 'cache-key',
             value: input.cacheKey ?? '',
             rule: `makes the cache key ${exact.length} characters long; the Actions cache takes at most ${MAX_CACHE_KEY_LENGTH}`,
@@ -7512,7 +4548,7 @@ async function restoreMirrorSave(run) {
     // would overwrite them, and a save would carry them into the cache.
     if (local.foreign.length > 0) {
         logger.warning(`The Actions cache is neither restored nor saved: the destination holds ${local.foreignCount} file(s) cos-download did not write ` +
-            `(${local.foreign.map(quoteValue).join(', ')}${local.foreignCount > local.foreign.length ? ', …' : ''}); give cache: true a folder of its own`);
+            `(${local.foreign.map(base_text/* quoteValue */.cl).join(', ')}${local.foreignCount > local.foreign.length ? ', …' : ''}); give cache: true a folder of its own`);
         const mirror = await mirrorPrefix(client, request, settings, deps, {
             listing: spill.pages(),
             lock: run.lock,
@@ -7524,7 +4560,7 @@ async function restoreMirrorSave(run) {
         restoredKey = await store.restore(paths, keys.exact, [keys.restorePrefix]);
     }
     catch (error) {
-        logger.warning(`The Actions cache could not be restored (${errorMessage(error)}); downloading from COS`);
+        logger.warning(`The Actions cache could not be restored (${(0,error_message/* errorMessage */.g)(error)}); downloading from COS`);
     }
     const hit = restoredKey === undefined ? 'false' : restoredKey === keys.exact ? 'true' : 'partial';
     if (restoredKey !== undefined) {
@@ -7554,7 +4590,7 @@ async function restoreMirrorSave(run) {
                 logger.warning(`The mirror was not saved to the Actions cache under ${keys.exact}`);
         }
         catch (error) {
-            logger.warning(`The mirror could not be saved to the Actions cache: ${errorMessage(error)}`);
+            logger.warning(`The mirror could not be saved to the Actions cache: ${(0,error_message/* errorMessage */.g)(error)}`);
         }
     }
     return {
@@ -7575,7 +4611,7 @@ async function listAll(client, prefix, request, spill, signal) {
         }
     }
     catch (error) {
-        throw new Error(`Listing '${prefix}' failed: ${errorMessage(error)}`, { cause: error });
+        throw new Error(`Listing '${prefix}' failed: ${(0,error_message/* errorMessage */.g)(error)}`, { cause: error });
     }
     return fingerprint.digest();
 }
@@ -7664,6 +4700,548 @@ async function removeRestored(destination, entry) {
         await (0,promises_.rm)(target, { force: true });
 }
 
+// EXTERNAL MODULE: ./lib/config/endpoint.js
+var endpoint = __webpack_require__(7049);
+// EXTERNAL MODULE: ./lib/cos/dispatcher.js
+var dispatcher = __webpack_require__(2026);
+// EXTERNAL MODULE: ./lib/cos/presign.js
+var presign = __webpack_require__(3435);
+// EXTERNAL MODULE: ./lib/cos/redact.js
+var redact = __webpack_require__(4826);
+// EXTERNAL MODULE: ./lib/cos/retry.js
+var retry = __webpack_require__(9929);
+;// CONCATENATED MODULE: ./lib/cos/link.js
+
+
+
+
+
+
+
+/** The link as it may be shown: scheme, host and path, never its query (the signature) or credentials. */
+function linkName(url) {
+    const parsed = typeof url === 'string' ? new URL(url) : url;
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
+/** The link stopped being accepted: its window closed, or the temporary credentials it was signed with expired. */
+class LinkExpiredError extends cos_errors/* CosError */.Y6 {
+    /** The end of the link's window, when it is a COS link. */
+    expiredAt;
+    constructor(details, name, window, tokenExpired) {
+        super(details, `GET ${name}`);
+        this.expiredAt = tokenExpired ? undefined : window?.end;
+        const span = window === undefined
+            ? ''
+            : ` (valid from ${window.start.toISOString()}${tokenExpired ? ` to ${window.end.toISOString()}` : ''})`;
+        this.message = tokenExpired
+            ? `The link to ${name} stopped working: the temporary credentials it was signed with expired${span}; make a new one`
+            : window === undefined
+                ? `The link to ${name} has expired (the server says: ${details.message}); make a new one`
+                : `The link to ${name} expired at ${window.end.toISOString()}${span}; make a new one`;
+    }
+}
+/** What to do about a refused link; appended to the message. */
+function linkHint(details, window) {
+    switch (details.code) {
+        case 'SignatureDoesNotMatch':
+            return ("The link's signature does not match: the link was changed or cut short on the way (copy it whole, " +
+                'every parameter included), or the key that signed it was disabled');
+        case 'RequestTimeTooSkewed':
+            return window === undefined
+                ? "The server finds the link's time window far from its clock: check this machine's clock, or make a new link"
+                : `The link is valid from ${window.start.toISOString()} to ${window.end.toISOString()}, far from the server's clock: make a new link`;
+        case 'InvalidAccessKeyId':
+            return 'The key that signed the link is unknown to the server (deleted, or another account): make a new link';
+        case 'AccessDenied':
+            return 'The link does not grant reading this object (or it was made for another one): make a new link';
+        case 'InvalidToken':
+            return 'The session token in the link is missing or wrong: copy the link whole, or make a new one';
+        default:
+            return undefined;
+    }
+}
+/** A fixed URL to GET an object's bytes from, with the retries of the COS client. */
+class LinkClient {
+    /** Requests add headers only: no query parameter, no HEAD, no signature (see transfer/source.ts). */
+    fixedUrl = true;
+    /** Names the object's store in a checkpoint: the link's origin, so a fresh link to the same object resumes. */
+    connection;
+    /** The link as messages, progress, checkpoints and manifests show it: origin and path. */
+    name;
+    /** The link's time window, when it is a COS link. */
+    window;
+    #origin;
+    #path;
+    #secrets;
+    #agent;
+    #proxy;
+    #retries;
+    #timeoutMs;
+    #clock;
+    #logger;
+    #random;
+    #retryBaseMs;
+    #retryCapMs;
+    constructor(link, deps = {}) {
+        const url = new URL(link.url);
+        if (url.username !== '' || url.password !== '') {
+            throw new TypeError('LinkClient: a link must not carry user:password@ (the input parser refuses it)');
+        }
+        this.name = linkName(url);
+        this.connection = { bucket: url.origin };
+        this.window = (0,presign/* linkWindow */.FY)(link.url);
+        this.#origin = url.origin;
+        this.#path = `${url.pathname}${url.search}`;
+        // A server may echo the request line: the query goes whole, besides each secret in it.
+        this.#secrets = [...(0,redact/* linkSecrets */.a9)(link.url), url.search, url.search.slice(1)];
+        this.#retries = link.retries;
+        this.#timeoutMs = link.timeoutMs;
+        this.#clock = deps.clock ?? runtime/* systemClock */.ml;
+        this.#logger = deps.logger ?? runtime/* silentLogger */.qq;
+        this.#random = deps.random ?? Math.random;
+        this.#retryBaseMs = deps.retryBaseMs ?? 250;
+        this.#retryCapMs = deps.retryCapMs ?? 20_000;
+        const route = (0,dispatcher/* createDispatcher */.SM)(this.#origin, {
+            connections: deps.connections ?? 16,
+            timeoutMs: link.timeoutMs,
+            ...deps.transport,
+        });
+        this.#agent = route.dispatcher;
+        this.#proxy = route.proxy;
+    }
+    get logger() {
+        return this.#logger;
+    }
+    /** One GET of the link whose 2xx answer goes to `sink` (cos/client.ts `getBody`). */
+    async getBody(request, sink) {
+        await (0,cos_client/* toSink */.tp)(await this.send(request), sink);
+    }
+    /**
+     * One GET of the link with `request.headers` added. `request.key` must be `name` (the engine
+     * addresses the object by it); a query or any method but GET is a programming error.
+     */
+    async send(request) {
+        if (request.method !== 'GET') {
+            throw new TypeError(`LinkClient: a link signs its method, GET; it cannot be sent as ${request.method}`);
+        }
+        if (request.query !== undefined && Object.keys(request.query).length > 0) {
+            throw new TypeError('LinkClient: a link is sent as it is; its query is signed, so none can be added');
+        }
+        if (request.key !== this.name)
+            throw new TypeError(`LinkClient: this client fetches ${this.name} only`);
+        const context = `GET ${this.name}`;
+        const response = await this.#agent
+            .request({
+            origin: this.#origin,
+            path: this.#path,
+            method: 'GET',
+            headers: { ...request.headers },
+            signal: request.signal ?? null,
+            ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
+        })
+            .catch((error) => {
+            throw (cos_errors/* TlsError */.WM.from(error, this.#origin, context) ?? dispatcher/* ProxyError */.T6.from(error, this.#proxy, context) ?? error);
+        });
+        const status = response.statusCode;
+        if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
+            return { status, headers: response.headers, body: response.body };
+        }
+        const text = await (0,cos_client/* readCapped */.EF)(response.body, 64 * 1024);
+        const refused = dispatcher/* ProxyError */.T6.refused(status, this.#proxy, context);
+        if (refused !== undefined)
+            throw refused;
+        // The error text is the server's: it may echo the link, so its signature and token are cut out.
+        const details = (0,cos_client/* redactDetails */.Gx)((0,cos_errors/* parseErrorBody */.kW)(status, text, response.headers), [
+            ...this.#secrets,
+            request.headers?.['x-cos-server-side-encryption-customer-key'],
+            request.headers?.['x-cos-server-side-encryption-customer-key-MD5'],
+        ]);
+        if (status >= 300 && status < 400) {
+            let location;
+            try {
+                location = details.location === undefined ? undefined : new URL(details.location, this.#origin).href;
+            }
+            catch {
+                location = undefined;
+            }
+            // The target may be another signed URL: only its origin and path are kept, even in the error's fields.
+            const { location: _sent, ...rest } = details;
+            const shown = (0,cos_errors/* safeLocation */.p9)(location);
+            throw new cos_errors/* CosError */.Y6({
+                ...rest,
+                ...(location === undefined ? {} : { location: shown }),
+                code: 'Redirect',
+                message: `the server redirected to ${shown}`,
+            }, context, 'Redirects are not followed: a link is fetched only from where it points, so no redirect can lead it, ' +
+                'or its signature, elsewhere. Fix: download from that server directly if you trust it');
+        }
+        if (status === 403 && /request has expired/i.test(details.message)) {
+            throw new LinkExpiredError(details, this.name, this.window, false);
+        }
+        if (details.code === 'ExpiredToken')
+            throw new LinkExpiredError(details, this.name, this.window, true);
+        throw new cos_errors/* CosError */.Y6(details, context, linkHint(details, this.window));
+    }
+    /** The COS client's retries (ADR 0003), without its clock correction: a link's window is fixed. */
+    async retrying(what, signal, attempt) {
+        return (0,retry/* retryTransient */.j)({
+            attempts: this.#retries + 1,
+            clock: this.#clock,
+            logger: this.#logger,
+            random: this.#random,
+            baseMs: this.#retryBaseMs,
+            capMs: this.#retryCapMs,
+            timeoutMs: this.#timeoutMs,
+        }, what, signal, attempt);
+    }
+    async close() {
+        await this.#agent.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/fetch-stream.js
+
+
+
+
+
+
+
+/** What a later GET of the whole object sends: pinned to the ETag, else to Last-Modified, else unpinned. */
+function wholeHeaders(context, info) {
+    const { settings } = context;
+    const pin = info.etag !== ''
+        ? { ifMatch: info.etag }
+        : info.lastModified !== '' && !Number.isNaN(Date.parse(info.lastModified))
+            ? { ifUnmodifiedSince: new Date(info.lastModified) }
+            : {};
+    return {
+        ...(0,cos_object/* conditionHeaders */.CO)(pin),
+        ...(0,cos_object/* sseHeaders */.w7)(settings.sseCustomerKey),
+        ...(settings.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(settings.trafficLimit) }),
+    };
+}
+/** A whole-object answer: 200, or a 206 that covers every byte; the known length; the same ETag and CRC. */
+function checkWhole(response, info) {
+    const what = `GET '${info.key}'`;
+    const range = (0,cos_client/* header */.wx)(response, 'content-range');
+    const whole = response.status === 200 ||
+        (response.status === 206 && range === `bytes 0-${info.size - 1}/${info.size}`) ||
+        (response.status === 206 && info.size === 0);
+    if (!whole) {
+        throw new cos_errors/* ProtocolError */.bd(`${what} answered ${response.status}${range === undefined ? '' : ` (Content-Range '${range.slice(0, 80)}')`}, not the whole object`, { transient: false });
+    }
+    const length = (0,cos_client/* header */.wx)(response, 'content-length');
+    if (length !== undefined && length !== String(info.size)) {
+        throw new cos_errors/* ProtocolError */.bd(`${what} answered Content-Length ${length.slice(0, 20)}, expected ${info.size}`, {
+            transient: false,
+        });
+    }
+    const etag = (0,cos_client/* header */.wx)(response, 'etag') ?? '';
+    const crc64 = (0,cos_client/* header */.wx)(response, 'x-cos-hash-crc64ecma');
+    if (etag !== info.etag || (crc64 !== undefined && info.crc64 !== undefined && crc64 !== info.crc64)) {
+        throw new ObjectChangedError(`'${info.key}' changed between two GETs (its ETag or CRC64 differs)`, undefined);
+    }
+}
+/**
+ * Downloads the whole object `info` as one stream into `request.destination`. `opened` is a
+ * whole-object answer already received (it is consumed or destroyed); without it, or after it drops,
+ * the object is asked for again.
+ */
+async function fetchStream(context, request, info, opened) {
+    const { client, deps, limit, settings } = context;
+    let first = opened;
+    let temp;
+    try {
+        deps.progress.onStart?.(info, info.size, 0);
+        temp = await TempFile.create(request.state.temp, info.size, request.destination);
+        const file = temp;
+        const headers = wholeHeaders(context, info);
+        let reported = 0;
+        const what = `GET '${info.key}'`;
+        const crc = await limit(() => client.retrying(what, deps.signal, async () => {
+            deps.signal.throwIfAborted();
+            const digest = settings.crc ? new Crc64() : undefined;
+            let written = 0;
+            const sink = {
+                onHead: (answer) => checkWhole(answer, info),
+                onBody: (chunk) => {
+                    if (written + chunk.length > info.size) {
+                        throw new cos_errors/* ProtocolError */.bd(`${what} sent more than the object's ${info.size} bytes`, {
+                            transient: false,
+                        });
+                    }
+                    file.writeAtSync(chunk, written);
+                    digest?.update(chunk);
+                    written += chunk.length;
+                    // A retry starts over: only bytes past the furthest point reached count as progress.
+                    if (written > reported) {
+                        deps.progress.onBytes?.(written - reported);
+                        reported = written;
+                    }
+                },
+            };
+            const answer = first;
+            first = undefined;
+            const received = answer === undefined
+                ? client.getBody({ method: 'GET', key: info.key, headers, signal: deps.signal }, sink)
+                : (0,cos_client/* toSink */.tp)(answer, sink);
+            await received.catch(async (error) => {
+                const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
+                throw (0,cos_object/* namingRequest */.oE)(cause, what);
+            });
+            if (written < info.size) {
+                throw new cos_errors/* ProtocolError */.bd(`${what} body ended at byte ${written} of ${info.size}: the connection dropped`, { transient: true });
+            }
+            return digest?.digest();
+        }));
+        const crcCheck = fetch_stream_checkCrc(settings.crc, info, crc);
+        await file.commit(request.destination, new Date(info.lastModified), {
+            durable: settings.fsync,
+            syncFolder: !context.folderReady,
+        });
+        temp = undefined;
+        return {
+            status: 'downloaded',
+            path: request.destination,
+            info,
+            length: info.size,
+            bytesDownloaded: info.size,
+            crcCheck,
+        };
+    }
+    finally {
+        if (first !== undefined)
+            letGo(first);
+        await temp?.discard();
+    }
+}
+function fetch_stream_checkCrc(enabled, info, actual) {
+    if (!enabled || actual === undefined)
+        return 'disabled';
+    const expected = info.crc64 === undefined ? undefined : parseCrc64(info.crc64);
+    if (expected === undefined)
+        return 'no-crc-header';
+    if (actual !== expected) {
+        throw new IntegrityError(`CRC64 mismatch for '${info.key}': the server says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
+            'nothing was written to the destination. Run again; if it persists, the object or a proxy is corrupting data.');
+    }
+    return 'verified';
+}
+
+;// CONCATENATED MODULE: ./lib/transfer/download-link.js
+// One object from a link (a presigned URL, or any ranged-HTTPS URL) to one file, with the engine a
+// key uses. A link cannot HEAD (it signs its method), so the first request is the first part's
+// ranged GET: its headers teach the object's identity (size from Content-Range, ETag, Last-Modified,
+// CRC-64, version, storage class) and its body becomes part 0, so a small object costs one request.
+// Later parts are pinned with If-Match; a server that ignores ranges, or sends no (strong) ETag, is
+// read as one stream, without parts or a checkpoint. See docs/adr/0011-links.md.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** A strong ETag: what If-Match compares byte ranges with (a weak one, `W/"…"`, never matches a range). */
+function isStrongEtag(etag) {
+    return etag !== '' && !etag.startsWith('W/');
+}
+const download_link_CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
+const EMPTY_RANGE = /^bytes \*\/0$/;
+function infoFrom(name, response, size) {
+    const crc64 = (0,cos_client/* header */.wx)(response, 'x-cos-hash-crc64ecma');
+    if (crc64 !== undefined && !(0,cos_object/* isCrc64Header */.WL)(crc64)) {
+        throw new cos_errors/* ProtocolError */.bd(`GET ${name} answered x-cos-hash-crc64ecma '${crc64.slice(0, 40)}', not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`, { transient: false });
+    }
+    const versionId = (0,cos_client/* header */.wx)(response, 'x-cos-version-id');
+    return {
+        key: name,
+        etag: (0,cos_client/* header */.wx)(response, 'etag')?.trim() ?? '',
+        size,
+        lastModified: (0,cos_client/* header */.wx)(response, 'last-modified') ?? '',
+        ...(crc64 === undefined ? {} : { crc64 }),
+        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+        storageClass: (0,cos_client/* header */.wx)(response, 'x-cos-storage-class') ?? 'STANDARD',
+    };
+}
+/** The first GET: the first part's range, with the user's conditions. Reads headers only. */
+async function probe(source, request, settings, signal) {
+    const name = source.name;
+    const last = settings.partSize - 1;
+    const fixed = {
+        ...(0,cos_object/* sseHeaders */.w7)(settings.sseCustomerKey),
+        ...(settings.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(settings.trafficLimit) }),
+    };
+    const get = (headers, what) => source.retrying(what, signal, () => source
+        .send({ method: 'GET', key: name, headers, accept: [304, 416], signal, highWaterMark: 1024 * 1024 })
+        .catch((error) => {
+        throw (0,cos_object/* namingRequest */.oE)(error, what);
+    }));
+    const conditions = (0,cos_object/* conditionHeaders */.CO)(request.conditions);
+    const response = await get({ ...conditions, ...fixed, range: `bytes=0-${last}` }, `GET ${name} bytes=0-${last}`);
+    // Its body waits while a resume re-reads the temp file: if its socket times out meanwhile, the
+    // error must wait for the reader (who retries), not escape as an unhandled event.
+    response.body.on('error', () => { });
+    const status = response.status;
+    if (status === 304) {
+        letGo(response);
+        return { kind: 'not-modified' };
+    }
+    const contentRange = (0,cos_client/* header */.wx)(response, 'content-range') ?? '';
+    if (status === 416) {
+        letGo(response);
+        if (!EMPTY_RANGE.test(contentRange)) {
+            throw new cos_errors/* ProtocolError */.bd(`GET ${name} bytes=0-${last} answered 416 (Content-Range '${contentRange.slice(0, 80)}'), though byte 0 of a non-empty object is always there`, { transient: false });
+        }
+        // An empty object has no byte 0 to range over: ask for it whole (its headers and its 0 bytes).
+        const whole = await get({ ...conditions, ...fixed }, `GET ${name}`);
+        whole.body.on('error', () => { });
+        if (whole.status !== 200) {
+            letGo(whole);
+            throw new cos_errors/* ProtocolError */.bd(`GET ${name} of an empty object answered ${whole.status}, not 200`, {
+                transient: false,
+            });
+        }
+        return { kind: 'found', info: infoFrom(name, whole, 0), response: whole, ranged: false };
+    }
+    if (status === 200) {
+        const size = (0,cos_object/* contentLength */.Y)(response);
+        if (size === undefined) {
+            letGo(response);
+            throw new cos_errors/* ProtocolError */.bd(`GET ${name} answered 200 without a usable Content-Length, so the download's length could not be verified`, { transient: false });
+        }
+        return { kind: 'found', info: infoFrom(name, response, size), response, ranged: false };
+    }
+    const match = download_link_CONTENT_RANGE.exec(contentRange);
+    if (status !== 206 || match === null || Number(match[1]) !== 0) {
+        letGo(response);
+        throw new cos_errors/* ProtocolError */.bd(`GET ${name} bytes=0-${last} answered ${status} with Content-Range '${contentRange.slice(0, 80)}': ` +
+            "expected 'bytes 0-…/<size>', so the object's size is unknown", { transient: false });
+    }
+    const info = infoFrom(name, response, Number(match[3]));
+    return { kind: 'found', info, response, ranged: isStrongEtag(info.etag) };
+}
+/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
+async function skipReason(destination, settings, info) {
+    if (settings.overwrite === 'always')
+        return undefined;
+    const existing = await (0,promises_.stat)(destination).catch(() => undefined);
+    if (!existing?.isFile())
+        return undefined;
+    if (settings.overwrite === 'never')
+        return 'the file exists and overwrite is never';
+    if (await localFileMatches(destination, existing.size, info))
+        return 'the local file matches the object';
+    return undefined;
+}
+function atPath(status, destination, info, reason) {
+    return {
+        status,
+        path: destination,
+        info,
+        length: info.size,
+        bytesDownloaded: 0,
+        crcCheck: status === 'skipped' ? 'verified' : 'no-crc-header',
+        ...(reason === undefined ? {} : { reason }),
+    };
+}
+/** Downloads the object `source` links to into `request.destination`. */
+async function downloadLink(source, request, settings, deps) {
+    const { destination } = request;
+    if (settings.dryRun) {
+        const found = await probe(source, request, settings, deps.signal);
+        if (found.kind === 'not-modified')
+            return { status: 'not-modified', path: destination };
+        letGo(found.response);
+        const skip = await skipReason(destination, settings, found.info);
+        if (skip !== undefined)
+            return atPath('skipped', destination, found.info, skip);
+        return {
+            ...atPath('would-download', destination, found.info),
+            crcCheck: !settings.crc ? 'disabled' : found.info.crc64 === undefined ? 'no-crc-header' : 'verified',
+        };
+    }
+    // The destination's folder, its state folder, and the lock, before the first GET: its body is
+    // read as soon as the object is known, never held open while another run writes this file.
+    const state = objectState(destination);
+    const folder = external_node_path_.dirname(destination);
+    await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
+        throw await (0,local_errors/* asLocalFileError */.kH)(error, folder);
+    });
+    await ensureOwnFolder(state.folder, destination);
+    const lock = await acquireLock(state.lock, {
+        what: `'${destination}'`,
+        waitMs: deps.lockWaitMs,
+        clock: deps.clock,
+        logger: deps.logger,
+        signal: deps.signal,
+    });
+    try {
+        const signal = AbortSignal.any([deps.signal, lock.lost]);
+        const found = await probe(source, request, settings, signal);
+        if (found.kind === 'not-modified')
+            return { status: 'not-modified', path: destination };
+        const context = {
+            client: source,
+            settings,
+            deps: withSignal(deps, lock.lost),
+            limit: (0,p_limit/* default */.A)(settings.concurrency),
+            folderReady: false,
+        };
+        return await fetchFound(context, request, state, found);
+    }
+    finally {
+        await lock.release();
+        await removeIfEmpty(state.folder);
+    }
+}
+async function fetchFound(context, request, state, found) {
+    const { info, response } = found;
+    const { settings, deps } = context;
+    const skip = await skipReason(request.destination, settings, info).catch((error) => {
+        letGo(response);
+        throw error;
+    });
+    if (skip !== undefined) {
+        letGo(response);
+        // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
+        await removeCheckpoint(state.checkpoint);
+        return atPath('skipped', request.destination, info, skip);
+    }
+    if (found.ranged && info.size > 0) {
+        // A link's object is the one its first GET described: if it changes, the run fails (If-Match)
+        // and the next one starts over from a fresh first GET.
+        const fetchRequest = {
+            key: info.key,
+            responseOverrides: {},
+            pinned: true,
+            destination: request.destination,
+            state,
+        };
+        return fetchObject(context, fetchRequest, info, { first: 0, length: info.size }, response);
+    }
+    // Here the first answer is the whole object (200, or a 206 that covered it all), or must be asked again.
+    const whole = response.status === 200 || info.size <= settings.partSize;
+    if (info.size > settings.partSize) {
+        const why = response.status === 200
+            ? 'the server ignored the range (200 to a ranged GET)'
+            : `the server sent ${info.etag === '' ? 'no ETag' : `only a weak ETag (${info.etag})`} to pin its parts to one version`;
+        deps.logger.info(`${info.key}: ${why}, so it comes down as one stream, without parallel parts or a checkpoint (a re-run starts over)`);
+    }
+    if (!whole)
+        letGo(response);
+    return fetchStream(context, { destination: request.destination, state }, info, whole ? response : undefined);
+}
+
 ;// CONCATENATED MODULE: ./lib/transfer/download-object.js
 // One object (or a byte range of it) to one file: HEAD for its identity and the user's conditions,
 // the window the range selects, the skip decision, then — the destination locked — the fetch.
@@ -7692,7 +5270,7 @@ async function downloadObject(client, request, settings, deps) {
     const info = head.info;
     const window = rangeWindow(request.range, info.size);
     if (window === undefined) {
-        throw new CosError({
+        throw new cos_errors/* CosError */.Y6({
             status: 416,
             code: 'InvalidRange',
             message: `range ${formatRange(request.range)} is beyond the object's ${info.size} bytes`,
@@ -7700,7 +5278,7 @@ async function downloadObject(client, request, settings, deps) {
     }
     const whole = window.first === 0 && window.length === info.size;
     if (settings.dryRun) {
-        const skip = await skipReason(request.destination, settings, info, whole);
+        const skip = await download_object_skipReason(request.destination, settings, info, whole);
         if (skip !== undefined)
             return skipped(request.destination, info, skip);
         return {
@@ -7716,7 +5294,7 @@ async function downloadObject(client, request, settings, deps) {
     const state = objectState(request.destination);
     const folder = external_node_path_.dirname(request.destination);
     await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
-        throw await asLocalFileError(error, folder);
+        throw await (0,local_errors/* asLocalFileError */.kH)(error, folder);
     });
     await ensureOwnFolder(state.folder, request.destination);
     const lock = await acquireLock(state.lock, {
@@ -7727,7 +5305,7 @@ async function downloadObject(client, request, settings, deps) {
         signal: deps.signal,
     });
     try {
-        const skip = await skipReason(request.destination, settings, info, whole);
+        const skip = await download_object_skipReason(request.destination, settings, info, whole);
         if (skip !== undefined) {
             // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
             await removeCheckpoint(state.checkpoint);
@@ -7750,7 +5328,7 @@ async function downloadObject(client, request, settings, deps) {
     }
 }
 /** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
-async function skipReason(destination, settings, info, whole) {
+async function download_object_skipReason(destination, settings, info, whole) {
     if (settings.overwrite === 'always' || !whole)
         return undefined;
     const existing = await (0,promises_.stat)(destination).catch(() => undefined);
@@ -7776,16 +5354,16 @@ function skipped(destination, info, reason) {
 /** HEAD with the user's conditions; a 412 is explained by naming the condition that failed. */
 async function headWithReason(client, request, access, signal) {
     try {
-        return await headObject(client, request.key, access, request.conditions, signal);
+        return await (0,cos_object/* headObject */.C6)(client, request.key, access, request.conditions, signal);
     }
     catch (error) {
-        if (error instanceof CosError && error.status === 404 && request.versionId !== undefined) {
+        if (error instanceof cos_errors/* CosError */.Y6 && error.status === 404 && request.versionId !== undefined) {
             throw error.rephrase(`version '${request.versionId}' of '${request.key}' does not exist (or is a delete marker). ` +
                 "Check the version-id input against the object's versions.", `GET '${request.key}'`);
         }
-        if (!(error instanceof CosError) || error.status !== 412)
+        if (!(error instanceof cos_errors/* CosError */.Y6) || error.status !== 412)
             throw error;
-        const actual = await headObject(client, request.key, access, {}, signal).catch(() => undefined);
+        const actual = await (0,cos_object/* headObject */.C6)(client, request.key, access, {}, signal).catch(() => undefined);
         const { ifMatch, ifUnmodifiedSince } = request.conditions;
         const now = actual?.kind === 'found' ? actual.info : undefined;
         const reasons = [];
@@ -7798,249 +5376,12 @@ async function headWithReason(client, request, access, signal) {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/cos/sts.js
-
-
-
-
-
-
-const STS_ACTION = 'AssumeRoleWithWebIdentity';
-const STS_VERSION = '2018-08-13';
-/** An answer of STS that is not credentials. The message is one line; no token is in it. */
-class StsError extends Error {
-    name = 'StsError';
-    /** The API's error code (`InvalidParameter.WebIdentityTokenError`), or `HTTP<status>` / `BadResponse`. */
-    code;
-    requestId;
-    transient;
-    constructor(message, code, requestId, transient, cause) {
-        super(message, cause === undefined ? undefined : { cause });
-        this.code = code;
-        this.requestId = requestId;
-        this.transient = transient;
-    }
-}
-/** What to do about an STS error code (and its message, for the expired-token case). */
-function stsHint(code, message) {
-    if (code === 'InvalidParameter.WebIdentityTokenError' || /web ?identity ?token/i.test(message)) {
-        if (/expire/i.test(message)) {
-            return 'the OIDC token had expired when STS checked it: use a fresh one (GitHub issues it right before the call; a --web-identity-token-file must be current)';
-        }
-        return "STS did not accept the OIDC token: check that 'provider-id' names the CAM OIDC identity provider whose issuer and client ID match the token's iss and aud (see 'audience')";
-    }
-    if (code === 'InvalidParameter.OverTimeError') {
-        return "'role-duration' is above the role's maximum session duration: lower it, or raise the maximum in CAM";
-    }
-    if (code === 'InvalidParameter.OverLimit' ||
-        code === 'RequestLimitExceeded' ||
-        code.startsWith('LimitExceeded')) {
-        return 'STS limits this API to 20 requests a second: try again later';
-    }
-    if (code === 'ResourceNotFound.RoleNotFound')
-        return "no such role: check 'role-arn'";
-    if (code.startsWith('InvalidParameter') || code === 'MissingParameter') {
-        return "check 'role-arn' (qcs::cam::uin/<account>:roleName/<role>), 'provider-id', 'role-session-name' and 'role-duration'";
-    }
-    if (code.startsWith('AuthFailure') || code.startsWith('UnauthorizedOperation')) {
-        return "the role does not trust this identity: in CAM, let the role named by 'role-arn' trust the OIDC provider 'provider-id', with conditions this token's claims meet (e.g. its sub names this repository)";
-    }
-    if (code.startsWith('InternalError'))
-        return 'a failure inside STS: try again later';
-    return 'see the error codes of AssumeRoleWithWebIdentity in the STS API documentation';
-}
-const TRANSIENT_CODES = /^(InternalError|RequestLimitExceeded|InvalidParameter\.OverLimit|LimitExceeded)/;
-/** Text the server sent, made safe for a one-line message: no token, no line breaks, not too long. */
-function clean(text, secrets) {
-    let result = text;
-    for (const secret of secrets)
-        if (secret.length >= 8)
-            result = result.replaceAll(secret, '***');
-    // Anything shaped like a JWT (three base64url parts) goes too: an echo of some other token.
-    result = result.replace(/\beyJ[\w-]*\.[\w-]+\.[\w-]*/g, '***');
-    let line = '';
-    for (const char of result.slice(0, 500)) {
-        const code = char.charCodeAt(0);
-        line += code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 ? ' ' : char;
-    }
-    return line;
-}
-const sts_text = (value) => typeof value === 'string' && value !== '' ? value : undefined;
-class StsClient {
-    #endpoint;
-    #region;
-    #dispatcher;
-    #proxy;
-    #attempts;
-    #clock;
-    #logger;
-    #random;
-    #retryBaseMs;
-    constructor(options, deps = {}) {
-        this.#endpoint = new URL(options.endpoint);
-        this.#region = options.region;
-        const route = createDispatcher(this.#endpoint.origin, {
-            connections: 2,
-            timeoutMs: options.timeoutMs,
-            ...options.transport,
-        });
-        this.#dispatcher = route.dispatcher;
-        this.#proxy = route.proxy;
-        this.#attempts = (options.retries ?? 2) + 1;
-        this.#clock = deps.clock ?? systemClock;
-        this.#logger = deps.logger ?? silentLogger;
-        this.#random = deps.random ?? Math.random;
-        this.#retryBaseMs = deps.retryBaseMs ?? 500;
-    }
-    /** Temporary credentials for `role`, proven by `webIdentityToken`. Throws StsError (one line). */
-    async assumeRoleWithWebIdentity(role, webIdentityToken, signal) {
-        const context = `STS ${STS_ACTION} (role '${role.roleArn}', provider '${role.providerId}')`;
-        for (let n = 1;; n++) {
-            try {
-                return await this.#once(role, webIdentityToken, context, signal);
-            }
-            catch (error) {
-                const transient = error instanceof StsError ? error.transient : isTransient(error);
-                if (signal?.aborted || n >= this.#attempts || !transient)
-                    throw error;
-                const wait = Math.round(this.#random() * Math.min(10_000, this.#retryBaseMs * 2 ** (n - 1)));
-                this.#logger.warning(`${STS_ACTION}: attempt ${n}/${this.#attempts} failed (${errorMessage(error)}); retrying in ${wait} ms`);
-                await this.#clock.sleep(wait, signal);
-            }
-        }
-    }
-    async #once(role, token, context, signal) {
-        const body = JSON.stringify({
-            ProviderId: role.providerId,
-            WebIdentityToken: token,
-            RoleArn: role.roleArn,
-            RoleSessionName: role.roleSessionName,
-            DurationSeconds: role.durationSeconds,
-        });
-        const origin = this.#endpoint.origin;
-        const response = await this.#dispatcher
-            .request({
-            origin,
-            path: this.#endpoint.pathname,
-            method: 'POST',
-            headers: {
-                'content-type': 'application/json',
-                'x-tc-action': STS_ACTION,
-                'x-tc-version': STS_VERSION,
-                'x-tc-region': this.#region,
-                'x-tc-timestamp': String(Math.floor(this.#clock.now() / 1000)),
-                authorization: 'SKIP',
-            },
-            body,
-            signal: signal ?? null,
-        })
-            .catch((error) => {
-            const wrapped = TlsError.from(error, origin, context) ?? ProxyError.from(error, this.#proxy, context);
-            if (wrapped !== undefined)
-                throw wrapped;
-            throw new StsError(`${context}: ${origin} could not be reached (${clean(errorMessage(error), [token])})`, 'Network', undefined, isTransient(error), error);
-        });
-        const refused = ProxyError.refused(response.statusCode, this.#proxy, context);
-        if (refused !== undefined) {
-            await response.body.dump();
-            throw refused;
-        }
-        const raw = await readCapped(response.body, 64 * 1024);
-        const status = response.statusCode;
-        let answer;
-        try {
-            answer = JSON.parse(raw);
-        }
-        catch {
-            throw new StsError(`${context}: ${origin} answered ${status} with something other than the API's JSON. ` +
-                "Fix: check 'sts-endpoint' (e.g. https://sts.tencentcloudapi.com) and any proxy in between", `HTTP${status}`, undefined, status >= 500 || status === 429);
-        }
-        const reply = answer?.Response;
-        const requestId = sts_text(reply?.RequestId);
-        const id = requestId === undefined ? '' : ` (request id ${clean(requestId, [token])})`;
-        const apiError = reply?.Error;
-        if (apiError !== undefined) {
-            const code = clean(sts_text(apiError.Code) ?? 'UnknownError', [token]);
-            const message = clean(sts_text(apiError.Message) ?? 'no message', [token]);
-            throw new StsError(`${context}: ${code}: ${message}${id}. Fix: ${stsHint(code, message)}`, code, requestId, TRANSIENT_CODES.test(code));
-        }
-        const credentials = reply?.Credentials;
-        const secretId = sts_text(credentials?.TmpSecretId);
-        const secretKey = sts_text(credentials?.TmpSecretKey);
-        const sessionToken = sts_text(credentials?.Token);
-        const expiresAt = expiryOf(reply?.ExpiredTime, reply?.Expiration);
-        if (status !== 200 ||
-            secretId === undefined ||
-            secretKey === undefined ||
-            sessionToken === undefined ||
-            expiresAt === undefined) {
-            throw new StsError(`${context}: ${origin} answered ${status} without Credentials {TmpSecretId, TmpSecretKey, Token} and ExpiredTime${id}. ` +
-                "Fix: check 'sts-endpoint' (e.g. https://sts.tencentcloudapi.com)", status === 200 ? 'BadResponse' : `HTTP${status}`, requestId, status >= 500 || status === 429);
-        }
-        return { secretId, secretKey, sessionToken, expiresAt };
-    }
-    async close() {
-        await this.#dispatcher.close();
-    }
-}
-/** `ExpiredTime` (Unix seconds) or else `Expiration` (ISO 8601), in milliseconds. */
-function expiryOf(expiredTime, expiration) {
-    const seconds = typeof expiredTime === 'number'
-        ? expiredTime
-        : typeof expiredTime === 'string'
-            ? Number(expiredTime)
-            : Number.NaN;
-    if (Number.isSafeInteger(seconds) && seconds > 0)
-        return seconds * 1000;
-    const date = typeof expiration === 'string' ? Date.parse(expiration) : Number.NaN;
-    return Number.isNaN(date) ? undefined : date;
-}
-/** Credentials from STS for `role`, renewed before `ExpiredTime`; each secret masked as it arrives. */
-function stsCredentials(options, deps = {}) {
-    return new RefreshingCredentials(async (signal) => {
-        const token = await options.webIdentityToken(signal);
-        deps.mask?.(token);
-        return options.sts.assumeRoleWithWebIdentity(options.role, token, signal);
-    }, { source: `STS role '${options.role.roleArn}'`, ...deps });
-}
-
-;// CONCATENATED MODULE: ./lib/core/network.js
-
-
-/** STS's `X-TC-Region` when the bucket's region is not known (an endpoint URL without one). */
-const DEFAULT_STS_REGION = 'ap-guangzhou';
-/** The transport and credentials of one run. Throws the ProxyConfigError of an unusable proxy variable STS needs. */
-function openNetwork(options, deps) {
-    const transport = {
-        ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
-        ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
-    };
-    const keyless = options.keyless;
-    if (keyless === undefined)
-        return { client: { transport }, close: async () => { } };
-    const token = deps.webIdentityToken;
-    if (token === undefined) {
-        throw new TypeError('download: options.keyless needs deps.webIdentityToken, the source of the OIDC token');
-    }
-    const logger = deps.logger === undefined ? {} : { logger: deps.logger };
-    const clock = deps.clock === undefined ? {} : { clock: deps.clock };
-    const sts = new StsClient({
-        endpoint: keyless.stsEndpoint,
-        region: options.connection.region ?? DEFAULT_STS_REGION,
-        timeoutMs: options.connection.timeoutMs,
-        transport,
-    }, { ...logger, ...clock });
-    const credentials = stsCredentials({ sts, role: keyless, webIdentityToken: token }, {
-        ...logger,
-        ...clock,
-        ...(deps.mask === undefined ? {} : { mask: deps.mask }),
-        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
-    });
-    return { client: { transport, credentials }, close: () => sts.close() };
-}
-
+// EXTERNAL MODULE: ./lib/core/network.js + 1 modules
+var core_network = __webpack_require__(7913);
 ;// CONCATENATED MODULE: ./lib/core/download.js
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+
+
 
 
 
@@ -8053,7 +5394,7 @@ function openNetwork(options, deps) {
 async function download(options, deps = {}) {
     const target = options.target;
     if (options.cache && deps.cache === undefined) {
-        throw new InputError({
+        throw new errors/* InputError */.dz({
             input: 'cache',
             value: 'true',
             rule: 'needs the GitHub Actions cache, which only the action can reach',
@@ -8061,11 +5402,17 @@ async function download(options, deps = {}) {
         });
     }
     // Keys, file names and lock fields come from others: every line is kept to one line of text.
-    const logger = deps.logger === undefined ? undefined : printable(deps.logger);
-    const network = openNetwork(options, { ...deps, logger });
+    const logger = deps.logger === undefined ? undefined : (0,runtime/* printable */.g$)(deps.logger);
+    if (target.kind === 'link')
+        return {
+            kind: 'object',
+            object: await downloadFromLink(options, target, deps, logger),
+            dryRun: options.dryRun,
+        };
+    const network = (0,core_network/* openNetwork */.XV)(options, { ...deps, logger });
     let client;
     try {
-        client = new CosClient(options.connection, {
+        client = new cos_client/* CosClient */.v6(options.connection, {
             ...network.client,
             ...deps.client,
             ...(logger ? { logger } : {}),
@@ -8078,7 +5425,7 @@ async function download(options, deps = {}) {
         throw error;
     }
     // Said once per run, before the first request: plain http to another machine is readable on the way.
-    const warning = plainHttpWarning(options.connection.endpoint);
+    const warning = (0,endpoint/* plainHttpWarning */.BS)(options.connection.endpoint);
     if (warning !== undefined)
         logger?.warning(warning);
     const settings = transferSettings(options);
@@ -8106,6 +5453,30 @@ async function download(options, deps = {}) {
     finally {
         await client.close();
         await network.close();
+    }
+}
+/** A link: no bucket, no credentials, its own client; the same engine as a key. */
+async function downloadFromLink(options, target, deps, logger) {
+    const { credentials: _unused, ...tuning } = deps.client ?? {};
+    const client = new LinkClient({ url: target.url, retries: options.connection.retries, timeoutMs: options.connection.timeoutMs }, {
+        transport: {
+            ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
+            ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
+        },
+        // As for a key: the caller's tuning (tests' transport and backoff) goes last.
+        ...tuning,
+        ...(logger ? { logger } : {}),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        connections: Math.max(options.concurrency, 1),
+    });
+    const warning = (0,endpoint/* plainHttpWarning */.BS)(options.connection.endpoint);
+    if (warning !== undefined)
+        logger?.warning(warning);
+    try {
+        return await downloadLink(client, { conditions: target.conditions, destination: options.destination }, transferSettings(options), engineDeps(deps, logger));
+    }
+    finally {
+        await client.close();
     }
 }
 /** The mirror a prefix target asks for. */
@@ -8401,7 +5772,7 @@ function describeResult(result) {
             const check = object.crcCheck === 'verified'
                 ? `CRC64 ${object.info.crc64} verified`
                 : object.crcCheck === 'no-crc-header'
-                    ? 'COS sent no CRC64 for this object (an old object): length verified only'
+                    ? 'no CRC header (an old COS object, or a server that is not COS): length verified only'
                     : object.crcCheck === 'partial-range'
                         ? "a byte range: COS's CRC64 covers the whole object, length verified"
                         : 'CRC64 check disabled (crc: false): length verified only';
@@ -8448,9 +5819,9 @@ function describeMirror(mirror, dryRun) {
 
 
 function codeOf(error) {
-    if (error instanceof CosError)
+    if (error instanceof cos_errors/* CosError */.Y6)
         return error.code;
-    if (error instanceof LocalFileError || error instanceof NetworkError || error instanceof TlsError) {
+    if (error instanceof local_errors/* LocalFileError */.QD || error instanceof cos_errors/* NetworkError */.Dr || error instanceof cos_errors/* TlsError */.WM) {
         return error.code;
     }
     const code = error instanceof Error ? error.code : undefined;
@@ -8461,11 +5832,11 @@ function failureFacts(error, options) {
     const cause = error instanceof MirrorError && error.cause !== undefined ? error.cause : error;
     const code = codeOf(cause);
     return {
-        message: errorMessage(error),
+        message: (0,error_message/* errorMessage */.g)(error),
         ...(code === undefined ? {} : { code }),
-        ...(cause instanceof CosError ? { status: cause.status } : {}),
-        ...(cause instanceof CosError && cause.requestId !== undefined ? { requestId: cause.requestId } : {}),
-        ...(error instanceof InputError ? { input: error.input } : {}),
+        ...(cause instanceof cos_errors/* CosError */.Y6 ? { status: cause.status } : {}),
+        ...(cause instanceof cos_errors/* CosError */.Y6 && cause.requestId !== undefined ? { requestId: cause.requestId } : {}),
+        ...(error instanceof errors/* InputError */.dz ? { input: error.input } : {}),
         ...(error instanceof MirrorError
             ? { partial: { kind: 'prefix', mirror: error.result, dryRun: options?.dryRun ?? false } }
             : {}),
@@ -8495,6 +5866,8 @@ function failureSummary(facts, asked) {
     return tables;
 }
 
+// EXTERNAL MODULE: ./lib/config/inputs.js
+var config_inputs = __webpack_require__(6097);
 ;// CONCATENATED MODULE: ./lib/cli/args.js
 // argv → raw inputs and the CLI's own switches. Every input is a flag of the same name; a mistyped
 // flag is named, with the closest known one suggested.
@@ -8509,8 +5882,8 @@ class UsageError extends Error {
         this.flag = flag;
     }
 }
-const BOOLEAN_INPUTS = new Set(INPUT_NAMES.filter((name) => {
-    const fallback = INPUTS[name].default;
+const BOOLEAN_INPUTS = new Set(config_inputs/* INPUT_NAMES */.Qh.filter((name) => {
+    const fallback = config_inputs/* INPUTS */.mc[name].default;
     return fallback === 'true' || fallback === 'false';
 }));
 /** The CLI's own switches (not inputs), with their one-letter forms. */
@@ -8523,7 +5896,7 @@ const SWITCHES = {
 };
 /** Every long flag the CLI knows, `--no-…` forms included, without the dashes. */
 function knownFlags() {
-    return [...INPUT_NAMES, ...[...BOOLEAN_INPUTS].map((name) => `no-${name}`), ...Object.keys(SWITCHES)];
+    return [...config_inputs/* INPUT_NAMES */.Qh, ...[...BOOLEAN_INPUTS].map((name) => `no-${name}`), ...Object.keys(SWITCHES)];
 }
 /** Optimal string alignment distance: edits, with a swap of two neighbours counted as one. */
 function editDistance(a, b) {
@@ -8577,7 +5950,7 @@ function unknownFlag(typed) {
     else {
         // `-k`: one letter; the long flag it most likely stands for is the only one starting with it.
         const letter = typed.slice(1, 2).toLowerCase();
-        const starting = INPUT_NAMES.filter((name) => name.startsWith(letter));
+        const starting = config_inputs/* INPUT_NAMES */.Qh.filter((name) => name.startsWith(letter));
         guess = typed.length === 2 && starting.length === 1 ? starting[0] : closest(typed.slice(1), knownFlags());
     }
     const shorts = Object.values(SWITCHES)
@@ -8601,7 +5974,7 @@ function parseArgs(argv) {
         help: false,
         version: false,
     };
-    const known = new Set(INPUT_NAMES);
+    const known = new Set(config_inputs/* INPUT_NAMES */.Qh);
     const shortSwitch = new Map();
     for (const [name, spec] of Object.entries(SWITCHES)) {
         if (spec.short !== undefined)
@@ -8694,6 +6067,7 @@ const GROUP_OF = {
     prefix: 'what',
     'version-id': 'what',
     range: 'what',
+    url: 'what',
     'if-match': 'what',
     'if-none-match': 'what',
     'if-modified-since': 'what',
@@ -8734,7 +6108,8 @@ const GROUP_OF = {
     // The Actions cache is reachable only from an action step: the CLI refuses these (exit 2).
     cache: undefined,
     'cache-key': undefined,
-    // For `cos-download presign`, which is not a command yet.
+    // `presign` is a command of its own here (`cos-download presign --help`), and its --expires with it.
+    presign: undefined,
     expires: undefined,
 };
 const HEADINGS = {
@@ -8752,6 +6127,7 @@ const VALUE_OF = {
     prefix: 'PREFIX',
     'version-id': 'ID',
     range: 'bytes=A-B',
+    url: 'LINK',
     'if-match': 'ETAG',
     'if-none-match': 'ETAG',
     'if-modified-since': 'DATE',
@@ -8808,10 +6184,10 @@ function helpFlags() {
     return groups;
 }
 /** An input's description in flags: `key` → --key, other code spans plain. */
-function help_describe(name) {
-    const spec = INPUTS[name];
+function describe(name) {
+    const spec = config_inputs/* INPUTS */.mc[name];
     const text = CLI_DESCRIPTIONS[name] ??
-        spec.description.replace(/`([^`]+)`/g, (_, code) => Object.hasOwn(INPUTS, code) ? `--${code}` : code);
+        spec.description.replace(/`([^`]+)`/g, (_, code) => Object.hasOwn(config_inputs/* INPUTS */.mc, code) ? `--${code}` : code);
     const fallback = spec.default;
     if (fallback === undefined || fallback === 'false' || BOOLEAN_INPUTS.has(name))
         return text;
@@ -8858,6 +6234,8 @@ function usageLines(width) {
         ...[
             'cos-download --bucket NAME-APPID --region REGION --key KEY [--destination PATH] [options]',
             'cos-download --bucket NAME-APPID --region REGION --prefix PREFIX [--destination DIR] [options]',
+            'cos-download --url LINK [--destination PATH] [options]',
+            'cos-download presign --bucket NAME-APPID --region REGION --key KEY [--expires 1h]',
             'cos-download emulator [--demo] [--port 9000] [--root DIR] [options]',
         ].flatMap((line) => (0,wrap/* wrapCommand */.M)(line, width, '  ', false)),
     ];
@@ -8876,7 +6254,7 @@ function helpText(columns = 80) {
     for (const group of Object.keys(HEADINGS)) {
         out.push('', `${HEADINGS[group]}:`);
         for (const name of groups[group])
-            out.push(...entry(flagColumn(name), help_describe(name), width, column));
+            out.push(...entry(flagColumn(name), describe(name), width, column));
     }
     out.push('', 'Output:');
     for (const [name, spec] of Object.entries(SWITCHES)) {
@@ -8964,80 +6342,8 @@ function formatJson(report) {
     return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-;// CONCATENATED MODULE: ./lib/cli/network.js
-// The CLI's network settings: proxies from its environment, and for keyless credentials the OIDC
-// token of `--web-identity-token-file` (GitLab's `id_tokens`, other CI systems' token files), read
-// again at every renewal because such files are rotated.
-
-
-
-const TOKEN_FIX = "give the path of the file your CI system writes the OIDC token to (GitLab: an 'id_tokens' variable " +
-    'written to a file, e.g. echo "$COS_ID_TOKEN" > token.jwt)';
-function network_readRule(error) {
-    const code = error?.code;
-    switch (code) {
-        case 'ENOENT':
-            return 'the file does not exist';
-        case 'EACCES':
-        case 'EPERM':
-            return 'the file cannot be read (permission denied)';
-        case 'EISDIR':
-            return 'this is a folder, not a file';
-        default:
-            return `the file cannot be read (${typeof code === 'string' ? code : 'unknown error'})`;
-    }
-}
-/** Reads the token file (trimmed) on every call; each failure is one InputError naming the flag. */
-function tokenFileReader(file) {
-    return async () => {
-        let text;
-        try {
-            text = await (0,promises_.readFile)(file, 'utf8');
-        }
-        catch (error) {
-            throw new InputError({
-                input: 'web-identity-token-file',
-                value: file,
-                rule: network_readRule(error),
-                fix: TOKEN_FIX,
-                cause: error,
-            });
-        }
-        const token = text.trim();
-        if (token === '') {
-            throw new InputError({
-                input: 'web-identity-token-file',
-                value: file,
-                rule: 'the file is empty',
-                fix: TOKEN_FIX,
-            });
-        }
-        return token;
-    };
-}
-/**
- * What the core takes from the CLI's environment: the proxy settings, and the token source of
- * keyless credentials. The token file is read once here, so a missing or empty one is a usage
- * error before any request.
- */
-async function networkDeps(options, env) {
-    const proxy = proxySettingsFrom(env);
-    const keyless = options.keyless;
-    if (keyless === undefined)
-        return { proxy };
-    const file = keyless.webIdentityTokenFile;
-    if (file === undefined) {
-        throw new InputError({
-            input: 'web-identity-token-file',
-            rule: "required with 'role-arn': outside GitHub Actions the CLI reads the OIDC token from a file",
-            fix: `${TOKEN_FIX}, or leave 'role-arn' out and pass keys`,
-        });
-    }
-    const webIdentityToken = tokenFileReader(file);
-    await webIdentityToken();
-    return { proxy, webIdentityToken };
-}
-
+// EXTERNAL MODULE: ./lib/cli/network.js
+var cli_network = __webpack_require__(2404);
 ;// CONCATENATED MODULE: ./lib/cli/output.js
 // What the CLI prints on stdout when it is done: the human lines (what was done, the largest files,
 // refused keys, then the outputs), or the --json report.
@@ -9062,7 +6368,7 @@ function humanLines(result) {
         lines.push('');
     }
     const outputs = outputsFor(result);
-    for (const name of Object.keys(OUTPUTS)) {
+    for (const name of Object.keys(config_inputs/* OUTPUTS */.py)) {
         const value = outputs[name];
         if (value !== undefined && value !== '')
             lines.push(`  ${name}: ${value}`);
@@ -9232,6 +6538,10 @@ async function main(argv, io) {
             ...(io.signal === undefined ? {} : { signal: io.signal }),
         }));
     }
+    if (argv[0] === 'presign') {
+        const { presignMain } = await __webpack_require__.e(/* import() */ 815).then(__webpack_require__.bind(__webpack_require__, 9815));
+        return (await presignMain(argv.slice(1), io, parseArgs));
+    }
     if (argv.length === 0) {
         io.stderr.write(usageText(columns));
         return exit_codes/* EXIT_USAGE */.Ri;
@@ -9246,7 +6556,7 @@ async function main(argv, io) {
     }
     catch (error) {
         const flag = error instanceof UsageError ? error.flag : undefined;
-        return usageFailure(io, json, errorMessage(error), flag);
+        return usageFailure(io, json, (0,error_message/* errorMessage */.g)(error), flag);
     }
     if (args.help) {
         io.stdout.write(helpText(columns));
@@ -9259,20 +6569,20 @@ async function main(argv, io) {
     let options;
     let network;
     try {
-        options = parseOptions(args.inputs, {
+        options = (0,parse/* parseOptions */.Ac)(args.inputs, {
             cwd: io.cwd,
             env: io.env,
-            isDirectory: isDirectory,
-            realpath: realpathOf,
-            readFile: readRegularFile,
+            isDirectory: file_system/* isDirectory */.wd,
+            realpath: file_system/* realpathOf */.zg,
+            readFile: file_system/* readRegularFile */.XF,
         });
         // Proxies from the environment, and a keyless run's token file (read once now: a usage error).
-        network = await networkDeps(options, io.env);
+        network = await (0,cli_network/* networkDeps */.N)(options, io.env);
     }
     catch (error) {
-        if (!(error instanceof InputError))
+        if (!(error instanceof errors/* InputError */.dz))
             throw error;
-        return usageFailure(io, json, flagMessage(error), `--${error.input}`);
+        return usageFailure(io, json, (0,errors/* flagMessage */.cO)(error), `--${error.input}`);
     }
     return run(options, args, io, network);
 }
@@ -9319,7 +6629,7 @@ async function run(options, args, io, network) {
     }
     catch (error) {
         printer.stop(true);
-        for (const line of errorDetails(error))
+        for (const line of (0,error_message/* errorDetails */.n)(error))
             logger.debug(line);
         return failure(io, args, options, error, printer);
     }
@@ -9347,15 +6657,4197 @@ function failure(io, args, options, error, printer) {
         }
         return code;
     }
-    if (error instanceof InputError) {
+    if (error instanceof errors/* InputError */.dz) {
         // Found by the core (e.g. --cache): a usage error like the parser's.
-        return usageFailure(io, args.json, flagMessage(error), `--${error.input}`);
+        return usageFailure(io, args.json, (0,errors/* flagMessage */.cO)(error), `--${error.input}`);
     }
     const facts = failureFacts(error, options);
     io.stderr.write(`cos-download: ${facts.message}\n`);
     if (args.json)
         io.stdout.write(formatJson(jsonFailure(exit_codes/* EXIT_FAILURE */.w5, { kind: 'failure', message: facts.message }, facts)));
     return exit_codes/* EXIT_FAILURE */.w5;
+}
+
+
+/***/ }),
+
+/***/ 2404:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   N: () => (/* binding */ networkDeps)
+/* harmony export */ });
+/* unused harmony export tokenFileReader */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1455);
+/* harmony import */ var _config_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8159);
+/* harmony import */ var _core_network_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(7913);
+// The CLI's network settings: proxies from its environment, and for keyless credentials the OIDC
+// token of `--web-identity-token-file` (GitLab's `id_tokens`, other CI systems' token files), read
+// again at every renewal because such files are rotated.
+
+
+
+const TOKEN_FIX = "give the path of the file your CI system writes the OIDC token to (GitLab: an 'id_tokens' variable " +
+    'written to a file, e.g. echo "$COS_ID_TOKEN" > token.jwt)';
+function readRule(error) {
+    const code = error?.code;
+    switch (code) {
+        case 'ENOENT':
+            return 'the file does not exist';
+        case 'EACCES':
+        case 'EPERM':
+            return 'the file cannot be read (permission denied)';
+        case 'EISDIR':
+            return 'this is a folder, not a file';
+        default:
+            return `the file cannot be read (${typeof code === 'string' ? code : 'unknown error'})`;
+    }
+}
+/** Reads the token file (trimmed) on every call; each failure is one InputError naming the flag. */
+function tokenFileReader(file) {
+    return async () => {
+        let text;
+        try {
+            text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(file, 'utf8');
+        }
+        catch (error) {
+            throw new _config_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+                input: 'web-identity-token-file',
+                value: file,
+                rule: readRule(error),
+                fix: TOKEN_FIX,
+                cause: error,
+            });
+        }
+        const token = text.trim();
+        if (token === '') {
+            throw new _config_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+                input: 'web-identity-token-file',
+                value: file,
+                rule: 'the file is empty',
+                fix: TOKEN_FIX,
+            });
+        }
+        return token;
+    };
+}
+/**
+ * What the core takes from the CLI's environment: the proxy settings, and the token source of
+ * keyless credentials. The token file is read once here, so a missing or empty one is a usage
+ * error before any request.
+ */
+async function networkDeps(options, env) {
+    const proxy = (0,_core_network_js__WEBPACK_IMPORTED_MODULE_2__/* .proxySettingsFrom */ .Yw)(env);
+    const keyless = options.keyless;
+    if (keyless === undefined)
+        return { proxy };
+    const file = keyless.webIdentityTokenFile;
+    if (file === undefined) {
+        throw new _config_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: 'web-identity-token-file',
+            rule: "required with 'role-arn': outside GitHub Actions the CLI reads the OIDC token from a file",
+            fix: `${TOKEN_FIX}, or leave 'role-arn' out and pass keys`,
+        });
+    }
+    const webIdentityToken = tokenFileReader(file);
+    await webIdentityToken();
+    return { proxy, webIdentityToken };
+}
+
+
+/***/ }),
+
+/***/ 7049:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   BS: () => (/* binding */ plainHttpWarning),
+/* harmony export */   cW: () => (/* binding */ isLoopbackHost),
+/* harmony export */   sO: () => (/* binding */ resolveEndpoint)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_ENDPOINT, ACCELERATE_ENDPOINT */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8159);
+// The base URL requests go to: the COS domain of the bucket's region, the acceleration domain, or a
+// user-given URL (template or plain). Pure: no DNS, no I/O.
+
+const DEFAULT_ENDPOINT = 'https://{bucket}.cos.{region}.myqcloud.com';
+const ACCELERATE_ENDPOINT = 'https://{bucket}.cos.accelerate.myqcloud.com';
+const ENDPOINT_FIX = "e.g. 'https://{bucket}.cos.{region}.myqcloud.com' or 'http://127.0.0.1:9000'";
+/** The endpoint as it may be shown: credentials in the authority replaced by `***`. */
+function shown(endpoint) {
+    return endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+}
+function endpointError(endpoint, rule, fix = ENDPOINT_FIX) {
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({ input: 'endpoint', value: shown(endpoint), rule, fix });
+}
+/** Resolves the base URL (no trailing slash) for the bucket. Throws InputError. */
+function resolveEndpoint(spec) {
+    const { bucket, region, endpoint, accelerate } = spec;
+    if (accelerate && endpoint !== undefined) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+            input: 'accelerate',
+            value: 'true',
+            rule: `the acceleration domain cannot be combined with a custom 'endpoint' (${shown(endpoint)})`,
+            fix: "remove 'endpoint', or set 'accelerate: false'",
+        });
+    }
+    const template = accelerate ? ACCELERATE_ENDPOINT : (endpoint ?? DEFAULT_ENDPOINT);
+    if (/\s/.test(template))
+        throw endpointError(template, 'a URL must not contain spaces or line breaks');
+    if (template.includes('{region}') && region === undefined) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+            input: 'region',
+            rule: endpoint === undefined
+                ? `required for the default endpoint ${DEFAULT_ENDPOINT}`
+                : `required because 'endpoint' contains {region}`,
+            fix: "set the bucket's region, e.g. 'ap-guangzhou'",
+        });
+    }
+    const text = template.replaceAll('{bucket}', bucket).replaceAll('{region}', region ?? '');
+    if (/[{}]/.test(text)) {
+        throw endpointError(template, 'the only placeholders are {bucket} and {region}');
+    }
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch (error) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+            input: 'endpoint',
+            value: shown(template),
+            rule: 'must be an absolute http:// or https:// URL',
+            fix: ENDPOINT_FIX,
+            cause: error,
+        });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw endpointError(template, `the scheme must be http or https, not ${url.protocol.slice(0, -1)}`);
+    }
+    if (url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/?#]*@/.test(text)) {
+        throw endpointError(template, 'must not hold credentials', "remove 'user:password@' and pass 'secret-id' / 'secret-key' instead");
+    }
+    if (url.search !== '' || url.hash !== '' || /[?#]/.test(text)) {
+        throw endpointError(template, 'must not hold a query (?…) or fragment (#…)');
+    }
+    if (url.hostname === '')
+        throw endpointError(template, 'must name a host');
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1), e.g. the emulator. */
+function isLoopbackHost(url) {
+    let host;
+    try {
+        host = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase();
+    }
+    catch {
+        return false;
+    }
+    if (host === 'localhost' || host.endsWith('.localhost'))
+        return true;
+    if (/^127(?:\.\d{1,3}){3}$/.test(host))
+        return true;
+    return host === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
+}
+/**
+ * The warning for a resolved endpoint that talks plain http to another machine: signatures, object
+ * bytes and any SSE-C key would cross the network unencrypted. Undefined for https and for this
+ * machine (the emulator).
+ */
+function plainHttpWarning(endpoint) {
+    let url;
+    try {
+        url = new URL(endpoint);
+    }
+    catch {
+        return undefined;
+    }
+    if (url.protocol !== 'http:' || isLoopbackHost(url))
+        return undefined;
+    const secure = `https://${url.host}${url.pathname.replace(/\/+$/, '')}`;
+    return (`The endpoint ${url.origin} uses plain http: requests, signatures and downloaded bytes cross the network ` +
+        `unencrypted and can be read or altered on the way. Use https (e.g. '${secure}') unless this network is trusted`);
+}
+
+
+/***/ }),
+
+/***/ 8159:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   cO: () => (/* binding */ flagMessage),
+/* harmony export */   dz: () => (/* binding */ InputError)
+/* harmony export */ });
+/* unused harmony exports isSecretInput, describeInput, inFlags */
+/* harmony import */ var _base_text_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8566);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6097);
+// Errors of the input layer: one line naming the input, its value (never a secret's), the rule and the fix.
+// The action tells them in its inputs (`Input 'part-size' = '10MB': …`), the CLI in its flags
+// (`--part-size '10MB': …`, see flagMessage): the same fields, two renderings.
+
+
+function isSecretInput(name) {
+    return Object.hasOwn(_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .INPUTS */ .mc, name) && _inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .INPUTS */ .mc[name].secret === true;
+}
+/** How a value is shown in a message: quoted, `(hidden)` for a secret, undefined when not set. */
+function shownValue(input, value) {
+    if (value === undefined)
+        return undefined;
+    return isSecretInput(input) ? '(hidden)' : (0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .quoteValue */ .cl)(value);
+}
+/** `Input 'name' = 'value'`, `Input 'name' = (hidden)` or `Input 'name' (not set)`. */
+function describeInput(input, value) {
+    const shown = shownValue(input, value);
+    return shown === undefined ? `Input '${input}' (not set)` : `Input '${input}' = ${shown}`;
+}
+/** A bad input value, found before any request is made. */
+class InputError extends Error {
+    name = 'InputError';
+    /** The input at fault. */
+    input;
+    rule;
+    fix;
+    /** The value as shown in the message (quoted, or `(hidden)`); undefined when the input is not set. */
+    shownValue;
+    /** The head that replaces `Input 'name' = 'value'`, when the problem gave one. */
+    subject;
+    /** The fix as a CLI user needs it, when the problem gave one of its own. */
+    flagFix;
+    constructor(problem) {
+        const shown = shownValue(problem.input, problem.value);
+        const subject = problem.subject === undefined ? undefined : (0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeControls */ .UN)(problem.subject);
+        const head = subject ?? describeInput(problem.input, problem.value);
+        // A rule or fix may repeat what the user typed (`write 'a.txt'`): keep even that on one line.
+        const rule = (0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeControls */ .UN)(problem.rule);
+        const fix = (0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeControls */ .UN)(problem.fix);
+        super(`${head}: ${rule}. Fix: ${fix}.`, problem.cause === undefined ? undefined : { cause: problem.cause });
+        this.input = problem.input;
+        this.rule = rule;
+        this.fix = fix;
+        this.shownValue = shown;
+        this.subject = subject;
+        this.flagFix = problem.flagFix === undefined ? undefined : (0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeControls */ .UN)(problem.flagFix);
+    }
+}
+const KNOWN = new Set(Object.keys(_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .INPUTS */ .mc));
+function isBooleanInput(name) {
+    const fallback = Object.hasOwn(_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .INPUTS */ .mc, name) ? _inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .INPUTS */ .mc[name].default : undefined;
+    return fallback === 'true' || fallback === 'false';
+}
+/** A value as a shell word: bare when it is plain, else in single quotes. */
+function shellWord(value) {
+    return /^[\w./:@%+=,{}-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+/** `name: value` of a YAML-ish fix as the flag that says it: `--name value`, `--name`, `--no-name`. */
+function flagSetting(name, value) {
+    if (isBooleanInput(name) && value === 'true')
+        return `--${name}`;
+    if (isBooleanInput(name) && value === 'false')
+        return `--no-${name}`;
+    return `--${name} ${shellWord(value)}`;
+}
+/**
+ * A rule, fix or subject of the input layer told in CLI flags: `'name: value'` becomes
+ * `--name value`, a quoted input name `'name'` becomes `--name`, `'name' = 'value'` becomes
+ * `--name 'value'`, and the workspace is the current folder. Other quoted text (values) stays.
+ */
+function inFlags(text) {
+    return text
+        .replace(/'([a-z][a-z0-9-]*): ([^']*)'/g, (whole, name, value) => KNOWN.has(name) ? flagSetting(name, value) : whole)
+        .replace(/'([a-z][a-z0-9-]*)' = /g, (whole, name) => (KNOWN.has(name) ? `--${name} ` : whole))
+        .replace(/'([a-z][a-z0-9-]*)'/g, (whole, name) => (KNOWN.has(name) ? `--${name}` : whole))
+        .replace(/^Inputs? (?=--)/, '')
+        .replaceAll('the workspace', 'the current folder');
+}
+/**
+ * The one line of an InputError for a CLI user, in flags:
+ * `--part-size '10MB': 'MB' is ambiguous …. Fix: write it with a binary unit, e.g. '10MiB'.`
+ */
+function flagMessage(error) {
+    let head = error.subject === undefined ? undefined : inFlags(error.subject);
+    if (head === undefined && isBooleanInput(error.input) && /^'(true|false)'$/.test(error.shownValue ?? '')) {
+        // A switch given bare (`--delete`) is named as typed, not as `--delete 'true'`.
+        head = error.shownValue === "'true'" ? `--${error.input}` : `--no-${error.input}`;
+    }
+    head ??= `--${error.input}${error.shownValue === undefined ? ' (not set)' : ` ${error.shownValue}`}`;
+    return `${head}: ${inFlags(error.rule)}. Fix: ${error.flagFix ?? inFlags(error.fix)}.`;
+}
+
+
+/***/ }),
+
+/***/ 6097:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Qh: () => (/* binding */ INPUT_NAMES),
+/* harmony export */   c$: () => (/* binding */ CREDENTIAL_ENV),
+/* harmony export */   mc: () => (/* binding */ INPUTS),
+/* harmony export */   py: () => (/* binding */ OUTPUTS)
+/* harmony export */ });
+/* unused harmony export ACTION_INPUT_NAMES */
+// The names users type: action inputs (kebab-case) and CLI flags (`--name`). One table, so the
+// action, the CLI, action.yml and the README cannot drift apart (a test holds them together).
+const INPUTS = {
+    bucket: {
+        description: 'Bucket name with APPID, e.g. `examplebucket-1250000000`. Required, unless `url` is given.',
+    },
+    region: {
+        description: 'Region, e.g. `ap-guangzhou`. Required unless `endpoint` is a URL without `{region}`.',
+    },
+    endpoint: {
+        description: 'Base URL; may hold `{bucket}` and `{region}`. Default `https://{bucket}.cos.{region}.myqcloud.com`. ' +
+            'A plain URL (e.g. `http://127.0.0.1:9000`) is used as is.',
+    },
+    accelerate: {
+        description: '`true` uses the global acceleration domain `{bucket}.cos.accelerate.myqcloud.com`.',
+        default: 'false',
+    },
+    'secret-id': {
+        description: 'SecretId. Falls back to env `TENCENTCLOUD_SECRET_ID`, then `COS_SECRET_ID`; none → anonymous.',
+        secret: true,
+    },
+    'secret-key': {
+        description: 'SecretKey. Falls back to env `TENCENTCLOUD_SECRET_KEY`, then `COS_SECRET_KEY`.',
+        secret: true,
+    },
+    'session-token': {
+        description: 'Session token of temporary credentials. Falls back to env `TENCENTCLOUD_SESSION_TOKEN`.',
+        secret: true,
+    },
+    'role-arn': {
+        description: 'Keyless credentials: the CAM role to assume with the job’s OIDC token through STS ' +
+            '(`qcs::cam::uin/<account>:roleName/<name>`). Excludes `secret-id` / `secret-key` and their env variables.',
+    },
+    'provider-id': {
+        description: 'The CAM OIDC identity provider the role trusts (required with `role-arn`).',
+    },
+    'role-session-name': {
+        description: 'Session name of the assumed role (2..128 of letters, digits, `+=,.@_-`). Default: from the repository and run id.',
+    },
+    'role-duration': {
+        description: 'Lifetime of the temporary credentials in seconds (900..43200); renewed before they expire.',
+        default: '3600',
+    },
+    audience: {
+        description: 'The `aud` of the GitHub OIDC token; the client ID the CAM identity provider expects.',
+        default: 'sts.tencentcloudapi.com',
+    },
+    'sts-endpoint': {
+        description: 'The STS endpoint that takes the OIDC token (https).',
+        default: 'https://sts.tencentcloudapi.com',
+    },
+    'web-identity-token-file': {
+        description: 'A file holding the OIDC token (GitLab `id_tokens`, other CI systems), read again at each renewal (with `role-arn`).',
+        cliOnly: true,
+    },
+    key: { description: 'One object to download. Exactly one of `key` / `prefix` / `url`.' },
+    prefix: { description: 'Mirror every object under this prefix (`/` = the whole bucket).' },
+    url: {
+        description: 'Download this link instead: a presigned COS URL, or any HTTPS URL of a server that honours ranges. ' +
+            'No bucket or credentials needed. A link is a credential: masked, never shown.',
+        secret: true,
+    },
+    destination: {
+        description: 'File (for `key` or `url`; an existing folder or a path ending in `/` takes the key’s base name, or the ' +
+            'link’s file name) or folder (for `prefix`), relative to the workspace. Default: that name / the workspace.',
+    },
+    'version-id': { description: 'Download this version of `key`.' },
+    range: { description: '`bytes=first-last`, `bytes=first-` or `bytes=-suffix` (with `key`).' },
+    'if-match': { description: 'Download only if the ETag matches (else fail: 412).' },
+    'if-none-match': { description: 'Download only if the ETag differs (else `not-modified=true`).' },
+    'if-modified-since': {
+        description: 'Download only if modified after this date (HTTP date or ISO 8601; else `not-modified=true`).',
+    },
+    'if-unmodified-since': {
+        description: 'Download only if not modified after this date (else fail: 412).',
+    },
+    include: { description: 'Newline-separated globs on the key relative to `prefix`; only matching keys.' },
+    exclude: {
+        description: 'Newline-separated globs on the key relative to `prefix`; matching keys are left out.',
+    },
+    'part-size': {
+        description: 'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 512KiB, max 5GiB).',
+        default: '20MiB',
+    },
+    concurrency: { description: 'Requests in flight at once, across objects and parts (1..64).', default: '8' },
+    'traffic-limit': {
+        description: '`x-cos-traffic-limit` in bit/s per request (819200..838860800).',
+    },
+    crc: { description: 'Verify every byte against the object’s CRC64.', default: 'true' },
+    fsync: {
+        description: 'Make files and folders durable (fsync) before each rename and before the manifest, for power loss; off, like curl, rclone and the SDKs.',
+        default: 'false',
+    },
+    overwrite: {
+        description: '`changed` (skip files that match the remote), `always`, or `never`.',
+        default: 'changed',
+    },
+    delete: {
+        description: 'Remove files this tool wrote into `destination` (its manifest says so) that the prefix no longer ' +
+            'holds, and folders that leaves empty; files it did not write are kept (with `prefix`).',
+        default: 'false',
+    },
+    'allow-empty': {
+        description: 'A prefix that lists no object succeeds with 0 files; by default it fails, naming the prefix (with `prefix`).',
+        default: 'false',
+    },
+    'dry-run': {
+        description: 'List what would be downloaded, skipped and deleted; write nothing.',
+        default: 'false',
+    },
+    shard: { description: '`i/n` (1 ≤ i ≤ n): take only this job’s share of the keys (matrix fan-out).' },
+    'sse-customer-key': { description: 'Base64 AES-256 key for SSE-C objects.', secret: true },
+    retries: { description: 'Retries per request for transient failures (0..20).', default: '5' },
+    timeout: {
+        description: 'Idle timeout per request: seconds, or with a unit (`500ms`, `30s`, `2m`).',
+        default: '60s',
+    },
+    'ca-cert': {
+        description: 'A PEM file of extra CAs to trust besides the system ones (a TLS-inspecting proxy, a private endpoint), relative to the workspace.',
+    },
+    cache: { description: 'Keep the mirror in the GitHub Actions cache (with `prefix`).', default: 'false' },
+    'cache-key': { description: 'Extra text mixed into the cache key.' },
+    presign: {
+        description: '`true` with `key`: make a temporary link to the object (outputs `url`, `url-expires-at`) and download nothing.',
+        default: 'false',
+    },
+    expires: {
+        description: 'How long a link made by `presign` stays valid: `1h` (default), `30m`, `600` (seconds), `2h30m`; 1s..7d.',
+    },
+    'response-cache-control': { description: 'Override `Cache-Control` of the response.', cliOnly: true },
+    'response-content-disposition': { description: 'Override `Content-Disposition`.', cliOnly: true },
+    'response-content-encoding': { description: 'Override `Content-Encoding`.', cliOnly: true },
+    'response-content-language': { description: 'Override `Content-Language`.', cliOnly: true },
+    'response-content-type': { description: 'Override `Content-Type`.', cliOnly: true },
+    'response-expires': { description: 'Override `Expires`.', cliOnly: true },
+};
+const INPUT_NAMES = Object.keys(INPUTS);
+const ACTION_INPUT_NAMES = INPUT_NAMES.filter((name) => !INPUTS[name].cliOnly);
+const OUTPUTS = {
+    etag: 'ETag of the object (single object).',
+    'version-id': 'Version ID of the object, when versioned.',
+    crc64: 'CRC64 (decimal) of the whole object, as COS reports it.',
+    'content-length': 'Bytes written for the object (the range length for a ranged download).',
+    'last-modified': 'Last-Modified of the object (ISO 8601).',
+    'storage-class': 'Storage class of the object (`STANDARD` when COS omits it).',
+    path: 'Absolute path of the downloaded file (or folder, for a prefix).',
+    'not-modified': '`true` when a conditional GET answered 304 and nothing was written.',
+    'files-downloaded': 'Files downloaded (prefix; 0 in a dry run).',
+    'files-skipped': 'Files skipped because unchanged (prefix).',
+    'files-deleted': 'Local files deleted by `delete` (prefix; 0 in a dry run).',
+    'bytes-downloaded': 'Bytes this run fetched from COS, for an object or a prefix (0 in a dry run; bytes a resume kept are not counted).',
+    manifest: 'Path of the JSON manifest: key, etag, version-id, crc64, size, local path (prefix).',
+    'cache-hit': '`true`, `partial` or `false` (with `cache`).',
+    'would-download': 'Dry run only: files (or the one object) that would be downloaded.',
+    'would-download-bytes': 'Dry run only: bytes that would be downloaded.',
+    'would-delete': 'Dry run only: local files `delete` would remove (prefix).',
+    url: 'The temporary link `presign` made: a credential, masked in logs (use it in this job’s later steps).',
+    'url-expires-at': 'When the link `presign` made expires (ISO 8601).',
+};
+/** Environment variables read for credentials, in order of preference. */
+const CREDENTIAL_ENV = {
+    secretId: ['TENCENTCLOUD_SECRET_ID', 'COS_SECRET_ID'],
+    secretKey: ['TENCENTCLOUD_SECRET_KEY', 'COS_SECRET_KEY'],
+    sessionToken: ['TENCENTCLOUD_SESSION_TOKEN'],
+};
+
+
+/***/ }),
+
+/***/ 678:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   g: () => (/* binding */ parseCredentials)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8159);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6097);
+
+
+/** Credentials go into headers: printable ASCII, no spaces. */
+function parseCredential(name, text, source) {
+    const value = text.trim();
+    if (!/^[\x21-\x7e]+$/.test(value)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+            input: name,
+            value,
+            rule: `${source} must be printable ASCII without spaces`,
+            fix: 'copy the value again from the Tencent Cloud console (CAM → API keys)',
+        });
+    }
+    return value;
+}
+/** The credentials the inputs or the environment give, or undefined for anonymous access. */
+function parseCredentials(get, env) {
+    const fromEnv = (name) => {
+        const value = name === undefined ? undefined : env[name];
+        return value === undefined || value.trim() === '' ? undefined : value;
+    };
+    /** `sources` name where each value came from, for messages: `'secret-id'` or `env COS_SECRET_ID`. */
+    const build = (id, key, token, sources) => ({
+        secretId: parseCredential('secret-id', id, sources[0]),
+        secretKey: parseCredential('secret-key', key, sources[1]),
+        ...(token === undefined ? {} : { sessionToken: parseCredential('session-token', token, sources[2]) }),
+    });
+    const token = get('session-token');
+    const id = get('secret-id');
+    const key = get('secret-key');
+    if (id !== undefined || key !== undefined) {
+        if (id === undefined || key === undefined) {
+            const [given, missing] = id === undefined ? ['secret-key', 'secret-id'] : ['secret-id', 'secret-key'];
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+                input: missing,
+                rule: `required because '${given}' is set (keys come in pairs)`,
+                fix: `set '${missing}' too, or remove '${given}' to use the environment or anonymous access`,
+            });
+        }
+        return build(id, key, token, ["'secret-id'", "'secret-key'", "'session-token'"]);
+    }
+    const families = _inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .CREDENTIAL_ENV */ .c$.secretId.length;
+    for (let i = 0; i < families; i++) {
+        const idVar = _inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .CREDENTIAL_ENV */ .c$.secretId[i];
+        const keyVar = _inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .CREDENTIAL_ENV */ .c$.secretKey[i];
+        const tokenVar = _inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .CREDENTIAL_ENV */ .c$.sessionToken[i];
+        const envId = fromEnv(idVar);
+        const envKey = fromEnv(keyVar);
+        if (envId === undefined && envKey === undefined)
+            continue;
+        if (envId === undefined || envKey === undefined) {
+            const [setVar, missingVar] = envId === undefined ? [keyVar, idVar] : [idVar, keyVar];
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+                input: envId === undefined ? 'secret-id' : 'secret-key',
+                subject: `Environment variable ${setVar} is set but ${missingVar} is not`,
+                rule: 'keys come in pairs',
+                fix: `set ${missingVar} too, or pass 'secret-id' and 'secret-key'`,
+            });
+        }
+        const envToken = token ?? fromEnv(tokenVar);
+        const tokenSource = token === undefined ? `env ${tokenVar}` : "'session-token'";
+        return build(envId, envKey, envToken, [`env ${idVar}`, `env ${keyVar}`, tokenSource]);
+    }
+    const strayToken = token !== undefined ? "'session-token'" : _inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .CREDENTIAL_ENV */ .c$.sessionToken.find((v) => fromEnv(v));
+    if (strayToken !== undefined) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+            input: 'session-token',
+            subject: `${token !== undefined ? "Input 'session-token'" : `Environment variable ${strayToken}`} is set without keys`,
+            rule: "a session token works only with its 'secret-id' and 'secret-key' (temporary credentials come as three)",
+            fix: "set 'secret-id' and 'secret-key' too, or remove the token for anonymous access",
+        });
+    }
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 8892:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  G: () => (/* binding */ parseCaCertInput),
+  L: () => (/* binding */ parseKeylessInputs)
+});
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./lib/base/text.js
+var base_text = __webpack_require__(8566);
+// EXTERNAL MODULE: ./lib/config/errors.js
+var errors = __webpack_require__(8159);
+;// CONCATENATED MODULE: ./lib/config/ca-cert.js
+// The `ca-cert` input: a PEM file of extra CA certificates (a TLS-inspecting proxy's, a private
+// endpoint's), trusted in addition to Node's default roots, never instead of them. The file is read
+// through an injected reader; everything else here is pure.
+
+
+
+
+/** Larger than any CA bundle (the Mozilla roots take about 220 KiB). */
+const CA_FILE_MAX_BYTES = 4 * 1024 * 1024;
+const FIX = "give the path of a PEM file of CA certificates ('-----BEGIN CERTIFICATE-----' blocks), e.g. 'certs/corp-root.pem'";
+const BLOCK = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;
+function caError(value, rule, fix = FIX, cause) {
+    return new errors/* InputError */.dz({ input: 'ca-cert', value, rule, fix, ...(cause === undefined ? {} : { cause }) });
+}
+function readRule(error) {
+    const code = error?.code;
+    switch (code) {
+        case 'ENOENT':
+            return 'the file does not exist';
+        case 'EACCES':
+        case 'EPERM':
+            return 'the file cannot be read (permission denied)';
+        case 'EISDIR':
+            return 'this is a folder, not a file';
+        case 'ENOTDIR':
+            return 'a part of the path is a file, not a folder';
+        case 'ENOTREG':
+            return 'this is not a regular file (a device, a pipe or a socket)';
+        case 'EFBIG':
+            return `the file is larger than any CA bundle (at most ${CA_FILE_MAX_BYTES} bytes)`;
+        default:
+            return `the file cannot be read (${typeof code === 'string' ? code : 'unknown error'})`;
+    }
+}
+/** The extra CAs the input names, or undefined when it is not set. Throws InputError. */
+function parseCaCert(value, deps) {
+    const given = value?.trim();
+    if (given === undefined || given === '')
+        return undefined;
+    if ((0,base_text/* hasControlCharacter */.Fd)(given))
+        throw caError(given, 'a path must not hold line breaks or control characters');
+    let content;
+    try {
+        content = deps.readFile(external_node_path_.resolve(deps.cwd, given));
+    }
+    catch (error) {
+        throw caError(given, readRule(error), FIX, error);
+    }
+    return parseCaPem(content, given);
+}
+/** The certificates of a CA file's content. Pure. Throws InputError naming `ca-cert` and `source`. */
+function parseCaPem(content, source) {
+    const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+    if (size > CA_FILE_MAX_BYTES) {
+        throw caError(source, `the file holds ${size} bytes, more than any CA bundle (at most ${CA_FILE_MAX_BYTES})`);
+    }
+    if (size === 0)
+        throw caError(source, 'the file is empty');
+    const bytes = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+    // A DER certificate is an ASN.1 SEQUENCE: 0x30 then a long-form length.
+    if (bytes[0] === 0x30 && (bytes[1] === 0x82 || bytes[1] === 0x81)) {
+        throw caError(source, 'the file is a binary (DER) certificate, not PEM', `convert it: openssl x509 -inform der -in '${source}' -out ca.pem, and give ca.pem`);
+    }
+    const text = bytes.toString('utf8');
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+        throw caError(source, 'the file holds a private key; a CA file holds certificates only', 'give the CA certificate alone (never a key), and replace that key if the file was shared');
+    }
+    const pems = text.match(BLOCK) ?? [];
+    const begins = text.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+    if (begins === 0) {
+        throw caError(source, "the file holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' line)");
+    }
+    if (pems.length !== begins) {
+        throw caError(source, `a certificate block has no '-----END CERTIFICATE-----' line`, FIX);
+    }
+    pems.forEach((pem, index) => {
+        try {
+            new external_node_crypto_.X509Certificate(pem);
+        }
+        catch (error) {
+            throw caError(source, `certificate ${index + 1} of ${pems.length} is not a valid X.509 certificate (${error instanceof Error ? error.message : String(error)})`, FIX, error);
+        }
+    });
+    return { path: source, pems: pems.map((pem) => `${pem.replace(/\r\n/g, '\n')}\n`) };
+}
+
+// EXTERNAL MODULE: ./lib/config/inputs.js
+var inputs = __webpack_require__(6097);
+// EXTERNAL MODULE: ./lib/config/parse-values.js
+var parse_values = __webpack_require__(7052);
+;// CONCATENATED MODULE: ./lib/config/role.js
+// Keyless credentials: the inputs that name a CAM role to assume with an OIDC token through STS
+// AssumeRoleWithWebIdentity (role-arn, provider-id, role-session-name, role-duration, audience,
+// sts-endpoint). Pure: every rule is checked here, before any request.
+
+
+const DEFAULT_AUDIENCE = 'sts.tencentcloudapi.com';
+const DEFAULT_STS_ENDPOINT = 'https://sts.tencentcloudapi.com';
+const ROLE_DURATION = { default: 3600, min: 900, max: 43_200 };
+/**
+ * STS takes 2 to 128 characters of `[\w+=,.@-]` (AssumeRole's documented rule; AssumeRoleWithWebIdentity
+ * states none). The default stays within 64, which every STS dialect takes.
+ */
+const ROLE_SESSION_NAME = { min: 2, max: 128, defaultMax: 64 };
+const SESSION_NAME_CHARS = /^[\w+=,.@-]+$/;
+/** The inputs of keyless credentials. */
+const ROLE_INPUTS = [
+    'role-arn',
+    'provider-id',
+    'role-session-name',
+    'role-duration',
+    'audience',
+    'sts-endpoint',
+];
+function given(value) {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+function noControls(input, value) {
+    if ((0,base_text/* hasControlCharacter */.Fd)(value) || /\s/.test(value)) {
+        throw new errors/* InputError */.dz({
+            input,
+            value,
+            rule: 'must not hold spaces, line breaks or control characters',
+            fix: 'give the value alone, on one line',
+        });
+    }
+}
+/** `qcs::cam::uin/<account>:roleName/<name>` or `qcs::cam::uin/<account>:role/<id>`. */
+function parseRoleArn(value) {
+    noControls('role-arn', value);
+    if (!/^qcs::cam::uin\/\d+:(roleName|role)\/[^/\s][^\s]*$/.test(value)) {
+        throw new errors/* InputError */.dz({
+            input: 'role-arn',
+            value,
+            rule: 'a role ARN is qcs::cam::uin/<account id>:roleName/<role name> (or :role/<role id>)',
+            fix: "copy it from the role's page in the CAM console, e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'",
+        });
+    }
+    return value;
+}
+/** The name of the CAM OIDC identity provider. */
+function parseProviderId(value) {
+    noControls('provider-id', value);
+    if (value.length > 128 || !SESSION_NAME_CHARS.test(value)) {
+        throw new errors/* InputError */.dz({
+            input: 'provider-id',
+            value,
+            rule: 'an identity provider name is 1 to 128 letters, digits and + = , . @ _ -',
+            fix: "give the name of the OIDC identity provider in CAM, e.g. 'github-actions'",
+        });
+    }
+    return value;
+}
+/** Whole seconds, 900..43200; default 3600. */
+function parseRoleDuration(value) {
+    const text = given(value);
+    if (text === undefined)
+        return ROLE_DURATION.default;
+    const seconds = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(seconds >= ROLE_DURATION.min && seconds <= ROLE_DURATION.max)) {
+        throw new errors/* InputError */.dz({
+            input: 'role-duration',
+            value: text,
+            rule: `a duration is whole seconds from ${ROLE_DURATION.min} (15 minutes) to ${ROLE_DURATION.max} (12 hours)`,
+            fix: `e.g. '3600' for one hour${/[a-z]/i.test(text) ? ', written in seconds' : ''}`,
+        });
+    }
+    return seconds;
+}
+/**
+ * `gh-<owner>.<repo>-<run id>-<attempt>` within STS's characters and 64 characters: the repository
+ * part is cut, never the run id. Outside GitHub (no repository or run id): `cos-download`.
+ */
+function defaultRoleSessionName(context) {
+    const safe = (text) => text.replace(/[^\w+=,.@-]+/g, '-');
+    const repository = given(context.repository);
+    const runId = given(context.runId);
+    if (repository === undefined || runId === undefined)
+        return 'cos-download';
+    const suffix = safe(`-${runId}-${given(context.runAttempt) ?? '1'}`).slice(0, 40);
+    const head = safe(`gh-${repository.replace('/', '.')}`).slice(0, ROLE_SESSION_NAME.defaultMax - suffix.length);
+    return `${head}${suffix}`;
+}
+/** The given name, checked; else the default built from the repository and run. */
+function parseRoleSessionName(value, context) {
+    const text = given(value);
+    if (text === undefined)
+        return defaultRoleSessionName(context);
+    noControls('role-session-name', text);
+    if (text.length < ROLE_SESSION_NAME.min ||
+        text.length > ROLE_SESSION_NAME.max ||
+        !SESSION_NAME_CHARS.test(text)) {
+        throw new errors/* InputError */.dz({
+            input: 'role-session-name',
+            value: text,
+            rule: `a session name is ${ROLE_SESSION_NAME.min} to ${ROLE_SESSION_NAME.max} letters, digits and + = , . @ _ -`,
+            fix: "e.g. 'release-build', or leave it out for one built from the repository and run id",
+        });
+    }
+    return text;
+}
+/** The `aud` of the OIDC token; default `sts.tencentcloudapi.com`. */
+function parseAudience(value) {
+    const text = given(value);
+    if (text === undefined)
+        return DEFAULT_AUDIENCE;
+    noControls('audience', text);
+    if (text.length > 256) {
+        throw new errors/* InputError */.dz({
+            input: 'audience',
+            value: text,
+            rule: 'at most 256 characters',
+            fix: `give the client ID the CAM identity provider expects, e.g. '${DEFAULT_AUDIENCE}'`,
+        });
+    }
+    return text;
+}
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+/**
+ * The STS base URL; default `https://sts.tencentcloudapi.com`. https, except a loopback host (the
+ * emulator's stand-in): the request carries the OIDC token, a bearer credential.
+ */
+function parseStsEndpoint(value) {
+    const text = given(value);
+    if (text === undefined)
+        return DEFAULT_STS_ENDPOINT;
+    const shown = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
+    const refuse = (rule) => new errors/* InputError */.dz({
+        input: 'sts-endpoint',
+        value: shown,
+        rule,
+        fix: `e.g. '${DEFAULT_STS_ENDPOINT}', or leave it out`,
+    });
+    noControls('sts-endpoint', shown);
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw refuse('not a URL');
+    }
+    if (url.username !== '' || url.password !== '')
+        throw refuse('must not hold credentials');
+    if (url.search !== '' || url.hash !== '')
+        throw refuse('must not hold a query or a fragment');
+    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+        throw refuse('must be https: the request carries the OIDC token (plain http only to this machine)');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw refuse('must be an https:// URL');
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** Keyless credentials, when role-arn (or any other input of this kind) is set; undefined otherwise. */
+function parseKeyless(raw, context) {
+    const set = Object.keys(raw).filter((name) => given(raw[name]) !== undefined);
+    if (set.length === 0)
+        return undefined;
+    const roleArn = given(raw['role-arn']);
+    if (roleArn === undefined) {
+        const others = set.map((name) => `'${name}'`).join(', ');
+        throw new errors/* InputError */.dz({
+            input: 'role-arn',
+            rule: `keyless credentials need the role to assume, and ${others} ${set.length === 1 ? 'is' : 'are'} set without it`,
+            fix: `set 'role-arn' (e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'), or remove ${others}`,
+        });
+    }
+    if (context.hasStaticCredentials) {
+        const source = context.staticCredentialsSource;
+        const fromEnv = source?.startsWith('env ') === true;
+        throw new errors/* InputError */.dz({
+            input: 'role-arn',
+            value: roleArn,
+            rule: "keyless credentials exclude 'secret-id' / 'secret-key' / 'session-token' and their environment variables" +
+                (source === undefined ? '' : `, and ${source} is set`),
+            fix: fromEnv
+                ? `unset ${source.slice(4)} for this step (in a workflow: 'env: ${source.slice(4)}: ""') to assume the role, or remove 'role-arn' to use the keys`
+                : "remove 'secret-id' and 'secret-key' to assume the role, or remove 'role-arn' to use the keys",
+        });
+    }
+    const providerId = given(raw['provider-id']);
+    if (providerId === undefined) {
+        throw new errors/* InputError */.dz({
+            input: 'provider-id',
+            rule: "required with 'role-arn'",
+            fix: "give the name of the CAM OIDC identity provider the role trusts, e.g. 'github-actions'",
+        });
+    }
+    return {
+        roleArn: parseRoleArn(roleArn),
+        providerId: parseProviderId(providerId),
+        roleSessionName: parseRoleSessionName(raw['role-session-name'], context),
+        durationSeconds: parseRoleDuration(raw['role-duration']),
+        audience: parseAudience(raw.audience),
+        stsEndpoint: parseStsEndpoint(raw['sts-endpoint']),
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse-network.js
+// The inputs that say how a run reaches its servers and proves who it is, besides the bucket's keys:
+// extra trusted CAs (`ca-cert`) and keyless credentials (`role-arn` and the rest, and the CLI's
+// `--web-identity-token-file`). Pure: the CA file is read through the injected reader.
+
+
+
+
+
+
+/** The extra CAs `ca-cert` names, read and checked; undefined when it is not set. */
+function parseCaCertInput(get, context) {
+    const value = get('ca-cert');
+    if (value === undefined)
+        return undefined;
+    const readFile = context.readFile;
+    if (readFile === undefined)
+        throw new TypeError("ParseContext.readFile is needed to read 'ca-cert'");
+    return parseCaCert(value, { cwd: context.cwd, readFile: (file) => readFile(file, CA_FILE_MAX_BYTES) });
+}
+/** Where the static keys come from, for the message that refuses them beside `role-arn`. */
+function staticSource(get, env) {
+    for (const name of ['secret-id', 'secret-key', 'session-token']) {
+        if (get(name) !== undefined)
+            return `input '${name}'`;
+    }
+    for (const names of Object.values(inputs/* CREDENTIAL_ENV */.c$)) {
+        for (const name of names)
+            if (env[name]?.trim())
+                return `env ${name}`;
+    }
+    return undefined;
+}
+/**
+ * Keyless credentials, when `role-arn` (or another of their inputs) is set. Static keys beside them
+ * are refused, whether inputs or environment variables: which of the two would sign the requests
+ * is not a guess to make silently. An input equal to its action.yml default counts as not set (the
+ * runner passes every default).
+ */
+function parseKeylessInputs(get, context, credentials) {
+    const raw = {};
+    for (const name of ROLE_INPUTS) {
+        const value = get(name);
+        if (value !== undefined && value.trim() !== inputs/* INPUTS */.mc[name].default)
+            raw[name] = value;
+    }
+    const source = credentials === undefined ? undefined : staticSource(get, context.env);
+    const keyless = parseKeyless(raw, {
+        repository: context.env.GITHUB_REPOSITORY,
+        runId: context.env.GITHUB_RUN_ID,
+        runAttempt: context.env.GITHUB_RUN_ATTEMPT,
+        hasStaticCredentials: credentials !== undefined,
+        staticCredentialsSource: source,
+    });
+    const tokenFile = get('web-identity-token-file')?.trim();
+    if (tokenFile === undefined)
+        return keyless;
+    (0,parse_values/* parseText */.r4)('web-identity-token-file', tokenFile, 'a path must not hold line breaks or control characters');
+    if (keyless === undefined) {
+        throw new errors/* InputError */.dz({
+            input: 'web-identity-token-file',
+            value: tokenFile,
+            rule: "is used only with 'role-arn' (keyless credentials)",
+            fix: "set 'role-arn' and 'provider-id' too, or remove 'web-identity-token-file'",
+        });
+    }
+    if (raw.audience !== undefined) {
+        throw new errors/* InputError */.dz({
+            input: 'audience',
+            value: raw.audience,
+            rule: "applies only to the token the action asks GitHub for; a token file's audience is set where the token is made",
+            fix: "remove 'audience', and ask your CI system for a token with that audience (GitLab: 'id_tokens: … aud:')",
+        });
+    }
+    return { ...keyless, webIdentityTokenFile: external_node_path_.resolve(context.cwd, tokenFile) };
+}
+
+
+/***/ }),
+
+/***/ 1036:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  cG: () => (/* binding */ parseInteger),
+  A9: () => (/* binding */ parsePartSize),
+  RC: () => (/* binding */ parseRange),
+  uK: () => (/* binding */ parseShard),
+  ZZ: () => (/* binding */ parseTimeout),
+  Sq: () => (/* binding */ parseTrafficLimit)
+});
+
+// UNUSED EXPORTS: PART_SIZE_MAX, PART_SIZE_MIN, SHARD_COUNT_MAX, TIMEOUT_MAX_MS, parseSize
+
+// EXTERNAL MODULE: ./lib/config/errors.js
+var errors = __webpack_require__(8159);
+;// CONCATENATED MODULE: ./lib/config/options.js
+const TRAFFIC_LIMIT_MIN = 819_200;
+const TRAFFIC_LIMIT_MAX = 838_860_800;
+const MiB = 1024 * 1024;
+
+;// CONCATENATED MODULE: ./lib/config/parse-numbers.js
+
+
+const KiB = 1024;
+const GiB = 1024 * MiB;
+const PART_SIZE_MIN = 512 * KiB;
+const PART_SIZE_MAX = 5 * GiB;
+const SHARD_COUNT_MAX = 1024;
+const TIMEOUT_MAX_MS = 3_600_000;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** `int.frac` × factor, exactly; undefined when the product is not a whole number. */
+function exactProduct(int, frac, factor) {
+    const scale = 10n ** BigInt(frac.length);
+    const scaled = BigInt(`${int}${frac}`) * BigInt(factor);
+    return scaled % scale === 0n ? scaled / scale : undefined;
+}
+/** A whole number given as digits, if it is a safe integer. */
+function safeDigits(digits) {
+    const value = BigInt(digits);
+    return value <= MAX_SAFE ? Number(value) : undefined;
+}
+// ---------------------------------------------------------------------------------------------------------
+// Sizes
+const SIZE_UNITS = {
+    '': MiB,
+    b: 1,
+    kib: KiB,
+    mib: MiB,
+    gib: GiB,
+    tib: 1024 * GiB,
+};
+const SI_UNITS = {
+    k: 'KiB',
+    kb: 'KiB',
+    m: 'MiB',
+    mb: 'MiB',
+    g: 'GiB',
+    gb: 'GiB',
+    t: 'TiB',
+    tb: 'TiB',
+};
+const SIZE_RULE = 'a size is a number with a binary unit (512KiB, 8MiB, 1.5GiB) or a plain number of MiB, more than 0 bytes';
+/** `512KiB`, `8MiB`, `1.5GiB`, `1048576B`, or a plain number of MiB (`20` = 20MiB) → bytes. */
+function parseSize(name, text) {
+    const value = text.trim();
+    const match = /^(\d+)(?:\.(\d+))? ?([a-z]*)$/i.exec(value);
+    const fail = (rule, fix = "e.g. '20MiB'") => new errors/* InputError */.dz({ input: name, value, rule, fix });
+    if (match === null)
+        throw fail(SIZE_RULE);
+    const [, int = '', frac = '', unitText = ''] = match;
+    const unit = unitText.toLowerCase();
+    const factor = SIZE_UNITS[unit];
+    if (factor === undefined) {
+        const binary = SI_UNITS[unit];
+        if (binary !== undefined) {
+            throw fail(`'${unitText}' is ambiguous (powers of 1000 or of 1024); sizes use the binary units KiB, MiB, GiB`, `write '${int}${frac === '' ? '' : `.${frac}`}${binary}'`);
+        }
+        throw fail(`unknown unit '${unitText}': ${SIZE_RULE}`);
+    }
+    const bytes = exactProduct(int, frac, factor);
+    if (bytes === undefined) {
+        const whole = (BigInt(`${int}${frac}`) * BigInt(factor)) / 10n ** BigInt(frac.length);
+        throw fail('must be a whole number of bytes', `round it, e.g. '${whole}B'`);
+    }
+    if (bytes === 0n)
+        throw fail(`must be more than 0 bytes`);
+    if (bytes > MAX_SAFE)
+        throw fail(`too large: at most ${Number.MAX_SAFE_INTEGER} bytes`);
+    return Number(bytes);
+}
+function formatSize(bytes) {
+    for (const [unit, factor] of [
+        ['GiB', GiB],
+        ['MiB', MiB],
+        ['KiB', KiB],
+    ]) {
+        if (bytes % factor === 0)
+            return `${bytes / factor}${unit}`;
+    }
+    return `${bytes}B`;
+}
+/** `part-size`: a size in PART_SIZE_MIN..PART_SIZE_MAX. */
+function parsePartSize(text) {
+    const bytes = parseSize('part-size', text);
+    if (bytes < PART_SIZE_MIN || bytes > PART_SIZE_MAX) {
+        throw new errors/* InputError */.dz({
+            input: 'part-size',
+            value: text.trim(),
+            rule: `must be between ${formatSize(PART_SIZE_MIN)} and ${formatSize(PART_SIZE_MAX)} (got ${formatSize(bytes)})`,
+            fix: `e.g. '${bytes < PART_SIZE_MIN ? formatSize(PART_SIZE_MIN) : formatSize(PART_SIZE_MAX)}' or '20MiB'`,
+        });
+    }
+    return bytes;
+}
+// ---------------------------------------------------------------------------------------------------------
+// Range, shard, traffic limit
+const RANGE_FORMS = '(bytes=first-last, bytes=first- or bytes=-suffix)';
+/** One HTTP byte range: `bytes=a-b` (a ≤ b), `bytes=a-`, `bytes=-n` (n > 0). */
+function parseRange(text) {
+    const value = text.trim();
+    const fail = (rule, fix = "e.g. 'bytes=0-1023'") => new errors/* InputError */.dz({ input: 'range', value, rule: `${rule} ${RANGE_FORMS}`, fix });
+    if (value.includes(','))
+        throw fail('only one range is allowed', "download one range per step, e.g. 'bytes=0-1023'");
+    if (/\s/.test(value)) {
+        const squeezed = value.replace(/\s+/g, '');
+        throw fail('must not contain spaces', /^bytes=\d*-\d*$/i.test(squeezed) ? `write '${squeezed}'` : undefined);
+    }
+    if (!/^bytes=/i.test(value)) {
+        throw fail("must start with 'bytes='", /^\d*-\d*$/.test(value) ? `write 'bytes=${value}'` : undefined);
+    }
+    const match = /^bytes=(\d*)-(\d*)$/i.exec(value);
+    if (match === null)
+        throw fail('must be one range of whole byte positions');
+    const [, firstText = '', lastText = ''] = match;
+    if (firstText === '' && lastText === '')
+        throw fail('needs a first byte, a last byte, or both');
+    const first = firstText === '' ? undefined : safeDigits(firstText);
+    const last = lastText === '' ? undefined : safeDigits(lastText);
+    if ((firstText !== '' && first === undefined) || (lastText !== '' && last === undefined)) {
+        throw fail(`byte positions must be at most ${Number.MAX_SAFE_INTEGER}`);
+    }
+    if (first === undefined) {
+        if (last === undefined || last === 0)
+            throw fail('the suffix length must be more than 0', "e.g. 'bytes=-1024'");
+        return { kind: 'suffix', length: last };
+    }
+    if (last === undefined)
+        return { kind: 'from', first };
+    if (last < first)
+        throw fail('the last byte must not be before the first', `e.g. 'bytes=${last}-${first}'`);
+    return { kind: 'closed', first, last };
+}
+/** `i/n` with 1 ≤ i ≤ n ≤ SHARD_COUNT_MAX (1-based, like a matrix index + 1). */
+function parseShard(text) {
+    const value = text.trim();
+    const rule = `must be 'i/n' with 1 ≤ i ≤ n ≤ ${SHARD_COUNT_MAX} (shard i of n, counted from 1)`;
+    const fail = (detail, fix) => new errors/* InputError */.dz({ input: 'shard', value, rule: detail === '' ? rule : `${rule}; ${detail}`, fix });
+    const match = /^(\d+)\/(\d+)$/.exec(value);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
+    const matrixFix = "e.g. '1/2', or '${{ matrix.shard }}/2' with 'matrix: { shard: [1, 2] }'";
+    if (match === null)
+        throw fail('', matrixFix);
+    const [, indexText = '', countText = ''] = match;
+    const index = safeDigits(indexText) ?? Number.POSITIVE_INFINITY;
+    const count = safeDigits(countText) ?? Number.POSITIVE_INFINITY;
+    if (count < 1 || count > SHARD_COUNT_MAX)
+        throw fail(`n = ${countText} is out of range`, "e.g. '1/2'");
+    if (index < 1)
+        throw fail('shards are counted from 1', `e.g. '1/${count}' for the first shard`);
+    if (index > count)
+        throw fail(`i = ${indexText} is more than n = ${countText}`, `e.g. '${count}/${count}' for the last shard`);
+    return { index, count };
+}
+const TRAFFIC_RULE = `must be a whole number of bit/s in ${TRAFFIC_LIMIT_MIN}..${TRAFFIC_LIMIT_MAX} ` +
+    `(${TRAFFIC_LIMIT_MIN} bit/s = 100 KiB/s, ${TRAFFIC_LIMIT_MAX} bit/s = 100 MiB/s)`;
+/** `x-cos-traffic-limit` in bit/s, TRAFFIC_LIMIT_MIN..TRAFFIC_LIMIT_MAX. */
+function parseTrafficLimit(text) {
+    const value = text.trim();
+    const fail = (fix) => new errors/* InputError */.dz({ input: 'traffic-limit', value, rule: TRAFFIC_RULE, fix });
+    if (!/^\d+$/.test(value))
+        throw fail("e.g. '8388608' (1 MiB/s = 1048576 bytes/s × 8)");
+    const bits = safeDigits(value) ?? Number.POSITIVE_INFINITY;
+    if (bits < TRAFFIC_LIMIT_MIN)
+        throw fail(`e.g. '${TRAFFIC_LIMIT_MIN}' (the lowest limit)`);
+    if (bits > TRAFFIC_LIMIT_MAX)
+        throw fail(`e.g. '${TRAFFIC_LIMIT_MAX}' (the highest limit), or leave it unset`);
+    return bits;
+}
+// ---------------------------------------------------------------------------------------------------------
+// Integers, timeouts
+/** A whole number in min..max, digits only (no sign, no exponent, no fraction). */
+function parseInteger(name, text, min, max) {
+    const value = text.trim();
+    const number = /^\d+$/.test(value) ? safeDigits(value) : undefined;
+    if (number === undefined || number < min || number > max) {
+        throw new errors/* InputError */.dz({
+            input: name,
+            value,
+            rule: `must be a whole number in ${min}..${max}`,
+            fix: `e.g. '${Math.min(Math.max(number ?? min, min), max)}'`,
+        });
+    }
+    return number;
+}
+const TIME_UNITS = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Seconds (`60`), or with a unit: `500ms`, `30s`, `2m`, `1h`; more than 0, at most 1h → milliseconds. */
+function parseTimeout(text) {
+    const value = text.trim();
+    const fail = (rule) => new errors/* InputError */.dz({ input: 'timeout', value, rule, fix: "e.g. '60s', '500ms' or '2m'" });
+    const match = /^(\d+)(?:\.(\d+))?(ms|s|m|h|)$/.exec(value);
+    if (match === null)
+        throw fail("must be seconds, or a number with a unit 'ms', 's', 'm' or 'h'");
+    const [, int = '', frac = '', unit = ''] = match;
+    const ms = exactProduct(int, frac, TIME_UNITS[unit] ?? 1000);
+    if (ms === undefined)
+        throw fail('must be a whole number of milliseconds');
+    if (ms === 0n)
+        throw fail('must be more than 0');
+    if (ms > BigInt(TIMEOUT_MAX_MS))
+        throw fail('must be at most 1h');
+    return Number(ms);
+}
+
+
+/***/ }),
+
+/***/ 7203:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   MM: () => (/* binding */ parseObjectTarget),
+/* harmony export */   WN: () => (/* binding */ parseConditions),
+/* harmony export */   vn: () => (/* binding */ parsePrefixTarget)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8159);
+/* harmony import */ var _parse_numbers_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1036);
+/* harmony import */ var _parse_values_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(7052);
+
+
+
+const OBJECT_ONLY = [
+    'version-id',
+    'range',
+    'if-match',
+    'if-none-match',
+    'if-modified-since',
+    'if-unmodified-since',
+    'response-cache-control',
+    'response-content-disposition',
+    'response-content-encoding',
+    'response-content-language',
+    'response-content-type',
+    'response-expires',
+];
+const PREFIX_ONLY = ['include', 'exclude', 'shard'];
+/** The conditional GET inputs (`if-match`, `if-none-match`, `if-modified-since`, `if-unmodified-since`). */
+function parseConditions(get) {
+    const optional = (name, parse) => {
+        const value = get(name);
+        return value === undefined ? undefined : parse(value);
+    };
+    const etag = (name) => (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseText */ .r4)(name, t.trim(), 'an ETag must not contain control characters');
+    const ifMatch = optional('if-match', etag('if-match'));
+    const ifNoneMatch = optional('if-none-match', etag('if-none-match'));
+    const ifModifiedSince = optional('if-modified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-modified-since', t));
+    const ifUnmodifiedSince = optional('if-unmodified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-unmodified-since', t));
+    return {
+        ...(ifMatch === undefined ? {} : { ifMatch }),
+        ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
+        ...(ifModifiedSince === undefined ? {} : { ifModifiedSince }),
+        ...(ifUnmodifiedSince === undefined ? {} : { ifUnmodifiedSince }),
+    };
+}
+function parseObjectTarget(get, key) {
+    if (key.endsWith('/')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+            input: 'key',
+            value: key,
+            rule: "a key ending in '/' is a folder marker, not a file",
+            fix: `use 'prefix: ${key}' to download the folder`,
+        });
+    }
+    if (key.startsWith('/')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+            input: 'key',
+            value: key,
+            rule: "object keys do not start with '/'",
+            fix: `write '${key.replace(/^\/+/, '')}'`,
+        });
+    }
+    (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseText */ .r4)('key', key);
+    for (const name of PREFIX_ONLY) {
+        const value = get(name);
+        if (value !== undefined) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+                input: name,
+                value,
+                rule: "applies only to a folder mirror ('prefix'), not to one object ('key')",
+                fix: `remove '${name}', or use 'prefix' instead of 'key'`,
+            });
+        }
+    }
+    const optional = (name, parse) => {
+        const value = get(name);
+        return value === undefined ? undefined : parse(value);
+    };
+    const versionId = optional('version-id', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseText */ .r4)('version-id', t.trim()));
+    const range = optional('range', _parse_numbers_js__WEBPACK_IMPORTED_MODULE_1__/* .parseRange */ .RC);
+    const conditions = parseConditions(get);
+    const overrideFields = [
+        ['response-cache-control', 'cacheControl'],
+        ['response-content-disposition', 'contentDisposition'],
+        ['response-content-encoding', 'contentEncoding'],
+        ['response-content-language', 'contentLanguage'],
+        ['response-content-type', 'contentType'],
+        ['response-expires', 'expires'],
+    ];
+    const responseOverrides = {};
+    for (const [name, field] of overrideFields) {
+        const value = optional(name, (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseText */ .r4)(name, t.trim()));
+        if (value !== undefined)
+            responseOverrides[field] = value;
+    }
+    return {
+        kind: 'object',
+        key,
+        ...(versionId === undefined ? {} : { versionId }),
+        ...(range === undefined ? {} : { range }),
+        conditions,
+        responseOverrides,
+    };
+}
+function parsePrefixTarget(get, prefixText, flags) {
+    for (const name of OBJECT_ONLY) {
+        const value = get(name);
+        if (value !== undefined) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+                input: name,
+                value,
+                rule: "applies only to one object ('key'), not to a folder mirror ('prefix')",
+                fix: `remove '${name}', or download one object with 'key'`,
+            });
+        }
+    }
+    (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseText */ .r4)('prefix', prefixText);
+    if (prefixText !== '/' && prefixText.startsWith('/')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz({
+            input: 'prefix',
+            value: prefixText,
+            rule: "a prefix does not start with '/' (only '/' alone means the whole bucket)",
+            fix: `write '${prefixText.replace(/^\/+/, '')}'`,
+        });
+    }
+    const include = get('include');
+    const exclude = get('exclude');
+    const shard = get('shard');
+    return {
+        kind: 'prefix',
+        prefix: prefixText === '/' ? '' : prefixText,
+        include: include === undefined ? [] : (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseGlobs */ .nS)('include', include),
+        exclude: exclude === undefined ? [] : (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseGlobs */ .nS)('exclude', exclude),
+        ...flags,
+        ...(shard === undefined ? {} : { shard: (0,_parse_numbers_js__WEBPACK_IMPORTED_MODULE_1__/* .parseShard */ .uK)(shard) }),
+    };
+}
+
+
+/***/ }),
+
+/***/ 7052:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   E9: () => (/* binding */ parseSseKey),
+/* harmony export */   P: () => (/* binding */ BUCKET_FIX),
+/* harmony export */   W5: () => (/* binding */ parseBucket),
+/* harmony export */   _U: () => (/* binding */ parseDate),
+/* harmony export */   cf: () => (/* binding */ parseRegion),
+/* harmony export */   nS: () => (/* binding */ parseGlobs),
+/* harmony export */   r4: () => (/* binding */ parseText),
+/* harmony export */   rV: () => (/* binding */ parseOverwrite),
+/* harmony export */   yG: () => (/* binding */ parseBoolean)
+/* harmony export */ });
+/* harmony import */ var _base_text_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8566);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8159);
+
+
+// ---------------------------------------------------------------------------------------------------------
+// Booleans, dates, enums
+/** `true` / `false` as YAML 1.2 core schema spells them: `true|True|TRUE|false|False|FALSE`. */
+function parseBoolean(name, text) {
+    const value = text.trim();
+    if (/^(?:true|True|TRUE)$/.test(value))
+        return true;
+    if (/^(?:false|False|FALSE)$/.test(value))
+        return false;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({ input: name, value, rule: 'must be true or false', fix: "write 'true' or 'false'" });
+}
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const HTTP_DATE = new RegExp(`^(${WEEKDAYS.join('|')}), (\\d{2}) (${MONTHS.join('|')}) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT$`);
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+/** Milliseconds since the epoch for calendar fields, or undefined when a field is out of range. */
+function utcTime(year, month, day, hour, minute, second) {
+    if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || day < 1)
+        return undefined;
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    date.setUTCHours(hour, minute, second, 0);
+    return date.getUTCDate() === day ? date.getTime() : undefined;
+}
+/** An RFC 9110 (7231) HTTP date `Wed, 21 Oct 2015 07:28:00 GMT`, or ISO 8601 (`2015-10-21`, `…T07:28:00Z`). */
+function parseDate(name, text) {
+    const value = text.trim();
+    const fail = (rule, fix = "e.g. 'Wed, 21 Oct 2015 07:28:00 GMT' or '2015-10-21T07:28:00Z'") => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({ input: name, value, rule, fix });
+    const RULE = 'must be an HTTP date or an ISO 8601 date (time with a zone)';
+    const http = HTTP_DATE.exec(value);
+    if (http !== null) {
+        const [, weekday = '', day = '', month = '', year = '', hour = '', minute = '', second = ''] = http;
+        const time = utcTime(Number(year), MONTHS.indexOf(month) + 1, Number(day), Number(hour), Number(minute), Number(second));
+        if (time === undefined)
+            throw fail(`${RULE}; no such day or time`);
+        const date = new Date(time);
+        if (WEEKDAYS[date.getUTCDay()] !== weekday) {
+            throw fail(`${RULE}; ${day} ${month} ${year} is not a ${weekday}`, `write '${date.toUTCString()}'`);
+        }
+        return date;
+    }
+    const iso = ISO_DATE.exec(value);
+    if (iso === null)
+        throw fail(RULE);
+    const [, year = '', month = '', day = '', hour, minute = '0', second = '0', fraction = '', zone] = iso;
+    if (hour !== undefined && zone === undefined) {
+        throw fail(`${RULE}; a time without a zone is ambiguous`, `write '${value}Z' for UTC, or add an offset like +08:00`);
+    }
+    const local = utcTime(Number(year), Number(month), Number(day), Number(hour ?? 0), Number(minute), Number(second));
+    if (local === undefined)
+        throw fail(`${RULE}; no such day or time`);
+    let offsetMinutes = 0;
+    if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+        const digits = zone.slice(1).replace(':', '');
+        const offsetHours = Number(digits.slice(0, 2));
+        const offsetMins = Number(digits.slice(2));
+        if (offsetHours > 23 || offsetMins > 59)
+            throw fail(`${RULE}; no such time zone offset ${zone}`);
+        offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMins);
+    }
+    const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
+    return new Date(local - offsetMinutes * 60_000 + millis);
+}
+/** `changed`, `always` or `never`. */
+function parseOverwrite(text) {
+    const value = text.trim();
+    if (value === 'changed' || value === 'always' || value === 'never')
+        return value;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+        input: 'overwrite',
+        value,
+        rule: "must be 'changed' (skip files that match the remote), 'always' or 'never'",
+        fix: "e.g. 'changed'",
+    });
+}
+// ---------------------------------------------------------------------------------------------------------
+// Bucket, region
+const BUCKET_RULE = "must be BucketName-APPID: lowercase letters, digits and '-' (not first or last), then '-' and the " +
+    'numeric APPID, at most 60 characters';
+const BUCKET_FIX = "e.g. 'examplebucket-1250000000'";
+const BUCKET_MAX = 60;
+/** COS bucket `BucketName-APPID`, e.g. `examplebucket-1250000000`. */
+function parseBucket(text) {
+    const value = text.trim();
+    const fail = (detail, fix = BUCKET_FIX) => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+        input: 'bucket',
+        value,
+        rule: detail === '' ? BUCKET_RULE : `${BUCKET_RULE}; ${detail}`,
+        fix,
+    });
+    if (value.length > BUCKET_MAX)
+        throw fail(`this one has ${value.length}`);
+    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value))
+        return value;
+    if (/[A-Z]/.test(value) && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$/.test(value.toLowerCase())) {
+        throw fail('no capital letters', `write '${value.toLowerCase()}'`);
+    }
+    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(value) && !/-\d+$/.test(value)) {
+        throw fail('the APPID is missing', `append your APPID, e.g. '${value}-1250000000'`);
+    }
+    throw fail('');
+}
+/** Region codes of the old (v4) API, mapped to today's names for the fix. */
+const LEGACY_REGIONS = {
+    gz: 'ap-guangzhou',
+    sh: 'ap-shanghai',
+    tj: 'ap-beijing-1',
+    bj: 'ap-beijing',
+    cd: 'ap-chengdu',
+    sgp: 'ap-singapore',
+    hk: 'ap-hongkong',
+    ca: 'na-toronto',
+    ger: 'eu-frankfurt',
+};
+const REGION_RULE = "must be a COS region like 'ap-guangzhou', 'na-siliconvalley' or 'ap-shanghai-fsi'";
+/** COS region, e.g. `ap-guangzhou`, `na-siliconvalley`, `ap-shanghai-fsi`, `ap-beijing-1`. */
+function parseRegion(text) {
+    const value = text.trim();
+    const fail = (detail, fix = "e.g. 'ap-guangzhou'") => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+        input: 'region',
+        value,
+        rule: detail === '' ? REGION_RULE : `${REGION_RULE}; ${detail}`,
+        fix,
+    });
+    const valid = (candidate) => candidate.length <= 32 && /^[a-z]{2}-[a-z]+(?:-[a-z0-9]+)*$/.test(candidate);
+    if (valid(value))
+        return value;
+    const lower = value.toLowerCase();
+    if (lower === 'accelerate') {
+        throw fail("'accelerate' is a domain, not a region", "set 'accelerate: true' and the bucket's region, e.g. 'ap-guangzhou'");
+    }
+    if (lower.startsWith('cos.') && valid(lower.slice(4))) {
+        throw fail("without the 'cos.' prefix", `write '${lower.slice(4)}'`);
+    }
+    if (value !== lower && valid(lower))
+        throw fail('lowercase only', `write '${lower}'`);
+    const modern = LEGACY_REGIONS[lower];
+    if (modern !== undefined)
+        throw fail('old short codes are not accepted', `write '${modern}'`);
+    throw fail('');
+}
+// ---------------------------------------------------------------------------------------------------------
+// Globs, SSE-C key, free text
+/** Newline-separated globs: each line trimmed; blank lines and lines starting with `#` dropped. */
+function parseGlobs(name, text) {
+    const globs = [];
+    for (const line of text.split(/\r?\n|\r/)) {
+        const glob = line.trim();
+        if (glob === '' || glob.startsWith('#'))
+            continue;
+        const fail = (rule, fix) => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({ input: name, value: glob, rule, fix });
+        if ((0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .hasControlCharacter */ .Fd)(glob))
+            throw fail('a glob must not contain control characters', 'remove them');
+        if (glob.startsWith('/')) {
+            throw fail("globs match the key relative to 'prefix', so they never start with '/'", `write '${glob.replace(/^\/+/, '')}'`);
+        }
+        globs.push(glob);
+    }
+    return globs;
+}
+/** SSE-C key: standard base64 of exactly 32 bytes (AES-256). The value never appears in a message. */
+function parseSseKey(text) {
+    const value = text.trim();
+    const fail = (detail) => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+        input: 'sse-customer-key',
+        value,
+        rule: `must be standard base64 of exactly 32 bytes (an AES-256 key); ${detail}`,
+        fix: "generate one with 'openssl rand -base64 32' and keep it in a secret",
+    });
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+        throw fail('it is not base64 (A-Z a-z 0-9 + / and = padding)');
+    }
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.toString('base64') !== value)
+        throw fail('its padding is wrong');
+    if (bytes.length !== 32)
+        throw fail(`it decodes to ${bytes.length} bytes`);
+    return value;
+}
+/** Text sent in a header or a query: no control characters (no header injection). */
+function parseText(name, text, rule = 'must not contain control characters') {
+    if ((0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .hasControlCharacter */ .Fd)(text)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: name,
+            value: text,
+            rule,
+            fix: 'remove line breaks and control characters',
+        });
+    }
+    return text;
+}
+
+
+/***/ }),
+
+/***/ 4365:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  Rr: () => (/* binding */ RETRIES_RANGE),
+  ol: () => (/* binding */ deepFreeze),
+  cN: () => (/* binding */ inputReader),
+  Ac: () => (/* binding */ parseOptions)
+});
+
+// UNUSED EXPORTS: CONCURRENCY_RANGE
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./lib/base/state-name.js
+var state_name = __webpack_require__(6098);
+// EXTERNAL MODULE: ./lib/base/text.js
+var base_text = __webpack_require__(8566);
+// EXTERNAL MODULE: ./lib/config/endpoint.js
+var config_endpoint = __webpack_require__(7049);
+// EXTERNAL MODULE: ./lib/config/errors.js
+var errors = __webpack_require__(8159);
+// EXTERNAL MODULE: ./lib/config/inputs.js
+var inputs = __webpack_require__(6097);
+// EXTERNAL MODULE: ./lib/config/parse-credentials.js
+var parse_credentials = __webpack_require__(678);
+// EXTERNAL MODULE: ./lib/config/parse-target.js
+var parse_target = __webpack_require__(7203);
+;// CONCATENATED MODULE: ./lib/config/parse-link.js
+// The `url` input: a link to download (a presigned COS URL, or any ranged-HTTPS URL). A link is a
+// credential, so no message shows it, only its origin and path; and it names its server, object,
+// version and signature itself, so the inputs that would say those again are refused by name.
+
+
+
+
+/** Inputs a link makes pointless, each with why; refused when set to anything but their default. */
+const NOT_WITH_URL = [
+    [
+        ['bucket', 'region', 'endpoint', 'accelerate'],
+        'a link names its server and object itself',
+        "remove it, or download by 'key' instead of 'url'",
+    ],
+    [
+        [
+            'secret-id',
+            'secret-key',
+            'session-token',
+            'role-arn',
+            'provider-id',
+            'role-session-name',
+            'role-duration',
+            'audience',
+            'sts-endpoint',
+            'web-identity-token-file',
+        ],
+        'a link carries its own signature: no credentials sign its requests',
+        'remove it',
+    ],
+    [
+        [
+            'version-id',
+            'response-cache-control',
+            'response-content-disposition',
+            'response-content-encoding',
+            'response-content-language',
+            'response-content-type',
+            'response-expires',
+        ],
+        "belongs in a link's signed query, so it cannot be added to one",
+        "make the link with it (e.g. 'cos-download presign --version-id …'), or remove it",
+    ],
+    [['range'], 'a link downloads the whole object', "remove 'range', or download by 'key'"],
+    [
+        ['include', 'exclude', 'shard', 'delete', 'allow-empty', 'cache', 'cache-key'],
+        "applies only to a folder mirror ('prefix'), not to a link ('url')",
+        'remove it',
+    ],
+    [['expires'], "is for making a link ('presign'), not for downloading one", "remove 'expires'"],
+];
+/** The link as a message may name it: origin and path, never the query (its signature). */
+function shownLink(url) {
+    return `${url.protocol}//${url.host}${url.pathname}`;
+}
+/** Why `name` (a decoded path segment) cannot be a file's name; undefined when it can. */
+function fileNameProblem(name) {
+    if (name === '')
+        return 'its path ends in "/", so it names no file';
+    if (name === '.' || name === '..')
+        return `its file name '${name}' cannot name a file`;
+    if (/[/\\]/.test(name))
+        return "its file name holds a '/' or '\\' (encoded in the link)";
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters refused
+    if (/[\x00-\x1f\x7f]/.test(name))
+        return 'its file name holds NUL or a control character';
+    if (Buffer.byteLength(name) > 255)
+        return 'its file name is longer than 255 bytes';
+    return undefined;
+}
+/** Parses `url` and refuses the inputs that do not go with a link. Throws InputError naming the input. */
+function parseLinkTarget(get, text) {
+    const value = text.trim();
+    const fail = (rule, fix, subject) => new errors/* InputError */.dz({ input: 'url', value, rule, fix, ...(subject === undefined ? {} : { subject }) });
+    // The URL parser drops tabs and line breaks silently: a link broken across lines is refused instead.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters refused
+    if (/[\s\x00-\x1f\x7f]/.test(value)) {
+        throw fail('holds a space, line break or control character', 'copy the link again, whole and on one line (spaces in a link are written %20)');
+    }
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw fail('is not an absolute URL', "copy the whole link, from 'https://' on");
+    }
+    const subject = `Input 'url' (the link to ${shownLink(url)})`;
+    if (url.protocol === 'http:' && !(0,config_endpoint/* isLoopbackHost */.cW)(url)) {
+        throw fail('uses plain http, which would send the link (a credential) and the bytes unencrypted', 'use the https:// form of the link (plain http only to this machine)', subject);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw fail(`must be an https:// URL, not ${url.protocol}`, "copy the link from 'https://' on", subject);
+    }
+    if (url.username !== '' || url.password !== '') {
+        throw fail('holds user:password@ credentials, which would end up in logs and process lists', "remove 'user:password@': a link carries its own signature", `Input 'url' (a link to ${url.protocol}//${url.host}${url.pathname})`);
+    }
+    if (value.includes('#')) {
+        throw fail("has a fragment ('#…'), which is never sent to the server", "copy the link again; a '#' in an object key is written %23", subject);
+    }
+    for (const [names, rule, fix] of NOT_WITH_URL) {
+        for (const name of names) {
+            const given = get(name);
+            const fallback = inputs/* INPUTS */.mc[name].default;
+            if (given === undefined || given.trim().toLowerCase() === fallback?.toLowerCase())
+                continue;
+            throw new errors/* InputError */.dz({ input: name, value: given, rule: `${rule} ('url' is set)`, fix });
+        }
+    }
+    const segment = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+    let fileName;
+    let problem;
+    try {
+        fileName = decodeURIComponent(segment);
+        problem = fileNameProblem(fileName);
+    }
+    catch {
+        problem = 'its file name is not valid percent-encoding';
+    }
+    return {
+        kind: 'link',
+        url: value,
+        name: shownLink(url),
+        ...(problem === undefined && fileName !== undefined ? { fileName } : { fileNameProblem: problem ?? '' }),
+        conditions: (0,parse_target/* parseConditions */.WN)(get),
+    };
+}
+
+// EXTERNAL MODULE: ./lib/config/parse-network.js + 2 modules
+var parse_network = __webpack_require__(8892);
+// EXTERNAL MODULE: ./lib/config/parse-numbers.js + 1 modules
+var parse_numbers = __webpack_require__(1036);
+// EXTERNAL MODULE: ./lib/config/parse-values.js
+var parse_values = __webpack_require__(7052);
+;// CONCATENATED MODULE: ./lib/config/parse.js
+// Raw inputs (strings, as the action or the CLI reads them) → the typed, deep-frozen Options the core runs
+// on. Every check happens here, before any request. Pure: no I/O besides the injected `isDirectory`,
+// `realpath` and `readFile`.
+
+
+
+
+
+
+
+
+
+
+
+
+const CONCURRENCY_RANGE = { min: 1, max: 64 };
+const RETRIES_RANGE = { min: 0, max: 20 };
+function defaultOf(name) {
+    const fallback = inputs/* INPUTS */.mc[name].default;
+    if (fallback === undefined)
+        throw new TypeError(`input '${name}' has no default in INPUTS`);
+    return fallback;
+}
+function endsWithSeparator(text) {
+    return text.endsWith('/') || (external_node_path_.sep === '\\' && text.endsWith('\\'));
+}
+function resolveDestination(target, text, context) {
+    if (text !== undefined) {
+        (0,parse_values/* parseText */.r4)('destination', text);
+        if (text === '~' || text.startsWith('~/') || text.startsWith('~\\')) {
+            throw new errors/* InputError */.dz({
+                input: 'destination',
+                value: text,
+                rule: "'~' is not expanded: the destination is relative to the workspace",
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, shown to the user
+                fix: "use an absolute path (e.g. under '${{ runner.temp }}') or a path inside the workspace",
+                flagFix: 'let the shell expand it (write ~/… unquoted), or give an absolute path',
+            });
+        }
+    }
+    const resolved = text === undefined ? context.cwd : external_node_path_.resolve(context.cwd, text);
+    if (target.kind === 'prefix')
+        return resolved;
+    const needsBaseName = text === undefined || endsWithSeparator(text) || context.isDirectory(resolved);
+    if (!needsBaseName)
+        return resolved;
+    if (target.kind === 'link') {
+        if (target.fileName === undefined) {
+            throw new errors/* InputError */.dz({
+                input: 'url',
+                subject: `Input 'url' (the link to ${target.name})`,
+                rule: `the destination is a folder, which takes the link's file name, but ${target.fileNameProblem ?? 'it has none'}`,
+                fix: "set 'destination' to a file path, e.g. 'download.bin'",
+            });
+        }
+        return external_node_path_.join(resolved, target.fileName);
+    }
+    const baseName = target.key.slice(target.key.lastIndexOf('/') + 1);
+    if (baseName === '.' || baseName === '..') {
+        throw new errors/* InputError */.dz({
+            input: 'key',
+            value: target.key,
+            rule: `its base name '${baseName}' cannot name a file`,
+            fix: "set 'destination' to a file path, e.g. 'download.bin'",
+        });
+    }
+    return external_node_path_.join(resolved, baseName);
+}
+/** `inner` is `outer` or lies under it. */
+function within(outer, inner) {
+    const relative = external_node_path_.relative(outer, inner);
+    return (relative === '' ||
+        (relative !== '..' && !relative.startsWith(`..${external_node_path_.sep}`) && !external_node_path_.isAbsolute(relative)));
+}
+/**
+ * A destination never runs through cos-download's state folder, and a relative one stays in the
+ * workspace: a symlink committed into the workspace must not lead the download outside it.
+ */
+function checkDestination(destination, text, context) {
+    const shown = text ?? '.';
+    if (destination.split(/[\\/]/).some(state_name/* isStateSegment */.d)) {
+        throw new errors/* InputError */.dz({
+            input: 'destination',
+            value: shown,
+            rule: "it runs through '.cos-download', the folder where cos-download keeps its own files",
+            fix: "choose another destination, e.g. 'downloads/'",
+        });
+    }
+    const realpath = context.realpath;
+    if (realpath === undefined || (text !== undefined && external_node_path_.isAbsolute(text)))
+        return;
+    const workspace = realpath(context.cwd) ?? context.cwd;
+    let existing = destination;
+    while (realpath(existing) === undefined && external_node_path_.dirname(existing) !== existing)
+        existing = external_node_path_.dirname(existing);
+    const real = external_node_path_.join(realpath(existing) ?? existing, external_node_path_.relative(existing, destination));
+    if (!within(workspace, real)) {
+        throw new errors/* InputError */.dz({
+            input: 'destination',
+            value: shown,
+            rule: `a link in the workspace leads it outside the workspace, to '${real}'`,
+            fix: 'remove the link, or give that place as an absolute path if it is meant',
+        });
+    }
+}
+/** `value` and everything in it, frozen. */
+function deepFreeze(value) {
+    if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const inner of Object.values(value))
+            deepFreeze(inner);
+    }
+    return value;
+}
+/** Reads `raw` by name: blank and unset are both undefined. */
+function inputReader(raw) {
+    return (name) => {
+        const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
+        return value === undefined || value.trim() === '' ? undefined : value;
+    };
+}
+/** Parses and checks every input; returns deep-frozen Options or throws the first InputError. */
+function parseOptions(raw, context) {
+    if (!external_node_path_.isAbsolute(context.cwd))
+        throw new TypeError(`ParseContext.cwd must be absolute: ${context.cwd}`);
+    const get = inputReader(raw);
+    const orDefault = (name) => get(name) ?? defaultOf(name);
+    if ((0,parse_values/* parseBoolean */.yG)('presign', orDefault('presign'))) {
+        throw new errors/* InputError */.dz({
+            input: 'presign',
+            value: orDefault('presign'),
+            rule: 'makes a link instead of downloading, so it is not a download option',
+            fix: "run 'cos-download presign …' (the CLI) or call presignUrl (the library); the action takes 'presign: true'",
+        });
+    }
+    const key = get('key');
+    const prefix = get('prefix');
+    const link = get('url');
+    if (link !== undefined && (key !== undefined || prefix !== undefined)) {
+        const other = key !== undefined ? 'key' : 'prefix';
+        throw new errors/* InputError */.dz({
+            input: 'url',
+            subject: `Inputs 'url' and '${other}' = ${(0,base_text/* quoteValue */.cl)(get(other) ?? '')} are both set`,
+            rule: "exactly one may be set: 'url' downloads a link, 'key' one object, 'prefix' every object under it",
+            fix: `remove 'url' or '${other}'`,
+        });
+    }
+    if (link !== undefined)
+        return parseLinkOptions(get, orDefault, link, context);
+    const bucketText = get('bucket');
+    if (bucketText === undefined) {
+        throw new errors/* InputError */.dz({ input: 'bucket', rule: 'required: the bucket to download from', fix: parse_values/* BUCKET_FIX */.P });
+    }
+    const bucket = (0,parse_values/* parseBucket */.W5)(bucketText);
+    if (key !== undefined && prefix !== undefined) {
+        throw new errors/* InputError */.dz({
+            input: 'key',
+            subject: `Inputs 'key' = ${(0,base_text/* quoteValue */.cl)(key)} and 'prefix' = ${(0,base_text/* quoteValue */.cl)(prefix)} are both set`,
+            rule: "exactly one may be set: 'key' downloads one object, 'prefix' mirrors every object under it",
+            fix: "remove 'key' or 'prefix'",
+        });
+    }
+    if (key === undefined && prefix === undefined) {
+        throw new errors/* InputError */.dz({
+            input: 'key',
+            subject: "None of 'key', 'prefix' or 'url' is set",
+            rule: 'exactly one says what to download',
+            fix: "set 'key: path/to/file.bin' for one object, 'prefix: path/to/folder/' for a folder ('/' = the whole bucket), or 'url: LINK' for a link",
+        });
+    }
+    const deleteExtra = (0,parse_values/* parseBoolean */.yG)('delete', orDefault('delete'));
+    const allowEmpty = (0,parse_values/* parseBoolean */.yG)('allow-empty', orDefault('allow-empty'));
+    const cache = (0,parse_values/* parseBoolean */.yG)('cache', orDefault('cache'));
+    if (key !== undefined) {
+        for (const [name, on] of [
+            ['delete', deleteExtra],
+            ['allow-empty', allowEmpty],
+            ['cache', cache],
+        ]) {
+            if (on) {
+                throw new errors/* InputError */.dz({
+                    input: name,
+                    value: orDefault(name),
+                    rule: "applies only to a folder mirror ('prefix'), not to one object ('key')",
+                    fix: `remove '${name}', or use 'prefix' instead of 'key'`,
+                });
+            }
+        }
+    }
+    const target = key !== undefined
+        ? (0,parse_target/* parseObjectTarget */.MM)(get, key)
+        : (0,parse_target/* parsePrefixTarget */.vn)(get, prefix ?? '', { delete: deleteExtra, allowEmpty });
+    const cacheKeyText = get('cache-key');
+    if (cacheKeyText !== undefined && !cache) {
+        throw new errors/* InputError */.dz({
+            input: 'cache-key',
+            value: cacheKeyText,
+            rule: "is used only with 'cache: true' (and 'prefix')",
+            fix: "set 'cache: true', or remove 'cache-key'",
+        });
+    }
+    const cacheKey = cacheKeyText === undefined
+        ? undefined
+        : (0,parse_values/* parseText */.r4)('cache-key', cacheKeyText.trim(), 'must not contain control characters');
+    if (cacheKey?.includes(',')) {
+        throw new errors/* InputError */.dz({
+            input: 'cache-key',
+            value: cacheKey,
+            rule: 'must not contain commas (the Actions cache refuses them)',
+            fix: `write '${cacheKey.replaceAll(',', '-')}'`,
+        });
+    }
+    const regionText = get('region');
+    const region = regionText === undefined ? undefined : (0,parse_values/* parseRegion */.cf)(regionText);
+    const accelerate = (0,parse_values/* parseBoolean */.yG)('accelerate', orDefault('accelerate'));
+    const endpoint = (0,config_endpoint/* resolveEndpoint */.sO)({ bucket, region, endpoint: get('endpoint')?.trim(), accelerate });
+    const credentials = (0,parse_credentials/* parseCredentials */.g)(get, context.env);
+    const keyless = (0,parse_network/* parseKeylessInputs */.L)(get, context, credentials);
+    const caCert = (0,parse_network/* parseCaCertInput */.G)(get, context);
+    const { retries, timeoutMs, ...transfer } = parseTransferInputs(get, orDefault);
+    const destination = resolveDestination(target, get('destination'), context);
+    checkDestination(destination, get('destination'), context);
+    if (cache && encloses(destination, context.cwd)) {
+        throw new errors/* InputError */.dz({
+            input: 'destination',
+            value: get('destination') ?? '.',
+            rule: "with 'cache: true' the destination folder is saved whole, and this one holds the workspace",
+            fix: "give the mirror a folder of its own, e.g. 'destination: downloads'",
+        });
+    }
+    const options = {
+        connection: {
+            bucket,
+            ...(region === undefined ? {} : { region }),
+            endpoint,
+            ...(credentials === undefined ? {} : { credentials }),
+            retries,
+            timeoutMs,
+        },
+        ...(caCert === undefined ? {} : { caCert }),
+        ...(keyless === undefined ? {} : { keyless }),
+        target,
+        destination,
+        ...transfer,
+        cache,
+        ...(cacheKey === undefined ? {} : { cacheKey }),
+    };
+    return deepFreeze(options);
+}
+/** How every download goes, whatever it downloads: requests, parts, checks, the local file. */
+function parseTransferInputs(get, orDefault) {
+    const trafficText = get('traffic-limit');
+    const sseText = get('sse-customer-key');
+    const trafficLimit = trafficText === undefined ? undefined : (0,parse_numbers/* parseTrafficLimit */.Sq)(trafficText);
+    const sseCustomerKey = sseText === undefined ? undefined : (0,parse_values/* parseSseKey */.E9)(sseText);
+    return {
+        retries: (0,parse_numbers/* parseInteger */.cG)('retries', orDefault('retries'), RETRIES_RANGE.min, RETRIES_RANGE.max),
+        timeoutMs: (0,parse_numbers/* parseTimeout */.ZZ)(orDefault('timeout')),
+        partSize: (0,parse_numbers/* parsePartSize */.A9)(orDefault('part-size')),
+        concurrency: (0,parse_numbers/* parseInteger */.cG)('concurrency', orDefault('concurrency'), CONCURRENCY_RANGE.min, CONCURRENCY_RANGE.max),
+        ...(trafficLimit === undefined ? {} : { trafficLimit }),
+        crc: (0,parse_values/* parseBoolean */.yG)('crc', orDefault('crc')),
+        fsync: (0,parse_values/* parseBoolean */.yG)('fsync', orDefault('fsync')),
+        overwrite: (0,parse_values/* parseOverwrite */.rV)(orDefault('overwrite')),
+        dryRun: (0,parse_values/* parseBoolean */.yG)('dry-run', orDefault('dry-run')),
+        ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),
+    };
+}
+/** `url`: no bucket, no credentials; the connection is the link's origin, with the retries and timeout. */
+function parseLinkOptions(get, orDefault, text, context) {
+    const target = parseLinkTarget(get, text);
+    const caCert = (0,parse_network/* parseCaCertInput */.G)(get, context);
+    const { retries, timeoutMs, ...transfer } = parseTransferInputs(get, orDefault);
+    const destination = resolveDestination(target, get('destination'), context);
+    checkDestination(destination, get('destination'), context);
+    return deepFreeze({
+        connection: { bucket: '', endpoint: new URL(target.url).origin, retries, timeoutMs },
+        ...(caCert === undefined ? {} : { caCert }),
+        target,
+        destination,
+        ...transfer,
+        cache: false,
+    });
+}
+/** True when `folder` is `inner` or one of its ancestors. */
+function encloses(folder, inner) {
+    const relative = external_node_path_.relative(folder, inner);
+    return (relative === '' ||
+        (!relative.startsWith(`..${external_node_path_.sep}`) && relative !== '..' && !external_node_path_.isAbsolute(relative)));
+}
+
+
+/***/ }),
+
+/***/ 7913:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  XV: () => (/* binding */ openNetwork),
+  Yw: () => (/* reexport */ proxy/* proxySettingsFrom */.Yw)
+});
+
+// UNUSED EXPORTS: DEFAULT_STS_REGION, proxySecrets
+
+// EXTERNAL MODULE: ./lib/base/error-message.js
+var error_message = __webpack_require__(4329);
+// EXTERNAL MODULE: ./lib/base/runtime.js
+var runtime = __webpack_require__(3105);
+// EXTERNAL MODULE: ./lib/cos/client.js + 2 modules
+var client = __webpack_require__(9657);
+// EXTERNAL MODULE: ./lib/cos/credentials.js
+var credentials = __webpack_require__(1861);
+// EXTERNAL MODULE: ./lib/cos/dispatcher.js
+var dispatcher = __webpack_require__(2026);
+// EXTERNAL MODULE: ./lib/cos/errors.js
+var errors = __webpack_require__(4192);
+;// CONCATENATED MODULE: ./lib/cos/sts.js
+
+
+
+
+
+
+const STS_ACTION = 'AssumeRoleWithWebIdentity';
+const STS_VERSION = '2018-08-13';
+/** An answer of STS that is not credentials. The message is one line; no token is in it. */
+class StsError extends Error {
+    name = 'StsError';
+    /** The API's error code (`InvalidParameter.WebIdentityTokenError`), or `HTTP<status>` / `BadResponse`. */
+    code;
+    requestId;
+    transient;
+    constructor(message, code, requestId, transient, cause) {
+        super(message, cause === undefined ? undefined : { cause });
+        this.code = code;
+        this.requestId = requestId;
+        this.transient = transient;
+    }
+}
+/** What to do about an STS error code (and its message, for the expired-token case). */
+function stsHint(code, message) {
+    if (code === 'InvalidParameter.WebIdentityTokenError' || /web ?identity ?token/i.test(message)) {
+        if (/expire/i.test(message)) {
+            return 'the OIDC token had expired when STS checked it: use a fresh one (GitHub issues it right before the call; a --web-identity-token-file must be current)';
+        }
+        return "STS did not accept the OIDC token: check that 'provider-id' names the CAM OIDC identity provider whose issuer and client ID match the token's iss and aud (see 'audience')";
+    }
+    if (code === 'InvalidParameter.OverTimeError') {
+        return "'role-duration' is above the role's maximum session duration: lower it, or raise the maximum in CAM";
+    }
+    if (code === 'InvalidParameter.OverLimit' ||
+        code === 'RequestLimitExceeded' ||
+        code.startsWith('LimitExceeded')) {
+        return 'STS limits this API to 20 requests a second: try again later';
+    }
+    if (code === 'ResourceNotFound.RoleNotFound')
+        return "no such role: check 'role-arn'";
+    if (code.startsWith('InvalidParameter') || code === 'MissingParameter') {
+        return "check 'role-arn' (qcs::cam::uin/<account>:roleName/<role>), 'provider-id', 'role-session-name' and 'role-duration'";
+    }
+    if (code.startsWith('AuthFailure') || code.startsWith('UnauthorizedOperation')) {
+        return "the role does not trust this identity: in CAM, let the role named by 'role-arn' trust the OIDC provider 'provider-id', with conditions this token's claims meet (e.g. its sub names this repository)";
+    }
+    if (code.startsWith('InternalError'))
+        return 'a failure inside STS: try again later';
+    return 'see the error codes of AssumeRoleWithWebIdentity in the STS API documentation';
+}
+const TRANSIENT_CODES = /^(InternalError|RequestLimitExceeded|InvalidParameter\.OverLimit|LimitExceeded)/;
+/** Text the server sent, made safe for a one-line message: no token, no line breaks, not too long. */
+function clean(text, secrets) {
+    let result = text;
+    for (const secret of secrets)
+        if (secret.length >= 8)
+            result = result.replaceAll(secret, '***');
+    // Anything shaped like a JWT (three base64url parts) goes too: an echo of some other token.
+    result = result.replace(/\beyJ[\w-]*\.[\w-]+\.[\w-]*/g, '***');
+    let line = '';
+    for (const char of result.slice(0, 500)) {
+        const code = char.charCodeAt(0);
+        line += code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 ? ' ' : char;
+    }
+    return line;
+}
+const sts_text = (value) => typeof value === 'string' && value !== '' ? value : undefined;
+class StsClient {
+    #endpoint;
+    #region;
+    #dispatcher;
+    #proxy;
+    #attempts;
+    #clock;
+    #logger;
+    #random;
+    #retryBaseMs;
+    constructor(options, deps = {}) {
+        this.#endpoint = new URL(options.endpoint);
+        this.#region = options.region;
+        const route = (0,dispatcher/* createDispatcher */.SM)(this.#endpoint.origin, {
+            connections: 2,
+            timeoutMs: options.timeoutMs,
+            ...options.transport,
+        });
+        this.#dispatcher = route.dispatcher;
+        this.#proxy = route.proxy;
+        this.#attempts = (options.retries ?? 2) + 1;
+        this.#clock = deps.clock ?? runtime/* systemClock */.ml;
+        this.#logger = deps.logger ?? runtime/* silentLogger */.qq;
+        this.#random = deps.random ?? Math.random;
+        this.#retryBaseMs = deps.retryBaseMs ?? 500;
+    }
+    /** Temporary credentials for `role`, proven by `webIdentityToken`. Throws StsError (one line). */
+    async assumeRoleWithWebIdentity(role, webIdentityToken, signal) {
+        const context = `STS ${STS_ACTION} (role '${role.roleArn}', provider '${role.providerId}')`;
+        for (let n = 1;; n++) {
+            try {
+                return await this.#once(role, webIdentityToken, context, signal);
+            }
+            catch (error) {
+                const transient = error instanceof StsError ? error.transient : (0,errors/* isTransient */.dg)(error);
+                if (signal?.aborted || n >= this.#attempts || !transient)
+                    throw error;
+                const wait = Math.round(this.#random() * Math.min(10_000, this.#retryBaseMs * 2 ** (n - 1)));
+                this.#logger.warning(`${STS_ACTION}: attempt ${n}/${this.#attempts} failed (${(0,error_message/* errorMessage */.g)(error)}); retrying in ${wait} ms`);
+                await this.#clock.sleep(wait, signal);
+            }
+        }
+    }
+    async #once(role, token, context, signal) {
+        const body = JSON.stringify({
+            ProviderId: role.providerId,
+            WebIdentityToken: token,
+            RoleArn: role.roleArn,
+            RoleSessionName: role.roleSessionName,
+            DurationSeconds: role.durationSeconds,
+        });
+        const origin = this.#endpoint.origin;
+        const response = await this.#dispatcher
+            .request({
+            origin,
+            path: this.#endpoint.pathname,
+            method: 'POST',
+            headers: {
+                'content-type': 'application/json',
+                'x-tc-action': STS_ACTION,
+                'x-tc-version': STS_VERSION,
+                'x-tc-region': this.#region,
+                'x-tc-timestamp': String(Math.floor(this.#clock.now() / 1000)),
+                authorization: 'SKIP',
+            },
+            body,
+            signal: signal ?? null,
+        })
+            .catch((error) => {
+            const wrapped = errors/* TlsError */.WM.from(error, origin, context) ?? dispatcher/* ProxyError */.T6.from(error, this.#proxy, context);
+            if (wrapped !== undefined)
+                throw wrapped;
+            throw new StsError(`${context}: ${origin} could not be reached (${clean((0,error_message/* errorMessage */.g)(error), [token])})`, 'Network', undefined, (0,errors/* isTransient */.dg)(error), error);
+        });
+        const refused = dispatcher/* ProxyError */.T6.refused(response.statusCode, this.#proxy, context);
+        if (refused !== undefined) {
+            await response.body.dump();
+            throw refused;
+        }
+        const raw = await (0,client/* readCapped */.EF)(response.body, 64 * 1024);
+        const status = response.statusCode;
+        let answer;
+        try {
+            answer = JSON.parse(raw);
+        }
+        catch {
+            throw new StsError(`${context}: ${origin} answered ${status} with something other than the API's JSON. ` +
+                "Fix: check 'sts-endpoint' (e.g. https://sts.tencentcloudapi.com) and any proxy in between", `HTTP${status}`, undefined, status >= 500 || status === 429);
+        }
+        const reply = answer?.Response;
+        const requestId = sts_text(reply?.RequestId);
+        const id = requestId === undefined ? '' : ` (request id ${clean(requestId, [token])})`;
+        const apiError = reply?.Error;
+        if (apiError !== undefined) {
+            const code = clean(sts_text(apiError.Code) ?? 'UnknownError', [token]);
+            const message = clean(sts_text(apiError.Message) ?? 'no message', [token]);
+            throw new StsError(`${context}: ${code}: ${message}${id}. Fix: ${stsHint(code, message)}`, code, requestId, TRANSIENT_CODES.test(code));
+        }
+        const credentials = reply?.Credentials;
+        const secretId = sts_text(credentials?.TmpSecretId);
+        const secretKey = sts_text(credentials?.TmpSecretKey);
+        const sessionToken = sts_text(credentials?.Token);
+        const expiresAt = expiryOf(reply?.ExpiredTime, reply?.Expiration);
+        if (status !== 200 ||
+            secretId === undefined ||
+            secretKey === undefined ||
+            sessionToken === undefined ||
+            expiresAt === undefined) {
+            throw new StsError(`${context}: ${origin} answered ${status} without Credentials {TmpSecretId, TmpSecretKey, Token} and ExpiredTime${id}. ` +
+                "Fix: check 'sts-endpoint' (e.g. https://sts.tencentcloudapi.com)", status === 200 ? 'BadResponse' : `HTTP${status}`, requestId, status >= 500 || status === 429);
+        }
+        return { secretId, secretKey, sessionToken, expiresAt };
+    }
+    async close() {
+        await this.#dispatcher.close();
+    }
+}
+/** `ExpiredTime` (Unix seconds) or else `Expiration` (ISO 8601), in milliseconds. */
+function expiryOf(expiredTime, expiration) {
+    const seconds = typeof expiredTime === 'number'
+        ? expiredTime
+        : typeof expiredTime === 'string'
+            ? Number(expiredTime)
+            : Number.NaN;
+    if (Number.isSafeInteger(seconds) && seconds > 0)
+        return seconds * 1000;
+    const date = typeof expiration === 'string' ? Date.parse(expiration) : Number.NaN;
+    return Number.isNaN(date) ? undefined : date;
+}
+/** Credentials from STS for `role`, renewed before `ExpiredTime`; each secret masked as it arrives. */
+function stsCredentials(options, deps = {}) {
+    return new credentials/* RefreshingCredentials */.On(async (signal) => {
+        const token = await options.webIdentityToken(signal);
+        deps.mask?.(token);
+        return options.sts.assumeRoleWithWebIdentity(options.role, token, signal);
+    }, { source: `STS role '${options.role.roleArn}'`, ...deps });
+}
+
+// EXTERNAL MODULE: ./lib/cos/proxy.js
+var proxy = __webpack_require__(9347);
+;// CONCATENATED MODULE: ./lib/core/network.js
+
+
+/** STS's `X-TC-Region` when the bucket's region is not known (an endpoint URL without one). */
+const DEFAULT_STS_REGION = 'ap-guangzhou';
+/** The transport and credentials of one run. Throws the ProxyConfigError of an unusable proxy variable STS needs. */
+function openNetwork(options, deps) {
+    const transport = {
+        ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
+        ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
+    };
+    const keyless = options.keyless;
+    if (keyless === undefined)
+        return { client: { transport }, close: async () => { } };
+    const token = deps.webIdentityToken;
+    if (token === undefined) {
+        throw new TypeError('download: options.keyless needs deps.webIdentityToken, the source of the OIDC token');
+    }
+    const logger = deps.logger === undefined ? {} : { logger: deps.logger };
+    const clock = deps.clock === undefined ? {} : { clock: deps.clock };
+    const sts = new StsClient({
+        endpoint: keyless.stsEndpoint,
+        region: options.connection.region ?? DEFAULT_STS_REGION,
+        timeoutMs: options.connection.timeoutMs,
+        transport,
+    }, { ...logger, ...clock });
+    const credentials = stsCredentials({ sts, role: keyless, webIdentityToken: token }, {
+        ...logger,
+        ...clock,
+        ...(deps.mask === undefined ? {} : { mask: deps.mask }),
+        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    });
+    return { client: { transport, credentials }, close: () => sts.close() };
+}
+
+
+/***/ }),
+
+/***/ 9657:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  v6: () => (/* binding */ CosClient),
+  wx: () => (/* binding */ header),
+  EF: () => (/* binding */ readCapped),
+  Gx: () => (/* binding */ redactDetails),
+  tp: () => (/* binding */ toSink)
+});
+
+// EXTERNAL MODULE: ./lib/base/runtime.js
+var runtime = __webpack_require__(3105);
+// EXTERNAL MODULE: ./lib/cos/credentials.js
+var credentials = __webpack_require__(1861);
+// EXTERNAL MODULE: ./lib/cos/dispatcher.js
+var dispatcher = __webpack_require__(2026);
+// EXTERNAL MODULE: ./lib/cos/errors.js
+var errors = __webpack_require__(4192);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __webpack_require__(7030);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __webpack_require__(1692);
+;// CONCATENATED MODULE: ./lib/cos/http-response.js
+// An HTTP/1.1 response parser, fed the bytes of one connection as they arrive: the status line and
+// headers, then a body framed by Content-Length, by chunked encoding, or by the end of the
+// connection. Pure (no I/O): the range reader drives it. It is strict, because what it reads is
+// untrusted: a malformed answer is an error, never a guess. See docs/adr/0012-receive-path.md.
+
+/** Status line and headers: a COS answer's are far smaller. */
+const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_CHUNK_LINE = 1024;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const bad = (why) => new errors/* MalformedResponse */.PJ(`the response breaks HTTP/1.1 (${why})`, { transient: false });
+/** Parses one response (and skips 1xx ones before it); feed it, then `end()` when the connection ends. */
+class ResponseParser {
+    #handlers;
+    /** Whether the request was HEAD (a response with no body, whatever its headers say). */
+    #head;
+    #state = { kind: 'head' };
+    /** Bytes of a line or of the head that arrived split across reads. */
+    #pending = Buffer.alloc(0);
+    #keepAlive = true;
+    constructor(handlers, options = {}) {
+        this.#handlers = handlers;
+        this.#head = options.head === true;
+    }
+    get done() {
+        return this.#state.kind === 'done';
+    }
+    /** Feeds `buffer[start..end)`. Throws a ProtocolError on a malformed response. */
+    feed(buffer, start = 0, end = buffer.length) {
+        let at = start;
+        while (at < end) {
+            const state = this.#state;
+            switch (state.kind) {
+                case 'head':
+                    at = this.#readHead(buffer, at, end);
+                    break;
+                case 'length': {
+                    const take = Math.min(state.remaining, end - at);
+                    this.#handlers.onBody(buffer.subarray(at, at + take));
+                    state.remaining -= take;
+                    at += take;
+                    if (state.remaining === 0)
+                        this.#complete();
+                    break;
+                }
+                case 'chunk-data': {
+                    const take = Math.min(state.remaining, end - at);
+                    this.#handlers.onBody(buffer.subarray(at, at + take));
+                    state.remaining -= take;
+                    at += take;
+                    if (state.remaining === 0)
+                        this.#state = { kind: 'chunk-end' };
+                    break;
+                }
+                case 'chunk-size':
+                case 'chunk-end':
+                case 'trailers':
+                    at = this.#readLine(buffer, at, end, (line) => this.#chunkLine(line));
+                    break;
+                case 'until-close':
+                    this.#handlers.onBody(buffer.subarray(at, end));
+                    at = end;
+                    break;
+                case 'done':
+                    // Nothing is sent after a response that was not asked for (no pipelining).
+                    throw bad('bytes after the end of the response');
+            }
+        }
+    }
+    /** The connection ended: completes a body read to the end of the connection, else it was cut short. */
+    end() {
+        if (this.#state.kind === 'until-close') {
+            this.#keepAlive = false;
+            this.#complete();
+            return;
+        }
+        if (this.#state.kind !== 'done')
+            throw new errors/* ClosedEarly */.SK();
+    }
+    #complete() {
+        this.#state = { kind: 'done' };
+        this.#handlers.onComplete(this.#keepAlive);
+    }
+    /** Collects the head up to the blank line, then parses it. Returns where the body starts. */
+    #readHead(buffer, at, end) {
+        const joined = this.#pending.length === 0
+            ? buffer.subarray(at, end)
+            : Buffer.concat([this.#pending, buffer.subarray(at, end)]);
+        const blank = joined.indexOf('\r\n\r\n');
+        if (blank === -1) {
+            if (joined.length > MAX_HEAD_BYTES)
+                throw bad('headers larger than 64 KiB');
+            this.#pending = Buffer.from(joined);
+            return end;
+        }
+        if (blank > MAX_HEAD_BYTES)
+            throw bad('headers larger than 64 KiB');
+        const consumed = blank + 4 - this.#pending.length;
+        this.#pending = Buffer.alloc(0);
+        this.#parseHead(joined.toString('latin1', 0, blank));
+        return at + consumed;
+    }
+    #parseHead(text) {
+        const lines = text.split('\r\n');
+        const statusLine = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/.exec(lines[0] ?? '');
+        if (statusLine === null)
+            throw bad(`status line '${(lines[0] ?? '').slice(0, 40)}'`);
+        const status = Number(statusLine[2]);
+        const headers = {};
+        for (const line of lines.slice(1)) {
+            const colon = line.indexOf(':');
+            const name = line.slice(0, colon).toLowerCase();
+            const value = line.slice(colon + 1).trim();
+            if (colon <= 0 || !TOKEN.test(name) || !FIELD_VALUE.test(value))
+                throw bad('a malformed header line');
+            const existing = headers[name];
+            headers[name] =
+                existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+        }
+        if (status < 200) {
+            // 100 Continue and the like: the real answer follows.
+            if (status === 101)
+                throw bad('an unasked protocol switch');
+            return;
+        }
+        const connection = String(headers.connection ?? '').toLowerCase();
+        this.#keepAlive =
+            statusLine[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+        // The framing is checked before anyone sees the head: a malformed length is refused as such.
+        const body = this.#frame(status, headers);
+        this.#handlers.onHead(status, headers);
+        if (body === undefined)
+            this.#complete();
+        else
+            this.#state = body;
+    }
+    /** How the body is framed (RFC 9112 §6.3): the state that reads it, or undefined for none. */
+    #frame(status, headers) {
+        if (this.#head || status === 204 || status === 304)
+            return undefined;
+        const encoding = headers['transfer-encoding'];
+        const length = headers['content-length'];
+        if (encoding !== undefined) {
+            if (length !== undefined)
+                throw bad('both Transfer-Encoding and Content-Length');
+            const codings = (Array.isArray(encoding) ? encoding.join(',') : encoding)
+                .toLowerCase()
+                .split(',')
+                .map((c) => c.trim());
+            if (codings.length !== 1 || codings[0] !== 'chunked')
+                throw bad(`Transfer-Encoding '${String(encoding).slice(0, 40)}'`);
+            return { kind: 'chunk-size' };
+        }
+        if (length !== undefined) {
+            const values = Array.isArray(length) ? length : [length];
+            const first = values[0];
+            if (!/^\d{1,16}$/.test(first) ||
+                values.some((v) => v !== first) ||
+                !Number.isSafeInteger(Number(first))) {
+                throw bad(`Content-Length '${values.join(', ').slice(0, 40)}'`);
+            }
+            const remaining = Number(first);
+            return remaining === 0 ? undefined : { kind: 'length', remaining };
+        }
+        this.#keepAlive = false;
+        return { kind: 'until-close' };
+    }
+    /** Reads one CRLF-terminated line (of a chunked body) that may arrive split. */
+    #readLine(buffer, at, end, take) {
+        const newline = buffer.indexOf('\n', at);
+        if (newline === -1 || newline >= end) {
+            this.#pending = Buffer.concat([this.#pending, buffer.subarray(at, end)]);
+            if (this.#pending.length > MAX_CHUNK_LINE)
+                throw bad('a chunk line longer than 1 KiB');
+            return end;
+        }
+        const line = Buffer.concat([this.#pending, buffer.subarray(at, newline + 1)]);
+        this.#pending = Buffer.alloc(0);
+        if (line.length > MAX_CHUNK_LINE)
+            throw bad('a chunk line longer than 1 KiB');
+        if (line.length < 2 || line[line.length - 2] !== 0x0d)
+            throw bad('a chunk line not ended by CRLF');
+        take(line.toString('latin1', 0, line.length - 2));
+        return newline + 1;
+    }
+    #chunkLine(line) {
+        const state = this.#state;
+        if (state.kind === 'chunk-end') {
+            if (line !== '')
+                throw bad('chunk data longer than its size');
+            this.#state = { kind: 'chunk-size' };
+            return;
+        }
+        if (state.kind === 'trailers') {
+            if (line === '')
+                this.#complete();
+            return;
+        }
+        const size = /^([0-9a-fA-F]{1,12})(?:;[\t\x20-\x7e]*)?$/.exec(line);
+        if (size === null)
+            throw bad(`chunk size '${line.slice(0, 20)}'`);
+        const remaining = Number.parseInt(size[1], 16);
+        this.#state = remaining === 0 ? { kind: 'trailers' } : { kind: 'chunk-data', remaining };
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/cos/range-reader.js
+// A narrow HTTP/1.1 client for the one request the bulk of a download is made of: a GET of object
+// bytes. Each connection reads into one buffer of its own, reused for every read (Node's `onread`),
+// and the body goes to the caller synchronously, slice by slice, while the buffer is valid — no
+// Buffer per chunk, no stream, nothing for the garbage collector. Keep-alive connections are
+// pooled per origin. Everything else (HEAD, listings, proxied origins) goes through undici.
+// See docs/adr/0012-receive-path.md.
+
+
+
+
+const ERROR_TEXT_MAX = 64 * 1024;
+const BUFFER_SIZE = 256 * 1024;
+/** A header value with no line break, so a request line can never be split by a value. */
+function headerLine(name, value) {
+    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
+        throw new errors/* ProtocolError */.bd(`a request header '${name}' holds a line break`, { transient: false });
+    }
+    return `${name}: ${value}\r\n`;
+}
+/** The server ended or reset the connection (not a timeout, not a TLS or protocol failure). */
+function closedByServer(error) {
+    const code = error.code;
+    return error instanceof errors/* ClosedEarly */.SK || code === 'ECONNRESET' || code === 'EPIPE';
+}
+/** One keep-alive connection, carrying one request at a time. */
+class Connection {
+    #socket;
+    #onIdle;
+    #onGone;
+    #parser;
+    #pending;
+    #answered = false;
+    #reusable = true;
+    constructor(origin, options, onIdle, onGone) {
+        this.#onIdle = onIdle;
+        this.#onGone = onGone;
+        const buffer = Buffer.allocUnsafe(options.bufferSize ?? BUFFER_SIZE);
+        const host = origin.hostname.replace(/^\[|\]$/g, '');
+        const port = Number(origin.port || (origin.protocol === 'https:' ? 443 : 80));
+        const common = {
+            host,
+            port,
+            onread: { buffer, callback: (bytes, into) => this.#read(bytes, into) },
+            ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+        };
+        this.#socket =
+            origin.protocol === 'https:'
+                ? external_node_tls_.connect({
+                    ...common,
+                    // Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
+                    rejectUnauthorized: true,
+                    ...(external_node_net_.isIP(host) === 0 ? { servername: host } : {}),
+                    ...(options.ca === undefined ? {} : { ca: options.ca }),
+                })
+                : external_node_net_.connect(common);
+        this.#socket.setNoDelay(true);
+        this.#socket.setTimeout(options.timeoutMs, () => {
+            this.#socket.destroy(Object.assign(new Error(`no data for ${Math.round(options.timeoutMs / 1000)} s`), {
+                code: 'ETIMEDOUT',
+            }));
+        });
+        this.#socket.on('error', (error) => this.#close(error));
+        this.#socket.on('close', () => this.#close(undefined));
+        this.#socket.on('end', () => {
+            try {
+                this.#parser?.end();
+            }
+            catch (error) {
+                this.#close(error);
+            }
+        });
+    }
+    get busy() {
+        return this.#pending !== undefined;
+    }
+    send(pending, host) {
+        this.#pending = pending;
+        this.#answered = false;
+        const { request } = pending;
+        let errorText = '';
+        let head;
+        this.#parser = new ResponseParser({
+            onHead: (status, headers) => {
+                head = { status, headers };
+                if (status >= 200 && status < 300)
+                    request.onHead?.(status, headers);
+            },
+            onBody: (chunk) => {
+                if (head !== undefined && head.status >= 200 && head.status < 300)
+                    request.onBody(chunk);
+                else if (errorText.length < ERROR_TEXT_MAX)
+                    errorText += chunk.toString('utf8', 0, ERROR_TEXT_MAX - errorText.length);
+            },
+            onComplete: (keepAlive) => {
+                this.#reusable = keepAlive;
+                const answer = head;
+                this.#finish(() => pending.done(answer.status >= 200 && answer.status < 300 ? answer : { ...answer, errorText }));
+            },
+        });
+        let text = `GET ${request.path} HTTP/1.1\r\n${headerLine('host', host)}`;
+        for (const [name, value] of Object.entries(request.headers))
+            if (name !== 'host')
+                text += headerLine(name, value);
+        this.#socket.write(`${text}\r\n`);
+    }
+    /** The end of a request: the connection goes back to the pool, or away. */
+    #finish(report) {
+        this.#pending = undefined;
+        this.#parser = undefined;
+        if (this.#reusable && !this.#socket.destroyed)
+            this.#onIdle(this);
+        else
+            this.#socket.destroy();
+        report();
+    }
+    #read(bytes, buffer) {
+        const parser = this.#parser;
+        if (parser === undefined) {
+            // Bytes on an idle connection: the server is not speaking HTTP as it should; drop it.
+            this.#socket.destroy();
+            return false;
+        }
+        this.#answered = true;
+        try {
+            parser.feed(buffer, 0, bytes);
+        }
+        catch (error) {
+            this.#socket.destroy(error instanceof Error ? error : new Error(String(error)));
+            return false;
+        }
+        return true;
+    }
+    /** Aborts the request in flight: the connection cannot be reused. */
+    abort(reason) {
+        this.#socket.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+    }
+    #close(error) {
+        const pending = this.#pending;
+        this.#pending = undefined;
+        this.#reusable = false;
+        this.#onGone(this);
+        pending?.fail(error ?? new errors/* ClosedEarly */.SK(), this.#answered);
+    }
+    destroy() {
+        this.#socket.destroy();
+    }
+}
+/** The pooled connections to one origin. */
+class RangeReader {
+    #origin;
+    #options;
+    #idle = [];
+    #all = new Set();
+    #closed = false;
+    constructor(origin, options) {
+        this.#origin = new URL(origin);
+        this.#options = options;
+    }
+    /** One GET; resolves once the whole body went to `onBody` (2xx) or an error answer was read. */
+    request(request) {
+        return this.#attempt(request, true);
+    }
+    /**
+     * A kept-alive connection the server closed while it was idle fails before any answer: that
+     * request is sent again once, on a new connection, as a browser would (a GET is idempotent).
+     */
+    #attempt(request, mayResend) {
+        return new Promise((resolve, reject) => {
+            if (this.#closed) {
+                reject(new Error('the range reader is closed'));
+                return;
+            }
+            request.signal?.throwIfAborted();
+            const idle = this.#idle.pop();
+            const connection = idle ?? this.#connect();
+            const onAbort = () => connection.abort(request.signal?.reason);
+            request.signal?.addEventListener('abort', onAbort, { once: true });
+            const settle = () => request.signal?.removeEventListener('abort', onAbort);
+            connection.send({
+                request,
+                done: (answer) => {
+                    settle();
+                    resolve(answer);
+                },
+                fail: (error, answered) => {
+                    settle();
+                    if (request.signal?.aborted)
+                        reject(request.signal.reason);
+                    else if (idle !== undefined && !answered && mayResend && closedByServer(error)) {
+                        resolve(this.#attempt(request, false));
+                    }
+                    else
+                        reject(error);
+                },
+            }, this.#origin.host);
+        });
+    }
+    #connect() {
+        const connection = new Connection(this.#origin, this.#options, (idle) => {
+            if (this.#closed || this.#idle.length >= this.#options.connections)
+                idle.destroy();
+            else
+                this.#idle.push(idle);
+        }, (gone) => {
+            this.#all.delete(gone);
+            const at = this.#idle.indexOf(gone);
+            if (at !== -1)
+                this.#idle.splice(at, 1);
+        });
+        this.#all.add(connection);
+        return connection;
+    }
+    async close() {
+        this.#closed = true;
+        for (const connection of this.#all)
+            connection.destroy();
+        this.#all.clear();
+        this.#idle.length = 0;
+    }
+}
+
+// EXTERNAL MODULE: ./lib/cos/redact.js
+var redact = __webpack_require__(4826);
+// EXTERNAL MODULE: ./lib/cos/retry.js
+var retry = __webpack_require__(9929);
+// EXTERNAL MODULE: ./lib/cos/sign.js
+var sign = __webpack_require__(9966);
+;// CONCATENATED MODULE: ./lib/cos/client.js
+
+
+
+
+
+
+
+
+class CosClient {
+    connection;
+    #agent;
+    #reader;
+    #proxy;
+    #credentials;
+    #origin;
+    #basePath;
+    #clock;
+    #logger;
+    #random;
+    #retryBaseMs;
+    #retryCapMs;
+    /** Server time minus our time, learnt from RequestTimeTooSkewed answers. */
+    #clockOffsetMs = 0;
+    constructor(connection, deps = {}) {
+        this.connection = connection;
+        const url = new URL(connection.endpoint);
+        this.#origin = url.origin;
+        this.#basePath = url.pathname.replace(/\/+$/, '');
+        this.#clock = deps.clock ?? runtime/* systemClock */.ml;
+        this.#logger = deps.logger ?? runtime/* silentLogger */.qq;
+        this.#random = deps.random ?? Math.random;
+        this.#retryBaseMs = deps.retryBaseMs ?? 250;
+        this.#retryCapMs = deps.retryCapMs ?? 20_000;
+        this.#credentials = deps.credentials ?? (0,credentials/* staticCredentials */.vU)(connection.credentials);
+        const route = (0,dispatcher/* createDispatcher */.SM)(this.#origin, {
+            connections: deps.connections ?? 16,
+            timeoutMs: connection.timeoutMs,
+            ...deps.transport,
+        });
+        this.#agent = route.dispatcher;
+        this.#proxy = route.proxy;
+        // A proxied origin keeps undici for everything: the range reader speaks to the origin directly.
+        this.#reader =
+            route.proxy === undefined && deps.rangeReader !== false
+                ? new RangeReader(this.#origin, {
+                    connections: deps.connections ?? 16,
+                    timeoutMs: connection.timeoutMs,
+                    ca: (0,dispatcher/* trustedCertificates */.g3)(deps.transport?.extraCa),
+                    lookup: deps.transport?.lookup,
+                })
+                : undefined;
+    }
+    get logger() {
+        return this.#logger;
+    }
+    /** The signed form of a request: its path and query, its headers, the credentials it was signed with. */
+    async #prepare(request) {
+        const query = request.query ?? {};
+        const url = new URL(this.#origin);
+        const signPath = `${this.#basePath}/${request.key}`;
+        const encodedPath = `${this.#basePath}/${request.key.split('/').map(sign/* cosEncode */.Gp).join('/')}`;
+        const search = Object.entries(query)
+            .map(([k, v]) => (v === '' ? (0,sign/* cosEncode */.Gp)(k) : `${(0,sign/* cosEncode */.Gp)(k)}=${(0,sign/* cosEncode */.Gp)(v)}`))
+            .join('&');
+        const headers = { host: url.host, ...request.headers };
+        const credentials = await this.#credentials.current(request.signal);
+        if (credentials) {
+            if (credentials.sessionToken)
+                headers['x-cos-security-token'] = credentials.sessionToken;
+            headers.authorization = (0,sign/* authorization */.it)(credentials, { method: request.method, path: signPath, query, headers }, (this.#clock.now() + this.#clockOffsetMs) / 1000);
+        }
+        return { path: search === '' ? encodedPath : `${encodedPath}?${search}`, headers, credentials };
+    }
+    /** A failure to reach the server, told as what it is: TLS, the proxy, the network, or as thrown. */
+    #unreached(error, request) {
+        const context = describe(request);
+        return (errors/* TlsError */.WM.from(error, this.#origin, context) ??
+            dispatcher/* ProxyError */.T6.from(error, this.#proxy, context) ??
+            errors/* NetworkError */.Dr.from(error, this.#origin, context) ??
+            error);
+    }
+    /** One signed attempt. Non-accepted error statuses are read and thrown as CosError. */
+    async send(request) {
+        const prepared = await this.#prepare(request);
+        const response = await this.#agent
+            .request({
+            origin: this.#origin,
+            path: prepared.path,
+            method: request.method,
+            headers: prepared.headers,
+            signal: request.signal ?? null,
+            ...(request.highWaterMark === undefined ? {} : { highWaterMark: request.highWaterMark }),
+        })
+            .catch((error) => {
+            throw this.#unreached(error, request);
+        });
+        const status = response.statusCode;
+        if ((status >= 200 && status < 300) || request.accept?.includes(status)) {
+            return { status, headers: response.headers, body: response.body };
+        }
+        const text = await readCapped(response.body, 64 * 1024);
+        return this.#fail(request, prepared, status, text, response.headers);
+    }
+    /**
+     * One signed GET whose 2xx answer goes to `sink`: its status and headers first (`onHead` may
+     * throw to refuse it), then its body a slice at a time, each valid only during the call. Resolves
+     * once the body ended. The bytes of an object take the range reader (one reused buffer per
+     * connection) unless the origin is proxied. A non-2xx answer throws as `send` does.
+     */
+    async getBody(request, sink) {
+        const reader = this.#reader;
+        if (reader === undefined) {
+            await toSink(await this.send(request), sink);
+            return;
+        }
+        const prepared = await this.#prepare(request);
+        const answer = await reader
+            .request({
+            path: prepared.path,
+            headers: prepared.headers,
+            signal: request.signal,
+            onHead: (status, headers) => sink.onHead({ status, headers }),
+            onBody: sink.onBody,
+        })
+            .catch((error) => {
+            throw this.#unreached(error, request);
+        });
+        if (answer.errorText !== undefined) {
+            await this.#fail(request, prepared, answer.status, answer.errorText, answer.headers);
+        }
+    }
+    /** Throws the CosError of a non-2xx answer whose body (at most 64 KiB) is `text`. */
+    async #fail(request, prepared, status, text, responseHeaders) {
+        const { headers, credentials } = prepared;
+        // A plain-http request through a proxy: a 401/407 is the proxy's, not COS's.
+        const refused = dispatcher/* ProxyError */.T6.refused(status, this.#proxy, describe(request));
+        if (refused !== undefined)
+            throw refused;
+        if (request.method === 'HEAD' && status >= 400 && status < 500 && status !== 412) {
+            // A HEAD error has no body, so no COS code: ask the same question with a one-byte GET to learn it.
+            await this.send({
+                ...request,
+                method: 'GET',
+                headers: { ...request.headers, range: 'bytes=0-0' },
+            }).then((answer) => answer.body.dump(), (error) => {
+                if (error instanceof errors/* CosError */.Y6 && error.status === status) {
+                    throw error.rephrase(error.cosMessage, describe(request), (0,errors/* hintFor */.JR)(error, credentials === undefined));
+                }
+            });
+        }
+        // The error text is the server's: a proxy may echo what it was sent, so the secrets this
+        // request carried are cut out before the text reaches a message or a log.
+        const details = redactDetails((0,errors/* parseErrorBody */.kW)(status, text, responseHeaders), [
+            headers.authorization,
+            credentials?.secretId,
+            credentials?.secretKey,
+            credentials?.sessionToken,
+            headers['x-cos-server-side-encryption-customer-key'],
+            headers['x-cos-server-side-encryption-customer-key-MD5'],
+            ...(this.#proxy?.secrets ?? []),
+        ]);
+        throw new errors/* CosError */.Y6(details, describe(request), (0,errors/* hintFor */.JR)(details, credentials === undefined));
+    }
+    /**
+     * Runs `attempt` until it succeeds, a failure is not transient, or the retries are spent.
+     * Full-jitter exponential backoff; a RequestTimeTooSkewed answer corrects the clock and retries at once.
+     */
+    async retrying(what, signal, attempt) {
+        return (0,retry/* retryTransient */.j)({
+            attempts: this.connection.retries + 1,
+            clock: this.#clock,
+            logger: this.#logger,
+            random: this.#random,
+            baseMs: this.#retryBaseMs,
+            capMs: this.#retryCapMs,
+            timeoutMs: this.connection.timeoutMs,
+            correctClock: (error) => (this.#correctClock(error) ? this.#clockOffsetMs : undefined),
+        }, what, signal, attempt);
+    }
+    #correctClock(error) {
+        const server = error.serverDate === undefined ? Number.NaN : Date.parse(error.serverDate);
+        if (Number.isNaN(server))
+            return false;
+        this.#clockOffsetMs = server - this.#clock.now();
+        return true;
+    }
+    async close() {
+        await this.#reader?.close();
+        await this.#agent.close();
+    }
+}
+function describe(request) {
+    if (request.key === '')
+        return `${request.method === 'HEAD' ? 'HEAD' : 'List'} bucket`;
+    const version = request.query?.versionId ? ` (version ${request.query.versionId})` : '';
+    return `${request.method} '${request.key}'${version}`;
+}
+function redactDetails(details, secrets) {
+    const clean = (text) => (text === undefined ? undefined : (0,redact/* redactText */.Rd)(text, secrets));
+    const requestId = clean(details.requestId);
+    const traceId = clean(details.traceId);
+    return {
+        ...details,
+        code: (0,redact/* redactText */.Rd)(details.code, secrets),
+        message: (0,redact/* redactText */.Rd)(details.message, secrets),
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(traceId === undefined ? {} : { traceId }),
+    };
+}
+/** Reads a body as text, keeping at most `limit` characters and draining the rest. */
+async function readCapped(body, limit) {
+    const chunks = [];
+    let length = 0;
+    for await (const chunk of body) {
+        chunks.push(Buffer.from(chunk));
+        length += chunk.length;
+        // Leaving the loop destroys the body: a server that never stops sending cannot hold us here.
+        if (length >= limit)
+            break;
+    }
+    return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+/** A 2xx answer `send` returned, to `sink`: the path of a proxied origin, and of a link. */
+async function toSink(response, sink) {
+    try {
+        sink.onHead(response);
+    }
+    catch (error) {
+        // Destroying an unread body emits an error event, which here has nowhere to go.
+        response.body.on('error', () => { });
+        response.body.destroy();
+        throw error;
+    }
+    for await (const chunk of response.body)
+        sink.onBody(chunk);
+}
+/** First value of a response header. */
+function header(response, name) {
+    const value = response.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+
+
+/***/ }),
+
+/***/ 1861:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   On: () => (/* binding */ RefreshingCredentials),
+/* harmony export */   vU: () => (/* binding */ staticCredentials)
+/* harmony export */ });
+/* unused harmony exports CredentialsError, REFRESH_MARGIN_MS */
+/* harmony import */ var _base_error_message_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4329);
+/* harmony import */ var _base_runtime_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3105);
+// Where the COS client gets the credentials it signs each request with: fixed ones (or none), or
+// temporary ones that are fetched again before they expire (STS, see sts.ts).
+
+
+/** Always the same credentials (or always anonymous). */
+function staticCredentials(credentials) {
+    const value = Promise.resolve(credentials);
+    return { current: () => value };
+}
+/**
+ * Getting the credentials failed, so the request was never sent. The source retried already (STS
+ * does), so the request's own retries do not: retries stay one layer deep.
+ */
+class CredentialsError extends Error {
+    name = 'CredentialsError';
+    transient = false;
+    constructor(cause) {
+        super((0,_base_error_message_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(cause), { cause });
+    }
+}
+const REFRESH_MARGIN_MS = 5 * 60_000;
+/**
+ * Temporary credentials, fetched on first use and again before they expire. Concurrent requests
+ * share one fetch. A failed refresh while the old credentials still hold is a warning (they are
+ * used until they expire); once they have expired, the failure is the request's.
+ */
+class RefreshingCredentials {
+    #fetch;
+    #clock;
+    #logger;
+    #mask;
+    #margin;
+    #retryAfter;
+    #signal;
+    #source;
+    #held;
+    #pending;
+    #nextAttempt = 0;
+    /** How many times credentials were fetched. */
+    fetches = 0;
+    constructor(fetch, deps = {}) {
+        this.#fetch = fetch;
+        this.#clock = deps.clock ?? _base_runtime_js__WEBPACK_IMPORTED_MODULE_1__/* .systemClock */ .ml;
+        this.#logger = deps.logger ?? _base_runtime_js__WEBPACK_IMPORTED_MODULE_1__/* .silentLogger */ .qq;
+        this.#mask = deps.mask ?? (() => { });
+        this.#margin = deps.refreshMarginMs ?? REFRESH_MARGIN_MS;
+        this.#retryAfter = deps.retryAfterMs ?? 30_000;
+        this.#signal = deps.signal;
+        this.#source = deps.source ?? 'temporary credentials';
+    }
+    async current(signal) {
+        const now = this.#clock.now();
+        const held = this.#held;
+        if (held !== undefined &&
+            (now < held.refreshAt || (now < this.#nextAttempt && now < held.credentials.expiresAt))) {
+            return held.credentials;
+        }
+        this.#pending ??= this.#renew().finally(() => {
+            this.#pending = undefined;
+        });
+        try {
+            return (await abortable(this.#pending, signal)).credentials;
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw error;
+            const still = this.#held;
+            if (still !== undefined && this.#clock.now() < still.credentials.expiresAt) {
+                return still.credentials;
+            }
+            throw error instanceof CredentialsError ? error : new CredentialsError(error);
+        }
+    }
+    async #renew() {
+        const before = this.#clock.now();
+        let credentials;
+        try {
+            credentials = await this.#fetch(this.#signal);
+        }
+        catch (error) {
+            const held = this.#held;
+            if (held !== undefined && this.#clock.now() < held.credentials.expiresAt) {
+                this.#nextAttempt = this.#clock.now() + this.#retryAfter;
+                this.#logger.warning(`${this.#source}: renewing the credentials failed (${(0,_base_error_message_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}); the current ones hold until ` +
+                    `${new Date(held.credentials.expiresAt).toISOString()}, retrying in ${Math.round(this.#retryAfter / 1000)} s`);
+            }
+            throw error;
+        }
+        for (const secret of [credentials.secretId, credentials.secretKey, credentials.sessionToken])
+            this.#mask(secret);
+        const now = this.#clock.now();
+        if (credentials.expiresAt <= now) {
+            throw new Error(`${this.#source}: the credentials expire at ${new Date(credentials.expiresAt).toISOString()}, ` +
+                `before the local time ${new Date(now).toISOString()}. Fix: sync this machine's clock (NTP)`);
+        }
+        const lifetime = credentials.expiresAt - before;
+        const refreshAt = credentials.expiresAt - Math.min(this.#margin, Math.max(lifetime, 0) / 2);
+        const renewed = this.#held !== undefined;
+        this.#held = { credentials, refreshAt };
+        this.#nextAttempt = 0;
+        this.fetches += 1;
+        this.#logger.info(`${this.#source}: ${renewed ? 'renewed the' : 'got'} temporary credentials, valid until ` +
+            `${new Date(credentials.expiresAt).toISOString()}`);
+        return this.#held;
+    }
+}
+/** `promise`, or a rejection as soon as `signal` aborts (the promise itself goes on for others). */
+function abortable(promise, signal) {
+    if (signal === undefined)
+        return promise;
+    if (signal.aborted)
+        return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        promise.then((value) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(value);
+        }, (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+        });
+    });
+}
+
+
+/***/ }),
+
+/***/ 2026:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   SM: () => (/* binding */ createDispatcher),
+/* harmony export */   T6: () => (/* binding */ ProxyError),
+/* harmony export */   g3: () => (/* binding */ trustedCertificates)
+/* harmony export */ });
+/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1692);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6752);
+/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(9347);
+// The namespace, not a named import: on a Node without getCACertificates (20) a named import fails
+// at link time, before the library's Node version check can say so in one line.
+
+
+
+/**
+ * Node's default CAs (the bundled roots, NODE_EXTRA_CA_CERTS, and the system store when Node runs
+ * with --use-system-ca) plus `extra`; undefined without extra CAs, so Node's own default applies.
+ */
+function trustedCertificates(extra) {
+    if (extra === undefined || extra.pems.length === 0)
+        return undefined;
+    return [...node_tls__WEBPACK_IMPORTED_MODULE_0__.getCACertificates('default'), ...extra.pems];
+}
+/** The dispatcher for requests to `origin`. Throws the ProxyConfigError of an unusable proxy variable. */
+function createDispatcher(origin, options) {
+    const ca = trustedCertificates(options.extraCa);
+    // Certificates are always verified: no input turns this off, and stating it here also overrides
+    // NODE_TLS_REJECT_UNAUTHORIZED=0. Redirects are never followed: undici's agents have no redirect
+    // handling unless asked for.
+    const tls = {
+        timeout: options.timeoutMs,
+        rejectUnauthorized: true,
+        ...(ca === undefined ? {} : { ca }),
+        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    };
+    const pool = {
+        connections: options.connections ?? 16,
+        keepAliveTimeout: 30_000,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+    };
+    const proxy = options.proxy === undefined ? undefined : (0,_proxy_js__WEBPACK_IMPORTED_MODULE_2__/* .proxyFor */ .iJ)(origin, options.proxy);
+    if (proxy === undefined)
+        return { dispatcher: new undici__WEBPACK_IMPORTED_MODULE_1__/* .Agent */ .g6({ ...pool, connect: tls }), proxy };
+    return {
+        dispatcher: new undici__WEBPACK_IMPORTED_MODULE_1__/* .ProxyAgent */ .kT({
+            ...pool,
+            // The bare origin: credentials travel only as the Proxy-Authorization token, so no undici
+            // state or message holds them.
+            uri: proxy.origin,
+            ...(proxy.authorization === undefined ? {} : { token: proxy.authorization }),
+            proxyTls: tls,
+            requestTls: tls,
+            // ProxyAgent builds the pool of forwarded (plain http) requests without the pool options:
+            // without this, their headers and body timeouts would be undici's 300 s, not timeoutMs.
+            factory: (poolOrigin, poolOptions) => new undici__WEBPACK_IMPORTED_MODULE_1__/* .Pool */ .bC(poolOrigin, { ...pool, ...poolOptions }),
+            // The same for the pool that sends CONNECT: a proxy that never answers one fails on timeoutMs.
+            clientFactory: (proxyOrigin, clientOptions) => new undici__WEBPACK_IMPORTED_MODULE_1__/* .Pool */ .bC(proxyOrigin, { ...pool, ...clientOptions }),
+        }),
+        proxy,
+    };
+}
+/** A request failed at the proxy (unreachable, refused the tunnel, wants credentials). */
+class ProxyError extends Error {
+    name = 'ProxyError';
+    /** The proxy's status, when it answered. */
+    status;
+    constructor(message, status, cause) {
+        super(message, { cause });
+        this.status = status;
+    }
+    /** A ProxyError for a failure of `error` at `proxy`; undefined when not proxied or not the proxy's. */
+    static from(error, proxy, context) {
+        if (proxy === undefined || !(error instanceof Error))
+            return undefined;
+        const status = proxyStatus(error.message);
+        const refused = status === undefined ? undefined : ProxyError.refused(status, proxy, context, error);
+        if (refused !== undefined)
+            return refused;
+        const via = viaProxy(proxy);
+        if (status !== undefined) {
+            return new ProxyError(`${context} ${via}: the proxy refused the tunnel (status ${status}). Fix: ask for CONNECT to ` +
+                'this host and port to be allowed, or list the host in NO_PROXY if it is reachable directly', status, error);
+        }
+        const code = errorCode(error);
+        if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+            return new ProxyError(`${context} ${via}: no answer within the timeout (${code}). Fix: check that the proxy reaches ` +
+                "this host (or list the host in NO_PROXY if it is reachable directly), or raise 'timeout'", undefined, error);
+        }
+        if (code !== undefined && CONNECT_CODES.has(code)) {
+            return new ProxyError(`${context} ${via}: the proxy cannot be reached (${code}). Fix: check ${proxy.variable}, or list ` +
+                'the host in NO_PROXY if it is reachable directly', undefined, error);
+        }
+        return undefined;
+    }
+    /**
+     * A ProxyError when `status` is the proxy refusing the credentials (407, or the 401 tinyproxy
+     * answers to wrong ones; COS itself never answers 401); undefined for any other status.
+     */
+    static refused(status, proxy, context, cause) {
+        if (proxy === undefined || (status !== 407 && status !== 401))
+            return undefined;
+        const reason = status === 407 ? '407 Proxy Authentication Required' : '401 Unauthorized';
+        const rule = proxy.authorization === undefined
+            ? `the proxy wants credentials (${reason})`
+            : `the proxy refused the credentials in ${proxy.variable} (${reason})`;
+        return new ProxyError(`${context} ${viaProxy(proxy)}: ${rule}. Fix: put the proxy's user and password in ${proxy.variable} ` +
+            '(http://user:password@host:port, special characters percent-encoded)', status, cause);
+    }
+}
+function viaProxy(proxy) {
+    return `through the proxy ${proxy.shown} (from ${proxy.variable})`;
+}
+/** Failures of the TCP connection, which with a proxy is always the connection to the proxy. */
+const CONNECT_CODES = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'UND_ERR_CONNECT_TIMEOUT',
+]);
+function errorCode(error) {
+    for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+        const code = e.code;
+        if (typeof code === 'string' && code !== 'UND_ERR_ABORTED')
+            return code;
+    }
+    return undefined;
+}
+/** The status in undici's messages for a proxy's refusal: of a tunnel, or of a forwarded request. */
+function proxyStatus(message) {
+    const tunnel = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(message);
+    if (tunnel !== null)
+        return Number(tunnel[1]);
+    if (message === 'Proxy Authentication Required (407)')
+        return 407;
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 4192:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Dr: () => (/* binding */ NetworkError),
+/* harmony export */   JR: () => (/* binding */ hintFor),
+/* harmony export */   PJ: () => (/* binding */ MalformedResponse),
+/* harmony export */   SK: () => (/* binding */ ClosedEarly),
+/* harmony export */   Vs: () => (/* binding */ retryAfterMs),
+/* harmony export */   WM: () => (/* binding */ TlsError),
+/* harmony export */   Y6: () => (/* binding */ CosError),
+/* harmony export */   bd: () => (/* binding */ ProtocolError),
+/* harmony export */   dg: () => (/* binding */ isTransient),
+/* harmony export */   kW: () => (/* binding */ parseErrorBody),
+/* harmony export */   p9: () => (/* binding */ safeLocation)
+/* harmony export */ });
+/* harmony import */ var fast_xml_parser__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3530);
+/* harmony import */ var _base_network_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9719);
+// Typed COS failures: the service's XML errors, and what goes wrong on the wire.
+
+
+/** An error answer from COS (or an unexpected status). The message never holds a signed URL. */
+class CosError extends Error {
+    /** The HTTP status, e.g. 403. */
+    status;
+    /** COS's error code, e.g. `NoSuchKey`, `SignatureDoesNotMatch`, `InvalidObjectState`. */
+    code;
+    /** COS's own message, without the context this error's `message` adds. */
+    cosMessage;
+    /** `x-cos-request-id`: quote it to Tencent Cloud support. */
+    requestId;
+    /** The TraceId of the error body. */
+    traceId;
+    /** The server's `Date` header. */
+    serverDate;
+    /** The `Location` header of a redirect (never followed), as COS sent it. */
+    location;
+    /** The `Retry-After` the server sent with a 429 or 503 (seconds, or an HTTP date). */
+    retryAfter;
+    constructor(details, context, hint) {
+        const id = details.requestId ? ` (request id ${details.requestId})` : '';
+        super(`${context}: ${details.status} ${details.code}: ${details.message}${id}${hint ? `. ${hint}` : ''}`);
+        this.name = 'CosError';
+        this.status = details.status;
+        this.code = details.code;
+        this.cosMessage = details.message;
+        this.requestId = details.requestId;
+        this.traceId = details.traceId;
+        this.serverDate = details.serverDate;
+        this.location = details.location;
+        this.retryAfter = details.retryAfter;
+    }
+    /** The same failure told differently (e.g. naming the version or the condition that failed). */
+    rephrase(message, context, hint) {
+        return new CosError({ ...this.details(), message }, context, hint);
+    }
+    /** The fields of the answer, as one object. */
+    details() {
+        return {
+            status: this.status,
+            code: this.code,
+            message: this.cosMessage,
+            ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
+            ...(this.traceId === undefined ? {} : { traceId: this.traceId }),
+            ...(this.serverDate === undefined ? {} : { serverDate: this.serverDate }),
+            ...(this.location === undefined ? {} : { location: this.location }),
+            ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+        };
+    }
+}
+/** What to do about the failures users meet most; appended to the message. */
+function hintFor(details, anonymous) {
+    if (details.status >= 300 && details.status < 400 && details.status !== 304) {
+        return (`COS redirected to ${safeLocation(details.location)} (an origin-pull redirect: the object is not in the bucket). ` +
+            'Redirects are never followed, as following them blindly allows server-side request forgery; ' +
+            'fetch the object from the origin, or let COS pull it in first.');
+    }
+    switch (details.code) {
+        case 'InvalidObjectState':
+            return 'The object is in ARCHIVE or DEEP_ARCHIVE storage: restore it first (console, or POST Object restore), then download it.';
+        case 'SignatureDoesNotMatch':
+            return 'Check secret-id and secret-key (and session-token for temporary credentials).';
+        case 'InvalidAccessKeyId':
+            return 'The secret-id is not known to COS: check it.';
+        case 'ExpiredToken':
+            return "The temporary credentials have expired: give fresh ones (keyless credentials renew themselves before they expire; check the machine's clock).";
+        case 'AccessDenied':
+            return anonymous
+                ? 'No credentials were given, so the request was anonymous: set secret-id and secret-key, or make the bucket public-read.'
+                : 'The credentials may not read this object: grant cos:GetObject, cos:HeadObject and cos:GetBucket.';
+        case 'NoSuchBucket':
+            return 'Check bucket (BucketName-APPID) and region.';
+        case 'RequestTimeTooSkewed':
+            return "The machine's clock is far off and could not be corrected: sync it (NTP).";
+        default:
+            return undefined;
+    }
+}
+/** A redirect target without query or credentials, safe to print. */
+function safeLocation(location) {
+    if (location === undefined)
+        return 'an unstated location';
+    try {
+        const url = new URL(location);
+        return `${url.protocol}//${url.host}${url.pathname}`;
+    }
+    catch {
+        return 'an unparsable location';
+    }
+}
+/** A response that broke the protocol: wrong status for a range, a bad Content-Range, a short body. */
+class ProtocolError extends Error {
+    /** Whether a retry may help (a short body may; a wrong status for a range does not). */
+    transient;
+    constructor(message, options) {
+        super(message, options.cause === undefined ? undefined : { cause: options.cause });
+        this.name = 'ProtocolError';
+        this.transient = options.transient;
+    }
+}
+/** What the server sent is not a well-formed HTTP/1.1 response; the message does not name the request. */
+class MalformedResponse extends ProtocolError {
+}
+/** The connection ended before the response did (a transient failure: the request may be retried). */
+class ClosedEarly extends MalformedResponse {
+    constructor() {
+        super('the server closed the connection before the response ended', { transient: true });
+    }
+}
+const parser = new fast_xml_parser__WEBPACK_IMPORTED_MODULE_1__/* ["default"] */ .A({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    processEntities: true,
+    ignoreDeclaration: true,
+});
+const STATUS_CODES = {
+    400: 'BadRequest',
+    403: 'AccessDenied',
+    404: 'NoSuchKey',
+    405: 'MethodNotAllowed',
+    412: 'PreconditionFailed',
+    416: 'InvalidRange',
+    429: 'TooManyRequests',
+    500: 'InternalError',
+    503: 'ServiceUnavailable',
+};
+const MAX_ERROR_BODY = 64 * 1024;
+/** Reads Code/Message/RequestId/TraceId from a COS XML error body; falls back to the status. */
+function parseErrorBody(status, body, headers) {
+    const header = (name) => {
+        const value = headers[name];
+        return Array.isArray(value) ? value[0] : value;
+    };
+    let code;
+    let message;
+    let requestId = header('x-cos-request-id');
+    let traceId = header('x-cos-trace-id');
+    if (body.length > 0 && body.length <= MAX_ERROR_BODY && body.includes('<Error')) {
+        try {
+            const parsed = parser.parse(body);
+            const error = parsed.Error;
+            if (error && typeof error === 'object') {
+                const text = (v) => typeof v === 'string' && v.length > 0 ? v.replace(/[\r\n]+/g, ' ').slice(0, 500) : undefined;
+                code = text(error.Code);
+                message = text(error.Message);
+                requestId = text(error.RequestId) ?? requestId;
+                traceId = text(error.TraceId) ?? traceId;
+            }
+        }
+        catch {
+            // Not XML after all: keep the status-based code.
+        }
+    }
+    const details = {
+        status,
+        code: code ?? STATUS_CODES[status] ?? `HTTP${status}`,
+        message: message ?? `HTTP status ${status}`,
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(traceId === undefined ? {} : { traceId }),
+        ...(header('date') === undefined ? {} : { serverDate: header('date') }),
+        ...(header('location') === undefined ? {} : { location: header('location') }),
+        ...(header('retry-after') === undefined ? {} : { retryAfter: header('retry-after') }),
+    };
+    return details;
+}
+/** Milliseconds a `Retry-After` value (seconds, or an HTTP date) asks to wait; undefined when garbled. */
+function retryAfterMs(value, now) {
+    if (value === undefined)
+        return undefined;
+    const text = value.trim();
+    if (/^\d{1,9}$/.test(text))
+        return Number(text) * 1000;
+    const date = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)
+        ? Date.parse(text)
+        : Number.NaN;
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+const TRANSIENT_NETWORK_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CLOSED',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+/** True for failures worth another attempt: network drops, timeouts, 429, 5xx, SlowDown. */
+function isTransient(error) {
+    if (error instanceof CosError) {
+        return error.status === 429 || error.status >= 500 || error.code === 'SlowDown';
+    }
+    // A ProtocolError, or any error that says whether it is worth another attempt (a CredentialsError).
+    const declared = error instanceof Error ? error.transient : undefined;
+    if (typeof declared === 'boolean')
+        return declared;
+    if (error instanceof Error) {
+        if (error.name === 'AbortError')
+            return false;
+        const code = error.code;
+        if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code))
+            return true;
+        if (error.cause !== undefined && error.cause !== error)
+            return isTransient(error.cause);
+    }
+    return false;
+}
+const CERTIFICATE_CODES = new Set([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'CERT_REJECTED',
+    'CERT_REVOKED',
+    'CERT_SIGNATURE_FAILURE',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+/** The server's TLS certificate could not be verified. Never transient, never skipped. */
+class TlsError extends Error {
+    /** Node's certificate error code, e.g. `SELF_SIGNED_CERT_IN_CHAIN`. */
+    code;
+    constructor(code, message, cause) {
+        super(message, { cause });
+        this.name = 'TlsError';
+        this.code = code;
+    }
+    /** A TlsError for a certificate failure (of `error` or its cause) at `origin`; undefined otherwise. */
+    static from(error, origin, context) {
+        for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+            const code = e.code;
+            if (typeof code === 'string' && CERTIFICATE_CODES.has(code)) {
+                return new TlsError(code, `${context}: the TLS certificate of ${origin} could not be verified (${e.message}; ${code}). ` +
+                    'Certificate checks cannot be turned off. Fix: use the endpoint’s proper host name; ' +
+                    'if a private CA signs it (or a TLS-inspecting proxy re-signs it), trust that CA with ' +
+                    "'ca-cert' (--ca-cert) or NODE_EXTRA_CA_CERTS=/path/to/ca.pem", error);
+            }
+        }
+        return undefined;
+    }
+}
+/**
+ * The server could not be reached, or the connection failed before an answer: refused, a host name
+ * that does not resolve, a timeout, a reset. The message names the host and what to check; `code`
+ * is Node's or undici's (`ECONNREFUSED`, `ENOTFOUND`, …) and `cause` the original error.
+ */
+class NetworkError extends Error {
+    /** `'NetworkError'`. */
+    name = 'NetworkError';
+    /** Node's or undici's code, e.g. `ECONNREFUSED`. */
+    code;
+    /** Made by the HTTP client; exported for `instanceof` and `code`. */
+    constructor(code, message, cause) {
+        super(message, { cause });
+        this.code = code;
+    }
+    /** A NetworkError for a connection failure of `error` at `origin`; undefined for anything else. */
+    static from(error, origin, context) {
+        const code = (0,_base_network_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .networkCode */ .e)(error);
+        const wording = (0,_base_network_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeNetworkFailure */ .K)(error, origin);
+        if (code === undefined || wording === undefined)
+            return undefined;
+        return new NetworkError(code, `${context}: ${wording}`, error);
+    }
+}
+
+
+/***/ }),
+
+/***/ 3320:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   C6: () => (/* binding */ headObject),
+/* harmony export */   CO: () => (/* binding */ conditionHeaders),
+/* harmony export */   LR: () => (/* binding */ versionQuery),
+/* harmony export */   WL: () => (/* binding */ isCrc64Header),
+/* harmony export */   Y: () => (/* binding */ contentLength),
+/* harmony export */   nM: () => (/* binding */ overrideQuery),
+/* harmony export */   oE: () => (/* binding */ namingRequest),
+/* harmony export */   w7: () => (/* binding */ sseHeaders)
+/* harmony export */ });
+/* unused harmony exports MAX_OBJECT_SIZE, objectInfoFrom */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
+/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9657);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4192);
+// HEAD / GET Object: the request headers a download sends, and the object identity COS answers.
+
+
+
+function sseHeaders(key) {
+    if (key === undefined)
+        return {};
+    const raw = Buffer.from(key, 'base64');
+    return {
+        'x-cos-server-side-encryption-customer-algorithm': 'AES256',
+        'x-cos-server-side-encryption-customer-key': key,
+        'x-cos-server-side-encryption-customer-key-MD5': (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5').update(raw).digest('base64'),
+    };
+}
+function conditionHeaders(conditions) {
+    const headers = {};
+    if (conditions.ifMatch !== undefined)
+        headers['if-match'] = conditions.ifMatch;
+    if (conditions.ifNoneMatch !== undefined)
+        headers['if-none-match'] = conditions.ifNoneMatch;
+    if (conditions.ifModifiedSince !== undefined) {
+        headers['if-modified-since'] = conditions.ifModifiedSince.toUTCString();
+    }
+    if (conditions.ifUnmodifiedSince !== undefined) {
+        headers['if-unmodified-since'] = conditions.ifUnmodifiedSince.toUTCString();
+    }
+    return headers;
+}
+const OVERRIDE_PARAMS = [
+    ['cacheControl', 'response-cache-control'],
+    ['contentDisposition', 'response-content-disposition'],
+    ['contentEncoding', 'response-content-encoding'],
+    ['contentLanguage', 'response-content-language'],
+    ['contentType', 'response-content-type'],
+    ['expires', 'response-expires'],
+];
+function overrideQuery(overrides) {
+    const query = {};
+    for (const [field, param] of OVERRIDE_PARAMS) {
+        const value = overrides[field];
+        if (value !== undefined)
+            query[param] = value;
+    }
+    return query;
+}
+function versionQuery(versionId) {
+    return versionId === undefined ? {} : { versionId };
+}
+/** The largest object COS holds: a multipart upload of 10,000 parts of at most 5 GiB. */
+const MAX_OBJECT_SIZE = 10_000 * 5 * 1024 ** 3;
+const MAX_CRC64 = (1n << 64n) - 1n;
+/** True for `x-cos-hash-crc64ecma` as COS writes it: decimal digits, at most 2^64-1. */
+function isCrc64Header(text) {
+    return /^[0-9]+$/.test(text) && text.replace(/^0+/, '').length <= 20 && BigInt(text) <= MAX_CRC64;
+}
+/** A header value as a message may show it: cut short (header values hold no line breaks). */
+function shownHeader(value) {
+    return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+}
+/**
+ * undici's refusal of a response that breaks HTTP/1.1 (a Content-Length of -1 or `abc`, a body
+ * shorter than it), told as a ProtocolError naming the request; any other error is returned as is.
+ */
+function namingRequest(error, what) {
+    if (!(error instanceof Error))
+        return error;
+    if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .MalformedResponse */ .PJ) {
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ProtocolError */ .bd(`${what}: ${error.message}`, { transient: error.transient, cause: error });
+    }
+    const code = error.code;
+    if (error.name !== 'HTTPParserError' && code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+        return error;
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ProtocolError */ .bd(`${what}: the response breaks HTTP/1.1 (${error.message})`, {
+        transient: (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransient */ .dg)(error),
+        cause: error,
+    });
+}
+/** Reads the identity of an object from HEAD or GET response headers. */
+function objectInfoFrom(key, response, size) {
+    const etag = (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'etag');
+    if (etag === undefined || etag.trim() === '') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .CosError */ .Y6({ status: response.status, code: 'MissingETag', message: 'the response has no ETag header' }, `HEAD '${key}'`);
+    }
+    const crc64 = (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'x-cos-hash-crc64ecma');
+    if (crc64 !== undefined && !isCrc64Header(crc64)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .CosError */ .Y6({
+            status: response.status,
+            code: 'BadCrc64',
+            message: `x-cos-hash-crc64ecma is ${shownHeader(crc64)}, not a CRC-64 (decimal, at most 2^64-1), so the bytes could not be checked`,
+        }, `HEAD '${key}'`);
+    }
+    const versionId = (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'x-cos-version-id');
+    return {
+        key,
+        etag,
+        size,
+        lastModified: (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'last-modified') ?? '',
+        ...(crc64 === undefined ? {} : { crc64 }),
+        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+        storageClass: (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'x-cos-storage-class') ?? 'STANDARD',
+    };
+}
+/** Parses a strict non-negative decimal Content-Length; undefined when absent or absurd (past MAX_OBJECT_SIZE). */
+function contentLength(response) {
+    const text = (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'content-length');
+    if (text === undefined || !/^\d{1,16}$/.test(text))
+        return undefined;
+    const value = Number(text);
+    return value <= MAX_OBJECT_SIZE ? value : undefined;
+}
+/** HEAD Object with the user's conditions (304 → not-modified; 412 and the rest throw CosError). */
+async function headObject(client, key, access, conditions, signal) {
+    const response = await client.retrying(`HEAD '${key}'`, signal, () => client
+        .send({
+        method: 'HEAD',
+        key,
+        query: versionQuery(access.versionId),
+        headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
+        accept: [304],
+        ...(signal ? { signal } : {}),
+    })
+        .catch((error) => {
+        throw namingRequest(error, `HEAD '${key}'`);
+    }));
+    response.body.resume();
+    if (response.status === 304)
+        return { kind: 'not-modified' };
+    const size = contentLength(response);
+    if (size === undefined) {
+        const stated = (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'content-length');
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .CosError */ .Y6({
+            status: response.status,
+            code: 'BadContentLength',
+            message: `HEAD answered ${stated === undefined ? 'no Content-Length' : `Content-Length ${shownHeader(stated)}`}, not a size COS can hold (0..${MAX_OBJECT_SIZE} bytes)`,
+        }, `HEAD '${key}'`);
+    }
+    return { kind: 'found', info: objectInfoFrom(key, response, size) };
+}
+
+
+/***/ }),
+
+/***/ 3435:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   FY: () => (/* binding */ linkWindow),
+/* harmony export */   bV: () => (/* binding */ presignObjectUrl)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_LINK_SECONDS, LINK_EARLY_SECONDS */
+/* harmony import */ var _object_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3320);
+/* harmony import */ var _sign_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9966);
+
+
+/** The console's "Copy Temporary Link" validity. */
+const DEFAULT_LINK_SECONDS = 3600;
+/** Seconds the window opens before `now`, so a server whose clock is a little behind still accepts the link. */
+const LINK_EARLY_SECONDS = 60;
+/** The query parameters a link carries besides its signature, in the order they appear. */
+function objectParams(request) {
+    return {
+        ...(0,_object_js__WEBPACK_IMPORTED_MODULE_0__/* .versionQuery */ .LR)(request.versionId),
+        ...(0,_object_js__WEBPACK_IMPORTED_MODULE_0__/* .overrideQuery */ .nM)(request.responseOverrides ?? {}),
+        ...(request.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(request.trafficLimit) }),
+    };
+}
+/**
+ * A presigned GET link to `key`, valid from a minute before `nowMs` (ms since the epoch) for
+ * `expiresSeconds`. Signs the `host` of the endpoint and every object parameter (`versionId`,
+ * `response-*`, `x-cos-traffic-limit`), so none can be changed or dropped; temporary credentials
+ * add `x-cos-security-token` (unsigned, as COS and the SDKs have it). Throws RangeError on a key or
+ * validity no input parser lets through.
+ */
+function presignObjectUrl(request, nowMs) {
+    const seconds = request.expiresSeconds ?? DEFAULT_LINK_SECONDS;
+    if (!Number.isSafeInteger(seconds) || seconds < 1) {
+        throw new RangeError(`expiresSeconds must be a whole number of seconds, at least 1: ${seconds}`);
+    }
+    if (request.key === '')
+        throw new RangeError('a link needs an object key');
+    if (!Number.isFinite(nowMs))
+        throw new RangeError(`nowMs must be a time: ${nowMs}`);
+    const endpoint = new URL(request.endpoint);
+    const basePath = endpoint.pathname.replace(/\/+$/, '');
+    const now = Math.floor(nowMs / 1000);
+    const keyTime = `${now - LINK_EARLY_SECONDS};${now + seconds}`;
+    const params = objectParams(request);
+    const { credentials } = request;
+    const parts = (0,_sign_js__WEBPACK_IMPORTED_MODULE_1__/* .computeSignature */ .aW)(credentials.secretKey, keyTime, 'GET', `${basePath}/${request.key}`, params, { host: endpoint.host });
+    const fields = {
+        'q-sign-algorithm': 'sha1',
+        'q-ak': credentials.secretId,
+        'q-sign-time': keyTime,
+        'q-key-time': keyTime,
+        'q-header-list': parts.headerList,
+        'q-url-param-list': parts.urlParamList,
+        'q-signature': parts.signature,
+    };
+    const query = _sign_js__WEBPACK_IMPORTED_MODULE_1__/* .SIGNATURE_FIELDS */ .X8.map((name) => [name, fields[name]]);
+    if (credentials.sessionToken !== undefined)
+        query.push([_sign_js__WEBPACK_IMPORTED_MODULE_1__/* .SECURITY_TOKEN */ .ZS, credentials.sessionToken]);
+    query.push(...Object.entries(params));
+    const path = `${basePath}/${request.key.split('/').map(_sign_js__WEBPACK_IMPORTED_MODULE_1__/* .cosEncode */ .Gp).join('/')}`;
+    const search = query.map(([name, value]) => `${(0,_sign_js__WEBPACK_IMPORTED_MODULE_1__/* .cosEncode */ .Gp)(name)}=${(0,_sign_js__WEBPACK_IMPORTED_MODULE_1__/* .cosEncode */ .Gp)(value)}`).join('&');
+    return {
+        url: `${endpoint.origin}${path}?${search}`,
+        expiresAt: new Date((now + seconds) * 1000),
+    };
+}
+/**
+ * The time window of a COS presigned link (the overlap of `q-sign-time` and `q-key-time`), or
+ * undefined when the URL carries no COS signature: what a download says when a link has expired.
+ */
+function linkWindow(url) {
+    let params;
+    try {
+        params = new URL(url).searchParams;
+    }
+    catch {
+        return undefined;
+    }
+    const times = ['q-sign-time', 'q-key-time'].map((name) => /^(\d+);(\d+)$/.exec(params.get(name) ?? ''));
+    if (times.some((match) => match === null))
+        return undefined;
+    const starts = times.map((match) => Number(match?.[1]));
+    const ends = times.map((match) => Number(match?.[2]));
+    return { start: new Date(Math.max(...starts) * 1000), end: new Date(Math.min(...ends) * 1000) };
+}
+
+
+/***/ }),
+
+/***/ 9347:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Yw: () => (/* binding */ proxySettingsFrom),
+/* harmony export */   iJ: () => (/* binding */ proxyFor)
+/* harmony export */ });
+/* unused harmony exports PROXY_VARIABLES, ProxyConfigError, redactUrlCredentials, isLoopbackHost, bypassesProxy, proxySecrets */
+/* harmony import */ var _base_text_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8566);
+// Which requests go through a proxy, from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, by the rules the
+// runner and @actions/http-client apply: so this tool, @actions/cache and the other steps of a job
+// agree on what is proxied. Pure: the caller passes the environment. docs/adr/0009-proxies.md has the rules.
+
+/** The variables a proxy is read from, lowercase first (the runner and http-client order). */
+const PROXY_VARIABLES = {
+    https: ['https_proxy', 'HTTPS_PROXY'],
+    http: ['http_proxy', 'HTTP_PROXY'],
+    noProxy: ['no_proxy', 'NO_PROXY'],
+};
+/** A proxy variable that is set but unusable: thrown when a request would need it. */
+class ProxyConfigError extends Error {
+    name = 'ProxyConfigError';
+    variable;
+    // No `cause`: the errors of URL parsing carry the raw text, password included.
+    constructor(variable, shown, rule) {
+        super(`Environment variable ${variable} = ${(0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .quoteValue */ .cl)(shown)}: ${rule}. ` +
+            `Fix: set it to the proxy's URL, e.g. 'http://proxy.corp:3128' (or 'http://user:password@proxy.corp:3128'), or unset it.`);
+        this.variable = variable;
+    }
+}
+/** The first variable of `names` that is set and not empty (`||`, as http-client reads them). */
+function firstSet(env, names) {
+    for (const name of names) {
+        const value = env[name]?.trim();
+        if (value)
+            return { name, value };
+    }
+    return undefined;
+}
+/**
+ * `text` with the user-info of every URL in it replaced by `***`: everything from `scheme://` to
+ * the last `@` of the word, so a password holding `@` or `/` (unencoded) does not leak either.
+ */
+function redactUrlCredentials(text) {
+    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s'"]*@/gi, '$1***@');
+}
+function endpointFrom(variable, raw) {
+    // A value without a scheme is an http proxy (`proxy.corp:3128`), as the runner reads it; http-client
+    // would parse `proxy.corp:3128` as a URL of scheme `proxy.corp:` with no host and drop the proxy.
+    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+    const shown = redactUrlCredentials(text);
+    if (/\s/.test(text) || (0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .hasControlCharacter */ .Fd)(text)) {
+        return new ProxyConfigError(variable, shown, 'a URL must not hold spaces or control characters');
+    }
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return new ProxyConfigError(variable, shown, 'not a URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return new ProxyConfigError(variable, shown, `only http:// and https:// proxies are supported, not ${url.protocol}//`);
+    }
+    if (url.hostname === '')
+        return new ProxyConfigError(variable, shown, 'the URL names no host');
+    let user;
+    let password;
+    try {
+        user = decodeURIComponent(url.username);
+        password = decodeURIComponent(url.password);
+    }
+    catch {
+        return new ProxyConfigError(variable, shown, 'the user or password is not valid percent-encoding');
+    }
+    const hasCredentials = url.username !== '' || url.password !== '';
+    const origin = `${url.protocol}//${url.host}`;
+    if (!hasCredentials)
+        return { origin, shown: origin, variable, secrets: [] };
+    const token = Buffer.from(`${user}:${password}`).toString('base64');
+    const secrets = [password, url.password, `${user}:${password}`, token].filter((s) => s !== '');
+    return {
+        origin,
+        authorization: `Basic ${token}`,
+        shown: `${url.protocol}//***@${url.host}`,
+        variable,
+        secrets: [...new Set(secrets)],
+    };
+}
+/** Reads the proxy variables once. Bad values are kept as errors, thrown only if a request needs them. */
+function proxySettingsFrom(env) {
+    const https = firstSet(env, PROXY_VARIABLES.https);
+    const http = firstSet(env, PROXY_VARIABLES.http);
+    const noProxy = firstSet(env, PROXY_VARIABLES.noProxy)?.value ?? '';
+    return {
+        ...(https === undefined ? {} : { https: endpointFrom(https.name, https.value) }),
+        ...(http === undefined ? {} : { http: endpointFrom(http.name, http.value) }),
+        noProxy: noProxy
+            .split(',')
+            .map((item) => item.trim().toUpperCase())
+            .filter((item) => item !== ''),
+    };
+}
+/**
+ * Loopback targets never use a proxy: `localhost`, 127.x.x.x and [::1]. (http-client tests a
+ * `127.` prefix of the host name, which would also send a DNS name like `127.example.com`
+ * direct; here only the address literal is loopback.)
+ */
+function isLoopbackHost(hostname) {
+    const host = hostname.toLowerCase();
+    return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+}
+/**
+ * True when `target` goes direct: loopback, or a NO_PROXY entry matches. An entry matches the
+ * host or `host:port` exactly, any subdomain of it (`example.com` covers `a.example.com`), and
+ * `.example.com` covers subdomains only; `*` matches everything. No CIDR ranges, as in http-client.
+ */
+function bypassesProxy(target, noProxy) {
+    if (target.hostname === '')
+        return false;
+    if (isLoopbackHost(target.hostname))
+        return true;
+    if (noProxy.length === 0)
+        return false;
+    const port = target.port !== ''
+        ? Number(target.port)
+        : target.protocol === 'http:'
+            ? 80
+            : target.protocol === 'https:'
+                ? 443
+                : undefined;
+    const host = target.hostname.toUpperCase();
+    const hosts = port === undefined ? [host] : [host, `${host}:${port}`];
+    return noProxy.some((item) => item === '*' ||
+        hosts.some((h) => h === item || h.endsWith(`.${item}`) || (item.startsWith('.') && h.endsWith(item))));
+}
+/**
+ * The proxy for requests to `target`, or undefined to go direct. https targets use HTTPS_PROXY
+ * only, http targets HTTP_PROXY only (no fallback between them, as in http-client). Throws the
+ * ProxyConfigError of a set but unusable variable that this target would need.
+ */
+function proxyFor(target, settings) {
+    const url = typeof target === 'string' ? new URL(target) : target;
+    const choice = url.protocol === 'https:' ? settings.https : url.protocol === 'http:' ? settings.http : undefined;
+    if (choice === undefined || bypassesProxy(url, settings.noProxy))
+        return undefined;
+    if (choice instanceof ProxyConfigError)
+        throw choice;
+    return choice;
+}
+/** Every secret the proxy settings hold (for masking before anything is logged). */
+function proxySecrets(settings) {
+    const secrets = new Set();
+    for (const endpoint of [settings.https, settings.http]) {
+        if (endpoint !== undefined && !(endpoint instanceof ProxyConfigError)) {
+            for (const secret of endpoint.secrets)
+                secrets.add(secret);
+        }
+    }
+    return [...secrets];
+}
+
+
+/***/ }),
+
+/***/ 4826:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Rd: () => (/* binding */ redactText),
+/* harmony export */   a9: () => (/* binding */ linkSecrets)
+/* harmony export */ });
+/* unused harmony exports REDACTED, redactUrl */
+/* harmony import */ var _sign_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9966);
+// Secrets out of text: known secret values, signature fields, and presigned links (a link is a
+// credential: whoever holds it can read the object until it expires). Pure.
+
+const REDACTED = '***';
+/**
+ * Query parameters a link may show as they are: they say what is downloaded, not who may. Every
+ * other parameter's value is redacted, so a signature of any store (COS `q-signature`, S3
+ * `X-Amz-Signature`, OSS `Signature`, an Azure SAS `sig`, a CDN `sign` …) is cut without a list of them.
+ */
+const HARMLESS_PARAMS = new Set([
+    'versionid',
+    'response-cache-control',
+    'response-content-disposition',
+    'response-content-encoding',
+    'response-content-language',
+    'response-content-type',
+    'response-expires',
+    'x-cos-traffic-limit',
+]);
+/** A parameter name safe to show next to its redacted value (a long or odd name could be a token). */
+const SHOWN_NAME = /^[A-Za-z0-9._~-]{1,64}$/;
+const FIELD_PATTERN = new RegExp(`\\b(${[..._sign_js__WEBPACK_IMPORTED_MODULE_0__/* .SIGNATURE_FIELDS */ .X8, _sign_js__WEBPACK_IMPORTED_MODULE_0__/* .SECURITY_TOKEN */ .ZS].join('|')})=[^&\\s"'<>]*`, 'gi');
+/** Absolute URLs in free text, up to the first character that cannot be in one. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+function decodedName(raw) {
+    try {
+        return decodeURIComponent(raw.replaceAll('+', ' '));
+    }
+    catch {
+        return raw;
+    }
+}
+/**
+ * A URL as it may be logged, put in a message or stored in a checkpoint or manifest: scheme, host
+ * and path as they are; credentials in the authority and the fragment dropped; `versionId`,
+ * `response-*` and `x-cos-traffic-limit` kept; every other query parameter's value `***` (a
+ * parameter without a value, or with an odd name, becomes `***` whole).
+ *
+ * `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=sha1&q-ak=AKID…&q-signature=…&versionId=v1`
+ * → `https://b.cos.r.myqcloud.com/a.zip?q-sign-algorithm=***&q-ak=***&q-signature=***&versionId=v1`
+ */
+function redactUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return 'an unparsable URL';
+    }
+    const authority = parsed.username !== '' || parsed.password !== '' ? `${REDACTED}@` : '';
+    const origin = parsed.host === '' ? '' : `//${authority}${parsed.host}`;
+    const pairs = parsed.search
+        .slice(1)
+        .split('&')
+        .filter((pair) => pair !== '')
+        .map((pair) => {
+        const eq = pair.indexOf('=');
+        const name = eq === -1 ? pair : pair.slice(0, eq);
+        if (HARMLESS_PARAMS.has(decodedName(name).toLowerCase()))
+            return pair;
+        return eq === -1 || !SHOWN_NAME.test(name) ? REDACTED : `${name}=${REDACTED}`;
+    });
+    return `${parsed.protocol}${origin}${parsed.pathname}${pairs.length === 0 ? '' : `?${pairs.join('&')}`}`;
+}
+/**
+ * `text` with every secret replaced by `***` (as given and URL-encoded), every URL with a query,
+ * credentials or fragment passed through `redactUrl`, and any `q-*=` signature field or
+ * `x-cos-security-token=` value outside a URL (an Authorization value echoed back) cut too.
+ */
+function redactText(text, secrets = []) {
+    let result = text;
+    const known = secrets.filter((s) => s !== undefined && s.length >= 4);
+    // Longest first, so a secret inside another (a key id inside the Authorization value) goes with it.
+    for (const secret of known.sort((a, b) => b.length - a.length)) {
+        for (const form of new Set([secret, encodeURIComponent(secret)]))
+            result = result.replaceAll(form, REDACTED);
+    }
+    result = result.replace(URL_IN_TEXT, (url) => (/[?#@]/.test(url) ? redactUrl(url) : url));
+    return result.replace(FIELD_PATTERN, `$1=${REDACTED}`);
+}
+/** Parameters of a COS link that say how it is signed, not with what: redacted when shown, never masked. */
+const SIGNING_STRUCTURE = new Set([
+    'q-sign-algorithm',
+    'q-sign-time',
+    'q-key-time',
+    'q-header-list',
+    'q-url-param-list',
+]);
+/** Shorter values are left to `redactUrl`: masking `3600` or `sha1` would blank them in every log line. */
+const MIN_MASKED = 8;
+/**
+ * What a log masker must hide of a link (a link is a credential): the URL as given and decoded, and
+ * the value — raw and decoded — of every parameter that may be a signature, a key id or a token (any
+ * but the harmless ones `redactUrl` shows and COS's signing structure), so a log line holding any
+ * piece of it is masked too.
+ */
+function linkSecrets(url) {
+    const secrets = new Set([url]);
+    const add = (value) => {
+        if (value.length >= MIN_MASKED)
+            secrets.add(value);
+    };
+    try {
+        add(decodeURI(url));
+    }
+    catch {
+        // Not valid percent-encoding: the URL as given is masked.
+    }
+    const query = url.indexOf('?');
+    if (query === -1)
+        return [...secrets];
+    const fragment = url.indexOf('#', query);
+    for (const pair of url.slice(query + 1, fragment === -1 ? undefined : fragment).split('&')) {
+        const eq = pair.indexOf('=');
+        const name = decodedName(eq === -1 ? pair : pair.slice(0, eq)).toLowerCase();
+        if (eq === -1 || HARMLESS_PARAMS.has(name) || SIGNING_STRUCTURE.has(name))
+            continue;
+        const raw = pair.slice(eq + 1);
+        add(raw);
+        add(decodedName(raw));
+        try {
+            add(decodeURIComponent(raw));
+        }
+        catch {
+            // Kept raw only.
+        }
+    }
+    return [...secrets];
+}
+
+
+/***/ }),
+
+/***/ 9929:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ retryTransient)
+/* harmony export */ });
+/* harmony import */ var _base_error_message_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4329);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4192);
+// The one layer of retries every request goes through (ADR 0003): transient failures only, full-jitter
+// exponential backoff on an injected clock, a Retry-After honoured within the timeout, and — for a
+// client that signs its own requests — a RequestTimeTooSkewed answer corrects the clock and retries
+// at once. Shared by the COS client and the link client, so both retry alike.
+
+
+/**
+ * Runs `attempt` until it succeeds, a failure is not transient, or the attempts are spent. Each
+ * retry is logged with its attempt number and delay.
+ */
+async function retryTransient(policy, what, signal, attempt) {
+    const { attempts } = policy;
+    for (let n = 1;; n++) {
+        try {
+            return await attempt(n);
+        }
+        catch (error) {
+            if (signal?.aborted)
+                throw error;
+            const skew = policy.correctClock !== undefined &&
+                error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .CosError */ .Y6 &&
+                error.code === 'RequestTimeTooSkewed';
+            if (n >= attempts || !(skew || (0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransient */ .dg)(error)))
+                throw error;
+            const offset = skew ? policy.correctClock?.(error) : undefined;
+            if (offset !== undefined) {
+                policy.logger.info(`${what}: the local clock is off by ${Math.round(offset / 1000)} s; corrected from the server's Date, retrying (attempt ${n + 1}/${attempts})`);
+                continue;
+            }
+            const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (n - 1));
+            let wait = Math.round(policy.random() * ceiling);
+            // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
+            const asked = error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .CosError */ .Y6 ? (0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .retryAfterMs */ .Vs)(error.retryAfter, policy.clock.now()) : undefined;
+            if (asked !== undefined && asked > policy.timeoutMs) {
+                throw new Error(`${(0,_base_error_message_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
+                    `timeout of ${Math.ceil(policy.timeoutMs / 1000)} s, so it was not retried. ` +
+                    'Fix: run again later, or raise timeout', { cause: error });
+            }
+            if (asked !== undefined)
+                wait = Math.max(wait, asked);
+            policy.logger.warning(`${what}: attempt ${n}/${attempts} failed (${(0,_base_error_message_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}); retrying in ${wait} ms` +
+                (asked === undefined ? '' : ' (as Retry-After asked)'));
+            await policy.clock.sleep(wait, signal);
+        }
+    }
 }
 
 

@@ -4,15 +4,18 @@ import { errorDetails, errorMessage } from '../base/error-message.js';
 import { isDirectory, readRegularFile, realpathOf } from '../base/file-system.js';
 import type { Clock, Logger } from '../base/runtime.js';
 import { CREDENTIAL_ENV, INPUT_NAMES, INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
-import { parseOptions, type RawInputs } from '../config/parse.js';
+import { type ParseContext, parseOptions, type RawInputs } from '../config/parse.js';
+import { wantsPresign } from '../config/parse-presign.js';
 import { type CacheStore, download } from '../core/download.js';
 import { failureFacts, failureSummary } from '../core/failure.js';
 import { type ProxySettings, proxySecrets, proxySettingsFrom } from '../core/network.js';
 import { describeResult, outputsFor, summaryFor } from '../core/outputs.js';
+import { linkSecrets } from '../core/presign.js';
 import { ANNOUNCE_BYTES, formatBytes, formatProgress, Progress } from '../core/progress.js';
 import { actionsCacheStore } from './actions-cache.js';
 import { type ActionCore, realCore } from './core.js';
 import { githubIdToken, ID_TOKEN_REQUEST_TOKEN, requireIdTokenRequest } from './oidc.js';
+import { runPresign } from './presign.js';
 
 export interface ActionDeps {
   readonly core?: ActionCore;
@@ -39,13 +42,19 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       const value = core.getInput(name);
       if (value !== '') raw[name] = value;
     }
-    const options = parseOptions(raw, {
+    const context: ParseContext = {
       cwd: env.GITHUB_WORKSPACE ?? process.cwd(),
       env,
       isDirectory,
       realpath: realpathOf,
       readFile: readRegularFile,
-    });
+    };
+    if (wantsPresign(raw)) {
+      const signal = deps.signal ?? cancelOnSignals();
+      await runPresign(raw, { core, env, context, proxy, signal, clock: deps.clock });
+      return;
+    }
+    const options = parseOptions(raw, context);
     // Before any request: a job without `permissions: id-token: write` gets one line saying so.
     if (options.keyless !== undefined) requireIdTokenRequest(env);
     const logger: Logger = {
@@ -130,6 +139,9 @@ function maskSecrets(
       if (value !== '') core.setSecret(value);
     }
   }
+  // A link is a credential: besides the URL as given, its decoded form and each signature or token.
+  const link = core.getInput('url');
+  if (link !== '') for (const secret of linkSecrets(link)) core.setSecret(secret);
   for (const names of Object.values(CREDENTIAL_ENV)) {
     for (const name of names) {
       const value = env[name];

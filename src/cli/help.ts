@@ -18,6 +18,7 @@ const GROUP_OF: Record<InputName, Group | undefined> = {
   prefix: 'what',
   'version-id': 'what',
   range: 'what',
+  url: 'what',
   'if-match': 'what',
   'if-none-match': 'what',
   'if-modified-since': 'what',
@@ -58,7 +59,8 @@ const GROUP_OF: Record<InputName, Group | undefined> = {
   // The Actions cache is reachable only from an action step: the CLI refuses these (exit 2).
   cache: undefined,
   'cache-key': undefined,
-  // For `cos-download presign`, which is not a command yet.
+  // `presign` is a command of its own here (`cos-download presign --help`), and its --expires with it.
+  presign: undefined,
   expires: undefined,
 };
 
@@ -78,6 +80,7 @@ const VALUE_OF: Partial<Record<InputName, string>> = {
   prefix: 'PREFIX',
   'version-id': 'ID',
   range: 'bytes=A-B',
+  url: 'LINK',
   'if-match': 'ETAG',
   'if-none-match': 'ETAG',
   'if-modified-since': 'DATE',
@@ -193,6 +196,8 @@ function usageLines(width: number): string[] {
     ...[
       'cos-download --bucket NAME-APPID --region REGION --key KEY [--destination PATH] [options]',
       'cos-download --bucket NAME-APPID --region REGION --prefix PREFIX [--destination DIR] [options]',
+      'cos-download --url LINK [--destination PATH] [options]',
+      'cos-download presign --bucket NAME-APPID --region REGION --key KEY [--expires 1h]',
       'cos-download emulator [--demo] [--port 9000] [--root DIR] [options]',
     ].flatMap((line) => wrapCommand(line, width, '  ', false)),
   ];

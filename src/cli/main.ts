@@ -51,6 +51,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
       ...(io.signal === undefined ? {} : { signal: io.signal }),
     })) as ExitCode;
   }
+  if (argv[0] === 'presign') {
+    const { presignMain } = await import('./presign.js');
+    return (await presignMain(argv.slice(1), io, parseArgs)) as ExitCode;
+  }
   if (argv.length === 0) {
     io.stderr.write(usageText(columns));
     return EXIT_USAGE;

@@ -60,7 +60,7 @@ export function tokenFileReader(file: string): WebIdentityTokenSource {
  * error before any request.
  */
 export async function networkDeps(
-  options: Options,
+  options: Pick<Options, 'keyless'>,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Pick<RunDeps, 'proxy' | 'webIdentityToken'>> {
   const proxy = proxySettingsFrom(env);

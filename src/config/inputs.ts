@@ -12,7 +12,9 @@ export interface InputSpec {
 }
 
 export const INPUTS = {
-  bucket: { description: 'Bucket name with APPID, e.g. `examplebucket-1250000000`. Required.' },
+  bucket: {
+    description: 'Bucket name with APPID, e.g. `examplebucket-1250000000`. Required, unless `url` is given.',
+  },
   region: {
     description: 'Region, e.g. `ap-guangzhou`. Required unless `endpoint` is a URL without `{region}`.',
   },
@@ -67,12 +69,18 @@ export const INPUTS = {
       'A file holding the OIDC token (GitLab `id_tokens`, other CI systems), read again at each renewal (with `role-arn`).',
     cliOnly: true,
   },
-  key: { description: 'One object to download. Exactly one of `key` / `prefix`.' },
+  key: { description: 'One object to download. Exactly one of `key` / `prefix` / `url`.' },
   prefix: { description: 'Mirror every object under this prefix (`/` = the whole bucket).' },
+  url: {
+    description:
+      'Download this link instead: a presigned COS URL, or any HTTPS URL of a server that honours ranges. ' +
+      'No bucket or credentials needed. A link is a credential: masked, never shown.',
+    secret: true,
+  },
   destination: {
     description:
-      'File (for `key`; an existing folder or a path ending in `/` takes the key’s base name) or folder ' +
-      '(for `prefix`), relative to the workspace. Default: the key’s base name / the workspace.',
+      'File (for `key` or `url`; an existing folder or a path ending in `/` takes the key’s base name, or the ' +
+      'link’s file name) or folder (for `prefix`), relative to the workspace. Default: that name / the workspace.',
   },
   'version-id': { description: 'Download this version of `key`.' },
   range: { description: '`bytes=first-last`, `bytes=first-` or `bytes=-suffix` (with `key`).' },
@@ -136,11 +144,14 @@ export const INPUTS = {
   },
   cache: { description: 'Keep the mirror in the GitHub Actions cache (with `prefix`).', default: 'false' },
   'cache-key': { description: 'Extra text mixed into the cache key.' },
-  // An action input once `presign` is wired into the action (then: drop cliOnly, add it to action.yml).
+  presign: {
+    description:
+      '`true` with `key`: make a temporary link to the object (outputs `url`, `url-expires-at`) and download nothing.',
+    default: 'false',
+  },
   expires: {
     description:
       'How long a link made by `presign` stays valid: `1h` (default), `30m`, `600` (seconds), `2h30m`; 1s..7d.',
-    cliOnly: true,
   },
   'response-cache-control': { description: 'Override `Cache-Control` of the response.', cliOnly: true },
   'response-content-disposition': { description: 'Override `Content-Disposition`.', cliOnly: true },
@@ -178,6 +189,8 @@ export const OUTPUTS = {
   'would-download': 'Dry run only: files (or the one object) that would be downloaded.',
   'would-download-bytes': 'Dry run only: bytes that would be downloaded.',
   'would-delete': 'Dry run only: local files `delete` would remove (prefix).',
+  url: 'The temporary link `presign` made: a credential, masked in logs (use it in this job’s later steps).',
+  'url-expires-at': 'When the link `presign` made expires (ISO 8601).',
 } as const;
 
 export type OutputName = keyof typeof OUTPUTS;

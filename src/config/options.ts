@@ -31,6 +31,20 @@ export interface PrefixTarget {
   readonly shard?: Shard;
 }
 
+/** A link to download (`url`): a presigned URL, or any ranged-HTTPS URL, sent as it is. */
+export interface LinkTarget {
+  readonly kind: 'link';
+  /** The link as given (trimmed): a credential, never shown. */
+  readonly url: string;
+  /** Origin and path: how messages, results and checkpoints name it. */
+  readonly name: string;
+  /** The last segment of the path, decoded: the file name a folder destination takes; absent when it is none. */
+  readonly fileName?: string;
+  /** Why the last segment is no file name, when it is not. */
+  readonly fileNameProblem?: string;
+  readonly conditions: Conditions;
+}
+
 /** Keyless credentials: a CAM role assumed with an OIDC token through STS, renewed before expiry. */
 export interface KeylessCredentials extends KeylessOptions {
   /**
@@ -46,8 +60,9 @@ export interface Options {
   readonly caCert?: CaCertificates;
   /** Set by `role-arn`: `connection.credentials` is then absent, and every request is signed with STS's. */
   readonly keyless?: KeylessCredentials;
-  readonly target: ObjectTarget | PrefixTarget;
-  /** Absolute path. For an object: the file (already resolved against an existing folder / trailing `/`). */
+  /** For a link, `connection` has no bucket (`''`), its endpoint is the link's origin, and no credentials. */
+  readonly target: ObjectTarget | PrefixTarget | LinkTarget;
+  /** Absolute path. For an object or a link: the file (already resolved against an existing folder / trailing `/`). */
   readonly destination: string;
   readonly partSize: number;
   readonly concurrency: number;
@@ -61,6 +76,23 @@ export interface Options {
   readonly sseCustomerKey?: string;
   readonly cache: boolean;
   readonly cacheKey?: string;
+}
+
+/** `presign: true` (or the CLI's `presign`): a temporary link to one object, nothing downloaded. */
+export interface PresignOptions {
+  /** Where the bucket is; `credentials` absent only with `keyless`. */
+  readonly connection: Connection;
+  readonly caCert?: CaCertificates;
+  readonly keyless?: KeylessCredentials;
+  readonly key: string;
+  readonly versionId?: string;
+  readonly responseOverrides: ResponseOverrides;
+  /** Signed into the link: every request made with it is limited. */
+  readonly trafficLimit?: number;
+  /** Validity in seconds. */
+  readonly expiresSeconds: number;
+  /** `expires` was given (not the 1 h default): with temporary credentials it is never shortened, only refused. */
+  readonly expiresGiven: boolean;
 }
 
 export const TRAFFIC_LIMIT_MIN = 819_200;

@@ -24,6 +24,26 @@ const OBJECT_ONLY = [
 
 const PREFIX_ONLY = ['include', 'exclude', 'shard'] as const satisfies readonly InputName[];
 
+/** The conditional GET inputs (`if-match`, `if-none-match`, `if-modified-since`, `if-unmodified-since`). */
+export function parseConditions(get: InputReader): Conditions {
+  const optional = <T>(name: InputName, parse: (text: string) => T): T | undefined => {
+    const value = get(name);
+    return value === undefined ? undefined : parse(value);
+  };
+  const etag = (name: InputName) => (t: string) =>
+    parseText(name, t.trim(), 'an ETag must not contain control characters');
+  const ifMatch = optional('if-match', etag('if-match'));
+  const ifNoneMatch = optional('if-none-match', etag('if-none-match'));
+  const ifModifiedSince = optional('if-modified-since', (t) => parseDate('if-modified-since', t));
+  const ifUnmodifiedSince = optional('if-unmodified-since', (t) => parseDate('if-unmodified-since', t));
+  return {
+    ...(ifMatch === undefined ? {} : { ifMatch }),
+    ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
+    ...(ifModifiedSince === undefined ? {} : { ifModifiedSince }),
+    ...(ifUnmodifiedSince === undefined ? {} : { ifUnmodifiedSince }),
+  };
+}
+
 export function parseObjectTarget(get: InputReader, key: string): ObjectTarget {
   if (key.endsWith('/')) {
     throw new InputError({
@@ -59,18 +79,7 @@ export function parseObjectTarget(get: InputReader, key: string): ObjectTarget {
   };
   const versionId = optional('version-id', (t) => parseText('version-id', t.trim()));
   const range = optional('range', parseRange);
-  const etag = (name: InputName) => (t: string) =>
-    parseText(name, t.trim(), 'an ETag must not contain control characters');
-  const ifMatch = optional('if-match', etag('if-match'));
-  const ifNoneMatch = optional('if-none-match', etag('if-none-match'));
-  const ifModifiedSince = optional('if-modified-since', (t) => parseDate('if-modified-since', t));
-  const ifUnmodifiedSince = optional('if-unmodified-since', (t) => parseDate('if-unmodified-since', t));
-  const conditions: Conditions = {
-    ...(ifMatch === undefined ? {} : { ifMatch }),
-    ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
-    ...(ifModifiedSince === undefined ? {} : { ifModifiedSince }),
-    ...(ifUnmodifiedSince === undefined ? {} : { ifUnmodifiedSince }),
-  };
+  const conditions = parseConditions(get);
   const overrideFields = [
     ['response-cache-control', 'cacheControl'],
     ['response-content-disposition', 'contentDisposition'],

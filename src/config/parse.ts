@@ -7,8 +7,9 @@ import { quoteValue } from '../base/text.js';
 import { resolveEndpoint } from './endpoint.js';
 import { InputError } from './errors.js';
 import { INPUTS, type InputName, type InputReader, type InputSpec } from './inputs.js';
-import type { ObjectTarget, Options, PrefixTarget } from './options.js';
+import type { LinkTarget, ObjectTarget, Options, PrefixTarget } from './options.js';
 import { parseCredentials } from './parse-credentials.js';
+import { parseLinkTarget } from './parse-link.js';
 import { parseCaCertInput, parseKeylessInputs } from './parse-network.js';
 import { parseInteger, parsePartSize, parseTimeout, parseTrafficLimit } from './parse-numbers.js';
 import { parseObjectTarget, parsePrefixTarget } from './parse-target.js';
@@ -58,7 +59,7 @@ function endsWithSeparator(text: string): boolean {
 }
 
 function resolveDestination(
-  target: ObjectTarget | PrefixTarget,
+  target: ObjectTarget | PrefixTarget | LinkTarget,
   text: string | undefined,
   context: ParseContext,
 ): string {
@@ -77,9 +78,20 @@ function resolveDestination(
   }
   const resolved = text === undefined ? context.cwd : path.resolve(context.cwd, text);
   if (target.kind === 'prefix') return resolved;
-  const baseName = target.key.slice(target.key.lastIndexOf('/') + 1);
   const needsBaseName = text === undefined || endsWithSeparator(text) || context.isDirectory(resolved);
   if (!needsBaseName) return resolved;
+  if (target.kind === 'link') {
+    if (target.fileName === undefined) {
+      throw new InputError({
+        input: 'url',
+        subject: `Input 'url' (the link to ${target.name})`,
+        rule: `the destination is a folder, which takes the link's file name, but ${target.fileNameProblem ?? 'it has none'}`,
+        fix: "set 'destination' to a file path, e.g. 'download.bin'",
+      });
+    }
+    return path.join(resolved, target.fileName);
+  }
+  const baseName = target.key.slice(target.key.lastIndexOf('/') + 1);
   if (baseName === '.' || baseName === '..') {
     throw new InputError({
       input: 'key',
@@ -131,7 +143,8 @@ function checkDestination(destination: string, text: string | undefined, context
   }
 }
 
-function deepFreeze<T>(value: T): T {
+/** `value` and everything in it, frozen. */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -139,14 +152,41 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Parses and checks every input; returns deep-frozen Options or throws the first InputError. */
-export function parseOptions(raw: RawInputs, context: ParseContext): Options {
-  if (!path.isAbsolute(context.cwd)) throw new TypeError(`ParseContext.cwd must be absolute: ${context.cwd}`);
-  const get: InputReader = (name) => {
+/** Reads `raw` by name: blank and unset are both undefined. */
+export function inputReader(raw: RawInputs): InputReader {
+  return (name) => {
     const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
     return value === undefined || value.trim() === '' ? undefined : value;
   };
+}
+
+/** Parses and checks every input; returns deep-frozen Options or throws the first InputError. */
+export function parseOptions(raw: RawInputs, context: ParseContext): Options {
+  if (!path.isAbsolute(context.cwd)) throw new TypeError(`ParseContext.cwd must be absolute: ${context.cwd}`);
+  const get = inputReader(raw);
   const orDefault = (name: InputName): string => get(name) ?? defaultOf(name);
+
+  if (parseBoolean('presign', orDefault('presign'))) {
+    throw new InputError({
+      input: 'presign',
+      value: orDefault('presign'),
+      rule: 'makes a link instead of downloading, so it is not a download option',
+      fix: "run 'cos-download presign …' (the CLI) or call presignUrl (the library); the action takes 'presign: true'",
+    });
+  }
+  const key = get('key');
+  const prefix = get('prefix');
+  const link = get('url');
+  if (link !== undefined && (key !== undefined || prefix !== undefined)) {
+    const other: InputName = key !== undefined ? 'key' : 'prefix';
+    throw new InputError({
+      input: 'url',
+      subject: `Inputs 'url' and '${other}' = ${quoteValue(get(other) ?? '')} are both set`,
+      rule: "exactly one may be set: 'url' downloads a link, 'key' one object, 'prefix' every object under it",
+      fix: `remove 'url' or '${other}'`,
+    });
+  }
+  if (link !== undefined) return parseLinkOptions(get, orDefault, link, context);
 
   const bucketText = get('bucket');
   if (bucketText === undefined) {
@@ -154,8 +194,6 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
   }
   const bucket = parseBucket(bucketText);
 
-  const key = get('key');
-  const prefix = get('prefix');
   if (key !== undefined && prefix !== undefined) {
     throw new InputError({
       input: 'key',
@@ -167,9 +205,9 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
   if (key === undefined && prefix === undefined) {
     throw new InputError({
       input: 'key',
-      subject: "Neither 'key' nor 'prefix' is set",
+      subject: "None of 'key', 'prefix' or 'url' is set",
       rule: 'exactly one says what to download',
-      fix: "set 'key: path/to/file.bin' for one object, or 'prefix: path/to/folder/' ('/' = the whole bucket)",
+      fix: "set 'key: path/to/file.bin' for one object, 'prefix: path/to/folder/' for a folder ('/' = the whole bucket), or 'url: LINK' for a link",
     });
   }
   const deleteExtra = parseBoolean('delete', orDefault('delete'));
@@ -224,24 +262,7 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
   const credentials = parseCredentials(get, context.env);
   const keyless = parseKeylessInputs(get, context, credentials);
   const caCert = parseCaCertInput(get, context);
-  const retries = parseInteger('retries', orDefault('retries'), RETRIES_RANGE.min, RETRIES_RANGE.max);
-  const timeoutMs = parseTimeout(orDefault('timeout'));
-
-  const partSize = parsePartSize(orDefault('part-size'));
-  const concurrency = parseInteger(
-    'concurrency',
-    orDefault('concurrency'),
-    CONCURRENCY_RANGE.min,
-    CONCURRENCY_RANGE.max,
-  );
-  const trafficText = get('traffic-limit');
-  const trafficLimit = trafficText === undefined ? undefined : parseTrafficLimit(trafficText);
-  const crc = parseBoolean('crc', orDefault('crc'));
-  const fsync = parseBoolean('fsync', orDefault('fsync'));
-  const overwrite = parseOverwrite(orDefault('overwrite'));
-  const dryRun = parseBoolean('dry-run', orDefault('dry-run'));
-  const sseText = get('sse-customer-key');
-  const sseCustomerKey = sseText === undefined ? undefined : parseSseKey(sseText);
+  const { retries, timeoutMs, ...transfer } = parseTransferInputs(get, orDefault);
   const destination = resolveDestination(target, get('destination'), context);
   checkDestination(destination, get('destination'), context);
   if (cache && encloses(destination, context.cwd)) {
@@ -266,18 +287,58 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
     ...(keyless === undefined ? {} : { keyless }),
     target,
     destination,
-    partSize,
-    concurrency,
-    ...(trafficLimit === undefined ? {} : { trafficLimit }),
-    crc,
-    fsync,
-    overwrite,
-    dryRun,
-    ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),
+    ...transfer,
     cache,
     ...(cacheKey === undefined ? {} : { cacheKey }),
   };
   return deepFreeze(options);
+}
+
+/** How every download goes, whatever it downloads: requests, parts, checks, the local file. */
+function parseTransferInputs(get: InputReader, orDefault: (name: InputName) => string) {
+  const trafficText = get('traffic-limit');
+  const sseText = get('sse-customer-key');
+  const trafficLimit = trafficText === undefined ? undefined : parseTrafficLimit(trafficText);
+  const sseCustomerKey = sseText === undefined ? undefined : parseSseKey(sseText);
+  return {
+    retries: parseInteger('retries', orDefault('retries'), RETRIES_RANGE.min, RETRIES_RANGE.max),
+    timeoutMs: parseTimeout(orDefault('timeout')),
+    partSize: parsePartSize(orDefault('part-size')),
+    concurrency: parseInteger(
+      'concurrency',
+      orDefault('concurrency'),
+      CONCURRENCY_RANGE.min,
+      CONCURRENCY_RANGE.max,
+    ),
+    ...(trafficLimit === undefined ? {} : { trafficLimit }),
+    crc: parseBoolean('crc', orDefault('crc')),
+    fsync: parseBoolean('fsync', orDefault('fsync')),
+    overwrite: parseOverwrite(orDefault('overwrite')),
+    dryRun: parseBoolean('dry-run', orDefault('dry-run')),
+    ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),
+  };
+}
+
+/** `url`: no bucket, no credentials; the connection is the link's origin, with the retries and timeout. */
+function parseLinkOptions(
+  get: InputReader,
+  orDefault: (name: InputName) => string,
+  text: string,
+  context: ParseContext,
+): Options {
+  const target = parseLinkTarget(get, text);
+  const caCert = parseCaCertInput(get, context);
+  const { retries, timeoutMs, ...transfer } = parseTransferInputs(get, orDefault);
+  const destination = resolveDestination(target, get('destination'), context);
+  checkDestination(destination, get('destination'), context);
+  return deepFreeze({
+    connection: { bucket: '', endpoint: new URL(target.url).origin, retries, timeoutMs },
+    ...(caCert === undefined ? {} : { caCert }),
+    target,
+    destination,
+    ...transfer,
+    cache: false,
+  } satisfies Options);
 }
 
 /** True when `folder` is `inner` or one of its ancestors. */

@@ -3,8 +3,10 @@ import { type Clock, type Logger, printable } from '../base/runtime.js';
 import { type CacheOutcome, type CacheStore, cachedMirror } from '../cache/mirror-cache.js';
 import { plainHttpWarning } from '../config/endpoint.js';
 import { InputError } from '../config/errors.js';
-import type { Options, PrefixTarget } from '../config/options.js';
+import type { LinkTarget, Options, PrefixTarget } from '../config/options.js';
 import { type ClientDeps, CosClient } from '../cos/client.js';
+import { LinkClient } from '../cos/link.js';
+import { downloadLink } from '../transfer/download-link.js';
 import { downloadObject } from '../transfer/download-object.js';
 import { type MirrorRequest, type MirrorResult, mirrorPrefix } from '../transfer/mirror.js';
 import type { ObjectDownloadResult } from '../transfer/object-result.js';
@@ -67,6 +69,12 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
   }
   // Keys, file names and lock fields come from others: every line is kept to one line of text.
   const logger = deps.logger === undefined ? undefined : printable(deps.logger);
+  if (target.kind === 'link')
+    return {
+      kind: 'object',
+      object: await downloadFromLink(options, target, deps, logger),
+      dryRun: options.dryRun,
+    };
   const network = openNetwork(options, { ...deps, logger });
   let client: CosClient;
   try {
@@ -119,6 +127,42 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
   } finally {
     await client.close();
     await network.close();
+  }
+}
+
+/** A link: no bucket, no credentials, its own client; the same engine as a key. */
+async function downloadFromLink(
+  options: Options,
+  target: LinkTarget,
+  deps: RunDeps,
+  logger: Logger | undefined,
+): Promise<ObjectDownloadResult> {
+  const { credentials: _unused, ...tuning } = deps.client ?? {};
+  const client = new LinkClient(
+    { url: target.url, retries: options.connection.retries, timeoutMs: options.connection.timeoutMs },
+    {
+      transport: {
+        ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
+        ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
+      },
+      // As for a key: the caller's tuning (tests' transport and backoff) goes last.
+      ...tuning,
+      ...(logger ? { logger } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      connections: Math.max(options.concurrency, 1),
+    },
+  );
+  const warning = plainHttpWarning(options.connection.endpoint);
+  if (warning !== undefined) logger?.warning(warning);
+  try {
+    return await downloadLink(
+      client,
+      { conditions: target.conditions, destination: options.destination },
+      transferSettings(options),
+      engineDeps(deps, logger),
+    );
+  } finally {
+    await client.close();
   }
 }
 

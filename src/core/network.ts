@@ -38,7 +38,10 @@ export interface Network {
 }
 
 /** The transport and credentials of one run. Throws the ProxyConfigError of an unusable proxy variable STS needs. */
-export function openNetwork(options: Options, deps: NetworkDeps): Network {
+export function openNetwork(
+  options: Pick<Options, 'connection' | 'keyless' | 'caCert'>,
+  deps: NetworkDeps,
+): Network {
   const transport: TransportOptions = {
     ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
     ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),

@@ -27,6 +27,9 @@ export interface OutputValues {
   readonly 'bytes-downloaded': number;
   readonly manifest?: string;
   readonly 'cache-hit'?: CacheHit;
+  /** presign only (core/presign.ts): the link, and when it expires. */
+  readonly url?: string;
+  readonly 'url-expires-at'?: string;
   readonly 'would-download'?: number;
   readonly 'would-download-bytes'?: number;
   readonly 'would-delete'?: number;
@@ -226,7 +229,7 @@ export function describeResult(result: RunResult): string[] {
         object.crcCheck === 'verified'
           ? `CRC64 ${object.info.crc64} verified`
           : object.crcCheck === 'no-crc-header'
-            ? 'COS sent no CRC64 for this object (an old object): length verified only'
+            ? 'no CRC header (an old COS object, or a server that is not COS): length verified only'
             : object.crcCheck === 'partial-range'
               ? "a byte range: COS's CRC64 covers the whole object, length verified"
               : 'CRC64 check disabled (crc: false): length verified only';

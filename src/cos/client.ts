@@ -1,24 +1,15 @@
 // The COS HTTP client: one keep-alive connection pool, signed requests, typed errors, and
 // classified retries. It knows requests and responses; what to do with the bytes is the caller's.
 import type { Dispatcher } from 'undici';
-import { errorMessage } from '../base/error-message.js';
 import type { Connection, Credentials } from '../base/request.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../base/runtime.js';
 import { type CredentialsProvider, staticCredentials } from './credentials.js';
 import { createDispatcher, ProxyError, type TransportOptions, trustedCertificates } from './dispatcher.js';
-import {
-  CosError,
-  type CosErrorDetails,
-  hintFor,
-  isTransient,
-  NetworkError,
-  parseErrorBody,
-  retryAfterMs,
-  TlsError,
-} from './errors.js';
+import { CosError, type CosErrorDetails, hintFor, NetworkError, parseErrorBody, TlsError } from './errors.js';
 import type { ProxyEndpoint } from './proxy.js';
 import { RangeReader } from './range-reader.js';
 import { redactText } from './redact.js';
+import { retryTransient } from './retry.js';
 import { authorization, cosEncode } from './sign.js';
 
 export interface ClientDeps {
@@ -187,14 +178,7 @@ export class CosClient {
   async getBody(request: CosRequest, sink: BodySink): Promise<void> {
     const reader = this.#reader;
     if (reader === undefined) {
-      const response = await this.send(request);
-      try {
-        sink.onHead(response);
-      } catch (error: unknown) {
-        response.body.destroy();
-        throw error;
-      }
-      for await (const chunk of response.body as AsyncIterable<Buffer>) sink.onBody(chunk);
+      await toSink(await this.send(request), sink);
       return;
     }
     const prepared = await this.#prepare(request);
@@ -268,41 +252,21 @@ export class CosClient {
     signal: AbortSignal | undefined,
     attempt: (n: number) => Promise<T>,
   ): Promise<T> {
-    const attempts = this.connection.retries + 1;
-    for (let n = 1; ; n++) {
-      try {
-        return await attempt(n);
-      } catch (error: unknown) {
-        if (signal?.aborted) throw error;
-        const skew = error instanceof CosError && error.code === 'RequestTimeTooSkewed';
-        if (n >= attempts || !(skew || isTransient(error))) throw error;
-        if (skew && this.#correctClock(error)) {
-          this.#logger.info(
-            `${what}: the local clock is off by ${Math.round(this.#clockOffsetMs / 1000)} s; corrected from the server's Date, retrying (attempt ${n + 1}/${attempts})`,
-          );
-          continue;
-        }
-        const ceiling = Math.min(this.#retryCapMs, this.#retryBaseMs * 2 ** (n - 1));
-        let wait = Math.round(this.#random() * ceiling);
-        // A 429 or 503 may say how long to wait: honoured, within the request's timeout.
-        const asked =
-          error instanceof CosError ? retryAfterMs(error.retryAfter, this.#clock.now()) : undefined;
-        if (asked !== undefined && asked > this.connection.timeoutMs) {
-          throw new Error(
-            `${errorMessage(error)}; the server asked to retry in ${Math.ceil(asked / 1000)} s, longer than the ` +
-              `timeout of ${Math.ceil(this.connection.timeoutMs / 1000)} s, so it was not retried. ` +
-              'Fix: run again later, or raise timeout',
-            { cause: error },
-          );
-        }
-        if (asked !== undefined) wait = Math.max(wait, asked);
-        this.#logger.warning(
-          `${what}: attempt ${n}/${attempts} failed (${errorMessage(error)}); retrying in ${wait} ms` +
-            (asked === undefined ? '' : ' (as Retry-After asked)'),
-        );
-        await this.#clock.sleep(wait, signal);
-      }
-    }
+    return retryTransient(
+      {
+        attempts: this.connection.retries + 1,
+        clock: this.#clock,
+        logger: this.#logger,
+        random: this.#random,
+        baseMs: this.#retryBaseMs,
+        capMs: this.#retryCapMs,
+        timeoutMs: this.connection.timeoutMs,
+        correctClock: (error) => (this.#correctClock(error) ? this.#clockOffsetMs : undefined),
+      },
+      what,
+      signal,
+      attempt,
+    );
   }
 
   #correctClock(error: CosError): boolean {
@@ -324,7 +288,10 @@ function describe(request: CosRequest): string {
   return `${request.method} '${request.key}'${version}`;
 }
 
-function redactDetails(details: CosErrorDetails, secrets: readonly (string | undefined)[]): CosErrorDetails {
+export function redactDetails(
+  details: CosErrorDetails,
+  secrets: readonly (string | undefined)[],
+): CosErrorDetails {
   const clean = (text: string | undefined) => (text === undefined ? undefined : redactText(text, secrets));
   const requestId = clean(details.requestId);
   const traceId = clean(details.traceId);
@@ -348,6 +315,19 @@ export async function readCapped(body: AsyncIterable<Uint8Array>, limit: number)
     if (length >= limit) break;
   }
   return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}
+
+/** A 2xx answer `send` returned, to `sink`: the path of a proxied origin, and of a link. */
+export async function toSink(response: CosResponse, sink: BodySink): Promise<void> {
+  try {
+    sink.onHead(response);
+  } catch (error: unknown) {
+    // Destroying an unread body emits an error event, which here has nowhere to go.
+    response.body.on('error', () => {});
+    response.body.destroy();
+    throw error;
+  }
+  for await (const chunk of response.body as AsyncIterable<Buffer>) sink.onBody(chunk);
 }
 
 /** First value of a response header. */

@@ -149,7 +149,7 @@ export type HeadResult =
 
 /** HEAD Object with the user's conditions (304 → not-modified; 412 and the rest throw CosError). */
 export async function headObject(
-  client: CosClient,
+  client: Pick<CosClient, 'send' | 'retrying'>,
   key: string,
   access: ObjectAccess,
   conditions: Conditions,

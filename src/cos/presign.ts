@@ -89,8 +89,11 @@ export function presignObjectUrl(request: PresignRequest, nowMs: number): Presig
   };
 }
 
+/** When a COS link is valid: from `start` through `end`, to the second. */
 export interface LinkWindow {
+  /** The first second it is accepted (ours open a minute before they are made). */
   readonly start: Date;
+  /** The last second it is accepted; after it, COS answers 403 "Request has expired". */
   readonly end: Date;
 }
 

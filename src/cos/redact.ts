@@ -86,3 +86,50 @@ export function redactText(text: string, secrets: readonly (string | undefined)[
   result = result.replace(URL_IN_TEXT, (url) => (/[?#@]/.test(url) ? redactUrl(url) : url));
   return result.replace(FIELD_PATTERN, `$1=${REDACTED}`);
 }
+
+/** Parameters of a COS link that say how it is signed, not with what: redacted when shown, never masked. */
+const SIGNING_STRUCTURE = new Set([
+  'q-sign-algorithm',
+  'q-sign-time',
+  'q-key-time',
+  'q-header-list',
+  'q-url-param-list',
+]);
+
+/** Shorter values are left to `redactUrl`: masking `3600` or `sha1` would blank them in every log line. */
+const MIN_MASKED = 8;
+
+/**
+ * What a log masker must hide of a link (a link is a credential): the URL as given and decoded, and
+ * the value — raw and decoded — of every parameter that may be a signature, a key id or a token (any
+ * but the harmless ones `redactUrl` shows and COS's signing structure), so a log line holding any
+ * piece of it is masked too.
+ */
+export function linkSecrets(url: string): string[] {
+  const secrets = new Set<string>([url]);
+  const add = (value: string) => {
+    if (value.length >= MIN_MASKED) secrets.add(value);
+  };
+  try {
+    add(decodeURI(url));
+  } catch {
+    // Not valid percent-encoding: the URL as given is masked.
+  }
+  const query = url.indexOf('?');
+  if (query === -1) return [...secrets];
+  const fragment = url.indexOf('#', query);
+  for (const pair of url.slice(query + 1, fragment === -1 ? undefined : fragment).split('&')) {
+    const eq = pair.indexOf('=');
+    const name = decodedName(eq === -1 ? pair : pair.slice(0, eq)).toLowerCase();
+    if (eq === -1 || HARMLESS_PARAMS.has(name) || SIGNING_STRUCTURE.has(name)) continue;
+    const raw = pair.slice(eq + 1);
+    add(raw);
+    add(decodedName(raw));
+    try {
+      add(decodeURIComponent(raw));
+    } catch {
+      // Kept raw only.
+    }
+  }
+  return [...secrets];
+}

@@ -5,6 +5,7 @@ import { download, type RunDeps } from '../core/download.js';
 import { MirrorError } from '../transfer/mirror.js';
 import { connectionDeps } from './connection.js';
 import { MirrorPrefixError } from './errors.js';
+import type { DownloadLinkOptions } from './links.js';
 import {
   asOptionError,
   type DownloadObjectOptions,
@@ -17,7 +18,7 @@ import { type DownloadObjectResult, type MirrorPrefixResult, mirrorResult, objec
 
 const quiet = () => {};
 
-function depsOf(options: TransferOptions): RunDeps {
+function depsOf(options: TransferOptions | DownloadLinkOptions): RunDeps {
   const logger: Logger = options.logger ?? {};
   const onStart = options.onStart;
   return {
@@ -66,17 +67,24 @@ async function withOptionErrors<T>(options: object, work: () => Promise<T>): Pro
  * if (!result.notModified) console.log(result.path, result.crc64, result.contentLength);
  * ```
  *
+ * A link instead of a key (`url`: a presigned URL, or any HTTPS URL of a server that honours ranges)
+ * comes down the same way, with no bucket or credentials: see {@link DownloadLinkOptions}.
+ *
  * @param options - The bucket, the key and how to download it; only `bucket` and `key` are required.
+ * Or a `url` and how to download it.
  * @returns What was downloaded (the action's outputs, typed), or `notModified: true` after a 304.
  * @throws {@link OptionError} for a bad option, before any request.
  * @throws {@link CosError} when COS refuses (403, 404, 412, …), after the retries for transient failures.
  * @throws {@link IntegrityError} when the bytes do not match the object's CRC64 (no file is left behind).
  */
-export async function downloadObject(options: DownloadObjectOptions): Promise<DownloadObjectResult> {
+export async function downloadObject(
+  options: DownloadObjectOptions | DownloadLinkOptions,
+): Promise<DownloadObjectResult> {
   const parsed = parseLibraryOptions('downloadObject', options);
   const result = await withOptionErrors(options, () => download(parsed, depsOf(options)));
   if (result.kind !== 'object') throw new Error('downloadObject: the core answered a prefix mirror');
-  return objectResult(options.key, result.object);
+  const target = parsed.target;
+  return objectResult(target.kind === 'link' ? target.name : (target as { key: string }).key, result.object);
 }
 
 /**

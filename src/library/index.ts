@@ -1,8 +1,9 @@
-// `import … from 'cos-download'`: the library. Download one object or mirror a prefix from Tencent
-// Cloud COS, and start a local COS emulator to test against.
+// `import … from 'cos-download'`: the library. Download one object (by key or by link) or mirror a
+// prefix from Tencent Cloud COS, make temporary links, and start a local COS emulator to test against.
 /**
  * Download from Tencent Cloud COS: one object, a byte range, a version, or a whole prefix mirrored
- * into a folder, resumable, parallel and CRC64-checked; plus a local COS emulator for tests.
+ * into a folder, resumable, parallel and CRC64-checked; make temporary links and download them with
+ * the same engine; plus a local COS emulator for tests.
  *
  * @packageDocumentation
  */
@@ -13,6 +14,8 @@ import './node-check.js';
 export { LocalFileError } from '../base/local-errors.js';
 // Failures of the layers below, thrown as they are.
 export { CosError, type CosErrorDetails, NetworkError, ProtocolError, TlsError } from '../cos/errors.js';
+export { LinkExpiredError } from '../cos/link.js';
+export type { LinkWindow } from '../cos/presign.js';
 export { IntegrityError, ObjectChangedError } from '../transfer/object-result.js';
 export type {
   Credentials,
@@ -23,6 +26,12 @@ export type {
 export { downloadObject, mirrorPrefix } from './download.js';
 export { type EmulatorHandle, type StartEmulatorOptions, startEmulator } from './emulator.js';
 export { MirrorPrefixError, OptionError, type OptionProblem } from './errors.js';
+export {
+  type DownloadLinkOptions,
+  type PresignUrlOptions,
+  type PresignUrlResult,
+  presignUrl,
+} from './links.js';
 export type {
   ConnectionOptions,
   DownloadObjectOptions,
@@ -40,7 +49,3 @@ export type {
   ObjectResult,
   RefusedKey,
 } from './results.js';
-
-// presignUrl (issue 15, "Temporary links"): exported here with its options and result types when it
-// lands, e.g. `export { presignUrl, type PresignUrlOptions } from './presign.js';`. Not part of the
-// library yet.

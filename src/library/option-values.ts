@@ -24,7 +24,7 @@ export function shown(value: unknown): string {
 
 /** An OptionError for a value of the wrong type. */
 export function wrongType(option: string, value: unknown, rule: string, fix: string): OptionError {
-  const secret = option === 'sseCustomerKey';
+  const secret = option === 'sseCustomerKey' || option === 'url';
   return new OptionError({
     option,
     message: `Option '${option}' = ${secret ? '(hidden)' : shown(value)}: ${rule}. Fix: ${fix}.`,

@@ -211,6 +211,40 @@ const OBJECT: Readonly<Record<string, Kind>> = {
   responseExpires: 'text',
 };
 
+/** {@link downloadObject} with `url`: a link names its server, object and signature itself. */
+const LINK: Readonly<Record<string, Kind>> = {
+  retries: 'integer',
+  timeout: 'duration',
+  caCert: 'text',
+  destination: 'text',
+  partSize: 'size',
+  concurrency: 'integer',
+  trafficLimit: 'integer',
+  crc: 'boolean',
+  overwrite: 'text',
+  dryRun: 'boolean',
+  sseCustomerKey: 'text',
+  url: 'text',
+  ifMatch: 'text',
+  ifNoneMatch: 'text',
+  ifModifiedSince: 'date',
+  ifUnmodifiedSince: 'date',
+};
+
+const PRESIGN: Readonly<Record<string, Kind>> = {
+  ...CONNECTION,
+  key: 'text',
+  versionId: 'text',
+  trafficLimit: 'integer',
+  expiresSeconds: 'integer',
+  responseCacheControl: 'text',
+  responseContentDisposition: 'text',
+  responseContentEncoding: 'text',
+  responseContentLanguage: 'text',
+  responseContentType: 'text',
+  responseExpires: 'text',
+};
+
 const PREFIX: Readonly<Record<string, Kind>> = {
   ...TRANSFER,
   prefix: 'text',
@@ -225,6 +259,7 @@ const EXTRAS = new Set(['credentials', 'proxy', 'signal', 'logger', 'onStart', '
 
 /** The library option an input is, e.g. `part-size` → `partSize`, `secret-id` → `credentials.secretId`. */
 export function optionName(input: InputName): string {
+  if (input === 'expires') return 'expiresSeconds';
   return (
     CREDENTIAL_OPTIONS[input as InputName] ??
     input.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
@@ -244,22 +279,41 @@ function inOptionNames(text: string): string {
   return text.replace(QUOTED_INPUT, (_, input: InputName) => `'${optionName(input)}`);
 }
 
-/** Which call takes which options. */
-export type Operation = 'downloadObject' | 'mirrorPrefix';
+/** Which call takes which options (`downloadObject` with `url` is a call of its own here). */
+export type Operation = 'downloadObject' | 'mirrorPrefix' | 'presignUrl';
 
 const OPTIONS_OF: Readonly<Record<Operation, Readonly<Record<string, Kind>>>> = {
   downloadObject: OBJECT,
   mirrorPrefix: PREFIX,
+  presignUrl: PRESIGN,
 };
+
+/** A link to download: `downloadObject` with `url`. */
+function isLinkDownload(operation: Operation, options: object): boolean {
+  return operation === 'downloadObject' && (options as { url?: unknown }).url !== undefined;
+}
 
 /** The raw inputs the options stand for; throws an OptionError for an unknown option or a wrong type. */
 export function rawInputsFor(operation: Operation, options: object): RawInputs {
-  const kinds = OPTIONS_OF[operation];
+  const link = isLinkDownload(operation, options);
+  const kinds = link ? LINK : OPTIONS_OF[operation];
   const raw: RawInputs = {};
   for (const [option, value] of Object.entries(options)) {
-    if (EXTRAS.has(option)) continue;
+    if (EXTRAS.has(option) && !(link && option === 'credentials')) continue;
     const kind = kinds[option];
     const input = INPUT_OF.get(option);
+    if (link && kind === undefined && OBJECT[option] !== undefined) {
+      const rule =
+        option === 'key'
+          ? "exactly one of 'key' and 'url' says what to download"
+          : "does not go with 'url': a link names its server, object, version and signature itself";
+      throw new OptionError({
+        option,
+        message: `Option '${option}' ${rule}. Fix: remove it.`,
+        rule,
+        fix: 'remove it',
+      });
+    }
     if (kind === undefined || input === undefined) {
       const other = operation === 'downloadObject' ? 'mirrorPrefix' : 'downloadObject';
       const elsewhere = OPTIONS_OF[other][option] !== undefined;
@@ -274,14 +328,20 @@ export function rawInputsFor(operation: Operation, options: object): RawInputs {
     if (value === undefined) continue;
     raw[input] = inputText(option, kind, value);
   }
-  const required = operation === 'downloadObject' ? 'key' : 'prefix';
+  const required = link ? 'url' : operation === 'mirrorPrefix' ? 'prefix' : 'key';
   if ((raw[required] ?? '').trim() === '') {
-    const rule =
-      operation === 'downloadObject'
-        ? 'required: the object to download'
-        : "required: the prefix to mirror ('/' = the whole bucket)";
+    const rule = {
+      url: 'required: the link to download',
+      key:
+        operation === 'presignUrl' ? 'required: the object to link to' : 'required: the object to download',
+      prefix: "required: the prefix to mirror ('/' = the whole bucket)",
+    }[required];
     const fix =
-      operation === 'downloadObject' ? "e.g. key: 'releases/app.tar.gz'" : "e.g. prefix: 'build-cache/'";
+      required === 'prefix'
+        ? "e.g. prefix: 'build-cache/'"
+        : required === 'url'
+          ? 'pass the whole link'
+          : "e.g. key: 'releases/app.tar.gz'";
     throw new OptionError({
       option: required,
       message: `Option '${required}' (not set): ${rule}. Fix: ${fix}.`,
@@ -289,6 +349,7 @@ export function rawInputsFor(operation: Operation, options: object): RawInputs {
       fix,
     });
   }
+  if (link) return raw;
   return { ...raw, ...credentialInputs((options as { credentials?: unknown }).credentials) };
 }
 
@@ -315,19 +376,21 @@ export function asOptionError(error: InputError, given: object): OptionError {
   return new OptionError({ option, message: `${head}: ${rule}. Fix: ${fix}.`, rule, fix, cause: error });
 }
 
+/** What the parser reads besides the options: the library reads no environment variable. */
+export const LIBRARY_CONTEXT = {
+  env: {},
+  isDirectory: (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
+  readFile: readRegularFile,
+};
+
 /** Checks the options with the parser the CLI and the action use, and returns what the core runs on. */
-export function parseLibraryOptions(operation: Operation, options: object): Options {
+export function parseLibraryOptions(operation: Exclude<Operation, 'presignUrl'>, options: object): Options {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${operation} takes an options object`);
   }
   const raw = rawInputsFor(operation, options);
   try {
-    return parseOptions(raw, {
-      cwd: process.cwd(),
-      env: {},
-      isDirectory: (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
-      readFile: readRegularFile,
-    });
+    return parseOptions(raw, { cwd: process.cwd(), ...LIBRARY_CONTEXT });
   } catch (error: unknown) {
     if (error instanceof InputError) throw asOptionError(error, options);
     throw error;

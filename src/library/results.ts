@@ -10,7 +10,7 @@ export type CrcCheck =
   | 'verified'
   /** `crc: false`: only the length was checked. */
   | 'disabled'
-  /** COS sent no CRC64 for the object (an old object): only the length was checked. */
+  /** No CRC64 header came with the object (an old COS object, or a link to another server): only the length was checked. */
   | 'no-crc-header'
   /** A byte range: COS's CRC64 covers the whole object, so only the length was checked. */
   | 'partial-range';

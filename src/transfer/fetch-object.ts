@@ -1,13 +1,14 @@
 // One known object version (or a window of it) into one file: parts fetched by a bounded pool into
 // a temp file in the state folder, CRC-64 combined from the parts, then fsync + rename. Nothing
 // reaches the destination before the bytes are verified. An object that changes mid-download (412
-// on If-Match) is started over once, unless a range or a condition pinned it.
+// on If-Match) is started over once, unless a range or a condition pinned it. The bytes come from
+// an ObjectSource: a COS client, or a link whose first part's answer may be handed in already open.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { LimitFunction } from 'p-limit';
 import { asLocalFileError } from '../base/local-errors.js';
 import type { ResponseOverrides } from '../base/request.js';
-import type { CosClient } from '../cos/client.js';
+import type { CosResponse } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
 import { headObject, type ObjectAccess, type ObjectInfo } from '../cos/object.js';
 import { identityOf, UNCHECKED } from './checkpoint.js';
@@ -18,12 +19,13 @@ import { type Part, planParts, type Window } from './plan.js';
 import { TaskPool } from './pool.js';
 import { Checkpointer, openForResume, type ResumeState } from './resume.js';
 import type { TransferDeps, TransferSettings } from './settings.js';
+import { letGo, type ObjectSource } from './source.js';
 import { ensureOwnFolder, type FileState } from './state.js';
 import { TempFile } from './temp-file.js';
 
 /** What every object of a run is fetched with. */
 export interface FetchContext {
-  readonly client: CosClient;
+  readonly client: ObjectSource;
   readonly settings: TransferSettings;
   readonly deps: TransferDeps;
   /** The request budget (a mirror shares one across its objects). */
@@ -55,14 +57,19 @@ export interface FetchRequest {
  */
 export const SMALL_OBJECT_BYTES = 1024 * 1024;
 
-/** Downloads `window` of the object version `known` into `request.destination`. */
+/**
+ * Downloads `window` of the object version `known` into `request.destination`. `opened` is the
+ * answer to a GET of the window's first part, already sent (a link's first request): it becomes
+ * that part's bytes, or is destroyed.
+ */
 export async function fetchObject(
   context: FetchContext,
   request: FetchRequest,
   known: ObjectInfo,
   window: Window,
+  opened?: CosResponse,
 ): Promise<ObjectAtPath> {
-  let job = new ObjectJob(context, request, known, window);
+  let job = new ObjectJob(context, request, known, window, opened);
   for (let restart = 0; ; restart++) {
     try {
       return await job.run();
@@ -98,9 +105,18 @@ class ObjectJob {
   readonly #parts: readonly Part[];
   readonly access: ObjectAccess;
   #info: ObjectInfo;
+  /** The first part's answer, already open, until a fetch of that part takes it. */
+  #opened: CosResponse | undefined;
 
-  constructor(context: FetchContext, request: FetchRequest, info: ObjectInfo, window: Window) {
+  constructor(
+    context: FetchContext,
+    request: FetchRequest,
+    info: ObjectInfo,
+    window: Window,
+    opened?: CosResponse,
+  ) {
     this.#context = context;
+    this.#opened = opened;
     this.#request = request;
     this.#info = info;
     this.#window = window;
@@ -130,7 +146,25 @@ class ObjectJob {
     };
   }
 
+  /** The already-open answer, for the part it answers (the window's first); once. */
+  #take(part: Part): CosResponse | undefined {
+    if (part.first !== this.#window.first) return undefined;
+    const opened = this.#opened;
+    this.#opened = undefined;
+    return opened;
+  }
+
   async run(): Promise<ObjectAtPath> {
+    try {
+      return await this.#run();
+    } finally {
+      // Not taken (the part was resumed from a checkpoint, or the run failed first): let it go.
+      if (this.#opened !== undefined) letGo(this.#opened);
+      this.#opened = undefined;
+    }
+  }
+
+  async #run(): Promise<ObjectAtPath> {
     if (!this.#context.folderReady) {
       const folder = path.dirname(this.#request.destination);
       await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
@@ -171,7 +205,8 @@ class ObjectJob {
    */
   async #small(part: Part): Promise<ObjectAtPath> {
     const { limit, deps } = this.#context;
-    const body = await limit(() => fetchPartBody(this.#partBase(deps.signal), part)).catch(
+    const opened = this.#take(part);
+    const body = await limit(() => fetchPartBody(this.#partBase(deps.signal), part, opened)).catch(
       (error: unknown) => {
         throw asChange(error, this.#info);
       },
@@ -219,6 +254,9 @@ class ObjectJob {
       deps.logger,
     );
     const { temp, done } = resume;
+    // The first part is on disk already: its open answer is not needed, and holds a connection.
+    const unneeded = done.has(0) ? this.#take(parts[0] as Part) : undefined;
+    if (unneeded !== undefined) letGo(unneeded);
     const checkpoint = new Checkpointer(
       this.#request.state.checkpoint,
       identity,
@@ -243,6 +281,7 @@ class ObjectJob {
       });
       if (
         stated === undefined &&
+        this.#context.client.fixedUrl !== true &&
         missing.length === 0 &&
         done.size > 0 &&
         this.#context.settings.crc &&
@@ -263,7 +302,8 @@ class ObjectJob {
 
   /**
    * Every part came from the checkpoint and the object is known from a listing, so no response
-   * stated its CRC-64: ask for it with a HEAD, so a resumed file is checked like any other.
+   * stated its CRC-64: ask for it with a HEAD, so a resumed file is checked like any other. (A link
+   * learns its identity from a GET in this very run, which states the CRC if the server has one.)
    */
   async #statedCrc64(): Promise<string | undefined> {
     const { client, deps } = this.#context;
@@ -320,7 +360,7 @@ class ObjectJob {
             base: this.#window.first,
             onBytes: deps.progress.onBytes,
           };
-          await onPart(part, await fetchPart(job, part));
+          await onPart(part, await fetchPart(job, part, this.#take(part)));
         }).catch((error: unknown) => {
           throw asChange(error, this.#info);
         });
@@ -344,7 +384,7 @@ class ObjectJob {
     }
     if (actual !== expected) {
       throw new IntegrityError(
-        `CRC64 mismatch for '${info.key}': COS says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
+        `CRC64 mismatch for '${info.key}': ${this.#context.client.fixedUrl === true ? 'the server' : 'COS'} says ${info.crc64}, the downloaded bytes give ${formatCrc64(actual)}; ` +
           'nothing was written to the destination. Run again; if it persists, the object or a proxy is corrupting data.',
       );
     }

@@ -1,8 +1,9 @@
 // One part: a ranged GET pinned to the object's ETag (and version), its body written into the
 // temp file and through the CRC as each slice arrives. A transient failure resumes from the first
-// missing byte.
+// missing byte. The source is a COS client or a link (source.ts); a link's first part may arrive
+// already opened.
 import type { ResponseOverrides } from '../base/request.js';
-import { type CosClient, type CosResponse, header } from '../cos/client.js';
+import { type CosResponse, header } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
 import {
   isCrc64Header,
@@ -14,7 +15,9 @@ import {
   versionQuery,
 } from '../cos/object.js';
 import { Crc64 } from './crc64.js';
+import { ObjectChangedError } from './object-result.js';
 import type { Part } from './plan.js';
+import { letGo, type ObjectSource } from './source.js';
 import { LocalWriteFailure } from './temp-file.js';
 
 export interface PartWriter {
@@ -22,9 +25,9 @@ export interface PartWriter {
   writeAtSync(buffer: Buffer, position: number): void;
 }
 
-/** What every GET of a part needs: the client, the pinned object, and the abort signal. */
+/** What every GET of a part needs: the source, the pinned object, and the abort signal. */
 export interface PartBase {
-  readonly client: CosClient;
+  readonly client: ObjectSource;
   readonly info: ObjectInfo;
   readonly access: ObjectAccess;
   readonly overrides: ResponseOverrides;
@@ -100,13 +103,19 @@ export interface PartResult {
   readonly objectCrc64?: string;
 }
 
-/** The query and fixed headers of a part's GETs: pinned to the ETag (and version). */
+/**
+ * The query and fixed headers of a part's GETs: pinned to the ETag (and version). A link's query is
+ * its own (signed): the version and overrides it names are in it already.
+ */
 function partRequest(job: PartBase): { query: Record<string, string>; headers: Record<string, string> } {
   const { info, access } = job;
   return {
-    query: { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) },
+    query:
+      job.client.fixedUrl === true
+        ? {}
+        : { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) },
     headers: {
-      'if-match': info.etag,
+      ...(info.etag === '' ? {} : { 'if-match': info.etag }),
       ...sseHeaders(access.sseCustomerKey),
       ...(access.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(access.trafficLimit) }),
     },
@@ -114,38 +123,90 @@ function partRequest(job: PartBase): { query: Record<string, string>; headers: R
 }
 
 /**
- * One ranged GET of bytes `next`..`last`, its answer checked (206, Content-Range, Content-Length)
- * before any of its body goes to `onBody`. Returns the answer's `x-cos-hash-crc64ecma`.
+ * A link's later responses prove they are of the object its first one was (a server may ignore
+ * If-Match): their ETag and CRC headers, when sent, must be that one's.
+ */
+function checkSameObject(response: Pick<CosResponse, 'headers'>, info: ObjectInfo, what: string): void {
+  const etag = header(response, 'etag');
+  const crc64 = header(response, 'x-cos-hash-crc64ecma');
+  const changed =
+    etag !== undefined && etag !== info.etag
+      ? `its ETag is now ${etag.slice(0, 80)}, not ${info.etag}`
+      : crc64 !== undefined && info.crc64 !== undefined && crc64 !== info.crc64
+        ? `its CRC64 is now ${crc64.slice(0, 40)}, not ${info.crc64}`
+        : undefined;
+  if (changed !== undefined) {
+    throw new ObjectChangedError(
+      `'${info.key}' changed during the download (${what}): ${changed}`,
+      undefined,
+    );
+  }
+}
+
+/** Checks an answer to a part's GET before its body: 206, Content-Range, Content-Length, a link's ETag and CRC. */
+function checkPart(
+  job: PartBase,
+  answer: Pick<CosResponse, 'status' | 'headers'>,
+  next: number,
+  last: number,
+): void {
+  checkPartialResponse(answer, job.info.key, next, last, job.info.size);
+  if (job.client.fixedUrl === true) checkSameObject(answer, job.info, `bytes=${next}-${last}`);
+}
+
+/** An answer's body to `onBody`, slice by slice (an answer already opened: a link's first GET). */
+async function drain(response: CosResponse, onBody: (chunk: Buffer) => void): Promise<void> {
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) onBody(chunk);
+  } catch (error: unknown) {
+    letGo(response);
+    throw error;
+  }
+}
+
+/**
+ * One ranged GET of bytes `next`..`last` — or, on a first attempt, the answer `opened` already
+ * holds — checked (206, Content-Range, Content-Length) before any of its body goes to `onBody`.
+ * Returns the answer's `x-cos-hash-crc64ecma`.
  */
 async function getRange(
   job: PartBase,
   fixed: { query: Record<string, string>; headers: Record<string, string> },
-  next: number,
-  last: number,
+  opened: { response: CosResponse | undefined },
+  range: { readonly next: number; readonly last: number },
   onBody: (chunk: Buffer) => void,
 ): Promise<string | undefined> {
+  const { next, last } = range;
   let objectCrc64: string | undefined;
-  await job.client
-    .getBody(
-      {
-        method: 'GET',
-        key: job.info.key,
-        query: fixed.query,
-        headers: { ...fixed.headers, range: `bytes=${next}-${last}` },
-        signal: job.signal,
-      },
-      {
-        onHead: (answer) => {
-          checkPartialResponse(answer, job.info.key, next, last, job.info.size);
-          objectCrc64 = header(answer, 'x-cos-hash-crc64ecma');
-        },
-        onBody,
-      },
-    )
-    .catch(async (error: unknown) => {
-      const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
-      throw namingRequest(cause, `GET '${job.info.key}' bytes=${next}-${last}`);
-    });
+  const onHead = (answer: Pick<CosResponse, 'status' | 'headers'>): void => {
+    checkPart(job, answer, next, last);
+    objectCrc64 = header(answer, 'x-cos-hash-crc64ecma');
+  };
+  const first = opened.response;
+  opened.response = undefined;
+  const request = {
+    method: 'GET' as const,
+    key: job.info.key,
+    query: fixed.query,
+    headers: { ...fixed.headers, range: `bytes=${next}-${last}` },
+    signal: job.signal,
+  };
+  const received =
+    first === undefined
+      ? job.client.getBody(request, { onHead, onBody })
+      : (async () => {
+          try {
+            onHead(first);
+          } catch (error: unknown) {
+            letGo(first);
+            throw error;
+          }
+          await drain(first, onBody);
+        })();
+  await received.catch(async (error: unknown) => {
+    const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
+    throw namingRequest(cause, `GET '${job.info.key}' bytes=${next}-${last}`);
+  });
   return objectCrc64;
 }
 
@@ -162,8 +223,11 @@ function droppedAt(job: PartBase, next: number, part: Part): ProtocolError {
   );
 }
 
-/** Downloads one part. */
-export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
+/**
+ * Downloads one part. `opened`, when given, is the answer of its first attempt, already sent (a
+ * link's first GET); it is consumed (or let go) whatever happens.
+ */
+export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse): Promise<PartResult> {
   const { client, info, writer, base, signal } = job;
   const crc = job.crc ? new Crc64() : undefined;
   let next = part.first;
@@ -178,11 +242,16 @@ export async function fetchPart(job: PartJob, part: Part): Promise<PartResult> {
     next += chunk.length;
     job.onBytes?.(chunk.length);
   };
-  await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
-    signal.throwIfAborted();
-    objectCrc64 = (await getRange(job, fixed, next, part.last, onBody)) ?? objectCrc64;
-    if (next <= part.last) throw droppedAt(job, next, part);
-  });
+  const first = { response: opened };
+  await client
+    .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+      signal.throwIfAborted();
+      objectCrc64 = (await getRange(job, fixed, first, { next, last: part.last }, onBody)) ?? objectCrc64;
+      if (next <= part.last) throw droppedAt(job, next, part);
+    })
+    .finally(() => {
+      if (first.response !== undefined) letGo(first.response);
+    });
   return { crc: crc?.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
 
@@ -198,7 +267,7 @@ export interface PartBody {
  * buffer of the part's size, so a small object costs one request and, later, one write. A
  * transient failure resumes from the first byte not yet received.
  */
-export async function fetchPartBody(job: PartBase, part: Part): Promise<PartBody> {
+export async function fetchPartBody(job: PartBase, part: Part, opened?: CosResponse): Promise<PartBody> {
   const { client, info, signal } = job;
   const bytes = Buffer.allocUnsafe(part.last - part.first + 1);
   let next = part.first;
@@ -209,10 +278,15 @@ export async function fetchPartBody(job: PartBase, part: Part): Promise<PartBody
     chunk.copy(bytes, next - part.first);
     next += chunk.length;
   };
-  await client.retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
-    signal.throwIfAborted();
-    objectCrc64 = (await getRange(job, fixed, next, part.last, onBody)) ?? objectCrc64;
-    if (next <= part.last) throw droppedAt(job, next, part);
-  });
+  const first = { response: opened };
+  await client
+    .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+      signal.throwIfAborted();
+      objectCrc64 = (await getRange(job, fixed, first, { next, last: part.last }, onBody)) ?? objectCrc64;
+      if (next <= part.last) throw droppedAt(job, next, part);
+    })
+    .finally(() => {
+      if (first.response !== undefined) letGo(first.response);
+    });
   return { bytes, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
