@@ -192,4 +192,44 @@ describe('resume', () => {
     await expect(run(optionsFor(ctx.emulator, ctx.work, raw))).rejects.toThrow(/CRC64 mismatch/);
     expect(await listFolder(ctx.work)).toEqual([]);
   });
+
+  it('crc: false records parts without a CRC and keeps them unread on resume; with the CRC back on they are fetched again', async () => {
+    const noCrc = { ...raw, crc: 'false' };
+    await expect(run(optionsFor(ctx.emulator, ctx.work, noCrc), abortAfter(6 * PART))).rejects.toThrow();
+    const saved = await readCheckpoint(objectState(destination()).checkpoint);
+    if (saved === undefined || saved === 'corrupt') throw new Error('no checkpoint');
+    expect(saved.parts.size).toBeGreaterThan(0);
+    expect([...saved.parts.values()].every((crc) => crc === '-')).toBe(true);
+    // The CRC is back on: no unchecked part is trusted, every one is fetched again.
+    ctx.emulator.stats.reset();
+    const logger = recordingLogger();
+    const result = await run(optionsFor(ctx.emulator, ctx.work, raw), { logger });
+    expect(result.object).toMatchObject({ status: 'downloaded', crcCheck: 'verified', bytesDownloaded: body.length });
+    expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
+    expect(logger.lines.some((l) => /0 of 13 parts are already downloaded; \d+ more did not match/.test(l))).toBe(
+      true,
+    );
+  });
+
+  it('crc: false resumes what it kept (the bytes are not read back), and the file is whole', async () => {
+    const noCrc = { ...raw, crc: 'false' };
+    await expect(run(optionsFor(ctx.emulator, ctx.work, noCrc), abortAfter(6 * PART))).rejects.toThrow();
+    const saved = await readCheckpoint(objectState(destination()).checkpoint);
+    if (saved === undefined || saved === 'corrupt') throw new Error('no checkpoint');
+    const kept = saved.parts.size;
+    const result = await run(optionsFor(ctx.emulator, ctx.work, noCrc));
+    expect(result.object).toMatchObject({ status: 'downloaded', crcCheck: 'disabled' });
+    expect(result.object.bytesDownloaded).toBe(body.length - kept * PART);
+    expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
+  });
+
+  it('fsync: true downloads and resumes the same bytes (files, checkpoint and folder synced on the way)', async () => {
+    const durable = { ...raw, fsync: 'true' };
+    await expect(run(optionsFor(ctx.emulator, ctx.work, durable), abortAfter(6 * PART))).rejects.toThrow();
+    const saved = await readCheckpoint(objectState(destination()).checkpoint);
+    expect(saved === undefined || saved === 'corrupt' ? 0 : saved.parts.size).toBeGreaterThan(0);
+    const result = await run(optionsFor(ctx.emulator, ctx.work, durable));
+    expect(result.object).toMatchObject({ status: 'downloaded', crcCheck: 'verified' });
+    expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
+  });
 });
