@@ -204,11 +204,15 @@ describe('resume', () => {
     ctx.emulator.stats.reset();
     const logger = recordingLogger();
     const result = await run(optionsFor(ctx.emulator, ctx.work, raw), { logger });
-    expect(result.object).toMatchObject({ status: 'downloaded', crcCheck: 'verified', bytesDownloaded: body.length });
+    expect(result.object).toMatchObject({
+      status: 'downloaded',
+      crcCheck: 'verified',
+      bytesDownloaded: body.length,
+    });
     expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
-    expect(logger.lines.some((l) => /0 of 13 parts are already downloaded; \d+ more did not match/.test(l))).toBe(
-      true,
-    );
+    expect(
+      logger.lines.some((l) => /0 of 13 parts are already downloaded; \d+ more did not match/.test(l)),
+    ).toBe(true);
   });
 
   it('crc: false resumes what it kept (the bytes are not read back), and the file is whole', async () => {
@@ -218,8 +222,11 @@ describe('resume', () => {
     if (saved === undefined || saved === 'corrupt') throw new Error('no checkpoint');
     const kept = saved.parts.size;
     const result = await run(optionsFor(ctx.emulator, ctx.work, noCrc));
-    expect(result.object).toMatchObject({ status: 'downloaded', crcCheck: 'disabled' });
-    expect(result.object.bytesDownloaded).toBe(body.length - kept * PART);
+    expect(result.object).toMatchObject({
+      status: 'downloaded',
+      crcCheck: 'disabled',
+      bytesDownloaded: body.length - kept * PART,
+    });
     expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
   });
 

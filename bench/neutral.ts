@@ -29,7 +29,8 @@
 //   names it in the output), BENCH_QUIET_WAIT_S (30: before each run, wait up to this long for the machine's busy CPU to drop
 //   below 0.3 core, so a run does not start inside someone else's test suite; 0 = do not wait),
 //   BENCH_BASELINE (a folder with another build's dist/, e.g. `git archive main | tar -x -C DIR`: its
-//   cos-download runs beside this one in every round, labelled BENCH_BASELINE_LABEL, for an A/B).
+//   cos-download runs beside this one in every round, labelled BENCH_BASELINE_LABEL, with the extra
+//   flags BENCH_BASELINE_ARGS (space-separated), for an A/B; BENCH_BASELINE=. compares two flag sets).
 //
 // Each tool runs as its own process under `/usr/bin/time` (user + system CPU of the process and the
 // children it waited for, peak RSS of the largest); wall time is measured here around the process.
@@ -157,6 +158,7 @@ const cli = join(work, 'cli/index.js');
 const baselineTree =
   process.env.BENCH_BASELINE === undefined ? undefined : resolve(process.env.BENCH_BASELINE);
 const baselineLabel = process.env.BENCH_BASELINE_LABEL ?? 'baseline';
+const baselineArgs = (process.env.BENCH_BASELINE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 let baselineCli: string | undefined;
 if (baselineTree !== undefined) {
   if (!existsSync(join(baselineTree, 'dist/cli/index.js'))) {
@@ -555,7 +557,7 @@ function baseline(tool: Tool): Tool[] {
       ...tool,
       id: `${tool.id}-base`,
       name: `${tool.name} [${baselineLabel}]`,
-      argv: tool.argv.map((arg) => (arg === cli ? (baselineCli as string) : arg)),
+      argv: [...tool.argv.map((arg) => (arg === cli ? (baselineCli as string) : arg)), ...baselineArgs],
     },
   ];
 }
