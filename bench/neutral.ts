@@ -415,8 +415,8 @@ function cosJson(stdout: string, downloaded: number, skipped: number, tool: stri
   const json = JSON.parse(stdout) as Record<string, unknown>;
   if (
     json.ok !== true ||
-    json['files-downloaded'] !== String(downloaded) ||
-    json['files-skipped'] !== String(skipped)
+    Number(json['files-downloaded']) !== downloaded ||
+    Number(json['files-skipped']) !== skipped
   ) {
     throw new Error(
       `bench: ${tool} reported ${String(json['files-downloaded'])} downloaded, ${String(json['files-skipped'])} skipped; expected ${downloaded} and ${skipped}`,

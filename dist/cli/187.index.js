@@ -8986,6 +8986,8 @@ var external_node_tls_ = __webpack_require__(1692);
 /** Status line and headers: a COS answer's are far smaller. */
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE = 1024;
+/** 1xx answers before the final one: a server that sends more is not answering. */
+const MAX_INTERIM = 8;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const bad = (why) => new errors/* MalformedResponse */.PJ(`the response breaks HTTP/1.1 (${why})`, { transient: false });
@@ -8995,8 +8997,13 @@ class ResponseParser {
     /** Whether the request was HEAD (a response with no body, whatever its headers say). */
     #head;
     #state = { kind: 'head' };
-    /** Bytes of a line or of the head that arrived split across reads. */
+    /** Bytes of a chunk line that arrived split across reads. */
     #pending = Buffer.alloc(0);
+    /** Reads of a head that arrived split, kept until its blank line (copied once, then). */
+    #headParts = [];
+    #headLength = 0;
+    #interim = 0;
+    #trailerBytes = 0;
     #keepAlive = true;
     constructor(handlers, options = {}) {
         this.#handlers = handlers;
@@ -9061,24 +9068,46 @@ class ResponseParser {
         this.#state = { kind: 'done' };
         this.#handlers.onComplete(this.#keepAlive);
     }
-    /** Collects the head up to the blank line, then parses it. Returns where the body starts. */
+    /**
+     * Collects the head up to the blank line, then parses it; returns where the body starts. Each read
+     * is searched once (with the 3 bytes before it, for a blank line split across reads), so a head
+     * that trickles in costs no more than one that arrives whole; the limit is on the head before its
+     * blank line, however it is split.
+     */
     #readHead(buffer, at, end) {
-        const joined = this.#pending.length === 0
-            ? buffer.subarray(at, end)
-            : Buffer.concat([this.#pending, buffer.subarray(at, end)]);
-        const blank = joined.indexOf('\r\n\r\n');
-        if (blank === -1) {
-            if (joined.length > MAX_HEAD_BYTES)
+        const before = this.#headLength;
+        const tail = this.#headTail();
+        const window = tail.length === 0 ? buffer.subarray(at, end) : Buffer.concat([tail, buffer.subarray(at, end)]);
+        const found = window.indexOf('\r\n\r\n');
+        if (found === -1) {
+            // The head so far, less what may yet be its blank line's first 3 bytes.
+            if (before + (end - at) - 3 > MAX_HEAD_BYTES)
                 throw bad('headers larger than 64 KiB');
-            this.#pending = Buffer.from(joined);
+            this.#headParts.push(Buffer.from(buffer.subarray(at, end)));
+            this.#headLength += end - at;
             return end;
         }
-        if (blank > MAX_HEAD_BYTES)
+        const headLength = before - tail.length + found;
+        if (headLength > MAX_HEAD_BYTES)
             throw bad('headers larger than 64 KiB');
-        const consumed = blank + 4 - this.#pending.length;
-        this.#pending = Buffer.alloc(0);
-        this.#parseHead(joined.toString('latin1', 0, blank));
+        const consumed = found + 4 - tail.length;
+        const head = this.#headParts.length === 0
+            ? buffer.subarray(at, at + consumed)
+            : Buffer.concat([...this.#headParts, buffer.subarray(at, at + consumed)]);
+        this.#headParts = [];
+        this.#headLength = 0;
+        this.#parseHead(head.toString('latin1', 0, headLength));
         return at + consumed;
+    }
+    /** The last (up to) 3 bytes of the head collected so far. */
+    #headTail() {
+        const parts = this.#headParts;
+        if (parts.length === 0)
+            return Buffer.alloc(0);
+        const last = parts[parts.length - 1];
+        if (last.length >= 3 || parts.length === 1)
+            return last.subarray(Math.max(0, last.length - 3));
+        return Buffer.concat(parts.slice(-3)).subarray(-3);
     }
     #parseHead(text) {
         const lines = text.split('\r\n');
@@ -9090,7 +9119,8 @@ class ResponseParser {
         for (const line of lines.slice(1)) {
             const colon = line.indexOf(':');
             const name = line.slice(0, colon).toLowerCase();
-            const value = line.slice(colon + 1).trim();
+            // Only spaces and tabs are optional whitespace (RFC 9110 §5.5): any other control byte is refused.
+            const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
             if (colon <= 0 || !TOKEN.test(name) || !FIELD_VALUE.test(value))
                 throw bad('a malformed header line');
             const existing = headers[name];
@@ -9101,6 +9131,8 @@ class ResponseParser {
             // 100 Continue and the like: the real answer follows.
             if (status === 101)
                 throw bad('an unasked protocol switch');
+            if (++this.#interim > MAX_INTERIM)
+                throw bad(`more than ${MAX_INTERIM} interim (1xx) responses`);
             return;
         }
         const connection = String(headers.connection ?? '').toLowerCase();
@@ -9172,6 +9204,9 @@ class ResponseParser {
             return;
         }
         if (state.kind === 'trailers') {
+            this.#trailerBytes += line.length + 2;
+            if (this.#trailerBytes > MAX_HEAD_BYTES)
+                throw bad('trailers larger than 64 KiB');
             if (line === '')
                 this.#complete();
             return;
@@ -9198,6 +9233,17 @@ class ResponseParser {
 const ERROR_TEXT_MAX = 64 * 1024;
 const BUFFER_SIZE = 256 * 1024;
 /** A header value with no line break, so a request line can never be split by a value. */
+/** The bytes of a GET of `request.path` from `host`; throws, before anything is sent, on a line break in any part. */
+function requestText(request, host) {
+    if (!/^\/[\x21-\x7e]*$/.test(request.path)) {
+        throw new errors/* ProtocolError */.bd('a request path holds a space or a control character', { transient: false });
+    }
+    let text = `GET ${request.path} HTTP/1.1\r\n${headerLine('host', host)}`;
+    for (const [name, value] of Object.entries(request.headers))
+        if (name !== 'host')
+            text += headerLine(name, value);
+    return `${text}\r\n`;
+}
 function headerLine(name, value) {
     if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
         throw new errors/* ProtocolError */.bd(`a request header '${name}' holds a line break`, { transient: false });
@@ -9242,7 +9288,7 @@ class Connection {
                 : external_node_net_.connect(common);
         this.#socket.setNoDelay(true);
         this.#socket.setTimeout(options.timeoutMs, () => {
-            this.#socket.destroy(Object.assign(new Error(`no data for ${Math.round(options.timeoutMs / 1000)} s`), {
+            this.#socket.destroy(Object.assign(new Error(`no data for ${options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : `${Math.round(options.timeoutMs / 1000)} s`}`), {
                 code: 'ETIMEDOUT',
             }));
         });
@@ -9260,11 +9306,14 @@ class Connection {
     get busy() {
         return this.#pending !== undefined;
     }
-    send(pending, host) {
+    /** Sends `text` (the request, built and checked before a connection was taken) for `pending`. */
+    send(pending, text) {
         this.#pending = pending;
         this.#answered = false;
         const { request } = pending;
-        let errorText = '';
+        // An error answer's bytes, decoded once at its end (a character may be split across reads).
+        const errorBytes = [];
+        let errorLength = 0;
         let head;
         this.#parser = new ResponseParser({
             onHead: (status, headers) => {
@@ -9275,20 +9324,24 @@ class Connection {
             onBody: (chunk) => {
                 if (head !== undefined && head.status >= 200 && head.status < 300)
                     request.onBody(chunk);
-                else if (errorText.length < ERROR_TEXT_MAX)
-                    errorText += chunk.toString('utf8', 0, ERROR_TEXT_MAX - errorText.length);
+                else if (errorLength < ERROR_TEXT_MAX) {
+                    const kept = chunk.subarray(0, ERROR_TEXT_MAX - errorLength);
+                    errorBytes.push(Buffer.from(kept));
+                    errorLength += kept.length;
+                }
             },
             onComplete: (keepAlive) => {
                 this.#reusable = keepAlive;
                 const answer = head;
-                this.#finish(() => pending.done(answer.status >= 200 && answer.status < 300 ? answer : { ...answer, errorText }));
+                this.#finish(() => {
+                    if (answer.status >= 200 && answer.status < 300)
+                        pending.done(answer);
+                    else
+                        pending.done({ ...answer, errorText: Buffer.concat(errorBytes).toString('utf8') });
+                });
             },
         });
-        let text = `GET ${request.path} HTTP/1.1\r\n${headerLine('host', host)}`;
-        for (const [name, value] of Object.entries(request.headers))
-            if (name !== 'host')
-                text += headerLine(name, value);
-        this.#socket.write(`${text}\r\n`);
+        this.#socket.write(text);
     }
     /** The end of a request: the connection goes back to the pool, or away. */
     #finish(report) {
@@ -9358,6 +9411,8 @@ class RangeReader {
                 return;
             }
             request.signal?.throwIfAborted();
+            // Built first: a request refused here has taken no connection.
+            const text = requestText(request, this.#origin.host);
             const idle = this.#idle.pop();
             const connection = idle ?? this.#connect();
             const onAbort = () => connection.abort(request.signal?.reason);
@@ -9379,7 +9434,7 @@ class RangeReader {
                     else
                         reject(error);
                 },
-            }, this.#origin.host);
+            }, text);
         });
     }
     #connect() {

@@ -19,6 +19,8 @@ export interface ResponseHandlers {
 /** Status line and headers: a COS answer's are far smaller. */
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE = 1024;
+/** 1xx answers before the final one: a server that sends more is not answering. */
+const MAX_INTERIM = 8;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -41,8 +43,13 @@ export class ResponseParser {
   /** Whether the request was HEAD (a response with no body, whatever its headers say). */
   readonly #head: boolean;
   #state: State = { kind: 'head' };
-  /** Bytes of a line or of the head that arrived split across reads. */
+  /** Bytes of a chunk line that arrived split across reads. */
   #pending: Buffer = Buffer.alloc(0);
+  /** Reads of a head that arrived split, kept until its blank line (copied once, then). */
+  #headParts: Buffer[] = [];
+  #headLength = 0;
+  #interim = 0;
+  #trailerBytes = 0;
   #keepAlive = true;
 
   constructor(handlers: ResponseHandlers, options: { readonly head?: boolean } = {}) {
@@ -110,23 +117,45 @@ export class ResponseParser {
     this.#handlers.onComplete(this.#keepAlive);
   }
 
-  /** Collects the head up to the blank line, then parses it. Returns where the body starts. */
+  /**
+   * Collects the head up to the blank line, then parses it; returns where the body starts. Each read
+   * is searched once (with the 3 bytes before it, for a blank line split across reads), so a head
+   * that trickles in costs no more than one that arrives whole; the limit is on the head before its
+   * blank line, however it is split.
+   */
   #readHead(buffer: Buffer, at: number, end: number): number {
-    const joined =
-      this.#pending.length === 0
-        ? buffer.subarray(at, end)
-        : Buffer.concat([this.#pending, buffer.subarray(at, end)]);
-    const blank = joined.indexOf('\r\n\r\n');
-    if (blank === -1) {
-      if (joined.length > MAX_HEAD_BYTES) throw bad('headers larger than 64 KiB');
-      this.#pending = Buffer.from(joined);
+    const before = this.#headLength;
+    const tail = this.#headTail();
+    const window =
+      tail.length === 0 ? buffer.subarray(at, end) : Buffer.concat([tail, buffer.subarray(at, end)]);
+    const found = window.indexOf('\r\n\r\n');
+    if (found === -1) {
+      // The head so far, less what may yet be its blank line's first 3 bytes.
+      if (before + (end - at) - 3 > MAX_HEAD_BYTES) throw bad('headers larger than 64 KiB');
+      this.#headParts.push(Buffer.from(buffer.subarray(at, end)));
+      this.#headLength += end - at;
       return end;
     }
-    if (blank > MAX_HEAD_BYTES) throw bad('headers larger than 64 KiB');
-    const consumed = blank + 4 - this.#pending.length;
-    this.#pending = Buffer.alloc(0);
-    this.#parseHead(joined.toString('latin1', 0, blank));
+    const headLength = before - tail.length + found;
+    if (headLength > MAX_HEAD_BYTES) throw bad('headers larger than 64 KiB');
+    const consumed = found + 4 - tail.length;
+    const head =
+      this.#headParts.length === 0
+        ? buffer.subarray(at, at + consumed)
+        : Buffer.concat([...this.#headParts, buffer.subarray(at, at + consumed)]);
+    this.#headParts = [];
+    this.#headLength = 0;
+    this.#parseHead(head.toString('latin1', 0, headLength));
     return at + consumed;
+  }
+
+  /** The last (up to) 3 bytes of the head collected so far. */
+  #headTail(): Buffer {
+    const parts = this.#headParts;
+    if (parts.length === 0) return Buffer.alloc(0);
+    const last = parts[parts.length - 1] as Buffer;
+    if (last.length >= 3 || parts.length === 1) return last.subarray(Math.max(0, last.length - 3));
+    return Buffer.concat(parts.slice(-3)).subarray(-3);
   }
 
   #parseHead(text: string): void {
@@ -138,7 +167,8 @@ export class ResponseParser {
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
       const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
+      // Only spaces and tabs are optional whitespace (RFC 9110 §5.5): any other control byte is refused.
+      const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
       if (colon <= 0 || !TOKEN.test(name) || !FIELD_VALUE.test(value)) throw bad('a malformed header line');
       const existing = headers[name];
       headers[name] =
@@ -147,6 +177,7 @@ export class ResponseParser {
     if (status < 200) {
       // 100 Continue and the like: the real answer follows.
       if (status === 101) throw bad('an unasked protocol switch');
+      if (++this.#interim > MAX_INTERIM) throw bad(`more than ${MAX_INTERIM} interim (1xx) responses`);
       return;
     }
     const connection = String(headers.connection ?? '').toLowerCase();
@@ -215,6 +246,8 @@ export class ResponseParser {
       return;
     }
     if (state.kind === 'trailers') {
+      this.#trailerBytes += line.length + 2;
+      if (this.#trailerBytes > MAX_HEAD_BYTES) throw bad('trailers larger than 64 KiB');
       if (line === '') this.#complete();
       return;
     }

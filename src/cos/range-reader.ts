@@ -43,6 +43,17 @@ const ERROR_TEXT_MAX = 64 * 1024;
 const BUFFER_SIZE = 256 * 1024;
 
 /** A header value with no line break, so a request line can never be split by a value. */
+/** The bytes of a GET of `request.path` from `host`; throws, before anything is sent, on a line break in any part. */
+function requestText(request: BodyRequest, host: string): string {
+  if (!/^\/[\x21-\x7e]*$/.test(request.path)) {
+    throw new ProtocolError('a request path holds a space or a control character', { transient: false });
+  }
+  let text = `GET ${request.path} HTTP/1.1\r\n${headerLine('host', host)}`;
+  for (const [name, value] of Object.entries(request.headers))
+    if (name !== 'host') text += headerLine(name, value);
+  return `${text}\r\n`;
+}
+
 function headerLine(name: string, value: string): string {
   if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
     throw new ProtocolError(`a request header '${name}' holds a line break`, { transient: false });
@@ -103,9 +114,14 @@ class Connection {
     this.#socket.setNoDelay(true);
     this.#socket.setTimeout(options.timeoutMs, () => {
       this.#socket.destroy(
-        Object.assign(new Error(`no data for ${Math.round(options.timeoutMs / 1000)} s`), {
-          code: 'ETIMEDOUT',
-        }),
+        Object.assign(
+          new Error(
+            `no data for ${options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : `${Math.round(options.timeoutMs / 1000)} s`}`,
+          ),
+          {
+            code: 'ETIMEDOUT',
+          },
+        ),
       );
     });
     this.#socket.on('error', (error) => this.#close(error));
@@ -123,11 +139,14 @@ class Connection {
     return this.#pending !== undefined;
   }
 
-  send(pending: Pending, host: string): void {
+  /** Sends `text` (the request, built and checked before a connection was taken) for `pending`. */
+  send(pending: Pending, text: string): void {
     this.#pending = pending;
     this.#answered = false;
     const { request } = pending;
-    let errorText = '';
+    // An error answer's bytes, decoded once at its end (a character may be split across reads).
+    const errorBytes: Buffer[] = [];
+    let errorLength = 0;
     let head: { status: number; headers: ResponseHeaders } | undefined;
     this.#parser = new ResponseParser({
       onHead: (status, headers) => {
@@ -136,21 +155,22 @@ class Connection {
       },
       onBody: (chunk) => {
         if (head !== undefined && head.status >= 200 && head.status < 300) request.onBody(chunk);
-        else if (errorText.length < ERROR_TEXT_MAX)
-          errorText += chunk.toString('utf8', 0, ERROR_TEXT_MAX - errorText.length);
+        else if (errorLength < ERROR_TEXT_MAX) {
+          const kept = chunk.subarray(0, ERROR_TEXT_MAX - errorLength);
+          errorBytes.push(Buffer.from(kept));
+          errorLength += kept.length;
+        }
       },
       onComplete: (keepAlive) => {
         this.#reusable = keepAlive;
         const answer = head as { status: number; headers: ResponseHeaders };
-        this.#finish(() =>
-          pending.done(answer.status >= 200 && answer.status < 300 ? answer : { ...answer, errorText }),
-        );
+        this.#finish(() => {
+          if (answer.status >= 200 && answer.status < 300) pending.done(answer);
+          else pending.done({ ...answer, errorText: Buffer.concat(errorBytes).toString('utf8') });
+        });
       },
     });
-    let text = `GET ${request.path} HTTP/1.1\r\n${headerLine('host', host)}`;
-    for (const [name, value] of Object.entries(request.headers))
-      if (name !== 'host') text += headerLine(name, value);
-    this.#socket.write(`${text}\r\n`);
+    this.#socket.write(text);
   }
 
   /** The end of a request: the connection goes back to the pool, or away. */
@@ -226,6 +246,8 @@ export class RangeReader {
         return;
       }
       request.signal?.throwIfAborted();
+      // Built first: a request refused here has taken no connection.
+      const text = requestText(request, this.#origin.host);
       const idle = this.#idle.pop();
       const connection = idle ?? this.#connect();
       const onAbort = (): void => connection.abort(request.signal?.reason);
@@ -246,7 +268,7 @@ export class RangeReader {
             } else reject(error);
           },
         },
-        this.#origin.host,
+        text,
       );
     });
   }
