@@ -33,7 +33,7 @@ describe('parseOptions', () => {
       target: { kind: 'object', key: 'dir/file.bin', conditions: {}, responseOverrides: {} },
       destination: path.join(CWD, 'file.bin'),
       partSize: 20 * MiB,
-      concurrency: 8,
+      concurrency: 'auto',
       crc: true,
       fsync: false,
       overwrite: 'changed',
@@ -42,7 +42,7 @@ describe('parseOptions', () => {
     });
     expect(options.partSize).toBe(parsePartSize(String(INPUTS['part-size'].default)));
     expect(options.connection.timeoutMs).toBe(parseTimeout(INPUTS.timeout.default));
-    expect(options.concurrency).toBe(Number(INPUTS.concurrency.default));
+    expect(options.concurrency).toBe(INPUTS.concurrency.default);
     expect(options.connection.retries).toBe(Number(INPUTS.retries.default));
   });
 

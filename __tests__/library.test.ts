@@ -350,7 +350,7 @@ describe('options are checked by the CLI parser, and errors name the library opt
     [
       'a fractional concurrency',
       { concurrency: 1.5 },
-      /^Option 'concurrency' = 1\.5: must be a whole number in 1\.\.64/,
+      /^Option 'concurrency' = 1\.5: must be 'auto' or a whole number in 1\.\.64/,
     ],
     ['a timeout of 0 ms', { timeout: 0 }, /^Option 'timeout' = 0: must be more than 0/],
     [

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { quoteValue } from '../src/base/text.js';
 import type { RawInputs } from '../src/config/parse.js';
-import { mirrorRequestFor, transferSettings } from '../src/core/download.js';
+import { concurrencyFor, mirrorRequestFor, transferSettings } from '../src/core/download.js';
 import { CosClient } from '../src/cos/client.js';
 import { listPages } from '../src/cos/list.js';
 import {
@@ -140,6 +140,32 @@ describe('mirror', () => {
     await mirror({ concurrency: '3' });
     expect(ctx.emulator.stats.maxInFlight).toBeLessThanOrEqual(3);
     expect(ctx.emulator.stats.maxInFlight).toBeGreaterThan(1);
+  });
+
+  it("a large object's parts take at most partConcurrency of the budget, small objects the rest", async () => {
+    ctx.emulator.setFaults({ latencyMs: 20 });
+    const options = optionsFor(ctx.emulator, ctx.work, { prefix: 'site/big/', 'part-size': '512KiB' });
+    if (options.target.kind !== 'prefix') throw new Error('prefix expected');
+    const client = new CosClient(options.connection);
+    try {
+      await mirrorPrefix(
+        client,
+        mirrorRequestFor(options, options.target),
+        { ...transferSettings(options), concurrency: 6, partConcurrency: 2 },
+        transferDeps({}),
+      );
+    } finally {
+      await client.close();
+    }
+    expect(ctx.emulator.stats.maxInFlight).toBe(2);
+  });
+
+  it('concurrency auto: 16 requests a core for small objects (32..64), 4 a core for parts (8..32)', () => {
+    expect(concurrencyFor('auto', 1)).toEqual({ objects: 32, parts: 8 });
+    expect(concurrencyFor('auto', 2)).toEqual({ objects: 32, parts: 8 });
+    expect(concurrencyFor('auto', 3)).toEqual({ objects: 48, parts: 12 });
+    expect(concurrencyFor('auto', 16)).toEqual({ objects: 64, parts: 32 });
+    expect(concurrencyFor(5, 16)).toEqual({ objects: 5, parts: 5 });
   });
 
   it('filters with include and exclude globs on the key relative to the prefix', async () => {

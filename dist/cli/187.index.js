@@ -703,12 +703,12 @@ var file_system = __webpack_require__(1241);
 var errors = __webpack_require__(8159);
 // EXTERNAL MODULE: ./lib/config/parse.js + 1 modules
 var parse = __webpack_require__(4365);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: ./lib/base/runtime.js
 var runtime = __webpack_require__(3105);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(1455);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./lib/base/text.js
@@ -3757,11 +3757,12 @@ class ObjectJob {
     }
     /** Fetches parts through the request budget; the first hard failure aborts the rest. */
     async #fetchParts(temp, parts, onPart) {
-        const { deps, limit } = this.#context;
+        const { deps, limit, partLimit } = this.#context;
+        const gate = (run) => (partLimit === undefined ? run() : partLimit(run));
         const pool = new TaskPool({ signal: deps.signal, failFast: true });
         for (const part of parts) {
             await pool.add(async (signal) => {
-                await limit(async () => {
+                await gate(() => limit(async () => {
                     signal.throwIfAborted();
                     const job = {
                         ...this.#partBase(signal),
@@ -3770,7 +3771,7 @@ class ObjectJob {
                         onBytes: deps.progress.onBytes,
                     };
                     await onPart(part, await fetchPart(job, part, this.#take(part)));
-                }).catch((error) => {
+                })).catch((error) => {
                     throw asChange(error, this.#info);
                 });
             });
@@ -4032,6 +4033,8 @@ class MirrorRun {
     writer;
     #pool;
     #limit;
+    /** Large objects' parts, within #limit. */
+    #partLimit;
     #decide;
     #safeFolders;
     /** Folders that got a file: each is fsynced once at the end, so the renames in it are durable. */
@@ -4062,6 +4065,7 @@ class MirrorRun {
         this.conflicts = new PathConflicts(this.platform);
         this.#pool = new TaskPool({ signal: deps.signal, maxActive: settings.concurrency * 4, failFast: false });
         this.#limit = (0,p_limit/* default */.A)(settings.concurrency);
+        this.#partLimit = (0,p_limit/* default */.A)(settings.partConcurrency);
         this.#decide = { client, settings, root, signal: this.#pool.signal };
         this.#safeFolders = new Set([root]);
     }
@@ -4290,6 +4294,7 @@ class MirrorRun {
             settings: this.settings,
             deps: { ...this.deps, signal: this.#pool.signal },
             limit: this.#limit,
+            partLimit: this.#partLimit,
             folderReady: true,
         };
         const request = {
@@ -5194,7 +5199,7 @@ async function downloadLink(source, request, settings, deps) {
             client: source,
             settings,
             deps: withSignal(deps, lock.lost),
-            limit: (0,p_limit/* default */.A)(settings.concurrency),
+            limit: (0,p_limit/* default */.A)(settings.partConcurrency),
             folderReady: false,
         };
         return await fetchFound(context, request, state, found);
@@ -5316,7 +5321,8 @@ async function downloadObject(client, request, settings, deps) {
             client,
             settings,
             deps: withSignal(deps, lock.lost),
-            limit: (0,p_limit/* default */.A)(settings.concurrency),
+            // One object: its parts are all the requests there are.
+            limit: (0,p_limit/* default */.A)(settings.partConcurrency),
             folderReady: false,
         };
         const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
@@ -5391,6 +5397,7 @@ var core_network = __webpack_require__(7913);
 
 
 
+
 async function download(options, deps = {}) {
     const target = options.target;
     if (options.cache && deps.cache === undefined) {
@@ -5417,7 +5424,7 @@ async function download(options, deps = {}) {
             ...deps.client,
             ...(logger ? { logger } : {}),
             ...(deps.clock ? { clock: deps.clock } : {}),
-            connections: Math.max(options.concurrency, 1),
+            connections: concurrencyFor(options.concurrency).objects,
         });
     }
     catch (error) {
@@ -5467,7 +5474,7 @@ async function downloadFromLink(options, target, deps, logger) {
         ...tuning,
         ...(logger ? { logger } : {}),
         ...(deps.clock ? { clock: deps.clock } : {}),
-        connections: Math.max(options.concurrency, 1),
+        connections: concurrencyFor(options.concurrency).objects,
     });
     const warning = (0,endpoint/* plainHttpWarning */.BS)(options.connection.endpoint);
     if (warning !== undefined)
@@ -5491,11 +5498,24 @@ function mirrorRequestFor(options, target) {
         destination: options.destination,
     };
 }
+/**
+ * Requests in flight: for small objects (one GET each, bound by round trips and per-file work) and
+ * for a large object's parts (bound by bandwidth and CPU). `auto` sizes both from the CPU count —
+ * 16 a core for objects (32..64) and 4 a core for parts (8..32); a number is both.
+ */
+function concurrencyFor(concurrency, cores = (0,external_node_os_.availableParallelism)()) {
+    if (concurrency !== 'auto')
+        return { objects: concurrency, parts: concurrency };
+    const clamp = (n, min, max) => Math.min(max, Math.max(min, n));
+    return { objects: clamp(16 * cores, 32, 64), parts: clamp(4 * cores, 8, 32) };
+}
 /** What every transfer of the run shares, built once. */
 function transferSettings(options) {
+    const budget = concurrencyFor(options.concurrency);
     return Object.freeze({
         partSize: options.partSize,
-        concurrency: options.concurrency,
+        concurrency: budget.objects,
+        partConcurrency: budget.parts,
         crc: options.crc,
         fsync: options.fsync,
         overwrite: options.overwrite,
@@ -7070,7 +7090,10 @@ const INPUTS = {
         description: 'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 512KiB, max 5GiB).',
         default: '20MiB',
     },
-    concurrency: { description: 'Requests in flight at once, across objects and parts (1..64).', default: '8' },
+    concurrency: {
+        description: 'Requests in flight at once, across objects and parts (1..64); `auto`: from the CPU count, 16 a core for small objects (32..64) and 4 a core for a large object’s parts (8..32).',
+        default: 'auto',
+    },
     'traffic-limit': {
         description: '`x-cos-traffic-limit` in bit/s per request (819200..838860800).',
     },
@@ -8638,6 +8661,23 @@ function parseOptions(raw, context) {
     return deepFreeze(options);
 }
 /** How every download goes, whatever it downloads: requests, parts, checks, the local file. */
+/** `auto` (sized from the machine by the core), or a number of requests, 1..64. */
+function parseConcurrency(text) {
+    const value = text.trim();
+    if (value.toLowerCase() === 'auto')
+        return 'auto';
+    const { min, max } = CONCURRENCY_RANGE;
+    const number = /^\d{1,3}$/.test(value) ? Number(value) : undefined;
+    if (number === undefined || number < min || number > max) {
+        throw new errors/* InputError */.dz({
+            input: 'concurrency',
+            value,
+            rule: `must be 'auto' or a whole number in ${min}..${max}`,
+            fix: `e.g. '${Math.min(Math.max(number ?? 8, min), max)}', or 'auto' (the default: sized from the CPU count)`,
+        });
+    }
+    return number;
+}
 function parseTransferInputs(get, orDefault) {
     const trafficText = get('traffic-limit');
     const sseText = get('sse-customer-key');
@@ -8647,7 +8687,7 @@ function parseTransferInputs(get, orDefault) {
         retries: (0,parse_numbers/* parseInteger */.cG)('retries', orDefault('retries'), RETRIES_RANGE.min, RETRIES_RANGE.max),
         timeoutMs: (0,parse_numbers/* parseTimeout */.ZZ)(orDefault('timeout')),
         partSize: (0,parse_numbers/* parsePartSize */.A9)(orDefault('part-size')),
-        concurrency: (0,parse_numbers/* parseInteger */.cG)('concurrency', orDefault('concurrency'), CONCURRENCY_RANGE.min, CONCURRENCY_RANGE.max),
+        concurrency: parseConcurrency(orDefault('concurrency')),
         ...(trafficLimit === undefined ? {} : { trafficLimit }),
         crc: (0,parse_values/* parseBoolean */.yG)('crc', orDefault('crc')),
         fsync: (0,parse_values/* parseBoolean */.yG)('fsync', orDefault('fsync')),

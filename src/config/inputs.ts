@@ -102,7 +102,11 @@ export const INPUTS = {
       'Multipart threshold and part size: `512KiB`, `8MiB`, `1GiB`, or a plain number of MiB (min 512KiB, max 5GiB).',
     default: '20MiB',
   },
-  concurrency: { description: 'Requests in flight at once, across objects and parts (1..64).', default: '8' },
+  concurrency: {
+    description:
+      'Requests in flight at once, across objects and parts (1..64); `auto`: from the CPU count, 16 a core for small objects (32..64) and 4 a core for a large object’s parts (8..32).',
+    default: 'auto',
+  },
   'traffic-limit': {
     description: '`x-cos-traffic-limit` in bit/s per request (819200..838860800).',
   },

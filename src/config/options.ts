@@ -10,6 +10,12 @@ import type {
 } from '../base/request.js';
 import type { KeylessOptions } from './role.js';
 
+/**
+ * Requests in flight at once, across objects and parts; `'auto'`: sized from the machine's CPU count
+ * (core/download.ts `concurrencyFor`).
+ */
+export type Concurrency = number | 'auto';
+
 export interface ObjectTarget {
   readonly kind: 'object';
   readonly key: string;
@@ -65,7 +71,7 @@ export interface Options {
   /** Absolute path. For an object or a link: the file (already resolved against an existing folder / trailing `/`). */
   readonly destination: string;
   readonly partSize: number;
-  readonly concurrency: number;
+  readonly concurrency: Concurrency;
   readonly trafficLimit?: number;
   readonly crc: boolean;
   /** fsync files and folders before each rename and the manifest. */

@@ -7,7 +7,7 @@ import { quoteValue } from '../base/text.js';
 import { resolveEndpoint } from './endpoint.js';
 import { InputError } from './errors.js';
 import { INPUTS, type InputName, type InputReader, type InputSpec } from './inputs.js';
-import type { LinkTarget, ObjectTarget, Options, PrefixTarget } from './options.js';
+import type { Concurrency, LinkTarget, ObjectTarget, Options, PrefixTarget } from './options.js';
 import { parseCredentials } from './parse-credentials.js';
 import { parseLinkTarget } from './parse-link.js';
 import { parseCaCertInput, parseKeylessInputs } from './parse-network.js';
@@ -295,6 +295,23 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
 }
 
 /** How every download goes, whatever it downloads: requests, parts, checks, the local file. */
+/** `auto` (sized from the machine by the core), or a number of requests, 1..64. */
+function parseConcurrency(text: string): Concurrency {
+  const value = text.trim();
+  if (value.toLowerCase() === 'auto') return 'auto';
+  const { min, max } = CONCURRENCY_RANGE;
+  const number = /^\d{1,3}$/.test(value) ? Number(value) : undefined;
+  if (number === undefined || number < min || number > max) {
+    throw new InputError({
+      input: 'concurrency',
+      value,
+      rule: `must be 'auto' or a whole number in ${min}..${max}`,
+      fix: `e.g. '${Math.min(Math.max(number ?? 8, min), max)}', or 'auto' (the default: sized from the CPU count)`,
+    });
+  }
+  return number;
+}
+
 function parseTransferInputs(get: InputReader, orDefault: (name: InputName) => string) {
   const trafficText = get('traffic-limit');
   const sseText = get('sse-customer-key');
@@ -304,12 +321,7 @@ function parseTransferInputs(get: InputReader, orDefault: (name: InputName) => s
     retries: parseInteger('retries', orDefault('retries'), RETRIES_RANGE.min, RETRIES_RANGE.max),
     timeoutMs: parseTimeout(orDefault('timeout')),
     partSize: parsePartSize(orDefault('part-size')),
-    concurrency: parseInteger(
-      'concurrency',
-      orDefault('concurrency'),
-      CONCURRENCY_RANGE.min,
-      CONCURRENCY_RANGE.max,
-    ),
+    concurrency: parseConcurrency(orDefault('concurrency')),
     ...(trafficLimit === undefined ? {} : { trafficLimit }),
     crc: parseBoolean('crc', orDefault('crc')),
     fsync: parseBoolean('fsync', orDefault('fsync')),

@@ -1,9 +1,11 @@
 // The library's entry point: options in, a result out. No argv, no env, no @actions/core.
+
+import { availableParallelism } from 'node:os';
 import { type Clock, type Logger, printable } from '../base/runtime.js';
 import { type CacheOutcome, type CacheStore, cachedMirror } from '../cache/mirror-cache.js';
 import { plainHttpWarning } from '../config/endpoint.js';
 import { InputError } from '../config/errors.js';
-import type { LinkTarget, Options, PrefixTarget } from '../config/options.js';
+import type { Concurrency, LinkTarget, Options, PrefixTarget } from '../config/options.js';
 import { type ClientDeps, CosClient } from '../cos/client.js';
 import { LinkClient } from '../cos/link.js';
 import { downloadLink } from '../transfer/download-link.js';
@@ -83,7 +85,7 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
       ...deps.client,
       ...(logger ? { logger } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
-      connections: Math.max(options.concurrency, 1),
+      connections: concurrencyFor(options.concurrency).objects,
     });
   } catch (error: unknown) {
     await network.close();
@@ -149,7 +151,7 @@ async function downloadFromLink(
       ...tuning,
       ...(logger ? { logger } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
-      connections: Math.max(options.concurrency, 1),
+      connections: concurrencyFor(options.concurrency).objects,
     },
   );
   const warning = plainHttpWarning(options.connection.endpoint);
@@ -179,11 +181,27 @@ export function mirrorRequestFor(options: Options, target: PrefixTarget): Mirror
   };
 }
 
+/**
+ * Requests in flight: for small objects (one GET each, bound by round trips and per-file work) and
+ * for a large object's parts (bound by bandwidth and CPU). `auto` sizes both from the CPU count —
+ * 16 a core for objects (32..64) and 4 a core for parts (8..32); a number is both.
+ */
+export function concurrencyFor(
+  concurrency: Concurrency,
+  cores = availableParallelism(),
+): { readonly objects: number; readonly parts: number } {
+  if (concurrency !== 'auto') return { objects: concurrency, parts: concurrency };
+  const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, n));
+  return { objects: clamp(16 * cores, 32, 64), parts: clamp(4 * cores, 8, 32) };
+}
+
 /** What every transfer of the run shares, built once. */
 export function transferSettings(options: Options): TransferSettings {
+  const budget = concurrencyFor(options.concurrency);
   return Object.freeze({
     partSize: options.partSize,
-    concurrency: options.concurrency,
+    concurrency: budget.objects,
+    partConcurrency: budget.parts,
     crc: options.crc,
     fsync: options.fsync,
     overwrite: options.overwrite,

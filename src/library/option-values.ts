@@ -5,7 +5,16 @@ import { quoteValue } from '../base/text.js';
 import { OptionError } from './errors.js';
 
 /** How a library option's value becomes the text of its input. */
-export type Kind = 'text' | 'boolean' | 'integer' | 'size' | 'duration' | 'date' | 'globs' | 'shard';
+export type Kind =
+  | 'text'
+  | 'boolean'
+  | 'integer'
+  | 'concurrency'
+  | 'size'
+  | 'duration'
+  | 'date'
+  | 'globs'
+  | 'shard';
 
 /** A value as a message shows it. */
 export function shown(value: unknown): string {
@@ -43,6 +52,9 @@ export function inputText(option: string, kind: Kind, value: unknown): string {
     case 'integer':
       if (typeof value === 'number') return String(value);
       throw wrongType(option, value, 'must be a whole number', 'pass a number');
+    case 'concurrency':
+      if (typeof value === 'number' || value === 'auto') return String(value);
+      throw wrongType(option, value, "must be a whole number or 'auto'", "pass a number, or 'auto'");
     case 'size':
       // Never String(value): a plain number as text means MiB to the parser, and 1.5 would pass as 1.5 MiB.
       if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return `${value}B`;

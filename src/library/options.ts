@@ -84,8 +84,11 @@ export interface TransferOptions extends ConnectionOptions {
    * `'8MiB'`, `'1GiB'`), 512 KiB..5 GiB. Default `'20MiB'`.
    */
   readonly partSize?: number | string | undefined;
-  /** Requests in flight at once, across objects and parts, 1..64. Default 8. */
-  readonly concurrency?: number | undefined;
+  /**
+   * Requests in flight at once, across objects and parts, 1..64. Default `'auto'`: from the CPU
+   * count, 16 a core for small objects (32..64) and 4 a core for a large object's parts (8..32).
+   */
+  readonly concurrency?: number | 'auto' | undefined;
   /** `x-cos-traffic-limit` in bit/s per request, 819200..838860800. Default: no limit. */
   readonly trafficLimit?: number | undefined;
   /** Verify every byte against the object's CRC64. Default `true`. */
@@ -185,7 +188,7 @@ const TRANSFER: Readonly<Record<string, Kind>> = {
   ...CONNECTION,
   destination: 'text',
   partSize: 'size',
-  concurrency: 'integer',
+  concurrency: 'concurrency',
   trafficLimit: 'integer',
   crc: 'boolean',
   fsync: 'boolean',
@@ -218,7 +221,7 @@ const LINK: Readonly<Record<string, Kind>> = {
   caCert: 'text',
   destination: 'text',
   partSize: 'size',
-  concurrency: 'integer',
+  concurrency: 'concurrency',
   trafficLimit: 'integer',
   crc: 'boolean',
   overwrite: 'text',

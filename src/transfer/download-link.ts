@@ -233,7 +233,7 @@ export async function downloadLink(
       client: source,
       settings,
       deps: withSignal(deps, lock.lost),
-      limit: pLimit(settings.concurrency),
+      limit: pLimit(settings.partConcurrency),
       folderReady: false,
     };
     return await fetchFound(context, request, state, found);

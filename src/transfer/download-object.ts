@@ -94,7 +94,8 @@ export async function downloadObject(
       client,
       settings,
       deps: withSignal(deps, lock.lost),
-      limit: pLimit(settings.concurrency),
+      // One object: its parts are all the requests there are.
+      limit: pLimit(settings.partConcurrency),
       folderReady: false,
     };
     const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;

@@ -30,6 +30,8 @@ export interface FetchContext {
   readonly deps: TransferDeps;
   /** The request budget (a mirror shares one across its objects). */
   readonly limit: LimitFunction;
+  /** A mirror's budget for large objects' parts, taken before `limit` (default: `limit` alone). */
+  readonly partLimit?: LimitFunction | undefined;
   /**
    * The destination's folder and the state's folder exist, and the folder's fsync is the caller's
    * (a mirror makes and syncs each folder once, not once per file).
@@ -348,20 +350,23 @@ class ObjectJob {
     parts: readonly Part[],
     onPart: (part: Part, result: PartResult) => Promise<void>,
   ): Promise<void> {
-    const { deps, limit } = this.#context;
+    const { deps, limit, partLimit } = this.#context;
+    const gate = <T>(run: () => Promise<T>): Promise<T> => (partLimit === undefined ? run() : partLimit(run));
     const pool = new TaskPool({ signal: deps.signal, failFast: true });
     for (const part of parts) {
       await pool.add(async (signal) => {
-        await limit(async () => {
-          signal.throwIfAborted();
-          const job = {
-            ...this.#partBase(signal),
-            writer: temp,
-            base: this.#window.first,
-            onBytes: deps.progress.onBytes,
-          };
-          await onPart(part, await fetchPart(job, part, this.#take(part)));
-        }).catch((error: unknown) => {
+        await gate(() =>
+          limit(async () => {
+            signal.throwIfAborted();
+            const job = {
+              ...this.#partBase(signal),
+              writer: temp,
+              base: this.#window.first,
+              onBytes: deps.progress.onBytes,
+            };
+            await onPart(part, await fetchPart(job, part, this.#take(part)));
+          }),
+        ).catch((error: unknown) => {
           throw asChange(error, this.#info);
         });
       });

@@ -77,6 +77,8 @@ export class MirrorRun {
   writer: ManifestWriter | undefined;
   readonly #pool: TaskPool;
   readonly #limit: ReturnType<typeof pLimit>;
+  /** Large objects' parts, within #limit. */
+  readonly #partLimit: ReturnType<typeof pLimit>;
   readonly #decide: DecideContext;
   readonly #safeFolders: Set<string>;
   /** Folders that got a file: each is fsynced once at the end, so the renames in it are durable. */
@@ -115,6 +117,7 @@ export class MirrorRun {
     this.conflicts = new PathConflicts(this.platform);
     this.#pool = new TaskPool({ signal: deps.signal, maxActive: settings.concurrency * 4, failFast: false });
     this.#limit = pLimit(settings.concurrency);
+    this.#partLimit = pLimit(settings.partConcurrency);
     this.#decide = { client, settings, root, signal: this.#pool.signal };
     this.#safeFolders = new Set([root]);
   }
@@ -357,6 +360,7 @@ export class MirrorRun {
       settings: this.settings,
       deps: { ...this.deps, signal: this.#pool.signal },
       limit: this.#limit,
+      partLimit: this.#partLimit,
       folderReady: true,
     };
     const request = {

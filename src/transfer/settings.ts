@@ -8,6 +8,8 @@ export interface TransferSettings {
   readonly partSize: number;
   /** Requests in flight at once, across objects and parts. */
   readonly concurrency: number;
+  /** Of those, at most this many a large object's parts (≤ concurrency). */
+  readonly partConcurrency: number;
   readonly crc: boolean;
   /**
    * Make files and folders durable (fsync) before each rename and before the manifest. Off by
