@@ -2131,7 +2131,7 @@ class TempFile {
     path;
     /** The file this temp file becomes: what messages name (a full disk, say). */
     shownPath;
-    /** The temp file's inode: a checkpoint is bound to it. */
+    /** The temp file's inode, which a checkpoint is bound to; undefined for a file no checkpoint will name. */
     ino;
     #handle;
     constructor(filePath, shownPath, handle, ino) {
@@ -2140,15 +2140,19 @@ class TempFile {
         this.#handle = handle;
         this.ino = ino;
     }
-    /** Creates the temp file exclusively and sizes it to `length` bytes. */
-    static async create(filePath, length, shownPath = filePath) {
+    /**
+     * Creates the temp file exclusively and sizes it to `length` bytes. `checkpointed: false` (one
+     * write, no checkpoint) spares the stat that learns its inode.
+     */
+    static async create(filePath, length, shownPath = filePath, options = { checkpointed: true }) {
         const handle = await createExclusive(filePath, 0o644).catch(async (error) => {
             throw await (0,local_errors/* asLocalFileError */.kH)(error, shownPath);
         });
         try {
             if (length > 0)
                 await handle.truncate(length);
-            return new TempFile(filePath, shownPath, handle, (await handle.stat()).ino);
+            const ino = options.checkpointed ? (await handle.stat()).ino : undefined;
+            return new TempFile(filePath, shownPath, handle, ino);
         }
         catch (error) {
             await handle.close();
@@ -3441,6 +3445,7 @@ class Checkpointer {
     #durable;
     #identity;
     #temp;
+    #tempIno;
     #done;
     #chain = Promise.resolve();
     #queued = false;
@@ -3450,6 +3455,9 @@ class Checkpointer {
         this.#durable = durable;
         this.#identity = identity;
         this.#temp = resume.temp;
+        if (resume.temp.ino === undefined)
+            throw new Error('a checkpoint is bound to its temp file, whose inode is unknown');
+        this.#tempIno = resume.temp.ino;
         this.#done = resume.done;
         // A resumed download starts from a checkpoint on disk that vouches for (at least) these parts.
         this.#recorded = resume.done.size;
@@ -3469,7 +3477,7 @@ class Checkpointer {
             // way a resume reads every kept part back and checks its CRC before trusting it.
             if (this.#durable)
                 await this.#temp.sync();
-            await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#temp.ino, parts }, this.#durable);
+            await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#tempIno, parts }, this.#durable);
             this.#recorded = parts.size;
         })
             .catch(() => {
@@ -3646,7 +3654,9 @@ class ObjectJob {
         if (body.objectCrc64 !== undefined && this.#info.crc64 === undefined) {
             this.#info = { ...this.#info, crc64: body.objectCrc64 };
         }
-        const temp = await TempFile.create(this.#request.state.temp, 0, this.#request.destination);
+        const temp = await TempFile.create(this.#request.state.temp, 0, this.#request.destination, {
+            checkpointed: false,
+        });
         try {
             const written = temp.writevAt([body.bytes], 0);
             // The CRC runs on this thread while the write runs on libuv's.
@@ -3847,7 +3857,6 @@ async function localFileMatches(filePath, size, info) {
 
 
 
-
 function infoFromListing(object) {
     return {
         key: object.key,
@@ -3896,8 +3905,15 @@ function unchangedInManifest(context, object, file, recorded) {
     return recorded;
 }
 /** The local file at a key's path, if any; a folder there is a conflict, a link a planted one. */
-async function localFileAt(object, target, file) {
-    const local = await (0,promises_.lstat)(target).catch(() => undefined);
+function localFileAt(object, target, file) {
+    // Synchronous and without an Error for a missing file: in a fresh folder that is every key.
+    let local;
+    try {
+        local = (0,external_node_fs_.lstatSync)(target, { throwIfNoEntry: false });
+    }
+    catch {
+        local = undefined;
+    }
     if (local === undefined || local.isFile())
         return local;
     if (local.isSymbolicLink()) {
@@ -3909,7 +3925,7 @@ async function localFileAt(object, target, file) {
 async function decide(context, object, file, recorded) {
     const { settings } = context;
     const target = localPath(context.root, file);
-    const local = await localFileAt(object, target, file);
+    const local = localFileAt(object, target, file);
     if (settings.overwrite === 'always' || local === undefined)
         return { action: 'download' };
     if (settings.overwrite === 'never')

@@ -216,7 +216,9 @@ class ObjectJob {
     if (body.objectCrc64 !== undefined && this.#info.crc64 === undefined) {
       this.#info = { ...this.#info, crc64: body.objectCrc64 };
     }
-    const temp = await TempFile.create(this.#request.state.temp, 0, this.#request.destination);
+    const temp = await TempFile.create(this.#request.state.temp, 0, this.#request.destination, {
+      checkpointed: false,
+    });
     try {
       const written = temp.writevAt([body.bytes], 0);
       // The CRC runs on this thread while the write runs on libuv's.

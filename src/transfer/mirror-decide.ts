@@ -1,7 +1,6 @@
 // Download or skip, for one listed object and the local file at its path: from the previous
 // manifest with one stat (no request), else by comparing content (MD5 of a plain ETag, or CRC-64).
 import { lstatSync, type Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
 import type { CosClient } from '../cos/client.js';
 import type { ListedObject } from '../cos/list.js';
 import { headObject, type ObjectInfo } from '../cos/object.js';
@@ -86,8 +85,14 @@ export function unchangedInManifest(
 }
 
 /** The local file at a key's path, if any; a folder there is a conflict, a link a planted one. */
-async function localFileAt(object: ListedObject, target: string, file: string): Promise<Stats | undefined> {
-  const local = await lstat(target).catch(() => undefined);
+function localFileAt(object: ListedObject, target: string, file: string): Stats | undefined {
+  // Synchronous and without an Error for a missing file: in a fresh folder that is every key.
+  let local: Stats | undefined;
+  try {
+    local = lstatSync(target, { throwIfNoEntry: false });
+  } catch {
+    local = undefined;
+  }
   if (local === undefined || local.isFile()) return local;
   if (local.isSymbolicLink()) {
     throw new PlantedLinkError(`'${object.key}' cannot be written: ${file} is a symlink in the destination`);
@@ -104,7 +109,7 @@ export async function decide(
 ): Promise<Decision> {
   const { settings } = context;
   const target = localPath(context.root, file);
-  const local = await localFileAt(object, target, file);
+  const local = localFileAt(object, target, file);
   if (settings.overwrite === 'always' || local === undefined) return { action: 'download' };
   if (settings.overwrite === 'never') return { action: 'skip', reason: 'exists (overwrite: never)' };
   if (recorded !== undefined && manifestVouches(recorded, object, local)) {

@@ -113,6 +113,7 @@ export class Checkpointer {
   readonly #durable: boolean;
   readonly #identity: CheckpointIdentity;
   readonly #temp: TempFile;
+  readonly #tempIno: number;
   readonly #done: ReadonlyMap<number, string>;
   #chain: Promise<void> = Promise.resolve();
   #queued = false;
@@ -123,6 +124,9 @@ export class Checkpointer {
     this.#durable = durable;
     this.#identity = identity;
     this.#temp = resume.temp;
+    if (resume.temp.ino === undefined)
+      throw new Error('a checkpoint is bound to its temp file, whose inode is unknown');
+    this.#tempIno = resume.temp.ino;
     this.#done = resume.done;
     // A resumed download starts from a checkpoint on disk that vouches for (at least) these parts.
     this.#recorded = resume.done.size;
@@ -144,7 +148,7 @@ export class Checkpointer {
         if (this.#durable) await this.#temp.sync();
         await writeCheckpoint(
           this.#path,
-          { ...this.#identity, tempIno: this.#temp.ino, parts },
+          { ...this.#identity, tempIno: this.#tempIno, parts },
           this.#durable,
         );
         this.#recorded = parts.size;

@@ -36,25 +36,34 @@ export class TempFile {
   readonly path: string;
   /** The file this temp file becomes: what messages name (a full disk, say). */
   readonly shownPath: string;
-  /** The temp file's inode: a checkpoint is bound to it. */
-  readonly ino: number;
+  /** The temp file's inode, which a checkpoint is bound to; undefined for a file no checkpoint will name. */
+  readonly ino: number | undefined;
   #handle: FileHandle | undefined;
 
-  private constructor(filePath: string, shownPath: string, handle: FileHandle, ino: number) {
+  private constructor(filePath: string, shownPath: string, handle: FileHandle, ino: number | undefined) {
     this.path = filePath;
     this.shownPath = shownPath;
     this.#handle = handle;
     this.ino = ino;
   }
 
-  /** Creates the temp file exclusively and sizes it to `length` bytes. */
-  static async create(filePath: string, length: number, shownPath = filePath): Promise<TempFile> {
+  /**
+   * Creates the temp file exclusively and sizes it to `length` bytes. `checkpointed: false` (one
+   * write, no checkpoint) spares the stat that learns its inode.
+   */
+  static async create(
+    filePath: string,
+    length: number,
+    shownPath = filePath,
+    options: { readonly checkpointed: boolean } = { checkpointed: true },
+  ): Promise<TempFile> {
     const handle = await createExclusive(filePath, 0o644).catch(async (error: unknown) => {
       throw await asLocalFileError(error, shownPath);
     });
     try {
       if (length > 0) await handle.truncate(length);
-      return new TempFile(filePath, shownPath, handle, (await handle.stat()).ino);
+      const ino = options.checkpointed ? (await handle.stat()).ino : undefined;
+      return new TempFile(filePath, shownPath, handle, ino);
     } catch (error: unknown) {
       await handle.close();
       await rm(filePath, { force: true }).catch(() => {});
