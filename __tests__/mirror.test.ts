@@ -197,6 +197,39 @@ describe('mirror', () => {
     expect(ctx.emulator.stats.count()).toBe(ctx.emulator.stats.count('list'));
   });
 
+  it('migrates the manifest of an earlier version: read once, re-run with no GET, then removed; its files are not ours to delete', async () => {
+    await mirror({});
+    // What a version before the state folder left: the manifest at the mirror's root, format /1,
+    // no `written` field.
+    const root = path.join(ctx.work, 'out');
+    const current = (await readFile(path.join(root, '.cos-download', 'manifest.json'), 'utf8'))
+      .split('\n')
+      .filter((line) => line.startsWith('{"key"'))
+      .map((line) => JSON.parse(line.replace(/,$/, '')) as Record<string, unknown>);
+    expect(current.length).toBe(6);
+    const legacy = {
+      format: 'cos-download-manifest/1',
+      bucket: ctx.emulator.bucket,
+      prefix: 'site/',
+      objects: current.map(({ written: _written, ...entry }) => entry),
+    };
+    await rm(path.join(root, '.cos-download'), { recursive: true });
+    await writeFile(path.join(root, '.cos-download-manifest.json'), JSON.stringify(legacy));
+    ctx.emulator.stats.reset();
+    ctx.emulator.remove('site/docs/b.md');
+    const again = await mirror({ delete: 'true' });
+    expect(again).toMatchObject({ downloaded: 0, skipped: 5, deleted: 0 });
+    expect(gets()).toBe(0);
+    expect(heads()).toBe(0);
+    // The legacy file is gone, the new manifest holds what it vouched for, and a file the old one
+    // listed is kept: it could not say who wrote it.
+    await expect(stat(path.join(root, '.cos-download-manifest.json'))).rejects.toThrow(/ENOENT/);
+    expect(await readFile(out('docs/b.md'), 'utf8')).toBe('# b');
+    const migrated = await readFile(path.join(root, '.cos-download', 'manifest.json'), 'utf8');
+    expect(migrated).toContain('"format":"cos-download-manifest/2"');
+    expect(migrated).toContain('"key":"site/index.html"');
+  });
+
   it('downloads only what changed', async () => {
     await mirror({});
     ctx.emulator.put('site/docs/a.md', '# a, edited');

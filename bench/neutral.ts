@@ -810,6 +810,23 @@ if (selected('mirror') && nginx !== undefined) {
     check: tree('sdk', 'the SDK pattern'),
     clean: true,
   };
+  const floor: Tool = {
+    id: 'floor',
+    name: `Node floor: list + undici request() × ${SMALL_IN_FLIGHT}, temp file, mtime, rename; no CRC, no manifest, no checks`,
+    argv: [
+      process.execPath,
+      join(repo, 'bench/lib/mirror-floor.mjs'),
+      JSON.stringify({
+        endpoint,
+        prefix: `${PREFIX}/`,
+        destination: into('floor'),
+        concurrency: SMALL_IN_FLIGHT,
+      }),
+    ],
+    env: baseEnv,
+    check: tree('floor', 'the Node floor'),
+    clean: true,
+  };
   const rcloneFirst = rclone(
     'rclone-first',
     'rclone copy (defaults: --checkers 8 --transfers 4), empty folder',
@@ -823,6 +840,7 @@ if (selected('mirror') && nginx !== undefined) {
       [...baseline(cosFirst), ...baseline(cosRerun)],
       [rcloneFirst, rcloneRerun],
       [sdk],
+      [floor],
     ].filter((group) => group.length > 0),
     nginxServer(nginx),
   );
@@ -841,6 +859,7 @@ if (selected('mirror') && nginx !== undefined) {
         rcloneFirst,
         cosFirst,
         ...baseline(cosFirst),
+        floor,
         rcloneRerun,
         cosRerun,
         ...baseline(cosRerun),
