@@ -341,6 +341,7 @@ describe('resume', () => {
         // The attacker cannot know the inode the checkout gives the temp file; any guess will do.
         tempIno: 1,
         parts,
+        partial: new Map(),
       }),
     );
     const result = await run(options);

@@ -26,6 +26,7 @@ const checkpoint: Checkpoint = {
     [2, '7'],
     [0, '18446744073709551615'],
   ]),
+  partial: new Map([[1, { bytes: 12, crc: '99' }]]),
 };
 
 describe('checkpoint format', () => {
@@ -33,6 +34,12 @@ describe('checkpoint format', () => {
     const text = serializeCheckpoint(checkpoint);
     expect(parseCheckpoint(text)).toEqual(checkpoint);
     expect(text.indexOf('"0"')).toBeLessThan(text.indexOf('"2"'));
+  });
+
+  it('reads a checkpoint of an earlier version, without the parts in flight, as having none', () => {
+    const text = serializeCheckpoint(checkpoint).replace(/,\s*"partial": \{[^}]*\}\s*\}/, '');
+    expect(text).not.toContain('partial');
+    expect(parseCheckpoint(text)?.partial).toEqual(new Map());
   });
 
   it('round-trips an object without version and CRC', () => {
@@ -48,6 +55,32 @@ describe('checkpoint format', () => {
     ['a negative size', serializeCheckpoint(checkpoint).replace('"size": 100', '"size": -1')],
     ['a zero part size', serializeCheckpoint(checkpoint).replace('"partSize": 30', '"partSize": 0')],
     ['null', 'null'],
+    // The parts in flight: a start as long as its part (it would be finished), of a finished part,
+    // of no bytes, beyond the plan, or with a CRC that is no CRC.
+    [
+      'a start as long as its part',
+      serializeCheckpoint({ ...checkpoint, partial: new Map([[1, { bytes: 30, crc: '1' }]]) }),
+    ],
+    [
+      'a start of the short last part, too long',
+      serializeCheckpoint({ ...checkpoint, partial: new Map([[3, { bytes: 10, crc: '1' }]]) }),
+    ],
+    [
+      'a start of a finished part',
+      serializeCheckpoint({ ...checkpoint, partial: new Map([[2, { bytes: 5, crc: '1' }]]) }),
+    ],
+    [
+      'a start of no bytes',
+      serializeCheckpoint({ ...checkpoint, partial: new Map([[1, { bytes: 0, crc: '1' }]]) }),
+    ],
+    [
+      'a start beyond the plan',
+      serializeCheckpoint({ ...checkpoint, partial: new Map([[4, { bytes: 5, crc: '1' }]]) }),
+    ],
+    [
+      'a start with a non-numeric CRC',
+      serializeCheckpoint({ ...checkpoint, partial: new Map([[1, { bytes: 5, crc: 'x' }]]) }),
+    ],
   ])('refuses %s', (_name, text) => {
     expect(parseCheckpoint(text)).toBeUndefined();
   });

@@ -181,14 +181,22 @@ function checkpoint(destination: string): string {
     : objectState(destination).checkpoint;
 }
 
-/** Parts the checkpoint beside `destination` vouches for, and their bytes (0 when there is none yet). */
-async function checkpointed(destination: string, size: number): Promise<{ parts: number; bytes: number }> {
+/**
+ * Finished parts the checkpoint beside `destination` vouches for, and the bytes it vouches for:
+ * theirs and the first bytes of the parts that were in flight (0 when there is none yet).
+ */
+async function checkpointed(
+  destination: string,
+  size: number,
+): Promise<{ parts: number; bytes: number; startBytes: number }> {
   const saved = await readCheckpoint(checkpoint(destination));
   expect(saved).not.toBe('corrupt');
-  if (saved === undefined || saved === 'corrupt') return { parts: 0, bytes: 0 };
+  if (saved === undefined || saved === 'corrupt') return { parts: 0, bytes: 0, startBytes: 0 };
   let bytes = 0;
   for (const index of saved.parts.keys()) bytes += Math.min(PART, size - index * PART);
-  return { parts: saved.parts.size, bytes };
+  let startBytes = 0;
+  for (const start of saved.partial.values()) startBytes += start.bytes;
+  return { parts: saved.parts.size, bytes: bytes + startBytes, startBytes };
 }
 
 /** 10 points at 5%, 15%, … 95% of `total` bytes. */
@@ -290,7 +298,8 @@ describe('crash matrix: (a) one multipart object', () => {
     expect(await listFolder(ctx.work)).toEqual(['.cos-download']);
     expect(await objectStateFiles(objectDestination())).toEqual(['checkpoint', 'temp']);
     const saved = await checkpointed(objectDestination(), object.length);
-    // Every part that arrived whole is recorded: at most the parts in flight are fetched again.
+    // Every part that arrived whole is recorded, and how far each part in flight had come: only
+    // bytes that never reached the file are fetched again.
     expect(saved.parts).toBeGreaterThan(0);
     expect(killAt - saved.bytes).toBeLessThanOrEqual(CONCURRENCY * PART);
     const { served, lines } = await rerunObject();

@@ -2,7 +2,7 @@
 // finished by the next run, which fetches only the missing parts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, truncate } from 'node:fs/promises';
+import { open, readFile, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/transfer/checkpoint.js';
@@ -238,5 +238,58 @@ describe('resume', () => {
     const result = await run(optionsFor(ctx.emulator, ctx.work, durable));
     expect(result.object).toMatchObject({ status: 'downloaded', crcCheck: 'verified' });
     expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
+  });
+
+  it('an interrupt keeps the first bytes of the parts in flight too, says how much, and the re-run fetches only the rest', async () => {
+    const logger = recordingLogger();
+    await expect(
+      run(optionsFor(ctx.emulator, ctx.work, raw), { ...abortAfter(Math.round(4.5 * PART)), logger }),
+    ).rejects.toThrow();
+    const saved = await readCheckpoint(objectState(destination()).checkpoint);
+    if (saved === undefined || saved === 'corrupt') throw new Error('no checkpoint');
+    expect(saved.partial.size).toBeGreaterThan(0);
+    let kept = 0;
+    for (const index of saved.parts.keys()) kept += Math.min(PART, body.length - index * PART);
+    for (const [index, start] of saved.partial) {
+      expect(saved.parts.has(index)).toBe(false);
+      expect(start.bytes).toBeGreaterThan(0);
+      expect(start.bytes).toBeLessThan(PART);
+      kept += start.bytes;
+    }
+    expect(
+      logger.lines.some((l) =>
+        /Kept \d+ of 13 finished parts of 'big\.bin', and [\d.]+ MiB of the parts in flight/.test(l),
+      ),
+    ).toBe(true);
+    ctx.emulator.stats.reset();
+    const starts: number[] = [];
+    const result = await run(optionsFor(ctx.emulator, ctx.work, raw), {
+      onStart: (_, __, onDisk) => starts.push(onDisk),
+    });
+    expect(result.object).toMatchObject({
+      status: 'downloaded',
+      crcCheck: 'verified',
+      bytesDownloaded: body.length - kept,
+    });
+    expect(starts).toEqual([kept]);
+    expect(ctx.emulator.stats.bytesServed).toBe(body.length - kept);
+    expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
+  });
+
+  it('first bytes of a part changed on disk since the checkpoint: that part is fetched again whole', async () => {
+    await expect(
+      run(optionsFor(ctx.emulator, ctx.work, raw), abortAfter(Math.round(4.5 * PART))),
+    ).rejects.toThrow();
+    const saved = await readCheckpoint(objectState(destination()).checkpoint);
+    if (saved === undefined || saved === 'corrupt') throw new Error('no checkpoint');
+    const [index] = [...saved.partial.keys()];
+    if (index === undefined) throw new Error('no part in flight recorded');
+    const handle = await open(objectState(destination()).temp, 'r+');
+    await handle.write(Buffer.from('tampered'), 0, 8, index * PART);
+    await handle.close();
+    const logger = recordingLogger();
+    await run(optionsFor(ctx.emulator, ctx.work, raw), { logger });
+    expect(Buffer.compare(await readFile(destination()), body)).toBe(0);
+    expect(logger.lines.some((l) => /1 more did not match their checkpoint on disk/.test(l))).toBe(true);
   });
 });

@@ -2299,8 +2299,9 @@ async function syncDirectory(folder) {
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/checkpoint.js
-// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
-// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
+// The checkpoint of a multipart download: which object version the temp file holds bytes of, which
+// parts are finished (with their CRCs), and how far the parts in flight had come when the run
+// stopped (their first bytes, with the CRC of those). (De)serialisation is pure; the file is written
 // atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed. A resume
 // reads every part it lists back from the temp file and checks its CRC before trusting it.
 // It never holds a secret: no credentials, no signed URL, no SSE-C key.
@@ -2328,6 +2329,11 @@ function serializeCheckpoint(checkpoint) {
     for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
         parts[String(index)] = checkpoint.parts.get(index);
     }
+    const partial = {};
+    for (const index of [...checkpoint.partial.keys()].sort((a, b) => a - b)) {
+        const { bytes, crc } = checkpoint.partial.get(index);
+        partial[String(index)] = { bytes, crc };
+    }
     return `${JSON.stringify({
         format: CHECKPOINT_FORMAT,
         bucket: checkpoint.bucket,
@@ -2341,6 +2347,7 @@ function serializeCheckpoint(checkpoint) {
         partSize: checkpoint.partSize,
         tempIno: checkpoint.tempIno,
         parts,
+        partial,
     }, null, 2)}\n`;
 }
 const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -2394,6 +2401,9 @@ function parseCheckpoint(text) {
             return undefined;
         parts.set(n, crc);
     }
+    const partial = parsePartial(d.partial, window.length, d.partSize, parts);
+    if (partial === undefined)
+        return undefined;
     return {
         bucket: d.bucket,
         key: d.key,
@@ -2406,7 +2416,31 @@ function parseCheckpoint(text) {
         partSize: d.partSize,
         tempIno: d.tempIno,
         parts,
+        partial,
     };
+}
+const isCrcText = (v) => isText(v) && (v === UNCHECKED || /^\d{1,20}$/.test(v));
+/** The `partial` field (absent in older checkpoints: none); undefined when any entry is not a prefix of an unfinished part. */
+function parsePartial(value, length, partSize, finished) {
+    const partial = new Map();
+    if (value === undefined)
+        return partial;
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return undefined;
+    const partCount = Math.ceil(length / partSize);
+    for (const [index, entry] of Object.entries(value)) {
+        const n = Number(index);
+        if (!/^\d+$/.test(index) || n >= partCount || finished.has(n))
+            return undefined;
+        if (typeof entry !== 'object' || entry === null)
+            return undefined;
+        const { bytes, crc } = entry;
+        const partLength = Math.min(partSize, length - n * partSize);
+        if (!isCount(bytes) || bytes === 0 || bytes >= partLength || !isCrcText(crc))
+            return undefined;
+        partial.set(n, { bytes, crc });
+    }
+    return partial;
 }
 /** Why a checkpoint cannot be used for `wanted`; undefined when it can. */
 function mismatch(saved, wanted) {
@@ -3207,9 +3241,12 @@ function droppedAt(job, next, part) {
 async function fetchPart(job, part, opened) {
     const { client, info, writer, base, signal } = job;
     const crc = job.crc ? new Crc64() : undefined;
-    let next = part.first;
+    const from = part.first + (job.start?.bytes ?? 0);
+    let next = from;
     let objectCrc64;
     const fixed = partRequest(job);
+    const progress = { bytes: 0, crc, before: job.start };
+    job.inFlight?.set(part.index, progress);
     // Each slice is written (positionally) and through the CRC before the read buffer is reused;
     // `next` moves only past written bytes, so a retry resumes exactly after the last of them.
     const onBody = (chunk) => {
@@ -3218,6 +3255,7 @@ async function fetchPart(job, part, opened) {
         writer.writeAtSync(chunk, next - base);
         crc?.update(chunk);
         next += chunk.length;
+        progress.bytes += chunk.length;
         job.onBytes?.(chunk.length);
     };
     const first = { response: opened };
@@ -3232,7 +3270,17 @@ async function fetchPart(job, part, opened) {
         if (first.response !== undefined)
             letGo(first.response);
     });
-    return { crc: crc?.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+    return { crc: partCrc(crc, job.start, part.last + 1 - from), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+}
+/** The CRC of a whole part from this run's bytes and, for a resumed part, the CRC of its first bytes. */
+function partCrc(crc, start, fetched) {
+    if (crc === undefined)
+        return undefined;
+    if (start === undefined)
+        return crc.digest();
+    if (start.crc === undefined)
+        return undefined;
+    return crc64Combine(start.crc, crc.digest(), fetched);
 }
 /**
  * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, into one
@@ -3409,6 +3457,7 @@ async function openForResume(target, logger) {
         }
         if (temp !== undefined && saved !== 'corrupt') {
             const done = new Map();
+            const started = new Map();
             let damaged = 0;
             for (const [index, crc] of saved.parts) {
                 const part = parts[index];
@@ -3424,16 +3473,61 @@ async function openForResume(target, logger) {
                 else
                     damaged++;
             }
+            let startedBytes = 0;
+            for (const [index, { bytes, crc }] of saved.partial) {
+                const part = parts[index];
+                const kept = await keptStart(temp, part.first - window.first, bytes, crc, target.verify);
+                if (kept === 'damaged')
+                    damaged++;
+                else if (kept !== undefined) {
+                    started.set(index, kept);
+                    startedBytes += bytes;
+                }
+            }
             logger.info(`Resuming '${target.key}': ${done.size} of ${parts.length} parts are already downloaded` +
+                (started.size > 0 ? `, and the first ${startedBytes} bytes of ${started.size} more` : '') +
                 (damaged > 0
                     ? `; ${damaged} more did not match their checkpoint on disk and are fetched again`
                     : ''));
-            return { temp, done };
+            return { temp, done, started };
         }
         logger.info(`Starting '${target.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
         await removeCheckpoint(state.checkpoint);
     }
-    return { temp: await TempFile.create(state.temp, window.length, target.destination), done: new Map() };
+    return {
+        temp: await TempFile.create(state.temp, window.length, target.destination),
+        done: new Map(),
+        started: new Map(),
+    };
+}
+/**
+ * A part's first bytes as the checkpoint records them, checked on disk: kept (with their CRC),
+ * `'damaged'` when they no longer give it, undefined when they cannot be checked (recorded without
+ * a CRC, and the CRC is on now: fetched again whole).
+ */
+async function keptStart(temp, position, bytes, crc, verify) {
+    if (!verify)
+        return { bytes, crc: undefined };
+    const expected = crc === UNCHECKED ? undefined : parseCrc64(crc);
+    if (expected === undefined)
+        return undefined;
+    const actual = await temp.crcAt(position, bytes);
+    return actual === expected ? { bytes, crc: expected } : 'damaged';
+}
+/** What a checkpoint records of a part in flight: its first bytes and their CRC, when there are any. */
+function partialOf(progress) {
+    const before = progress.before;
+    const bytes = (before?.bytes ?? 0) + progress.bytes;
+    if (bytes === 0)
+        return undefined;
+    if (progress.crc === undefined)
+        return { bytes, crc: UNCHECKED };
+    const crc = progress.crc.digest();
+    if (before === undefined)
+        return { bytes, crc: formatCrc64(crc) };
+    if (before.crc === undefined)
+        return undefined;
+    return { bytes, crc: formatCrc64(crc64Combine(before.crc, crc, progress.bytes)) };
 }
 /**
  * Writes the checkpoint after the bytes it vouches for are flushed: snapshot the finished parts,
@@ -3447,10 +3541,14 @@ class Checkpointer {
     #temp;
     #tempIno;
     #done;
+    #inFlight;
     #chain = Promise.resolve();
     #queued = false;
     #recorded;
-    constructor(filePath, identity, resume, durable) {
+    #recordedStartBytes = 0;
+    /** `inFlight`: the parts being fetched, whose first bytes a checkpoint records too. */
+    constructor(filePath, identity, resume, inFlight, durable) {
+        this.#inFlight = inFlight;
         this.#path = filePath;
         this.#durable = durable;
         this.#identity = identity;
@@ -3461,9 +3559,16 @@ class Checkpointer {
         this.#done = resume.done;
         // A resumed download starts from a checkpoint on disk that vouches for (at least) these parts.
         this.#recorded = resume.done.size;
+        for (const start of resume.started.values())
+            this.#recordedStartBytes += start.bytes;
     }
+    /** Finished parts the checkpoint on disk vouches for. */
     get recorded() {
         return this.#recorded;
+    }
+    /** Bytes of unfinished parts the checkpoint on disk vouches for. */
+    get recordedStartBytes() {
+        return this.#recordedStartBytes;
     }
     schedule() {
         if (this.#queued)
@@ -3473,12 +3578,24 @@ class Checkpointer {
             .then(async () => {
             this.#queued = false;
             const parts = new Map(this.#done);
+            // The parts in flight, as far as their bytes are written (synchronously, so this snapshot
+            // never runs ahead of the file).
+            const partial = new Map();
+            let startBytes = 0;
+            for (const [index, progress] of this.#inFlight) {
+                const recorded = parts.has(index) ? undefined : partialOf(progress);
+                if (recorded === undefined)
+                    continue;
+                partial.set(index, recorded);
+                startBytes += recorded.bytes;
+            }
             // Durable: the parts' bytes reach the disk before the checkpoint that vouches for them. Either
             // way a resume reads every kept part back and checks its CRC before trusting it.
             if (this.#durable)
                 await this.#temp.sync();
-            await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#tempIno, parts }, this.#durable);
+            await writeCheckpoint(this.#path, { ...this.#identity, tempIno: this.#tempIno, parts, partial }, this.#durable);
             this.#recorded = parts.size;
+            this.#recordedStartBytes = startBytes;
         })
             .catch(() => {
             // A failed checkpoint write costs only a resume; the download itself goes on.
@@ -3515,6 +3632,8 @@ class Checkpointer {
 
 
 
+/** Bytes as a message tells them: MiB with one decimal. */
+const formatMiB = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 /**
  * Objects (or windows) of one part up to this size come down in one GET into memory and reach the
  * temp file in one write: no stream pipeline, no preallocation, no checkpoint. A mirror holds at
@@ -3688,25 +3807,29 @@ class ObjectJob {
             destination: this.#request.destination,
             verify: this.#context.settings.crc,
         }, deps.logger);
-        const { temp, done } = resume;
-        // The first part is on disk already: its open answer is not needed, and holds a connection.
-        const unneeded = done.has(0) ? this.#take(parts[0]) : undefined;
+        const { temp, done, started } = resume;
+        // The first part is (partly) on disk already: its open answer, from byte 0, is not needed.
+        const unneeded = done.has(0) || started.has(0) ? this.#take(parts[0]) : undefined;
         if (unneeded !== undefined)
             letGo(unneeded);
-        const checkpoint = new Checkpointer(this.#request.state.checkpoint, identity, resume, this.#context.settings.fsync);
+        const inFlight = new Map();
+        const checkpoint = new Checkpointer(this.#request.state.checkpoint, identity, resume, inFlight, this.#context.settings.fsync);
         let resumedBytes = 0;
         for (const index of done.keys()) {
             const part = parts[index];
             resumedBytes += part.last - part.first + 1;
         }
+        for (const start of started.values())
+            resumedBytes += start.bytes;
         deps.progress.onStart?.(this.#info, this.#window.length, resumedBytes);
         try {
             const missing = parts.filter((part) => !done.has(part.index));
             // A part's slot is released only once the checkpoint records it, so a crash loses at most the
             // parts in flight: at most concurrency × part-size bytes to fetch again.
             let stated = this.#info.crc64;
-            await this.#fetchParts(temp, missing, async (part, result) => {
+            await this.#fetchParts(temp, missing, { inFlight, started }, async (part, result) => {
                 done.set(part.index, result.crc === undefined ? UNCHECKED : formatCrc64(result.crc));
+                inFlight.delete(part.index);
                 stated ??= result.objectCrc64;
                 await checkpoint.flush();
             });
@@ -3754,9 +3877,16 @@ class ObjectJob {
         if (resumable)
             await checkpoint.flush();
         const kept = resumable ? checkpoint.recorded : 0;
-        if (kept > 0) {
+        const startBytes = resumable ? checkpoint.recordedStartBytes : 0;
+        if (kept > 0 || startBytes > 0) {
             await resume.temp.close().catch(() => { });
-            logger.info(`Kept ${kept} of ${this.#parts.length} finished parts of '${key}' (a checkpoint records them): run again to resume`);
+            let keptBytes = startBytes;
+            for (const part of this.#parts)
+                if (resume.done.has(part.index))
+                    keptBytes += part.last - part.first + 1;
+            logger.info(`Kept ${kept} of ${this.#parts.length} finished parts of '${key}'` +
+                (startBytes > 0 ? `, and ${formatMiB(startBytes)} of the parts in flight` : '') +
+                ` (${formatMiB(keptBytes)} of ${formatMiB(this.#window.length)}; a checkpoint records them): run again to resume`);
             return;
         }
         await resume.temp.discard();
@@ -3766,7 +3896,7 @@ class ObjectJob {
         }
     }
     /** Fetches parts through the request budget; the first hard failure aborts the rest. */
-    async #fetchParts(temp, parts, onPart) {
+    async #fetchParts(temp, parts, progress, onPart) {
         const { deps, limit, partLimit } = this.#context;
         const gate = (run) => (partLimit === undefined ? run() : partLimit(run));
         const pool = new TaskPool({ signal: deps.signal, failFast: true });
@@ -3779,6 +3909,8 @@ class ObjectJob {
                         writer: temp,
                         base: this.#window.first,
                         onBytes: deps.progress.onBytes,
+                        inFlight: progress.inFlight,
+                        start: progress.started.get(part.index),
                     };
                     await onPart(part, await fetchPart(job, part, this.#take(part)));
                 })).catch((error) => {

@@ -1,5 +1,6 @@
-// The checkpoint of a multipart download: which object version the temp file holds bytes of, and
-// which parts are finished (with their CRCs). (De)serialisation is pure; the file is written
+// The checkpoint of a multipart download: which object version the temp file holds bytes of, which
+// parts are finished (with their CRCs), and how far the parts in flight had come when the run
+// stopped (their first bytes, with the CRC of those). (De)serialisation is pure; the file is written
 // atomically (temp + fsync + rename) and only after the bytes it vouches for were flushed. A resume
 // reads every part it lists back from the temp file and checks its CRC before trusting it.
 // It never holds a secret: no credentials, no signed URL, no SSE-C key.
@@ -35,6 +36,14 @@ export interface Checkpoint extends CheckpointIdentity {
   readonly tempIno: number;
   /** Finished part index → decimal CRC-64 of that part's bytes. */
   readonly parts: ReadonlyMap<number, string>;
+  /** Unfinished part index → how many of its first bytes are in the temp file, and their CRC-64. */
+  readonly partial: ReadonlyMap<number, PartialPart>;
+}
+
+/** The first `bytes` of a part (fewer than all), and the decimal CRC-64 of them (or UNCHECKED). */
+export interface PartialPart {
+  readonly bytes: number;
+  readonly crc: string;
 }
 
 export function identityOf(
@@ -61,6 +70,11 @@ export function serializeCheckpoint(checkpoint: Checkpoint): string {
   for (const index of [...checkpoint.parts.keys()].sort((a, b) => a - b)) {
     parts[String(index)] = checkpoint.parts.get(index) as string;
   }
+  const partial: Record<string, PartialPart> = {};
+  for (const index of [...checkpoint.partial.keys()].sort((a, b) => a - b)) {
+    const { bytes, crc } = checkpoint.partial.get(index) as PartialPart;
+    partial[String(index)] = { bytes, crc };
+  }
   return `${JSON.stringify(
     {
       format: CHECKPOINT_FORMAT,
@@ -75,6 +89,7 @@ export function serializeCheckpoint(checkpoint: Checkpoint): string {
       partSize: checkpoint.partSize,
       tempIno: checkpoint.tempIno,
       parts,
+      partial,
     },
     null,
     2,
@@ -136,6 +151,8 @@ export function parseCheckpoint(text: string): Checkpoint | undefined {
       return undefined;
     parts.set(n, crc);
   }
+  const partial = parsePartial(d.partial, window.length, d.partSize, parts);
+  if (partial === undefined) return undefined;
   return {
     bucket: d.bucket,
     key: d.key,
@@ -148,7 +165,33 @@ export function parseCheckpoint(text: string): Checkpoint | undefined {
     partSize: d.partSize,
     tempIno: d.tempIno,
     parts,
+    partial,
   };
+}
+
+const isCrcText = (v: unknown): v is string => isText(v) && (v === UNCHECKED || /^\d{1,20}$/.test(v));
+
+/** The `partial` field (absent in older checkpoints: none); undefined when any entry is not a prefix of an unfinished part. */
+function parsePartial(
+  value: unknown,
+  length: number,
+  partSize: number,
+  finished: ReadonlyMap<number, string>,
+): Map<number, PartialPart> | undefined {
+  const partial = new Map<number, PartialPart>();
+  if (value === undefined) return partial;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const partCount = Math.ceil(length / partSize);
+  for (const [index, entry] of Object.entries(value as Record<string, unknown>)) {
+    const n = Number(index);
+    if (!/^\d+$/.test(index) || n >= partCount || finished.has(n)) return undefined;
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const { bytes, crc } = entry as Record<string, unknown>;
+    const partLength = Math.min(partSize, length - n * partSize);
+    if (!isCount(bytes) || bytes === 0 || bytes >= partLength || !isCrcText(crc)) return undefined;
+    partial.set(n, { bytes, crc });
+  }
+  return partial;
 }
 
 /** Why a checkpoint cannot be used for `wanted`; undefined when it can. */

@@ -17,7 +17,13 @@ import { fetchPart, fetchPartBody, type PartBase, type PartResult } from './fetc
 import { type CrcCheck, IntegrityError, type ObjectAtPath, ObjectChangedError } from './object-result.js';
 import { type Part, planParts, type Window } from './plan.js';
 import { TaskPool } from './pool.js';
-import { Checkpointer, openForResume, type ResumeState } from './resume.js';
+import {
+  Checkpointer,
+  openForResume,
+  type PartProgress,
+  type PartStart,
+  type ResumeState,
+} from './resume.js';
 import type { TransferDeps, TransferSettings } from './settings.js';
 import { letGo, type ObjectSource } from './source.js';
 import { ensureOwnFolder, type FileState } from './state.js';
@@ -38,6 +44,9 @@ export interface FetchContext {
    */
   readonly folderReady: boolean;
 }
+
+/** Bytes as a message tells them: MiB with one decimal. */
+const formatMiB = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 
 /** One object to fetch into one file. */
 export interface FetchRequest {
@@ -257,14 +266,16 @@ class ObjectJob {
       },
       deps.logger,
     );
-    const { temp, done } = resume;
-    // The first part is on disk already: its open answer is not needed, and holds a connection.
-    const unneeded = done.has(0) ? this.#take(parts[0] as Part) : undefined;
+    const { temp, done, started } = resume;
+    // The first part is (partly) on disk already: its open answer, from byte 0, is not needed.
+    const unneeded = done.has(0) || started.has(0) ? this.#take(parts[0] as Part) : undefined;
     if (unneeded !== undefined) letGo(unneeded);
+    const inFlight = new Map<number, PartProgress>();
     const checkpoint = new Checkpointer(
       this.#request.state.checkpoint,
       identity,
       resume,
+      inFlight,
       this.#context.settings.fsync,
     );
     let resumedBytes = 0;
@@ -272,14 +283,16 @@ class ObjectJob {
       const part = parts[index] as Part;
       resumedBytes += part.last - part.first + 1;
     }
+    for (const start of started.values()) resumedBytes += start.bytes;
     deps.progress.onStart?.(this.#info, this.#window.length, resumedBytes);
     try {
       const missing = parts.filter((part) => !done.has(part.index));
       // A part's slot is released only once the checkpoint records it, so a crash loses at most the
       // parts in flight: at most concurrency × part-size bytes to fetch again.
       let stated = this.#info.crc64;
-      await this.#fetchParts(temp, missing, async (part, result) => {
+      await this.#fetchParts(temp, missing, { inFlight, started }, async (part, result) => {
         done.set(part.index, result.crc === undefined ? UNCHECKED : formatCrc64(result.crc));
+        inFlight.delete(part.index);
         stated ??= result.objectCrc64;
         await checkpoint.flush();
       });
@@ -330,10 +343,16 @@ class ObjectJob {
     // Else nothing could resume them, and the temp file would only fill the disk.
     if (resumable) await checkpoint.flush();
     const kept = resumable ? checkpoint.recorded : 0;
-    if (kept > 0) {
+    const startBytes = resumable ? checkpoint.recordedStartBytes : 0;
+    if (kept > 0 || startBytes > 0) {
       await resume.temp.close().catch(() => {});
+      let keptBytes = startBytes;
+      for (const part of this.#parts)
+        if (resume.done.has(part.index)) keptBytes += part.last - part.first + 1;
       logger.info(
-        `Kept ${kept} of ${this.#parts.length} finished parts of '${key}' (a checkpoint records them): run again to resume`,
+        `Kept ${kept} of ${this.#parts.length} finished parts of '${key}'` +
+          (startBytes > 0 ? `, and ${formatMiB(startBytes)} of the parts in flight` : '') +
+          ` (${formatMiB(keptBytes)} of ${formatMiB(this.#window.length)}; a checkpoint records them): run again to resume`,
       );
       return;
     }
@@ -350,6 +369,10 @@ class ObjectJob {
   async #fetchParts(
     temp: TempFile,
     parts: readonly Part[],
+    progress: {
+      readonly inFlight: Map<number, PartProgress>;
+      readonly started: ReadonlyMap<number, PartStart>;
+    },
     onPart: (part: Part, result: PartResult) => Promise<void>,
   ): Promise<void> {
     const { deps, limit, partLimit } = this.#context;
@@ -365,6 +388,8 @@ class ObjectJob {
               writer: temp,
               base: this.#window.first,
               onBytes: deps.progress.onBytes,
+              inFlight: progress.inFlight,
+              start: progress.started.get(part.index),
             };
             await onPart(part, await fetchPart(job, part, this.#take(part)));
           }),

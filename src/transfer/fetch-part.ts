@@ -14,9 +14,10 @@ import {
   sseHeaders,
   versionQuery,
 } from '../cos/object.js';
-import { Crc64 } from './crc64.js';
+import { Crc64, crc64Combine } from './crc64.js';
 import { ObjectChangedError } from './object-result.js';
 import type { Part } from './plan.js';
+import type { PartProgress, PartStart } from './resume.js';
 import { letGo, type ObjectSource } from './source.js';
 import { LocalWriteFailure } from './temp-file.js';
 
@@ -41,6 +42,10 @@ export interface PartJob extends PartBase {
   /** Object offset that maps to position 0 of the writer. */
   readonly base: number;
   readonly onBytes?: ((count: number) => void) | undefined;
+  /** Where the part tells how far it has come (a checkpoint records it when the run stops). */
+  readonly inFlight?: Map<number, PartProgress> | undefined;
+  /** The part's first bytes, already in the temp file (a resume): fetched on from after them. */
+  readonly start?: PartStart | undefined;
 }
 
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
@@ -230,9 +235,12 @@ function droppedAt(job: PartBase, next: number, part: Part): ProtocolError {
 export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse): Promise<PartResult> {
   const { client, info, writer, base, signal } = job;
   const crc = job.crc ? new Crc64() : undefined;
-  let next = part.first;
+  const from = part.first + (job.start?.bytes ?? 0);
+  let next = from;
   let objectCrc64: string | undefined;
   const fixed = partRequest(job);
+  const progress: PartProgress = { bytes: 0, crc, before: job.start };
+  job.inFlight?.set(part.index, progress);
   // Each slice is written (positionally) and through the CRC before the read buffer is reused;
   // `next` moves only past written bytes, so a retry resumes exactly after the last of them.
   const onBody = (chunk: Buffer): void => {
@@ -240,6 +248,7 @@ export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse):
     writer.writeAtSync(chunk, next - base);
     crc?.update(chunk);
     next += chunk.length;
+    progress.bytes += chunk.length;
     job.onBytes?.(chunk.length);
   };
   const first = { response: opened };
@@ -252,7 +261,18 @@ export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse):
     .finally(() => {
       if (first.response !== undefined) letGo(first.response);
     });
-  return { crc: crc?.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+  return {
+    crc: partCrc(crc, job.start, part.last + 1 - from),
+    ...(objectCrc64 === undefined ? {} : { objectCrc64 }),
+  };
+}
+
+/** The CRC of a whole part from this run's bytes and, for a resumed part, the CRC of its first bytes. */
+function partCrc(crc: Crc64 | undefined, start: PartStart | undefined, fetched: number): bigint | undefined {
+  if (crc === undefined) return undefined;
+  if (start === undefined) return crc.digest();
+  if (start.crc === undefined) return undefined;
+  return crc64Combine(start.crc, crc.digest(), fetched);
 }
 
 export interface PartBody {

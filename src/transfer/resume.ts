@@ -1,16 +1,19 @@
 // Resuming a multipart download, beside the checkpoint format: reopen the temp file an earlier run
-// left when its checkpoint still describes this object, keep only the parts whose bytes on disk
-// still give the recorded CRC, and write the checkpoint as parts finish.
+// left when its checkpoint still describes this object, keep only the parts (and the first bytes of
+// unfinished parts) whose bytes on disk still give the recorded CRC, and write the checkpoint as
+// parts finish and when the run stops.
 import type { Logger } from '../base/runtime.js';
 import {
   type CheckpointIdentity,
   fileSize,
   mismatch,
+  type PartialPart,
   readCheckpoint,
   removeCheckpoint,
+  UNCHECKED,
   writeCheckpoint,
 } from './checkpoint.js';
-import { formatCrc64 } from './crc64.js';
+import { type Crc64, crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
 import type { Part, Window } from './plan.js';
 import type { FileState } from './state.js';
 import { TempFile } from './temp-file.js';
@@ -19,6 +22,22 @@ export interface ResumeState {
   readonly temp: TempFile;
   /** Finished part index → decimal CRC, each checked against the bytes on disk. */
   readonly done: Map<number, string>;
+  /** Unfinished part index → its first bytes already in the temp file (checked), to fetch on from. */
+  readonly started: Map<number, PartStart>;
+}
+
+/** A part's first `bytes` on disk and their CRC-64 (undefined with the CRC off). */
+export interface PartStart {
+  readonly bytes: number;
+  readonly crc: bigint | undefined;
+}
+
+/** A part being fetched: how many of its first bytes are written, and their CRC so far. */
+export interface PartProgress {
+  bytes: number;
+  readonly crc: Crc64 | undefined;
+  /** The CRC of bytes before this run's (a part resumed from its first bytes), else undefined. */
+  readonly before: PartStart | undefined;
 }
 
 /** What a resume is checked against: the object version, the window, and where its files are. */
@@ -76,6 +95,7 @@ export async function openForResume(target: ResumeTarget, logger: Logger): Promi
     }
     if (temp !== undefined && saved !== 'corrupt') {
       const done = new Map<number, string>();
+      const started = new Map<number, PartStart>();
       let damaged = 0;
       for (const [index, crc] of saved.parts) {
         const part = parts[index] as Part;
@@ -89,18 +109,64 @@ export async function openForResume(target: ResumeTarget, logger: Logger): Promi
         if (actual !== undefined && formatCrc64(actual) === crc) done.set(index, crc);
         else damaged++;
       }
+      let startedBytes = 0;
+      for (const [index, { bytes, crc }] of saved.partial) {
+        const part = parts[index] as Part;
+        const kept = await keptStart(temp, part.first - window.first, bytes, crc, target.verify);
+        if (kept === 'damaged') damaged++;
+        else if (kept !== undefined) {
+          started.set(index, kept);
+          startedBytes += bytes;
+        }
+      }
       logger.info(
         `Resuming '${target.key}': ${done.size} of ${parts.length} parts are already downloaded` +
+          (started.size > 0 ? `, and the first ${startedBytes} bytes of ${started.size} more` : '') +
           (damaged > 0
             ? `; ${damaged} more did not match their checkpoint on disk and are fetched again`
             : ''),
       );
-      return { temp, done };
+      return { temp, done, started };
     }
     logger.info(`Starting '${target.key}' over: the checkpoint beside it cannot be used, as ${reason}`);
     await removeCheckpoint(state.checkpoint);
   }
-  return { temp: await TempFile.create(state.temp, window.length, target.destination), done: new Map() };
+  return {
+    temp: await TempFile.create(state.temp, window.length, target.destination),
+    done: new Map(),
+    started: new Map(),
+  };
+}
+
+/**
+ * A part's first bytes as the checkpoint records them, checked on disk: kept (with their CRC),
+ * `'damaged'` when they no longer give it, undefined when they cannot be checked (recorded without
+ * a CRC, and the CRC is on now: fetched again whole).
+ */
+async function keptStart(
+  temp: TempFile,
+  position: number,
+  bytes: number,
+  crc: string,
+  verify: boolean,
+): Promise<PartStart | 'damaged' | undefined> {
+  if (!verify) return { bytes, crc: undefined };
+  const expected = crc === UNCHECKED ? undefined : parseCrc64(crc);
+  if (expected === undefined) return undefined;
+  const actual = await temp.crcAt(position, bytes);
+  return actual === expected ? { bytes, crc: expected } : 'damaged';
+}
+
+/** What a checkpoint records of a part in flight: its first bytes and their CRC, when there are any. */
+function partialOf(progress: PartProgress): PartialPart | undefined {
+  const before = progress.before;
+  const bytes = (before?.bytes ?? 0) + progress.bytes;
+  if (bytes === 0) return undefined;
+  if (progress.crc === undefined) return { bytes, crc: UNCHECKED };
+  const crc = progress.crc.digest();
+  if (before === undefined) return { bytes, crc: formatCrc64(crc) };
+  if (before.crc === undefined) return undefined;
+  return { bytes, crc: formatCrc64(crc64Combine(before.crc, crc, progress.bytes)) };
 }
 
 /**
@@ -115,11 +181,21 @@ export class Checkpointer {
   readonly #temp: TempFile;
   readonly #tempIno: number;
   readonly #done: ReadonlyMap<number, string>;
+  readonly #inFlight: ReadonlyMap<number, PartProgress>;
   #chain: Promise<void> = Promise.resolve();
   #queued = false;
   #recorded: number;
+  #recordedStartBytes = 0;
 
-  constructor(filePath: string, identity: CheckpointIdentity, resume: ResumeState, durable: boolean) {
+  /** `inFlight`: the parts being fetched, whose first bytes a checkpoint records too. */
+  constructor(
+    filePath: string,
+    identity: CheckpointIdentity,
+    resume: ResumeState,
+    inFlight: ReadonlyMap<number, PartProgress>,
+    durable: boolean,
+  ) {
+    this.#inFlight = inFlight;
     this.#path = filePath;
     this.#durable = durable;
     this.#identity = identity;
@@ -130,10 +206,17 @@ export class Checkpointer {
     this.#done = resume.done;
     // A resumed download starts from a checkpoint on disk that vouches for (at least) these parts.
     this.#recorded = resume.done.size;
+    for (const start of resume.started.values()) this.#recordedStartBytes += start.bytes;
   }
 
+  /** Finished parts the checkpoint on disk vouches for. */
   get recorded(): number {
     return this.#recorded;
+  }
+
+  /** Bytes of unfinished parts the checkpoint on disk vouches for. */
+  get recordedStartBytes(): number {
+    return this.#recordedStartBytes;
   }
 
   schedule(): void {
@@ -143,15 +226,26 @@ export class Checkpointer {
       .then(async () => {
         this.#queued = false;
         const parts = new Map(this.#done);
+        // The parts in flight, as far as their bytes are written (synchronously, so this snapshot
+        // never runs ahead of the file).
+        const partial = new Map<number, PartialPart>();
+        let startBytes = 0;
+        for (const [index, progress] of this.#inFlight) {
+          const recorded = parts.has(index) ? undefined : partialOf(progress);
+          if (recorded === undefined) continue;
+          partial.set(index, recorded);
+          startBytes += recorded.bytes;
+        }
         // Durable: the parts' bytes reach the disk before the checkpoint that vouches for them. Either
         // way a resume reads every kept part back and checks its CRC before trusting it.
         if (this.#durable) await this.#temp.sync();
         await writeCheckpoint(
           this.#path,
-          { ...this.#identity, tempIno: this.#tempIno, parts },
+          { ...this.#identity, tempIno: this.#tempIno, parts, partial },
           this.#durable,
         );
         this.#recorded = parts.size;
+        this.#recordedStartBytes = startBytes;
       })
       .catch(() => {
         // A failed checkpoint write costs only a resume; the download itself goes on.
