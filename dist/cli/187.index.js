@@ -3235,16 +3235,38 @@ function droppedAt(job, next, part) {
     return new cos_errors/* ProtocolError */.bd(`GET '${job.info.key}' body ended at byte ${next}, before ${part.last + 1}: the connection dropped`, { transient: true });
 }
 /**
+ * Receives the rest of `part` into `onBody`, from byte `taken()`: ranged GETs, retried on a transient
+ * failure from the first byte not yet taken; `opened`, when given, answers the first attempt.
+ * Returns the object's `x-cos-hash-crc64ecma` as the answers stated it.
+ */
+async function receive(job, part, opened, taken, onBody) {
+    const { client, info, signal } = job;
+    const fixed = partRequest(job);
+    const first = { response: opened };
+    let objectCrc64;
+    await client
+        .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+        signal.throwIfAborted();
+        const range = { next: taken(), last: part.last };
+        objectCrc64 = (await getRange(job, fixed, first, range, onBody)) ?? objectCrc64;
+        if (taken() <= part.last)
+            throw droppedAt(job, taken(), part);
+    })
+        .finally(() => {
+        if (first.response !== undefined)
+            letGo(first.response);
+    });
+    return objectCrc64;
+}
+/**
  * Downloads one part. `opened`, when given, is the answer of its first attempt, already sent (a
  * link's first GET); it is consumed (or let go) whatever happens.
  */
 async function fetchPart(job, part, opened) {
-    const { client, info, writer, base, signal } = job;
+    const { writer, base } = job;
     const crc = job.crc ? new Crc64() : undefined;
     const from = part.first + (job.start?.bytes ?? 0);
     let next = from;
-    let objectCrc64;
-    const fixed = partRequest(job);
     const progress = { bytes: 0, crc, before: job.start };
     job.inFlight?.set(part.index, progress);
     // Each slice is written (positionally) and through the CRC before the read buffer is reused;
@@ -3258,19 +3280,11 @@ async function fetchPart(job, part, opened) {
         progress.bytes += chunk.length;
         job.onBytes?.(chunk.length);
     };
-    const first = { response: opened };
-    await client
-        .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
-        signal.throwIfAborted();
-        objectCrc64 = (await getRange(job, fixed, first, { next, last: part.last }, onBody)) ?? objectCrc64;
-        if (next <= part.last)
-            throw droppedAt(job, next, part);
-    })
-        .finally(() => {
-        if (first.response !== undefined)
-            letGo(first.response);
-    });
-    return { crc: partCrc(crc, job.start, part.last + 1 - from), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+    const objectCrc64 = await receive(job, part, opened, () => next, onBody);
+    return {
+        crc: partCrc(crc, job.start, part.last + 1 - from),
+        ...(objectCrc64 === undefined ? {} : { objectCrc64 }),
+    };
 }
 /** The CRC of a whole part from this run's bytes and, for a resumed part, the CRC of its first bytes. */
 function partCrc(crc, start, fetched) {
@@ -3288,29 +3302,15 @@ function partCrc(crc, start, fetched) {
  * transient failure resumes from the first byte not yet received.
  */
 async function fetchPartBody(job, part, opened) {
-    const { client, info, signal } = job;
     const bytes = Buffer.allocUnsafe(part.last - part.first + 1);
     let next = part.first;
-    let objectCrc64;
-    const fixed = partRequest(job);
     const onBody = (chunk) => {
         if (next + chunk.length > part.last + 1)
             throw tooMany(job, part);
         chunk.copy(bytes, next - part.first);
         next += chunk.length;
     };
-    const first = { response: opened };
-    await client
-        .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
-        signal.throwIfAborted();
-        objectCrc64 = (await getRange(job, fixed, first, { next, last: part.last }, onBody)) ?? objectCrc64;
-        if (next <= part.last)
-            throw droppedAt(job, next, part);
-    })
-        .finally(() => {
-        if (first.response !== undefined)
-            letGo(first.response);
-    });
+    const objectCrc64 = await receive(job, part, opened, () => next, onBody);
     return { bytes, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
 

@@ -229,16 +229,43 @@ function droppedAt(job: PartBase, next: number, part: Part): ProtocolError {
 }
 
 /**
+ * Receives the rest of `part` into `onBody`, from byte `taken()`: ranged GETs, retried on a transient
+ * failure from the first byte not yet taken; `opened`, when given, answers the first attempt.
+ * Returns the object's `x-cos-hash-crc64ecma` as the answers stated it.
+ */
+async function receive(
+  job: PartBase,
+  part: Part,
+  opened: CosResponse | undefined,
+  taken: () => number,
+  onBody: (chunk: Buffer) => void,
+): Promise<string | undefined> {
+  const { client, info, signal } = job;
+  const fixed = partRequest(job);
+  const first = { response: opened };
+  let objectCrc64: string | undefined;
+  await client
+    .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
+      signal.throwIfAborted();
+      const range = { next: taken(), last: part.last };
+      objectCrc64 = (await getRange(job, fixed, first, range, onBody)) ?? objectCrc64;
+      if (taken() <= part.last) throw droppedAt(job, taken(), part);
+    })
+    .finally(() => {
+      if (first.response !== undefined) letGo(first.response);
+    });
+  return objectCrc64;
+}
+
+/**
  * Downloads one part. `opened`, when given, is the answer of its first attempt, already sent (a
  * link's first GET); it is consumed (or let go) whatever happens.
  */
 export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse): Promise<PartResult> {
-  const { client, info, writer, base, signal } = job;
+  const { writer, base } = job;
   const crc = job.crc ? new Crc64() : undefined;
   const from = part.first + (job.start?.bytes ?? 0);
   let next = from;
-  let objectCrc64: string | undefined;
-  const fixed = partRequest(job);
   const progress: PartProgress = { bytes: 0, crc, before: job.start };
   job.inFlight?.set(part.index, progress);
   // Each slice is written (positionally) and through the CRC before the read buffer is reused;
@@ -251,16 +278,7 @@ export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse):
     progress.bytes += chunk.length;
     job.onBytes?.(chunk.length);
   };
-  const first = { response: opened };
-  await client
-    .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
-      signal.throwIfAborted();
-      objectCrc64 = (await getRange(job, fixed, first, { next, last: part.last }, onBody)) ?? objectCrc64;
-      if (next <= part.last) throw droppedAt(job, next, part);
-    })
-    .finally(() => {
-      if (first.response !== undefined) letGo(first.response);
-    });
+  const objectCrc64 = await receive(job, part, opened, () => next, onBody);
   return {
     crc: partCrc(crc, job.start, part.last + 1 - from),
     ...(objectCrc64 === undefined ? {} : { objectCrc64 }),
@@ -288,25 +306,13 @@ export interface PartBody {
  * transient failure resumes from the first byte not yet received.
  */
 export async function fetchPartBody(job: PartBase, part: Part, opened?: CosResponse): Promise<PartBody> {
-  const { client, info, signal } = job;
   const bytes = Buffer.allocUnsafe(part.last - part.first + 1);
   let next = part.first;
-  let objectCrc64: string | undefined;
-  const fixed = partRequest(job);
   const onBody = (chunk: Buffer): void => {
     if (next + chunk.length > part.last + 1) throw tooMany(job, part);
     chunk.copy(bytes, next - part.first);
     next += chunk.length;
   };
-  const first = { response: opened };
-  await client
-    .retrying(`GET '${info.key}' bytes=${part.first}-${part.last}`, signal, async () => {
-      signal.throwIfAborted();
-      objectCrc64 = (await getRange(job, fixed, first, { next, last: part.last }, onBody)) ?? objectCrc64;
-      if (next <= part.last) throw droppedAt(job, next, part);
-    })
-    .finally(() => {
-      if (first.response !== undefined) letGo(first.response);
-    });
+  const objectCrc64 = await receive(job, part, opened, () => next, onBody);
   return { bytes, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
 }
