@@ -895,12 +895,7 @@ function parseListPage(xml) {
     const truncated = truncatedText === 'true';
     const marker = leaf(result, 'NextMarker');
     const nextMarker = marker === undefined ? undefined : decode(marker, 'NextMarker');
-    return {
-        objects,
-        commonPrefixes: prefixes,
-        truncated,
-        ...(nextMarker === undefined ? {} : { nextMarker }),
-    };
+    return { objects, commonPrefixes: prefixes, truncated, nextMarker };
 }
 /** Compares two keys in UTF-8 byte order, the order COS lists keys in (code point order). */
 function compareUtf8(a, b) {
@@ -956,7 +951,7 @@ async function* listPages(client, options) {
                 method: 'GET',
                 key: '',
                 query,
-                ...(options.signal ? { signal: options.signal } : {}),
+                signal: options.signal,
             });
             return parseListPage(await readPage(response.body, what));
         });
@@ -1406,14 +1401,12 @@ function bootId() {
     }
 }
 function currentOwner(now) {
-    const boot = bootId();
-    const start = procField(process.pid);
     return {
         format: LOCK_FORMAT,
         pid: process.pid,
         host: external_node_os_.hostname(),
-        ...(boot === undefined ? {} : { boot }),
-        ...(start === undefined ? {} : { start }),
+        boot: bootId(),
+        start: procField(process.pid),
         since: new Date(now).toISOString(),
         nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
     };
@@ -2310,11 +2303,11 @@ function identityOf(bucket, info, window, partSize) {
     return {
         bucket,
         key: info.key,
-        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
+        versionId: info.versionId,
         etag: info.etag,
         size: info.size,
         lastModified: info.lastModified,
-        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        crc64: info.crc64,
         window,
         partSize,
     };
@@ -2393,11 +2386,11 @@ function parseCheckpoint(text) {
     return {
         bucket: d.bucket,
         key: d.key,
-        ...(d.versionId === null ? {} : { versionId: d.versionId }),
+        versionId: d.versionId ?? undefined,
         etag: d.etag,
         size: d.size,
         lastModified: d.lastModified,
-        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
+        crc64: d.crc64 ?? undefined,
         window: { first: window.first, length: window.length },
         partSize: d.partSize,
         tempIno: d.tempIno,
@@ -2507,7 +2500,7 @@ class ManifestReader {
         return new _a(source, hash);
     }
     #asLegacy(legacyPath) {
-        return new _a({ ...(this.#lines ? { lines: this.#lines } : {}), legacyPath }, this.#hash);
+        return new _a({ lines: this.#lines, legacyPath }, this.#hash);
     }
     async #peek() {
         while (this.#peeked === undefined && !this.#done && this.#lines !== undefined) {
@@ -2847,7 +2840,7 @@ function resultOf(run, elapsedMs, settled) {
         archived: run.archived.items,
         archivedCount: run.archived.count,
         kept: settled.kept,
-        ...(settled.manifest === undefined ? {} : { manifest: settled.manifest }),
+        manifest: settled.manifest,
         listRequests: run.listRequests,
         elapsedMs,
     };
@@ -3109,11 +3102,7 @@ function partRequest(job) {
         query: job.client.fixedUrl === true
             ? {}
             : { ...(0,cos_object/* versionQuery */.LR)(info.versionId ?? access.versionId), ...(0,cos_object/* overrideQuery */.nM)(job.overrides) },
-        headers: {
-            ...(info.etag === '' ? {} : { 'if-match': info.etag }),
-            ...(0,cos_object/* sseHeaders */.w7)(access.sseCustomerKey),
-            ...(access.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(access.trafficLimit) }),
-        },
+        headers: { ...(info.etag === '' ? {} : { 'if-match': info.etag }), ...(0,cos_object/* accessHeaders */.Hi)(access) },
     };
 }
 /**
@@ -3228,7 +3217,7 @@ async function fetchPart(job, part, opened) {
         if (first.response !== undefined)
             letGo(first.response);
     });
-    return { crc: crc?.digest(), ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+    return { crc: crc?.digest(), objectCrc64 };
 }
 /**
  * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, into one
@@ -3259,7 +3248,7 @@ async function fetchPartBody(job, part, opened) {
         if (first.response !== undefined)
             letGo(first.response);
     });
-    return { bytes, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+    return { bytes, objectCrc64 };
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/plan.js
@@ -4600,7 +4589,7 @@ async function restoreMirrorSave(run) {
     }
     return {
         mirror,
-        cache: { hit, key: keys.exact, ...(restoredKey === undefined ? {} : { restoredKey }), saved },
+        cache: { hit, key: keys.exact, restoredKey, saved },
     };
 }
 /** The whole listing, before anything is downloaded (the cache key depends on all of it): kept in `spill`. */
@@ -4870,11 +4859,10 @@ class LinkClient {
                 location = undefined;
             }
             // The target may be another signed URL: only its origin and path are kept, even in the error's fields.
-            const { location: _sent, ...rest } = details;
             const shown = (0,cos_errors/* safeLocation */.p9)(location);
             throw new cos_errors/* CosError */.Y6({
-                ...rest,
-                ...(location === undefined ? {} : { location: shown }),
+                ...details,
+                location: location === undefined ? undefined : shown,
                 code: 'Redirect',
                 message: `the server redirected to ${shown}`,
             }, context, 'Redirects are not followed: a link is fetched only from where it points, so no redirect can lead it, ' +
@@ -4920,11 +4908,7 @@ function wholeHeaders(context, info) {
         : info.lastModified !== '' && !Number.isNaN(Date.parse(info.lastModified))
             ? { ifUnmodifiedSince: new Date(info.lastModified) }
             : {};
-    return {
-        ...(0,cos_object/* conditionHeaders */.CO)(pin),
-        ...(0,cos_object/* sseHeaders */.w7)(settings.sseCustomerKey),
-        ...(settings.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(settings.trafficLimit) }),
-    };
+    return { ...(0,cos_object/* conditionHeaders */.CO)(pin), ...(0,cos_object/* accessHeaders */.Hi)(settings) };
 }
 /** A whole-object answer: 200, or a 206 that covers every byte; the known length; the same ETag and CRC. */
 function checkWhole(response, info) {
@@ -5073,8 +5057,8 @@ function infoFrom(name, response, size) {
         etag: (0,cos_client/* header */.wx)(response, 'etag')?.trim() ?? '',
         size,
         lastModified: (0,cos_client/* header */.wx)(response, 'last-modified') ?? '',
-        ...(crc64 === undefined ? {} : { crc64 }),
-        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+        crc64,
+        versionId: versionId === 'null' ? undefined : versionId,
         storageClass: (0,cos_client/* header */.wx)(response, 'x-cos-storage-class') ?? 'STANDARD',
     };
 }
@@ -5082,10 +5066,7 @@ function infoFrom(name, response, size) {
 async function probe(source, request, settings, signal) {
     const name = source.name;
     const last = settings.partSize - 1;
-    const fixed = {
-        ...(0,cos_object/* sseHeaders */.w7)(settings.sseCustomerKey),
-        ...(settings.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(settings.trafficLimit) }),
-    };
+    const fixed = (0,cos_object/* accessHeaders */.Hi)(settings);
     const get = (headers, what) => source.retrying(what, signal, () => source
         .send({ method: 'GET', key: name, headers, accept: [304, 416], signal, highWaterMark: 1024 * 1024 })
         .catch((error) => {
@@ -5156,7 +5137,7 @@ function atPath(status, destination, info, reason) {
         length: info.size,
         bytesDownloaded: 0,
         crcCheck: status === 'skipped' ? 'verified' : 'no-crc-header',
-        ...(reason === undefined ? {} : { reason }),
+        reason,
     };
 }
 /** Downloads the object `source` links to into `request.destination`. */
@@ -5325,7 +5306,7 @@ async function downloadObject(client, request, settings, deps) {
             limit: (0,p_limit/* default */.A)(settings.partConcurrency),
             folderReady: false,
         };
-        const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
+        const pinned = request.range !== undefined || Object.values(request.conditions).some((c) => c !== undefined);
         return await fetchObject(context, { ...request, pinned, state }, info, window);
     }
     finally {
@@ -7211,7 +7192,7 @@ function parseCredentials(get, env) {
     const build = (id, key, token, sources) => ({
         secretId: parseCredential('secret-id', id, sources[0]),
         secretKey: parseCredential('secret-key', key, sources[1]),
-        ...(token === undefined ? {} : { sessionToken: parseCredential('session-token', token, sources[2]) }),
+        sessionToken: token === undefined ? undefined : parseCredential('session-token', token, sources[2]),
     });
     const token = get('session-token');
     const id = get('secret-id');
@@ -7295,7 +7276,7 @@ const CA_FILE_MAX_BYTES = 4 * 1024 * 1024;
 const FIX = "give the path of a PEM file of CA certificates ('-----BEGIN CERTIFICATE-----' blocks), e.g. 'certs/corp-root.pem'";
 const BLOCK = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;
 function caError(value, rule, fix = FIX, cause) {
-    return new errors/* InputError */.dz({ input: 'ca-cert', value, rule, fix, ...(cause === undefined ? {} : { cause }) });
+    return new errors/* InputError */.dz({ input: 'ca-cert', value, rule, fix, cause });
 }
 function readRule(error) {
     const code = error?.code;
@@ -7926,15 +7907,11 @@ function parseConditions(get) {
         return value === undefined ? undefined : parse(value);
     };
     const etag = (name) => (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseText */ .r4)(name, t.trim(), 'an ETag must not contain control characters');
-    const ifMatch = optional('if-match', etag('if-match'));
-    const ifNoneMatch = optional('if-none-match', etag('if-none-match'));
-    const ifModifiedSince = optional('if-modified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-modified-since', t));
-    const ifUnmodifiedSince = optional('if-unmodified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-unmodified-since', t));
     return {
-        ...(ifMatch === undefined ? {} : { ifMatch }),
-        ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
-        ...(ifModifiedSince === undefined ? {} : { ifModifiedSince }),
-        ...(ifUnmodifiedSince === undefined ? {} : { ifUnmodifiedSince }),
+        ifMatch: optional('if-match', etag('if-match')),
+        ifNoneMatch: optional('if-none-match', etag('if-none-match')),
+        ifModifiedSince: optional('if-modified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-modified-since', t)),
+        ifUnmodifiedSince: optional('if-unmodified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-unmodified-since', t)),
     };
 }
 function parseObjectTarget(get, key) {
@@ -7990,8 +7967,8 @@ function parseObjectTarget(get, key) {
     return {
         kind: 'object',
         key,
-        ...(versionId === undefined ? {} : { versionId }),
-        ...(range === undefined ? {} : { range }),
+        versionId,
+        range,
         conditions,
         responseOverrides,
     };
@@ -8026,7 +8003,7 @@ function parsePrefixTarget(get, prefixText, flags) {
         include: include === undefined ? [] : (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseGlobs */ .nS)('include', include),
         exclude: exclude === undefined ? [] : (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseGlobs */ .nS)('exclude', exclude),
         ...flags,
-        ...(shard === undefined ? {} : { shard: (0,_parse_numbers_js__WEBPACK_IMPORTED_MODULE_1__/* .parseShard */ .uK)(shard) }),
+        shard: shard === undefined ? undefined : (0,_parse_numbers_js__WEBPACK_IMPORTED_MODULE_1__/* .parseShard */ .uK)(shard),
     };
 }
 
@@ -8350,7 +8327,7 @@ function fileNameProblem(name) {
 /** Parses `url` and refuses the inputs that do not go with a link. Throws InputError naming the input. */
 function parseLinkTarget(get, text) {
     const value = text.trim();
-    const fail = (rule, fix, subject) => new errors/* InputError */.dz({ input: 'url', value, rule, fix, ...(subject === undefined ? {} : { subject }) });
+    const fail = (rule, fix, subject) => new errors/* InputError */.dz({ input: 'url', value, rule, fix, subject });
     // The URL parser drops tabs and line breaks silently: a link broken across lines is refused instead.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters refused
     if (/[\s\x00-\x1f\x7f]/.test(value)) {
@@ -8642,21 +8619,14 @@ function parseOptions(raw, context) {
         });
     }
     const options = {
-        connection: {
-            bucket,
-            ...(region === undefined ? {} : { region }),
-            endpoint,
-            ...(credentials === undefined ? {} : { credentials }),
-            retries,
-            timeoutMs,
-        },
-        ...(caCert === undefined ? {} : { caCert }),
-        ...(keyless === undefined ? {} : { keyless }),
+        connection: { bucket, region, endpoint, credentials, retries, timeoutMs },
+        caCert,
+        keyless,
         target,
         destination,
         ...transfer,
         cache,
-        ...(cacheKey === undefined ? {} : { cacheKey }),
+        cacheKey,
     };
     return deepFreeze(options);
 }
@@ -8688,12 +8658,12 @@ function parseTransferInputs(get, orDefault) {
         timeoutMs: (0,parse_numbers/* parseTimeout */.ZZ)(orDefault('timeout')),
         partSize: (0,parse_numbers/* parsePartSize */.A9)(orDefault('part-size')),
         concurrency: parseConcurrency(orDefault('concurrency')),
-        ...(trafficLimit === undefined ? {} : { trafficLimit }),
+        trafficLimit,
         crc: (0,parse_values/* parseBoolean */.yG)('crc', orDefault('crc')),
         fsync: (0,parse_values/* parseBoolean */.yG)('fsync', orDefault('fsync')),
         overwrite: (0,parse_values/* parseOverwrite */.rV)(orDefault('overwrite')),
         dryRun: (0,parse_values/* parseBoolean */.yG)('dry-run', orDefault('dry-run')),
-        ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),
+        sseCustomerKey,
     };
 }
 /** `url`: no bucket, no credentials; the connection is the link's origin, with the retries and timeout. */
@@ -8705,7 +8675,7 @@ function parseLinkOptions(get, orDefault, text, context) {
     checkDestination(destination, get('destination'), context);
     return deepFreeze({
         connection: { bucket: '', endpoint: new URL(target.url).origin, retries, timeoutMs },
-        ...(caCert === undefined ? {} : { caCert }),
+        caCert,
         target,
         destination,
         ...transfer,
@@ -8949,7 +8919,7 @@ function stsCredentials(options, deps = {}) {
         const token = await options.webIdentityToken(signal);
         deps.mask?.(token);
         return options.sts.assumeRoleWithWebIdentity(options.role, token, signal);
-    }, { source: `STS role '${options.role.roleArn}'`, ...deps });
+    }, { ...deps, source: deps.source ?? `STS role '${options.role.roleArn}'` });
 }
 
 // EXTERNAL MODULE: ./lib/cos/proxy.js
@@ -9314,7 +9284,8 @@ class Connection {
             host,
             port,
             onread: { buffer, callback: (bytes, into) => this.#read(bytes, into) },
-            ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+            // node:net and node:tls take an undefined `lookup` or `ca` as their default (dns.lookup, Node's CAs).
+            lookup: options.lookup,
         };
         this.#socket =
             origin.protocol === 'https:'
@@ -9323,7 +9294,7 @@ class Connection {
                     // Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
                     rejectUnauthorized: true,
                     ...(external_node_net_.isIP(host) === 0 ? { servername: host } : {}),
-                    ...(options.ca === undefined ? {} : { ca: options.ca }),
+                    ca: options.ca,
                 })
                 : external_node_net_.connect(common);
         this.#socket.setNoDelay(true);
@@ -9707,14 +9678,12 @@ function describe(request) {
 }
 function redactDetails(details, secrets) {
     const clean = (text) => (text === undefined ? undefined : (0,redact/* redactText */.Rd)(text, secrets));
-    const requestId = clean(details.requestId);
-    const traceId = clean(details.traceId);
     return {
         ...details,
         code: (0,redact/* redactText */.Rd)(details.code, secrets),
         message: (0,redact/* redactText */.Rd)(details.message, secrets),
-        ...(requestId === undefined ? {} : { requestId }),
-        ...(traceId === undefined ? {} : { traceId }),
+        requestId: clean(details.requestId),
+        traceId: clean(details.traceId),
     };
 }
 /** Reads a body as text, keeping at most `limit` characters and draining the rest. */
@@ -9922,12 +9891,8 @@ function createDispatcher(origin, options) {
     // Certificates are always verified: no input turns this off, and stating it here also overrides
     // NODE_TLS_REJECT_UNAUTHORIZED=0. Redirects are never followed: undici's agents have no redirect
     // handling unless asked for.
-    const tls = {
-        timeout: options.timeoutMs,
-        rejectUnauthorized: true,
-        ...(ca === undefined ? {} : { ca }),
-        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
-    };
+    // Handed on to node:tls and node:net, which take an undefined `ca` or `lookup` as their default.
+    const tls = { timeout: options.timeoutMs, rejectUnauthorized: true, ca, lookup: options.lookup };
     const pool = {
         connections: options.connections ?? 16,
         keepAliveTimeout: 30_000,
@@ -10098,11 +10063,11 @@ class CosError extends Error {
             status: this.status,
             code: this.code,
             message: this.cosMessage,
-            ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
-            ...(this.traceId === undefined ? {} : { traceId: this.traceId }),
-            ...(this.serverDate === undefined ? {} : { serverDate: this.serverDate }),
-            ...(this.location === undefined ? {} : { location: this.location }),
-            ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+            requestId: this.requestId,
+            traceId: this.traceId,
+            serverDate: this.serverDate,
+            location: this.location,
+            retryAfter: this.retryAfter,
         };
     }
 }
@@ -10209,17 +10174,16 @@ function parseErrorBody(status, body, headers) {
             // Not XML after all: keep the status-based code.
         }
     }
-    const details = {
+    return {
         status,
         code: code ?? STATUS_CODES[status] ?? `HTTP${status}`,
         message: message ?? `HTTP status ${status}`,
-        ...(requestId === undefined ? {} : { requestId }),
-        ...(traceId === undefined ? {} : { traceId }),
-        ...(header('date') === undefined ? {} : { serverDate: header('date') }),
-        ...(header('location') === undefined ? {} : { location: header('location') }),
-        ...(header('retry-after') === undefined ? {} : { retryAfter: header('retry-after') }),
+        requestId,
+        traceId,
+        serverDate: header('date'),
+        location: header('location'),
+        retryAfter: header('retry-after'),
     };
-    return details;
 }
 /** Milliseconds a `Retry-After` value (seconds, or an HTTP date) asks to wait; undefined when garbled. */
 function retryAfterMs(value, now) {
@@ -10340,14 +10304,14 @@ class NetworkError extends Error {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   C6: () => (/* binding */ headObject),
 /* harmony export */   CO: () => (/* binding */ conditionHeaders),
+/* harmony export */   Hi: () => (/* binding */ accessHeaders),
 /* harmony export */   LR: () => (/* binding */ versionQuery),
 /* harmony export */   WL: () => (/* binding */ isCrc64Header),
 /* harmony export */   Y: () => (/* binding */ contentLength),
 /* harmony export */   nM: () => (/* binding */ overrideQuery),
-/* harmony export */   oE: () => (/* binding */ namingRequest),
-/* harmony export */   w7: () => (/* binding */ sseHeaders)
+/* harmony export */   oE: () => (/* binding */ namingRequest)
 /* harmony export */ });
-/* unused harmony exports MAX_OBJECT_SIZE, objectInfoFrom */
+/* unused harmony exports sseHeaders, MAX_OBJECT_SIZE, objectInfoFrom */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
 /* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9657);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4192);
@@ -10364,6 +10328,13 @@ function sseHeaders(key) {
         'x-cos-server-side-encryption-customer-key': key,
         'x-cos-server-side-encryption-customer-key-MD5': (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5').update(raw).digest('base64'),
     };
+}
+/** The headers of `access` on a GET of the object's bytes: SSE-C, and `x-cos-traffic-limit`. */
+function accessHeaders(access) {
+    const headers = sseHeaders(access.sseCustomerKey);
+    if (access.trafficLimit !== undefined)
+        headers['x-cos-traffic-limit'] = String(access.trafficLimit);
+    return headers;
 }
 function conditionHeaders(conditions) {
     const headers = {};
@@ -10448,8 +10419,8 @@ function objectInfoFrom(key, response, size) {
         etag,
         size,
         lastModified: (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'last-modified') ?? '',
-        ...(crc64 === undefined ? {} : { crc64 }),
-        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+        crc64,
+        versionId: versionId === 'null' ? undefined : versionId,
         storageClass: (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'x-cos-storage-class') ?? 'STANDARD',
     };
 }
@@ -10470,7 +10441,7 @@ async function headObject(client, key, access, conditions, signal) {
         query: versionQuery(access.versionId),
         headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
         accept: [304],
-        ...(signal ? { signal } : {}),
+        signal,
     })
         .catch((error) => {
         throw namingRequest(error, `HEAD '${key}'`);
@@ -10678,8 +10649,8 @@ function proxySettingsFrom(env) {
     const http = firstSet(env, PROXY_VARIABLES.http);
     const noProxy = firstSet(env, PROXY_VARIABLES.noProxy)?.value ?? '';
     return {
-        ...(https === undefined ? {} : { https: endpointFrom(https.name, https.value) }),
-        ...(http === undefined ? {} : { http: endpointFrom(http.name, http.value) }),
+        https: https === undefined ? undefined : endpointFrom(https.name, https.value),
+        http: http === undefined ? undefined : endpointFrom(http.name, http.value),
         noProxy: noProxy
             .split(',')
             .map((item) => item.trim().toUpperCase())
