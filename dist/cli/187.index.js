@@ -5401,10 +5401,12 @@ async function download(options, deps = {}) {
     let client;
     try {
         client = new cos_client/* CosClient */.v6(options.connection, {
-            ...network.client,
+            // The caller's tuning (tests' transport and backoff) wins over the run's network.
             ...deps.client,
-            ...(logger ? { logger } : {}),
-            ...(deps.clock ? { clock: deps.clock } : {}),
+            transport: deps.client?.transport ?? network.client.transport,
+            credentials: deps.client?.credentials ?? network.client.credentials,
+            logger,
+            clock: deps.clock,
             connections: concurrencyFor(options.concurrency).objects,
         });
     }
@@ -5447,14 +5449,11 @@ async function download(options, deps = {}) {
 async function downloadFromLink(options, target, deps, logger) {
     const { credentials: _unused, ...tuning } = deps.client ?? {};
     const client = new LinkClient({ url: target.url, retries: options.connection.retries, timeoutMs: options.connection.timeoutMs }, {
-        transport: {
-            ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
-            ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
-        },
-        // As for a key: the caller's tuning (tests' transport and backoff) goes last.
+        // As for a key: the caller's tuning (tests' transport and backoff) wins.
         ...tuning,
-        ...(logger ? { logger } : {}),
-        ...(deps.clock ? { clock: deps.clock } : {}),
+        transport: tuning.transport ?? { proxy: deps.proxy, extraCa: options.caCert },
+        logger,
+        clock: deps.clock,
         connections: concurrencyFor(options.concurrency).objects,
     });
     const warning = (0,endpoint/* plainHttpWarning */.BS)(options.connection.endpoint);
@@ -5624,8 +5623,8 @@ function objectOutputs(object, dryRun) {
     const would = object.status === 'would-download';
     return {
         etag: info.etag,
-        ...(info.versionId === undefined ? {} : { 'version-id': info.versionId }),
-        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        'version-id': info.versionId,
+        crc64: info.crc64,
         'content-length': object.length,
         'last-modified': Number.isNaN(lastModified.getTime()) ? info.lastModified : lastModified.toISOString(),
         'storage-class': info.storageClass,
@@ -5642,7 +5641,7 @@ function mirrorOutputs(mirror, dryRun) {
         'files-skipped': mirror.skipped,
         'files-deleted': dryRun ? 0 : mirror.deleted,
         'bytes-downloaded': dryRun ? 0 : mirror.bytesDownloaded,
-        ...(mirror.manifest === undefined ? {} : { manifest: mirror.manifest }),
+        manifest: mirror.manifest,
         ...(dryRun
             ? {
                 'would-download': mirror.downloaded,
@@ -5831,16 +5830,15 @@ function codeOf(error) {
 function failureFacts(error, options) {
     // A mirror's failure is told by its first cause: that is where the code is.
     const cause = error instanceof MirrorError && error.cause !== undefined ? error.cause : error;
-    const code = codeOf(cause);
     return {
         message: (0,error_message/* errorMessage */.g)(error),
-        ...(code === undefined ? {} : { code }),
-        ...(cause instanceof cos_errors/* CosError */.Y6 ? { status: cause.status } : {}),
-        ...(cause instanceof cos_errors/* CosError */.Y6 && cause.requestId !== undefined ? { requestId: cause.requestId } : {}),
-        ...(error instanceof errors/* InputError */.dz ? { input: error.input } : {}),
-        ...(error instanceof MirrorError
-            ? { partial: { kind: 'prefix', mirror: error.result, dryRun: options?.dryRun ?? false } }
-            : {}),
+        code: codeOf(cause),
+        status: cause instanceof cos_errors/* CosError */.Y6 ? cause.status : undefined,
+        requestId: cause instanceof cos_errors/* CosError */.Y6 ? cause.requestId : undefined,
+        input: error instanceof errors/* InputError */.dz ? error.input : undefined,
+        partial: error instanceof MirrorError
+            ? { kind: 'prefix', mirror: error.result, dryRun: options?.dryRun ?? false }
+            : undefined,
     };
 }
 /** The job summary of a failed run: what was asked, what failed, and what a mirror did before. */
@@ -6293,7 +6291,7 @@ function mirrorExtras(mirror) {
             path: f.path,
             size: f.size,
             action: f.action,
-            ...(f.reason === undefined ? {} : { reason: f.reason }),
+            reason: f.reason,
         })),
         refused: mirror.refused.map((r) => ({ key: r.key, reason: r.reason })),
         archived: [...mirror.archived],
@@ -6309,8 +6307,8 @@ function jsonResult(result) {
             status: object.status,
             'dry-run': result.dryRun,
             ...outputs,
-            ...(object.status === 'downloaded' ? { 'crc-check': object.crcCheck } : {}),
-            ...(object.status === 'skipped' && object.reason !== undefined ? { reason: object.reason } : {}),
+            'crc-check': object.status === 'downloaded' ? object.crcCheck : undefined,
+            reason: object.status === 'skipped' ? object.reason : undefined,
         };
     }
     return {
@@ -6325,17 +6323,12 @@ function jsonSuccess(result) {
     return { ok: true, 'exit-code': 0, ...jsonResult(result) };
 }
 function jsonFailure(code, error, facts) {
-    const details = {
-        ...error,
-        ...(facts?.code === undefined ? {} : { code: facts.code }),
-        ...(facts?.status === undefined ? {} : { status: facts.status }),
-        ...(facts?.requestId === undefined ? {} : { 'request-id': facts.requestId }),
-    };
+    // JSON leaves out what is undefined: a failure without a code has no "code".
     return {
         ok: false,
         'exit-code': code,
-        error: details,
-        ...(facts?.partial === undefined ? {} : { partial: jsonResult(facts.partial) }),
+        error: { ...error, code: facts?.code, status: facts?.status, 'request-id': facts?.requestId },
+        partial: facts?.partial === undefined ? undefined : jsonResult(facts.partial),
     };
 }
 /** A report as printed: indented, one object, then a line break. */
@@ -6536,7 +6529,7 @@ async function main(argv, io) {
             stdout: (line) => io.stdout.write(`${line}\n`),
             stderr: (line) => io.stderr.write(`${line}\n`),
             columns,
-            ...(io.signal === undefined ? {} : { signal: io.signal }),
+            signal: io.signal,
         }));
     }
     if (argv[0] === 'presign') {
@@ -6590,8 +6583,7 @@ async function main(argv, io) {
 function usageFailure(io, json, message, flag) {
     io.stderr.write(`cos-download: ${message}\n`);
     if (json) {
-        const error = { kind: 'usage', message, ...(flag === undefined ? {} : { flag }) };
-        io.stdout.write(formatJson(jsonFailure(exit_codes/* EXIT_USAGE */.Ri, error)));
+        io.stdout.write(formatJson(jsonFailure(exit_codes/* EXIT_USAGE */.Ri, { kind: 'usage', message, flag })));
     }
     return exit_codes/* EXIT_USAGE */.Ri;
 }
@@ -6623,7 +6615,7 @@ async function run(options, args, io, network) {
         result = await download(options, {
             logger,
             ...network,
-            ...(io.signal ? { signal: io.signal } : {}),
+            signal: io.signal,
             onStart: (info, length, alreadyOnDisk) => printer.start(info.key, length, alreadyOnDisk),
             onBytes: (count) => printer.add(count),
         });
@@ -8931,10 +8923,7 @@ var proxy = __webpack_require__(9347);
 const DEFAULT_STS_REGION = 'ap-guangzhou';
 /** The transport and credentials of one run. Throws the ProxyConfigError of an unusable proxy variable STS needs. */
 function openNetwork(options, deps) {
-    const transport = {
-        ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
-        ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
-    };
+    const transport = { proxy: deps.proxy, extraCa: options.caCert };
     const keyless = options.keyless;
     if (keyless === undefined)
         return { client: { transport }, close: async () => { } };
@@ -8942,20 +8931,14 @@ function openNetwork(options, deps) {
     if (token === undefined) {
         throw new TypeError('download: options.keyless needs deps.webIdentityToken, the source of the OIDC token');
     }
-    const logger = deps.logger === undefined ? {} : { logger: deps.logger };
-    const clock = deps.clock === undefined ? {} : { clock: deps.clock };
+    const { logger, clock } = deps;
     const sts = new StsClient({
         endpoint: keyless.stsEndpoint,
         region: options.connection.region ?? DEFAULT_STS_REGION,
         timeoutMs: options.connection.timeoutMs,
         transport,
-    }, { ...logger, ...clock });
-    const credentials = stsCredentials({ sts, role: keyless, webIdentityToken: token }, {
-        ...logger,
-        ...clock,
-        ...(deps.mask === undefined ? {} : { mask: deps.mask }),
-        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
-    });
+    }, { logger, clock });
+    const credentials = stsCredentials({ sts, role: keyless, webIdentityToken: token }, { logger, clock, mask: deps.mask, signal: deps.signal });
     return { client: { transport, credentials }, close: () => sts.close() };
 }
 

@@ -371,14 +371,14 @@ async function presign_presign(options, deps = {}) {
             endpoint: options.connection.endpoint,
             credentials,
             key: options.key,
-            ...(options.versionId === undefined ? {} : { versionId: options.versionId }),
+            versionId: options.versionId,
             responseOverrides: options.responseOverrides,
-            ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
+            trafficLimit: options.trafficLimit,
             expiresSeconds: seconds,
         }, now);
         return {
             key: options.key,
-            ...(options.versionId === undefined ? {} : { versionId: options.versionId }),
+            versionId: options.versionId,
             url: link.url,
             expiresAt: link.expiresAt,
             expiresSeconds: seconds,
@@ -477,7 +477,7 @@ async function presignMain(argv, io, parseArgs) {
         const network = await (0,cli_network/* networkDeps */.N)(options, io.env);
         const result = await presign_presign(options, {
             ...network,
-            ...(io.signal === undefined ? {} : { signal: io.signal }),
+            signal: io.signal,
             logger: {
                 debug: () => { },
                 info: (m) => {
