@@ -7,12 +7,12 @@ import { parsePresignOptions } from '../config/parse-presign.js';
 import { presign } from '../core/presign.js';
 import type { Credentials, CredentialsProvider, WebIdentityCredentials } from './connection.js';
 import { connectionDeps } from './connection.js';
+import { rawInputsFor } from './option-inputs.js';
 import {
   asOptionError,
   type ConnectionOptions,
   LIBRARY_CONTEXT,
   type Logger,
-  rawInputsFor,
   type TransferOptions,
 } from './options.js';
 
