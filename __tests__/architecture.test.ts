@@ -1,7 +1,8 @@
 // The import rule of ARCHITECTURE.md, held by dependency-cruiser (.dependency-cruiser.cjs): src/ keeps
 // it, and a made-up tree with one wrong import per rule shows each rule firing, while the stated
-// exceptions and the imports that go down pass.
-import { mkdir, writeFile } from 'node:fs/promises';
+// exceptions and the imports that go down pass. Then two limits on src/ that would otherwise creep
+// back: no file past 400 lines, and few optional fields kept absent by hand.
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { cruise, type IConfiguration, type ICruiseResult } from 'dependency-cruiser';
@@ -108,5 +109,65 @@ describe('the import rule', () => {
       'transfer/plan.ts': ['transfer/mirror.ts'],
     });
     expect(await violations(tree)).toEqual([edge('no-circular', 'transfer/mirror.ts', 'transfer/plan.ts')]);
+  });
+});
+
+/** Every TypeScript file of src/, as `src/…` with `/` separators, and its text. */
+async function sourceFiles(): Promise<Array<{ readonly file: string; readonly text: string }>> {
+  const names = (await readdir(path.join(root, 'src'), { recursive: true })).filter((name) =>
+    name.endsWith('.ts'),
+  );
+  return Promise.all(
+    names.sort().map(async (name) => ({
+      file: `src/${name.split(path.sep).join('/')}`,
+      text: await readFile(path.join(root, 'src', name), 'utf8'),
+    })),
+  );
+}
+
+/** Lines as `wc -l` counts them. */
+const lineCount = (text: string): number => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+
+/**
+ * An optional field kept absent by hand: `...(x === undefined ? {} : { x })`, or the same the other
+ * way round. A field where undefined means absent is typed `?: T | undefined` and assigned; only
+ * objects whose keys are read (headers, a query, a public result, a third-party option whose type
+ * refuses undefined) keep the spread. A helper doing the same would count here too.
+ */
+const ABSENT_FIELD = /=== undefined \? \{\} :|!== undefined \? \{[^}\n]*\} : \{\}/g;
+const MAX_ABSENT_FIELDS = 15;
+const MAX_LINES = 400;
+
+describe('the size of src/', () => {
+  it(`keeps every file to ${MAX_LINES} lines: a longer one is two ideas`, async () => {
+    const long = (await sourceFiles())
+      .filter(({ text }) => lineCount(text) > MAX_LINES)
+      .map(({ file, text }) => `${file} (${lineCount(text)} lines)`);
+    expect(long, `split by idea: ${long.join(', ')}`).toEqual([]);
+  });
+
+  it(`keeps at most ${MAX_ABSENT_FIELDS} optional fields absent by hand`, async () => {
+    const found = (await sourceFiles())
+      .map(({ file, text }) => ({ file, count: text.match(ABSENT_FIELD)?.length ?? 0 }))
+      .filter(({ count }) => count > 0);
+    const total = found.reduce((sum, { count }) => sum + count, 0);
+    const where = found.map(({ file, count }) => `${file}: ${count}`).join(', ');
+    expect(
+      total,
+      `type the fields '?: T | undefined' and assign them; found in ${where}`,
+    ).toBeLessThanOrEqual(MAX_ABSENT_FIELDS);
+  });
+
+  it('counts what it means to count', () => {
+    const lines = [
+      '    ...(versionId === undefined ? {} : { versionId }),',
+      '    ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),',
+      '    ...(token !== undefined ? { sessionToken: token } : {}),',
+      '    versionId: info.versionId,',
+      "    ...(dryRun ? { 'would-delete': deleted } : {}),",
+    ];
+    expect(lines.map((line) => line.match(ABSENT_FIELD)?.length ?? 0)).toEqual([1, 1, 1, 0, 0]);
+    expect(lineCount('a\nb\n')).toBe(2);
+    expect(lineCount('a\nb')).toBe(2);
   });
 });

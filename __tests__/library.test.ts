@@ -19,7 +19,7 @@ import {
   OptionError,
   startEmulator,
 } from '../src/library/index.js';
-import { optionName } from '../src/library/options.js';
+import { optionName } from '../src/library/option-inputs.js';
 import { removeFolder, tempFolder } from './helpers/env.js';
 
 /** Deterministic bytes that are not all one value (so a misplaced part shows). */

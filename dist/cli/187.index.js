@@ -895,12 +895,7 @@ function parseListPage(xml) {
     const truncated = truncatedText === 'true';
     const marker = leaf(result, 'NextMarker');
     const nextMarker = marker === undefined ? undefined : decode(marker, 'NextMarker');
-    return {
-        objects,
-        commonPrefixes: prefixes,
-        truncated,
-        ...(nextMarker === undefined ? {} : { nextMarker }),
-    };
+    return { objects, commonPrefixes: prefixes, truncated, nextMarker };
 }
 /** Compares two keys in UTF-8 byte order, the order COS lists keys in (code point order). */
 function compareUtf8(a, b) {
@@ -956,7 +951,7 @@ async function* listPages(client, options) {
                 method: 'GET',
                 key: '',
                 query,
-                ...(options.signal ? { signal: options.signal } : {}),
+                signal: options.signal,
             });
             return parseListPage(await readPage(response.body, what));
         });
@@ -1406,14 +1401,12 @@ function bootId() {
     }
 }
 function currentOwner(now) {
-    const boot = bootId();
-    const start = procField(process.pid);
     return {
         format: LOCK_FORMAT,
         pid: process.pid,
         host: external_node_os_.hostname(),
-        ...(boot === undefined ? {} : { boot }),
-        ...(start === undefined ? {} : { start }),
+        boot: bootId(),
+        start: procField(process.pid),
         since: new Date(now).toISOString(),
         nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
     };
@@ -2315,11 +2308,11 @@ function identityOf(bucket, info, window, partSize) {
     return {
         bucket,
         key: info.key,
-        ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
+        versionId: info.versionId,
         etag: info.etag,
         size: info.size,
         lastModified: info.lastModified,
-        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        crc64: info.crc64,
         window,
         partSize,
     };
@@ -2407,11 +2400,11 @@ function parseCheckpoint(text) {
     return {
         bucket: d.bucket,
         key: d.key,
-        ...(d.versionId === null ? {} : { versionId: d.versionId }),
+        versionId: d.versionId ?? undefined,
         etag: d.etag,
         size: d.size,
         lastModified: d.lastModified,
-        ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
+        crc64: d.crc64 ?? undefined,
         window: { first: window.first, length: window.length },
         partSize: d.partSize,
         tempIno: d.tempIno,
@@ -2545,7 +2538,7 @@ class ManifestReader {
         return new _a(source, hash);
     }
     #asLegacy(legacyPath) {
-        return new _a({ ...(this.#lines ? { lines: this.#lines } : {}), legacyPath }, this.#hash);
+        return new _a({ lines: this.#lines, legacyPath }, this.#hash);
     }
     async #peek() {
         while (this.#peeked === undefined && !this.#done && this.#lines !== undefined) {
@@ -2885,7 +2878,7 @@ function resultOf(run, elapsedMs, settled) {
         archived: run.archived.items,
         archivedCount: run.archived.count,
         kept: settled.kept,
-        ...(settled.manifest === undefined ? {} : { manifest: settled.manifest }),
+        manifest: settled.manifest,
         listRequests: run.listRequests,
         elapsedMs,
     };
@@ -3147,11 +3140,7 @@ function partRequest(job) {
         query: job.client.fixedUrl === true
             ? {}
             : { ...(0,cos_object/* versionQuery */.LR)(info.versionId ?? access.versionId), ...(0,cos_object/* overrideQuery */.nM)(job.overrides) },
-        headers: {
-            ...(info.etag === '' ? {} : { 'if-match': info.etag }),
-            ...(0,cos_object/* sseHeaders */.w7)(access.sseCustomerKey),
-            ...(access.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(access.trafficLimit) }),
-        },
+        headers: { ...(info.etag === '' ? {} : { 'if-match': info.etag }), ...(0,cos_object/* accessHeaders */.Hi)(access) },
     };
 }
 /**
@@ -3283,7 +3272,7 @@ async function fetchPart(job, part, opened) {
     const objectCrc64 = await receive(job, part, opened, () => next, onBody);
     return {
         crc: partCrc(crc, job.start, part.last + 1 - from),
-        ...(objectCrc64 === undefined ? {} : { objectCrc64 }),
+        objectCrc64,
     };
 }
 /** The CRC of a whole part from this run's bytes and, for a resumed part, the CRC of its first bytes. */
@@ -3311,7 +3300,7 @@ async function fetchPartBody(job, part, opened) {
         next += chunk.length;
     };
     const objectCrc64 = await receive(job, part, opened, () => next, onBody);
-    return { bytes, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+    return { bytes, objectCrc64 };
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/plan.js
@@ -3415,6 +3404,7 @@ class TaskPool {
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/resume.js
+
 
 
 
@@ -3610,6 +3600,38 @@ class Checkpointer {
         await removeCheckpoint(this.#path);
     }
 }
+/** Bytes as a message tells them: MiB with one decimal. */
+const formatMiB = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+/**
+ * After a failure or an interrupt: the parts (and part starts) stay for a resume only when a
+ * checkpoint on disk records them, and the log says how much; a failure that proves the bytes
+ * wrong or the object changed leaves nothing, since nothing could resume it.
+ */
+async function keepOrDiscard(error, object, resume, checkpoint, logger) {
+    const { key, parts } = object;
+    const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
+    // Else nothing could resume them, and the temp file would only fill the disk.
+    if (resumable)
+        await checkpoint.flush();
+    const kept = resumable ? checkpoint.recorded : 0;
+    const startBytes = resumable ? checkpoint.recordedStartBytes : 0;
+    if (kept > 0 || startBytes > 0) {
+        await resume.temp.close().catch(() => { });
+        let keptBytes = startBytes;
+        for (const part of parts)
+            if (resume.done.has(part.index))
+                keptBytes += part.last - part.first + 1;
+        logger.info(`Kept ${kept} of ${parts.length} finished parts of '${key}'` +
+            (startBytes > 0 ? `, and ${formatMiB(startBytes)} of the parts in flight` : '') +
+            ` (${formatMiB(keptBytes)} of ${formatMiB(object.length)}; a checkpoint records them): run again to resume`);
+        return;
+    }
+    await resume.temp.discard();
+    await checkpoint.remove().catch(() => { });
+    if (resumable && resume.done.size > 0) {
+        logger.info(`No checkpoint of '${key}' could be written, so its ${resume.done.size} finished part(s) were not kept`);
+    }
+}
 
 ;// CONCATENATED MODULE: ./lib/transfer/fetch-object.js
 // One known object version (or a window of it) into one file: parts fetched by a bounded pool into
@@ -3632,8 +3654,6 @@ class Checkpointer {
 
 
 
-/** Bytes as a message tells them: MiB with one decimal. */
-const formatMiB = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 /**
  * Objects (or windows) of one part up to this size come down in one GET into memory and reach the
  * temp file in one write: no stream pipeline, no preallocation, no checkpoint. A mirror holds at
@@ -3849,7 +3869,7 @@ class ObjectJob {
             return this.#result(this.#window.length, this.#window.length - resumedBytes, crcCheck);
         }
         catch (error) {
-            await this.#keepOrDiscard(error, resume, checkpoint);
+            await keepOrDiscard(error, { key: this.#request.key, parts, length: this.#window.length }, resume, checkpoint, deps.logger);
             throw error;
         }
     }
@@ -3867,33 +3887,6 @@ class ObjectJob {
             throw new ObjectChangedError(`'${this.#info.key}' changed since its parts were downloaded: ETag ${this.#info.etag} → ${head.info.etag}`, undefined);
         }
         return head.info.crc64;
-    }
-    /** After a failure: parts stay for a resume only when a checkpoint on disk records them. */
-    async #keepOrDiscard(error, resume, checkpoint) {
-        const { logger } = this.#context.deps;
-        const key = this.#request.key;
-        const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
-        // Else nothing could resume them, and the temp file would only fill the disk.
-        if (resumable)
-            await checkpoint.flush();
-        const kept = resumable ? checkpoint.recorded : 0;
-        const startBytes = resumable ? checkpoint.recordedStartBytes : 0;
-        if (kept > 0 || startBytes > 0) {
-            await resume.temp.close().catch(() => { });
-            let keptBytes = startBytes;
-            for (const part of this.#parts)
-                if (resume.done.has(part.index))
-                    keptBytes += part.last - part.first + 1;
-            logger.info(`Kept ${kept} of ${this.#parts.length} finished parts of '${key}'` +
-                (startBytes > 0 ? `, and ${formatMiB(startBytes)} of the parts in flight` : '') +
-                ` (${formatMiB(keptBytes)} of ${formatMiB(this.#window.length)}; a checkpoint records them): run again to resume`);
-            return;
-        }
-        await resume.temp.discard();
-        await checkpoint.remove().catch(() => { });
-        if (resumable && resume.done.size > 0) {
-            logger.info(`No checkpoint of '${key}' could be written, so its ${resume.done.size} finished part(s) were not kept`);
-        }
     }
     /** Fetches parts through the request budget; the first hard failure aborts the rest. */
     async #fetchParts(temp, parts, progress, onPart) {
@@ -4748,7 +4741,7 @@ async function restoreMirrorSave(run) {
     }
     return {
         mirror,
-        cache: { hit, key: keys.exact, ...(restoredKey === undefined ? {} : { restoredKey }), saved },
+        cache: { hit, key: keys.exact, restoredKey, saved },
     };
 }
 /** The whole listing, before anything is downloaded (the cache key depends on all of it): kept in `spill`. */
@@ -5018,11 +5011,10 @@ class LinkClient {
                 location = undefined;
             }
             // The target may be another signed URL: only its origin and path are kept, even in the error's fields.
-            const { location: _sent, ...rest } = details;
             const shown = (0,cos_errors/* safeLocation */.p9)(location);
             throw new cos_errors/* CosError */.Y6({
-                ...rest,
-                ...(location === undefined ? {} : { location: shown }),
+                ...details,
+                location: location === undefined ? undefined : shown,
                 code: 'Redirect',
                 message: `the server redirected to ${shown}`,
             }, context, 'Redirects are not followed: a link is fetched only from where it points, so no redirect can lead it, ' +
@@ -5068,11 +5060,7 @@ function wholeHeaders(context, info) {
         : info.lastModified !== '' && !Number.isNaN(Date.parse(info.lastModified))
             ? { ifUnmodifiedSince: new Date(info.lastModified) }
             : {};
-    return {
-        ...(0,cos_object/* conditionHeaders */.CO)(pin),
-        ...(0,cos_object/* sseHeaders */.w7)(settings.sseCustomerKey),
-        ...(settings.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(settings.trafficLimit) }),
-    };
+    return { ...(0,cos_object/* conditionHeaders */.CO)(pin), ...(0,cos_object/* accessHeaders */.Hi)(settings) };
 }
 /** A whole-object answer: 200, or a 206 that covers every byte; the known length; the same ETag and CRC. */
 function checkWhole(response, info) {
@@ -5221,8 +5209,8 @@ function infoFrom(name, response, size) {
         etag: (0,cos_client/* header */.wx)(response, 'etag')?.trim() ?? '',
         size,
         lastModified: (0,cos_client/* header */.wx)(response, 'last-modified') ?? '',
-        ...(crc64 === undefined ? {} : { crc64 }),
-        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+        crc64,
+        versionId: versionId === 'null' ? undefined : versionId,
         storageClass: (0,cos_client/* header */.wx)(response, 'x-cos-storage-class') ?? 'STANDARD',
     };
 }
@@ -5230,10 +5218,7 @@ function infoFrom(name, response, size) {
 async function probe(source, request, settings, signal) {
     const name = source.name;
     const last = settings.partSize - 1;
-    const fixed = {
-        ...(0,cos_object/* sseHeaders */.w7)(settings.sseCustomerKey),
-        ...(settings.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(settings.trafficLimit) }),
-    };
+    const fixed = (0,cos_object/* accessHeaders */.Hi)(settings);
     const get = (headers, what) => source.retrying(what, signal, () => source
         .send({ method: 'GET', key: name, headers, accept: [304, 416], signal, highWaterMark: 1024 * 1024 })
         .catch((error) => {
@@ -5304,7 +5289,7 @@ function atPath(status, destination, info, reason) {
         length: info.size,
         bytesDownloaded: 0,
         crcCheck: status === 'skipped' ? 'verified' : 'no-crc-header',
-        ...(reason === undefined ? {} : { reason }),
+        reason,
     };
 }
 /** Downloads the object `source` links to into `request.destination`. */
@@ -5473,7 +5458,7 @@ async function downloadObject(client, request, settings, deps) {
             limit: (0,p_limit/* default */.A)(settings.partConcurrency),
             folderReady: false,
         };
-        const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
+        const pinned = request.range !== undefined || Object.values(request.conditions).some((c) => c !== undefined);
         return await fetchObject(context, { ...request, pinned, state }, info, window);
     }
     finally {
@@ -5568,10 +5553,12 @@ async function download(options, deps = {}) {
     let client;
     try {
         client = new cos_client/* CosClient */.v6(options.connection, {
-            ...network.client,
+            // The caller's tuning (tests' transport and backoff) wins over the run's network.
             ...deps.client,
-            ...(logger ? { logger } : {}),
-            ...(deps.clock ? { clock: deps.clock } : {}),
+            transport: deps.client?.transport ?? network.client.transport,
+            credentials: deps.client?.credentials ?? network.client.credentials,
+            logger,
+            clock: deps.clock,
             connections: concurrencyFor(options.concurrency).objects,
         });
     }
@@ -5614,14 +5601,11 @@ async function download(options, deps = {}) {
 async function downloadFromLink(options, target, deps, logger) {
     const { credentials: _unused, ...tuning } = deps.client ?? {};
     const client = new LinkClient({ url: target.url, retries: options.connection.retries, timeoutMs: options.connection.timeoutMs }, {
-        transport: {
-            ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
-            ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
-        },
-        // As for a key: the caller's tuning (tests' transport and backoff) goes last.
+        // As for a key: the caller's tuning (tests' transport and backoff) wins.
         ...tuning,
-        ...(logger ? { logger } : {}),
-        ...(deps.clock ? { clock: deps.clock } : {}),
+        transport: tuning.transport ?? { proxy: deps.proxy, extraCa: options.caCert },
+        logger,
+        clock: deps.clock,
         connections: concurrencyFor(options.concurrency).objects,
     });
     const warning = (0,endpoint/* plainHttpWarning */.BS)(options.connection.endpoint);
@@ -5791,8 +5775,8 @@ function objectOutputs(object, dryRun) {
     const would = object.status === 'would-download';
     return {
         etag: info.etag,
-        ...(info.versionId === undefined ? {} : { 'version-id': info.versionId }),
-        ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+        'version-id': info.versionId,
+        crc64: info.crc64,
         'content-length': object.length,
         'last-modified': Number.isNaN(lastModified.getTime()) ? info.lastModified : lastModified.toISOString(),
         'storage-class': info.storageClass,
@@ -5809,7 +5793,7 @@ function mirrorOutputs(mirror, dryRun) {
         'files-skipped': mirror.skipped,
         'files-deleted': dryRun ? 0 : mirror.deleted,
         'bytes-downloaded': dryRun ? 0 : mirror.bytesDownloaded,
-        ...(mirror.manifest === undefined ? {} : { manifest: mirror.manifest }),
+        manifest: mirror.manifest,
         ...(dryRun
             ? {
                 'would-download': mirror.downloaded,
@@ -5998,16 +5982,15 @@ function codeOf(error) {
 function failureFacts(error, options) {
     // A mirror's failure is told by its first cause: that is where the code is.
     const cause = error instanceof MirrorError && error.cause !== undefined ? error.cause : error;
-    const code = codeOf(cause);
     return {
         message: (0,error_message/* errorMessage */.g)(error),
-        ...(code === undefined ? {} : { code }),
-        ...(cause instanceof cos_errors/* CosError */.Y6 ? { status: cause.status } : {}),
-        ...(cause instanceof cos_errors/* CosError */.Y6 && cause.requestId !== undefined ? { requestId: cause.requestId } : {}),
-        ...(error instanceof errors/* InputError */.dz ? { input: error.input } : {}),
-        ...(error instanceof MirrorError
-            ? { partial: { kind: 'prefix', mirror: error.result, dryRun: options?.dryRun ?? false } }
-            : {}),
+        code: codeOf(cause),
+        status: cause instanceof cos_errors/* CosError */.Y6 ? cause.status : undefined,
+        requestId: cause instanceof cos_errors/* CosError */.Y6 ? cause.requestId : undefined,
+        input: error instanceof errors/* InputError */.dz ? error.input : undefined,
+        partial: error instanceof MirrorError
+            ? { kind: 'prefix', mirror: error.result, dryRun: options?.dryRun ?? false }
+            : undefined,
     };
 }
 /** The job summary of a failed run: what was asked, what failed, and what a mirror did before. */
@@ -6460,7 +6443,7 @@ function mirrorExtras(mirror) {
             path: f.path,
             size: f.size,
             action: f.action,
-            ...(f.reason === undefined ? {} : { reason: f.reason }),
+            reason: f.reason,
         })),
         refused: mirror.refused.map((r) => ({ key: r.key, reason: r.reason })),
         archived: [...mirror.archived],
@@ -6476,8 +6459,8 @@ function jsonResult(result) {
             status: object.status,
             'dry-run': result.dryRun,
             ...outputs,
-            ...(object.status === 'downloaded' ? { 'crc-check': object.crcCheck } : {}),
-            ...(object.status === 'skipped' && object.reason !== undefined ? { reason: object.reason } : {}),
+            'crc-check': object.status === 'downloaded' ? object.crcCheck : undefined,
+            reason: object.status === 'skipped' ? object.reason : undefined,
         };
     }
     return {
@@ -6492,17 +6475,12 @@ function jsonSuccess(result) {
     return { ok: true, 'exit-code': 0, ...jsonResult(result) };
 }
 function jsonFailure(code, error, facts) {
-    const details = {
-        ...error,
-        ...(facts?.code === undefined ? {} : { code: facts.code }),
-        ...(facts?.status === undefined ? {} : { status: facts.status }),
-        ...(facts?.requestId === undefined ? {} : { 'request-id': facts.requestId }),
-    };
+    // JSON leaves out what is undefined: a failure without a code has no "code".
     return {
         ok: false,
         'exit-code': code,
-        error: details,
-        ...(facts?.partial === undefined ? {} : { partial: jsonResult(facts.partial) }),
+        error: { ...error, code: facts?.code, status: facts?.status, 'request-id': facts?.requestId },
+        partial: facts?.partial === undefined ? undefined : jsonResult(facts.partial),
     };
 }
 /** A report as printed: indented, one object, then a line break. */
@@ -6703,7 +6681,7 @@ async function main(argv, io) {
             stdout: (line) => io.stdout.write(`${line}\n`),
             stderr: (line) => io.stderr.write(`${line}\n`),
             columns,
-            ...(io.signal === undefined ? {} : { signal: io.signal }),
+            signal: io.signal,
         }));
     }
     if (argv[0] === 'presign') {
@@ -6757,8 +6735,7 @@ async function main(argv, io) {
 function usageFailure(io, json, message, flag) {
     io.stderr.write(`cos-download: ${message}\n`);
     if (json) {
-        const error = { kind: 'usage', message, ...(flag === undefined ? {} : { flag }) };
-        io.stdout.write(formatJson(jsonFailure(exit_codes/* EXIT_USAGE */.Ri, error)));
+        io.stdout.write(formatJson(jsonFailure(exit_codes/* EXIT_USAGE */.Ri, { kind: 'usage', message, flag })));
     }
     return exit_codes/* EXIT_USAGE */.Ri;
 }
@@ -6790,7 +6767,7 @@ async function run(options, args, io, network) {
         result = await download(options, {
             logger,
             ...network,
-            ...(io.signal ? { signal: io.signal } : {}),
+            signal: io.signal,
             onStart: (info, length, alreadyOnDisk) => printer.start(info.key, length, alreadyOnDisk),
             onBytes: (count) => printer.add(count),
         });
@@ -7359,7 +7336,7 @@ function parseCredentials(get, env) {
     const build = (id, key, token, sources) => ({
         secretId: parseCredential('secret-id', id, sources[0]),
         secretKey: parseCredential('secret-key', key, sources[1]),
-        ...(token === undefined ? {} : { sessionToken: parseCredential('session-token', token, sources[2]) }),
+        sessionToken: token === undefined ? undefined : parseCredential('session-token', token, sources[2]),
     });
     const token = get('session-token');
     const id = get('secret-id');
@@ -7443,7 +7420,7 @@ const CA_FILE_MAX_BYTES = 4 * 1024 * 1024;
 const FIX = "give the path of a PEM file of CA certificates ('-----BEGIN CERTIFICATE-----' blocks), e.g. 'certs/corp-root.pem'";
 const BLOCK = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;
 function caError(value, rule, fix = FIX, cause) {
-    return new errors/* InputError */.dz({ input: 'ca-cert', value, rule, fix, ...(cause === undefined ? {} : { cause }) });
+    return new errors/* InputError */.dz({ input: 'ca-cert', value, rule, fix, cause });
 }
 function readRule(error) {
     const code = error?.code;
@@ -8074,15 +8051,11 @@ function parseConditions(get) {
         return value === undefined ? undefined : parse(value);
     };
     const etag = (name) => (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseText */ .r4)(name, t.trim(), 'an ETag must not contain control characters');
-    const ifMatch = optional('if-match', etag('if-match'));
-    const ifNoneMatch = optional('if-none-match', etag('if-none-match'));
-    const ifModifiedSince = optional('if-modified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-modified-since', t));
-    const ifUnmodifiedSince = optional('if-unmodified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-unmodified-since', t));
     return {
-        ...(ifMatch === undefined ? {} : { ifMatch }),
-        ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
-        ...(ifModifiedSince === undefined ? {} : { ifModifiedSince }),
-        ...(ifUnmodifiedSince === undefined ? {} : { ifUnmodifiedSince }),
+        ifMatch: optional('if-match', etag('if-match')),
+        ifNoneMatch: optional('if-none-match', etag('if-none-match')),
+        ifModifiedSince: optional('if-modified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-modified-since', t)),
+        ifUnmodifiedSince: optional('if-unmodified-since', (t) => (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseDate */ ._U)('if-unmodified-since', t)),
     };
 }
 function parseObjectTarget(get, key) {
@@ -8138,8 +8111,8 @@ function parseObjectTarget(get, key) {
     return {
         kind: 'object',
         key,
-        ...(versionId === undefined ? {} : { versionId }),
-        ...(range === undefined ? {} : { range }),
+        versionId,
+        range,
         conditions,
         responseOverrides,
     };
@@ -8174,7 +8147,7 @@ function parsePrefixTarget(get, prefixText, flags) {
         include: include === undefined ? [] : (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseGlobs */ .nS)('include', include),
         exclude: exclude === undefined ? [] : (0,_parse_values_js__WEBPACK_IMPORTED_MODULE_2__/* .parseGlobs */ .nS)('exclude', exclude),
         ...flags,
-        ...(shard === undefined ? {} : { shard: (0,_parse_numbers_js__WEBPACK_IMPORTED_MODULE_1__/* .parseShard */ .uK)(shard) }),
+        shard: shard === undefined ? undefined : (0,_parse_numbers_js__WEBPACK_IMPORTED_MODULE_1__/* .parseShard */ .uK)(shard),
     };
 }
 
@@ -8498,7 +8471,7 @@ function fileNameProblem(name) {
 /** Parses `url` and refuses the inputs that do not go with a link. Throws InputError naming the input. */
 function parseLinkTarget(get, text) {
     const value = text.trim();
-    const fail = (rule, fix, subject) => new errors/* InputError */.dz({ input: 'url', value, rule, fix, ...(subject === undefined ? {} : { subject }) });
+    const fail = (rule, fix, subject) => new errors/* InputError */.dz({ input: 'url', value, rule, fix, subject });
     // The URL parser drops tabs and line breaks silently: a link broken across lines is refused instead.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters refused
     if (/[\s\x00-\x1f\x7f]/.test(value)) {
@@ -8790,21 +8763,14 @@ function parseOptions(raw, context) {
         });
     }
     const options = {
-        connection: {
-            bucket,
-            ...(region === undefined ? {} : { region }),
-            endpoint,
-            ...(credentials === undefined ? {} : { credentials }),
-            retries,
-            timeoutMs,
-        },
-        ...(caCert === undefined ? {} : { caCert }),
-        ...(keyless === undefined ? {} : { keyless }),
+        connection: { bucket, region, endpoint, credentials, retries, timeoutMs },
+        caCert,
+        keyless,
         target,
         destination,
         ...transfer,
         cache,
-        ...(cacheKey === undefined ? {} : { cacheKey }),
+        cacheKey,
     };
     return deepFreeze(options);
 }
@@ -8836,12 +8802,12 @@ function parseTransferInputs(get, orDefault) {
         timeoutMs: (0,parse_numbers/* parseTimeout */.ZZ)(orDefault('timeout')),
         partSize: (0,parse_numbers/* parsePartSize */.A9)(orDefault('part-size')),
         concurrency: parseConcurrency(orDefault('concurrency')),
-        ...(trafficLimit === undefined ? {} : { trafficLimit }),
+        trafficLimit,
         crc: (0,parse_values/* parseBoolean */.yG)('crc', orDefault('crc')),
         fsync: (0,parse_values/* parseBoolean */.yG)('fsync', orDefault('fsync')),
         overwrite: (0,parse_values/* parseOverwrite */.rV)(orDefault('overwrite')),
         dryRun: (0,parse_values/* parseBoolean */.yG)('dry-run', orDefault('dry-run')),
-        ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),
+        sseCustomerKey,
     };
 }
 /** `url`: no bucket, no credentials; the connection is the link's origin, with the retries and timeout. */
@@ -8853,7 +8819,7 @@ function parseLinkOptions(get, orDefault, text, context) {
     checkDestination(destination, get('destination'), context);
     return deepFreeze({
         connection: { bucket: '', endpoint: new URL(target.url).origin, retries, timeoutMs },
-        ...(caCert === undefined ? {} : { caCert }),
+        caCert,
         target,
         destination,
         ...transfer,
@@ -9097,7 +9063,7 @@ function stsCredentials(options, deps = {}) {
         const token = await options.webIdentityToken(signal);
         deps.mask?.(token);
         return options.sts.assumeRoleWithWebIdentity(options.role, token, signal);
-    }, { source: `STS role '${options.role.roleArn}'`, ...deps });
+    }, { ...deps, source: deps.source ?? `STS role '${options.role.roleArn}'` });
 }
 
 // EXTERNAL MODULE: ./lib/cos/proxy.js
@@ -9109,10 +9075,7 @@ var proxy = __webpack_require__(9347);
 const DEFAULT_STS_REGION = 'ap-guangzhou';
 /** The transport and credentials of one run. Throws the ProxyConfigError of an unusable proxy variable STS needs. */
 function openNetwork(options, deps) {
-    const transport = {
-        ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
-        ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
-    };
+    const transport = { proxy: deps.proxy, extraCa: options.caCert };
     const keyless = options.keyless;
     if (keyless === undefined)
         return { client: { transport }, close: async () => { } };
@@ -9120,20 +9083,14 @@ function openNetwork(options, deps) {
     if (token === undefined) {
         throw new TypeError('download: options.keyless needs deps.webIdentityToken, the source of the OIDC token');
     }
-    const logger = deps.logger === undefined ? {} : { logger: deps.logger };
-    const clock = deps.clock === undefined ? {} : { clock: deps.clock };
+    const { logger, clock } = deps;
     const sts = new StsClient({
         endpoint: keyless.stsEndpoint,
         region: options.connection.region ?? DEFAULT_STS_REGION,
         timeoutMs: options.connection.timeoutMs,
         transport,
-    }, { ...logger, ...clock });
-    const credentials = stsCredentials({ sts, role: keyless, webIdentityToken: token }, {
-        ...logger,
-        ...clock,
-        ...(deps.mask === undefined ? {} : { mask: deps.mask }),
-        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
-    });
+    }, { logger, clock });
+    const credentials = stsCredentials({ sts, role: keyless, webIdentityToken: token }, { logger, clock, mask: deps.mask, signal: deps.signal });
     return { client: { transport, credentials }, close: () => sts.close() };
 }
 
@@ -9462,7 +9419,8 @@ class Connection {
             host,
             port,
             onread: { buffer, callback: (bytes, into) => this.#read(bytes, into) },
-            ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+            // node:net and node:tls take an undefined `lookup` or `ca` as their default (dns.lookup, Node's CAs).
+            lookup: options.lookup,
         };
         this.#socket =
             origin.protocol === 'https:'
@@ -9471,7 +9429,7 @@ class Connection {
                     // Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
                     rejectUnauthorized: true,
                     ...(external_node_net_.isIP(host) === 0 ? { servername: host } : {}),
-                    ...(options.ca === undefined ? {} : { ca: options.ca }),
+                    ca: options.ca,
                 })
                 : external_node_net_.connect(common);
         this.#socket.setNoDelay(true);
@@ -9855,14 +9813,12 @@ function describe(request) {
 }
 function redactDetails(details, secrets) {
     const clean = (text) => (text === undefined ? undefined : (0,redact/* redactText */.Rd)(text, secrets));
-    const requestId = clean(details.requestId);
-    const traceId = clean(details.traceId);
     return {
         ...details,
         code: (0,redact/* redactText */.Rd)(details.code, secrets),
         message: (0,redact/* redactText */.Rd)(details.message, secrets),
-        ...(requestId === undefined ? {} : { requestId }),
-        ...(traceId === undefined ? {} : { traceId }),
+        requestId: clean(details.requestId),
+        traceId: clean(details.traceId),
     };
 }
 /** Reads a body as text, keeping at most `limit` characters and draining the rest. */
@@ -10070,12 +10026,8 @@ function createDispatcher(origin, options) {
     // Certificates are always verified: no input turns this off, and stating it here also overrides
     // NODE_TLS_REJECT_UNAUTHORIZED=0. Redirects are never followed: undici's agents have no redirect
     // handling unless asked for.
-    const tls = {
-        timeout: options.timeoutMs,
-        rejectUnauthorized: true,
-        ...(ca === undefined ? {} : { ca }),
-        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
-    };
+    // Handed on to node:tls and node:net, which take an undefined `ca` or `lookup` as their default.
+    const tls = { timeout: options.timeoutMs, rejectUnauthorized: true, ca, lookup: options.lookup };
     const pool = {
         connections: options.connections ?? 16,
         keepAliveTimeout: 30_000,
@@ -10246,11 +10198,11 @@ class CosError extends Error {
             status: this.status,
             code: this.code,
             message: this.cosMessage,
-            ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
-            ...(this.traceId === undefined ? {} : { traceId: this.traceId }),
-            ...(this.serverDate === undefined ? {} : { serverDate: this.serverDate }),
-            ...(this.location === undefined ? {} : { location: this.location }),
-            ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+            requestId: this.requestId,
+            traceId: this.traceId,
+            serverDate: this.serverDate,
+            location: this.location,
+            retryAfter: this.retryAfter,
         };
     }
 }
@@ -10357,17 +10309,16 @@ function parseErrorBody(status, body, headers) {
             // Not XML after all: keep the status-based code.
         }
     }
-    const details = {
+    return {
         status,
         code: code ?? STATUS_CODES[status] ?? `HTTP${status}`,
         message: message ?? `HTTP status ${status}`,
-        ...(requestId === undefined ? {} : { requestId }),
-        ...(traceId === undefined ? {} : { traceId }),
-        ...(header('date') === undefined ? {} : { serverDate: header('date') }),
-        ...(header('location') === undefined ? {} : { location: header('location') }),
-        ...(header('retry-after') === undefined ? {} : { retryAfter: header('retry-after') }),
+        requestId,
+        traceId,
+        serverDate: header('date'),
+        location: header('location'),
+        retryAfter: header('retry-after'),
     };
-    return details;
 }
 /** Milliseconds a `Retry-After` value (seconds, or an HTTP date) asks to wait; undefined when garbled. */
 function retryAfterMs(value, now) {
@@ -10488,14 +10439,14 @@ class NetworkError extends Error {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   C6: () => (/* binding */ headObject),
 /* harmony export */   CO: () => (/* binding */ conditionHeaders),
+/* harmony export */   Hi: () => (/* binding */ accessHeaders),
 /* harmony export */   LR: () => (/* binding */ versionQuery),
 /* harmony export */   WL: () => (/* binding */ isCrc64Header),
 /* harmony export */   Y: () => (/* binding */ contentLength),
 /* harmony export */   nM: () => (/* binding */ overrideQuery),
-/* harmony export */   oE: () => (/* binding */ namingRequest),
-/* harmony export */   w7: () => (/* binding */ sseHeaders)
+/* harmony export */   oE: () => (/* binding */ namingRequest)
 /* harmony export */ });
-/* unused harmony exports MAX_OBJECT_SIZE, objectInfoFrom */
+/* unused harmony exports sseHeaders, MAX_OBJECT_SIZE, objectInfoFrom */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
 /* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9657);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4192);
@@ -10512,6 +10463,13 @@ function sseHeaders(key) {
         'x-cos-server-side-encryption-customer-key': key,
         'x-cos-server-side-encryption-customer-key-MD5': (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5').update(raw).digest('base64'),
     };
+}
+/** The headers of `access` on a GET of the object's bytes: SSE-C, and `x-cos-traffic-limit`. */
+function accessHeaders(access) {
+    const headers = sseHeaders(access.sseCustomerKey);
+    if (access.trafficLimit !== undefined)
+        headers['x-cos-traffic-limit'] = String(access.trafficLimit);
+    return headers;
 }
 function conditionHeaders(conditions) {
     const headers = {};
@@ -10596,8 +10554,8 @@ function objectInfoFrom(key, response, size) {
         etag,
         size,
         lastModified: (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'last-modified') ?? '',
-        ...(crc64 === undefined ? {} : { crc64 }),
-        ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+        crc64,
+        versionId: versionId === 'null' ? undefined : versionId,
         storageClass: (0,_client_js__WEBPACK_IMPORTED_MODULE_1__/* .header */ .wx)(response, 'x-cos-storage-class') ?? 'STANDARD',
     };
 }
@@ -10618,7 +10576,7 @@ async function headObject(client, key, access, conditions, signal) {
         query: versionQuery(access.versionId),
         headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
         accept: [304],
-        ...(signal ? { signal } : {}),
+        signal,
     })
         .catch((error) => {
         throw namingRequest(error, `HEAD '${key}'`);
@@ -10826,8 +10784,8 @@ function proxySettingsFrom(env) {
     const http = firstSet(env, PROXY_VARIABLES.http);
     const noProxy = firstSet(env, PROXY_VARIABLES.noProxy)?.value ?? '';
     return {
-        ...(https === undefined ? {} : { https: endpointFrom(https.name, https.value) }),
-        ...(http === undefined ? {} : { http: endpointFrom(http.name, http.value) }),
+        https: https === undefined ? undefined : endpointFrom(https.name, https.value),
+        http: http === undefined ? undefined : endpointFrom(http.name, http.value),
         noProxy: noProxy
             .split(',')
             .map((item) => item.trim().toUpperCase())

@@ -83,11 +83,7 @@ class FaultState {
             }
             else if (entry !== undefined) {
                 queue.splice(index, 1);
-                return {
-                    status: entry.status,
-                    code: entry.code,
-                    ...(entry.retryAfter === undefined ? {} : { retryAfter: entry.retryAfter }),
-                };
+                return { status: entry.status, code: entry.code, retryAfter: entry.retryAfter };
             }
         }
         const rate = this.faults.errorRate ?? 0;
@@ -1380,7 +1376,7 @@ class EmulatorServer {
             publicRead: options.publicRead ?? false,
             strict: options.strictSigning ?? true,
             maxSkewSeconds: options.maxSkewSeconds ?? 900,
-            ...(options.temporaryCredentials === undefined ? {} : { temporary: options.temporaryCredentials }),
+            temporary: options.temporaryCredentials,
         };
     }
     now() {
@@ -2004,7 +2000,7 @@ function parse(argv) {
             {
                 secretId: values['secret-id'],
                 secretKey: values['secret-key'],
-                ...(token === undefined ? {} : { sessionToken: token }),
+                sessionToken: token,
             },
         ];
     }
@@ -2024,7 +2020,7 @@ function parse(argv) {
         options,
         demo: values.demo ?? false,
         help: values.help ?? false,
-        ...(values.sts ? { sts: lifetime === undefined ? {} : { lifetimeSeconds: Number(lifetime) } } : {}),
+        sts: values.sts ? { lifetimeSeconds: lifetime === undefined ? undefined : Number(lifetime) } : undefined,
     };
 }
 function readArgs(argv) {

@@ -285,18 +285,18 @@ function parsePresignOptions(raw, context, caller = {}) {
     const options = {
         connection: {
             bucket,
-            ...(region === undefined ? {} : { region }),
+            region,
             endpoint,
-            ...(credentials === undefined ? {} : { credentials }),
+            credentials,
             retries: (0,parse_numbers/* parseInteger */.cG)('retries', get('retries') ?? defaultOf('retries'), parse/* RETRIES_RANGE */.Rr.min, parse/* RETRIES_RANGE */.Rr.max),
             timeoutMs: (0,parse_numbers/* parseTimeout */.ZZ)(get('timeout') ?? defaultOf('timeout')),
         },
-        ...(caCert === undefined ? {} : { caCert }),
-        ...(keyless === undefined ? {} : { keyless }),
+        caCert,
+        keyless,
         key: target.key,
-        ...(target.versionId === undefined ? {} : { versionId: target.versionId }),
+        versionId: target.versionId,
         responseOverrides: target.responseOverrides,
-        ...(trafficLimit === undefined ? {} : { trafficLimit }),
+        trafficLimit,
         expiresSeconds,
         expiresGiven: expiresText !== undefined,
     };
@@ -371,14 +371,14 @@ async function presign_presign(options, deps = {}) {
             endpoint: options.connection.endpoint,
             credentials,
             key: options.key,
-            ...(options.versionId === undefined ? {} : { versionId: options.versionId }),
+            versionId: options.versionId,
             responseOverrides: options.responseOverrides,
-            ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
+            trafficLimit: options.trafficLimit,
             expiresSeconds: seconds,
         }, now);
         return {
             key: options.key,
-            ...(options.versionId === undefined ? {} : { versionId: options.versionId }),
+            versionId: options.versionId,
             url: link.url,
             expiresAt: link.expiresAt,
             expiresSeconds: seconds,
@@ -477,7 +477,7 @@ async function presignMain(argv, io, parseArgs) {
         const network = await (0,cli_network/* networkDeps */.N)(options, io.env);
         const result = await presign_presign(options, {
             ...network,
-            ...(io.signal === undefined ? {} : { signal: io.signal }),
+            signal: io.signal,
             logger: {
                 debug: () => { },
                 info: (m) => {

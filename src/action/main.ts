@@ -74,13 +74,12 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
         onStart,
         onBytes,
         signal: deps.signal ?? cancelOnSignals(),
-        ...(cache === undefined ? {} : { cache }),
-        ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+        cache,
+        clock: deps.clock,
         proxy,
         mask: (secret) => core.setSecret(secret),
-        ...(options.keyless === undefined
-          ? {}
-          : { webIdentityToken: githubIdToken(core, env, options.keyless.audience) }),
+        webIdentityToken:
+          options.keyless === undefined ? undefined : githubIdToken(core, env, options.keyless.audience),
       }),
     );
     if (options.cache && cache === undefined) core.setOutput('cache-hit', 'false');

@@ -34,10 +34,9 @@ export async function runPresign(raw: RawInputs, step: PresignStep): Promise<voi
     signal: step.signal,
     proxy: step.proxy,
     mask: (secret) => core.setSecret(secret),
-    ...(step.clock === undefined ? {} : { clock: step.clock }),
-    ...(options.keyless === undefined
-      ? {}
-      : { webIdentityToken: githubIdToken(core, env, options.keyless.audience) }),
+    clock: step.clock,
+    webIdentityToken:
+      options.keyless === undefined ? undefined : githubIdToken(core, env, options.keyless.audience),
   });
   // An output is no log, but a later step may echo it: masked first, so the runner hides it there too.
   for (const secret of linkSecrets(result.url)) core.setSecret(secret);

@@ -5,16 +5,16 @@
 export interface Credentials {
   readonly secretId: string;
   readonly secretKey: string;
-  readonly sessionToken?: string;
+  readonly sessionToken?: string | undefined;
 }
 
 /** Where the bucket is and how requests to it behave. */
 export interface Connection {
   readonly bucket: string;
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** Resolved base URL, no trailing slash, e.g. `https://b-125.cos.ap-guangzhou.myqcloud.com`. */
   readonly endpoint: string;
-  readonly credentials?: Credentials;
+  readonly credentials?: Credentials | undefined;
   readonly retries: number;
   readonly timeoutMs: number;
 }
@@ -26,10 +26,10 @@ export type ByteRange =
   | { readonly kind: 'suffix'; readonly length: number };
 
 export interface Conditions {
-  readonly ifMatch?: string;
-  readonly ifNoneMatch?: string;
-  readonly ifModifiedSince?: Date;
-  readonly ifUnmodifiedSince?: Date;
+  readonly ifMatch?: string | undefined;
+  readonly ifNoneMatch?: string | undefined;
+  readonly ifModifiedSince?: Date | undefined;
+  readonly ifUnmodifiedSince?: Date | undefined;
 }
 
 /** `response-*` query parameters of GET Object. */

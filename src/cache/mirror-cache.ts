@@ -36,7 +36,7 @@ export interface CacheOutcome {
   readonly hit: CacheHit;
   /** The key this listing saves under. */
   readonly key: string;
-  readonly restoredKey?: string;
+  readonly restoredKey?: string | undefined;
   readonly saved: boolean;
 }
 
@@ -154,7 +154,7 @@ async function restoreMirrorSave(run: CacheRun): Promise<CachedMirrorResult> {
   }
   return {
     mirror,
-    cache: { hit, key: keys.exact, ...(restoredKey === undefined ? {} : { restoredKey }), saved },
+    cache: { hit, key: keys.exact, restoredKey, saved },
   };
 }
 

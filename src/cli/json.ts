@@ -16,7 +16,7 @@ export interface JsonFile {
   readonly path: string;
   readonly size: number;
   readonly action: 'download' | 'skip' | 'delete';
-  readonly reason?: string;
+  readonly reason?: string | undefined;
 }
 
 /** What a run did, or in a dry run would do: the outputs, and for a prefix each file. */
@@ -29,9 +29,9 @@ export interface JsonResult extends OutputValues {
   readonly status: ObjectResult['status'] | 'mirrored' | 'dry-run';
   readonly 'dry-run': boolean;
   /** An object: how its bytes were checked (`verified`, `disabled`, `no-crc-header`, `partial-range`). */
-  readonly 'crc-check'?: string;
+  readonly 'crc-check'?: string | undefined;
   /** An object that was skipped: why. */
-  readonly reason?: string;
+  readonly reason?: string | undefined;
   /** A prefix: every file's fate, downloads and skips as decided, then deletions. */
   readonly files?: readonly JsonFile[];
   /** A prefix: keys that map to no safe local path, with the reason; they were not written. */
@@ -53,15 +53,15 @@ export interface JsonError {
   /** The one line also written to stderr. */
   readonly message: string;
   /** A usage error: the flag at fault, e.g. `--part-size`. */
-  readonly flag?: string;
+  readonly flag?: string | undefined;
   /** COS's code (`NoSuchKey`) or the system's (`ECONNREFUSED`, `ENOSPC`). */
-  readonly code?: string;
+  readonly code?: string | undefined;
   /** The HTTP status COS answered with. */
-  readonly status?: number;
+  readonly status?: number | undefined;
   /** `x-cos-request-id`, for Tencent Cloud support. */
-  readonly 'request-id'?: string;
+  readonly 'request-id'?: string | undefined;
   /** Interrupted: the signal. */
-  readonly signal?: StopSignal;
+  readonly signal?: StopSignal | undefined;
 }
 
 export interface JsonFailure {
@@ -69,7 +69,7 @@ export interface JsonFailure {
   readonly 'exit-code': Exclude<ExitCode, 0>;
   readonly error: JsonError;
   /** A mirror that stopped: what it had done (files written stay; a re-run skips them). */
-  readonly partial?: JsonResult;
+  readonly partial?: JsonResult | undefined;
 }
 
 /** Everything `--json` can print. */
@@ -82,7 +82,7 @@ function mirrorExtras(mirror: MirrorResult) {
       path: f.path,
       size: f.size,
       action: f.action,
-      ...(f.reason === undefined ? {} : { reason: f.reason }),
+      reason: f.reason,
     })),
     refused: mirror.refused.map((r) => ({ key: r.key, reason: r.reason })),
     archived: [...mirror.archived],
@@ -99,8 +99,8 @@ export function jsonResult(result: RunResult): JsonResult {
       status: object.status,
       'dry-run': result.dryRun,
       ...outputs,
-      ...(object.status === 'downloaded' ? { 'crc-check': object.crcCheck } : {}),
-      ...(object.status === 'skipped' && object.reason !== undefined ? { reason: object.reason } : {}),
+      'crc-check': object.status === 'downloaded' ? object.crcCheck : undefined,
+      reason: object.status === 'skipped' ? object.reason : undefined,
     };
   }
   return {
@@ -117,17 +117,12 @@ export function jsonSuccess(result: RunResult): JsonSuccess {
 }
 
 export function jsonFailure(code: Exclude<ExitCode, 0>, error: JsonError, facts?: FailureFacts): JsonFailure {
-  const details: JsonError = {
-    ...error,
-    ...(facts?.code === undefined ? {} : { code: facts.code }),
-    ...(facts?.status === undefined ? {} : { status: facts.status }),
-    ...(facts?.requestId === undefined ? {} : { 'request-id': facts.requestId }),
-  };
+  // JSON leaves out what is undefined: a failure without a code has no "code".
   return {
     ok: false,
     'exit-code': code,
-    error: details,
-    ...(facts?.partial === undefined ? {} : { partial: jsonResult(facts.partial) }),
+    error: { ...error, code: facts?.code, status: facts?.status, 'request-id': facts?.requestId },
+    partial: facts?.partial === undefined ? undefined : jsonResult(facts.partial),
   };
 }
 

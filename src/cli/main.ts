@@ -48,7 +48,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
       stdout: (line) => io.stdout.write(`${line}\n`),
       stderr: (line) => io.stderr.write(`${line}\n`),
       columns,
-      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      signal: io.signal,
     })) as ExitCode;
   }
   if (argv[0] === 'presign') {
@@ -100,8 +100,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
 function usageFailure(io: CliIo, json: boolean, message: string, flag: string | undefined): ExitCode {
   io.stderr.write(`cos-download: ${message}\n`);
   if (json) {
-    const error = { kind: 'usage', message, ...(flag === undefined ? {} : { flag }) } as const;
-    io.stdout.write(formatJson(jsonFailure(EXIT_USAGE, error)));
+    io.stdout.write(formatJson(jsonFailure(EXIT_USAGE, { kind: 'usage', message, flag })));
   }
   return EXIT_USAGE;
 }
@@ -138,7 +137,7 @@ async function run(
     result = await download(options, {
       logger,
       ...network,
-      ...(io.signal ? { signal: io.signal } : {}),
+      signal: io.signal,
       onStart: (info, length, alreadyOnDisk) => printer.start(info.key, length, alreadyOnDisk),
       onBytes: (count) => printer.add(count),
     });

@@ -77,7 +77,7 @@ export async function presignMain(
     const network = await networkDeps(options, io.env);
     const result = await presign(options, {
       ...network,
-      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      signal: io.signal,
       logger: {
         debug: () => {},
         info: (m) => {

@@ -24,7 +24,7 @@ const FIX =
 const BLOCK = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;
 
 function caError(value: string, rule: string, fix = FIX, cause?: unknown): InputError {
-  return new InputError({ input: 'ca-cert', value, rule, fix, ...(cause === undefined ? {} : { cause }) });
+  return new InputError({ input: 'ca-cert', value, rule, fix, cause });
 }
 
 function readRule(error: unknown): string {

@@ -17,9 +17,9 @@ export interface InputProblem {
    * The fix for a CLI user, when the action's cannot be retold in flags (it names a workflow
    * expression, say). Default: `fix` with its inputs written as flags.
    */
-  readonly flagFix?: string;
+  readonly flagFix?: string | undefined;
   /** Replaces the `Input 'name' = 'value'` head when several inputs are involved. */
-  readonly subject?: string;
+  readonly subject?: string | undefined;
   readonly cause?: unknown;
 }
 

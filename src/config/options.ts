@@ -19,8 +19,8 @@ export type Concurrency = number | 'auto';
 export interface ObjectTarget {
   readonly kind: 'object';
   readonly key: string;
-  readonly versionId?: string;
-  readonly range?: ByteRange;
+  readonly versionId?: string | undefined;
+  readonly range?: ByteRange | undefined;
   readonly conditions: Conditions;
   readonly responseOverrides: ResponseOverrides;
 }
@@ -34,7 +34,7 @@ export interface PrefixTarget {
   readonly delete: boolean;
   /** A prefix that lists nothing succeeds instead of failing. */
   readonly allowEmpty: boolean;
-  readonly shard?: Shard;
+  readonly shard?: Shard | undefined;
 }
 
 /** A link to download (`url`): a presigned URL, or any ranged-HTTPS URL, sent as it is. */
@@ -63,38 +63,38 @@ export interface KeylessCredentials extends KeylessOptions {
 export interface Options {
   readonly connection: Connection;
   /** CAs trusted besides Node's default ones (`ca-cert`), for COS, STS and (in the action) the cache. */
-  readonly caCert?: CaCertificates;
+  readonly caCert?: CaCertificates | undefined;
   /** Set by `role-arn`: `connection.credentials` is then absent, and every request is signed with STS's. */
-  readonly keyless?: KeylessCredentials;
+  readonly keyless?: KeylessCredentials | undefined;
   /** For a link, `connection` has no bucket (`''`), its endpoint is the link's origin, and no credentials. */
   readonly target: ObjectTarget | PrefixTarget | LinkTarget;
   /** Absolute path. For an object or a link: the file (already resolved against an existing folder / trailing `/`). */
   readonly destination: string;
   readonly partSize: number;
   readonly concurrency: Concurrency;
-  readonly trafficLimit?: number;
+  readonly trafficLimit?: number | undefined;
   readonly crc: boolean;
   /** fsync files and folders before each rename and the manifest. */
   readonly fsync: boolean;
   readonly overwrite: Overwrite;
   readonly dryRun: boolean;
   /** Base64 AES-256 key. */
-  readonly sseCustomerKey?: string;
+  readonly sseCustomerKey?: string | undefined;
   readonly cache: boolean;
-  readonly cacheKey?: string;
+  readonly cacheKey?: string | undefined;
 }
 
 /** `presign: true` (or the CLI's `presign`): a temporary link to one object, nothing downloaded. */
 export interface PresignOptions {
   /** Where the bucket is; `credentials` absent only with `keyless`. */
   readonly connection: Connection;
-  readonly caCert?: CaCertificates;
-  readonly keyless?: KeylessCredentials;
+  readonly caCert?: CaCertificates | undefined;
+  readonly keyless?: KeylessCredentials | undefined;
   readonly key: string;
-  readonly versionId?: string;
+  readonly versionId?: string | undefined;
   readonly responseOverrides: ResponseOverrides;
   /** Signed into the link: every request made with it is limited. */
-  readonly trafficLimit?: number;
+  readonly trafficLimit?: number | undefined;
   /** Validity in seconds. */
   readonly expiresSeconds: number;
   /** `expires` was given (not the 1 h default): with temporary credentials it is never shortened, only refused. */

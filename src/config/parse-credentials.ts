@@ -36,7 +36,7 @@ export function parseCredentials(
   ) => ({
     secretId: parseCredential('secret-id', id, sources[0]),
     secretKey: parseCredential('secret-key', key, sources[1]),
-    ...(token === undefined ? {} : { sessionToken: parseCredential('session-token', token, sources[2]) }),
+    sessionToken: token === undefined ? undefined : parseCredential('session-token', token, sources[2]),
   });
   const token = get('session-token');
   const id = get('secret-id');

@@ -72,7 +72,7 @@ export function fileNameProblem(name: string): string | undefined {
 export function parseLinkTarget(get: InputReader, text: string): LinkTarget {
   const value = text.trim();
   const fail = (rule: string, fix: string, subject?: string): InputError =>
-    new InputError({ input: 'url', value, rule, fix, ...(subject === undefined ? {} : { subject }) });
+    new InputError({ input: 'url', value, rule, fix, subject });
   // The URL parser drops tabs and line breaks silently: a link broken across lines is refused instead.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters refused
   if (/[\s\x00-\x1f\x7f]/.test(value)) {

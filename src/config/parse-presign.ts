@@ -158,9 +158,9 @@ export function parsePresignOptions(
   const options: PresignOptions = {
     connection: {
       bucket,
-      ...(region === undefined ? {} : { region }),
+      region,
       endpoint,
-      ...(credentials === undefined ? {} : { credentials }),
+      credentials,
       retries: parseInteger(
         'retries',
         get('retries') ?? defaultOf('retries'),
@@ -169,12 +169,12 @@ export function parsePresignOptions(
       ),
       timeoutMs: parseTimeout(get('timeout') ?? defaultOf('timeout')),
     },
-    ...(caCert === undefined ? {} : { caCert }),
-    ...(keyless === undefined ? {} : { keyless }),
+    caCert,
+    keyless,
     key: target.key,
-    ...(target.versionId === undefined ? {} : { versionId: target.versionId }),
+    versionId: target.versionId,
     responseOverrides: target.responseOverrides,
-    ...(trafficLimit === undefined ? {} : { trafficLimit }),
+    trafficLimit,
     expiresSeconds,
     expiresGiven: expiresText !== undefined,
   };

@@ -32,15 +32,11 @@ export function parseConditions(get: InputReader): Conditions {
   };
   const etag = (name: InputName) => (t: string) =>
     parseText(name, t.trim(), 'an ETag must not contain control characters');
-  const ifMatch = optional('if-match', etag('if-match'));
-  const ifNoneMatch = optional('if-none-match', etag('if-none-match'));
-  const ifModifiedSince = optional('if-modified-since', (t) => parseDate('if-modified-since', t));
-  const ifUnmodifiedSince = optional('if-unmodified-since', (t) => parseDate('if-unmodified-since', t));
   return {
-    ...(ifMatch === undefined ? {} : { ifMatch }),
-    ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
-    ...(ifModifiedSince === undefined ? {} : { ifModifiedSince }),
-    ...(ifUnmodifiedSince === undefined ? {} : { ifUnmodifiedSince }),
+    ifMatch: optional('if-match', etag('if-match')),
+    ifNoneMatch: optional('if-none-match', etag('if-none-match')),
+    ifModifiedSince: optional('if-modified-since', (t) => parseDate('if-modified-since', t)),
+    ifUnmodifiedSince: optional('if-unmodified-since', (t) => parseDate('if-unmodified-since', t)),
   };
 }
 
@@ -96,8 +92,8 @@ export function parseObjectTarget(get: InputReader, key: string): ObjectTarget {
   return {
     kind: 'object',
     key,
-    ...(versionId === undefined ? {} : { versionId }),
-    ...(range === undefined ? {} : { range }),
+    versionId,
+    range,
     conditions,
     responseOverrides,
   };
@@ -137,6 +133,6 @@ export function parsePrefixTarget(
     include: include === undefined ? [] : parseGlobs('include', include),
     exclude: exclude === undefined ? [] : parseGlobs('exclude', exclude),
     ...flags,
-    ...(shard === undefined ? {} : { shard: parseShard(shard) }),
+    shard: shard === undefined ? undefined : parseShard(shard),
   };
 }

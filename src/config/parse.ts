@@ -275,21 +275,14 @@ export function parseOptions(raw: RawInputs, context: ParseContext): Options {
   }
 
   const options: Options = {
-    connection: {
-      bucket,
-      ...(region === undefined ? {} : { region }),
-      endpoint,
-      ...(credentials === undefined ? {} : { credentials }),
-      retries,
-      timeoutMs,
-    },
-    ...(caCert === undefined ? {} : { caCert }),
-    ...(keyless === undefined ? {} : { keyless }),
+    connection: { bucket, region, endpoint, credentials, retries, timeoutMs },
+    caCert,
+    keyless,
     target,
     destination,
     ...transfer,
     cache,
-    ...(cacheKey === undefined ? {} : { cacheKey }),
+    cacheKey,
   };
   return deepFreeze(options);
 }
@@ -322,12 +315,12 @@ function parseTransferInputs(get: InputReader, orDefault: (name: InputName) => s
     timeoutMs: parseTimeout(orDefault('timeout')),
     partSize: parsePartSize(orDefault('part-size')),
     concurrency: parseConcurrency(orDefault('concurrency')),
-    ...(trafficLimit === undefined ? {} : { trafficLimit }),
+    trafficLimit,
     crc: parseBoolean('crc', orDefault('crc')),
     fsync: parseBoolean('fsync', orDefault('fsync')),
     overwrite: parseOverwrite(orDefault('overwrite')),
     dryRun: parseBoolean('dry-run', orDefault('dry-run')),
-    ...(sseCustomerKey === undefined ? {} : { sseCustomerKey }),
+    sseCustomerKey,
   };
 }
 
@@ -345,7 +338,7 @@ function parseLinkOptions(
   checkDestination(destination, get('destination'), context);
   return deepFreeze({
     connection: { bucket: '', endpoint: new URL(target.url).origin, retries, timeoutMs },
-    ...(caCert === undefined ? {} : { caCert }),
+    caCert,
     target,
     destination,
     ...transfer,

@@ -24,23 +24,23 @@ import { type NetworkDeps, openNetwork } from './network.js';
 export type { CacheStore };
 
 export interface RunDeps {
-  readonly logger?: Logger;
-  readonly clock?: Clock;
-  readonly signal?: AbortSignal;
+  readonly logger?: Logger | undefined;
+  readonly clock?: Clock | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** Tuning of the HTTP client (retry delays, connections); tests shorten the backoff. */
-  readonly client?: Omit<ClientDeps, 'logger' | 'clock'>;
-  readonly onStart?: ProgressListener['onStart'];
-  readonly onBytes?: ProgressListener['onBytes'];
+  readonly client?: Omit<ClientDeps, 'logger' | 'clock'> | undefined;
+  readonly onStart?: ProgressListener['onStart'] | undefined;
+  readonly onBytes?: ProgressListener['onBytes'] | undefined;
   /** The Actions cache, for `cache: true` (the action provides it). */
-  readonly cache?: CacheStore;
+  readonly cache?: CacheStore | undefined;
   /** How long to wait for another run writing the same destination (default 60 s). */
-  readonly lockWaitMs?: number;
+  readonly lockWaitMs?: number | undefined;
   /** Proxy settings for COS and STS, from `proxySettingsFrom(env)` at the edge; absent: direct. */
-  readonly proxy?: NetworkDeps['proxy'];
+  readonly proxy?: NetworkDeps['proxy'] | undefined;
   /** With `options.keyless`: a fresh OIDC token at every call (the action's GitHub token, a token file). */
-  readonly webIdentityToken?: NetworkDeps['webIdentityToken'];
+  readonly webIdentityToken?: NetworkDeps['webIdentityToken'] | undefined;
   /** Registers a secret the run learns (OIDC token, temporary credentials) with the log masker. */
-  readonly mask?: NetworkDeps['mask'];
+  readonly mask?: NetworkDeps['mask'] | undefined;
 }
 
 export interface ObjectRunResult {
@@ -54,7 +54,7 @@ export interface PrefixRunResult {
   readonly mirror: MirrorResult;
   readonly dryRun: boolean;
   /** With `cache: true`: whether the Actions cache held the mirror, and the key it is kept under. */
-  readonly cache?: CacheOutcome;
+  readonly cache?: CacheOutcome | undefined;
 }
 
 export type RunResult = ObjectRunResult | PrefixRunResult;
@@ -81,10 +81,12 @@ export async function download(options: Options, deps: RunDeps = {}): Promise<Ru
   let client: CosClient;
   try {
     client = new CosClient(options.connection, {
-      ...network.client,
+      // The caller's tuning (tests' transport and backoff) wins over the run's network.
       ...deps.client,
-      ...(logger ? { logger } : {}),
-      ...(deps.clock ? { clock: deps.clock } : {}),
+      transport: deps.client?.transport ?? network.client.transport,
+      credentials: deps.client?.credentials ?? network.client.credentials,
+      logger,
+      clock: deps.clock,
       connections: concurrencyFor(options.concurrency).objects,
     });
   } catch (error: unknown) {
@@ -143,14 +145,11 @@ async function downloadFromLink(
   const client = new LinkClient(
     { url: target.url, retries: options.connection.retries, timeoutMs: options.connection.timeoutMs },
     {
-      transport: {
-        ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
-        ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
-      },
-      // As for a key: the caller's tuning (tests' transport and backoff) goes last.
+      // As for a key: the caller's tuning (tests' transport and backoff) wins.
       ...tuning,
-      ...(logger ? { logger } : {}),
-      ...(deps.clock ? { clock: deps.clock } : {}),
+      transport: tuning.transport ?? { proxy: deps.proxy, extraCa: options.caCert },
+      logger,
+      clock: deps.clock,
       connections: concurrencyFor(options.concurrency).objects,
     },
   );

@@ -15,15 +15,15 @@ export interface FailureFacts {
   /** The one line, as `setFailed` and the CLI say it. */
   readonly message: string;
   /** COS's code (`NoSuchKey`), or the system's (`ECONNREFUSED`, `ENOSPC`), when there is one. */
-  readonly code?: string;
+  readonly code?: string | undefined;
   /** The HTTP status COS answered with. */
-  readonly status?: number;
+  readonly status?: number | undefined;
   /** `x-cos-request-id`, to quote to Tencent Cloud support. */
-  readonly requestId?: string;
+  readonly requestId?: string | undefined;
   /** The input at fault, for a bad input. */
-  readonly input?: string;
+  readonly input?: string | undefined;
   /** A mirror that stopped: what it had done. */
-  readonly partial?: PrefixRunResult;
+  readonly partial?: PrefixRunResult | undefined;
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -38,16 +38,16 @@ function codeOf(error: unknown): string | undefined {
 export function failureFacts(error: unknown, options?: Pick<Options, 'dryRun'>): FailureFacts {
   // A mirror's failure is told by its first cause: that is where the code is.
   const cause = error instanceof MirrorError && error.cause !== undefined ? error.cause : error;
-  const code = codeOf(cause);
   return {
     message: errorMessage(error),
-    ...(code === undefined ? {} : { code }),
-    ...(cause instanceof CosError ? { status: cause.status } : {}),
-    ...(cause instanceof CosError && cause.requestId !== undefined ? { requestId: cause.requestId } : {}),
-    ...(error instanceof InputError ? { input: error.input } : {}),
-    ...(error instanceof MirrorError
-      ? { partial: { kind: 'prefix', mirror: error.result, dryRun: options?.dryRun ?? false } }
-      : {}),
+    code: codeOf(cause),
+    status: cause instanceof CosError ? cause.status : undefined,
+    requestId: cause instanceof CosError ? cause.requestId : undefined,
+    input: error instanceof InputError ? error.input : undefined,
+    partial:
+      error instanceof MirrorError
+        ? { kind: 'prefix', mirror: error.result, dryRun: options?.dryRun ?? false }
+        : undefined,
   };
 }
 

@@ -42,10 +42,7 @@ export function openNetwork(
   options: Pick<Options, 'connection' | 'keyless' | 'caCert'>,
   deps: NetworkDeps,
 ): Network {
-  const transport: TransportOptions = {
-    ...(deps.proxy === undefined ? {} : { proxy: deps.proxy }),
-    ...(options.caCert === undefined ? {} : { extraCa: options.caCert }),
-  };
+  const transport: TransportOptions = { proxy: deps.proxy, extraCa: options.caCert };
   const keyless = options.keyless;
   if (keyless === undefined) return { client: { transport }, close: async () => {} };
   const token = deps.webIdentityToken;
@@ -54,8 +51,7 @@ export function openNetwork(
       'download: options.keyless needs deps.webIdentityToken, the source of the OIDC token',
     );
   }
-  const logger = deps.logger === undefined ? {} : { logger: deps.logger };
-  const clock = deps.clock === undefined ? {} : { clock: deps.clock };
+  const { logger, clock } = deps;
   const sts = new StsClient(
     {
       endpoint: keyless.stsEndpoint,
@@ -63,16 +59,11 @@ export function openNetwork(
       timeoutMs: options.connection.timeoutMs,
       transport,
     },
-    { ...logger, ...clock },
+    { logger, clock },
   );
   const credentials = stsCredentials(
     { sts, role: keyless, webIdentityToken: token },
-    {
-      ...logger,
-      ...clock,
-      ...(deps.mask === undefined ? {} : { mask: deps.mask }),
-      ...(deps.signal === undefined ? {} : { signal: deps.signal }),
-    },
+    { logger, clock, mask: deps.mask, signal: deps.signal },
   );
   return { client: { transport, credentials }, close: () => sts.close() };
 }

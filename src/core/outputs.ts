@@ -13,26 +13,26 @@ import type { SummaryTable } from './summary.js';
  * `bytes-downloaded` are 0, and the `would-…` outputs (set only in a dry run) say what would be done.
  */
 export interface OutputValues {
-  readonly etag?: string;
-  readonly 'version-id'?: string;
-  readonly crc64?: string;
-  readonly 'content-length'?: number;
-  readonly 'last-modified'?: string;
-  readonly 'storage-class'?: string;
+  readonly etag?: string | undefined;
+  readonly 'version-id'?: string | undefined;
+  readonly crc64?: string | undefined;
+  readonly 'content-length'?: number | undefined;
+  readonly 'last-modified'?: string | undefined;
+  readonly 'storage-class'?: string | undefined;
   readonly path: string;
-  readonly 'not-modified'?: boolean;
-  readonly 'files-downloaded'?: number;
-  readonly 'files-skipped'?: number;
-  readonly 'files-deleted'?: number;
+  readonly 'not-modified'?: boolean | undefined;
+  readonly 'files-downloaded'?: number | undefined;
+  readonly 'files-skipped'?: number | undefined;
+  readonly 'files-deleted'?: number | undefined;
   readonly 'bytes-downloaded': number;
-  readonly manifest?: string;
-  readonly 'cache-hit'?: CacheHit;
+  readonly manifest?: string | undefined;
+  readonly 'cache-hit'?: CacheHit | undefined;
   /** presign only (core/presign.ts): the link, and when it expires. */
-  readonly url?: string;
-  readonly 'url-expires-at'?: string;
-  readonly 'would-download'?: number;
-  readonly 'would-download-bytes'?: number;
-  readonly 'would-delete'?: number;
+  readonly url?: string | undefined;
+  readonly 'url-expires-at'?: string | undefined;
+  readonly 'would-download'?: number | undefined;
+  readonly 'would-download-bytes'?: number | undefined;
+  readonly 'would-delete'?: number | undefined;
 }
 
 // The typed outputs are exactly the outputs of the table (and so of action.yml): else this fails to compile.
@@ -73,8 +73,8 @@ function objectOutputs(object: ObjectDownloadResult, dryRun: boolean): OutputVal
   const would = object.status === 'would-download';
   return {
     etag: info.etag,
-    ...(info.versionId === undefined ? {} : { 'version-id': info.versionId }),
-    ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+    'version-id': info.versionId,
+    crc64: info.crc64,
     'content-length': object.length,
     'last-modified': Number.isNaN(lastModified.getTime()) ? info.lastModified : lastModified.toISOString(),
     'storage-class': info.storageClass,
@@ -92,7 +92,7 @@ function mirrorOutputs(mirror: MirrorResult, dryRun: boolean): OutputValues {
     'files-skipped': mirror.skipped,
     'files-deleted': dryRun ? 0 : mirror.deleted,
     'bytes-downloaded': dryRun ? 0 : mirror.bytesDownloaded,
-    ...(mirror.manifest === undefined ? {} : { manifest: mirror.manifest }),
+    manifest: mirror.manifest,
     ...(dryRun
       ? {
           'would-download': mirror.downloaded,

@@ -12,23 +12,23 @@ import { type NetworkDeps, openNetwork } from './network.js';
 import type { SummaryTable } from './summary.js';
 
 export interface PresignDeps {
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /** The link's window starts from this clock's now. */
-  readonly clock?: Clock;
-  readonly signal?: AbortSignal;
+  readonly clock?: Clock | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** Proxy settings for STS (keyless credentials); the link itself makes no request. */
-  readonly proxy?: NetworkDeps['proxy'];
+  readonly proxy?: NetworkDeps['proxy'] | undefined;
   /** With `options.keyless`: a fresh OIDC token (the action's GitHub token, a token file). */
-  readonly webIdentityToken?: NetworkDeps['webIdentityToken'];
+  readonly webIdentityToken?: NetworkDeps['webIdentityToken'] | undefined;
   /** Registers a secret learnt on the way (OIDC token, temporary credentials) with the log masker. */
-  readonly mask?: NetworkDeps['mask'];
+  readonly mask?: NetworkDeps['mask'] | undefined;
   /** Credentials of the caller's own (the library's `credentials: { current }`), instead of the options'. */
-  readonly credentials?: CredentialsProvider;
+  readonly credentials?: CredentialsProvider | undefined;
 }
 
 export interface PresignResult {
   readonly key: string;
-  readonly versionId?: string;
+  readonly versionId?: string | undefined;
   /** The link: a credential. Never log it; mask `linkSecrets(url)` before it reaches any output. */
   readonly url: string;
   /** The end of its window: after this second COS answers 403 "Request has expired". */
@@ -94,16 +94,16 @@ export async function presign(options: PresignOptions, deps: PresignDeps = {}): 
         endpoint: options.connection.endpoint,
         credentials,
         key: options.key,
-        ...(options.versionId === undefined ? {} : { versionId: options.versionId }),
+        versionId: options.versionId,
         responseOverrides: options.responseOverrides,
-        ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }),
+        trafficLimit: options.trafficLimit,
         expiresSeconds: seconds,
       },
       now,
     );
     return {
       key: options.key,
-      ...(options.versionId === undefined ? {} : { versionId: options.versionId }),
+      versionId: options.versionId,
       url: link.url,
       expiresAt: link.expiresAt,
       expiresSeconds: seconds,

@@ -13,21 +13,21 @@ import { retryTransient } from './retry.js';
 import { authorization, cosEncode } from './sign.js';
 
 export interface ClientDeps {
-  readonly clock?: Clock;
-  readonly logger?: Logger;
+  readonly clock?: Clock | undefined;
+  readonly logger?: Logger | undefined;
   /** Uniform in [0, 1): the jitter of retry delays. */
-  readonly random?: () => number;
+  readonly random?: (() => number) | undefined;
   /** Base delay of the exponential backoff. */
-  readonly retryBaseMs?: number;
-  readonly retryCapMs?: number;
+  readonly retryBaseMs?: number | undefined;
+  readonly retryCapMs?: number | undefined;
   /** Connections kept per origin; defaults to 16. */
-  readonly connections?: number;
+  readonly connections?: number | undefined;
   /** Proxy settings and extra CAs for the connections (see dispatcher.ts). */
-  readonly transport?: TransportOptions;
+  readonly transport?: TransportOptions | undefined;
   /** Asked for the credentials of every request; default: `connection.credentials`, fixed. */
-  readonly credentials?: CredentialsProvider;
+  readonly credentials?: CredentialsProvider | undefined;
   /** false: object bytes go through undici too (the range reader is on by default). */
-  readonly rangeReader?: boolean;
+  readonly rangeReader?: boolean | undefined;
 }
 
 interface Prepared {
@@ -44,7 +44,7 @@ export interface CosRequest {
   readonly headers?: Readonly<Record<string, string>>;
   /** Statuses the caller handles itself; any other non-2xx becomes a CosError. */
   readonly accept?: readonly number[];
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Bytes the response body buffers before pausing the socket (undici's default is 64 KiB). */
   readonly highWaterMark?: number;
 }
@@ -293,14 +293,12 @@ export function redactDetails(
   secrets: readonly (string | undefined)[],
 ): CosErrorDetails {
   const clean = (text: string | undefined) => (text === undefined ? undefined : redactText(text, secrets));
-  const requestId = clean(details.requestId);
-  const traceId = clean(details.traceId);
   return {
     ...details,
     code: redactText(details.code, secrets),
     message: redactText(details.message, secrets),
-    ...(requestId === undefined ? {} : { requestId }),
-    ...(traceId === undefined ? {} : { traceId }),
+    requestId: clean(details.requestId),
+    traceId: clean(details.traceId),
   };
 }
 

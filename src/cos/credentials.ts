@@ -35,18 +35,18 @@ export interface TemporaryCredentials extends Credentials {
 }
 
 export interface RefreshingDeps {
-  readonly clock?: Pick<Clock, 'now'>;
-  readonly logger?: Logger;
+  readonly clock?: Pick<Clock, 'now'> | undefined;
+  readonly logger?: Logger | undefined;
   /** Called with each secret of new credentials before they are used (the action: core.setSecret). */
-  readonly mask?: (secret: string) => void;
+  readonly mask?: ((secret: string) => void) | undefined;
   /** Fetch new credentials this long before expiry; default 5 minutes, at most half their lifetime. */
-  readonly refreshMarginMs?: number;
+  readonly refreshMarginMs?: number | undefined;
   /** After a failed refresh, keep using the old credentials this long before asking again; default 30 s. */
-  readonly retryAfterMs?: number;
+  readonly retryAfterMs?: number | undefined;
   /** Stops a fetch in progress (the run's signal). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** For log lines, e.g. `STS role qcs::cam::uin/1:roleName/ci`. */
-  readonly source?: string;
+  readonly source?: string | undefined;
 }
 
 export const REFRESH_MARGIN_MS = 5 * 60_000;

@@ -12,11 +12,11 @@ import { type ProxyEndpoint, type ProxySettings, proxyFor } from './proxy.js';
 /** How to reach servers: the same for every client of one run. */
 export interface TransportOptions {
   /** From `proxySettingsFrom(env)`; absent: every request goes direct. */
-  readonly proxy?: ProxySettings;
+  readonly proxy?: ProxySettings | undefined;
   /** CAs trusted in addition to Node's default ones (the `ca-cert` input). */
-  readonly extraCa?: CaCertificates;
+  readonly extraCa?: CaCertificates | undefined;
   /** Resolves host names of direct connections instead of the system resolver (tests). */
-  readonly lookup?: LookupFunction;
+  readonly lookup?: LookupFunction | undefined;
 }
 
 export interface DispatcherOptions extends TransportOptions {
@@ -47,12 +47,8 @@ export function createDispatcher(origin: string, options: DispatcherOptions): Ro
   // Certificates are always verified: no input turns this off, and stating it here also overrides
   // NODE_TLS_REJECT_UNAUTHORIZED=0. Redirects are never followed: undici's agents have no redirect
   // handling unless asked for.
-  const tls = {
-    timeout: options.timeoutMs,
-    rejectUnauthorized: true,
-    ...(ca === undefined ? {} : { ca }),
-    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
-  };
+  // Handed on to node:tls and node:net, which take an undefined `ca` or `lookup` as their default.
+  const tls = { timeout: options.timeoutMs, rejectUnauthorized: true, ca, lookup: options.lookup };
   const pool = {
     connections: options.connections ?? 16,
     keepAliveTimeout: 30_000,

@@ -11,15 +11,15 @@ export interface CosErrorDetails {
   /** COS's message (or ours, for an answer without an XML body). */
   readonly message: string;
   /** `x-cos-request-id`: quote it to Tencent Cloud support. */
-  readonly requestId?: string;
+  readonly requestId?: string | undefined;
   /** The TraceId of the error body. */
-  readonly traceId?: string;
+  readonly traceId?: string | undefined;
   /** The server's `Date` header, for clock-skew correction. */
-  readonly serverDate?: string;
+  readonly serverDate?: string | undefined;
   /** The `Location` header of a redirect (never followed), as COS sent it. */
-  readonly location?: string;
+  readonly location?: string | undefined;
   /** The `Retry-After` header of a 429 or 503: seconds, or an HTTP date. */
-  readonly retryAfter?: string;
+  readonly retryAfter?: string | undefined;
 }
 
 /** An error answer from COS (or an unexpected status). The message never holds a signed URL. */
@@ -66,11 +66,11 @@ export class CosError extends Error {
       status: this.status,
       code: this.code,
       message: this.cosMessage,
-      ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
-      ...(this.traceId === undefined ? {} : { traceId: this.traceId }),
-      ...(this.serverDate === undefined ? {} : { serverDate: this.serverDate }),
-      ...(this.location === undefined ? {} : { location: this.location }),
-      ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }),
+      requestId: this.requestId,
+      traceId: this.traceId,
+      serverDate: this.serverDate,
+      location: this.location,
+      retryAfter: this.retryAfter,
     };
   }
 }
@@ -192,17 +192,16 @@ export function parseErrorBody(
       // Not XML after all: keep the status-based code.
     }
   }
-  const details: CosErrorDetails = {
+  return {
     status,
     code: code ?? STATUS_CODES[status] ?? `HTTP${status}`,
     message: message ?? `HTTP status ${status}`,
-    ...(requestId === undefined ? {} : { requestId }),
-    ...(traceId === undefined ? {} : { traceId }),
-    ...(header('date') === undefined ? {} : { serverDate: header('date') as string }),
-    ...(header('location') === undefined ? {} : { location: header('location') as string }),
-    ...(header('retry-after') === undefined ? {} : { retryAfter: header('retry-after') as string }),
+    requestId,
+    traceId,
+    serverDate: header('date'),
+    location: header('location'),
+    retryAfter: header('retry-after'),
   };
-  return details;
 }
 
 /** Milliseconds a `Retry-After` value (seconds, or an HTTP date) asks to wait; undefined when garbled. */

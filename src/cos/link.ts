@@ -32,14 +32,14 @@ export interface LinkConnection {
 }
 
 export interface LinkClientDeps {
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  readonly random?: () => number;
-  readonly retryBaseMs?: number;
-  readonly retryCapMs?: number;
+  readonly clock?: Clock | undefined;
+  readonly logger?: Logger | undefined;
+  readonly random?: (() => number) | undefined;
+  readonly retryBaseMs?: number | undefined;
+  readonly retryCapMs?: number | undefined;
   /** Connections kept to the link's origin; default 16. */
-  readonly connections?: number;
-  readonly transport?: TransportOptions;
+  readonly connections?: number | undefined;
+  readonly transport?: TransportOptions | undefined;
 }
 
 /** The link stopped being accepted: its window closed, or the temporary credentials it was signed with expired. */
@@ -193,12 +193,11 @@ export class LinkClient {
         location = undefined;
       }
       // The target may be another signed URL: only its origin and path are kept, even in the error's fields.
-      const { location: _sent, ...rest } = details;
       const shown = safeLocation(location);
       throw new CosError(
         {
-          ...rest,
-          ...(location === undefined ? {} : { location: shown }),
+          ...details,
+          location: location === undefined ? undefined : shown,
           code: 'Redirect',
           message: `the server redirected to ${shown}`,
         },

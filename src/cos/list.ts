@@ -17,7 +17,7 @@ export interface ListPage {
   readonly objects: readonly ListedObject[];
   readonly commonPrefixes: readonly string[];
   readonly truncated: boolean;
-  readonly nextMarker?: string;
+  readonly nextMarker?: string | undefined;
 }
 
 export interface ListOptions {
@@ -25,7 +25,7 @@ export interface ListOptions {
   readonly delimiter?: string;
   /** ≤ 1000. */
   readonly maxKeys?: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A listing page is at most 1000 entries; anything far larger is not COS talking. */
@@ -205,12 +205,7 @@ export function parseListPage(xml: string): ListPage {
   const truncated = truncatedText === 'true';
   const marker = leaf(result, 'NextMarker');
   const nextMarker = marker === undefined ? undefined : decode(marker, 'NextMarker');
-  return {
-    objects,
-    commonPrefixes: prefixes,
-    truncated,
-    ...(nextMarker === undefined ? {} : { nextMarker }),
-  };
+  return { objects, commonPrefixes: prefixes, truncated, nextMarker };
 }
 
 /** Compares two keys in UTF-8 byte order, the order COS lists keys in (code point order). */
@@ -274,7 +269,7 @@ export async function* listPages(client: CosClient, options: ListOptions): Async
         method: 'GET',
         key: '',
         query,
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: options.signal,
       });
       return parseListPage(await readPage(response.body, what));
     });

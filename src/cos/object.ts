@@ -12,8 +12,8 @@ export interface ObjectInfo {
   /** As COS sent it (an HTTP date). */
   readonly lastModified: string;
   /** Decimal CRC-64/XZ of the whole object; absent on old objects. */
-  readonly crc64?: string;
-  readonly versionId?: string;
+  readonly crc64?: string | undefined;
+  readonly versionId?: string | undefined;
   readonly storageClass: string;
 }
 
@@ -34,6 +34,15 @@ export function sseHeaders(key: string | undefined): Record<string, string> {
     'x-cos-server-side-encryption-customer-key': key,
     'x-cos-server-side-encryption-customer-key-MD5': createHash('md5').update(raw).digest('base64'),
   };
+}
+
+/** The headers of `access` on a GET of the object's bytes: SSE-C, and `x-cos-traffic-limit`. */
+export function accessHeaders(
+  access: Pick<ObjectAccess, 'sseCustomerKey' | 'trafficLimit'>,
+): Record<string, string> {
+  const headers = sseHeaders(access.sseCustomerKey);
+  if (access.trafficLimit !== undefined) headers['x-cos-traffic-limit'] = String(access.trafficLimit);
+  return headers;
 }
 
 export function conditionHeaders(conditions: Conditions): Record<string, string> {
@@ -129,8 +138,8 @@ export function objectInfoFrom(key: string, response: CosResponse, size: number)
     etag,
     size,
     lastModified: header(response, 'last-modified') ?? '',
-    ...(crc64 === undefined ? {} : { crc64 }),
-    ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+    crc64,
+    versionId: versionId === 'null' ? undefined : versionId,
     storageClass: header(response, 'x-cos-storage-class') ?? 'STANDARD',
   };
 }
@@ -163,7 +172,7 @@ export async function headObject(
         query: versionQuery(access.versionId),
         headers: { ...conditionHeaders(conditions), ...sseHeaders(access.sseCustomerKey) },
         accept: [304],
-        ...(signal ? { signal } : {}),
+        signal,
       })
       .catch((error: unknown) => {
         throw namingRequest(error, `HEAD '${key}'`);

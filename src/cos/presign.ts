@@ -16,11 +16,11 @@ export interface PresignRequest {
   readonly credentials: Credentials;
   /** The object key, as stored (not encoded). */
   readonly key: string;
-  readonly versionId?: string;
+  readonly versionId?: string | undefined;
   /** `response-*` parameters: the headers the download answers with (e.g. a file name). */
-  readonly responseOverrides?: ResponseOverrides;
+  readonly responseOverrides?: ResponseOverrides | undefined;
   /** `x-cos-traffic-limit` in bit/s, already validated; applies to every request made with the link. */
-  readonly trafficLimit?: number;
+  readonly trafficLimit?: number | undefined;
   /** Validity in whole seconds from `nowMs`; default DEFAULT_LINK_SECONDS. */
   readonly expiresSeconds?: number;
 }

@@ -42,9 +42,9 @@ export class ProxyConfigError extends Error {
 
 export interface ProxySettings {
   /** For https:// targets: the endpoint, or why the variable that is set cannot be used. */
-  readonly https?: ProxyEndpoint | ProxyConfigError;
+  readonly https?: ProxyEndpoint | ProxyConfigError | undefined;
   /** For http:// targets. */
-  readonly http?: ProxyEndpoint | ProxyConfigError;
+  readonly http?: ProxyEndpoint | ProxyConfigError | undefined;
   /** NO_PROXY entries: trimmed, upper-cased, empty ones dropped. */
   readonly noProxy: readonly string[];
 }
@@ -121,8 +121,8 @@ export function proxySettingsFrom(env: ProxyEnv): ProxySettings {
   const http = firstSet(env, PROXY_VARIABLES.http);
   const noProxy = firstSet(env, PROXY_VARIABLES.noProxy)?.value ?? '';
   return {
-    ...(https === undefined ? {} : { https: endpointFrom(https.name, https.value) }),
-    ...(http === undefined ? {} : { http: endpointFrom(http.name, http.value) }),
+    https: https === undefined ? undefined : endpointFrom(https.name, https.value),
+    http: http === undefined ? undefined : endpointFrom(http.name, http.value),
     noProxy: noProxy
       .split(',')
       .map((item) => item.trim().toUpperCase())

@@ -99,7 +99,8 @@ class Connection {
       host,
       port,
       onread: { buffer, callback: (bytes: number, into: Uint8Array) => this.#read(bytes, into as Buffer) },
-      ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+      // node:net and node:tls take an undefined `lookup` or `ca` as their default (dns.lookup, Node's CAs).
+      lookup: options.lookup,
     };
     this.#socket =
       origin.protocol === 'https:'
@@ -108,7 +109,7 @@ class Connection {
             // Certificates are always verified, whatever NODE_TLS_REJECT_UNAUTHORIZED says.
             rejectUnauthorized: true,
             ...(net.isIP(host) === 0 ? { servername: host } : {}),
-            ...(options.ca === undefined ? {} : { ca: options.ca }),
+            ca: options.ca,
           })
         : net.connect(common);
     this.#socket.setNoDelay(true);

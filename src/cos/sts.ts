@@ -21,14 +21,14 @@ export interface StsClientOptions {
   readonly timeoutMs: number;
   /** Retries of transient failures (network, 5xx, rate limits, InternalError); default 2. */
   readonly retries?: number;
-  readonly transport?: TransportOptions;
+  readonly transport?: TransportOptions | undefined;
 }
 
 export interface StsDeps {
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  readonly random?: () => number;
-  readonly retryBaseMs?: number;
+  readonly clock?: Clock | undefined;
+  readonly logger?: Logger | undefined;
+  readonly random?: (() => number) | undefined;
+  readonly retryBaseMs?: number | undefined;
 }
 
 /** The role to assume and how; everything AssumeRoleWithWebIdentity takes but the token. */
@@ -309,6 +309,6 @@ export function stsCredentials(
       deps.mask?.(token);
       return options.sts.assumeRoleWithWebIdentity(options.role, token, signal);
     },
-    { source: `STS role '${options.role.roleArn}'`, ...deps },
+    { ...deps, source: deps.source ?? `STS role '${options.role.roleArn}'` },
   );
 }

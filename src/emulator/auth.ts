@@ -12,7 +12,7 @@ import {
 export interface EmulatorCredential {
   readonly secretId: string;
   readonly secretKey: string;
-  readonly sessionToken?: string;
+  readonly sessionToken?: string | undefined;
 }
 
 /** Temporary credentials issued elsewhere (the STS stand-in), looked up per request. */
@@ -26,7 +26,7 @@ export interface AuthPolicy {
   /** Keyed by secretId; empty (and no `temporary`) = no signature is verified (a public demo bucket). */
   readonly credentials: ReadonlyMap<string, EmulatorCredential>;
   /** Accepted too, each only with its session token and until it expires. */
-  readonly temporary?: TemporaryCredentialSource;
+  readonly temporary?: TemporaryCredentialSource | undefined;
   /** Anonymous GET/HEAD/list allowed. */
   readonly publicRead: boolean;
   /** Require host, Range, If-*, x-cos-* headers and every query parameter to be signed. */

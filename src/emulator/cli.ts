@@ -10,7 +10,7 @@ export interface EmulatorCliIo {
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
   /** Stops the emulator like SIGINT does (tests). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** The terminal's width, for --help (default 80). */
   readonly columns?: number;
 }
@@ -115,7 +115,7 @@ interface Parsed {
   demo: boolean;
   help: boolean;
   /** With --sts: the lifetime of issued credentials (undefined: as requested). */
-  sts?: { lifetimeSeconds?: number };
+  sts?: { lifetimeSeconds?: number | undefined } | undefined;
 }
 
 function parse(argv: readonly string[]): Parsed {
@@ -155,7 +155,7 @@ function parse(argv: readonly string[]): Parsed {
       {
         secretId: values['secret-id'],
         secretKey: values['secret-key'],
-        ...(token === undefined ? {} : { sessionToken: token }),
+        sessionToken: token,
       },
     ];
   } else if (values['session-token'] !== undefined) {
@@ -174,7 +174,7 @@ function parse(argv: readonly string[]): Parsed {
     options,
     demo: values.demo ?? false,
     help: values.help ?? false,
-    ...(values.sts ? { sts: lifetime === undefined ? {} : { lifetimeSeconds: Number(lifetime) } } : {}),
+    sts: values.sts ? { lifetimeSeconds: lifetime === undefined ? undefined : Number(lifetime) } : undefined,
   };
 }
 

@@ -135,7 +135,9 @@ export class FaultState {
   }
 
   /** The queued or random failure this request must answer, if any. */
-  takeFailure(kind: RequestKind): { status: number; code: string; retryAfter?: string } | undefined {
+  takeFailure(
+    kind: RequestKind,
+  ): { status: number; code: string; retryAfter?: string | undefined } | undefined {
     const queue = this.faults.failNext;
     if (queue !== undefined) {
       const index = queue.findIndex(
@@ -147,11 +149,7 @@ export class FaultState {
         this.#skipped.set(entry, passed + 1);
       } else if (entry !== undefined) {
         queue.splice(index, 1);
-        return {
-          status: entry.status,
-          code: entry.code,
-          ...(entry.retryAfter === undefined ? {} : { retryAfter: entry.retryAfter }),
-        };
+        return { status: entry.status, code: entry.code, retryAfter: entry.retryAfter };
       }
     }
     const rate = this.faults.errorRate ?? 0;

@@ -36,38 +36,38 @@ import { errorXml } from './xml.js';
 
 export interface EmulatorOptions {
   /** `BucketName-APPID`; default `examplebucket-1250000000`. */
-  bucket?: string;
+  bucket?: string | undefined;
   /** Objects generated from their key (a million cost no memory), listed and served like stored ones. */
-  synthetic?: SyntheticObjects;
+  synthetic?: SyntheticObjects | undefined;
   /** Default `ap-guangzhou`. */
-  region?: string;
+  region?: string | undefined;
   /**
    * Keys the emulator accepts. Empty or absent: the bucket is public-read and signatures are
    * not verified (any well-formed signature counts as signed, e.g. for `response-*`).
    */
-  credentials?: ReadonlyArray<EmulatorCredential>;
+  credentials?: ReadonlyArray<EmulatorCredential> | undefined;
   /** Temporary credentials accepted too (e.g. `startStsEmulator().issued`), each with its token until it expires. */
-  temporaryCredentials?: TemporaryCredentialSource;
+  temporaryCredentials?: TemporaryCredentialSource | undefined;
   /** Anonymous GET/HEAD/list allowed even when credentials exist; signed requests are still verified. */
-  publicRead?: boolean;
+  publicRead?: boolean | undefined;
   /**
    * Default true: host, Range, If-* and x-cos-* headers sent (except x-cos-security-token) and
    * every query parameter must be signed — the rule cos-download follows. False: only what the
    * client lists is checked, as real COS does.
    */
-  strictSigning?: boolean;
+  strictSigning?: boolean | undefined;
   /** Serve the files of this folder as objects (read once, at start). */
-  root?: string;
+  root?: string | undefined;
   /** Default `127.0.0.1`. */
-  host?: string;
+  host?: string | undefined;
   /** Default 0 (any free port). */
-  port?: number;
+  port?: number | undefined;
   /** The emulator's clock is `now() + clockOffsetMs` (signature windows, Date, Last-Modified). */
-  clockOffsetMs?: number;
+  clockOffsetMs?: number | undefined;
   /** Milliseconds since the epoch; default `Date.now`. Tests inject one to expire a link exactly. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Allowed distance outside a signature's time window before RequestTimeTooSkewed; default 900. */
-  maxSkewSeconds?: number;
+  maxSkewSeconds?: number | undefined;
 }
 
 export interface Emulator {
@@ -122,7 +122,7 @@ class EmulatorServer implements ServedBucket {
       publicRead: options.publicRead ?? false,
       strict: options.strictSigning ?? true,
       maxSkewSeconds: options.maxSkewSeconds ?? 900,
-      ...(options.temporaryCredentials === undefined ? {} : { temporary: options.temporaryCredentials }),
+      temporary: options.temporaryCredentials,
     };
   }
 

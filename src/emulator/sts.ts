@@ -20,7 +20,7 @@ export interface StsEmulatorOptions {
   /** The `aud` a JWT must carry (string or one of a list), when set. */
   audience?: string;
   /** Lifetime of issued credentials in seconds; default the request's DurationSeconds, else 7200. */
-  lifetimeSeconds?: number;
+  lifetimeSeconds?: number | undefined;
   /** The only RoleArn / ProviderId accepted, when set. */
   roleArn?: string;
   providerId?: string;

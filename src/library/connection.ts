@@ -179,7 +179,7 @@ function clientProvider(provider: CredentialsProvider): ClientCredentialsProvide
       const credentials: SigningCredentials = {
         secretId,
         secretKey,
-        ...(typeof sessionToken === 'string' && sessionToken !== '' ? { sessionToken } : {}),
+        sessionToken: typeof sessionToken === 'string' && sessionToken !== '' ? sessionToken : undefined,
       };
       return credentials;
     },

@@ -28,11 +28,12 @@ function depsOf(options: TransferOptions | DownloadLinkOptions): RunDeps {
       info: logger.info ?? quiet,
       warning: logger.warning ?? quiet,
     },
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(onStart === undefined
-      ? {}
-      : { onStart: (info, length, alreadyOnDisk) => onStart(info.key, length, alreadyOnDisk) }),
-    ...(options.onBytes === undefined ? {} : { onBytes: options.onBytes }),
+    signal: options.signal,
+    onStart:
+      onStart === undefined
+        ? undefined
+        : (info, length, alreadyOnDisk) => onStart(info.key, length, alreadyOnDisk),
+    onBytes: options.onBytes,
   };
 }
 

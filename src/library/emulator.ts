@@ -71,13 +71,13 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   };
   const { secretId, secretKey, sessionToken } = credentials;
   const server = await startServer({
-    credentials: [{ secretId, secretKey, ...(sessionToken === undefined ? {} : { sessionToken }) }],
+    credentials: [{ secretId, secretKey, sessionToken }],
     publicRead: options.publicRead ?? false,
-    ...(options.bucket === undefined ? {} : { bucket: options.bucket }),
-    ...(options.region === undefined ? {} : { region: options.region }),
-    ...(options.root === undefined ? {} : { root: options.root }),
-    ...(options.host === undefined ? {} : { host: options.host }),
-    ...(options.port === undefined ? {} : { port: options.port }),
+    bucket: options.bucket,
+    region: options.region,
+    root: options.root,
+    host: options.host,
+    port: options.port,
   });
   try {
     for (const [key, content] of Object.entries(options.objects ?? {})) server.put(key, content);

@@ -7,12 +7,12 @@ import { parsePresignOptions } from '../config/parse-presign.js';
 import { presign } from '../core/presign.js';
 import type { Credentials, CredentialsProvider, WebIdentityCredentials } from './connection.js';
 import { connectionDeps } from './connection.js';
+import { rawInputsFor } from './option-inputs.js';
 import {
   asOptionError,
   type ConnectionOptions,
   LIBRARY_CONTEXT,
   type Logger,
-  rawInputsFor,
   type TransferOptions,
 } from './options.js';
 
@@ -137,10 +137,10 @@ export async function presignUrl(options: PresignUrlOptions): Promise<PresignUrl
   try {
     const result = await presign(parsed, {
       logger: { debug: logger.debug ?? quiet, info: logger.info ?? quiet, warning: logger.warning ?? quiet },
-      ...(proxy === undefined ? {} : { proxy }),
-      ...(webIdentityToken === undefined ? {} : { webIdentityToken }),
-      ...(client?.credentials === undefined ? {} : { credentials: client.credentials }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      proxy,
+      webIdentityToken,
+      credentials: client?.credentials,
+      signal: options.signal,
     });
     return {
       url: result.url,

@@ -19,11 +19,11 @@ export const CHECKPOINT_FORMAT = 'cos-download-checkpoint/2';
 export interface CheckpointIdentity {
   readonly bucket: string;
   readonly key: string;
-  readonly versionId?: string;
+  readonly versionId?: string | undefined;
   readonly etag: string;
   readonly size: number;
   readonly lastModified: string;
-  readonly crc64?: string;
+  readonly crc64?: string | undefined;
   readonly window: Window;
   readonly partSize: number;
 }
@@ -55,11 +55,11 @@ export function identityOf(
   return {
     bucket,
     key: info.key,
-    ...(info.versionId === undefined ? {} : { versionId: info.versionId }),
+    versionId: info.versionId,
     etag: info.etag,
     size: info.size,
     lastModified: info.lastModified,
-    ...(info.crc64 === undefined ? {} : { crc64: info.crc64 }),
+    crc64: info.crc64,
     window,
     partSize,
   };
@@ -156,11 +156,11 @@ export function parseCheckpoint(text: string): Checkpoint | undefined {
   return {
     bucket: d.bucket,
     key: d.key,
-    ...(d.versionId === null ? {} : { versionId: d.versionId }),
+    versionId: d.versionId ?? undefined,
     etag: d.etag,
     size: d.size,
     lastModified: d.lastModified,
-    ...(d.crc64 === null ? {} : { crc64: d.crc64 }),
+    crc64: d.crc64 ?? undefined,
     window: { first: window.first, length: window.length },
     partSize: d.partSize,
     tempIno: d.tempIno,

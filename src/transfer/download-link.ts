@@ -12,12 +12,12 @@ import type { Conditions } from '../base/request.js';
 import { type CosResponse, header } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
 import {
+  accessHeaders,
   conditionHeaders,
   contentLength,
   isCrc64Header,
   namingRequest,
   type ObjectInfo,
-  sseHeaders,
 } from '../cos/object.js';
 import { removeCheckpoint } from './checkpoint.js';
 import { type FetchContext, fetchObject } from './fetch-object.js';
@@ -76,8 +76,8 @@ function infoFrom(name: string, response: CosResponse, size: number): ObjectInfo
     etag: header(response, 'etag')?.trim() ?? '',
     size,
     lastModified: header(response, 'last-modified') ?? '',
-    ...(crc64 === undefined ? {} : { crc64 }),
-    ...(versionId === undefined || versionId === 'null' ? {} : { versionId }),
+    crc64,
+    versionId: versionId === 'null' ? undefined : versionId,
     storageClass: header(response, 'x-cos-storage-class') ?? 'STANDARD',
   };
 }
@@ -91,10 +91,7 @@ async function probe(
 ): Promise<Probe> {
   const name = source.name;
   const last = settings.partSize - 1;
-  const fixed = {
-    ...sseHeaders(settings.sseCustomerKey),
-    ...(settings.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(settings.trafficLimit) }),
-  };
+  const fixed = accessHeaders(settings);
   const get = (headers: Record<string, string>, what: string) =>
     source.retrying(what, signal, () =>
       source
@@ -187,7 +184,7 @@ function atPath(
     length: info.size,
     bytesDownloaded: 0,
     crcCheck: status === 'skipped' ? 'verified' : 'no-crc-header',
-    ...(reason === undefined ? {} : { reason }),
+    reason,
   };
 }
 

@@ -98,7 +98,8 @@ export async function downloadObject(
       limit: pLimit(settings.partConcurrency),
       folderReady: false,
     };
-    const pinned = request.range !== undefined || Object.keys(request.conditions).length > 0;
+    const pinned =
+      request.range !== undefined || Object.values(request.conditions).some((c) => c !== undefined);
     return await fetchObject(context, { ...request, pinned, state }, info, window);
   } finally {
     await lock.release();

@@ -17,13 +17,7 @@ import { fetchPart, fetchPartBody, type PartBase, type PartResult } from './fetc
 import { type CrcCheck, IntegrityError, type ObjectAtPath, ObjectChangedError } from './object-result.js';
 import { type Part, planParts, type Window } from './plan.js';
 import { TaskPool } from './pool.js';
-import {
-  Checkpointer,
-  openForResume,
-  type PartProgress,
-  type PartStart,
-  type ResumeState,
-} from './resume.js';
+import { Checkpointer, keepOrDiscard, openForResume, type PartProgress, type PartStart } from './resume.js';
 import type { TransferDeps, TransferSettings } from './settings.js';
 import { letGo, type ObjectSource } from './source.js';
 import { ensureOwnFolder, type FileState } from './state.js';
@@ -44,9 +38,6 @@ export interface FetchContext {
    */
   readonly folderReady: boolean;
 }
-
-/** Bytes as a message tells them: MiB with one decimal. */
-const formatMiB = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 
 /** One object to fetch into one file. */
 export interface FetchRequest {
@@ -312,7 +303,13 @@ class ObjectJob {
       await checkpoint.remove();
       return this.#result(this.#window.length, this.#window.length - resumedBytes, crcCheck);
     } catch (error: unknown) {
-      await this.#keepOrDiscard(error, resume, checkpoint);
+      await keepOrDiscard(
+        error,
+        { key: this.#request.key, parts, length: this.#window.length },
+        resume,
+        checkpoint,
+        deps.logger,
+      );
       throw error;
     }
   }
@@ -333,36 +330,6 @@ class ObjectJob {
       );
     }
     return head.info.crc64;
-  }
-
-  /** After a failure: parts stay for a resume only when a checkpoint on disk records them. */
-  async #keepOrDiscard(error: unknown, resume: ResumeState, checkpoint: Checkpointer): Promise<void> {
-    const { logger } = this.#context.deps;
-    const key = this.#request.key;
-    const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
-    // Else nothing could resume them, and the temp file would only fill the disk.
-    if (resumable) await checkpoint.flush();
-    const kept = resumable ? checkpoint.recorded : 0;
-    const startBytes = resumable ? checkpoint.recordedStartBytes : 0;
-    if (kept > 0 || startBytes > 0) {
-      await resume.temp.close().catch(() => {});
-      let keptBytes = startBytes;
-      for (const part of this.#parts)
-        if (resume.done.has(part.index)) keptBytes += part.last - part.first + 1;
-      logger.info(
-        `Kept ${kept} of ${this.#parts.length} finished parts of '${key}'` +
-          (startBytes > 0 ? `, and ${formatMiB(startBytes)} of the parts in flight` : '') +
-          ` (${formatMiB(keptBytes)} of ${formatMiB(this.#window.length)}; a checkpoint records them): run again to resume`,
-      );
-      return;
-    }
-    await resume.temp.discard();
-    await checkpoint.remove().catch(() => {});
-    if (resumable && resume.done.size > 0) {
-      logger.info(
-        `No checkpoint of '${key}' could be written, so its ${resume.done.size} finished part(s) were not kept`,
-      );
-    }
   }
 
   /** Fetches parts through the request budget; the first hard failure aborts the rest. */

@@ -6,12 +6,12 @@ import type { ResponseOverrides } from '../base/request.js';
 import { type CosResponse, header } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
 import {
+  accessHeaders,
   isCrc64Header,
   namingRequest,
   type ObjectAccess,
   type ObjectInfo,
   overrideQuery,
-  sseHeaders,
   versionQuery,
 } from '../cos/object.js';
 import { Crc64, crc64Combine } from './crc64.js';
@@ -105,7 +105,7 @@ export interface PartResult {
   /** CRC-64 of the part's bytes; undefined when the CRC is off. */
   readonly crc: bigint | undefined;
   /** The object's `x-cos-hash-crc64ecma` as this response stated it (listings do not carry it). */
-  readonly objectCrc64?: string;
+  readonly objectCrc64?: string | undefined;
 }
 
 /**
@@ -119,11 +119,7 @@ function partRequest(job: PartBase): { query: Record<string, string>; headers: R
       job.client.fixedUrl === true
         ? {}
         : { ...versionQuery(info.versionId ?? access.versionId), ...overrideQuery(job.overrides) },
-    headers: {
-      ...(info.etag === '' ? {} : { 'if-match': info.etag }),
-      ...sseHeaders(access.sseCustomerKey),
-      ...(access.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(access.trafficLimit) }),
-    },
+    headers: { ...(info.etag === '' ? {} : { 'if-match': info.etag }), ...accessHeaders(access) },
   };
 }
 
@@ -281,7 +277,7 @@ export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse):
   const objectCrc64 = await receive(job, part, opened, () => next, onBody);
   return {
     crc: partCrc(crc, job.start, part.last + 1 - from),
-    ...(objectCrc64 === undefined ? {} : { objectCrc64 }),
+    objectCrc64,
   };
 }
 
@@ -297,7 +293,7 @@ export interface PartBody {
   /** The part's bytes. */
   readonly bytes: Buffer;
   /** The object's `x-cos-hash-crc64ecma` as this response stated it. */
-  readonly objectCrc64?: string;
+  readonly objectCrc64?: string | undefined;
 }
 
 /**
@@ -314,5 +310,5 @@ export async function fetchPartBody(job: PartBase, part: Part, opened?: CosRespo
     next += chunk.length;
   };
   const objectCrc64 = await receive(job, part, opened, () => next, onBody);
-  return { bytes, ...(objectCrc64 === undefined ? {} : { objectCrc64 }) };
+  return { bytes, objectCrc64 };
 }

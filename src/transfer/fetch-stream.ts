@@ -7,7 +7,7 @@ import type { Conditions } from '../base/request.js';
 import { type CosResponse, header, toSink } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
 import type { ObjectInfo } from '../cos/object.js';
-import { conditionHeaders, namingRequest, sseHeaders } from '../cos/object.js';
+import { accessHeaders, conditionHeaders, namingRequest } from '../cos/object.js';
 import { Crc64, formatCrc64, parseCrc64 } from './crc64.js';
 import type { FetchContext } from './fetch-object.js';
 import { type CrcCheck, IntegrityError, type ObjectAtPath, ObjectChangedError } from './object-result.js';
@@ -31,11 +31,7 @@ function wholeHeaders(context: FetchContext, info: ObjectInfo): Record<string, s
       : info.lastModified !== '' && !Number.isNaN(Date.parse(info.lastModified))
         ? { ifUnmodifiedSince: new Date(info.lastModified) }
         : {};
-  return {
-    ...conditionHeaders(pin),
-    ...sseHeaders(settings.sseCustomerKey),
-    ...(settings.trafficLimit === undefined ? {} : { 'x-cos-traffic-limit': String(settings.trafficLimit) }),
-  };
+  return { ...conditionHeaders(pin), ...accessHeaders(settings) };
 }
 
 /** A whole-object answer: 200, or a 206 that covers every byte; the known length; the same ETag and CRC. */

@@ -24,9 +24,9 @@ export interface LockOwner {
   readonly pid: number;
   readonly host: string;
   /** Linux boot id: a lock from before a reboot is stale. */
-  readonly boot?: string;
+  readonly boot?: string | undefined;
   /** Start time of the process (Linux clock ticks since boot): tells a reused pid apart. */
-  readonly start?: string;
+  readonly start?: string | undefined;
   readonly since: string;
   readonly nonce: string;
 }
@@ -80,14 +80,12 @@ function bootId(): string | undefined {
 }
 
 export function currentOwner(now: number): LockOwner {
-  const boot = bootId();
-  const start = procField(process.pid);
   return {
     format: LOCK_FORMAT,
     pid: process.pid,
     host: os.hostname(),
-    ...(boot === undefined ? {} : { boot }),
-    ...(start === undefined ? {} : { start }),
+    boot: bootId(),
+    start: procField(process.pid),
     since: new Date(now).toISOString(),
     nonce: randomBytes(8).toString('hex'),
   };

@@ -38,7 +38,7 @@ export class ManifestReader {
   #lastKey: string | undefined;
 
   private constructor(
-    source: { lines?: AsyncIterator<unknown>; handle?: FileHandle; legacyPath?: string },
+    source: { lines?: AsyncIterator<unknown> | undefined; handle?: FileHandle; legacyPath?: string },
     hash: Hash,
   ) {
     this.#lines = source.lines;
@@ -78,7 +78,7 @@ export class ManifestReader {
   }
 
   #asLegacy(legacyPath: string): ManifestReader {
-    return new ManifestReader({ ...(this.#lines ? { lines: this.#lines } : {}), legacyPath }, this.#hash);
+    return new ManifestReader({ lines: this.#lines, legacyPath }, this.#hash);
   }
 
   async #peek(): Promise<ManifestEntry | undefined> {

@@ -90,7 +90,7 @@ function resultOf(run: MirrorRun, elapsedMs: number, settled: Settled): MirrorRe
     archived: run.archived.items,
     archivedCount: run.archived.count,
     kept: settled.kept,
-    ...(settled.manifest === undefined ? {} : { manifest: settled.manifest }),
+    manifest: settled.manifest,
     listRequests: run.listRequests,
     elapsedMs,
   };

@@ -61,7 +61,7 @@ export interface MirrorResult {
    * write them (`notOurs`) or they changed since it did (`changed`).
    */
   readonly kept: { readonly notOurs: number; readonly changed: number };
-  readonly manifest?: string;
+  readonly manifest?: string | undefined;
   readonly listRequests: number;
   readonly elapsedMs: number;
 }

@@ -15,7 +15,7 @@ export interface ObjectAtPath {
   readonly bytesDownloaded: number;
   readonly crcCheck: CrcCheck;
   /** Why a file was skipped. */
-  readonly reason?: string;
+  readonly reason?: string | undefined;
 }
 
 export type ObjectDownloadResult = { readonly status: 'not-modified'; readonly path: string } | ObjectAtPath;

@@ -14,6 +14,7 @@ import {
   writeCheckpoint,
 } from './checkpoint.js';
 import { type Crc64, crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
+import { IntegrityError, ObjectChangedError } from './object-result.js';
 import type { Part, Window } from './plan.js';
 import type { FileState } from './state.js';
 import { TempFile } from './temp-file.js';
@@ -260,5 +261,46 @@ export class Checkpointer {
   async remove(): Promise<void> {
     await this.#chain;
     await removeCheckpoint(this.#path);
+  }
+}
+
+/** Bytes as a message tells them: MiB with one decimal. */
+const formatMiB = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+/**
+ * After a failure or an interrupt: the parts (and part starts) stay for a resume only when a
+ * checkpoint on disk records them, and the log says how much; a failure that proves the bytes
+ * wrong or the object changed leaves nothing, since nothing could resume it.
+ */
+export async function keepOrDiscard(
+  error: unknown,
+  object: { readonly key: string; readonly parts: readonly Part[]; readonly length: number },
+  resume: ResumeState,
+  checkpoint: Checkpointer,
+  logger: Logger,
+): Promise<void> {
+  const { key, parts } = object;
+  const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
+  // Else nothing could resume them, and the temp file would only fill the disk.
+  if (resumable) await checkpoint.flush();
+  const kept = resumable ? checkpoint.recorded : 0;
+  const startBytes = resumable ? checkpoint.recordedStartBytes : 0;
+  if (kept > 0 || startBytes > 0) {
+    await resume.temp.close().catch(() => {});
+    let keptBytes = startBytes;
+    for (const part of parts) if (resume.done.has(part.index)) keptBytes += part.last - part.first + 1;
+    logger.info(
+      `Kept ${kept} of ${parts.length} finished parts of '${key}'` +
+        (startBytes > 0 ? `, and ${formatMiB(startBytes)} of the parts in flight` : '') +
+        ` (${formatMiB(keptBytes)} of ${formatMiB(object.length)}; a checkpoint records them): run again to resume`,
+    );
+    return;
+  }
+  await resume.temp.discard();
+  await checkpoint.remove().catch(() => {});
+  if (resumable && resume.done.size > 0) {
+    logger.info(
+      `No checkpoint of '${key}' could be written, so its ${resume.done.size} finished part(s) were not kept`,
+    );
   }
 }
