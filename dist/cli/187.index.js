@@ -576,7 +576,7 @@ function wrapCommand(command, width, indent = '', continued = true) {
 __webpack_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _exit_codes_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(535);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9208);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3033);
 
 
 // Ctrl-C (SIGINT) or a cancelled job (SIGTERM) aborts the download, which keeps its checkpoint,
@@ -682,7 +682,7 @@ class Interrupted extends Error {
 
 /***/ }),
 
-/***/ 9208:
+/***/ 3033:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -1924,15 +1924,28 @@ function assembleKernel() {
     ];
     return Uint8Array.from(bytes);
 }
-function instantiate() {
+function compile() {
     const { WebAssembly: wasm } = globalThis;
-    const instance = new wasm.Instance(new wasm.Module(assembleKernel()), {});
-    const { memory, update } = instance.exports;
-    const heap = new Uint8Array(memory.buffer);
-    const view = new DataView(memory.buffer);
     const tables = makeTables(SLICES);
     if (tables.byteLength !== TABLE_BYTES)
         throw new Error('crc64: table size does not match the kernel');
+    return {
+        module: new wasm.Module(assembleKernel()),
+        tables,
+        stateOffset: STATE_OFFSET,
+        stagingOffset: STAGING_OFFSET,
+        stagingSize: STAGING_SIZE,
+    };
+}
+/** The kernel compiled once per process (a few ms), for this thread and the CRC worker. */
+const kernelParts = compile();
+function instantiate(parts) {
+    const { WebAssembly: wasm } = globalThis;
+    const instance = new wasm.Instance(parts.module, {});
+    const { memory, update } = instance.exports;
+    const heap = new Uint8Array(memory.buffer);
+    const view = new DataView(memory.buffer);
+    const { tables } = parts;
     for (let i = 0; i < tables.length; i++)
         view.setUint32(4 * i, tables[i] ?? 0, true);
     return (register, data) => {
@@ -1950,7 +1963,7 @@ function instantiate() {
     };
 }
 /** The WebAssembly slicing-by-16 kernel, instantiated once per process, synchronously (a few ms). */
-const wasm_kernel_advance = instantiate();
+const advance = instantiate(kernelParts);
 
 ;// CONCATENATED MODULE: ./lib/transfer/crc64.js
 // CRC-64/XZ, which COS calls CRC64-ECMA182 and sends as `x-cos-hash-crc64ecma` (a decimal uint64):
@@ -1992,7 +2005,7 @@ class Crc64 {
         if (length > Number.MAX_SAFE_INTEGER) {
             throw new RangeError(`Crc64: more than ${Number.MAX_SAFE_INTEGER} bytes in one stream`);
         }
-        wasm_kernel_advance(this.#register, data);
+        advance(this.#register, data);
         this.#length = length;
         return this;
     }
@@ -3065,6 +3078,217 @@ var p_limit = __webpack_require__(370);
 var cos_object = __webpack_require__(3320);
 // EXTERNAL MODULE: ./lib/cos/client.js + 2 modules
 var cos_client = __webpack_require__(9657);
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __webpack_require__(5919);
+;// CONCATENATED MODULE: ./lib/transfer/crc64/offload.js
+// The CRC of a part's bytes on a second core. The receive path writes each read and hands it here;
+// bytes are copied into 1 MiB segments, and a full segment goes (transferred, not copied) to one
+// worker thread that runs the same kernel and sends its CRC back; the stream's CRC is the segments'
+// CRCs combined in order. When the worker is busy (too many segments out), is gone, or the machine
+// has one core, a segment is hashed here instead: same result, no wait. See docs/adr/0002-crc64.md.
+
+
+
+
+/** Bytes a segment holds before it is hashed. */
+const SEGMENT_BYTES = 1024 * 1024;
+/** Segments out at the worker at once, every stream together (the memory this may hold). */
+const MAX_OUT = 8;
+// Runs in the worker (CommonJS, from a string: the bundles need no second file). It gets the
+// compiled kernel and its tables, and answers each segment with its CRC as two uint32 halves.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, tables, stateOffset, stagingOffset, stagingSize } = workerData;
+const { memory, update } = new WebAssembly.Instance(module, {}).exports;
+const heap = new Uint8Array(memory.buffer);
+const view = new DataView(memory.buffer);
+for (let i = 0; i < tables.length; i++) view.setUint32(4 * i, tables[i], true);
+parentPort.on('message', ({ id, buffer, length }) => {
+  const data = new Uint8Array(buffer, 0, length);
+  view.setUint32(stateOffset, 0xffffffff, true);
+  view.setUint32(stateOffset + 4, 0xffffffff, true);
+  for (let offset = 0; offset < length; offset += stagingSize) {
+    const end = Math.min(offset + stagingSize, length);
+    heap.set(data.subarray(offset, end), stagingOffset);
+    update(stagingOffset, end - offset);
+  }
+  const lo = ~view.getUint32(stateOffset, true) >>> 0;
+  const hi = ~view.getUint32(stateOffset + 4, true) >>> 0;
+  parentPort.postMessage({ id, lo, hi, buffer }, [buffer]);
+});
+`;
+/** The one CRC worker of the process, started on first use; holds the event loop only while busy. */
+class CrcWorker {
+    static #shared;
+    #worker;
+    #waiting = new Map();
+    #free = [];
+    #next = 0;
+    #failure;
+    constructor() {
+        this.#worker = new external_node_worker_threads_.Worker(WORKER_SOURCE, { eval: true, workerData: kernelParts });
+        this.#worker.on('message', (answer) => this.#answer(answer));
+        this.#worker.on('error', (error) => this.#fail(error));
+        this.#worker.on('exit', (code) => this.#fail(new Error(`the CRC worker stopped (exit code ${code})`)));
+        this.#worker.unref(); // after on('message'), which refs it again
+    }
+    /** The shared worker, or undefined with one core (nothing to gain) or after it failed. */
+    static shared() {
+        if ((0,external_node_os_.availableParallelism)() < 2)
+            return undefined;
+        CrcWorker.#shared ??= new CrcWorker();
+        const shared = CrcWorker.#shared;
+        return shared.#failure === undefined ? shared : undefined;
+    }
+    /** Whether a segment sent now would wait behind too many others. */
+    get full() {
+        return this.#waiting.size >= MAX_OUT || this.#failure !== undefined;
+    }
+    /** A segment buffer, reused from answered segments when one is free. */
+    take() {
+        return new Uint8Array(this.#free.pop() ?? new ArrayBuffer(SEGMENT_BYTES));
+    }
+    /** Gives `segment` (its buffer is transferred: unusable here after) and resolves to the CRC of its first `length` bytes. */
+    hash(segment, length) {
+        const id = this.#next++;
+        const answer = new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+        if (this.#waiting.size === 1)
+            this.#worker.ref();
+        const buffer = segment.buffer;
+        this.#worker.postMessage({ id, buffer, length }, [buffer]);
+        return answer;
+    }
+    /** Stops the worker (tests; a process exits without it). */
+    static async stop() {
+        const shared = CrcWorker.#shared;
+        CrcWorker.#shared = undefined;
+        if (shared !== undefined)
+            await shared.#worker.terminate();
+    }
+    #answer({ id, lo, hi, buffer }) {
+        const waiting = this.#waiting.get(id);
+        this.#waiting.delete(id);
+        if (this.#waiting.size === 0)
+            this.#worker.unref();
+        if (this.#free.length < MAX_OUT)
+            this.#free.push(buffer);
+        waiting?.resolve((BigInt(hi) << 32n) | BigInt(lo));
+    }
+    #fail(error) {
+        this.#failure ??= error;
+        for (const waiting of this.#waiting.values())
+            waiting.reject(this.#failure);
+        this.#waiting.clear();
+    }
+}
+/** A stream's CRC from segments hashed by the worker or here, combined in order. */
+class SegmentedCrc {
+    #worker;
+    #segments = [];
+    #staging;
+    #filled = 0;
+    #knownIndex = 0;
+    #knownBytes = 0;
+    #knownCrc = 0n;
+    constructor(worker) {
+        this.#worker = worker;
+    }
+    update(chunk) {
+        let offset = 0;
+        while (offset < chunk.length) {
+            this.#staging ??= this.#worker.take();
+            const take = Math.min(chunk.length - offset, SEGMENT_BYTES - this.#filled);
+            this.#staging.set(offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take), this.#filled);
+            this.#filled += take;
+            offset += take;
+            if (this.#filled === SEGMENT_BYTES)
+                this.#seal(false);
+        }
+    }
+    known(exact) {
+        if (exact)
+            this.#seal(true);
+        return { bytes: this.#knownBytes, crc: this.#knownCrc };
+    }
+    async settled() {
+        for (const segment of this.#segments)
+            if (segment.answer !== undefined)
+                await segment.answer;
+    }
+    async digest() {
+        this.#seal(true);
+        await this.settled();
+        const failed = this.#segments.find((segment) => segment.error !== undefined);
+        if (failed?.error !== undefined)
+            throw failed.error;
+        this.#advance();
+        return this.#knownCrc;
+    }
+    /** Hashes what is staged: at the worker, unless it is full or `here` (a short stretch) is asked. */
+    #seal(here) {
+        const staging = this.#staging;
+        const length = this.#filled;
+        if (staging === undefined || length === 0)
+            return;
+        this.#filled = 0;
+        if (here || this.#worker.full) {
+            this.#segments.push({
+                length,
+                crc: crc64(staging.subarray(0, length)),
+                error: undefined,
+                answer: undefined,
+            });
+            this.#advance();
+            return;
+        }
+        this.#staging = undefined;
+        const segment = {
+            length,
+            crc: undefined,
+            error: undefined,
+            answer: this.#worker.hash(staging, length).then((crc) => {
+                segment.crc = crc;
+                this.#advance();
+            }, (error) => {
+                segment.error = error;
+            }),
+        };
+        this.#segments.push(segment);
+    }
+    /** Folds answered segments, in order, into the known first stretch. */
+    #advance() {
+        for (;;) {
+            const segment = this.#segments[this.#knownIndex];
+            if (segment?.crc === undefined)
+                return;
+            this.#knownCrc = crc64Combine(this.#knownCrc, segment.crc, segment.length);
+            this.#knownBytes += segment.length;
+            this.#knownIndex++;
+        }
+    }
+}
+/** A CRC computed here, read by read (one core, or the worker gone). */
+class LocalCrc {
+    #crc = new Crc64();
+    update(chunk) {
+        this.#crc.update(chunk);
+    }
+    known() {
+        return { bytes: this.#crc.length, crc: this.#crc.digest() };
+    }
+    settled() {
+        return Promise.resolve();
+    }
+    digest() {
+        return Promise.resolve(this.#crc.digest());
+    }
+}
+/** A CRC for a stream of many MiB: on the worker when there is a second core, here otherwise. */
+function streamCrc() {
+    const worker = CrcWorker.shared();
+    return worker === undefined ? new LocalCrc() : new SegmentedCrc(worker);
+}
+
 ;// CONCATENATED MODULE: ./lib/transfer/object-result.js
 /** The bytes do not match the object's CRC64 (or its length): nothing was left at the destination. */
 class IntegrityError extends Error {
@@ -3092,6 +3316,7 @@ function letGo(response) {
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/fetch-part.js
+
 
 
 
@@ -3253,7 +3478,7 @@ async function receive(job, part, opened, taken, onBody) {
  */
 async function fetchPart(job, part, opened) {
     const { writer, base } = job;
-    const crc = job.crc ? new Crc64() : undefined;
+    const crc = job.crc ? streamCrc() : undefined;
     const from = part.first + (job.start?.bytes ?? 0);
     let next = from;
     const progress = { bytes: 0, crc, before: job.start };
@@ -3271,19 +3496,19 @@ async function fetchPart(job, part, opened) {
     };
     const objectCrc64 = await receive(job, part, opened, () => next, onBody);
     return {
-        crc: partCrc(crc, job.start, part.last + 1 - from),
+        crc: await partCrc(crc, job.start, part.last + 1 - from),
         objectCrc64,
     };
 }
 /** The CRC of a whole part from this run's bytes and, for a resumed part, the CRC of its first bytes. */
-function partCrc(crc, start, fetched) {
+async function partCrc(crc, start, fetched) {
     if (crc === undefined)
         return undefined;
     if (start === undefined)
-        return crc.digest();
+        return await crc.digest();
     if (start.crc === undefined)
         return undefined;
-    return crc64Combine(start.crc, crc.digest(), fetched);
+    return crc64Combine(start.crc, await crc.digest(), fetched);
 }
 /**
  * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, into one
@@ -3505,19 +3730,22 @@ async function keptStart(temp, position, bytes, crc, verify) {
     return actual === expected ? { bytes, crc: expected } : 'damaged';
 }
 /** What a checkpoint records of a part in flight: its first bytes and their CRC, when there are any. */
-function partialOf(progress) {
+function partialOf(progress, exact) {
     const before = progress.before;
-    const bytes = (before?.bytes ?? 0) + progress.bytes;
+    if (progress.crc === undefined) {
+        const bytes = (before?.bytes ?? 0) + progress.bytes;
+        return bytes === 0 ? undefined : { bytes, crc: UNCHECKED };
+    }
+    // Only the first stretch whose CRC is known: bytes written past it are fetched again on resume.
+    const known = progress.crc.known(exact);
+    const bytes = (before?.bytes ?? 0) + known.bytes;
     if (bytes === 0)
         return undefined;
-    if (progress.crc === undefined)
-        return { bytes, crc: UNCHECKED };
-    const crc = progress.crc.digest();
     if (before === undefined)
-        return { bytes, crc: formatCrc64(crc) };
+        return { bytes, crc: formatCrc64(known.crc) };
     if (before.crc === undefined)
         return undefined;
-    return { bytes, crc: formatCrc64(crc64Combine(before.crc, crc, progress.bytes)) };
+    return { bytes, crc: formatCrc64(crc64Combine(before.crc, known.crc, known.bytes)) };
 }
 /**
  * Writes the checkpoint after the bytes it vouches for are flushed: snapshot the finished parts,
@@ -3534,6 +3762,7 @@ class Checkpointer {
     #inFlight;
     #chain = Promise.resolve();
     #queued = false;
+    #exact = false;
     #recorded;
     #recordedStartBytes = 0;
     /** `inFlight`: the parts being fetched, whose first bytes a checkpoint records too. */
@@ -3560,20 +3789,32 @@ class Checkpointer {
     get recordedStartBytes() {
         return this.#recordedStartBytes;
     }
-    schedule() {
+    /**
+     * Writes a checkpoint soon (coalesced). `exact` (the last one, after a failure or an interrupt)
+     * waits for the CRCs of the bytes written so far, so it vouches for all of them; otherwise a part
+     * in flight counts as far as its CRC is already known.
+     */
+    schedule(exact = false) {
+        if (exact)
+            this.#exact = true;
         if (this.#queued)
             return;
         this.#queued = true;
         this.#chain = this.#chain
             .then(async () => {
             this.#queued = false;
+            const exact = this.#exact;
+            this.#exact = false;
+            if (exact)
+                for (const progress of this.#inFlight.values())
+                    await progress.crc?.settled();
             const parts = new Map(this.#done);
             // The parts in flight, as far as their bytes are written (synchronously, so this snapshot
             // never runs ahead of the file).
             const partial = new Map();
             let startBytes = 0;
             for (const [index, progress] of this.#inFlight) {
-                const recorded = parts.has(index) ? undefined : partialOf(progress);
+                const recorded = parts.has(index) ? undefined : partialOf(progress, exact);
                 if (recorded === undefined)
                     continue;
                 partial.set(index, recorded);
@@ -3591,8 +3832,9 @@ class Checkpointer {
             // A failed checkpoint write costs only a resume; the download itself goes on.
         });
     }
-    async flush() {
-        this.schedule();
+    /** Writes a checkpoint now (`exact`: as for `schedule`) and waits for it. */
+    async flush(exact = false) {
+        this.schedule(exact);
         await this.#chain;
     }
     async remove() {
@@ -3612,7 +3854,7 @@ async function keepOrDiscard(error, object, resume, checkpoint, logger) {
     const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
     // Else nothing could resume them, and the temp file would only fill the disk.
     if (resumable)
-        await checkpoint.flush();
+        await checkpoint.flush(true);
     const kept = resumable ? checkpoint.recorded : 0;
     const startBytes = resumable ? checkpoint.recordedStartBytes : 0;
     if (kept > 0 || startBytes > 0) {

@@ -14,7 +14,8 @@ import {
   overrideQuery,
   versionQuery,
 } from '../cos/object.js';
-import { Crc64, crc64Combine } from './crc64.js';
+import { type StreamCrc, streamCrc } from './crc64/offload.js';
+import { crc64Combine } from './crc64.js';
 import { ObjectChangedError } from './object-result.js';
 import type { Part } from './plan.js';
 import type { PartProgress, PartStart } from './resume.js';
@@ -259,7 +260,7 @@ async function receive(
  */
 export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse): Promise<PartResult> {
   const { writer, base } = job;
-  const crc = job.crc ? new Crc64() : undefined;
+  const crc = job.crc ? streamCrc() : undefined;
   const from = part.first + (job.start?.bytes ?? 0);
   let next = from;
   const progress: PartProgress = { bytes: 0, crc, before: job.start };
@@ -276,17 +277,21 @@ export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse):
   };
   const objectCrc64 = await receive(job, part, opened, () => next, onBody);
   return {
-    crc: partCrc(crc, job.start, part.last + 1 - from),
+    crc: await partCrc(crc, job.start, part.last + 1 - from),
     objectCrc64,
   };
 }
 
 /** The CRC of a whole part from this run's bytes and, for a resumed part, the CRC of its first bytes. */
-function partCrc(crc: Crc64 | undefined, start: PartStart | undefined, fetched: number): bigint | undefined {
+async function partCrc(
+  crc: StreamCrc | undefined,
+  start: PartStart | undefined,
+  fetched: number,
+): Promise<bigint | undefined> {
   if (crc === undefined) return undefined;
-  if (start === undefined) return crc.digest();
+  if (start === undefined) return await crc.digest();
   if (start.crc === undefined) return undefined;
-  return crc64Combine(start.crc, crc.digest(), fetched);
+  return crc64Combine(start.crc, await crc.digest(), fetched);
 }
 
 export interface PartBody {

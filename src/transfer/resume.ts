@@ -13,7 +13,8 @@ import {
   UNCHECKED,
   writeCheckpoint,
 } from './checkpoint.js';
-import { type Crc64, crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
+import type { StreamCrc } from './crc64/offload.js';
+import { crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
 import { IntegrityError, ObjectChangedError } from './object-result.js';
 import type { Part, Window } from './plan.js';
 import type { FileState } from './state.js';
@@ -33,10 +34,10 @@ export interface PartStart {
   readonly crc: bigint | undefined;
 }
 
-/** A part being fetched: how many of its first bytes are written, and their CRC so far. */
+/** A part being fetched: how many of its first bytes are written, and their CRC as far as it is known. */
 export interface PartProgress {
   bytes: number;
-  readonly crc: Crc64 | undefined;
+  readonly crc: StreamCrc | undefined;
   /** The CRC of bytes before this run's (a part resumed from its first bytes), else undefined. */
   readonly before: PartStart | undefined;
 }
@@ -159,15 +160,19 @@ async function keptStart(
 }
 
 /** What a checkpoint records of a part in flight: its first bytes and their CRC, when there are any. */
-function partialOf(progress: PartProgress): PartialPart | undefined {
+function partialOf(progress: PartProgress, exact: boolean): PartialPart | undefined {
   const before = progress.before;
-  const bytes = (before?.bytes ?? 0) + progress.bytes;
+  if (progress.crc === undefined) {
+    const bytes = (before?.bytes ?? 0) + progress.bytes;
+    return bytes === 0 ? undefined : { bytes, crc: UNCHECKED };
+  }
+  // Only the first stretch whose CRC is known: bytes written past it are fetched again on resume.
+  const known = progress.crc.known(exact);
+  const bytes = (before?.bytes ?? 0) + known.bytes;
   if (bytes === 0) return undefined;
-  if (progress.crc === undefined) return { bytes, crc: UNCHECKED };
-  const crc = progress.crc.digest();
-  if (before === undefined) return { bytes, crc: formatCrc64(crc) };
+  if (before === undefined) return { bytes, crc: formatCrc64(known.crc) };
   if (before.crc === undefined) return undefined;
-  return { bytes, crc: formatCrc64(crc64Combine(before.crc, crc, progress.bytes)) };
+  return { bytes, crc: formatCrc64(crc64Combine(before.crc, known.crc, known.bytes)) };
 }
 
 /**
@@ -185,6 +190,7 @@ export class Checkpointer {
   readonly #inFlight: ReadonlyMap<number, PartProgress>;
   #chain: Promise<void> = Promise.resolve();
   #queued = false;
+  #exact = false;
   #recorded: number;
   #recordedStartBytes = 0;
 
@@ -220,19 +226,28 @@ export class Checkpointer {
     return this.#recordedStartBytes;
   }
 
-  schedule(): void {
+  /**
+   * Writes a checkpoint soon (coalesced). `exact` (the last one, after a failure or an interrupt)
+   * waits for the CRCs of the bytes written so far, so it vouches for all of them; otherwise a part
+   * in flight counts as far as its CRC is already known.
+   */
+  schedule(exact = false): void {
+    if (exact) this.#exact = true;
     if (this.#queued) return;
     this.#queued = true;
     this.#chain = this.#chain
       .then(async () => {
         this.#queued = false;
+        const exact = this.#exact;
+        this.#exact = false;
+        if (exact) for (const progress of this.#inFlight.values()) await progress.crc?.settled();
         const parts = new Map(this.#done);
         // The parts in flight, as far as their bytes are written (synchronously, so this snapshot
         // never runs ahead of the file).
         const partial = new Map<number, PartialPart>();
         let startBytes = 0;
         for (const [index, progress] of this.#inFlight) {
-          const recorded = parts.has(index) ? undefined : partialOf(progress);
+          const recorded = parts.has(index) ? undefined : partialOf(progress, exact);
           if (recorded === undefined) continue;
           partial.set(index, recorded);
           startBytes += recorded.bytes;
@@ -253,8 +268,9 @@ export class Checkpointer {
       });
   }
 
-  async flush(): Promise<void> {
-    this.schedule();
+  /** Writes a checkpoint now (`exact`: as for `schedule`) and waits for it. */
+  async flush(exact = false): Promise<void> {
+    this.schedule(exact);
     await this.#chain;
   }
 
@@ -282,7 +298,7 @@ export async function keepOrDiscard(
   const { key, parts } = object;
   const resumable = !(error instanceof IntegrityError) && !(error instanceof ObjectChangedError);
   // Else nothing could resume them, and the temp file would only fill the disk.
-  if (resumable) await checkpoint.flush();
+  if (resumable) await checkpoint.flush(true);
   const kept = resumable ? checkpoint.recorded : 0;
   const startBytes = resumable ? checkpoint.recordedStartBytes : 0;
   if (kept > 0 || startBytes > 0) {

@@ -216,14 +216,38 @@ interface KernelExports {
   readonly update: (pointer: number, length: number) => void;
 }
 
-function instantiate(): Advance {
+/** The compiled kernel and its tables, made once: what an instance (here or in a worker) starts from. */
+export interface KernelParts {
+  readonly module: object;
+  readonly tables: Uint32Array;
+  readonly stateOffset: number;
+  readonly stagingOffset: number;
+  readonly stagingSize: number;
+}
+
+function compile(): KernelParts {
   const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
-  const instance = new wasm.Instance(new wasm.Module(assembleKernel()), {});
+  const tables = makeTables(SLICES);
+  if (tables.byteLength !== TABLE_BYTES) throw new Error('crc64: table size does not match the kernel');
+  return {
+    module: new wasm.Module(assembleKernel()),
+    tables,
+    stateOffset: STATE_OFFSET,
+    stagingOffset: STAGING_OFFSET,
+    stagingSize: STAGING_SIZE,
+  };
+}
+
+/** The kernel compiled once per process (a few ms), for this thread and the CRC worker. */
+export const kernelParts: KernelParts = compile();
+
+function instantiate(parts: KernelParts): Advance {
+  const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
+  const instance = new wasm.Instance(parts.module, {});
   const { memory, update } = instance.exports as KernelExports;
   const heap = new Uint8Array(memory.buffer);
   const view = new DataView(memory.buffer);
-  const tables = makeTables(SLICES);
-  if (tables.byteLength !== TABLE_BYTES) throw new Error('crc64: table size does not match the kernel');
+  const { tables } = parts;
   for (let i = 0; i < tables.length; i++) view.setUint32(4 * i, tables[i] ?? 0, true);
   return (register, data) => {
     view.setUint32(STATE_OFFSET, register[0] ?? 0, true);
@@ -241,4 +265,4 @@ function instantiate(): Advance {
 }
 
 /** The WebAssembly slicing-by-16 kernel, instantiated once per process, synchronously (a few ms). */
-export const advance: Advance = instantiate();
+export const advance: Advance = instantiate(kernelParts);
