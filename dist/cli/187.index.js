@@ -2112,13 +2112,17 @@ function parseCrc64(text) {
 
 
 
-/** Creates `filePath` exclusively; a leftover (a file or a planted link) is removed, never followed. */
-async function createExclusive(filePath, mode) {
-    return (0,promises_.open)(filePath, 'wx', mode).catch(async (error) => {
+/**
+ * Creates `filePath` exclusively, for writing (`readable`: and reading); a leftover (a file or a
+ * planted link) is removed, never followed.
+ */
+async function createExclusive(filePath, mode, readable = false) {
+    const flags = readable ? 'wx+' : 'wx';
+    return (0,promises_.open)(filePath, flags, mode).catch(async (error) => {
         if (error.code !== 'EEXIST')
             throw error;
         await (0,promises_.rm)(filePath, { force: true });
-        return (0,promises_.open)(filePath, 'wx', mode);
+        return (0,promises_.open)(filePath, flags, mode);
     });
 }
 /** A write into a temp file failed; thrown where only a synchronous throw is possible. */
@@ -2151,7 +2155,8 @@ class TempFile {
      * write, no checkpoint) spares the stat that learns its inode.
      */
     static async create(filePath, length, shownPath = filePath, options = { checkpointed: true }) {
-        const handle = await createExclusive(filePath, 0o644).catch(async (error) => {
+        // Readable too: a part's CRC may be taken from the file (the CRC worker failed).
+        const handle = await createExclusive(filePath, 0o644, true).catch(async (error) => {
             throw await (0,local_errors/* asLocalFileError */.kH)(error, shownPath);
         });
         try {
@@ -3081,11 +3086,14 @@ var cos_client = __webpack_require__(9657);
 // EXTERNAL MODULE: external "node:worker_threads"
 var external_node_worker_threads_ = __webpack_require__(5919);
 ;// CONCATENATED MODULE: ./lib/transfer/crc64/offload.js
-// The CRC of a part's bytes on a second core. The receive path writes each read and hands it here;
-// bytes are copied into 1 MiB segments, and a full segment goes (transferred, not copied) to one
-// worker thread that runs the same kernel and sends its CRC back; the stream's CRC is the segments'
-// CRCs combined in order. When the worker is busy (too many segments out), is gone, or the machine
-// has one core, a segment is hashed here instead: same result, no wait. See docs/adr/0002-crc64.md.
+// The CRC of a large part's bytes on a second core. The receive path writes each read and hands it
+// here; bytes are copied into 1 MiB segments, and a full segment goes (transferred, not copied) to
+// one worker thread that runs the same kernel and sends its CRC back; the stream's CRC is the
+// segments' CRCs combined in order. A segment sealed while the worker is busy (too many segments
+// out) or gone is hashed here instead, with the same result; with one core, or for a part shorter
+// than a segment, everything is hashed here. A segment the worker took and never answered (it
+// failed) fails the stream's digest; the caller then hashes the bytes from disk. See
+// docs/adr/0002-crc64.md.
 
 
 
@@ -3124,45 +3132,72 @@ class CrcWorker {
     #waiting = new Map();
     #free = [];
     #next = 0;
+    #answered = 0;
     #failure;
-    constructor() {
-        this.#worker = new external_node_worker_threads_.Worker(WORKER_SOURCE, { eval: true, workerData: kernelParts });
-        this.#worker.on('message', (answer) => this.#answer(answer));
-        this.#worker.on('error', (error) => this.#fail(error));
-        this.#worker.on('exit', (code) => this.#fail(new Error(`the CRC worker stopped (exit code ${code})`)));
-        this.#worker.unref(); // after on('message'), which refs it again
+    constructor(worker) {
+        this.#worker = worker;
+        worker.on('message', (answer) => this.#answer(answer));
+        worker.on('messageerror', (error) => this.#fail(error));
+        worker.on('error', (error) => this.#fail(error));
+        worker.on('exit', (code) => this.#fail(new Error(`the CRC worker stopped (exit code ${code})`)));
+        worker.unref(); // after on('message'), which refs it again
     }
-    /** The shared worker, or undefined with one core (nothing to gain) or after it failed. */
+    /**
+     * The shared worker; undefined with one core (nothing to gain), when no worker can be started
+     * (e.g. Node's permission model without --allow-worker), or after it failed.
+     */
     static shared() {
-        if ((0,external_node_os_.availableParallelism)() < 2)
-            return undefined;
-        CrcWorker.#shared ??= new CrcWorker();
+        if (CrcWorker.#shared === undefined) {
+            if ((0,external_node_os_.availableParallelism)() < 2)
+                return undefined;
+            try {
+                CrcWorker.#shared = new CrcWorker(new external_node_worker_threads_.Worker(WORKER_SOURCE, { eval: true, workerData: kernelParts }));
+            }
+            catch {
+                CrcWorker.#shared = 'unavailable';
+            }
+        }
         const shared = CrcWorker.#shared;
-        return shared.#failure === undefined ? shared : undefined;
+        return shared !== 'unavailable' && shared.#failure === undefined ? shared : undefined;
     }
-    /** Whether a segment sent now would wait behind too many others. */
-    get full() {
-        return this.#waiting.size >= MAX_OUT || this.#failure !== undefined;
+    /** Whether a segment may be sent now: the worker runs and has fewer than the most out. */
+    get available() {
+        return this.#failure === undefined && this.#waiting.size < MAX_OUT;
     }
-    /** A segment buffer, reused from answered segments when one is free. */
+    /** Segments answered since the worker started (tests: which path ran). */
+    get answered() {
+        return this.#answered;
+    }
+    /** A segment's buffer, reused from answered segments when one is free. */
     take() {
-        return new Uint8Array(this.#free.pop() ?? new ArrayBuffer(SEGMENT_BYTES));
+        return this.#free.pop() ?? new ArrayBuffer(SEGMENT_BYTES);
     }
-    /** Gives `segment` (its buffer is transferred: unusable here after) and resolves to the CRC of its first `length` bytes. */
-    hash(segment, length) {
+    /** Takes back a segment buffer that was hashed here, for reuse. */
+    give(buffer) {
+        if (buffer.byteLength === SEGMENT_BYTES && this.#free.length < MAX_OUT)
+            this.#free.push(buffer);
+    }
+    /**
+     * Sends the first `length` bytes of `buffer` (transferred: unusable here after) and resolves to
+     * their CRC. Throws, with `buffer` still usable, if it could not be sent.
+     */
+    hash(buffer, length) {
+        if (this.#failure !== undefined)
+            throw this.#failure;
+        if (!Number.isSafeInteger(length) || length < 0 || length > buffer.byteLength) {
+            throw new RangeError(`CrcWorker.hash: length ${length} is not within the buffer's ${buffer.byteLength} bytes`);
+        }
         const id = this.#next++;
-        const answer = new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
-        if (this.#waiting.size === 1)
-            this.#worker.ref();
-        const buffer = segment.buffer;
         this.#worker.postMessage({ id, buffer, length }, [buffer]);
-        return answer;
+        if (this.#waiting.size === 0)
+            this.#worker.ref();
+        return new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
     }
-    /** Stops the worker (tests; a process exits without it). */
+    /** Stops the worker (tests; a process exits without it). The next `shared()` starts a new one. */
     static async stop() {
         const shared = CrcWorker.#shared;
         CrcWorker.#shared = undefined;
-        if (shared !== undefined)
+        if (shared !== undefined && shared !== 'unavailable')
             await shared.#worker.terminate();
     }
     #answer({ id, lo, hi, buffer }) {
@@ -3170,8 +3205,8 @@ class CrcWorker {
         this.#waiting.delete(id);
         if (this.#waiting.size === 0)
             this.#worker.unref();
-        if (this.#free.length < MAX_OUT)
-            this.#free.push(buffer);
+        this.#answered++;
+        this.give(buffer);
         waiting?.resolve((BigInt(hi) << 32n) | BigInt(lo));
     }
     #fail(error) {
@@ -3179,6 +3214,7 @@ class CrcWorker {
         for (const waiting of this.#waiting.values())
             waiting.reject(this.#failure);
         this.#waiting.clear();
+        this.#worker.unref();
     }
 }
 /** A stream's CRC from segments hashed by the worker or here, combined in order. */
@@ -3190,70 +3226,89 @@ class SegmentedCrc {
     #knownIndex = 0;
     #knownBytes = 0;
     #knownCrc = 0n;
+    #given = 0;
     constructor(worker) {
         this.#worker = worker;
     }
     update(chunk) {
+        this.#given += chunk.length;
         let offset = 0;
         while (offset < chunk.length) {
             this.#staging ??= this.#worker.take();
             const take = Math.min(chunk.length - offset, SEGMENT_BYTES - this.#filled);
-            this.#staging.set(offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take), this.#filled);
+            const slice = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
+            new Uint8Array(this.#staging).set(slice, this.#filled);
             this.#filled += take;
             offset += take;
             if (this.#filled === SEGMENT_BYTES)
-                this.#seal(false);
+                this.#seal(this.#worker.available);
         }
     }
-    known(exact) {
-        if (exact)
-            this.#seal(true);
+    known() {
         return { bytes: this.#knownBytes, crc: this.#knownCrc };
     }
-    async settled() {
-        for (const segment of this.#segments)
-            if (segment.answer !== undefined)
-                await segment.answer;
+    async complete() {
+        await this.#settled();
+        this.#seal(false);
+        if (this.#staging !== undefined)
+            this.#worker.give(this.#staging);
+        this.#staging = undefined;
+        return this.known();
     }
     async digest() {
-        this.#seal(true);
-        await this.settled();
+        const { bytes, crc } = await this.complete();
         const failed = this.#segments.find((segment) => segment.error !== undefined);
         if (failed?.error !== undefined)
             throw failed.error;
-        this.#advance();
-        return this.#knownCrc;
+        if (bytes !== this.#given)
+            throw new Error(`CRC stream: ${bytes} of ${this.#given} bytes accounted for`);
+        return crc;
     }
-    /** Hashes what is staged: at the worker, unless it is full or `here` (a short stretch) is asked. */
-    #seal(here) {
+    /** Waits for every segment sent so far, and for those sent meanwhile. */
+    async #settled() {
+        for (let i = 0; i < this.#segments.length; i++)
+            await this.#segments[i]?.answer;
+    }
+    /** Hashes what is staged: at the worker (`send`), or here when not sending or it cannot be sent. */
+    #seal(send) {
         const staging = this.#staging;
         const length = this.#filled;
         if (staging === undefined || length === 0)
             return;
-        this.#filled = 0;
-        if (here || this.#worker.full) {
-            this.#segments.push({
-                length,
-                crc: crc64(staging.subarray(0, length)),
-                error: undefined,
-                answer: undefined,
-            });
-            this.#advance();
-            return;
+        if (send) {
+            let answer;
+            try {
+                answer = this.#worker.hash(staging, length);
+            }
+            catch {
+                // Not sent (the worker failed meanwhile): the buffer is still ours; hash it here.
+            }
+            if (answer !== undefined) {
+                this.#staging = undefined;
+                this.#filled = 0;
+                const segment = {
+                    length,
+                    crc: undefined,
+                    error: undefined,
+                    answer: answer.then((crc) => {
+                        segment.crc = crc;
+                        this.#advance();
+                    }, (error) => {
+                        segment.error = error;
+                    }),
+                };
+                this.#segments.push(segment);
+                return;
+            }
         }
-        this.#staging = undefined;
-        const segment = {
+        this.#filled = 0;
+        this.#segments.push({
             length,
-            crc: undefined,
+            crc: crc64(new Uint8Array(staging, 0, length)),
             error: undefined,
-            answer: this.#worker.hash(staging, length).then((crc) => {
-                segment.crc = crc;
-                this.#advance();
-            }, (error) => {
-                segment.error = error;
-            }),
-        };
-        this.#segments.push(segment);
+            answer: undefined,
+        });
+        this.#advance();
     }
     /** Folds answered segments, in order, into the known first stretch. */
     #advance() {
@@ -3267,7 +3322,7 @@ class SegmentedCrc {
         }
     }
 }
-/** A CRC computed here, read by read (one core, or the worker gone). */
+/** A CRC computed here, read by read. */
 class LocalCrc {
     #crc = new Crc64();
     update(chunk) {
@@ -3276,16 +3331,19 @@ class LocalCrc {
     known() {
         return { bytes: this.#crc.length, crc: this.#crc.digest() };
     }
-    settled() {
-        return Promise.resolve();
+    complete() {
+        return Promise.resolve(this.known());
     }
     digest() {
         return Promise.resolve(this.#crc.digest());
     }
 }
-/** A CRC for a stream of many MiB: on the worker when there is a second core, here otherwise. */
-function streamCrc() {
-    const worker = CrcWorker.shared();
+/**
+ * A CRC for a stream of `length` bytes: on the worker when the stream fills at least one segment and
+ * there is a second core, here otherwise.
+ */
+function streamCrc(length) {
+    const worker = length >= SEGMENT_BYTES ? CrcWorker.shared() : undefined;
     return worker === undefined ? new LocalCrc() : new SegmentedCrc(worker);
 }
 
@@ -3478,8 +3536,8 @@ async function receive(job, part, opened, taken, onBody) {
  */
 async function fetchPart(job, part, opened) {
     const { writer, base } = job;
-    const crc = job.crc ? streamCrc() : undefined;
     const from = part.first + (job.start?.bytes ?? 0);
+    const crc = job.crc ? streamCrc(part.last + 1 - from) : undefined;
     let next = from;
     const progress = { bytes: 0, crc, before: job.start };
     job.inFlight?.set(part.index, progress);
@@ -3495,20 +3553,25 @@ async function fetchPart(job, part, opened) {
         job.onBytes?.(chunk.length);
     };
     const objectCrc64 = await receive(job, part, opened, () => next, onBody);
-    return {
-        crc: await partCrc(crc, job.start, part.last + 1 - from),
-        objectCrc64,
-    };
+    const fetched = part.last + 1 - from;
+    // The CRC worker failed with some of these bytes: hash them as they are in the file instead.
+    const rest = await crc?.digest().catch(async (error) => {
+        const onDisk = await writer.crcAt(from - base, fetched);
+        if (onDisk === undefined)
+            throw error;
+        return onDisk;
+    });
+    return { crc: partCrc(rest, job.start, fetched), objectCrc64 };
 }
 /** The CRC of a whole part from this run's bytes and, for a resumed part, the CRC of its first bytes. */
-async function partCrc(crc, start, fetched) {
-    if (crc === undefined)
+function partCrc(rest, start, fetched) {
+    if (rest === undefined)
         return undefined;
     if (start === undefined)
-        return await crc.digest();
+        return rest;
     if (start.crc === undefined)
         return undefined;
-    return crc64Combine(start.crc, await crc.digest(), fetched);
+    return crc64Combine(start.crc, rest, fetched);
 }
 /**
  * Downloads one (small) part into memory: the same ranged GET and checks as `fetchPart`, into one
@@ -3730,14 +3793,15 @@ async function keptStart(temp, position, bytes, crc, verify) {
     return actual === expected ? { bytes, crc: expected } : 'damaged';
 }
 /** What a checkpoint records of a part in flight: its first bytes and their CRC, when there are any. */
-function partialOf(progress, exact) {
+function partialOf(progress, known) {
     const before = progress.before;
     if (progress.crc === undefined) {
         const bytes = (before?.bytes ?? 0) + progress.bytes;
         return bytes === 0 ? undefined : { bytes, crc: UNCHECKED };
     }
     // Only the first stretch whose CRC is known: bytes written past it are fetched again on resume.
-    const known = progress.crc.known(exact);
+    if (known === undefined)
+        return undefined;
     const bytes = (before?.bytes ?? 0) + known.bytes;
     if (bytes === 0)
         return undefined;
@@ -3805,16 +3869,18 @@ class Checkpointer {
             this.#queued = false;
             const exact = this.#exact;
             this.#exact = false;
-            if (exact)
-                for (const progress of this.#inFlight.values())
-                    await progress.crc?.settled();
+            // Exact: every byte written, once the CRC worker has answered; else as far as is known now.
+            const known = new Map();
+            for (const [index, progress] of this.#inFlight) {
+                known.set(index, exact ? await progress.crc?.complete() : progress.crc?.known());
+            }
             const parts = new Map(this.#done);
             // The parts in flight, as far as their bytes are written (synchronously, so this snapshot
             // never runs ahead of the file).
             const partial = new Map();
             let startBytes = 0;
             for (const [index, progress] of this.#inFlight) {
-                const recorded = parts.has(index) ? undefined : partialOf(progress, exact);
+                const recorded = parts.has(index) ? undefined : partialOf(progress, known.get(index));
                 if (recorded === undefined)
                     continue;
                 partial.set(index, recorded);

@@ -14,7 +14,7 @@ import {
   overrideQuery,
   versionQuery,
 } from '../cos/object.js';
-import { type StreamCrc, streamCrc } from './crc64/offload.js';
+import { streamCrc } from './crc64/offload.js';
 import { crc64Combine } from './crc64.js';
 import { ObjectChangedError } from './object-result.js';
 import type { Part } from './plan.js';
@@ -25,6 +25,8 @@ import { LocalWriteFailure } from './temp-file.js';
 export interface PartWriter {
   /** Writes `buffer` at `position` before returning; throws a LocalWriteFailure. */
   writeAtSync(buffer: Buffer, position: number): void;
+  /** The CRC-64 of `length` bytes from `position` as written; undefined if there are fewer. */
+  crcAt(position: number, length: number): Promise<bigint | undefined>;
 }
 
 /** What every GET of a part needs: the source, the pinned object, and the abort signal. */
@@ -260,8 +262,8 @@ async function receive(
  */
 export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse): Promise<PartResult> {
   const { writer, base } = job;
-  const crc = job.crc ? streamCrc() : undefined;
   const from = part.first + (job.start?.bytes ?? 0);
+  const crc = job.crc ? streamCrc(part.last + 1 - from) : undefined;
   let next = from;
   const progress: PartProgress = { bytes: 0, crc, before: job.start };
   job.inFlight?.set(part.index, progress);
@@ -276,22 +278,26 @@ export async function fetchPart(job: PartJob, part: Part, opened?: CosResponse):
     job.onBytes?.(chunk.length);
   };
   const objectCrc64 = await receive(job, part, opened, () => next, onBody);
-  return {
-    crc: await partCrc(crc, job.start, part.last + 1 - from),
-    objectCrc64,
-  };
+  const fetched = part.last + 1 - from;
+  // The CRC worker failed with some of these bytes: hash them as they are in the file instead.
+  const rest = await crc?.digest().catch(async (error: unknown) => {
+    const onDisk = await writer.crcAt(from - base, fetched);
+    if (onDisk === undefined) throw error;
+    return onDisk;
+  });
+  return { crc: partCrc(rest, job.start, fetched), objectCrc64 };
 }
 
 /** The CRC of a whole part from this run's bytes and, for a resumed part, the CRC of its first bytes. */
-async function partCrc(
-  crc: StreamCrc | undefined,
+function partCrc(
+  rest: bigint | undefined,
   start: PartStart | undefined,
   fetched: number,
-): Promise<bigint | undefined> {
-  if (crc === undefined) return undefined;
-  if (start === undefined) return await crc.digest();
+): bigint | undefined {
+  if (rest === undefined) return undefined;
+  if (start === undefined) return rest;
   if (start.crc === undefined) return undefined;
-  return crc64Combine(start.crc, await crc.digest(), fetched);
+  return crc64Combine(start.crc, rest, fetched);
 }
 
 export interface PartBody {

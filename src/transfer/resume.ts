@@ -13,7 +13,7 @@ import {
   UNCHECKED,
   writeCheckpoint,
 } from './checkpoint.js';
-import type { StreamCrc } from './crc64/offload.js';
+import type { KnownStretch, StreamCrc } from './crc64/offload.js';
 import { crc64Combine, formatCrc64, parseCrc64 } from './crc64.js';
 import { IntegrityError, ObjectChangedError } from './object-result.js';
 import type { Part, Window } from './plan.js';
@@ -160,14 +160,14 @@ async function keptStart(
 }
 
 /** What a checkpoint records of a part in flight: its first bytes and their CRC, when there are any. */
-function partialOf(progress: PartProgress, exact: boolean): PartialPart | undefined {
+function partialOf(progress: PartProgress, known: KnownStretch | undefined): PartialPart | undefined {
   const before = progress.before;
   if (progress.crc === undefined) {
     const bytes = (before?.bytes ?? 0) + progress.bytes;
     return bytes === 0 ? undefined : { bytes, crc: UNCHECKED };
   }
   // Only the first stretch whose CRC is known: bytes written past it are fetched again on resume.
-  const known = progress.crc.known(exact);
+  if (known === undefined) return undefined;
   const bytes = (before?.bytes ?? 0) + known.bytes;
   if (bytes === 0) return undefined;
   if (before === undefined) return { bytes, crc: formatCrc64(known.crc) };
@@ -240,14 +240,18 @@ export class Checkpointer {
         this.#queued = false;
         const exact = this.#exact;
         this.#exact = false;
-        if (exact) for (const progress of this.#inFlight.values()) await progress.crc?.settled();
+        // Exact: every byte written, once the CRC worker has answered; else as far as is known now.
+        const known = new Map<number, KnownStretch | undefined>();
+        for (const [index, progress] of this.#inFlight) {
+          known.set(index, exact ? await progress.crc?.complete() : progress.crc?.known());
+        }
         const parts = new Map(this.#done);
         // The parts in flight, as far as their bytes are written (synchronously, so this snapshot
         // never runs ahead of the file).
         const partial = new Map<number, PartialPart>();
         let startBytes = 0;
         for (const [index, progress] of this.#inFlight) {
-          const recorded = parts.has(index) ? undefined : partialOf(progress, exact);
+          const recorded = parts.has(index) ? undefined : partialOf(progress, known.get(index));
           if (recorded === undefined) continue;
           partial.set(index, recorded);
           startBytes += recorded.bytes;

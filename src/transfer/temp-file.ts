@@ -8,12 +8,16 @@ import { asLocalFileError } from '../base/local-errors.js';
 import { Crc64 } from './crc64.js';
 import { openNoFollow } from './state.js';
 
-/** Creates `filePath` exclusively; a leftover (a file or a planted link) is removed, never followed. */
-export async function createExclusive(filePath: string, mode: number): Promise<FileHandle> {
-  return open(filePath, 'wx', mode).catch(async (error: unknown) => {
+/**
+ * Creates `filePath` exclusively, for writing (`readable`: and reading); a leftover (a file or a
+ * planted link) is removed, never followed.
+ */
+export async function createExclusive(filePath: string, mode: number, readable = false): Promise<FileHandle> {
+  const flags = readable ? 'wx+' : 'wx';
+  return open(filePath, flags, mode).catch(async (error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     await rm(filePath, { force: true });
-    return open(filePath, 'wx', mode);
+    return open(filePath, flags, mode);
   });
 }
 
@@ -57,7 +61,8 @@ export class TempFile {
     shownPath = filePath,
     options: { readonly checkpointed: boolean } = { checkpointed: true },
   ): Promise<TempFile> {
-    const handle = await createExclusive(filePath, 0o644).catch(async (error: unknown) => {
+    // Readable too: a part's CRC may be taken from the file (the CRC worker failed).
+    const handle = await createExclusive(filePath, 0o644, true).catch(async (error: unknown) => {
       throw await asLocalFileError(error, shownPath);
     });
     try {
