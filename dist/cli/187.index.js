@@ -2136,6 +2136,10 @@ class LocalWriteFailure extends Error {
     async explain() {
         return (0,local_errors/* asLocalFileError */.kH)(this.cause, this.#shownPath);
     }
+    /** `error` as a user reads it: explained when it is a LocalWriteFailure, else as it is. */
+    static async explained(error) {
+        return error instanceof LocalWriteFailure ? error.explain() : error;
+    }
 }
 class TempFile {
     path;
@@ -2198,22 +2202,16 @@ class TempFile {
             throw new Error(`temp file ${this.path} is already closed`);
         return this.#handle;
     }
-    /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
-    async writevAt(buffers, position) {
+    /** Writes `buffer` at `position`, looping over short writes. */
+    async writeAt(buffer, position) {
         const handle = this.#open();
-        const pending = [...buffers];
-        let offset = position;
-        while (pending.length > 0) {
-            const { bytesWritten } = await handle.writev(pending, offset).catch(async (error) => {
+        for (let done = 0; done < buffer.length;) {
+            const { bytesWritten } = await handle
+                .write(buffer, done, buffer.length - done, position + done)
+                .catch(async (error) => {
                 throw await (0,local_errors/* asLocalFileError */.kH)(error, this.shownPath);
             });
-            offset += bytesWritten;
-            let skip = bytesWritten;
-            while (pending.length > 0 && skip >= pending[0].length) {
-                skip -= pending.shift().length;
-            }
-            if (skip > 0 && pending.length > 0)
-                pending[0] = pending[0].subarray(skip);
+            done += bytesWritten;
         }
     }
     /**
@@ -3493,8 +3491,7 @@ async function getRange(job, fixed, opened, range, onBody) {
             await drain(first, onBody);
         })();
     await received.catch(async (error) => {
-        const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
-        throw (0,cos_object/* namingRequest */.oE)(cause, `GET '${job.info.key}' bytes=${next}-${last}`);
+        throw (0,cos_object/* namingRequest */.oE)(await LocalWriteFailure.explained(error), `GET '${job.info.key}' bytes=${next}-${last}`);
     });
     return objectCrc64;
 }
@@ -4105,7 +4102,7 @@ class ObjectJob {
             checkpointed: false,
         });
         try {
-            const written = temp.writevAt([body.bytes], 0);
+            const written = temp.writeAt(body.bytes, 0);
             // The CRC runs on this thread while the write runs on libuv's.
             let crc = UNCHECKED;
             if (this.#context.settings.crc)
@@ -5436,8 +5433,7 @@ async function fetchStream(context, request, info, opened) {
                 ? client.getBody({ method: 'GET', key: info.key, headers, signal: deps.signal }, sink)
                 : (0,cos_client/* toSink */.tp)(answer, sink);
             await received.catch(async (error) => {
-                const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
-                throw (0,cos_object/* namingRequest */.oE)(cause, what);
+                throw (0,cos_object/* namingRequest */.oE)(await LocalWriteFailure.explained(error), what);
             });
             if (written < info.size) {
                 throw new cos_errors/* ProtocolError */.bd(`${what} body ended at byte ${written} of ${info.size}: the connection dropped`, { transient: true });
@@ -9685,7 +9681,6 @@ class ResponseParser {
 
 const ERROR_TEXT_MAX = 64 * 1024;
 const BUFFER_SIZE = 256 * 1024;
-/** A header value with no line break, so a request line can never be split by a value. */
 /** The bytes of a GET of `request.path` from `host`; throws, before anything is sent, on a line break in any part. */
 function requestText(request, host) {
     if (!/^\/[\x21-\x7e]*$/.test(request.path)) {
@@ -9697,6 +9692,7 @@ function requestText(request, host) {
             text += headerLine(name, value);
     return `${text}\r\n`;
 }
+/** One header line; a name or value with a line break is refused, so a value can never split the request. */
 function headerLine(name, value) {
     if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
         throw new errors/* ProtocolError */.bd(`a request header '${name}' holds a line break`, { transient: false });
@@ -9756,9 +9752,6 @@ class Connection {
                 this.#close(error);
             }
         });
-    }
-    get busy() {
-        return this.#pending !== undefined;
     }
     /** Sends `text` (the request, built and checked before a connection was taken) for `pending`. */
     send(pending, text) {

@@ -42,7 +42,6 @@ export interface BodyAnswer {
 const ERROR_TEXT_MAX = 64 * 1024;
 const BUFFER_SIZE = 256 * 1024;
 
-/** A header value with no line break, so a request line can never be split by a value. */
 /** The bytes of a GET of `request.path` from `host`; throws, before anything is sent, on a line break in any part. */
 function requestText(request: BodyRequest, host: string): string {
   if (!/^\/[\x21-\x7e]*$/.test(request.path)) {
@@ -54,6 +53,7 @@ function requestText(request: BodyRequest, host: string): string {
   return `${text}\r\n`;
 }
 
+/** One header line; a name or value with a line break is refused, so a value can never split the request. */
 function headerLine(name: string, value: string): string {
   if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
     throw new ProtocolError(`a request header '${name}' holds a line break`, { transient: false });
@@ -134,10 +134,6 @@ class Connection {
         this.#close(error);
       }
     });
-  }
-
-  get busy(): boolean {
-    return this.#pending !== undefined;
   }
 
   /** Sends `text` (the request, built and checked before a connection was taken) for `pending`. */

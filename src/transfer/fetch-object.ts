@@ -220,7 +220,7 @@ class ObjectJob {
       checkpointed: false,
     });
     try {
-      const written = temp.writevAt([body.bytes], 0);
+      const written = temp.writeAt(body.bytes, 0);
       // The CRC runs on this thread while the write runs on libuv's.
       let crc = UNCHECKED;
       if (this.#context.settings.crc) crc = formatCrc64(new Crc64().update(body.bytes).digest());

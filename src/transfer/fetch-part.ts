@@ -208,8 +208,10 @@ async function getRange(
           await drain(first, onBody);
         })();
   await received.catch(async (error: unknown) => {
-    const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
-    throw namingRequest(cause, `GET '${job.info.key}' bytes=${next}-${last}`);
+    throw namingRequest(
+      await LocalWriteFailure.explained(error),
+      `GET '${job.info.key}' bytes=${next}-${last}`,
+    );
   });
   return objectCrc64;
 }

@@ -115,8 +115,7 @@ export async function fetchStream(
             ? client.getBody({ method: 'GET', key: info.key, headers, signal: deps.signal }, sink)
             : toSink(answer, sink);
         await received.catch(async (error: unknown) => {
-          const cause = error instanceof LocalWriteFailure ? await error.explain() : error;
-          throw namingRequest(cause, what);
+          throw namingRequest(await LocalWriteFailure.explained(error), what);
         });
         if (written < info.size) {
           throw new ProtocolError(

@@ -34,6 +34,11 @@ export class LocalWriteFailure extends Error {
   async explain(): Promise<unknown> {
     return asLocalFileError(this.cause, this.#shownPath);
   }
+
+  /** `error` as a user reads it: explained when it is a LocalWriteFailure, else as it is. */
+  static async explained(error: unknown): Promise<unknown> {
+    return error instanceof LocalWriteFailure ? error.explain() : error;
+  }
 }
 
 export class TempFile {
@@ -104,21 +109,16 @@ export class TempFile {
     return this.#handle;
   }
 
-  /** Writes the buffers back to back from `position` in one positional writev, looping over short writes. */
-  async writevAt(buffers: readonly Buffer[], position: number): Promise<void> {
+  /** Writes `buffer` at `position`, looping over short writes. */
+  async writeAt(buffer: Buffer, position: number): Promise<void> {
     const handle = this.#open();
-    const pending = [...buffers];
-    let offset = position;
-    while (pending.length > 0) {
-      const { bytesWritten } = await handle.writev(pending, offset).catch(async (error: unknown) => {
-        throw await asLocalFileError(error, this.shownPath);
-      });
-      offset += bytesWritten;
-      let skip = bytesWritten;
-      while (pending.length > 0 && skip >= (pending[0] as Buffer).length) {
-        skip -= (pending.shift() as Buffer).length;
-      }
-      if (skip > 0 && pending.length > 0) pending[0] = (pending[0] as Buffer).subarray(skip);
+    for (let done = 0; done < buffer.length; ) {
+      const { bytesWritten } = await handle
+        .write(buffer, done, buffer.length - done, position + done)
+        .catch(async (error: unknown) => {
+          throw await asLocalFileError(error, this.shownPath);
+        });
+      done += bytesWritten;
     }
   }
 
