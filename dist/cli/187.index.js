@@ -3219,6 +3219,7 @@ class CrcWorker {
 class SegmentedCrc {
     #worker;
     #segments = [];
+    /** The segment being filled: a view of a whole buffer from the worker's pool. */
     #staging;
     #filled = 0;
     #knownIndex = 0;
@@ -3232,10 +3233,10 @@ class SegmentedCrc {
         this.#given += chunk.length;
         let offset = 0;
         while (offset < chunk.length) {
-            this.#staging ??= this.#worker.take();
+            this.#staging ??= new Uint8Array(this.#worker.take());
             const take = Math.min(chunk.length - offset, SEGMENT_BYTES - this.#filled);
             const slice = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
-            new Uint8Array(this.#staging).set(slice, this.#filled);
+            this.#staging.set(slice, this.#filled);
             this.#filled += take;
             offset += take;
             if (this.#filled === SEGMENT_BYTES)
@@ -3249,7 +3250,7 @@ class SegmentedCrc {
         await this.#settled();
         this.#seal(false);
         if (this.#staging !== undefined)
-            this.#worker.give(this.#staging);
+            this.#worker.give(this.#staging.buffer);
         this.#staging = undefined;
         return this.known();
     }
@@ -3276,7 +3277,7 @@ class SegmentedCrc {
         if (send) {
             let answer;
             try {
-                answer = this.#worker.hash(staging, length);
+                answer = this.#worker.hash(staging.buffer, length);
             }
             catch {
                 // Not sent (the worker failed meanwhile): the buffer is still ours; hash it here.
@@ -3302,7 +3303,7 @@ class SegmentedCrc {
         this.#filled = 0;
         this.#segments.push({
             length,
-            crc: crc64(new Uint8Array(staging, 0, length)),
+            crc: crc64(staging.subarray(0, length)),
             error: undefined,
             answer: undefined,
         });

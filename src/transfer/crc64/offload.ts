@@ -185,7 +185,8 @@ interface Segment {
 class SegmentedCrc implements StreamCrc {
   readonly #worker: CrcWorker;
   readonly #segments: Segment[] = [];
-  #staging: ArrayBuffer | undefined;
+  /** The segment being filled: a view of a whole buffer from the worker's pool. */
+  #staging: Uint8Array<ArrayBuffer> | undefined;
   #filled = 0;
   #knownIndex = 0;
   #knownBytes = 0;
@@ -200,10 +201,10 @@ class SegmentedCrc implements StreamCrc {
     this.#given += chunk.length;
     let offset = 0;
     while (offset < chunk.length) {
-      this.#staging ??= this.#worker.take();
+      this.#staging ??= new Uint8Array(this.#worker.take());
       const take = Math.min(chunk.length - offset, SEGMENT_BYTES - this.#filled);
       const slice = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
-      new Uint8Array(this.#staging).set(slice, this.#filled);
+      this.#staging.set(slice, this.#filled);
       this.#filled += take;
       offset += take;
       if (this.#filled === SEGMENT_BYTES) this.#seal(this.#worker.available);
@@ -217,7 +218,7 @@ class SegmentedCrc implements StreamCrc {
   async complete(): Promise<KnownStretch> {
     await this.#settled();
     this.#seal(false);
-    if (this.#staging !== undefined) this.#worker.give(this.#staging);
+    if (this.#staging !== undefined) this.#worker.give(this.#staging.buffer);
     this.#staging = undefined;
     return this.known();
   }
@@ -243,7 +244,7 @@ class SegmentedCrc implements StreamCrc {
     if (send) {
       let answer: Promise<bigint> | undefined;
       try {
-        answer = this.#worker.hash(staging, length);
+        answer = this.#worker.hash(staging.buffer, length);
       } catch {
         // Not sent (the worker failed meanwhile): the buffer is still ours; hash it here.
       }
@@ -271,7 +272,7 @@ class SegmentedCrc implements StreamCrc {
     this.#filled = 0;
     this.#segments.push({
       length,
-      crc: crc64(new Uint8Array(staging, 0, length)),
+      crc: crc64(staging.subarray(0, length)),
       error: undefined,
       answer: undefined,
     });
