@@ -225,6 +225,19 @@ describe('a link downloaded with the engine of a key', () => {
     });
     expect(await readFile(path.join(ctx.work, 'lib.txt'), 'utf8')).toBe('a small object');
   });
+
+  it('the library takes every transfer option with url, fsync and crc included, as --url does', async () => {
+    const result = await downloadObject({
+      url: link('small.txt'),
+      destination: path.join(ctx.work, 'durable.txt'),
+      fsync: true,
+      crc: true,
+      overwrite: 'always',
+      retries: 1,
+    });
+    expect(result).toMatchObject({ status: 'downloaded', crcCheck: 'verified' });
+    expect(await readFile(path.join(ctx.work, 'durable.txt'), 'utf8')).toBe('a small object');
+  });
 });
 
 describe('what a link meets, each in one line without the link', () => {

@@ -6,18 +6,25 @@ import { CREDENTIAL_OPTIONS, credentialInputs } from './connection.js';
 import { OptionError } from './errors.js';
 import { inputText, type Kind } from './option-values.js';
 
-const CONNECTION: Readonly<Record<string, Kind>> = {
+/** Where the bucket is: what a link names itself. */
+const BUCKET: Readonly<Record<string, Kind>> = {
   bucket: 'text',
   region: 'text',
   endpoint: 'text',
   accelerate: 'boolean',
+};
+
+/** How requests behave, to a bucket or to a link's server. */
+const NETWORK: Readonly<Record<string, Kind>> = {
   retries: 'integer',
   timeout: 'duration',
   caCert: 'text',
 };
 
-const TRANSFER: Readonly<Record<string, Kind>> = {
-  ...CONNECTION,
+const CONNECTION: Readonly<Record<string, Kind>> = { ...BUCKET, ...NETWORK };
+
+/** How a download is carried out and where it goes, whatever its source. */
+const TRANSFER_ONLY: Readonly<Record<string, Kind>> = {
   destination: 'text',
   partSize: 'size',
   concurrency: 'concurrency',
@@ -29,15 +36,16 @@ const TRANSFER: Readonly<Record<string, Kind>> = {
   sseCustomerKey: 'text',
 };
 
-const OBJECT: Readonly<Record<string, Kind>> = {
-  ...TRANSFER,
-  key: 'text',
-  versionId: 'text',
-  range: 'text',
+const TRANSFER: Readonly<Record<string, Kind>> = { ...CONNECTION, ...TRANSFER_ONLY };
+
+const CONDITIONS: Readonly<Record<string, Kind>> = {
   ifMatch: 'text',
   ifNoneMatch: 'text',
   ifModifiedSince: 'date',
   ifUnmodifiedSince: 'date',
+};
+
+const RESPONSE_OVERRIDES: Readonly<Record<string, Kind>> = {
   responseCacheControl: 'text',
   responseContentDisposition: 'text',
   responseContentEncoding: 'text',
@@ -46,25 +54,17 @@ const OBJECT: Readonly<Record<string, Kind>> = {
   responseExpires: 'text',
 };
 
-/** {@link downloadObject} with `url`: a link names its server, object and signature itself. */
-const LINK: Readonly<Record<string, Kind>> = {
-  retries: 'integer',
-  timeout: 'duration',
-  caCert: 'text',
-  destination: 'text',
-  partSize: 'size',
-  concurrency: 'concurrency',
-  trafficLimit: 'integer',
-  crc: 'boolean',
-  overwrite: 'text',
-  dryRun: 'boolean',
-  sseCustomerKey: 'text',
-  url: 'text',
-  ifMatch: 'text',
-  ifNoneMatch: 'text',
-  ifModifiedSince: 'date',
-  ifUnmodifiedSince: 'date',
+const OBJECT: Readonly<Record<string, Kind>> = {
+  ...TRANSFER,
+  key: 'text',
+  versionId: 'text',
+  range: 'text',
+  ...CONDITIONS,
+  ...RESPONSE_OVERRIDES,
 };
+
+/** {@link downloadObject} with `url`: a link names its server, object and signature itself. */
+const LINK: Readonly<Record<string, Kind>> = { ...NETWORK, ...TRANSFER_ONLY, url: 'text', ...CONDITIONS };
 
 const PRESIGN: Readonly<Record<string, Kind>> = {
   ...CONNECTION,
@@ -72,12 +72,7 @@ const PRESIGN: Readonly<Record<string, Kind>> = {
   versionId: 'text',
   trafficLimit: 'integer',
   expiresSeconds: 'integer',
-  responseCacheControl: 'text',
-  responseContentDisposition: 'text',
-  responseContentEncoding: 'text',
-  responseContentLanguage: 'text',
-  responseContentType: 'text',
-  responseExpires: 'text',
+  ...RESPONSE_OVERRIDES,
 };
 
 const PREFIX: Readonly<Record<string, Kind>> = {
