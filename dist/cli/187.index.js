@@ -570,13 +570,204 @@ function wrapCommand(command, width, indent = '', continued = true) {
 
 /***/ }),
 
+/***/ 2453:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $p: () => (/* binding */ BOOLEAN_INPUTS),
+/* harmony export */   Xj: () => (/* binding */ SWITCHES),
+/* harmony export */   Zy: () => (/* binding */ parseArgs),
+/* harmony export */   eb: () => (/* binding */ UsageError)
+/* harmony export */ });
+/* unused harmony exports knownFlags, editDistance, closest */
+/* harmony import */ var _config_inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6097);
+// argv → raw inputs and the CLI's own switches. Every input is a flag of the same name; a mistyped
+// flag is named, with the closest known one suggested.
+
+/** A bad command line: exit status 2, before anything is read or sent. */
+class UsageError extends Error {
+    name = 'UsageError';
+    /** The flag at fault, as typed (`--destinaton`, `-k`), when there is one. */
+    flag;
+    constructor(message, flag) {
+        super(message);
+        this.flag = flag;
+    }
+}
+const BOOLEAN_INPUTS = new Set(_config_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .INPUT_NAMES */ .Qh.filter((name) => {
+    const fallback = _config_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .INPUTS */ .mc[name].default;
+    return fallback === 'true' || fallback === 'false';
+}));
+/** The CLI's own switches (not inputs), with their one-letter forms. */
+const SWITCHES = {
+    json: { short: undefined, description: 'Print one JSON object on stdout (the schema is in the README).' },
+    quiet: { short: 'q', description: 'Only warnings and errors on stderr: no progress, no info lines.' },
+    verbose: { short: 'v', description: 'Also debug lines: each request, retry and decision, error codes.' },
+    help: { short: 'h', description: 'Print this help.' },
+    version: { short: 'V', description: 'Print the version.' },
+};
+/** Every long flag the CLI knows, `--no-…` forms included, without the dashes. */
+function knownFlags() {
+    return [..._config_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .INPUT_NAMES */ .Qh, ...[...BOOLEAN_INPUTS].map((name) => `no-${name}`), ...Object.keys(SWITCHES)];
+}
+/** Optimal string alignment distance: edits, with a swap of two neighbours counted as one. */
+function editDistance(a, b) {
+    const rows = a.length + 1;
+    const cols = b.length + 1;
+    const d = new Array(rows * cols).fill(0);
+    const at = (i, j) => d[i * cols + j];
+    for (let i = 0; i < rows; i++)
+        d[i * cols] = i;
+    for (let j = 0; j < cols; j++)
+        d[j] = j;
+    for (let i = 1; i < rows; i++) {
+        for (let j = 1; j < cols; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                best = Math.min(best, at(i - 2, j - 2) + 1);
+            }
+            d[i * cols + j] = best;
+        }
+    }
+    return at(a.length, b.length);
+}
+/**
+ * The known name closest to `typed`: a small edit distance (1 for short names, 2 from 5 letters,
+ * 3 from 10), or the one name `typed` is the start of. Undefined when nothing is close.
+ */
+function closest(typed, known) {
+    const word = typed.toLowerCase().replaceAll('_', '-');
+    const limit = word.length >= 10 ? 3 : word.length >= 5 ? 2 : 1;
+    let best;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const name of known) {
+        const distance = editDistance(word, name);
+        if (distance < bestDistance) {
+            best = name;
+            bestDistance = distance;
+        }
+    }
+    if (best !== undefined && bestDistance <= limit)
+        return best;
+    const starting = known.filter((name) => word.length >= 3 && name.startsWith(word));
+    return starting.length === 1 ? starting[0] : undefined;
+}
+function unknownFlag(typed) {
+    const long = typed.startsWith('--');
+    let guess;
+    if (long) {
+        guess = closest(typed.slice(2), knownFlags());
+    }
+    else {
+        // `-k`: one letter; the long flag it most likely stands for is the only one starting with it.
+        const letter = typed.slice(1, 2).toLowerCase();
+        const starting = _config_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .INPUT_NAMES */ .Qh.filter((name) => name.startsWith(letter));
+        guess = typed.length === 2 && starting.length === 1 ? starting[0] : closest(typed.slice(1), knownFlags());
+    }
+    const shorts = Object.values(SWITCHES)
+        .map((s) => s.short)
+        .filter((s) => s !== undefined)
+        .map((s) => `-${s}`)
+        .join(', ');
+    const hint = guess === undefined ? '' : ` Did you mean --${guess}?`;
+    const rest = long
+        ? " Run 'cos-download --help' for the options."
+        : ` The one-letter options are ${shorts}; every other option is spelled out (--key, --bucket, …).`;
+    return new UsageError(`unknown option '${typed}'.${hint}${rest}`, typed);
+}
+/** `--name value`, `--name=value`; boolean inputs also as bare `--name` / `--no-name`. */
+function parseArgs(argv) {
+    const inputs = {};
+    const switches = {
+        json: false,
+        quiet: false,
+        verbose: false,
+        help: false,
+        version: false,
+    };
+    const known = new Set(_config_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .INPUT_NAMES */ .Qh);
+    const shortSwitch = new Map();
+    for (const [name, spec] of Object.entries(SWITCHES)) {
+        if (spec.short !== undefined)
+            shortSwitch.set(`-${spec.short}`, name);
+    }
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        const short = shortSwitch.get(arg);
+        if (short !== undefined) {
+            switches[short] = true;
+            continue;
+        }
+        if (arg.startsWith('--') && Object.hasOwn(SWITCHES, arg.slice(2))) {
+            switches[arg.slice(2)] = true;
+            continue;
+        }
+        if (arg === '--') {
+            throw new UsageError("'--' ends no option list here: every value belongs to an option", arg);
+        }
+        if (arg.startsWith('--')) {
+            const eq = arg.indexOf('=');
+            let name = arg.slice(2, eq === -1 ? undefined : eq);
+            let value = eq === -1 ? undefined : arg.slice(eq + 1);
+            if (value === undefined && name.startsWith('no-') && BOOLEAN_INPUTS.has(name.slice(3))) {
+                name = name.slice(3);
+                value = 'false';
+            }
+            if (!known.has(name))
+                throw unknownFlag(`--${name}`);
+            const input = name;
+            if (value === undefined) {
+                const next = argv[i + 1];
+                if (BOOLEAN_INPUTS.has(input) &&
+                    (next === undefined || next.startsWith('-') || !/^(true|false)$/i.test(next))) {
+                    value = 'true';
+                }
+                else if (next === undefined || /^--[a-z]/.test(next)) {
+                    // `--secret-id $UNSET --secret-key KEY` must not take '--secret-key' as the id and then
+                    // echo KEY back as a stray argument: an option never takes the next option as its value.
+                    throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE or --${name}=VALUE`, `--${name}`);
+                }
+                else {
+                    value = next;
+                    i++;
+                }
+            }
+            if (input in inputs && input !== 'include' && input !== 'exclude') {
+                throw new UsageError(`option '--${name}' is given twice`, `--${name}`);
+            }
+            inputs[input] = input in inputs ? `${inputs[input]}\n${value}` : value;
+        }
+        else if (/^-[^\d-]/.test(arg)) {
+            throw unknownFlag(arg.split('=')[0]);
+        }
+        else {
+            // Not echoed: a stray argument is often half of a value that lost its quotes, a key perhaps.
+            const after = argv
+                .slice(0, i)
+                .findLast((earlier) => earlier.startsWith('-'))
+                ?.split('=')[0];
+            const command = i === 0 ? closest(arg, ['emulator']) : undefined;
+            if (command !== undefined) {
+                throw new UsageError(`unknown command '${arg}'. Did you mean 'cos-download ${command}'?`);
+            }
+            throw new UsageError(`unexpected argument #${i + 1}${after === undefined ? '' : ` (after '${after}')`}, not shown in case it is a secret; ` +
+                "options start with '--', and a value with spaces needs quotes. Run 'cos-download --help'.");
+        }
+    }
+    return { inputs, ...switches };
+}
+
+
+/***/ }),
+
 /***/ 5187:
 /***/ ((__webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _exit_codes_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(535);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3033);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6630);
 
 
 // Ctrl-C (SIGINT) or a cancelled job (SIGTERM) aborts the download, which keeps its checkpoint,
@@ -682,7 +873,7 @@ class Interrupted extends Error {
 
 /***/ }),
 
-/***/ 3033:
+/***/ 6630:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -2403,10 +2594,7 @@ function parseCheckpoint(text) {
     const parts = new Map();
     for (const [index, crc] of Object.entries(d.parts)) {
         const n = Number(index);
-        if (!/^\d+$/.test(index) ||
-            n >= partCount ||
-            !isText(crc) ||
-            !(crc === UNCHECKED || /^\d{1,20}$/.test(crc)))
+        if (!/^\d+$/.test(index) || n >= partCount || !isCrcText(crc))
             return undefined;
         parts.set(n, crc);
     }
@@ -6322,190 +6510,14 @@ function failureSummary(facts, asked) {
     return tables;
 }
 
-// EXTERNAL MODULE: ./lib/config/inputs.js
-var config_inputs = __webpack_require__(6097);
-;// CONCATENATED MODULE: ./lib/cli/args.js
-// argv → raw inputs and the CLI's own switches. Every input is a flag of the same name; a mistyped
-// flag is named, with the closest known one suggested.
-
-/** A bad command line: exit status 2, before anything is read or sent. */
-class UsageError extends Error {
-    name = 'UsageError';
-    /** The flag at fault, as typed (`--destinaton`, `-k`), when there is one. */
-    flag;
-    constructor(message, flag) {
-        super(message);
-        this.flag = flag;
-    }
-}
-const BOOLEAN_INPUTS = new Set(config_inputs/* INPUT_NAMES */.Qh.filter((name) => {
-    const fallback = config_inputs/* INPUTS */.mc[name].default;
-    return fallback === 'true' || fallback === 'false';
-}));
-/** The CLI's own switches (not inputs), with their one-letter forms. */
-const SWITCHES = {
-    json: { short: undefined, description: 'Print one JSON object on stdout (the schema is in the README).' },
-    quiet: { short: 'q', description: 'Only warnings and errors on stderr: no progress, no info lines.' },
-    verbose: { short: 'v', description: 'Also debug lines: each request, retry and decision, error codes.' },
-    help: { short: 'h', description: 'Print this help.' },
-    version: { short: 'V', description: 'Print the version.' },
-};
-/** Every long flag the CLI knows, `--no-…` forms included, without the dashes. */
-function knownFlags() {
-    return [...config_inputs/* INPUT_NAMES */.Qh, ...[...BOOLEAN_INPUTS].map((name) => `no-${name}`), ...Object.keys(SWITCHES)];
-}
-/** Optimal string alignment distance: edits, with a swap of two neighbours counted as one. */
-function editDistance(a, b) {
-    const rows = a.length + 1;
-    const cols = b.length + 1;
-    const d = new Array(rows * cols).fill(0);
-    const at = (i, j) => d[i * cols + j];
-    for (let i = 0; i < rows; i++)
-        d[i * cols] = i;
-    for (let j = 0; j < cols; j++)
-        d[j] = j;
-    for (let i = 1; i < rows; i++) {
-        for (let j = 1; j < cols; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-                best = Math.min(best, at(i - 2, j - 2) + 1);
-            }
-            d[i * cols + j] = best;
-        }
-    }
-    return at(a.length, b.length);
-}
-/**
- * The known name closest to `typed`: a small edit distance (1 for short names, 2 from 5 letters,
- * 3 from 10), or the one name `typed` is the start of. Undefined when nothing is close.
- */
-function closest(typed, known) {
-    const word = typed.toLowerCase().replaceAll('_', '-');
-    const limit = word.length >= 10 ? 3 : word.length >= 5 ? 2 : 1;
-    let best;
-    let bestDistance = Number.POSITIVE_INFINITY;
-    for (const name of known) {
-        const distance = editDistance(word, name);
-        if (distance < bestDistance) {
-            best = name;
-            bestDistance = distance;
-        }
-    }
-    if (best !== undefined && bestDistance <= limit)
-        return best;
-    const starting = known.filter((name) => word.length >= 3 && name.startsWith(word));
-    return starting.length === 1 ? starting[0] : undefined;
-}
-function unknownFlag(typed) {
-    const long = typed.startsWith('--');
-    let guess;
-    if (long) {
-        guess = closest(typed.slice(2), knownFlags());
-    }
-    else {
-        // `-k`: one letter; the long flag it most likely stands for is the only one starting with it.
-        const letter = typed.slice(1, 2).toLowerCase();
-        const starting = config_inputs/* INPUT_NAMES */.Qh.filter((name) => name.startsWith(letter));
-        guess = typed.length === 2 && starting.length === 1 ? starting[0] : closest(typed.slice(1), knownFlags());
-    }
-    const shorts = Object.values(SWITCHES)
-        .map((s) => s.short)
-        .filter((s) => s !== undefined)
-        .map((s) => `-${s}`)
-        .join(', ');
-    const hint = guess === undefined ? '' : ` Did you mean --${guess}?`;
-    const rest = long
-        ? " Run 'cos-download --help' for the options."
-        : ` The one-letter options are ${shorts}; every other option is spelled out (--key, --bucket, …).`;
-    return new UsageError(`unknown option '${typed}'.${hint}${rest}`, typed);
-}
-/** `--name value`, `--name=value`; boolean inputs also as bare `--name` / `--no-name`. */
-function parseArgs(argv) {
-    const inputs = {};
-    const switches = {
-        json: false,
-        quiet: false,
-        verbose: false,
-        help: false,
-        version: false,
-    };
-    const known = new Set(config_inputs/* INPUT_NAMES */.Qh);
-    const shortSwitch = new Map();
-    for (const [name, spec] of Object.entries(SWITCHES)) {
-        if (spec.short !== undefined)
-            shortSwitch.set(`-${spec.short}`, name);
-    }
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const short = shortSwitch.get(arg);
-        if (short !== undefined) {
-            switches[short] = true;
-            continue;
-        }
-        if (arg.startsWith('--') && Object.hasOwn(SWITCHES, arg.slice(2))) {
-            switches[arg.slice(2)] = true;
-            continue;
-        }
-        if (arg === '--') {
-            throw new UsageError("'--' ends no option list here: every value belongs to an option", arg);
-        }
-        if (arg.startsWith('--')) {
-            const eq = arg.indexOf('=');
-            let name = arg.slice(2, eq === -1 ? undefined : eq);
-            let value = eq === -1 ? undefined : arg.slice(eq + 1);
-            if (value === undefined && name.startsWith('no-') && BOOLEAN_INPUTS.has(name.slice(3))) {
-                name = name.slice(3);
-                value = 'false';
-            }
-            if (!known.has(name))
-                throw unknownFlag(`--${name}`);
-            const input = name;
-            if (value === undefined) {
-                const next = argv[i + 1];
-                if (BOOLEAN_INPUTS.has(input) &&
-                    (next === undefined || next.startsWith('-') || !/^(true|false)$/i.test(next))) {
-                    value = 'true';
-                }
-                else if (next === undefined || /^--[a-z]/.test(next)) {
-                    // `--secret-id $UNSET --secret-key KEY` must not take '--secret-key' as the id and then
-                    // echo KEY back as a stray argument: an option never takes the next option as its value.
-                    throw new UsageError(`option '--${name}' needs a value, e.g. --${name} VALUE or --${name}=VALUE`, `--${name}`);
-                }
-                else {
-                    value = next;
-                    i++;
-                }
-            }
-            if (input in inputs && input !== 'include' && input !== 'exclude') {
-                throw new UsageError(`option '--${name}' is given twice`, `--${name}`);
-            }
-            inputs[input] = input in inputs ? `${inputs[input]}\n${value}` : value;
-        }
-        else if (/^-[^\d-]/.test(arg)) {
-            throw unknownFlag(arg.split('=')[0]);
-        }
-        else {
-            // Not echoed: a stray argument is often half of a value that lost its quotes, a key perhaps.
-            const after = argv
-                .slice(0, i)
-                .findLast((earlier) => earlier.startsWith('-'))
-                ?.split('=')[0];
-            const command = i === 0 ? closest(arg, ['emulator']) : undefined;
-            if (command !== undefined) {
-                throw new UsageError(`unknown command '${arg}'. Did you mean 'cos-download ${command}'?`);
-            }
-            throw new UsageError(`unexpected argument #${i + 1}${after === undefined ? '' : ` (after '${after}')`}, not shown in case it is a secret; ` +
-                "options start with '--', and a value with spaces needs quotes. Run 'cos-download --help'.");
-        }
-    }
-    return { inputs, ...switches };
-}
-
+// EXTERNAL MODULE: ./lib/cli/args.js
+var cli_args = __webpack_require__(2453);
 // EXTERNAL MODULE: ./lib/cli/exit-codes.js
 var exit_codes = __webpack_require__(535);
 // EXTERNAL MODULE: ./lib/base/wrap.js
 var wrap = __webpack_require__(9205);
+// EXTERNAL MODULE: ./lib/config/inputs.js
+var inputs = __webpack_require__(6097);
 ;// CONCATENATED MODULE: ./lib/cli/help.js
 // `cos-download --help`: the flags grouped by task, with examples and the exit codes, wrapped to
 // the terminal's width.
@@ -6641,11 +6653,11 @@ function helpFlags() {
 }
 /** An input's description in flags: `key` → --key, other code spans plain. */
 function describe(name) {
-    const spec = config_inputs/* INPUTS */.mc[name];
+    const spec = inputs/* INPUTS */.mc[name];
     const text = CLI_DESCRIPTIONS[name] ??
-        spec.description.replace(/`([^`]+)`/g, (_, code) => Object.hasOwn(config_inputs/* INPUTS */.mc, code) ? `--${code}` : code);
+        spec.description.replace(/`([^`]+)`/g, (_, code) => Object.hasOwn(inputs/* INPUTS */.mc, code) ? `--${code}` : code);
     const fallback = spec.default;
-    if (fallback === undefined || fallback === 'false' || BOOLEAN_INPUTS.has(name))
+    if (fallback === undefined || fallback === 'false' || cli_args/* BOOLEAN_INPUTS */.$p.has(name))
         return text;
     return /Default/.test(text) ? text : `${text} Default: ${fallback}.`;
 }
@@ -6713,7 +6725,7 @@ function helpText(columns = 80) {
             out.push(...entry(flagColumn(name), describe(name), width, column));
     }
     out.push('', 'Output:');
-    for (const [name, spec] of Object.entries(SWITCHES)) {
+    for (const [name, spec] of Object.entries(cli_args/* SWITCHES */.Xj)) {
         const left = spec.short === undefined ? `--${name}` : `-${spec.short}, --${name}`;
         out.push(...entry(left, spec.description, width, column));
     }
@@ -6819,7 +6831,7 @@ function humanLines(result) {
         lines.push('');
     }
     const outputs = outputsFor(result);
-    for (const name of Object.keys(config_inputs/* OUTPUTS */.py)) {
+    for (const name of Object.keys(inputs/* OUTPUTS */.py)) {
         const value = outputs[name];
         if (value !== undefined && value !== '')
             lines.push(`  ${name}: ${value}`);
@@ -6991,7 +7003,7 @@ async function main(argv, io) {
     }
     if (argv[0] === 'presign') {
         const { presignMain } = await __webpack_require__.e(/* import() */ 815).then(__webpack_require__.bind(__webpack_require__, 9815));
-        return (await presignMain(argv.slice(1), io, parseArgs));
+        return presignMain(argv.slice(1), io);
     }
     if (argv.length === 0) {
         io.stderr.write(usageText(columns));
@@ -7001,12 +7013,12 @@ async function main(argv, io) {
     const json = argv.includes('--json');
     let args;
     try {
-        args = parseArgs(argv);
+        args = (0,cli_args/* parseArgs */.Zy)(argv);
         if (args.quiet && args.verbose)
-            throw new UsageError('--quiet and --verbose ask for opposite things: give one');
+            throw new cli_args/* UsageError */.eb('--quiet and --verbose ask for opposite things: give one');
     }
     catch (error) {
-        const flag = error instanceof UsageError ? error.flag : undefined;
+        const flag = error instanceof cli_args/* UsageError */.eb ? error.flag : undefined;
         return usageFailure(io, json, (0,error_message/* errorMessage */.g)(error), flag);
     }
     if (args.help) {

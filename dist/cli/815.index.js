@@ -11,8 +11,6 @@ __webpack_require__.d(__webpack_exports__, {
   presignMain: () => (/* binding */ presignMain)
 });
 
-// UNUSED EXPORTS: PRESIGN_HELP
-
 // EXTERNAL MODULE: ./lib/base/error-message.js
 var error_message = __webpack_require__(4329);
 // EXTERNAL MODULE: ./lib/base/file-system.js
@@ -418,6 +416,10 @@ function presignSummary(result) {
  */
 
 
+// EXTERNAL MODULE: ./lib/cli/args.js
+var cli_args = __webpack_require__(2453);
+// EXTERNAL MODULE: ./lib/cli/exit-codes.js
+var exit_codes = __webpack_require__(535);
 // EXTERNAL MODULE: ./lib/cli/network.js
 var cli_network = __webpack_require__(2404);
 ;// CONCATENATED MODULE: ./lib/cli/presign.js
@@ -430,9 +432,8 @@ var cli_network = __webpack_require__(2404);
 
 
 
-const OK = 0;
-const FAILURE = 1;
-const USAGE = 2;
+
+
 const PRESIGN_HELP = `cos-download presign: print a temporary link (a presigned URL) to one object.
 
 Usage:
@@ -453,18 +454,18 @@ A link is a credential: whoever holds it can read the object until it expires.
 Exit status: 0 success, 1 failure, 2 usage error.
 `;
 /** Runs `presign` with the flags after it; returns the exit status. */
-async function presignMain(argv, io, parseArgs) {
+async function presignMain(argv, io) {
     let args;
     try {
-        args = parseArgs(argv);
+        args = (0,cli_args/* parseArgs */.Zy)(argv);
     }
     catch (error) {
         io.stderr.write(`cos-download presign: ${(0,error_message/* errorMessage */.g)(error)}\n`);
-        return USAGE;
+        return exit_codes/* EXIT_USAGE */.Ri;
     }
     if (args.help) {
         io.stdout.write(PRESIGN_HELP);
-        return OK;
+        return exit_codes/* EXIT_OK */.Ij;
     }
     try {
         const options = parsePresignOptions(args.inputs, {
@@ -494,14 +495,14 @@ async function presignMain(argv, io, parseArgs) {
             io.stdout.write(`${result.url}\n`);
             io.stderr.write(`${describePresign(result)}\n`);
         }
-        return OK;
+        return exit_codes/* EXIT_OK */.Ij;
     }
     catch (error) {
         const usage = error instanceof errors/* InputError */.dz;
         if (args.json && !usage)
             io.stdout.write(`${JSON.stringify({ ok: false, error: (0,error_message/* errorMessage */.g)(error) })}\n`);
         io.stderr.write(`cos-download presign: ${(0,error_message/* errorMessage */.g)(error)}\n`);
-        return usage ? USAGE : FAILURE;
+        return usage ? exit_codes/* EXIT_USAGE */.Ri : exit_codes/* EXIT_FAILURE */.w5;
     }
 }
 

@@ -24,7 +24,7 @@ export function actionsCacheStore(extraCa?: CaCertificates): CacheStore | undefi
  * CA option and uses that store; our own clients pass their CAs per connection (cos/dispatcher.ts).
  * It changes the whole process, so the action does it only when it uses the cache.
  */
-export function trustProcessWide(extra: CaCertificates): void {
+function trustProcessWide(extra: CaCertificates): void {
   const current = getCACertificates('default');
   const known = new Set(current.map((pem) => pem.trim()));
   const missing = extra.pems.filter((pem) => !known.has(pem.trim()));

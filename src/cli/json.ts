@@ -90,7 +90,7 @@ function mirrorExtras(mirror: MirrorResult) {
   };
 }
 
-export function jsonResult(result: RunResult): JsonResult {
+function jsonResult(result: RunResult): JsonResult {
   const outputs = outputValuesFor(result);
   if (result.kind === 'object') {
     const object = result.object;

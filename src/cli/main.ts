@@ -53,7 +53,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
   }
   if (argv[0] === 'presign') {
     const { presignMain } = await import('./presign.js');
-    return (await presignMain(argv.slice(1), io, parseArgs)) as ExitCode;
+    return presignMain(argv.slice(1), io);
   }
   if (argv.length === 0) {
     io.stderr.write(usageText(columns));

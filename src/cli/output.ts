@@ -7,7 +7,7 @@ import { describeResult, outputsFor, summaryFor } from '../core/outputs.js';
 import type { SummaryTable } from '../core/summary.js';
 
 /** A table as aligned text columns under its heading. */
-export function formatTable(table: SummaryTable): string[] {
+function formatTable(table: SummaryTable): string[] {
   const widths = table.header.map((title, column) =>
     Math.max(title.length, ...table.rows.map((row) => (row[column] ?? '').length)),
   );

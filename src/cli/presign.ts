@@ -4,9 +4,10 @@
 import { errorMessage } from '../base/error-message.js';
 import { isDirectory, readRegularFile, realpathOf } from '../base/file-system.js';
 import { InputError } from '../config/errors.js';
-import type { RawInputs } from '../config/parse.js';
 import { parsePresignOptions } from '../config/parse-presign.js';
 import { describePresign, presign } from '../core/presign.js';
+import { type CliArgs, parseArgs } from './args.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type ExitCode } from './exit-codes.js';
 import { networkDeps } from './network.js';
 
 /** The CLI's streams and surroundings (main.ts's `CliIo`). */
@@ -18,18 +19,7 @@ export interface PresignIo {
   readonly signal?: AbortSignal;
 }
 
-/** The flags as main.ts's `parseArgs` reads them. */
-export interface PresignArgs {
-  readonly inputs: RawInputs;
-  readonly json: boolean;
-  readonly help: boolean;
-}
-
-const OK = 0;
-const FAILURE = 1;
-const USAGE = 2;
-
-export const PRESIGN_HELP = `cos-download presign: print a temporary link (a presigned URL) to one object.
+const PRESIGN_HELP = `cos-download presign: print a temporary link (a presigned URL) to one object.
 
 Usage:
   cos-download presign --bucket NAME-APPID --region REGION --key KEY [--expires 1h] [options]
@@ -50,21 +40,17 @@ Exit status: 0 success, 1 failure, 2 usage error.
 `;
 
 /** Runs `presign` with the flags after it; returns the exit status. */
-export async function presignMain(
-  argv: readonly string[],
-  io: PresignIo,
-  parseArgs: (argv: readonly string[]) => PresignArgs,
-): Promise<number> {
-  let args: PresignArgs;
+export async function presignMain(argv: readonly string[], io: PresignIo): Promise<ExitCode> {
+  let args: CliArgs;
   try {
     args = parseArgs(argv);
   } catch (error: unknown) {
     io.stderr.write(`cos-download presign: ${errorMessage(error)}\n`);
-    return USAGE;
+    return EXIT_USAGE;
   }
   if (args.help) {
     io.stdout.write(PRESIGN_HELP);
-    return OK;
+    return EXIT_OK;
   }
   try {
     const options = parsePresignOptions(args.inputs, {
@@ -94,12 +80,12 @@ export async function presignMain(
       io.stdout.write(`${result.url}\n`);
       io.stderr.write(`${describePresign(result)}\n`);
     }
-    return OK;
+    return EXIT_OK;
   } catch (error: unknown) {
     const usage = error instanceof InputError;
     if (args.json && !usage)
       io.stdout.write(`${JSON.stringify({ ok: false, error: errorMessage(error) })}\n`);
     io.stderr.write(`cos-download presign: ${errorMessage(error)}\n`);
-    return usage ? USAGE : FAILURE;
+    return usage ? EXIT_USAGE : EXIT_FAILURE;
   }
 }

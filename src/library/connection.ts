@@ -101,7 +101,8 @@ function problem(option: string, head: string, rule: string, fix: string, joined
   return new OptionError({ option, message: `${head}${joined}${rule}. Fix: ${fix}.`, rule, fix });
 }
 
-function isProvider(value: unknown): value is CredentialsProvider {
+/** A credentials provider (an object with `current()`), not fixed keys or a role. */
+export function isProvider(value: unknown): value is CredentialsProvider {
   return typeof (value as { current?: unknown } | null)?.current === 'function';
 }
 

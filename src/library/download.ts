@@ -1,33 +1,25 @@
 // downloadObject and mirrorPrefix: options checked by the CLI's parser, run by the core, results and
 // errors in the library's terms.
-import { InputError } from '../config/errors.js';
 import { download, type RunDeps } from '../core/download.js';
 import { MirrorError } from '../transfer/mirror.js';
 import { connectionDeps } from './connection.js';
 import { MirrorPrefixError } from './errors.js';
 import type { DownloadLinkOptions } from './links.js';
 import {
-  asOptionError,
+  coreLogger,
   type DownloadObjectOptions,
-  type Logger,
   type MirrorPrefixOptions,
   parseLibraryOptions,
   type TransferOptions,
+  withOptionErrors,
 } from './options.js';
 import { type DownloadObjectResult, type MirrorPrefixResult, mirrorResult, objectResult } from './results.js';
 
-const quiet = () => {};
-
 function depsOf(options: TransferOptions | DownloadLinkOptions): RunDeps {
-  const logger: Logger = options.logger ?? {};
   const onStart = options.onStart;
   return {
     ...connectionDeps(options),
-    logger: {
-      debug: logger.debug ?? quiet,
-      info: logger.info ?? quiet,
-      warning: logger.warning ?? quiet,
-    },
+    logger: coreLogger(options.logger),
     signal: options.signal,
     onStart:
       onStart === undefined
@@ -35,16 +27,6 @@ function depsOf(options: TransferOptions | DownloadLinkOptions): RunDeps {
         : (info, length, alreadyOnDisk) => onStart(info.key, length, alreadyOnDisk),
     onBytes: options.onBytes,
   };
-}
-
-/** Runs `work`, turning a late input error (one the core finds) into an OptionError. */
-async function withOptionErrors<T>(options: object, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error: unknown) {
-    if (error instanceof InputError) throw asOptionError(error, options);
-    throw error;
-  }
 }
 
 /**

@@ -6,14 +6,15 @@ import type { PresignOptions } from '../config/options.js';
 import { parsePresignOptions } from '../config/parse-presign.js';
 import { presign } from '../core/presign.js';
 import type { Credentials, CredentialsProvider, WebIdentityCredentials } from './connection.js';
-import { connectionDeps } from './connection.js';
+import { connectionDeps, isProvider } from './connection.js';
 import { rawInputsFor } from './option-inputs.js';
 import {
   asOptionError,
   type ConnectionOptions,
+  coreLogger,
   LIBRARY_CONTEXT,
-  type Logger,
   type TransferOptions,
+  withOptionErrors,
 } from './options.js';
 
 /**
@@ -84,10 +85,6 @@ export interface PresignUrlResult {
   readonly versionId?: string;
 }
 
-function isProvider(value: unknown): value is CredentialsProvider {
-  return typeof (value as { current?: unknown } | null)?.current === 'function';
-}
-
 /** The options of {@link presignUrl}, checked by the parser of `cos-download presign`. */
 function parseLibraryPresign(options: object): PresignOptions {
   if (typeof options !== 'object' || options === null)
@@ -101,8 +98,6 @@ function parseLibraryPresign(options: object): PresignOptions {
     throw error;
   }
 }
-
-const quiet = () => {};
 
 /**
  * Makes a temporary link to one object: a presigned GET URL with the COS signature in its query
@@ -132,25 +127,21 @@ const quiet = () => {};
  */
 export async function presignUrl(options: PresignUrlOptions): Promise<PresignUrlResult> {
   const parsed = parseLibraryPresign(options);
-  const logger: Logger = options.logger ?? {};
   const { proxy, webIdentityToken, client } = connectionDeps(options);
-  try {
-    const result = await presign(parsed, {
-      logger: { debug: logger.debug ?? quiet, info: logger.info ?? quiet, warning: logger.warning ?? quiet },
+  const result = await withOptionErrors(options, () =>
+    presign(parsed, {
+      logger: coreLogger(options.logger),
       proxy,
       webIdentityToken,
       credentials: client?.credentials,
       signal: options.signal,
-    });
-    return {
-      url: result.url,
-      expiresAt: result.expiresAt,
-      expiresSeconds: result.expiresSeconds,
-      key: result.key,
-      ...(result.versionId === undefined ? {} : { versionId: result.versionId }),
-    };
-  } catch (error: unknown) {
-    if (error instanceof InputError) throw asOptionError(error, options);
-    throw error;
-  }
+    }),
+  );
+  return {
+    url: result.url,
+    expiresAt: result.expiresAt,
+    expiresSeconds: result.expiresSeconds,
+    key: result.key,
+    ...(result.versionId === undefined ? {} : { versionId: result.versionId }),
+  };
 }

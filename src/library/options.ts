@@ -4,6 +4,7 @@
 
 import { statSync } from 'node:fs';
 import { readRegularFile } from '../base/file-system.js';
+import type { Logger as CoreLogger } from '../base/runtime.js';
 import { InputError, isSecretInput } from '../config/errors.js';
 import { INPUT_NAMES, type InputName } from '../config/inputs.js';
 import type { Options } from '../config/options.js';
@@ -178,6 +179,23 @@ const QUOTED_INPUT = new RegExp(
 /** A rule or fix of the input layer, told in option names. */
 function inOptionNames(text: string): string {
   return text.replace(QUOTED_INPUT, (_, input: InputName) => `'${optionName(input)}`);
+}
+
+const quiet = (): void => {};
+
+/** The caller's logger (any of its levels may be missing) as the core's: what is missing is dropped. */
+export function coreLogger(logger: Logger | undefined): CoreLogger {
+  return { debug: logger?.debug ?? quiet, info: logger?.info ?? quiet, warning: logger?.warning ?? quiet };
+}
+
+/** Runs `work`, turning a late input error (one the core finds) into an OptionError. */
+export async function withOptionErrors<T>(options: object, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error: unknown) {
+    if (error instanceof InputError) throw asOptionError(error, options);
+    throw error;
+  }
 }
 
 /** An InputError retold with library option names: `Option 'partSize' = '10MB': …`. */

@@ -142,13 +142,7 @@ export function parseCheckpoint(text: string): Checkpoint | undefined {
   const parts = new Map<number, string>();
   for (const [index, crc] of Object.entries(d.parts as Record<string, unknown>)) {
     const n = Number(index);
-    if (
-      !/^\d+$/.test(index) ||
-      n >= partCount ||
-      !isText(crc) ||
-      !(crc === UNCHECKED || /^\d{1,20}$/.test(crc))
-    )
-      return undefined;
+    if (!/^\d+$/.test(index) || n >= partCount || !isCrcText(crc)) return undefined;
     parts.set(n, crc);
   }
   const partial = parsePartial(d.partial, window.length, d.partSize, parts);

@@ -55,7 +55,7 @@ type Probe =
     };
 
 /** A strong ETag: what If-Match compares byte ranges with (a weak one, `W/"…"`, never matches a range). */
-export function isStrongEtag(etag: string): boolean {
+function isStrongEtag(etag: string): boolean {
   return etag !== '' && !etag.startsWith('W/');
 }
 

@@ -57,7 +57,7 @@ export interface FetchRequest {
  * temp file in one write: no stream pipeline, no preallocation, no checkpoint. A mirror holds at
  * most 4 × concurrency of them at once, so memory stays bounded.
  */
-export const SMALL_OBJECT_BYTES = 1024 * 1024;
+const SMALL_OBJECT_BYTES = 1024 * 1024;
 
 /**
  * Downloads `window` of the object version `known` into `request.destination`. `opened` is the

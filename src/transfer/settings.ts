@@ -49,7 +49,7 @@ export interface TransferDeps {
 }
 
 /** How long a run waits, by default, for another run writing the same destination. */
-export const LOCK_WAIT_MS = 60_000;
+const LOCK_WAIT_MS = 60_000;
 
 const never = new AbortController().signal;
 
