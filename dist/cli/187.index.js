@@ -4436,6 +4436,7 @@ class ObjectJob {
 
 
 
+
 /** A plain (single-PUT) ETag is the quoted hex MD5 of the body; multipart ETags carry `-N`. */
 function plainMd5Etag(etag) {
     const match = /^"?([0-9a-f]{32})"?$/i.exec(etag);
@@ -4464,6 +4465,31 @@ async function localFileMatches(filePath, size, info) {
         hash.update(chunk);
     }
     return hash.digest('hex') === md5;
+}
+/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
+async function skipReason(destination, settings, info, whole) {
+    if (settings.overwrite === 'always' || !whole)
+        return undefined;
+    const existing = await (0,promises_.stat)(destination).catch(() => undefined);
+    if (!existing?.isFile())
+        return undefined;
+    if (settings.overwrite === 'never')
+        return 'the file exists and overwrite is never';
+    if (await localFileMatches(destination, existing.size, info))
+        return 'the local file matches the object';
+    return undefined;
+}
+/** The result for a destination left as it is. */
+function skipped(destination, info, reason) {
+    return {
+        status: 'skipped',
+        path: destination,
+        info,
+        length: info.size,
+        bytesDownloaded: 0,
+        crcCheck: 'verified',
+        reason,
+    };
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/mirror-decide.js
@@ -5761,30 +5787,6 @@ async function probe(source, request, settings, signal) {
     const info = infoFrom(name, response, Number(match[3]));
     return { kind: 'found', info, response, ranged: isStrongEtag(info.etag) };
 }
-/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
-async function skipReason(destination, settings, info) {
-    if (settings.overwrite === 'always')
-        return undefined;
-    const existing = await (0,promises_.stat)(destination).catch(() => undefined);
-    if (!existing?.isFile())
-        return undefined;
-    if (settings.overwrite === 'never')
-        return 'the file exists and overwrite is never';
-    if (await localFileMatches(destination, existing.size, info))
-        return 'the local file matches the object';
-    return undefined;
-}
-function atPath(status, destination, info, reason) {
-    return {
-        status,
-        path: destination,
-        info,
-        length: info.size,
-        bytesDownloaded: 0,
-        crcCheck: status === 'skipped' ? 'verified' : 'no-crc-header',
-        reason,
-    };
-}
 /** Downloads the object `source` links to into `request.destination`. */
 async function downloadLink(source, request, settings, deps) {
     const { destination } = request;
@@ -5793,11 +5795,15 @@ async function downloadLink(source, request, settings, deps) {
         if (found.kind === 'not-modified')
             return { status: 'not-modified', path: destination };
         letGo(found.response);
-        const skip = await skipReason(destination, settings, found.info);
+        const skip = await skipReason(destination, settings, found.info, true);
         if (skip !== undefined)
-            return atPath('skipped', destination, found.info, skip);
+            return skipped(destination, found.info, skip);
         return {
-            ...atPath('would-download', destination, found.info),
+            status: 'would-download',
+            path: destination,
+            info: found.info,
+            length: found.info.size,
+            bytesDownloaded: 0,
             crcCheck: !settings.crc ? 'disabled' : found.info.crc64 === undefined ? 'no-crc-header' : 'verified',
         };
     }
@@ -5838,7 +5844,7 @@ async function downloadLink(source, request, settings, deps) {
 async function fetchFound(context, request, state, found) {
     const { info, response } = found;
     const { settings, deps } = context;
-    const skip = await skipReason(request.destination, settings, info).catch((error) => {
+    const skip = await skipReason(request.destination, settings, info, true).catch((error) => {
         letGo(response);
         throw error;
     });
@@ -5846,7 +5852,7 @@ async function fetchFound(context, request, state, found) {
         letGo(response);
         // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
         await removeCheckpoint(state.checkpoint);
-        return atPath('skipped', request.destination, info, skip);
+        return skipped(request.destination, info, skip);
     }
     if (found.ranged && info.size > 0) {
         // A link's object is the one its first GET described: if it changes, the run fails (If-Match)
@@ -5909,7 +5915,7 @@ async function downloadObject(client, request, settings, deps) {
     }
     const whole = window.first === 0 && window.length === info.size;
     if (settings.dryRun) {
-        const skip = await download_object_skipReason(request.destination, settings, info, whole);
+        const skip = await skipReason(request.destination, settings, info, whole);
         if (skip !== undefined)
             return skipped(request.destination, info, skip);
         return {
@@ -5936,7 +5942,7 @@ async function downloadObject(client, request, settings, deps) {
         signal: deps.signal,
     });
     try {
-        const skip = await download_object_skipReason(request.destination, settings, info, whole);
+        const skip = await skipReason(request.destination, settings, info, whole);
         if (skip !== undefined) {
             // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
             await removeCheckpoint(state.checkpoint);
@@ -5958,30 +5964,6 @@ async function downloadObject(client, request, settings, deps) {
         await lock.release();
         await removeIfEmpty(state.folder);
     }
-}
-/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
-async function download_object_skipReason(destination, settings, info, whole) {
-    if (settings.overwrite === 'always' || !whole)
-        return undefined;
-    const existing = await (0,promises_.stat)(destination).catch(() => undefined);
-    if (!existing?.isFile())
-        return undefined;
-    if (settings.overwrite === 'never')
-        return 'the file exists and overwrite is never';
-    if (await localFileMatches(destination, existing.size, info))
-        return 'the local file matches the object';
-    return undefined;
-}
-function skipped(destination, info, reason) {
-    return {
-        status: 'skipped',
-        path: destination,
-        info,
-        length: info.size,
-        bytesDownloaded: 0,
-        crcCheck: 'verified',
-        reason,
-    };
 }
 /** HEAD with the user's conditions; a 412 is explained by naming the condition that failed. */
 async function headWithReason(client, request, access, signal) {

@@ -4,7 +4,7 @@
 // CRC-64, version, storage class) and its body becomes part 0, so a small object costs one request.
 // Later parts are pinned with If-Match; a server that ignores ranges, or sends no (strong) ETag, is
 // read as one stream, without parts or a checkpoint. See docs/adr/0011-links.md.
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { asLocalFileError } from '../base/local-errors.js';
@@ -22,7 +22,7 @@ import {
 import { removeCheckpoint } from './checkpoint.js';
 import { type FetchContext, fetchObject } from './fetch-object.js';
 import { fetchStream } from './fetch-stream.js';
-import { localFileMatches } from './local-match.js';
+import { skipped, skipReason } from './local-match.js';
 import { acquireLock } from './lock.js';
 import type { ObjectAtPath, ObjectDownloadResult } from './object-result.js';
 import { type TransferDeps, type TransferSettings, withSignal } from './settings.js';
@@ -157,37 +157,6 @@ async function probe(
   return { kind: 'found', info, response, ranged: isStrongEtag(info.etag) };
 }
 
-/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
-async function skipReason(
-  destination: string,
-  settings: TransferSettings,
-  info: ObjectInfo,
-): Promise<string | undefined> {
-  if (settings.overwrite === 'always') return undefined;
-  const existing = await stat(destination).catch(() => undefined);
-  if (!existing?.isFile()) return undefined;
-  if (settings.overwrite === 'never') return 'the file exists and overwrite is never';
-  if (await localFileMatches(destination, existing.size, info)) return 'the local file matches the object';
-  return undefined;
-}
-
-function atPath(
-  status: 'skipped' | 'would-download',
-  destination: string,
-  info: ObjectInfo,
-  reason?: string,
-): ObjectAtPath {
-  return {
-    status,
-    path: destination,
-    info,
-    length: info.size,
-    bytesDownloaded: 0,
-    crcCheck: status === 'skipped' ? 'verified' : 'no-crc-header',
-    reason,
-  };
-}
-
 /** Downloads the object `source` links to into `request.destination`. */
 export async function downloadLink(
   source: LinkSource,
@@ -200,10 +169,14 @@ export async function downloadLink(
     const found = await probe(source, request, settings, deps.signal);
     if (found.kind === 'not-modified') return { status: 'not-modified', path: destination };
     letGo(found.response);
-    const skip = await skipReason(destination, settings, found.info);
-    if (skip !== undefined) return atPath('skipped', destination, found.info, skip);
+    const skip = await skipReason(destination, settings, found.info, true);
+    if (skip !== undefined) return skipped(destination, found.info, skip);
     return {
-      ...atPath('would-download', destination, found.info),
+      status: 'would-download',
+      path: destination,
+      info: found.info,
+      length: found.info.size,
+      bytesDownloaded: 0,
       crcCheck: !settings.crc ? 'disabled' : found.info.crc64 === undefined ? 'no-crc-header' : 'verified',
     };
   }
@@ -248,7 +221,7 @@ async function fetchFound(
 ): Promise<ObjectAtPath> {
   const { info, response } = found;
   const { settings, deps } = context;
-  const skip = await skipReason(request.destination, settings, info).catch((error: unknown) => {
+  const skip = await skipReason(request.destination, settings, info, true).catch((error: unknown) => {
     letGo(response);
     throw error;
   });
@@ -256,7 +229,7 @@ async function fetchFound(
     letGo(response);
     // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
     await removeCheckpoint(state.checkpoint);
-    return atPath('skipped', request.destination, info, skip);
+    return skipped(request.destination, info, skip);
   }
   if (found.ranged && info.size > 0) {
     // A link's object is the one its first GET described: if it changes, the run fails (If-Match)

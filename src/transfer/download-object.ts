@@ -1,18 +1,18 @@
 // One object (or a byte range of it) to one file: HEAD for its identity and the user's conditions,
 // the window the range selects, the skip decision, then — the destination locked — the fetch.
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { asLocalFileError } from '../base/local-errors.js';
 import type { ByteRange, Conditions, ResponseOverrides } from '../base/request.js';
 import type { CosClient } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
-import { type HeadResult, headObject, type ObjectAccess, type ObjectInfo } from '../cos/object.js';
+import { type HeadResult, headObject, type ObjectAccess } from '../cos/object.js';
 import { removeCheckpoint } from './checkpoint.js';
 import { fetchObject } from './fetch-object.js';
-import { localFileMatches } from './local-match.js';
+import { skipped, skipReason } from './local-match.js';
 import { acquireLock } from './lock.js';
-import type { ObjectAtPath, ObjectDownloadResult } from './object-result.js';
+import type { ObjectDownloadResult } from './object-result.js';
 import { formatRange, rangeWindow } from './plan.js';
 import { type TransferDeps, type TransferSettings, withSignal } from './settings.js';
 import { ensureOwnFolder, objectState, removeIfEmpty } from './state.js';
@@ -105,33 +105,6 @@ export async function downloadObject(
     await lock.release();
     await removeIfEmpty(state.folder);
   }
-}
-
-/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
-async function skipReason(
-  destination: string,
-  settings: TransferSettings,
-  info: ObjectInfo,
-  whole: boolean,
-): Promise<string | undefined> {
-  if (settings.overwrite === 'always' || !whole) return undefined;
-  const existing = await stat(destination).catch(() => undefined);
-  if (!existing?.isFile()) return undefined;
-  if (settings.overwrite === 'never') return 'the file exists and overwrite is never';
-  if (await localFileMatches(destination, existing.size, info)) return 'the local file matches the object';
-  return undefined;
-}
-
-function skipped(destination: string, info: ObjectInfo, reason: string): ObjectAtPath {
-  return {
-    status: 'skipped',
-    path: destination,
-    info,
-    length: info.size,
-    bytesDownloaded: 0,
-    crcCheck: 'verified',
-    reason,
-  };
 }
 
 /** HEAD with the user's conditions; a 412 is explained by naming the condition that failed. */

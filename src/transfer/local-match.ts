@@ -1,8 +1,11 @@
 // Does a local file already hold an object's bytes? Used to skip unchanged files without a GET.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { ObjectInfo } from '../cos/object.js';
 import { Crc64, parseCrc64 } from './crc64.js';
+import type { ObjectAtPath } from './object-result.js';
+import type { TransferSettings } from './settings.js';
 
 /** A plain (single-PUT) ETag is the quoted hex MD5 of the body; multipart ETags carry `-N`. */
 export function plainMd5Etag(etag: string): string | undefined {
@@ -31,4 +34,32 @@ export async function localFileMatches(filePath: string, size: number, info: Obj
     hash.update(chunk as Buffer);
   }
   return hash.digest('hex') === md5;
+}
+
+/** Why the destination needs no download (it exists and `overwrite` says keep, or it matches); else undefined. */
+export async function skipReason(
+  destination: string,
+  settings: TransferSettings,
+  info: ObjectInfo,
+  whole: boolean,
+): Promise<string | undefined> {
+  if (settings.overwrite === 'always' || !whole) return undefined;
+  const existing = await stat(destination).catch(() => undefined);
+  if (!existing?.isFile()) return undefined;
+  if (settings.overwrite === 'never') return 'the file exists and overwrite is never';
+  if (await localFileMatches(destination, existing.size, info)) return 'the local file matches the object';
+  return undefined;
+}
+
+/** The result for a destination left as it is. */
+export function skipped(destination: string, info: ObjectInfo, reason: string): ObjectAtPath {
+  return {
+    status: 'skipped',
+    path: destination,
+    info,
+    length: info.size,
+    bytesDownloaded: 0,
+    crcCheck: 'verified',
+    reason,
+  };
 }
