@@ -182,13 +182,13 @@ async function settle(run: MirrorRun): Promise<Settled> {
   const durable = run.settings.fsync;
   // fsync: the folders the files were renamed into are durable before the manifest that lists them.
   if (durable) for (const folder of run.written) await syncDirectory(folder);
-  await run.writer.finish(undefined, durable);
+  // Nothing to settle: the pass's manifest is the new one, unless it says what the old one did (then
+  // the writer drops it unwritten).
+  const outcome = await run.writer.finish(run.staleCount === 0 ? run.previous.digest() : undefined, durable);
   await run.stale.finish();
   const target = manifestPath(run.root);
   if (run.staleCount === 0) {
-    // Nothing to settle: the pass's manifest is the new one, unless it says what the old one did.
-    if (run.writer.digest() === run.previous.digest()) await rm(nextManifestPath(run.root), { force: true });
-    else {
+    if (outcome === 'written') {
       await rename(nextManifestPath(run.root), target);
       if (durable) await syncDirectory(path.dirname(target));
     }
