@@ -9158,7 +9158,10 @@ var credentials = __webpack_require__(1861);
 var dispatcher = __webpack_require__(2026);
 // EXTERNAL MODULE: ./lib/cos/errors.js
 var errors = __webpack_require__(4192);
+// EXTERNAL MODULE: ./lib/cos/retry.js
+var retry = __webpack_require__(9929);
 ;// CONCATENATED MODULE: ./lib/cos/sts.js
+
 
 
 
@@ -9231,11 +9234,8 @@ class StsClient {
     #region;
     #dispatcher;
     #proxy;
-    #attempts;
     #clock;
-    #logger;
-    #random;
-    #retryBaseMs;
+    #retry;
     constructor(options, deps = {}) {
         this.#endpoint = new URL(options.endpoint);
         this.#region = options.region;
@@ -9246,28 +9246,22 @@ class StsClient {
         });
         this.#dispatcher = route.dispatcher;
         this.#proxy = route.proxy;
-        this.#attempts = (options.retries ?? 2) + 1;
         this.#clock = deps.clock ?? runtime/* systemClock */.ml;
-        this.#logger = deps.logger ?? runtime/* silentLogger */.qq;
-        this.#random = deps.random ?? Math.random;
-        this.#retryBaseMs = deps.retryBaseMs ?? 500;
+        this.#retry = {
+            attempts: (options.retries ?? 2) + 1,
+            clock: this.#clock,
+            logger: deps.logger ?? runtime/* silentLogger */.qq,
+            random: deps.random ?? Math.random,
+            baseMs: deps.retryBaseMs ?? 500,
+            capMs: 10_000,
+            timeoutMs: options.timeoutMs,
+        };
     }
     /** Temporary credentials for `role`, proven by `webIdentityToken`. Throws StsError (one line). */
     async assumeRoleWithWebIdentity(role, webIdentityToken, signal) {
         const context = `STS ${STS_ACTION} (role '${role.roleArn}', provider '${role.providerId}')`;
-        for (let n = 1;; n++) {
-            try {
-                return await this.#once(role, webIdentityToken, context, signal);
-            }
-            catch (error) {
-                const transient = error instanceof StsError ? error.transient : (0,errors/* isTransient */.dg)(error);
-                if (signal?.aborted || n >= this.#attempts || !transient)
-                    throw error;
-                const wait = Math.round(this.#random() * Math.min(10_000, this.#retryBaseMs * 2 ** (n - 1)));
-                this.#logger.warning(`${STS_ACTION}: attempt ${n}/${this.#attempts} failed (${(0,error_message/* errorMessage */.g)(error)}); retrying in ${wait} ms`);
-                await this.#clock.sleep(wait, signal);
-            }
-        }
+        // An StsError says whether it is worth another attempt (its `transient`), which retryTransient reads.
+        return (0,retry/* retryTransient */.j)(this.#retry, STS_ACTION, signal, () => this.#once(role, webIdentityToken, context, signal));
     }
     async #once(role, token, context, signal) {
         const body = JSON.stringify({

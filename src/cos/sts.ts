@@ -9,6 +9,7 @@ import { RefreshingCredentials, type RefreshingDeps, type TemporaryCredentials }
 import { createDispatcher, ProxyError, type TransportOptions } from './dispatcher.js';
 import { isTransient, TlsError } from './errors.js';
 import type { ProxyEndpoint } from './proxy.js';
+import { type RetryPolicy, retryTransient } from './retry.js';
 
 export const STS_ACTION = 'AssumeRoleWithWebIdentity';
 export const STS_VERSION = '2018-08-13';
@@ -131,11 +132,8 @@ export class StsClient {
   readonly #region: string;
   readonly #dispatcher: Dispatcher;
   readonly #proxy: ProxyEndpoint | undefined;
-  readonly #attempts: number;
   readonly #clock: Clock;
-  readonly #logger: Logger;
-  readonly #random: () => number;
-  readonly #retryBaseMs: number;
+  readonly #retry: RetryPolicy;
 
   constructor(options: StsClientOptions, deps: StsDeps = {}) {
     this.#endpoint = new URL(options.endpoint);
@@ -147,11 +145,16 @@ export class StsClient {
     });
     this.#dispatcher = route.dispatcher;
     this.#proxy = route.proxy;
-    this.#attempts = (options.retries ?? 2) + 1;
     this.#clock = deps.clock ?? systemClock;
-    this.#logger = deps.logger ?? silentLogger;
-    this.#random = deps.random ?? Math.random;
-    this.#retryBaseMs = deps.retryBaseMs ?? 500;
+    this.#retry = {
+      attempts: (options.retries ?? 2) + 1,
+      clock: this.#clock,
+      logger: deps.logger ?? silentLogger,
+      random: deps.random ?? Math.random,
+      baseMs: deps.retryBaseMs ?? 500,
+      capMs: 10_000,
+      timeoutMs: options.timeoutMs,
+    };
   }
 
   /** Temporary credentials for `role`, proven by `webIdentityToken`. Throws StsError (one line). */
@@ -161,19 +164,10 @@ export class StsClient {
     signal?: AbortSignal,
   ): Promise<TemporaryCredentials> {
     const context = `STS ${STS_ACTION} (role '${role.roleArn}', provider '${role.providerId}')`;
-    for (let n = 1; ; n++) {
-      try {
-        return await this.#once(role, webIdentityToken, context, signal);
-      } catch (error: unknown) {
-        const transient = error instanceof StsError ? error.transient : isTransient(error);
-        if (signal?.aborted || n >= this.#attempts || !transient) throw error;
-        const wait = Math.round(this.#random() * Math.min(10_000, this.#retryBaseMs * 2 ** (n - 1)));
-        this.#logger.warning(
-          `${STS_ACTION}: attempt ${n}/${this.#attempts} failed (${errorMessage(error)}); retrying in ${wait} ms`,
-        );
-        await this.#clock.sleep(wait, signal);
-      }
-    }
+    // An StsError says whether it is worth another attempt (its `transient`), which retryTransient reads.
+    return retryTransient(this.#retry, STS_ACTION, signal, () =>
+      this.#once(role, webIdentityToken, context, signal),
+    );
   }
 
   async #once(
