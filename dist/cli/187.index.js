@@ -7423,6 +7423,7 @@ function flagMessage(error) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $_: () => (/* binding */ differsFromDefault),
 /* harmony export */   Qh: () => (/* binding */ INPUT_NAMES),
 /* harmony export */   c$: () => (/* binding */ CREDENTIAL_ENV),
 /* harmony export */   mc: () => (/* binding */ INPUTS),
@@ -7569,6 +7570,11 @@ const INPUTS = {
     'response-expires': { description: 'Override `Expires`.', cliOnly: true },
 };
 const INPUT_NAMES = Object.keys(INPUTS);
+/** Whether an input's value (as an InputReader gives it) is set to something other than its default. */
+function differsFromDefault(name, value) {
+    const fallback = INPUTS[name].default ?? '';
+    return value !== undefined && value.trim().toLowerCase() !== fallback.toLowerCase();
+}
 const ACTION_INPUT_NAMES = INPUT_NAMES.filter((name) => !INPUTS[name].cliOnly);
 const OUTPUTS = {
     etag: 'ETag of the object (single object).',
@@ -7687,7 +7693,7 @@ function parseCredentials(get, env) {
 
 /***/ }),
 
-/***/ 8892:
+/***/ 923:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -7796,214 +7802,8 @@ function parseCaPem(content, source) {
 var inputs = __webpack_require__(6097);
 // EXTERNAL MODULE: ./lib/config/parse-values.js
 var parse_values = __webpack_require__(7052);
-;// CONCATENATED MODULE: ./lib/config/role.js
-// Keyless credentials: the inputs that name a CAM role to assume with an OIDC token through STS
-// AssumeRoleWithWebIdentity (role-arn, provider-id, role-session-name, role-duration, audience,
-// sts-endpoint). Pure: every rule is checked here, before any request.
-
-
-const DEFAULT_AUDIENCE = 'sts.tencentcloudapi.com';
-const DEFAULT_STS_ENDPOINT = 'https://sts.tencentcloudapi.com';
-const ROLE_DURATION = { default: 3600, min: 900, max: 43_200 };
-/**
- * STS takes 2 to 128 characters of `[\w+=,.@-]` (AssumeRole's documented rule; AssumeRoleWithWebIdentity
- * states none). The default stays within 64, which every STS dialect takes.
- */
-const ROLE_SESSION_NAME = { min: 2, max: 128, defaultMax: 64 };
-const SESSION_NAME_CHARS = /^[\w+=,.@-]+$/;
-/** The inputs of keyless credentials. */
-const ROLE_INPUTS = [
-    'role-arn',
-    'provider-id',
-    'role-session-name',
-    'role-duration',
-    'audience',
-    'sts-endpoint',
-];
-function given(value) {
-    const trimmed = value?.trim();
-    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
-function noControls(input, value) {
-    if ((0,base_text/* hasControlCharacter */.Fd)(value) || /\s/.test(value)) {
-        throw new errors/* InputError */.dz({
-            input,
-            value,
-            rule: 'must not hold spaces, line breaks or control characters',
-            fix: 'give the value alone, on one line',
-        });
-    }
-}
-/** `qcs::cam::uin/<account>:roleName/<name>` or `qcs::cam::uin/<account>:role/<id>`. */
-function parseRoleArn(value) {
-    noControls('role-arn', value);
-    if (!/^qcs::cam::uin\/\d+:(roleName|role)\/[^/\s][^\s]*$/.test(value)) {
-        throw new errors/* InputError */.dz({
-            input: 'role-arn',
-            value,
-            rule: 'a role ARN is qcs::cam::uin/<account id>:roleName/<role name> (or :role/<role id>)',
-            fix: "copy it from the role's page in the CAM console, e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'",
-        });
-    }
-    return value;
-}
-/** The name of the CAM OIDC identity provider. */
-function parseProviderId(value) {
-    noControls('provider-id', value);
-    if (value.length > 128 || !SESSION_NAME_CHARS.test(value)) {
-        throw new errors/* InputError */.dz({
-            input: 'provider-id',
-            value,
-            rule: 'an identity provider name is 1 to 128 letters, digits and + = , . @ _ -',
-            fix: "give the name of the OIDC identity provider in CAM, e.g. 'github-actions'",
-        });
-    }
-    return value;
-}
-/** Whole seconds, 900..43200; default 3600. */
-function parseRoleDuration(value) {
-    const text = given(value);
-    if (text === undefined)
-        return ROLE_DURATION.default;
-    const seconds = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
-    if (!(seconds >= ROLE_DURATION.min && seconds <= ROLE_DURATION.max)) {
-        throw new errors/* InputError */.dz({
-            input: 'role-duration',
-            value: text,
-            rule: `a duration is whole seconds from ${ROLE_DURATION.min} (15 minutes) to ${ROLE_DURATION.max} (12 hours)`,
-            fix: `e.g. '3600' for one hour${/[a-z]/i.test(text) ? ', written in seconds' : ''}`,
-        });
-    }
-    return seconds;
-}
-/**
- * `gh-<owner>.<repo>-<run id>-<attempt>` within STS's characters and 64 characters: the repository
- * part is cut, never the run id. Outside GitHub (no repository or run id): `cos-download`.
- */
-function defaultRoleSessionName(context) {
-    const safe = (text) => text.replace(/[^\w+=,.@-]+/g, '-');
-    const repository = given(context.repository);
-    const runId = given(context.runId);
-    if (repository === undefined || runId === undefined)
-        return 'cos-download';
-    const suffix = safe(`-${runId}-${given(context.runAttempt) ?? '1'}`).slice(0, 40);
-    const head = safe(`gh-${repository.replace('/', '.')}`).slice(0, ROLE_SESSION_NAME.defaultMax - suffix.length);
-    return `${head}${suffix}`;
-}
-/** The given name, checked; else the default built from the repository and run. */
-function parseRoleSessionName(value, context) {
-    const text = given(value);
-    if (text === undefined)
-        return defaultRoleSessionName(context);
-    noControls('role-session-name', text);
-    if (text.length < ROLE_SESSION_NAME.min ||
-        text.length > ROLE_SESSION_NAME.max ||
-        !SESSION_NAME_CHARS.test(text)) {
-        throw new errors/* InputError */.dz({
-            input: 'role-session-name',
-            value: text,
-            rule: `a session name is ${ROLE_SESSION_NAME.min} to ${ROLE_SESSION_NAME.max} letters, digits and + = , . @ _ -`,
-            fix: "e.g. 'release-build', or leave it out for one built from the repository and run id",
-        });
-    }
-    return text;
-}
-/** The `aud` of the OIDC token; default `sts.tencentcloudapi.com`. */
-function parseAudience(value) {
-    const text = given(value);
-    if (text === undefined)
-        return DEFAULT_AUDIENCE;
-    noControls('audience', text);
-    if (text.length > 256) {
-        throw new errors/* InputError */.dz({
-            input: 'audience',
-            value: text,
-            rule: 'at most 256 characters',
-            fix: `give the client ID the CAM identity provider expects, e.g. '${DEFAULT_AUDIENCE}'`,
-        });
-    }
-    return text;
-}
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
-/**
- * The STS base URL; default `https://sts.tencentcloudapi.com`. https, except a loopback host (the
- * emulator's stand-in): the request carries the OIDC token, a bearer credential.
- */
-function parseStsEndpoint(value) {
-    const text = given(value);
-    if (text === undefined)
-        return DEFAULT_STS_ENDPOINT;
-    const shown = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
-    const refuse = (rule) => new errors/* InputError */.dz({
-        input: 'sts-endpoint',
-        value: shown,
-        rule,
-        fix: `e.g. '${DEFAULT_STS_ENDPOINT}', or leave it out`,
-    });
-    noControls('sts-endpoint', shown);
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw refuse('not a URL');
-    }
-    if (url.username !== '' || url.password !== '')
-        throw refuse('must not hold credentials');
-    if (url.search !== '' || url.hash !== '')
-        throw refuse('must not hold a query or a fragment');
-    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
-        throw refuse('must be https: the request carries the OIDC token (plain http only to this machine)');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw refuse('must be an https:// URL');
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-/** Keyless credentials, when role-arn (or any other input of this kind) is set; undefined otherwise. */
-function parseKeyless(raw, context) {
-    const set = Object.keys(raw).filter((name) => given(raw[name]) !== undefined);
-    if (set.length === 0)
-        return undefined;
-    const roleArn = given(raw['role-arn']);
-    if (roleArn === undefined) {
-        const others = set.map((name) => `'${name}'`).join(', ');
-        throw new errors/* InputError */.dz({
-            input: 'role-arn',
-            rule: `keyless credentials need the role to assume, and ${others} ${set.length === 1 ? 'is' : 'are'} set without it`,
-            fix: `set 'role-arn' (e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'), or remove ${others}`,
-        });
-    }
-    if (context.hasStaticCredentials) {
-        const source = context.staticCredentialsSource;
-        const fromEnv = source?.startsWith('env ') === true;
-        throw new errors/* InputError */.dz({
-            input: 'role-arn',
-            value: roleArn,
-            rule: "keyless credentials exclude 'secret-id' / 'secret-key' / 'session-token' and their environment variables" +
-                (source === undefined ? '' : `, and ${source} is set`),
-            fix: fromEnv
-                ? `unset ${source.slice(4)} for this step (in a workflow: 'env: ${source.slice(4)}: ""') to assume the role, or remove 'role-arn' to use the keys`
-                : "remove 'secret-id' and 'secret-key' to assume the role, or remove 'role-arn' to use the keys",
-        });
-    }
-    const providerId = given(raw['provider-id']);
-    if (providerId === undefined) {
-        throw new errors/* InputError */.dz({
-            input: 'provider-id',
-            rule: "required with 'role-arn'",
-            fix: "give the name of the CAM OIDC identity provider the role trusts, e.g. 'github-actions'",
-        });
-    }
-    return {
-        roleArn: parseRoleArn(roleArn),
-        providerId: parseProviderId(providerId),
-        roleSessionName: parseRoleSessionName(raw['role-session-name'], context),
-        durationSeconds: parseRoleDuration(raw['role-duration']),
-        audience: parseAudience(raw.audience),
-        stsEndpoint: parseStsEndpoint(raw['sts-endpoint']),
-    };
-}
-
+// EXTERNAL MODULE: ./lib/config/role.js
+var role = __webpack_require__(2116);
 ;// CONCATENATED MODULE: ./lib/config/parse-network.js
 // The inputs that say how a run reaches its servers and proves who it is, besides the bucket's keys:
 // extra trusted CAs (`ca-cert`) and keyless credentials (`role-arn` and the rest, and the CLI's
@@ -8045,13 +7845,13 @@ function staticSource(get, env) {
  */
 function parseKeylessInputs(get, context, credentials) {
     const raw = {};
-    for (const name of ROLE_INPUTS) {
+    for (const name of role/* ROLE_INPUTS */.xz) {
         const value = get(name);
         if (value !== undefined && value.trim() !== inputs/* INPUTS */.mc[name].default)
             raw[name] = value;
     }
     const source = credentials === undefined ? undefined : staticSource(get, context.env);
-    const keyless = parseKeyless(raw, {
+    const keyless = (0,role/* parseKeyless */.ez)(raw, {
         repository: context.env.GITHUB_REPOSITORY,
         runId: context.env.GITHUB_RUN_ID,
         runAttempt: context.env.GITHUB_RUN_ATTEMPT,
@@ -8695,10 +8495,13 @@ var inputs = __webpack_require__(6097);
 var parse_credentials = __webpack_require__(678);
 // EXTERNAL MODULE: ./lib/config/parse-target.js
 var parse_target = __webpack_require__(7203);
+// EXTERNAL MODULE: ./lib/config/role.js
+var role = __webpack_require__(2116);
 ;// CONCATENATED MODULE: ./lib/config/parse-link.js
 // The `url` input: a link to download (a presigned COS URL, or any ranged-HTTPS URL). A link is a
 // credential, so no message shows it, only its origin and path; and it names its server, object,
 // version and signature itself, so the inputs that would say those again are refused by name.
+
 
 
 
@@ -8711,18 +8514,7 @@ const NOT_WITH_URL = [
         "remove it, or download by 'key' instead of 'url'",
     ],
     [
-        [
-            'secret-id',
-            'secret-key',
-            'session-token',
-            'role-arn',
-            'provider-id',
-            'role-session-name',
-            'role-duration',
-            'audience',
-            'sts-endpoint',
-            'web-identity-token-file',
-        ],
+        ['secret-id', 'secret-key', 'session-token', ...role/* ROLE_INPUTS */.xz, 'web-identity-token-file'],
         'a link carries its own signature: no credentials sign its requests',
         'remove it',
     ],
@@ -8798,8 +8590,7 @@ function parseLinkTarget(get, text) {
     for (const [names, rule, fix] of NOT_WITH_URL) {
         for (const name of names) {
             const given = get(name);
-            const fallback = inputs/* INPUTS */.mc[name].default;
-            if (given === undefined || given.trim().toLowerCase() === fallback?.toLowerCase())
+            if (!(0,inputs/* differsFromDefault */.$_)(name, given))
                 continue;
             throw new errors/* InputError */.dz({ input: name, value: given, rule: `${rule} ('url' is set)`, fix });
         }
@@ -8823,8 +8614,8 @@ function parseLinkTarget(get, text) {
     };
 }
 
-// EXTERNAL MODULE: ./lib/config/parse-network.js + 2 modules
-var parse_network = __webpack_require__(8892);
+// EXTERNAL MODULE: ./lib/config/parse-network.js + 1 modules
+var parse_network = __webpack_require__(923);
 // EXTERNAL MODULE: ./lib/config/parse-numbers.js + 1 modules
 var parse_numbers = __webpack_require__(1036);
 // EXTERNAL MODULE: ./lib/config/parse-values.js
@@ -9129,6 +8920,226 @@ function encloses(folder, inner) {
     const relative = external_node_path_.relative(folder, inner);
     return (relative === '' ||
         (!relative.startsWith(`..${external_node_path_.sep}`) && relative !== '..' && !external_node_path_.isAbsolute(relative)));
+}
+
+
+/***/ }),
+
+/***/ 2116:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   ez: () => (/* binding */ parseKeyless),
+/* harmony export */   xz: () => (/* binding */ ROLE_INPUTS)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_AUDIENCE, DEFAULT_STS_ENDPOINT, ROLE_DURATION, ROLE_SESSION_NAME, parseRoleArn, parseProviderId, parseRoleDuration, defaultRoleSessionName, parseRoleSessionName, parseAudience, parseStsEndpoint */
+/* harmony import */ var _base_text_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8566);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8159);
+// Keyless credentials: the inputs that name a CAM role to assume with an OIDC token through STS
+// AssumeRoleWithWebIdentity (role-arn, provider-id, role-session-name, role-duration, audience,
+// sts-endpoint). Pure: every rule is checked here, before any request.
+
+
+const DEFAULT_AUDIENCE = 'sts.tencentcloudapi.com';
+const DEFAULT_STS_ENDPOINT = 'https://sts.tencentcloudapi.com';
+const ROLE_DURATION = { default: 3600, min: 900, max: 43_200 };
+/**
+ * STS takes 2 to 128 characters of `[\w+=,.@-]` (AssumeRole's documented rule; AssumeRoleWithWebIdentity
+ * states none). The default stays within 64, which every STS dialect takes.
+ */
+const ROLE_SESSION_NAME = { min: 2, max: 128, defaultMax: 64 };
+const SESSION_NAME_CHARS = /^[\w+=,.@-]+$/;
+/** The inputs of keyless credentials. */
+const ROLE_INPUTS = [
+    'role-arn',
+    'provider-id',
+    'role-session-name',
+    'role-duration',
+    'audience',
+    'sts-endpoint',
+];
+function given(value) {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+function noControls(input, value) {
+    if ((0,_base_text_js__WEBPACK_IMPORTED_MODULE_0__/* .hasControlCharacter */ .Fd)(value) || /\s/.test(value)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input,
+            value,
+            rule: 'must not hold spaces, line breaks or control characters',
+            fix: 'give the value alone, on one line',
+        });
+    }
+}
+/** `qcs::cam::uin/<account>:roleName/<name>` or `qcs::cam::uin/<account>:role/<id>`. */
+function parseRoleArn(value) {
+    noControls('role-arn', value);
+    if (!/^qcs::cam::uin\/\d+:(roleName|role)\/[^/\s][^\s]*$/.test(value)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: 'role-arn',
+            value,
+            rule: 'a role ARN is qcs::cam::uin/<account id>:roleName/<role name> (or :role/<role id>)',
+            fix: "copy it from the role's page in the CAM console, e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'",
+        });
+    }
+    return value;
+}
+/** The name of the CAM OIDC identity provider. */
+function parseProviderId(value) {
+    noControls('provider-id', value);
+    if (value.length > 128 || !SESSION_NAME_CHARS.test(value)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: 'provider-id',
+            value,
+            rule: 'an identity provider name is 1 to 128 letters, digits and + = , . @ _ -',
+            fix: "give the name of the OIDC identity provider in CAM, e.g. 'github-actions'",
+        });
+    }
+    return value;
+}
+/** Whole seconds, 900..43200; default 3600. */
+function parseRoleDuration(value) {
+    const text = given(value);
+    if (text === undefined)
+        return ROLE_DURATION.default;
+    const seconds = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(seconds >= ROLE_DURATION.min && seconds <= ROLE_DURATION.max)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: 'role-duration',
+            value: text,
+            rule: `a duration is whole seconds from ${ROLE_DURATION.min} (15 minutes) to ${ROLE_DURATION.max} (12 hours)`,
+            fix: `e.g. '3600' for one hour${/[a-z]/i.test(text) ? ', written in seconds' : ''}`,
+        });
+    }
+    return seconds;
+}
+/**
+ * `gh-<owner>.<repo>-<run id>-<attempt>` within STS's characters and 64 characters: the repository
+ * part is cut, never the run id. Outside GitHub (no repository or run id): `cos-download`.
+ */
+function defaultRoleSessionName(context) {
+    const safe = (text) => text.replace(/[^\w+=,.@-]+/g, '-');
+    const repository = given(context.repository);
+    const runId = given(context.runId);
+    if (repository === undefined || runId === undefined)
+        return 'cos-download';
+    const suffix = safe(`-${runId}-${given(context.runAttempt) ?? '1'}`).slice(0, 40);
+    const head = safe(`gh-${repository.replace('/', '.')}`).slice(0, ROLE_SESSION_NAME.defaultMax - suffix.length);
+    return `${head}${suffix}`;
+}
+/** The given name, checked; else the default built from the repository and run. */
+function parseRoleSessionName(value, context) {
+    const text = given(value);
+    if (text === undefined)
+        return defaultRoleSessionName(context);
+    noControls('role-session-name', text);
+    if (text.length < ROLE_SESSION_NAME.min ||
+        text.length > ROLE_SESSION_NAME.max ||
+        !SESSION_NAME_CHARS.test(text)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: 'role-session-name',
+            value: text,
+            rule: `a session name is ${ROLE_SESSION_NAME.min} to ${ROLE_SESSION_NAME.max} letters, digits and + = , . @ _ -`,
+            fix: "e.g. 'release-build', or leave it out for one built from the repository and run id",
+        });
+    }
+    return text;
+}
+/** The `aud` of the OIDC token; default `sts.tencentcloudapi.com`. */
+function parseAudience(value) {
+    const text = given(value);
+    if (text === undefined)
+        return DEFAULT_AUDIENCE;
+    noControls('audience', text);
+    if (text.length > 256) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: 'audience',
+            value: text,
+            rule: 'at most 256 characters',
+            fix: `give the client ID the CAM identity provider expects, e.g. '${DEFAULT_AUDIENCE}'`,
+        });
+    }
+    return text;
+}
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+/**
+ * The STS base URL; default `https://sts.tencentcloudapi.com`. https, except a loopback host (the
+ * emulator's stand-in): the request carries the OIDC token, a bearer credential.
+ */
+function parseStsEndpoint(value) {
+    const text = given(value);
+    if (text === undefined)
+        return DEFAULT_STS_ENDPOINT;
+    const shown = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
+    const refuse = (rule) => new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+        input: 'sts-endpoint',
+        value: shown,
+        rule,
+        fix: `e.g. '${DEFAULT_STS_ENDPOINT}', or leave it out`,
+    });
+    noControls('sts-endpoint', shown);
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw refuse('not a URL');
+    }
+    if (url.username !== '' || url.password !== '')
+        throw refuse('must not hold credentials');
+    if (url.search !== '' || url.hash !== '')
+        throw refuse('must not hold a query or a fragment');
+    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+        throw refuse('must be https: the request carries the OIDC token (plain http only to this machine)');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw refuse('must be an https:// URL');
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** Keyless credentials, when role-arn (or any other input of this kind) is set; undefined otherwise. */
+function parseKeyless(raw, context) {
+    const set = Object.keys(raw).filter((name) => given(raw[name]) !== undefined);
+    if (set.length === 0)
+        return undefined;
+    const roleArn = given(raw['role-arn']);
+    if (roleArn === undefined) {
+        const others = set.map((name) => `'${name}'`).join(', ');
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: 'role-arn',
+            rule: `keyless credentials need the role to assume, and ${others} ${set.length === 1 ? 'is' : 'are'} set without it`,
+            fix: `set 'role-arn' (e.g. 'qcs::cam::uin/100000000001:roleName/ci-download'), or remove ${others}`,
+        });
+    }
+    if (context.hasStaticCredentials) {
+        const source = context.staticCredentialsSource;
+        const fromEnv = source?.startsWith('env ') === true;
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: 'role-arn',
+            value: roleArn,
+            rule: "keyless credentials exclude 'secret-id' / 'secret-key' / 'session-token' and their environment variables" +
+                (source === undefined ? '' : `, and ${source} is set`),
+            fix: fromEnv
+                ? `unset ${source.slice(4)} for this step (in a workflow: 'env: ${source.slice(4)}: ""') to assume the role, or remove 'role-arn' to use the keys`
+                : "remove 'secret-id' and 'secret-key' to assume the role, or remove 'role-arn' to use the keys",
+        });
+    }
+    const providerId = given(raw['provider-id']);
+    if (providerId === undefined) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz({
+            input: 'provider-id',
+            rule: "required with 'role-arn'",
+            fix: "give the name of the CAM OIDC identity provider the role trusts, e.g. 'github-actions'",
+        });
+    }
+    return {
+        roleArn: parseRoleArn(roleArn),
+        providerId: parseProviderId(providerId),
+        roleSessionName: parseRoleSessionName(raw['role-session-name'], context),
+        durationSeconds: parseRoleDuration(raw['role-duration']),
+        audience: parseAudience(raw.audience),
+        stsEndpoint: parseStsEndpoint(raw['sts-endpoint']),
+    };
 }
 
 

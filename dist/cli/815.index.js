@@ -126,8 +126,8 @@ var inputs = __webpack_require__(6097);
 var parse = __webpack_require__(4365);
 // EXTERNAL MODULE: ./lib/config/parse-credentials.js
 var parse_credentials = __webpack_require__(678);
-// EXTERNAL MODULE: ./lib/config/parse-network.js + 2 modules
-var parse_network = __webpack_require__(8892);
+// EXTERNAL MODULE: ./lib/config/parse-network.js + 1 modules
+var parse_network = __webpack_require__(923);
 // EXTERNAL MODULE: ./lib/config/parse-numbers.js + 1 modules
 var parse_numbers = __webpack_require__(1036);
 // EXTERNAL MODULE: ./lib/config/parse-target.js
@@ -177,9 +177,6 @@ function wantsPresign(raw) {
 }
 function defaultOf(name) {
     return inputs/* INPUTS */.mc[name].default ?? '';
-}
-function differsFromDefault(name, value) {
-    return value !== undefined && value.trim().toLowerCase() !== defaultOf(name).toLowerCase();
 }
 /**
  * Parses and checks the inputs of a link; returns PresignOptions or throws the first InputError.
@@ -233,7 +230,7 @@ function parsePresignOptions(raw, context, caller = {}) {
     }
     for (const name of DOWNLOAD_ONLY) {
         const value = get(name);
-        if (!differsFromDefault(name, value))
+        if (!(0,inputs/* differsFromDefault */.$_)(name, value))
             continue;
         throw new errors/* InputError */.dz({
             input: name,

@@ -172,6 +172,12 @@ export type InputReader = (name: InputName) => string | undefined;
 
 export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
 
+/** Whether an input's value (as an InputReader gives it) is set to something other than its default. */
+export function differsFromDefault(name: InputName, value: string | undefined): value is string {
+  const fallback = (INPUTS[name] as InputSpec).default ?? '';
+  return value !== undefined && value.trim().toLowerCase() !== fallback.toLowerCase();
+}
+
 export const ACTION_INPUT_NAMES = INPUT_NAMES.filter((name) => !(INPUTS[name] as InputSpec).cliOnly);
 
 export const OUTPUTS = {

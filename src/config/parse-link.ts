@@ -3,9 +3,10 @@
 // version and signature itself, so the inputs that would say those again are refused by name.
 import { isLoopbackHost } from './endpoint.js';
 import { InputError } from './errors.js';
-import { INPUTS, type InputName, type InputReader, type InputSpec } from './inputs.js';
+import { differsFromDefault, type InputName, type InputReader } from './inputs.js';
 import type { LinkTarget } from './options.js';
 import { parseConditions } from './parse-target.js';
+import { ROLE_INPUTS } from './role.js';
 
 /** Inputs a link makes pointless, each with why; refused when set to anything but their default. */
 const NOT_WITH_URL: ReadonlyArray<readonly [readonly InputName[], string, string]> = [
@@ -15,18 +16,7 @@ const NOT_WITH_URL: ReadonlyArray<readonly [readonly InputName[], string, string
     "remove it, or download by 'key' instead of 'url'",
   ],
   [
-    [
-      'secret-id',
-      'secret-key',
-      'session-token',
-      'role-arn',
-      'provider-id',
-      'role-session-name',
-      'role-duration',
-      'audience',
-      'sts-endpoint',
-      'web-identity-token-file',
-    ],
+    ['secret-id', 'secret-key', 'session-token', ...ROLE_INPUTS, 'web-identity-token-file'],
     'a link carries its own signature: no credentials sign its requests',
     'remove it',
   ],
@@ -115,8 +105,7 @@ export function parseLinkTarget(get: InputReader, text: string): LinkTarget {
   for (const [names, rule, fix] of NOT_WITH_URL) {
     for (const name of names) {
       const given = get(name);
-      const fallback = (INPUTS[name] as InputSpec).default;
-      if (given === undefined || given.trim().toLowerCase() === fallback?.toLowerCase()) continue;
+      if (!differsFromDefault(name, given)) continue;
       throw new InputError({ input: name, value: given, rule: `${rule} ('url' is set)`, fix });
     }
   }

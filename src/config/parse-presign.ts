@@ -6,7 +6,7 @@
 import { resolveEndpoint } from './endpoint.js';
 import { InputError } from './errors.js';
 import { EXPIRES_DEFAULT_SECONDS, formatExpires, parseExpires } from './expires.js';
-import { INPUTS, type InputName, type InputSpec } from './inputs.js';
+import { differsFromDefault, INPUTS, type InputName, type InputSpec } from './inputs.js';
 import type { PresignOptions } from './options.js';
 import { deepFreeze, inputReader, type ParseContext, type RawInputs, RETRIES_RANGE } from './parse.js';
 import { parseCredentials } from './parse-credentials.js';
@@ -45,10 +45,6 @@ export function wantsPresign(raw: RawInputs): boolean {
 
 function defaultOf(name: InputName): string {
   return (INPUTS[name] as InputSpec).default ?? '';
-}
-
-function differsFromDefault(name: InputName, value: string | undefined): value is string {
-  return value !== undefined && value.trim().toLowerCase() !== defaultOf(name).toLowerCase();
 }
 
 /**
