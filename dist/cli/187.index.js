@@ -485,8 +485,9 @@ function quoteValue(value) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ wrapText),
-/* harmony export */   M: () => (/* binding */ wrapCommand)
+/* harmony export */   C1: () => (/* binding */ wrapText),
+/* harmony export */   MG: () => (/* binding */ wrapCommand),
+/* harmony export */   qb: () => (/* binding */ helpEntry)
 /* harmony export */ });
 // Text fitted to a terminal's width: prose wrapped at spaces, commands continued with ` \` so they
 // can still be pasted into a shell. Pure.
@@ -564,6 +565,15 @@ function wrapCommand(command, width, indent = '', continued = true) {
         }
     }
     lines.push(line);
+    return lines;
+}
+/** One entry: the flag, then its text beside it (or under it, on a narrow terminal). */
+function helpEntry(left, text, width, column) {
+    if (width < 60 || left.length + 4 > column) {
+        return [`  ${left}`, ...wrapText(text, width, '      ')];
+    }
+    const lines = wrapText(text, width, ' '.repeat(column));
+    lines[0] = `  ${left.padEnd(column - 2)}${(lines[0] ?? '').trimStart()}`;
     return lines;
 }
 
@@ -6646,15 +6656,6 @@ function flagColumn(name) {
     const value = VALUE_OF[name];
     return `--${name}${value === undefined ? '' : ` ${value}`}`;
 }
-/** One entry: the flag, then its text beside it (or under it, on a narrow terminal). */
-function entry(left, text, width, column) {
-    if (width < 60 || left.length + 4 > column) {
-        return [`  ${left}`, ...(0,wrap/* wrapText */.C)(text, width, '      ')];
-    }
-    const lines = (0,wrap/* wrapText */.C)(text, width, ' '.repeat(column));
-    lines[0] = `  ${left.padEnd(column - 2)}${(lines[0] ?? '').trimStart()}`;
-    return lines;
-}
 const EXAMPLES = [
     [
         'One object into a folder (it keeps its name); a re-run skips it if unchanged:',
@@ -6686,7 +6687,7 @@ function usageLines(width) {
             'cos-download --url LINK [--destination PATH] [options]',
             'cos-download presign --bucket NAME-APPID --region REGION --key KEY [--expires 1h]',
             'cos-download emulator [--demo] [--port 9000] [--root DIR] [options]',
-        ].flatMap((line) => (0,wrap/* wrapCommand */.M)(line, width, '  ', false)),
+        ].flatMap((line) => (0,wrap/* wrapCommand */.MG)(line, width, '  ', false)),
     ];
 }
 /** The whole help, for a terminal `columns` wide (default 80). */
@@ -6694,7 +6695,7 @@ function helpText(columns = 80) {
     const width = Math.max(40, Math.min(columns, 100));
     const column = 30;
     const out = [
-        ...(0,wrap/* wrapText */.C)('cos-download: download from Tencent Cloud COS — one object, a byte range of it, a version, or a ' +
+        ...(0,wrap/* wrapText */.C1)('cos-download: download from Tencent Cloud COS — one object, a byte range of it, a version, or a ' +
             'whole prefix mirrored into a folder. Resumable, parallel, every byte checked against CRC64.', width),
         '',
         ...usageLines(width),
@@ -6703,24 +6704,24 @@ function helpText(columns = 80) {
     for (const group of Object.keys(HEADINGS)) {
         out.push('', `${HEADINGS[group]}:`);
         for (const name of groups[group])
-            out.push(...entry(flagColumn(name), describe(name), width, column));
+            out.push(...(0,wrap/* helpEntry */.qb)(flagColumn(name), describe(name), width, column));
     }
     out.push('', 'Output:');
     for (const [name, spec] of Object.entries(cli_args/* SWITCHES */.Xj)) {
         const left = spec.short === undefined ? `--${name}` : `-${spec.short}, --${name}`;
-        out.push(...entry(left, spec.description, width, column));
+        out.push(...(0,wrap/* helpEntry */.qb)(left, spec.description, width, column));
     }
-    out.push(...(0,wrap/* wrapText */.C)('A progress bar is drawn on a terminal (stderr), a line every 10 s otherwise. Boolean flags work bare ' +
+    out.push(...(0,wrap/* wrapText */.C1)('A progress bar is drawn on a terminal (stderr), a line every 10 s otherwise. Boolean flags work bare ' +
         '(--dry-run) or negated (--no-crc); --include/--exclude may repeat; --name=value works too.', width, '  '));
     out.push('', 'Examples:');
     for (const [what, command] of EXAMPLES) {
         if (what !== '')
-            out.push(...(0,wrap/* wrapText */.C)(what, width, '  '));
-        out.push(...(0,wrap/* wrapCommand */.M)(command, width, '    '));
+            out.push(...(0,wrap/* wrapText */.C1)(what, width, '  '));
+        out.push(...(0,wrap/* wrapCommand */.MG)(command, width, '    '));
     }
     out.push('', 'Exit status:');
     for (const { code, meaning } of exit_codes/* EXIT_CODES */.ai)
-        out.push(...entry(String(code), meaning, width, 8));
+        out.push(...(0,wrap/* helpEntry */.qb)(String(code), meaning, width, 8));
     return `${out.join('\n')}\n`;
 }
 /** The few lines a bare `cos-download` prints: what to type next. */
@@ -6728,7 +6729,7 @@ function usageText(columns = 80) {
     const width = Math.max(40, Math.min(columns, 100));
     return `${[
         ...usageLines(width),
-        ...(0,wrap/* wrapText */.C)("Run 'cos-download --help' for every option, examples and the exit codes.", width),
+        ...(0,wrap/* wrapText */.C1)("Run 'cos-download --help' for every option, examples and the exit codes.", width),
     ].join('\n')}\n`;
 }
 

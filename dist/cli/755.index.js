@@ -1940,26 +1940,19 @@ const OPTIONS = [
 function emulatorHelp(columns = 80) {
     const width = Math.max(40, Math.min(columns, 100));
     const lines = [
-        ...(0,wrap/* wrapText */.C)('cos-download emulator: a local COS for tests, demos and your own workflows. It speaks the COS ' +
+        ...(0,wrap/* wrapText */.C1)('cos-download emulator: a local COS for tests, demos and your own workflows. It speaks the COS ' +
             'dialect (signatures, versions, ranges, conditionals, response-* overrides, traffic-limit, CRC64, ' +
             'ListObjects with pages) on one bucket, until Ctrl-C (SIGINT) or SIGTERM stops it. On start it ' +
             'prints the endpoint and a command to try.', width),
         '',
         'Usage:',
-        ...(0,wrap/* wrapCommand */.M)(`${NAME} [--port 9000] [--root DIR | --demo] [--secret-id ID --secret-key KEY] [options]`, width, '  '),
+        ...(0,wrap/* wrapCommand */.MG)(`${NAME} [--port 9000] [--root DIR | --demo] [--secret-id ID --secret-key KEY] [options]`, width, '  '),
         '',
         'Options:',
     ];
-    for (const [flag, text] of OPTIONS) {
-        if (width < 60 || flag.length > 24)
-            lines.push(`  ${flag}`, ...(0,wrap/* wrapText */.C)(text, width, '      '));
-        else {
-            const wrapped = (0,wrap/* wrapText */.C)(text, width, ' '.repeat(28));
-            wrapped[0] = `  ${flag.padEnd(26)}${(wrapped[0] ?? '').trimStart()}`;
-            lines.push(...wrapped);
-        }
-    }
-    lines.push('', 'Examples:', ...(0,wrap/* wrapText */.C)('Sample objects, anonymous, on port 9000; then download them all:', width, '  '), ...(0,wrap/* wrapCommand */.M)(`${NAME} --demo --port 9000`, width, '    '), ...(0,wrap/* wrapCommand */.M)('cos-download --endpoint http://127.0.0.1:9000 --bucket examplebucket-1250000000 --prefix / --destination out', width, '    '), ...(0,wrap/* wrapText */.C)('A folder as a bucket, with signatures checked:', width, '  '), ...(0,wrap/* wrapCommand */.M)(`${NAME} --root ./fixtures --secret-id AKIDEXAMPLE --secret-key EXAMPLEKEY`, width, '    '), '', ...(0,wrap/* wrapText */.C)('Exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot start (port in use), 2 on a usage error.', width));
+    for (const [flag, text] of OPTIONS)
+        lines.push(...(0,wrap/* helpEntry */.qb)(flag, text, width, 28));
+    lines.push('', 'Examples:', ...(0,wrap/* wrapText */.C1)('Sample objects, anonymous, on port 9000; then download them all:', width, '  '), ...(0,wrap/* wrapCommand */.MG)(`${NAME} --demo --port 9000`, width, '    '), ...(0,wrap/* wrapCommand */.MG)('cos-download --endpoint http://127.0.0.1:9000 --bucket examplebucket-1250000000 --prefix / --destination out', width, '    '), ...(0,wrap/* wrapText */.C1)('A folder as a bucket, with signatures checked:', width, '  '), ...(0,wrap/* wrapCommand */.MG)(`${NAME} --root ./fixtures --secret-id AKIDEXAMPLE --secret-key EXAMPLEKEY`, width, '    '), '', ...(0,wrap/* wrapText */.C1)('Exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot start (port in use), 2 on a usage error.', width));
     return `${lines.join('\n')}\n`;
 }
 class UsageError extends Error {

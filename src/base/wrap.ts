@@ -75,3 +75,13 @@ export function wrapCommand(command: string, width: number, indent = '', continu
   lines.push(line);
   return lines;
 }
+
+/** One entry: the flag, then its text beside it (or under it, on a narrow terminal). */
+export function helpEntry(left: string, text: string, width: number, column: number): string[] {
+  if (width < 60 || left.length + 4 > column) {
+    return [`  ${left}`, ...wrapText(text, width, '      ')];
+  }
+  const lines = wrapText(text, width, ' '.repeat(column));
+  lines[0] = `  ${left.padEnd(column - 2)}${(lines[0] ?? '').trimStart()}`;
+  return lines;
+}

@@ -1,7 +1,7 @@
 // `cos-download --help`: the flags grouped by task, with examples and the exit codes, wrapped to
 // the terminal's width.
 
-import { wrapCommand, wrapText } from '../base/wrap.js';
+import { helpEntry, wrapCommand, wrapText } from '../base/wrap.js';
 import { INPUTS, type InputName, type InputSpec } from '../config/inputs.js';
 import { BOOLEAN_INPUTS, SWITCHES, type SwitchName } from './args.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -157,16 +157,6 @@ function flagColumn(name: InputName): string {
   return `--${name}${value === undefined ? '' : ` ${value}`}`;
 }
 
-/** One entry: the flag, then its text beside it (or under it, on a narrow terminal). */
-function entry(left: string, text: string, width: number, column: number): string[] {
-  if (width < 60 || left.length + 4 > column) {
-    return [`  ${left}`, ...wrapText(text, width, '      ')];
-  }
-  const lines = wrapText(text, width, ' '.repeat(column));
-  lines[0] = `  ${left.padEnd(column - 2)}${(lines[0] ?? '').trimStart()}`;
-  return lines;
-}
-
 const EXAMPLES: ReadonlyArray<readonly [string, string]> = [
   [
     'One object into a folder (it keeps its name); a re-run skips it if unchanged:',
@@ -219,12 +209,12 @@ export function helpText(columns = 80): string {
   const groups = helpFlags();
   for (const group of Object.keys(HEADINGS) as Group[]) {
     out.push('', `${HEADINGS[group]}:`);
-    for (const name of groups[group]) out.push(...entry(flagColumn(name), describe(name), width, column));
+    for (const name of groups[group]) out.push(...helpEntry(flagColumn(name), describe(name), width, column));
   }
   out.push('', 'Output:');
   for (const [name, spec] of Object.entries(SWITCHES)) {
     const left = spec.short === undefined ? `--${name}` : `-${spec.short}, --${name}`;
-    out.push(...entry(left, spec.description, width, column));
+    out.push(...helpEntry(left, spec.description, width, column));
   }
   out.push(
     ...wrapText(
@@ -240,7 +230,7 @@ export function helpText(columns = 80): string {
     out.push(...wrapCommand(command, width, '    '));
   }
   out.push('', 'Exit status:');
-  for (const { code, meaning } of EXIT_CODES) out.push(...entry(String(code), meaning, width, 8));
+  for (const { code, meaning } of EXIT_CODES) out.push(...helpEntry(String(code), meaning, width, 8));
   return `${out.join('\n')}\n`;
 }
 

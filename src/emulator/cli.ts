@@ -1,7 +1,7 @@
 // `cos-download emulator`: run the local COS emulator until SIGINT or SIGTERM.
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { wrapCommand, wrapText } from '../base/wrap.js';
+import { helpEntry, wrapCommand, wrapText } from '../base/wrap.js';
 import { loadDemo } from './demo.js';
 import { type EmulatorOptions, startEmulator } from './server.js';
 import { type StsEmulator, startStsEmulator } from './sts.js';
@@ -75,14 +75,7 @@ export function emulatorHelp(columns = 80): string {
     '',
     'Options:',
   ];
-  for (const [flag, text] of OPTIONS) {
-    if (width < 60 || flag.length > 24) lines.push(`  ${flag}`, ...wrapText(text, width, '      '));
-    else {
-      const wrapped = wrapText(text, width, ' '.repeat(28));
-      wrapped[0] = `  ${flag.padEnd(26)}${(wrapped[0] ?? '').trimStart()}`;
-      lines.push(...wrapped);
-    }
-  }
+  for (const [flag, text] of OPTIONS) lines.push(...helpEntry(flag, text, width, 28));
   lines.push(
     '',
     'Examples:',
