@@ -1427,6 +1427,26 @@ var external_node_crypto_ = __webpack_require__(7598);
 var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: ./lib/base/local-errors.js
 var local_errors = __webpack_require__(8052);
+;// CONCATENATED MODULE: ./lib/transfer/settings.js
+
+/** How long a run waits, by default, for another run writing the same destination. */
+const LOCK_WAIT_MS = 60_000;
+const never = new AbortController().signal;
+/** The deps with their defaults: the system clock, no logging, never cancelled, no progress. */
+function transferDeps(given = {}) {
+    return Object.freeze({
+        logger: given.logger ?? runtime/* silentLogger */.qq,
+        clock: given.clock ?? runtime/* systemClock */.ml,
+        signal: given.signal ?? never,
+        progress: given.progress ?? {},
+        lockWaitMs: given.lockWaitMs ?? LOCK_WAIT_MS,
+    });
+}
+/** The same deps, cancelled also by `signal` (a lost lock, a failing sibling). */
+function withSignal(deps, signal) {
+    return Object.freeze({ ...deps, signal: AbortSignal.any([deps.signal, signal]) });
+}
+
 ;// CONCATENATED MODULE: ./lib/transfer/state.js
 // The tool's own files at a destination live in one hidden state folder, `.cos-download/`, in the
 // folder that holds what is written (a single object's parent folder; a mirror's root). No key maps
@@ -1562,6 +1582,7 @@ async function readOwnFile(filePath) {
 // A lock per destination: a file in the state folder naming the run that holds it. A second run
 // waits a bounded time, saying so, then fails in one line; a lock left by a run that died (its
 // process is gone, or the machine rebooted since) is taken over. See ADR 0007.
+
 
 
 
@@ -1835,6 +1856,34 @@ function heldLock(lockPath, text, nonce, options) {
                 await (0,promises_.unlink)(lockPath).catch(() => { });
         },
     };
+}
+/**
+ * Runs `work` for the one file `destination` with its folder and state folder made and its lock
+ * held, so no other run writes that file meanwhile. `work` gets the state and deps whose signal also
+ * stops it if another run takes the lock over; the lock is released and an emptied state folder
+ * removed whatever happens.
+ */
+async function withDestinationLock(destination, deps, work) {
+    const state = objectState(destination);
+    const folder = external_node_path_.dirname(destination);
+    await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
+        throw await (0,local_errors/* asLocalFileError */.kH)(error, folder);
+    });
+    await ensureOwnFolder(state.folder, destination);
+    const lock = await acquireLock(state.lock, {
+        what: `'${destination}'`,
+        waitMs: deps.lockWaitMs,
+        clock: deps.clock,
+        logger: deps.logger,
+        signal: deps.signal,
+    });
+    try {
+        return await work(state, withSignal(deps, lock.lost));
+    }
+    finally {
+        await lock.release();
+        await removeIfEmpty(state.folder);
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/transfer/manifest.js
@@ -4984,26 +5033,6 @@ class MirrorRun {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/transfer/settings.js
-
-/** How long a run waits, by default, for another run writing the same destination. */
-const LOCK_WAIT_MS = 60_000;
-const never = new AbortController().signal;
-/** The deps with their defaults: the system clock, no logging, never cancelled, no progress. */
-function transferDeps(given = {}) {
-    return Object.freeze({
-        logger: given.logger ?? runtime/* silentLogger */.qq,
-        clock: given.clock ?? runtime/* systemClock */.ml,
-        signal: given.signal ?? never,
-        progress: given.progress ?? {},
-        lockWaitMs: given.lockWaitMs ?? LOCK_WAIT_MS,
-    });
-}
-/** The same deps, cancelled also by `signal` (a lost lock, a failing sibling). */
-function withSignal(deps, signal) {
-    return Object.freeze({ ...deps, signal: AbortSignal.any([deps.signal, signal]) });
-}
-
 ;// CONCATENATED MODULE: ./lib/transfer/mirror.js
 // A prefix mirrored into a folder: the folder locked, then one pass over the listing (a merge join
 // with the previous manifest, both in key order) that decides and downloads as pages arrive, then
@@ -5715,11 +5744,6 @@ function fetch_stream_checkCrc(enabled, info, actual) {
 
 
 
-
-
-
-
-
 /** A strong ETag: what If-Match compares byte ranges with (a weak one, `W/"…"`, never matches a range). */
 function isStrongEtag(etag) {
     return etag !== '' && !etag.startsWith('W/');
@@ -5816,39 +5840,21 @@ async function downloadLink(source, request, settings, deps) {
             crcCheck: !settings.crc ? 'disabled' : found.info.crc64 === undefined ? 'no-crc-header' : 'verified',
         };
     }
-    // The destination's folder, its state folder, and the lock, before the first GET: its body is
-    // read as soon as the object is known, never held open while another run writes this file.
-    const state = objectState(destination);
-    const folder = external_node_path_.dirname(destination);
-    await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
-        throw await (0,local_errors/* asLocalFileError */.kH)(error, folder);
-    });
-    await ensureOwnFolder(state.folder, destination);
-    const lock = await acquireLock(state.lock, {
-        what: `'${destination}'`,
-        waitMs: deps.lockWaitMs,
-        clock: deps.clock,
-        logger: deps.logger,
-        signal: deps.signal,
-    });
-    try {
-        const signal = AbortSignal.any([deps.signal, lock.lost]);
-        const found = await probe(source, request, settings, signal);
+    // The destination locked before the first GET: its body is read as soon as the object is known,
+    // never held open while another run writes this file.
+    return withDestinationLock(destination, deps, async (state, locked) => {
+        const found = await probe(source, request, settings, locked.signal);
         if (found.kind === 'not-modified')
             return { status: 'not-modified', path: destination };
         const context = {
             client: source,
             settings,
-            deps: withSignal(deps, lock.lost),
+            deps: locked,
             limit: (0,p_limit/* default */.A)(settings.partConcurrency),
             folderReady: false,
         };
-        return await fetchFound(context, request, state, found);
-    }
-    finally {
-        await lock.release();
-        await removeIfEmpty(state.folder);
-    }
+        return fetchFound(context, request, state, found);
+    });
 }
 async function fetchFound(context, request, state, found) {
     const { info, response } = found;
@@ -5899,11 +5905,6 @@ async function fetchFound(context, request, state, found) {
 
 
 
-
-
-
-
-
 async function downloadObject(client, request, settings, deps) {
     const access = {
         versionId: request.versionId,
@@ -5936,43 +5937,26 @@ async function downloadObject(client, request, settings, deps) {
             crcCheck: settings.crc ? (whole ? 'verified' : 'partial-range') : 'disabled',
         };
     }
-    // The destination's folder, its state folder, and the lock that keeps other runs off this file.
-    const state = objectState(request.destination);
-    const folder = external_node_path_.dirname(request.destination);
-    await (0,promises_.mkdir)(folder, { recursive: true }).catch(async (error) => {
-        throw await (0,local_errors/* asLocalFileError */.kH)(error, folder);
-    });
-    await ensureOwnFolder(state.folder, request.destination);
-    const lock = await acquireLock(state.lock, {
-        what: `'${request.destination}'`,
-        waitMs: deps.lockWaitMs,
-        clock: deps.clock,
-        logger: deps.logger,
-        signal: deps.signal,
-    });
-    try {
+    // The destination locked: other runs keep off this file; a run that loses the lock to another
+    // (which took it over) stops at once.
+    return withDestinationLock(request.destination, deps, async (state, locked) => {
         const skip = await skipReason(request.destination, settings, info, whole);
         if (skip !== undefined) {
             // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
             await removeCheckpoint(state.checkpoint);
             return skipped(request.destination, info, skip);
         }
-        // A run that loses its lock to another (which took it over) stops at once.
         const context = {
             client,
             settings,
-            deps: withSignal(deps, lock.lost),
+            deps: locked,
             // One object: its parts are all the requests there are.
             limit: (0,p_limit/* default */.A)(settings.partConcurrency),
             folderReady: false,
         };
         const pinned = request.range !== undefined || Object.values(request.conditions).some((c) => c !== undefined);
-        return await fetchObject(context, { ...request, pinned, state }, info, window);
-    }
-    finally {
-        await lock.release();
-        await removeIfEmpty(state.folder);
-    }
+        return fetchObject(context, { ...request, pinned, state }, info, window);
+    });
 }
 /** HEAD with the user's conditions; a 412 is explained by naming the condition that failed. */
 async function headWithReason(client, request, access, signal) {

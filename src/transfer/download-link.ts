@@ -4,10 +4,7 @@
 // CRC-64, version, storage class) and its body becomes part 0, so a small object costs one request.
 // Later parts are pinned with If-Match; a server that ignores ranges, or sends no (strong) ETag, is
 // read as one stream, without parts or a checkpoint. See docs/adr/0011-links.md.
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import pLimit from 'p-limit';
-import { asLocalFileError } from '../base/local-errors.js';
 import type { Conditions } from '../base/request.js';
 import { type CosResponse, header } from '../cos/client.js';
 import { ProtocolError } from '../cos/errors.js';
@@ -23,11 +20,11 @@ import { removeCheckpoint } from './checkpoint.js';
 import { type FetchContext, fetchObject } from './fetch-object.js';
 import { fetchStream } from './fetch-stream.js';
 import { skipped, skipReason } from './local-match.js';
-import { acquireLock } from './lock.js';
+import { withDestinationLock } from './lock.js';
 import type { ObjectAtPath, ObjectDownloadResult } from './object-result.js';
-import { type TransferDeps, type TransferSettings, withSignal } from './settings.js';
+import type { TransferDeps, TransferSettings } from './settings.js';
 import { letGo, type ObjectSource } from './source.js';
-import { ensureOwnFolder, type ObjectState, objectState, removeIfEmpty } from './state.js';
+import type { ObjectState } from './state.js';
 
 /** A link as the engine reaches it: a fixed-URL source and the name it goes by (origin and path). */
 export interface LinkSource extends ObjectSource {
@@ -180,37 +177,20 @@ export async function downloadLink(
       crcCheck: !settings.crc ? 'disabled' : found.info.crc64 === undefined ? 'no-crc-header' : 'verified',
     };
   }
-  // The destination's folder, its state folder, and the lock, before the first GET: its body is
-  // read as soon as the object is known, never held open while another run writes this file.
-  const state = objectState(destination);
-  const folder = path.dirname(destination);
-  await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
-    throw await asLocalFileError(error, folder);
-  });
-  await ensureOwnFolder(state.folder, destination);
-  const lock = await acquireLock(state.lock, {
-    what: `'${destination}'`,
-    waitMs: deps.lockWaitMs,
-    clock: deps.clock,
-    logger: deps.logger,
-    signal: deps.signal,
-  });
-  try {
-    const signal = AbortSignal.any([deps.signal, lock.lost]);
-    const found = await probe(source, request, settings, signal);
+  // The destination locked before the first GET: its body is read as soon as the object is known,
+  // never held open while another run writes this file.
+  return withDestinationLock(destination, deps, async (state, locked) => {
+    const found = await probe(source, request, settings, locked.signal);
     if (found.kind === 'not-modified') return { status: 'not-modified', path: destination };
     const context: FetchContext = {
       client: source,
       settings,
-      deps: withSignal(deps, lock.lost),
+      deps: locked,
       limit: pLimit(settings.partConcurrency),
       folderReady: false,
     };
-    return await fetchFound(context, request, state, found);
-  } finally {
-    await lock.release();
-    await removeIfEmpty(state.folder);
-  }
+    return fetchFound(context, request, state, found);
+  });
 }
 
 async function fetchFound(

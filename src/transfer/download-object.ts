@@ -1,9 +1,6 @@
 // One object (or a byte range of it) to one file: HEAD for its identity and the user's conditions,
 // the window the range selects, the skip decision, then — the destination locked — the fetch.
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import pLimit from 'p-limit';
-import { asLocalFileError } from '../base/local-errors.js';
 import type { ByteRange, Conditions, ResponseOverrides } from '../base/request.js';
 import type { CosClient } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
@@ -11,11 +8,10 @@ import { type HeadResult, headObject, type ObjectAccess } from '../cos/object.js
 import { removeCheckpoint } from './checkpoint.js';
 import { fetchObject } from './fetch-object.js';
 import { skipped, skipReason } from './local-match.js';
-import { acquireLock } from './lock.js';
+import { withDestinationLock } from './lock.js';
 import type { ObjectDownloadResult } from './object-result.js';
 import { formatRange, rangeWindow } from './plan.js';
-import { type TransferDeps, type TransferSettings, withSignal } from './settings.js';
-import { ensureOwnFolder, objectState, removeIfEmpty } from './state.js';
+import type { TransferDeps, TransferSettings } from './settings.js';
 
 /** One object, as the user asks for it. */
 export interface ObjectRequest {
@@ -68,43 +64,27 @@ export async function downloadObject(
     };
   }
 
-  // The destination's folder, its state folder, and the lock that keeps other runs off this file.
-  const state = objectState(request.destination);
-  const folder = path.dirname(request.destination);
-  await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
-    throw await asLocalFileError(error, folder);
-  });
-  await ensureOwnFolder(state.folder, request.destination);
-  const lock = await acquireLock(state.lock, {
-    what: `'${request.destination}'`,
-    waitMs: deps.lockWaitMs,
-    clock: deps.clock,
-    logger: deps.logger,
-    signal: deps.signal,
-  });
-  try {
+  // The destination locked: other runs keep off this file; a run that loses the lock to another
+  // (which took it over) stops at once.
+  return withDestinationLock(request.destination, deps, async (state, locked) => {
     const skip = await skipReason(request.destination, settings, info, whole);
     if (skip !== undefined) {
       // A crash between a download's rename and its checkpoint's removal leaves the checkpoint behind.
       await removeCheckpoint(state.checkpoint);
       return skipped(request.destination, info, skip);
     }
-    // A run that loses its lock to another (which took it over) stops at once.
     const context = {
       client,
       settings,
-      deps: withSignal(deps, lock.lost),
+      deps: locked,
       // One object: its parts are all the requests there are.
       limit: pLimit(settings.partConcurrency),
       folderReady: false,
     };
     const pinned =
       request.range !== undefined || Object.values(request.conditions).some((c) => c !== undefined);
-    return await fetchObject(context, { ...request, pinned, state }, info, window);
-  } finally {
-    await lock.release();
-    await removeIfEmpty(state.folder);
-  }
+    return fetchObject(context, { ...request, pinned, state }, info, window);
+  });
 }
 
 /** HEAD with the user's conditions; a 412 is explained by naming the condition that failed. */

@@ -3,13 +3,14 @@
 // process is gone, or the machine rebooted since) is taken over. See ADR 0007.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, type Stats } from 'node:fs';
-import { link, lstat, lutimes, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, lutimes, mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { asLocalFileError } from '../base/local-errors.js';
 import type { Clock, Logger } from '../base/runtime.js';
 import { quoteValue } from '../base/text.js';
-import { ensureOwnFolder, readOwnFile } from './state.js';
+import { type TransferDeps, withSignal } from './settings.js';
+import { ensureOwnFolder, type ObjectState, objectState, readOwnFile, removeIfEmpty } from './state.js';
 
 const LOCK_FORMAT = 'cos-download-lock/1';
 /** How often a holder refreshes its lock's mtime. */
@@ -309,4 +310,36 @@ function heldLock(lockPath: string, text: string, nonce: string, options: LockOp
       if ((await textOf(lockPath)) === text) await unlink(lockPath).catch(() => {});
     },
   };
+}
+
+/**
+ * Runs `work` for the one file `destination` with its folder and state folder made and its lock
+ * held, so no other run writes that file meanwhile. `work` gets the state and deps whose signal also
+ * stops it if another run takes the lock over; the lock is released and an emptied state folder
+ * removed whatever happens.
+ */
+export async function withDestinationLock<T>(
+  destination: string,
+  deps: TransferDeps,
+  work: (state: ObjectState, locked: TransferDeps) => Promise<T>,
+): Promise<T> {
+  const state = objectState(destination);
+  const folder = path.dirname(destination);
+  await mkdir(folder, { recursive: true }).catch(async (error: unknown) => {
+    throw await asLocalFileError(error, folder);
+  });
+  await ensureOwnFolder(state.folder, destination);
+  const lock = await acquireLock(state.lock, {
+    what: `'${destination}'`,
+    waitMs: deps.lockWaitMs,
+    clock: deps.clock,
+    logger: deps.logger,
+    signal: deps.signal,
+  });
+  try {
+    return await work(state, withSignal(deps, lock.lost));
+  } finally {
+    await lock.release();
+    await removeIfEmpty(state.folder);
+  }
 }
